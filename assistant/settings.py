@@ -1,0 +1,150 @@
+"""One frozen settings object for the whole app, read only in entry points.
+
+`Settings.from_env()` reads `JANGBOGI_*` environment variables; `add_cli_args()` and
+`Settings.from_args()` let an entry point override them from its command line. Nothing
+else in the code base reads the environment: services receive the values they need.
+
+Example:
+    >>> s = Settings.from_env({"JANGBOGI_PORT": "8080"})
+    >>> s.port
+    8080
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Shipped LoRA adapter for the embedded model (produced by finetune/, committed small).
+DEFAULT_ADAPTER = REPO_ROOT / "assets" / "adapters" / "qwen0.5b-shop-lora"
+
+QUANTIZATION_CHOICES = ("auto", "nf4", "none")
+DEVICE_CHOICES = ("auto", "cpu", "cuda")
+UI_MODES = ("browser", "kiosk", "spaces")
+
+
+def _default_cache_dir() -> Path:
+    return Path(os.path.expanduser("~/.cache/jangbogi"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of Jangbogi. Field metadata `env` names the environment variable."""
+
+    chat_model: str = field(default="qwen0.5b", metadata={"env": "JANGBOGI_CHAT_MODEL",
+        "help": "chat model: alias qwen0.5b|smollm2, a hub id, or a local folder"})
+    adapter: str = field(default="default", metadata={"env": "JANGBOGI_ADAPTER",
+        "help": "LoRA adapter folder; 'default' = shipped adapter if present, 'none' = off"})
+    quantization: str = field(default="auto", metadata={"env": "JANGBOGI_QUANTIZATION",
+        "help": "auto (nf4 on CUDA, bf16 on CPU) | nf4 | none"})
+    device: str = field(default="auto", metadata={"env": "JANGBOGI_DEVICE",
+        "help": "auto | cpu | cuda"})
+    embedding_model: str = field(default="e5-small", metadata={"env": "JANGBOGI_EMBEDDING_MODEL",
+        "help": "embedding model: alias e5-small, a hub id, or a sentence-transformers folder"})
+    llm_endpoint: str = field(default="", metadata={"env": "JANGBOGI_LLM_ENDPOINT",
+        "help": "OpenAI-compatible base URL (vLLM/TGI/llama.cpp), e.g. http://gpu:8000/v1"})
+    llm_endpoint_model: str = field(default="", metadata={"env": "JANGBOGI_LLM_ENDPOINT_MODEL",
+        "help": "model name sent to the endpoint"})
+    llm_api_key: str = field(default="", metadata={"env": "JANGBOGI_LLM_API_KEY",
+        "help": "API key for the endpoint (empty = none)"})
+    no_llm: bool = field(default=False, metadata={"env": "JANGBOGI_NO_LLM",
+        "help": "template-only answers, no language model"})
+    max_new_tokens: int = field(default=160, metadata={"env": "JANGBOGI_MAX_NEW_TOKENS",
+        "help": "generation length cap"})
+    generation_timeout_s: float = field(default=90.0, metadata={"env": "JANGBOGI_GENERATION_TIMEOUT",
+        "help": "seconds before a generation is abandoned for the template answer"})
+    fusion_alpha: float = field(default=0.5, metadata={"env": "JANGBOGI_FUSION_ALPHA",
+        "help": "hybrid weight of the dense score (0 = BM25 only, 1 = dense only); tuned on dev"})
+    data_dir: Path = field(default=REPO_ROOT / "data", metadata={"env": "JANGBOGI_DATA_DIR",
+        "help": "catalog, policies, customers"})
+    cache_dir: Path = field(default_factory=_default_cache_dir, metadata={"env": "JANGBOGI_CACHE",
+        "help": "prepared models"})
+    index_dir: Path = field(default=REPO_ROOT / "var" / "index", metadata={"env": "JANGBOGI_INDEX_DIR",
+        "help": "retrieval indexes (built on first use)"})
+    db_path: Path = field(default=REPO_ROOT / "var" / "jangbogi.db", metadata={"env": "JANGBOGI_DB",
+        "help": "SQLite database: profiles, carts, orders, stock ledger"})
+    ui_mode: str = field(default="browser", metadata={"env": "JANGBOGI_MODE",
+        "help": "browser | kiosk | spaces"})
+    host: str = field(default="127.0.0.1", metadata={"env": "JANGBOGI_HOST", "help": "bind address"})
+    port: int = field(default=7860, metadata={"env": "JANGBOGI_PORT", "help": "HTTP port"})
+    staff_pin: str = field(default="2580", metadata={"env": "JANGBOGI_STAFF_PIN",
+        "help": "PIN of the staff view"})
+    kiosk_idle_s: int = field(default=120, metadata={"env": "JANGBOGI_KIOSK_IDLE",
+        "help": "kiosk idle seconds before the session is cleared"})
+
+    def __post_init__(self) -> None:
+        if self.quantization not in QUANTIZATION_CHOICES:
+            raise ValueError(f"quantization must be one of {QUANTIZATION_CHOICES}, got {self.quantization!r}")
+        if self.device not in DEVICE_CHOICES:
+            raise ValueError(f"device must be one of {DEVICE_CHOICES}, got {self.device!r}")
+        if self.ui_mode not in UI_MODES:
+            raise ValueError(f"ui_mode must be one of {UI_MODES}, got {self.ui_mode!r}")
+        if not 0.0 <= self.fusion_alpha <= 1.0:
+            raise ValueError(f"fusion_alpha must be within [0, 1], got {self.fusion_alpha}")
+        if not 1 <= self.port <= 65535:
+            raise ValueError(f"port must be within 1..65535, got {self.port}")
+
+    @property
+    def adapter_path(self) -> Path | None:
+        """The adapter to load, or None. 'default' resolves to the shipped one when it exists
+        and the chat model is the embedded default."""
+        if self.adapter in ("", "none"):
+            return None
+        if self.adapter == "default":
+            if self.chat_model == "qwen0.5b" and (DEFAULT_ADAPTER / "adapter_config.json").exists():
+                return DEFAULT_ADAPTER
+            return None
+        return Path(self.adapter)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get(f.metadata["env"])
+            if raw is not None and raw != "":
+                values[f.name] = _coerce(f, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Environment first, then any option given on the command line."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        overrides = {k: v for k, v in vars(args).items() if k in names and v is not None}
+        base = cls.from_env(environ)
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        return dataclasses.replace(base, **{k: _coerce(fields[k], v) if isinstance(v, str) else v
+                                            for k, v in overrides.items()})
+
+
+def _coerce(f: dataclasses.Field, raw: str):
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    if kind == "bool":
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if kind == "int":
+        return int(raw)
+    if kind == "float":
+        return float(raw)
+    if kind == "Path":
+        return Path(os.path.expanduser(raw))
+    return raw
+
+
+def add_cli_args(parser: argparse.ArgumentParser, only: tuple[str, ...] | None = None) -> None:
+    """Add one `--option` per settings field (all default to None = keep env/default)."""
+    for f in dataclasses.fields(Settings):
+        if only is not None and f.name not in only:
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        help_text = f"{f.metadata['help']} (env {f.metadata['env']})"
+        if f.type in ("bool", bool):
+            parser.add_argument(flag, dest=f.name, action="store_const", const=True, default=None, help=help_text)
+        else:
+            parser.add_argument(flag, dest=f.name, default=None, help=help_text)

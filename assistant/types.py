@@ -1,0 +1,84 @@
+"""Data shapes shared inside `assistant/` (understanding, dialogue state, answers).
+
+Pure dataclasses: no I/O. `DialogueState` round-trips through JSON (`to_dict` /
+`from_dict`) so the CLI's `--session` and Gradio's `gr.State` can keep it per session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Intent = Literal[
+    "search",            # product search / recommendation
+    "product_question",  # question about / comparison of products
+    "cart_add", "cart_remove", "cart_view", "checkout",
+    "order_status", "reorder",  # "지난번이랑 똑같이"
+    "policy",            # store policy question (배송, 반품, ...)
+    "profile_update",    # "저 비건이에요", "땅콩 알레르기 있어요"
+    "greeting", "out_of_scope",
+]
+INTENTS: tuple[str, ...] = (
+    "search", "product_question", "cart_add", "cart_remove", "cart_view", "checkout",
+    "order_status", "reorder", "policy", "profile_update", "greeting", "out_of_scope",
+)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A pointer to earlier results: "그거" (it), "두 번째 거" (index=1), "제일 싼 거" (cheapest)."""
+
+    kind: Literal["it", "index", "cheapest", "most_expensive", "best_rated", "all"]
+    index: int | None = None   # 0-based, for kind == "index"
+    count: int = 1             # "제일 싼 거 2개" -> the 2 cheapest
+
+
+@dataclass(frozen=True)
+class Slots:
+    keywords: tuple[str, ...] = ()        # product / category words ("간식", "우유")
+    categories: tuple[str, ...] = ()      # catalog category paths or leaf names when recognised
+    budget_min: int | None = None         # KRW, inclusive
+    budget_max: int | None = None         # KRW, inclusive
+    quantity: int | None = None           # units for cart actions ("2개 담아줘")
+    count: int | None = None              # how many products to show ("3개 추천해줘")
+    brands: tuple[str, ...] = ()
+    avoid_brands: tuple[str, ...] = ()
+    dietary_tags: tuple[str, ...] = ()    # catalog tags required (비건, 저당, ...)
+    allergens: tuple[str, ...] = ()       # labeling-list names to exclude (땅콩, 우유, ...)
+    urgency: str | None = None            # "새벽" / "당일" / free text ("내일 아침까지")
+    reference: Reference | None = None
+    sort: Literal["price_asc", "price_desc", "rating"] | None = None
+    order_id: str | None = None
+    policy_topic: str | None = None       # 배송 / 교환반품 / ... when recognised
+
+
+@dataclass(frozen=True)
+class Understanding:
+    intent: str
+    slots: Slots
+    confidence: float = 1.0
+    clarify: str | None = None            # one Korean clarifying question, or None
+    harmful: bool = False                 # out_of_scope because unsafe, not just off-topic
+    injection: bool = False               # message tried to override instructions
+
+
+@dataclass
+class DialogueState:
+    """Per-session memory. Never shared between sessions; held in gr.State or a session file."""
+
+    session_id: str = ""
+    history: list[dict] = field(default_factory=list)         # [{"role", "content"}]
+    last_results: list[str] = field(default_factory=list)      # product ids shown last, in order
+    last_intent: str | None = None
+    constraints: dict = field(default_factory=dict)            # carried Slots fields (asdict form)
+    pending_clarification: dict | None = None                  # {"intent", "slots", "missing"}
+    cart: dict[str, int] = field(default_factory=dict)         # anonymous sessions only
+    customer_id: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "DialogueState":
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
