@@ -1,0 +1,205 @@
+"""Versioned schema of the profiles tables, as registered sqlite-utils migrations.
+
+Each migration is a function registered in order on one `Migrations` set; `migrate(db)`
+applies the pending ones, each in its own savepoint inside one `BEGIN IMMEDIATE`
+transaction, so two processes starting together cannot both apply the same step.
+A database left at any earlier version upgrades in place (tested in
+`tests/test_profiles_migrations.py`). Never edit a released migration: add a new one.
+
+Tables (all `*_at` columns are ISO-8601 UTC text):
+- customers(id, display_name, age_band, region, household_size, pets JSON list, persona,
+  price_sensitivity low|medium|high, monthly_budget, pin_hash, created_at, updated_at)
+- dietary_rules(customer_id, rule), allergies(customer_id, allergen)
+- category_prefs(customer_id, category, weight), brand_prefs(customer_id, brand, weight),
+  disliked_brands(customer_id, brand)
+- consents(customer_id, kind personalization|history|marketing, granted 0/1, updated_at)
+- change_log(id, customer_id, field, old_value, new_value, source customer|dialogue|purchase|system)
+- cart_items(customer_id, product_id, qty > 0, added_at)
+- orders(id TEXT, customer_id NULL = anonymous kiosk (no foreign key), created_at, status,
+  total, source)
+- order_items(order_id, product_id, qty, unit_price)
+- proposals(id, customer_id, field, value JSON, source, status pending|confirmed|rejected)
+- signals(id, customer_id, kind category|brand, key, weight, source purchase|feedback)
+- chat_sessions(id, customer_id, started_at, expires_at), chat_turns(id, session_id,
+  customer_id, role, content, created_at, expires_at)
+- feedback(id, customer_id, target_kind answer|product, target_id, thumbs +1/-1, comment)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from profiles.db import run_write
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+MIGRATION_SET = "jangbogi-profiles"
+_CUSTOMER_FK = "customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE"
+_STEPS: list = []
+
+
+def _migrations():
+    from sqlite_utils.migrations import Migrations
+
+    migrations = Migrations(MIGRATION_SET)
+    for fn in _STEPS:
+        migrations(name=fn.__name__)(fn)
+    return migrations
+
+
+def _step(fn):
+    _STEPS.append(fn)
+    return fn
+
+
+def _run(db: "Database", sql: str) -> None:
+    for statement in filter(None, (s.strip() for s in sql.split(";"))):
+        db.execute(statement)
+
+
+@_step
+def m001_customers(db: "Database") -> None:
+    _run(db, f"""
+    CREATE TABLE customers (
+        id TEXT PRIMARY KEY, display_name TEXT NOT NULL, age_band TEXT, region TEXT,
+        household_size INTEGER, pets TEXT NOT NULL DEFAULT '[]', persona TEXT,
+        price_sensitivity TEXT, monthly_budget INTEGER,
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+    CREATE TABLE dietary_rules ({_CUSTOMER_FK}, rule TEXT NOT NULL,
+        PRIMARY KEY (customer_id, rule));
+    CREATE TABLE allergies ({_CUSTOMER_FK}, allergen TEXT NOT NULL,
+        PRIMARY KEY (customer_id, allergen));
+    CREATE TABLE category_prefs ({_CUSTOMER_FK}, category TEXT NOT NULL, weight REAL NOT NULL,
+        PRIMARY KEY (customer_id, category));
+    CREATE TABLE brand_prefs ({_CUSTOMER_FK}, brand TEXT NOT NULL, weight REAL NOT NULL,
+        PRIMARY KEY (customer_id, brand));
+    CREATE TABLE disliked_brands ({_CUSTOMER_FK}, brand TEXT NOT NULL,
+        PRIMARY KEY (customer_id, brand));
+    CREATE TABLE consents ({_CUSTOMER_FK},
+        kind TEXT NOT NULL CHECK (kind IN ('personalization', 'history', 'marketing')),
+        granted INTEGER NOT NULL CHECK (granted IN (0, 1)), updated_at TEXT NOT NULL,
+        PRIMARY KEY (customer_id, kind));
+    CREATE TABLE change_log (id INTEGER PRIMARY KEY, {_CUSTOMER_FK}, field TEXT NOT NULL,
+        old_value TEXT, new_value TEXT,
+        source TEXT NOT NULL CHECK (source IN ('customer', 'dialogue', 'purchase', 'system')),
+        created_at TEXT NOT NULL);
+    CREATE INDEX change_log_customer ON change_log(customer_id, id)
+    """)
+
+
+_M002_TABLES = {
+    "cart_items": (f"""CREATE TABLE cart_items ({_CUSTOMER_FK}, product_id TEXT NOT NULL,
+        qty INTEGER NOT NULL CHECK (qty > 0), added_at TEXT NOT NULL,
+        PRIMARY KEY (customer_id, product_id))""",
+        """INSERT INTO cart_items (customer_id, product_id, qty, added_at)
+        SELECT customer_id, product_id, MIN(SUM(qty), 999), strftime('%Y-%m-%dT%H:%M:%S+00:00')
+        FROM cart_items__old WHERE customer_id IN (SELECT id FROM customers)
+        GROUP BY customer_id, product_id HAVING SUM(qty) > 0"""),
+    # No foreign key on orders.customer_id: checkout (store/) may record an order before the
+    # customer row exists, and NULL means an anonymous kiosk order. delete() removes orders.
+    "orders": ("""CREATE TABLE orders (id TEXT PRIMARY KEY, customer_id TEXT,
+        created_at TEXT NOT NULL, status TEXT NOT NULL,
+        total INTEGER NOT NULL CHECK (total >= 0), source TEXT NOT NULL DEFAULT 'app')""",
+        """INSERT INTO orders (id, customer_id, created_at, status, total, source)
+        SELECT id, customer_id, created_at, status, total, COALESCE(source, 'app')
+        FROM orders__old"""),
+    "order_items": ("""CREATE TABLE order_items (
+        order_id TEXT NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+        product_id TEXT NOT NULL, qty INTEGER NOT NULL CHECK (qty > 0),
+        unit_price INTEGER NOT NULL CHECK (unit_price >= 0))""",
+        """INSERT INTO order_items (order_id, product_id, qty, unit_price)
+        SELECT order_id, product_id, qty, unit_price FROM order_items__old
+        WHERE order_id IN (SELECT id FROM orders)"""),
+}
+
+
+@_step
+def m002_carts_orders(db: "Database") -> None:
+    # store/ may have created these three tables first (store.orders.ensure_order_tables,
+    # same columns, fewer constraints): rebuild them with ours and keep their rows.
+    existing = [t for t in _M002_TABLES if db[t].exists()]
+    for table in existing:
+        db.execute(f'ALTER TABLE "{table}" RENAME TO "{table}__old"')
+    for table, (create, copy) in _M002_TABLES.items():
+        db.execute(create)
+        if table in existing:
+            db.execute(copy)
+    for table in reversed(existing):
+        db.execute(f'DROP TABLE "{table}__old"')
+    _run(db, """
+    CREATE INDEX orders_customer ON orders(customer_id, created_at);
+    CREATE INDEX order_items_order ON order_items(order_id)
+    """)
+
+
+@_step
+def m003_learning(db: "Database") -> None:
+    _run(db, f"""
+    CREATE TABLE proposals (id INTEGER PRIMARY KEY, {_CUSTOMER_FK}, field TEXT NOT NULL,
+        value TEXT NOT NULL, source TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'confirmed', 'rejected')),
+        created_at TEXT NOT NULL, decided_at TEXT);
+    CREATE INDEX proposals_customer ON proposals(customer_id, status);
+    CREATE TABLE signals (id INTEGER PRIMARY KEY, {_CUSTOMER_FK},
+        kind TEXT NOT NULL CHECK (kind IN ('category', 'brand')), key TEXT NOT NULL,
+        weight REAL NOT NULL, source TEXT NOT NULL CHECK (source IN ('purchase', 'feedback')),
+        created_at TEXT NOT NULL);
+    CREATE INDEX signals_customer ON signals(customer_id, kind)
+    """)
+
+
+@_step
+def m004_conversations_feedback(db: "Database") -> None:
+    _run(db, f"""
+    CREATE TABLE chat_sessions (id TEXT PRIMARY KEY, {_CUSTOMER_FK},
+        started_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+    CREATE TABLE chat_turns (id INTEGER PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES chat_sessions(id) ON DELETE CASCADE,
+        {_CUSTOMER_FK}, role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+        content TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
+    CREATE INDEX chat_turns_session ON chat_turns(session_id, id);
+    CREATE INDEX chat_turns_expiry ON chat_turns(expires_at);
+    CREATE TABLE feedback (id INTEGER PRIMARY KEY, {_CUSTOMER_FK},
+        target_kind TEXT NOT NULL CHECK (target_kind IN ('answer', 'product')),
+        target_id TEXT NOT NULL, thumbs INTEGER NOT NULL CHECK (thumbs IN (-1, 1)),
+        comment TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL)
+    """)
+
+
+@_step
+def m005_pin_hash(db: "Database") -> None:
+    # Added after the first release: customers existing before it simply have no PIN.
+    db.execute("ALTER TABLE customers ADD COLUMN pin_hash TEXT")
+
+
+def migration_names() -> list[str]:
+    """All migration names, oldest first (the schema version is how many are applied)."""
+    return [fn.__name__ for fn in _STEPS]
+
+
+def schema_version(db: "Database") -> int:
+    return len(_migrations().applied(db))
+
+
+def migrate(db: "Database", *, target: int | None = None) -> int:
+    """Apply pending migrations (up to version `target`, default all); return the version.
+
+    Example:
+        >>> from profiles import connect
+        >>> migrate(connect(":memory:")) == len(migration_names())
+        True
+    """
+    migrations = _migrations()
+    names = migration_names()
+    stop_before = names[target] if target is not None and target < len(names) else None
+    pending = [m.name for m in migrations.pending(db)]
+    if not pending or (stop_before is not None and stop_before not in pending) or (
+            pending[0] == stop_before):
+        return schema_version(db)
+
+    def apply() -> None:
+        migrations.apply(db, stop_before=stop_before)
+
+    run_write(db, apply)
+    return schema_version(db)
