@@ -45,8 +45,20 @@ if [ "$target" = "test" ]; then models="e5-small,smollm2,qwen0.5b"; else models=
 # 4. data: retrieval index, demo database, sales history (each skips unchanged work)
 "$VPY" -m retrieval.build --data "$root/data" --index "${JANGBOGI_INDEX_DIR:-$VAR/index}" --quiet-if-fresh
 "$VPY" -m profiles --db "${JANGBOGI_DB:-$VAR/jangbogi.db}" seed --data "$root/data"
-"$VPY" -m store.stock --db "${JANGBOGI_DB:-$VAR/jangbogi.db}" seed --data "$root/data"
-"$VPY" -m store.history build --out "$VAR/sales_history.csv.gz" --if-missing
+# demo sales history (seeded, 3 years, top 200 products) and the staff view's forecasts
+hist_hash=$(cat data/catalog/products.jsonl store/history.py store/calendar_kr.py | sha256sum | cut -c1-16)
+if [ "$(cat "$VAR/history/.jangbogi-ok" 2>/dev/null)" != "$hist_hash" ]; then
+  step "generating demo sales history"
+  OMP_NUM_THREADS=1 "$VPY" -m store.history build --top 200 --out "$VAR/history"
+  echo "$hist_hash" > "$VAR/history/.jangbogi-ok"
+  rm -f "$VAR/forecast/.jangbogi-ok"
+fi
+fc_hash=$(cat "$VAR/history/.jangbogi-ok" store/forecast.py store/forecast_features.py | sha256sum | cut -c1-16)
+if [ "$(cat "$VAR/forecast/.jangbogi-ok" 2>/dev/null)" != "$fc_hash" ]; then
+  step "fitting demand forecasts for the staff view"
+  OMP_NUM_THREADS=1 "$VPY" -m store.forecast --fit --top 200 --history "$VAR/history" --out "$VAR/forecast"
+  echo "$fc_hash" > "$VAR/forecast/.jangbogi-ok"
+fi
 
 # 5. browser for the UI tests (Debian chromium; Playwright's own download cannot work offline)
 if [ "$target" = "test" ] && [ ! -x /usr/bin/chromium ]; then

@@ -52,8 +52,8 @@ def _start_app(tmp: Path, mode: str, extra_env: dict | None = None):
     db = tmp / f"{mode}.db"
     env = {**os.environ, "JANGBOGI_DB": str(db), "JANGBOGI_NO_LLM": "1", "HF_HUB_OFFLINE": "1",
            "GRADIO_ANALYTICS_ENABLED": "False", **(extra_env or {})}
-    for cmd in (["-m", "profiles", "--db", str(db), "seed"], ["-m", "store.stock", "--db", str(db), "seed"]):
-        subprocess.run([sys.executable, *cmd], cwd=REPO, env=env, check=True, capture_output=True, timeout=300)
+    subprocess.run([sys.executable, "-m", "profiles", "--db", str(db), "seed"], cwd=REPO, env=env, check=True,
+                   capture_output=True, timeout=300)
     port = _free_port()
     log = open(tmp / f"{mode}.log", "w")
     proc = subprocess.Popen([sys.executable, "app.py", "--mode", mode, "--port", str(port)], cwd=REPO,
