@@ -1,0 +1,247 @@
+"""Slot extractors: pure functions from normalized Korean text to slot values and text spans.
+
+Each extractor returns the values it found plus the character spans it consumed, so that
+`nlu.parse` can mask those spans before taking the remaining nouns as product keywords.
+Covers text normalization, dietary tags, allergens, brands, urgency, order ids and policy
+topics; budgets live in `nlu_budget`, quantities and references in `nlu_refs`. Leaves out
+intent decisions (see `nlu_intents`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from assistant.nlu_lexicon import ALLERGEN_SYNONYMS, TAG_SYNONYMS, Lexicon
+
+Span = tuple[int, int]
+MAX_CHARS = 1000  # longer messages are cut: nobody types a 5,000-character grocery list
+
+_TYPOS = (
+    (r"추쳔|츄천|추천좀", lambda m: "추천" if m.group() != "추천좀" else "추천 좀"),
+    (r"알러지|알레르지|알래르기|앨러지|알르레기", "알레르기"),
+    (r"장바구늬|장바구이|장바구닉|장바군이", "장바구니"),
+    (r"주세여|주세용|주쎄요", "주세요"),
+    (r"담아쥬|담아죠|담아져", "담아줘"),
+    (r"(?<![가-힣])젤(?=\s?(?:싼|비싼|저렴|좋|인기|맛있|평점|높))", "제일"),
+    (r"(?<=[째싼건은])꺼(?![내지])", "거"),
+    (r"(?<=\s)꺼(?=\s|$|로|요)", "거"),
+    (r"싼거", "싼 거"),
+    (r"얼마에요|얼마예여", "얼마예요"),
+)
+
+
+# Chat abbreviations in compatibility jamo, replaced before NFKC (which would turn them
+# into conjoining jamo); leftover jamo (ㅋㅋ, ㅠㅠ) are dropped.
+_JAMO_WORDS = (("ㅊㅊ", " 추천 "), ("ㄱㄱ", " 고고 "), ("ㅎㅇ", " 하이 "), ("ㄱㅅ", " 감사 "),
+               ("ㅂㅂ", " 바이 "), ("ㅇㅋ", " 오케이 "), ("ㄴㄴ", " 아니 "), ("ㅇㅇ", " 응 "))
+
+
+def normalize(text: str) -> str:
+    """NFKC, lowercase, common typos fixed, whitespace collapsed, cut at MAX_CHARS.
+
+    >>> normalize("  젤 싼꺼  추쳔해줘 ㅋㅋ")
+    '제일 싼 거 추천해줘'
+    """
+    s = (text or "")[:MAX_CHARS]
+    for jamo, word in _JAMO_WORDS:
+        s = s.replace(jamo, word)
+    s = re.sub(r"[\u3131-\u318e\u1100-\u11ff]+", " ", s)
+    s = unicodedata.normalize("NFKC", s).lower()
+    s = re.sub(r"[\u200b-\u200f\ufeff]", "", s)
+    s = re.sub(r"\s+", " ", s).strip()
+    for pattern, repl in _TYPOS:
+        s = re.sub(pattern, repl, s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+# ---------------------------------------------------------------- tags
+def _despaced_index(text: str) -> tuple[str, list[int]]:
+    chars, index = [], []
+    for i, ch in enumerate(text):
+        if not ch.isspace():
+            chars.append(ch)
+            index.append(i)
+    return "".join(chars), index
+
+
+def find_terms(text: str, terms: dict[str, object]) -> list[tuple[str, Span]]:
+    """Longest-first, non-overlapping matches of `terms` in `text`, ignoring spaces.
+
+    >>> find_terms("글루텐 프리 빵", {"글루텐프리": 1, "빵": 1})
+    [('글루텐프리', (0, 6)), ('빵', (7, 8))]
+    """
+    flat, index = _despaced_index(text)
+    used = [False] * len(flat)
+    found: list[tuple[str, Span]] = []
+    for term in sorted(terms, key=len, reverse=True):
+        key = term.replace(" ", "").lower()
+        if not key:
+            continue
+        start = flat.find(key)
+        while start != -1:
+            end = start + len(key)
+            if not any(used[start:end]):
+                used[start:end] = [True] * len(key)
+                found.append((term, (index[start], index[end - 1] + 1)))
+            start = flat.find(key, end)
+    return sorted(found, key=lambda t: t[1])
+
+
+def extract_tags(text: str, lexicon: Lexicon) -> tuple[list[str], list[Span]]:
+    from assistant.nlu_lexicon import KEEP_AS_KEYWORD, SOFT_TAGS
+
+    vocab: dict[str, str] = dict(TAG_SYNONYMS)
+    vocab.update({t.lower(): t for t in lexicon.tags if t not in SOFT_TAGS})
+    vocab["유당불내증"] = "락토프리"
+    tags: list[str] = []
+    spans: list[Span] = []
+    meatless = re.search(r"(?<![가-힣])고기\s?(?:는|를|도)?\s?(?:안|못)\s?먹", text)  # not "돼지고기 못 먹어요"
+    if meatless:
+        tags.append("비건")
+        spans.append(meatless.span())
+    for term, span in find_terms(text, vocab):
+        tag = vocab[term]
+        if tag not in tags:
+            tags.append(tag)
+        if term not in KEEP_AS_KEYWORD:
+            spans.append(span)
+    return tags, spans
+
+
+# ---------------------------------------------------------------- allergens
+_ALLERGY_MARK = re.compile(
+    r"(?:알레르기|allergy|(?<!성)못\s?먹|안\s?먹|먹으면\s?안|먹지\s?못|빼고|제외|없는|없이|없고"
+    r"|없어야|없었으면|안\s?들어|들어가지\s?않|들어있지\s?않|안\s?든|피해|말고|안\s?돼|안돼|민감|조심|노\b)"
+)
+_GAP = re.compile(
+    r"(?:\s|,|/|·|이랑|랑|하고|과|와|및|이나|나|도|이|가|은|는|을|를|에|류|성분|같은\s?거|"
+    r"들어간\s?(?:거|것|건|걸|제품)?(?:은|는)?|들어있는\s?(?:거|것|건)?(?:은|는)?)"
+)
+_SINGLE_SYLLABLE_OK_AFTER = re.compile(r"(?:\s|,|$|이랑|랑|하고|과|와|도|은|는|이|가|알)")
+
+
+def extract_allergens(text: str) -> tuple[list[str], list[Span]]:
+    """Allergens the shopper wants to avoid, as labeling-list names.
+
+    >>> extract_allergens("땅콩이랑 새우 알레르기 있어요")[0]
+    ['땅콩', '새우']
+    >>> extract_allergens("땅콩 들어간 과자 추천")[0]
+    []
+    """
+    hits = []
+    for term, (s, e) in find_terms(text, ALLERGEN_SYNONYMS):
+        if len(term) == 1:  # "게", "밀", "잣", "굴": only as whole words
+            if (s > 0 and re.match(r"[가-힣]", text[s - 1])) or not _SINGLE_SYLLABLE_OK_AFTER.match(text, e):
+                continue
+        hits.append((term, s, e))
+    allergens: list[str] = []
+    spans: list[Span] = []
+    for i, (term, s, e) in enumerate(hits):
+        pos = e
+        j = i + 1
+        while True:
+            g = _GAP.match(text, pos)
+            if g and g.end() > pos:
+                pos = g.end()
+                continue
+            if j < len(hits) and hits[j][1] == pos:
+                pos = hits[j][2]
+                j += 1
+                continue
+            break
+        mark = _ALLERGY_MARK.match(text, pos)
+        compound = (j > i + 1 and hits[i + 1][1] == e) or (i > 0 and hits[i - 1][2] == s)
+        if mark and mark.group().startswith("말고") and compound:
+            mark = None  # "땅콩버터 말고 잼": a product name, not an allergy
+        if mark or _reverse_marked(text, s):
+            for name in ALLERGEN_SYNONYMS[term]:
+                if name not in allergens:
+                    allergens.append(name)
+            spans.append((s, e))
+    return allergens, spans
+
+
+def _reverse_marked(text: str, start: int) -> bool:
+    """'알레르기 있는데 땅콩이요', '알레르기: 새우' (marker before the allergen)."""
+    before = text[max(0, start - 20):start]
+    return bool(re.search(r"(?:알레르기|알레르기가)\s?(?:있|체질)?[가-힣]{0,4}\s?[:,]?\s?$", before))
+
+
+# ---------------------------------------------------------------- brands
+_AVOID = re.compile(
+    r"\s?(?:제품|브랜드|거|것|건)?\s?(?:은|는|이|가|을|를)?\s?"
+    r"(?:말고|말구|빼고|제외|싫|별로|안\s?좋아|말곤|은\s?빼|는\s?빼|안\s?살|피해"
+    r"|추천하지\s?마|추천\s?하지\s?마|사지\s?마|보여\s?주지\s?마|권하지\s?마)"
+)
+_COMMON_WORD_BRANDS = {"매일", "오늘", "바른", "자연", "착한", "건강", "맛있는", "행복", "우리", "하루"}
+
+
+def extract_brands(text: str, lexicon: Lexicon) -> tuple[list[str], list[str], list[Span]]:
+    wanted: list[str] = []
+    avoided: list[str] = []
+    spans: list[Span] = []
+    for brand, (s, e) in find_terms(text, {b: b for b in lexicon.brands}):
+        if brand in _COMMON_WORD_BRANDS and not re.match(r"[가-힣]|\s?(?:제품|브랜드|거|꺼|말고|빼고)", text[e:]):
+            continue
+        if len(brand) <= 2 and s > 0 and re.match(r"[가-힣]", text[s - 1]):
+            continue  # "롯데" inside another word is rarely the brand
+        target = avoided if _AVOID.match(text, e) else wanted
+        if brand not in target:
+            target.append(brand)
+        spans.append((s, e))
+    return wanted, avoided, spans
+
+
+# ---------------------------------------------------------------- urgency, order ids
+_DAWN = re.compile(r"내일\s?(?:아침|새벽|오전|까지|받|중|도착|에\s?받|일찍)|새벽\s?배송|새벽에|아침\s?일찍|아침까지|출근\s?전|샛별")
+_SAME_DAY = re.compile(
+    r"오늘\s?(?:안|중|내|저녁|밤|오후|까지|받|도착|배송)|당일|지금\s?당장|바로\s?받|급해|급하게|빨리\s?(?:받|와|오)|몇\s?시간\s?안에"
+)
+
+
+def extract_urgency(text: str) -> tuple[str | None, list[Span]]:
+    """'내일 아침까지' -> '새벽', '오늘 안에' -> '당일'."""
+    m = _DAWN.search(text)
+    if m:
+        return "새벽", [m.span()]
+    m = _SAME_DAY.search(text)
+    if m:
+        return "당일", [m.span()]
+    return None, []
+
+
+_ORDER_ID = re.compile(
+    r"주문\s?번호\s?(?:는|은|가|:)?\s?([a-z0-9][a-z0-9-]{3,})"
+    r"|\b((?:ord|od|o|jb|on)[-_]?\d[\d-]{3,})\b"
+    r"|\b(\d{8}-\d{2,})\b",
+    re.IGNORECASE,
+)
+
+
+def extract_order_id(text: str) -> tuple[str | None, list[Span]]:
+    m = _ORDER_ID.search(text)
+    if not m:
+        return None, []
+    value = next(g for g in m.groups() if g)
+    if re.fullmatch(r"p\d{3,}", value):  # product ids are not order ids
+        return None, []
+    return value.upper(), [m.span()]
+
+
+def extract_policy_topic(text: str) -> tuple[str | None, list[Span]]:
+    """Topic and trigger spans; the first listed topic wins on ties."""
+    from assistant.nlu_lexicon import POLICY_TOPICS
+
+    topic = None
+    spans: list[Span] = []
+    for name, triggers in POLICY_TOPICS.items():
+        found = find_terms(text, dict.fromkeys(triggers))
+        if found:
+            topic = topic or name
+            spans.extend(span for _, span in found)
+    m = re.search(r"기록[가-힣\s]{0,4}(?:지워|지우|삭제|없애)", text)
+    if m:
+        topic = topic or "개인정보"
+        spans.append(m.span())
+    return topic, spans
