@@ -18,15 +18,36 @@ MAX_RELEVANT = 30
 DEV_SHARE = 0.4
 
 
-def parse_spec(line: str) -> tuple[list[str], dict[str, str]]:
-    left, _, right = line.partition("||")
-    variants = [v.strip() for v in left.split(" / ") if v.strip()]
+def _fields(text: str) -> dict[str, str]:
     fields = {}
-    for part in right.split(";"):
+    for part in text.split(";"):
         if part.strip():
             key, _, value = part.partition("=")
             fields[key.strip()] = value.strip()
-    return variants, fields
+    return fields
+
+
+def parse_variants(line: str) -> list[tuple[str, dict[str, str]]]:
+    """Each variant's text and its fields: the line's fields, then the variant's own "{...}" over them.
+
+    >>> parse_variants("냉동 피자 / 냉동피자 만원 이하 {max=10000} || kw=피자")
+    [('냉동 피자', {'kw': '피자'}), ('냉동피자 만원 이하', {'kw': '피자', 'max': '10000'})]
+    """
+    left, _, right = line.partition("||")
+    shared = _fields(right)
+    out = []
+    for variant in (v.strip() for v in left.split(" / ")):
+        if not variant:
+            continue
+        text, _, own = variant.partition("{")
+        out.append((text.strip(), shared | _fields(own.rstrip().removesuffix("}"))))
+    return out
+
+
+def parse_spec(line: str) -> tuple[list[str], dict[str, str]]:
+    """The variants' texts and the fields they share (a variant's own "{...}" fields left out)."""
+    left, _, right = line.partition("||")
+    return [text for text, _ in parse_variants(left)], _fields(right)
 
 
 def constraints_of(fields: dict[str, str]) -> dict:
@@ -47,8 +68,10 @@ def constraints_of(fields: dict[str, str]) -> dict:
 def matches(p: dict, fields: dict[str, str], cons: dict) -> bool:
     price = p["sale_price"] if p["sale_price"] is not None else p["price"]
     words = _split(fields.get("kw", ""))
+    scopes = [c for c in (cons.get("category"), fields.get("in")) if c]
     return ((not words or any(w in p["name"] for w in words))
-            and (not cons.get("category") or under(p["category"], (cons["category"].rstrip("/") + "/",)))
+            and all(under(p["category"], (c.rstrip("/") + "/",)) for c in scopes)
+            and set(_split(fields.get("has", ""))) <= set(p["tags"])
             and cons.get("min_price", 0) <= price <= cons.get("max_price", price)
             and not set(cons.get("excluded_allergens", ())) & set(p["allergens"])
             and set(cons.get("required_tags", ())) <= set(p["tags"])
@@ -63,15 +86,24 @@ def relevant_products(products: list[dict], fields: dict[str, str], cons: dict) 
 
 
 def product_groups(products: list[dict]) -> list[list[dict]]:
+    """One group per spec line (its variants); each variant's constraints are checked against
+    its own text (`query_check.problems`) so a label the query does not say fails here."""
+    from store.datagen.query_check import problems
+
     groups = []
     for i, line in enumerate(l for l in SPECS.strip().splitlines() if l.strip()):
-        variants, fields = parse_spec(line)
-        cons = constraints_of(fields)
-        relevant = relevant_products(products, fields, cons)
-        if not relevant:
-            raise ValueError(f"query spec matches no product: {line!r}")
-        groups.append([{"id": f"qp-{i + 1:03d}-{j + 1}", "query": q, "type": "product", "relevant": relevant,
-                        "constraints": cons} for j, q in enumerate(variants)])
+        group = []
+        for j, (query, fields) in enumerate(parse_variants(line)):
+            cons = constraints_of(fields)
+            found = problems(query, cons)
+            if found:
+                raise ValueError(f"labels of {query!r} do not match its text: {found}")
+            relevant = relevant_products(products, fields, cons)
+            if not relevant:
+                raise ValueError(f"query {query!r} matches no product: {line!r}")
+            group.append({"id": f"qp-{i + 1:03d}-{j + 1}", "query": query, "type": "product",
+                          "relevant": relevant, "constraints": cons})
+        groups.append(group)
     return groups
 
 
