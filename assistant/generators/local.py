@@ -1,0 +1,168 @@
+"""Local Hugging Face chat model with token streaming, stop and timeout.
+
+Device and dtype are chosen in one place (`load_plan`): nf4 through bitsandbytes when
+`quantization == "nf4"` or `"auto"` on CUDA; bf16 on CPU (13 tok/s for the 0.5B model on 2
+cores, against 6.5 in fp32). A LoRA adapter is attached with peft when given. The model loads
+once, on the first `stream` call, under a lock; generation is serialized by a second lock
+so sessions can share one instance safely.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from assistant.generators import GenerationError
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    device: str          # "cpu" | "cuda"
+    dtype: str           # "bfloat16" | "float16" | "float32"
+    nf4: bool
+
+
+def load_plan(quantization: str, device: str, cuda_available: bool) -> LoadPlan:
+    """Pure choice of device/dtype/quantization.
+
+    >>> load_plan("auto", "auto", False)
+    LoadPlan(device='cpu', dtype='bfloat16', nf4=False)
+    >>> load_plan("auto", "auto", True)
+    LoadPlan(device='cuda', dtype='bfloat16', nf4=True)
+    """
+    dev = ("cuda" if cuda_available else "cpu") if device == "auto" else device
+    nf4 = quantization == "nf4" or (quantization == "auto" and dev == "cuda")
+    return LoadPlan(device=dev, dtype="bfloat16", nf4=nf4)
+
+
+def resolve_model(name_or_path: str, cache_dir: Path) -> str:
+    """Alias -> prepared folder (via assistant.models when present), else hub id / path."""
+    try:
+        from assistant.models import resolve_chat_model
+    except ImportError:
+        candidate = Path(cache_dir) / "models" / name_or_path
+        return str(candidate) if candidate.is_dir() else name_or_path
+    return resolve_chat_model(name_or_path, cache_dir)
+
+
+class TransformersGenerator:
+    def __init__(self, model: str, cache_dir: Path | str = "~/.cache/jangbogi", adapter_path: Path | None = None,
+                 quantization: str = "auto", device: str = "auto", timeout_s: float = 90.0,
+                 status: Callable[[str], None] | None = None, temperature: float = 0.0) -> None:
+        self.model_name = model
+        self.cache_dir = Path(cache_dir).expanduser()
+        self.adapter_path = adapter_path
+        self.quantization = quantization
+        self.device = device
+        self.timeout_s = timeout_s
+        self.status = status
+        self.temperature = temperature
+        self.name = f"transformers:{model}" + (f"+{Path(adapter_path).name}" if adapter_path else "")
+        self._load_lock = threading.Lock()
+        self._gen_lock = threading.Lock()
+        self._model = None
+        self._tokenizer = None
+        self.load_seconds: float | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self) -> None:
+        """Load tokenizer + model (+ adapter) once. Raises GenerationError with a Korean message."""
+        with self._load_lock:
+            if self._model is not None:
+                return
+            t0 = time.perf_counter()
+            if self.status:
+                self.status(f"언어 모델({self.model_name})을 불러오는 중이에요. 처음 한 번만 기다려 주세요…")
+            try:
+                self._tokenizer, self._model = self._load_model()
+            except GenerationError:
+                raise
+            except Exception as exc:  # missing folder, no network for a hub id, bad adapter...
+                raise GenerationError(
+                    f"could not load chat model {self.model_name!r}: {type(exc).__name__}: {exc}",
+                    "언어 모델을 불러오지 못해 기본 답변으로 안내해 드려요. "
+                    "`python -m assistant.models prepare`로 모델을 준비할 수 있어요.") from exc
+            self.load_seconds = time.perf_counter() - t0
+
+    def _load_model(self):
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        path = resolve_model(self.model_name, self.cache_dir)
+        plan = load_plan(self.quantization, self.device, torch.cuda.is_available())
+        kwargs: dict = {"dtype": getattr(torch, plan.dtype)}
+        if plan.nf4:
+            from transformers import BitsAndBytesConfig
+
+            kwargs["quantization_config"] = BitsAndBytesConfig(
+                load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
+        if plan.device == "cuda":
+            kwargs["device_map"] = "cuda"
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+        if self.adapter_path:
+            from peft import PeftModel
+
+            model = PeftModel.from_pretrained(model, str(self.adapter_path))
+        model.eval()
+        return tokenizer, model
+
+    def stream(self, messages: list[dict], max_new_tokens: int = 160,
+               stop: threading.Event | None = None) -> Iterator[str]:
+        self.load()
+        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
+
+        tok, model = self._tokenizer, self._model
+        stop = stop or threading.Event()
+        deadline = time.monotonic() + self.timeout_s
+
+        class _Stop(StoppingCriteria):
+            def __call__(self, input_ids, scores, **kwargs) -> bool:
+                return stop.is_set() or time.monotonic() > deadline
+
+        inputs = tok.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
+                                         return_dict=True).to(model.device)
+        streamer = TextIteratorStreamer(tok, skip_prompt=True, skip_special_tokens=True, timeout=self.timeout_s)
+        gen_kwargs = dict(**inputs, max_new_tokens=max_new_tokens, streamer=streamer,
+                          stopping_criteria=StoppingCriteriaList([_Stop()]),
+                          pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id)
+        if self.temperature > 0:
+            gen_kwargs.update(do_sample=True, temperature=self.temperature)
+        else:
+            gen_kwargs.update(do_sample=False)
+        errors: list[BaseException] = []
+
+        def _run() -> None:
+            try:
+                model.generate(**gen_kwargs)
+            except BaseException as exc:  # surfaced to the caller below
+                errors.append(exc)
+                streamer.end()
+
+        with self._gen_lock:
+            worker = threading.Thread(target=_run, name="jangbogi-generate", daemon=True)
+            worker.start()
+            try:
+                for text in streamer:
+                    if text:
+                        yield text
+                    if stop.is_set():
+                        break
+            except Exception as exc:  # queue.Empty from the streamer timeout
+                stop.set()
+                raise GenerationError(f"generation timed out after {self.timeout_s}s: {exc!r}",
+                                      "답변 생성이 너무 오래 걸려 기본 답변으로 안내해 드려요.") from exc
+            finally:
+                stop.set()
+                worker.join(timeout=5)
+        if errors:
+            raise GenerationError(f"generation failed: {errors[0]!r}")
+        if time.monotonic() > deadline:
+            raise GenerationError(f"generation exceeded {self.timeout_s}s",
+                                  "답변 생성이 너무 오래 걸려 기본 답변으로 안내해 드려요.")

@@ -1,0 +1,283 @@
+"""`Assistant`: one turn from a Korean message to a grounded, validated, streamed answer.
+
+Pipeline: understand (nlu + dialogue state) -> act or ground (actions / grounding) -> facts ->
+template draft -> optional LLM rephrasing streamed sentence by sentence through the validator
+-> answer dict (the CLI JSON shape). Code picks products, prices and policy text; a model
+only phrases, and what it writes is checked (`validator.py`). Per-session data lives in the
+`DialogueState` the caller passes; the Assistant itself is shared by all sessions.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import asdict, replace
+from typing import Callable, Iterator
+
+from assistant import replies
+from assistant.actions import ActionResult, Actions
+from assistant.facts import Facts, ProductFact
+from assistant.generators import GenerationError, TemplateGenerator
+from assistant.grounding import ProfileView, constraints_from, ground_products, is_food, search_text
+from assistant.policy_grounding import ground_policy
+from assistant.prompting import build_messages
+from assistant.turns import MAX_MESSAGE_CHARS, InputError, resolve_reference, understand_default
+from assistant.validator import Context, check_sentence, is_truncated, validate
+
+LLM_INTENTS = ("search", "product_question", "policy")
+_BOUNDARY = re.compile(r"(?<=[.!?。])\s+|\n")
+HISTORY_LIMIT = 20
+
+
+class Assistant:
+    def __init__(self, catalog, policies, retriever, profiles=None, generator=None, db=None, stock=None,
+                 understand: Callable | None = None, lexicon=None, checkout_fn=None,
+                 max_new_tokens: int = 160) -> None:
+        self.catalog = {p.id: p for p in catalog} if not isinstance(catalog, dict) else catalog
+        self.policies = list(policies)
+        self.retriever = retriever
+        self.profiles = profiles
+        self.generator = generator or TemplateGenerator()
+        self.db = db
+        self.stock = stock
+        self.lexicon = lexicon
+        self._understand = understand or understand_default
+        self.max_new_tokens = max_new_tokens
+        self.actions = Actions(self.catalog, profiles=profiles, db=db, stock=stock, checkout_fn=checkout_fn)
+        self.catalog_names = [p.name for p in self.catalog.values()]
+
+    # ---- public API ---------------------------------------------------------------------
+    def answer(self, message: str, state, customer_id: str | None = None, id: str | None = None) -> dict:
+        """Run `respond` to completion and return the final answer dict."""
+        final = None
+        for event in self.respond(message, state, customer_id, id=id):
+            if event["type"] == "done":
+                final = event["answer"]
+        return final
+
+    def respond(self, message: str, state, customer_id: str | None = None, id: str | None = None,
+                stop: threading.Event | None = None) -> Iterator[dict]:
+        """Yield status/token events, then `{"type": "done", "answer": {...}}`.
+
+        Token events carry validated text; the `done` answer's `reply` is authoritative
+        (it differs from the streamed text only when the validator fell back to the template).
+        Errors a user can cause (empty or too long message, a bad query) end the turn with
+        `{"type": "done", "answer": {"id", "error": "<Korean message>"}}`.
+        """
+        try:
+            yield from self._respond(message, state, customer_id, id, stop)
+        except Exception as exc:
+            if getattr(exc, "user_message", None) is None:
+                raise
+            yield {"type": "done", "answer": {"id": id, "error": exc.user_message}}
+
+    def _respond(self, message, state, customer_id, id, stop) -> Iterator[dict]:
+        if not isinstance(message, str) or not message.strip():
+            raise InputError("empty message", "메시지가 비어 있어요. 찾으시는 상품이나 궁금한 점을 입력해 주세요.")
+        if len(message) > MAX_MESSAGE_CHARS:
+            raise InputError(f"message longer than {MAX_MESSAGE_CHARS} chars",
+                             f"메시지가 너무 길어요. {MAX_MESSAGE_CHARS:,}자 이내로 입력해 주세요.")
+        t0 = time.perf_counter()
+        und = self._understand(message, state, self.lexicon)
+        t_und = time.perf_counter()
+        facts, results, extra = self._facts_for(message, und, state, customer_id)
+        t_ret = time.perf_counter()
+        answer = {"id": id, "intent": und.intent, "slots": asdict(und.slots)}
+        reply, first_token, notice, outcome, llm = "", None, None, "template", {}
+        use_llm = (und.intent in LLM_INTENTS and not getattr(self.generator, "is_template", False)
+                   and not extra.get("clarify") and (facts.products or facts.policies))
+        if use_llm:
+            if not getattr(self.generator, "loaded", True):
+                yield {"type": "status", "text": "언어 모델을 처음 불러오는 중이에요. 잠시만 기다려 주세요…"}
+            streamed = ""
+            try:
+                for event in self._generate(message, facts, state, stop):
+                    if event["type"] == "first_token":
+                        first_token = event["t"]
+                    elif event["type"] == "final":
+                        reply, outcome = event["reply"], event["outcome"]
+                        llm = {"llm_text": event["raw"], "violations": event["violations"]}
+                    else:
+                        streamed += event["text"]
+                        yield event
+            except GenerationError as exc:
+                notice, reply, outcome = exc.user_message, facts.draft, "fallback"
+                yield {"type": "status", "text": notice}
+            if outcome == "fallback":
+                if notice is None:
+                    yield {"type": "status", "text": "답변을 매장 자료로 다시 확인해 정리했어요."}
+                if not streamed.strip():   # nothing shown yet: stream the template itself
+                    yield {"type": "token", "text": reply}
+        else:
+            reply = facts.draft
+            for i, word in enumerate(reply.split(" ")):
+                if first_token is None:
+                    first_token = time.perf_counter()
+                yield {"type": "token", "text": word if i == 0 else " " + word}
+        t_end = time.perf_counter()
+        answer.update({
+            "reply": reply, "products": [p.card() for p in results], "sources": facts.sources(),
+            "timings": {"understanding_ms": _ms(t0, t_und), "retrieval_ms": _ms(t_und, t_ret),
+                        "first_token_ms": _ms(t0, first_token or t_end), "total_ms": _ms(t0, t_end)},
+            "passages": {p.doc_id: p.text for p in reversed(facts.policies)},   # quote per policy source
+            "generator": getattr(self.generator, "name", "template") if use_llm else "template",
+            "validation": outcome,
+        })
+        answer.update(llm)   # what the model wrote and what the validator objected to
+        if notice:
+            answer["notice"] = notice
+        if extra.get("actions"):
+            answer["actions"] = extra["actions"]
+        if extra.get("clarify"):
+            answer["clarify"] = True
+        self._remember(state, message, reply, und, results, customer_id)
+        yield {"type": "done", "answer": answer}
+
+    def add_to_cart(self, state, customer_id: str | None, product_id: str, qty: int = 1) -> dict:
+        res = self.actions.add(state, customer_id, product_id, qty)
+        return {"ok": res.ok, "message": res.message, **res.data, **({} if res.ok else {"error": res.message})}
+
+    def cart(self, state, customer_id: str | None) -> dict:
+        res = self.actions.view(state, customer_id)
+        return {"message": res.message, **res.data}
+
+    def checkout(self, state, customer_id: str | None) -> dict:
+        res = self.actions.checkout(state, customer_id)
+        return {"ok": res.ok, "message": res.message, "products": [p.card() for p in res.products], **res.data,
+                **({} if res.ok else {"error": res.message})}
+
+    # ---- facts per intent -------------------------------------------------------------------
+    def profile_view(self, state, customer_id: str | None) -> ProfileView:
+        base = ProfileView()
+        if customer_id and self.profiles is not None and hasattr(self.profiles, "ranking_features"):
+            base = ProfileView.from_features(self.profiles.ranking_features(customer_id))
+        session = getattr(state, "sticky", None) or {}   # facts said in this session (dialogue/actions)
+        if session.get("allergens") or session.get("dietary_tags"):
+            base = ProfileView(exclude_allergens=base.exclude_allergens | set(session.get("allergens", ())),
+                               required_tags=base.required_tags | set(session.get("dietary_tags", ())),
+                               category_affinity=base.category_affinity, brand_affinity=base.brand_affinity,
+                               disliked_brands=base.disliked_brands, price_band=base.price_band)
+        return base
+
+    def _facts_for(self, message: str, und, state, customer_id) -> tuple[Facts, list[ProductFact], dict]:
+        intent, slots = und.intent, und.slots
+        if und.clarify:
+            return Facts(intent=intent, draft=replies.clarify_reply(und.clarify)), [], {"clarify": True}
+        if intent == "greeting":
+            return Facts(intent=intent, draft=replies.GREETING), [], {}
+        if intent == "out_of_scope":
+            draft = (replies.DECLINE_HARMFUL if und.harmful else
+                     replies.DECLINE_INJECTION if und.injection else replies.DECLINE_OFF_TOPIC)
+            return Facts(intent=intent, draft=draft), [], {}
+        if intent == "policy":
+            passages = ground_policy(self.retriever, self.policies, message, slots.policy_topic)
+            return Facts(intent=intent, policies=tuple(passages), draft=replies.policy_reply(passages)), [], {}
+        if intent in ("search", "product_question"):
+            return self._product_facts(message, und, state, customer_id)
+        result = self._act(message, und, state, customer_id)
+        return (Facts(intent=intent, products=result.products, notes=(result.message,), numbers=result.numbers,
+                      draft=result.message), list(result.products), {"actions": [result.event()]})
+
+    def _product_facts(self, message, und, state, customer_id):
+        profile = self.profile_view(state, customer_id)
+        slots = message_slots(und.slots, message, state)
+        c = constraints_from(slots, profile)
+        referenced = resolve_reference(slots.reference, state.last_results, self.catalog)
+        if und.intent == "product_question" and referenced:
+            cards = [ProductFact.from_product(self.catalog[p]) for p in referenced]
+            draft = replies.product_detail_reply(cards[0]) if len(cards) == 1 else replies.compare_reply(cards)
+            return Facts(intent=und.intent, products=tuple(cards), draft=draft), cards, {}
+        query = search_text(slots, message)
+        cards = ground_products(self.retriever, self.catalog, query, c, profile,
+                                k=slots.count or 3, sort=slots.sort, stock=self.stock)
+        if not cards and c.categories and slots.keywords:
+            # A category guessed from an ambiguous word ("간식") found nothing: keep the
+            # shopper's own word as the constraint instead (name or category must contain it).
+            c = replace(c, categories=(), keywords=tuple(slots.keywords))
+            query = search_text(replace(slots, categories=()), message)
+            cards = ground_products(self.retriever, self.catalog, query, c, profile,
+                                    k=slots.count or 3, sort=slots.sort, stock=self.stock)
+        described = c.describe(food=any(is_food(self.catalog[p.id]) for p in cards) if cards else True)
+        notes = (f"적용한 조건: {', '.join(described)}",) if described else ()
+        draft = replies.search_reply(cards, described)
+        return Facts(intent=und.intent, products=tuple(cards), notes=notes, draft=draft), cards, {}
+
+    def _act(self, message, und, state, customer_id) -> ActionResult:
+        intent, slots, a = und.intent, und.slots, self.actions
+        if intent == "cart_view":
+            return a.view(state, customer_id)
+        if intent == "checkout":
+            return a.checkout(state, customer_id)
+        if intent == "order_status":
+            return a.order_status(customer_id, slots.order_id)
+        if intent == "reorder":
+            return a.reorder(state, customer_id)
+        if intent == "profile_update":
+            return a.propose_profile(state, customer_id, slots)
+        targets = resolve_reference(slots.reference, state.last_results, self.catalog)
+        if intent == "cart_remove":
+            lines = a.lines(state, customer_id)
+            if not targets and slots.keywords:
+                targets = [pid for pid in lines if any(k in self.catalog[pid].name for k in slots.keywords)][:1]
+            if not targets:
+                return ActionResult("cart_remove", False, "어떤 상품을 뺄까요? 상품 이름을 알려주세요.")
+            return a.remove(state, customer_id, targets[0], slots.quantity)
+        if intent == "cart_add":
+            if not targets and (slots.keywords or slots.categories):
+                c = constraints_from(slots, self.profile_view(state, customer_id))
+                found = ground_products(self.retriever, self.catalog, search_text(slots, message), c,
+                                        k=1, sort=slots.sort, stock=self.stock)
+                targets = [f.id for f in found]
+            if not targets:
+                return ActionResult("cart_add", False, "어떤 상품을 담을까요? 상품 이름을 알려주세요.")
+            results = [a.add(state, customer_id, pid, slots.quantity or 1) for pid in targets]
+            if len(results) == 1:
+                return results[0]
+            return ActionResult("cart_add", any(r.ok for r in results), " ".join(r.message for r in results),
+                                tuple(p for r in results for p in r.products),
+                                tuple(n for r in results for n in r.numbers), {"results": [r.event() for r in results]})
+        return ActionResult(intent, False, replies.DECLINE_OFF_TOPIC)
+
+    # ---- generation ---------------------------------------------------------------------
+    def _generate(self, message: str, facts: Facts, state, stop) -> Iterator[dict]:
+        """LLM deltas grouped into sentences; only sentences that pass the validator stream out."""
+        ctx = Context(facts, message, self.catalog_names)
+        messages = build_messages(message, facts, state.history)
+        raw, buf, first = "", "", None
+        for delta in self.generator.stream(messages, self.max_new_tokens, stop):
+            if first is None:
+                first = time.perf_counter()
+                yield {"type": "first_token", "t": first}
+            raw += delta
+            buf += delta
+            while (m := _BOUNDARY.search(buf)):
+                sentence, buf = buf[: m.end()], buf[m.end():]
+                if sentence.strip() and not check_sentence(sentence.strip(), ctx):
+                    yield {"type": "token", "text": sentence}
+        if buf.strip() and not is_truncated(buf.strip()) and not check_sentence(buf.strip(), ctx):
+            yield {"type": "token", "text": buf}
+        result = validate(raw, ctx)
+        yield {"type": "final", "reply": result.reply, "outcome": result.outcome, "raw": raw,
+               "violations": list(result.violations)}
+
+    def _remember(self, state, message, reply, und, results, customer_id) -> None:
+        state.history = (state.history + [{"role": "user", "content": message},
+                                          {"role": "assistant", "content": reply}])[-HISTORY_LIMIT:]
+        if und.intent in ("search", "product_question") and results:
+            state.last_results = [p.id for p in results]
+        state.last_intent = und.intent
+        if customer_id:
+            state.customer_id = customer_id
+
+
+def message_slots(slots, message: str, state):
+    """Dietary tags carried from earlier turns ("저 비건이에요") act like profile tags (food
+    only), not like tags said in this message, so "세제 추천해줘" still finds detergent."""
+    carried = set((getattr(state, "sticky", None) or {}).get("dietary_tags", ()))
+    said = tuple(t for t in slots.dietary_tags if t not in carried or t in message)
+    return slots if said == tuple(slots.dietary_tags) else replace(slots, dietary_tags=said)
+
+
+def _ms(a: float, b: float) -> float:
+    return round((b - a) * 1000, 1)
