@@ -23,6 +23,7 @@ from assistant.presenters import (cart_html, product_card, profile_markdown, rea
                                   sources_html, validate_message, won)
 from assistant.settings import Settings, add_cli_args
 from assistant.types import DialogueState
+from profiles import ProfileError
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -72,6 +73,10 @@ def build_demo(services: Any, settings: Settings) -> "gr.Blocks":
     assistant, profiles = services.assistant, services.profiles
     kiosk = settings.ui_mode == "kiosk"
     gen_limit = getattr(services, "generation_concurrency", 1)
+    # Kiosk type is large: short tab labels keep every tab on screen (no overflow menu).
+    TABS = dict(products="추천 상품", cart="장바구니", sources="출처", profile="내 정보", staff="매장 관리")
+    if kiosk:
+        TABS.update(products="상품", sources="출처", profile="로그인", staff="직원")
 
     # ---- chat -------------------------------------------------------------
     @gpu_decorator
@@ -117,9 +122,12 @@ def build_demo(services: Any, settings: Settings) -> "gr.Blocks":
             gr.Info("로그인하면 의견이 저장돼요. 비회원 의견은 저장하지 않아요.")
             return
         answer_text = data.value if isinstance(data.value, str) else json.dumps(data.value, ensure_ascii=False)
-        profiles.record_feedback(sess.customer_id, target_kind="answer", target_id=str(data.index),
-                                 thumbs_up=bool(data.liked), comment=str(answer_text)[:500])
+        profiles.add_feedback(sess.customer_id, "answer", str(data.index), 1 if data.liked else -1,
+                              comment=str(answer_text)[:500])
         gr.Info("의견 감사합니다! 👍" if data.liked else "더 나아지도록 반영할게요. 🙏")
+
+    # Gradio finds the like payload by its annotation; postponed (string) annotations hide it.
+    feedback.__annotations__["data"] = gr.LikeData
 
     # ---- cart ---------------------------------------------------------------
     def add_product(pid: str, qty: float, sess: UISession):
@@ -155,9 +163,9 @@ def build_demo(services: Any, settings: Settings) -> "gr.Blocks":
             gr.Warning("고객 번호 또는 PIN이 맞지 않아요.")
             return sess, gr.skip(), gr.skip(), gr.skip(), gr.skip()
         try:
-            profile = profiles.get(customer_id)
-        except Exception as exc:  # unknown customer: named error with a Korean message
-            gr.Warning(getattr(exc, "user_message", "고객 정보를 찾을 수 없어요."))
+            profile = _profile_dict(profiles, customer_id)
+        except ProfileError as exc:  # unknown customer: named error with a Korean message
+            gr.Warning(exc.user_message)
             return sess, gr.skip(), gr.skip(), gr.skip(), gr.skip()
         sess = UISession(customer_id=customer_id)  # fresh dialogue: never mix two people's turns
         sess.dialogue.customer_id = customer_id
@@ -165,8 +173,8 @@ def build_demo(services: Any, settings: Settings) -> "gr.Blocks":
                 cart_html(assistant.cart(sess.dialogue, customer_id)))
 
     def _profile_fields(profile: dict):
-        consent = profile.get("consent", {}) or {}
-        consents = [k for k, label in CONSENT_LABELS.items() if consent.get(k)]
+        consent = profile.get("consent", {})
+        consents = [k for k in CONSENT_LABELS if consent.get(k)]
         return (gr.update(value=list(profile.get("allergies", []) or [])),
                 gr.update(value=[CONSENT_LABELS[k] for k in consents]))
 
@@ -179,26 +187,34 @@ def build_demo(services: Any, settings: Settings) -> "gr.Blocks":
             gr.Warning("로그인한 고객만 정보를 저장할 수 있어요.")
             return gr.skip()
         wanted = {k: (label in consents) for k, label in CONSENT_LABELS.items()}
-        profiles.set_consent(sess.customer_id, **wanted)
-        profiles.update(sess.customer_id, {"allergies": list(allergies)}, source="customer")
+        try:
+            profiles.set_consent(sess.customer_id, **wanted)
+            profiles.update(sess.customer_id, {"allergies": list(allergies)}, source="customer")
+        except ProfileError as exc:
+            gr.Warning(exc.user_message)
+            return gr.skip()
         gr.Info("저장했어요.")
-        return profile_markdown(profiles.get(sess.customer_id))
+        return profile_markdown(_profile_dict(profiles, sess.customer_id))
 
     def pending_list(sess: UISession):
         sess = _session(sess)
         if not sess.customer_id:
             return gr.update(choices=[], value=None)
         items = profiles.pending(sess.customer_id)
-        return gr.update(choices=[(_proposal_label(p), str(p["id"])) for p in items], value=None)
+        return gr.update(choices=[(_proposal_label(p.field, p.value), str(p.id)) for p in items], value=None)
 
     def decide(proposal_id: str | None, accept: bool, sess: UISession):
         sess = _session(sess)
         if not sess.customer_id or not proposal_id:
             gr.Warning("확인할 항목을 골라 주세요.")
             return gr.skip(), gr.skip()
-        (profiles.confirm if accept else profiles.reject)(int(proposal_id))
+        try:
+            (profiles.confirm if accept else profiles.reject)(int(proposal_id))
+        except ProfileError as exc:
+            gr.Warning(exc.user_message)
+            return gr.skip(), gr.skip()
         gr.Info("반영했어요." if accept else "반영하지 않았어요.")
-        return pending_list(sess), profile_markdown(profiles.get(sess.customer_id))
+        return pending_list(sess), profile_markdown(_profile_dict(profiles, sess.customer_id))
 
     def export_profile(sess: UISession):
         sess = _session(sess)
@@ -234,7 +250,16 @@ def build_demo(services: Any, settings: Settings) -> "gr.Blocks":
         if (pin or "") != settings.staff_pin:
             gr.Warning("PIN이 맞지 않아요.")
             return gr.update(visible=False), None, None, ""
-        view = services.staff_view()
+        from store.history import HistoryError
+        from store.staff import staff_snapshot
+
+        try:
+            levels = services.stock.ledger.levels()
+            catalog = {p.id: p for p in services.catalog}
+            view = staff_snapshot(settings.var_dir, levels, catalog, db=services.db)
+        except (HistoryError, FileNotFoundError) as exc:
+            gr.Warning(getattr(exc, "user_message", "판매 이력이나 예측 파일이 없어요. 설정 명령을 먼저 실행해 주세요."))
+            return gr.update(visible=False), None, None, ""
         return gr.update(visible=True), view["figure"], view["reorder"], view["alerts_markdown"]
 
     # ---- layout -------------------------------------------------------------------
@@ -245,7 +270,7 @@ def build_demo(services: Any, settings: Settings) -> "gr.Blocks":
                     elem_id="jb-header")
         status = gr.Markdown("", elem_id="jb-status")
         with gr.Row():
-            with gr.Column(scale=3):
+            with gr.Column(scale=3 if not kiosk else 4):
                 chatbot = gr.Chatbot(label="대화", height=520 if not kiosk else 640, elem_id="jb-chat",
                                      feedback_options=("Like", "Dislike"))
                 with gr.Row():
@@ -259,8 +284,8 @@ def build_demo(services: Any, settings: Settings) -> "gr.Blocks":
                 else:
                     gr.Examples(EXAMPLES, inputs=box, label="이렇게 물어보세요")
                     quick = []
-            with gr.Column(scale=2):
-                with gr.Tab("추천 상품"):
+            with gr.Column(scale=2 if not kiosk else 3):
+                with gr.Tab(TABS["products"]):
                     @gr.render(inputs=products_state)
                     def render_cards(products: list[dict]):
                         if not products:
@@ -274,16 +299,16 @@ def build_demo(services: Any, settings: Settings) -> "gr.Blocks":
                                                 interactive=p.get("stock", 0) > 0)
                                 pid = gr.State(p["id"])
                                 btn.click(add_product, [pid, gr.State(1), session], [session, cart_box])
-                with gr.Tab("장바구니"):
+                with gr.Tab(TABS["cart"]):
                     cart_box = gr.HTML(cart_html({}), elem_id="jb-cart")
                     checkout_btn = gr.Button("주문하기", variant="primary", elem_id="jb-checkout")
                     checkout_msg = gr.Markdown("", elem_id="jb-checkout-msg")
-                with gr.Tab("출처"):
+                with gr.Tab(TABS["sources"]):
                     sources_box = gr.HTML(sources_html(None), elem_id="jb-sources")
-                with gr.Tab("내 정보"):
+                with gr.Tab(TABS["profile"]):
                     profile_md = gr.Markdown(profile_markdown(None), elem_id="jb-profile")
                     with gr.Row():
-                        cust_id = gr.Dropdown(choices=services.demo_customers(), allow_custom_value=True,
+                        cust_id = gr.Dropdown(choices=demo_customers(profiles) if not kiosk else [], allow_custom_value=True,
                                               label="고객 번호 (데모 고객 선택 가능)", elem_id="jb-customer")
                         pin_box = gr.Textbox(label="PIN", type="password", max_lines=1)
                     with gr.Row():
@@ -303,7 +328,7 @@ def build_demo(services: Any, settings: Settings) -> "gr.Blocks":
                         export_file = gr.File(label="내보낸 파일")
                         confirm_delete = gr.Checkbox(label="모든 정보를 삭제합니다 (되돌릴 수 없어요)")
                         delete_btn = gr.Button("회원 정보 삭제", variant="stop")
-                with gr.Tab("매장 관리"):
+                with gr.Tab(TABS["staff"]):
                     staff_pin = gr.Textbox(label="직원 PIN", type="password", max_lines=1, elem_id="jb-staff-pin")
                     staff_btn = gr.Button("열기", elem_id="jb-staff-open")
                     with gr.Column(visible=False) as staff_panel:
@@ -356,9 +381,29 @@ CONSENT_LABELS = {"personalization": "맞춤 추천 (대화에서 취향 배우�
                   "history": "대화 기록 보관", "marketing": "마케팅 정보 수신"}
 
 
-def _proposal_label(p: dict) -> str:
-    field_names = {"allergies": "알레르기", "dietary": "식단", "disliked_brands": "싫어하는 브랜드"}
-    return f"{field_names.get(p.get('field'), p.get('field'))}: {p.get('value')}"
+def _proposal_label(field_name: str, value) -> str:
+    names = {"allergies": "알레르기", "dietary": "식단", "disliked_brands": "싫어하는 브랜드",
+             "preferred_brands": "좋아하는 브랜드"}
+    shown = ", ".join(value) if isinstance(value, (list, tuple)) else value
+    return f"{names.get(field_name, field_name)}: {shown}"
+
+
+def _profile_dict(profiles, customer_id: str) -> dict:
+    """Customer + consent as the plain dict the presenters render."""
+    c = profiles.get(customer_id)
+    consent = profiles.consent(customer_id)
+    return {"id": c.id, "name": c.display_name, "allergies": list(c.allergies), "dietary": list(c.dietary),
+            "monthly_budget": c.monthly_budget,
+            "consent": {k: getattr(consent, k) for k in CONSENT_LABELS}}
+
+
+def demo_customers(profiles) -> list[tuple[str, str]]:
+    """(label, id) choices for the demo picker, e.g. ("C001 · 김지현 (자취생)", "C001")."""
+    out = []
+    for c in profiles.list_customers():
+        persona = f" ({c.persona})" if c.persona else ""
+        out.append((f"{c.id} · {c.display_name}{persona}", c.id))
+    return out
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -377,9 +422,11 @@ def main(argv: list[str] | None = None) -> None:
     args = make_parser().parse_args(argv)
     settings = Settings.from_args(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from assistant import build_services
+    from assistant.factory import build_services, tqdm_progress
+    from profiles import install_log_masking
 
-    services = build_services(settings, progress=True)
+    install_log_masking()
+    services = build_services(settings, progress=tqdm_progress())
     demo = build_demo(services, settings)
     host = "0.0.0.0" if settings.ui_mode == "spaces" else settings.host
     demo.launch(server_name=host, server_port=settings.port, css=read_css(settings.ui_mode == "kiosk"),

@@ -53,7 +53,9 @@ def product_card(p: dict, badge: str = "") -> str:
     img = image_data_uri(p.get("image", ""))
     img_html = f'<img class="jb-img" src="{img}" alt="{e(p.get("category", ""))}">' if img else ""
     rating = p.get("rating")
-    rating_html = f'★ {rating:.1f} ({p.get("review_count", 0):,})' if isinstance(rating, (int, float)) else ""
+    reviews = p.get("review_count")
+    rating_html = (f'★ {rating:.1f}' + (f' ({reviews:,})' if isinstance(reviews, int) else "")
+                   if isinstance(rating, (int, float)) else "")
     badge_html = f'<span class="jb-badge">{e(badge)}</span>' if badge else ""
     return (f'<div class="jb-card" data-product-id="{e(p["id"])}">{img_html}<div class="jb-body">'
             f'<div class="jb-name">{badge_html}{e(p.get("name", ""))} <small>[{e(p["id"])}]</small></div>'

@@ -67,6 +67,8 @@ class Settings:
         "help": "prepared models"})
     index_dir: Path = field(default=REPO_ROOT / "var" / "index", metadata={"env": "JANGBOGI_INDEX_DIR",
         "help": "retrieval indexes (built on first use)"})
+    var_dir: Path = field(default=REPO_ROOT / "var", metadata={"env": "JANGBOGI_VAR",
+        "help": "generated state: sales history and forecasts (history/, forecast/)"})
     db_path: Path = field(default=REPO_ROOT / "var" / "jangbogi.db", metadata={"env": "JANGBOGI_DB",
         "help": "SQLite database: profiles, carts, orders, stock ledger"})
     ui_mode: str = field(default="browser", metadata={"env": "JANGBOGI_MODE",

@@ -43,7 +43,7 @@ if [ "$target" = "test" ]; then models="e5-small,smollm2,qwen0.5b"; else models=
 "$VPY" -m assistant.models prepare --only "$models"
 
 # 4. data: retrieval index, demo database, sales history (each skips unchanged work)
-"$VPY" -m retrieval.build --data "$root/data" --index "${JANGBOGI_INDEX_DIR:-$VAR/index}" --quiet-if-fresh
+"$VPY" -m retrieval.build --data "$root/data" --index "${JANGBOGI_INDEX_DIR:-$VAR/index}"
 "$VPY" -m profiles --db "${JANGBOGI_DB:-$VAR/jangbogi.db}" seed --data "$root/data"
 # demo sales history (seeded, 3 years, top 200 products) and the staff view's forecasts
 hist_hash=$(cat data/catalog/products.jsonl store/history.py store/calendar_kr.py | sha256sum | cut -c1-16)
@@ -60,14 +60,14 @@ if [ "$(cat "$VAR/forecast/.jangbogi-ok" 2>/dev/null)" != "$fc_hash" ]; then
   echo "$fc_hash" > "$VAR/forecast/.jangbogi-ok"
 fi
 
-# 5. browser for the UI tests (Debian chromium; Playwright's own download cannot work offline)
-if [ "$target" = "test" ] && [ ! -x /usr/bin/chromium ]; then
-  step "installing Debian chromium for browser tests"
+# 5. browser + Hangul font for the UI tests (Debian chromium; Playwright's own download cannot work offline)
+if [ "$target" = "test" ] && { [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi nanum; }; then
+  step "installing Debian chromium and fonts-nanum for browser tests"
   if [ "$(id -u)" = "0" ]; then
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null) \
       || echo "[setup] WARNING: chromium install failed; browser tests will be skipped"
   elif command -v sudo >/dev/null; then
-    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null) \
       || echo "[setup] WARNING: chromium install failed; browser tests will be skipped"
   else
     echo "[setup] WARNING: not root; install chromium (apt-get install chromium) to run browser tests"

@@ -153,3 +153,31 @@ def forecast_chart(history: "History", product_id: str, predictions: "pd.DataFra
         ax2.legend(loc="upper left", fontsize=8)
         fig.autofmt_xdate()
     return fig
+
+
+def staff_snapshot(var_dir: Path, levels: Mapping[str, int], catalog: Mapping[str, "ProductLike"],
+                   product_id: str | None = None, db=None) -> dict:
+    """Everything the staff page shows, from the files setup writes under `var_dir`
+    (`history/`, `forecast/latest.csv`, `forecast/recent.csv`).
+
+    Returns {"figure", "reorder" (DataFrame), "alerts" (list[StockAlert]), "alerts_markdown",
+    "product_id"}; raises HistoryError (Korean `.user_message`) when setup has not run.
+    """
+    import pandas as pd
+
+    from store.forecast import load_latest
+    from store.history import load
+
+    var_dir = Path(var_dir)
+    forecasts = load_latest(var_dir / "forecast" / "latest.csv")
+    history = load(var_dir / "history", db=db)
+    alerts = low_stock_alerts(forecasts, levels, catalog)
+    table = reorder_table(forecasts, levels, catalog)
+    pid = product_id or (alerts[0].product_id if alerts else (table["상품ID"].iloc[0] if len(table) else None))
+    recent_path = var_dir / "forecast" / "recent.csv"
+    predictions = (pd.read_csv(recent_path, parse_dates=["origin"]) if recent_path.exists()
+                   else pd.DataFrame(columns=["product_id", "origin", "y", "pred"]))
+    figure = forecast_chart(history, pid, predictions, forecasts.get(pid), name=_name(catalog, pid)) if pid else None
+    lines = [f"- ⚠️ {a.message}" for a in alerts[:10]] or ["- 품절 임박 상품이 없어요."]
+    md = f"### 품절 임박 알림 ({len(alerts)}건)\n" + "\n".join(lines)
+    return {"figure": figure, "reorder": table, "alerts": alerts, "alerts_markdown": md, "product_id": pid}
