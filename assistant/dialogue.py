@@ -4,7 +4,8 @@
 - a search that only adds constraints ("만원 이하로만", "비건으로만", "더 싼 거") or says
   "그중에" refines the previous search instead of starting over;
 - allergens said at any point in the session, and dietary tags / avoided brands said about
-  oneself ("저 비건이에요"), stick to every later search and cart action;
+  oneself ("저 비건이에요"), stick to every later food search and cart action (diet and
+  allergens are left off searches that are clearly not food: "세제 추천해줘");
 - an answer to the previous clarifying question ("2개요", "세 번째 거요", "우유요") is merged
   into the question's intent;
 - when a needed slot is missing or ambiguous, `resolved.clarify` holds ONE Korean question
@@ -23,6 +24,7 @@ import re
 from dataclasses import asdict, fields, replace
 from typing import Any, Mapping
 
+from assistant.nlu_categories import food_scope
 from assistant.types import DialogueState, Reference, Slots, Understanding
 
 _LIST_FIELDS = ("keywords", "categories", "brands", "avoid_brands", "dietary_tags", "allergens")
@@ -83,6 +85,12 @@ def _merge(prev: Slots, new: Slots) -> Slots:
 
 
 def _apply_sticky(slots: Slots, sticky: Mapping[str, Any]) -> Slots:
+    """Add the session's remembered allergens, diet and avoided brands. Diet and allergens
+    are about food: for a search that is clearly not food ("세제 추천해줘" after "저 비건이에요")
+    they are left out, so they never become constraints on detergent. Unknown scope counts
+    as food (the safe side for allergens)."""
+    if food_scope(slots.categories, slots.keywords) is False:
+        return replace(slots, avoid_brands=_union(slots.avoid_brands, sticky.get("avoid_brands")))
     return replace(
         slots,
         allergens=_union(slots.allergens, sticky.get("allergens")),
@@ -130,8 +138,8 @@ def update_state(state: DialogueState | None, u: Understanding, text: str = "") 
         cue = bool(_REFINE_CUE.search(text)) or (slots.reference is not None and bool(old.last_results))
         if _is_refinement(slots, prev, cue):
             slots = _merge(prev, slots)
-        if slots.reference is not None and not old.last_results:
-            # "제일 싼 거 추천해줘" with nothing shown yet: a sorted search
+        if slots.reference is not None and (not old.last_results or slots.reference.kind in _SORT_OF):
+            # "제일 싼 거 추천해줘": a sorted search (of the refined results when some were shown)
             sort = _SORT_OF.get(slots.reference.kind)
             slots = replace(slots, reference=None, sort=sort or slots.sort,
                             count=slots.count or (slots.reference.count if slots.reference.count > 1 else None))

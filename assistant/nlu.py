@@ -22,6 +22,7 @@ import json
 import re
 from dataclasses import replace
 
+from assistant.nlu_categories import resolve_categories
 from assistant.nlu_intents import Signals, classify
 from assistant.nlu_keywords import analyze
 from assistant.nlu_lexicon import Lexicon
@@ -29,7 +30,7 @@ from assistant.nlu_refs import demonstrative, extract_amounts, extract_reference
 from assistant.nlu_budget import extract_budget
 from assistant.nlu_slots import (
     extract_allergens, extract_brands, extract_order_id, extract_policy_topic, extract_tags,
-    extract_urgency, find_terms, normalize,
+    extract_urgency, normalize,
 )
 from assistant.types import INTENTS, DialogueState, Reference, Slots, Understanding
 
@@ -57,22 +58,6 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
     return re.sub(r"\s+", " ", "".join(out)).strip()
 
 
-def _categories(keywords: list[str], masked: str, lexicon: Lexicon) -> list[str]:
-    leaves: dict[str, str] = {}
-    for leaf, path in lexicon.categories:
-        for alias in re.split(r"[·,&/]", leaf):
-            if len(alias.strip()) >= 2 or alias.strip() in ("쌀", "빵", "김", "떡", "꿀", "귤"):
-                leaves.setdefault(alias.strip(), path)
-    found: list[str] = []
-    for kw in keywords:
-        if kw in leaves and leaves[kw] not in found:
-            found.append(leaves[kw])
-    for term, _ in find_terms(masked, leaves):
-        if leaves[term] not in found:
-            found.append(leaves[term])
-    return found
-
-
 def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None = None) -> Understanding:
     """Understand one Korean shopping message. Pure and deterministic.
 
@@ -98,12 +83,13 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     masked = _mask(t, budget_spans + tag_spans + allergen_spans + brand_spans + urgency_spans + order_spans
                    + ref_spans + [a[2] for a in amounts] + product_specs(t) + not_wanted + policy_spans)
     keywords, give_verb = analyze(masked, lexicon)
-    categories = _categories(keywords, masked, lexicon)
+    categories = resolve_categories(masked, keywords, lexicon.category_paths(), context=t)
     for leaf, path in lexicon.categories:  # the analyzer sometimes splits a known leaf name
         if path in categories and leaf in masked and not any(leaf in k for k in keywords):
             keywords.append(leaf)
     sig = Signals(
-        has_reference=reference is not None, has_amounts=bool(amounts),
+        has_reference=reference is not None, reference_kind=reference.kind if reference else None,
+        has_amounts=bool(amounts),
         has_budget=lo is not None or hi is not None, has_tags=bool(tags),
         has_allergens=bool(allergens), has_brands=bool(brands), has_avoid_brands=bool(avoid_brands),
         has_keywords=bool(keywords), keywords=tuple(keywords), has_urgency=urgency is not None,

@@ -12,7 +12,10 @@ Each line of the data file is `{"id", "text", "intent", "slots": {...}, "state"?
 right when the predicted value equals the label exactly (lists compared as sets; budget as
 the (min, max) pair; reference as (kind, index, count)). "all" accuracy is over every line,
 "active" only over lines where the label or the prediction is non-empty (the stricter one).
-Categories are not scored: they depend on the catalog, the labels do not. Lines carry a
+Categories are scored only on lines that label them (`slots.categories`, written against the
+store catalog's tree, which the built-in lexicon mirrors). A line may also carry `resolved`
+(slot fields after `dialogue.update_state` with its `state`, e.g. sticky diets left off a
+detergent search); those fields are scored as "dialogue". Lines carry a
 `split`: "dev" (written first, parser tuned on them) or "heldout"/"heldout2" (written blind,
 scored once, then used for fixes: see docs/benchmarks/nlu.md for their first-run numbers).
 """
@@ -72,6 +75,7 @@ def evaluate(rows: list[dict], lexicon=None) -> dict:
     slot_all = {k: 0 for k in SLOT_TYPES}
     slot_active = {k: [0, 0] for k in SLOT_TYPES}
     errors: list[dict] = []
+    extra = {"categories": [0, 0], "dialogue": [0, 0]}  # only lines that label them
     load_started = time.perf_counter()
     parse("워밍업", None, lexicon)  # loads the morpheme analyzer once, timed apart
     load_s = time.perf_counter() - load_started
@@ -87,6 +91,7 @@ def evaluate(rows: list[dict], lexicon=None) -> dict:
         else:
             errors.append({"id": row["id"], "text": row["text"], "slot": "intent",
                            "gold": row["intent"], "pred": u.intent})
+        _score_extra(row, u, state, extra, errors)
         for slot in SLOT_TYPES:
             gold, pred = _gold(row, slot), _pred(u, slot)
             ok = gold == pred
@@ -108,10 +113,38 @@ def evaluate(rows: list[dict], lexicon=None) -> dict:
                                  for k, (a, t) in slot_active.items()},
         "all_slots_exact": round(sum(1 for r in rows if not any(
             e["id"] == r["id"] and e["slot"] != "intent" for e in errors)) / n, 4) if n else 0.0,
+        "labeled_only": {k: {"accuracy": round(a / t, 4) if t else 1.0, "n": t} for k, (a, t) in extra.items()},
         "ms_per_utterance": round(1000 * elapsed / n, 2) if n else 0.0,
         "analyzer_load_s": round(load_s, 2),
         "errors": errors,
     }
+
+
+def _as_set(value):
+    return frozenset(value) if isinstance(value, (list, tuple)) else value
+
+
+def _score_extra(row: dict, u, state, extra: dict, errors: list[dict]) -> None:
+    """Categories (when labeled) and resolved dialogue fields (when the line has `resolved`)."""
+    if "categories" in row.get("slots", {}):
+        gold, pred = frozenset(row["slots"]["categories"]), frozenset(u.slots.categories)
+        extra["categories"][0] += gold == pred
+        extra["categories"][1] += 1
+        if gold != pred:
+            errors.append({"id": row["id"], "text": row["text"], "slot": "categories",
+                           "gold": sorted(gold), "pred": sorted(pred)})
+    if "resolved" in row:
+        from assistant.dialogue import update_state
+
+        _, r = update_state(state, u, row["text"])
+        for field, want in row["resolved"].items():
+            got = getattr(r.slots, field) if field != "intent" else r.intent
+            ok = _as_set(want) == _as_set(got)
+            extra["dialogue"][0] += ok
+            extra["dialogue"][1] += 1
+            if not ok:
+                errors.append({"id": row["id"], "text": row["text"], "slot": f"resolved.{field}",
+                               "gold": want, "pred": _show(_as_set(got))})
 
 
 def _show(value):
@@ -217,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"intent accuracy: {result['intent_accuracy']:.1%}   by split: " + ", ".join(
         f"{k} {v['accuracy']:.1%} (n={v['n']})" for k, v in result["intent_accuracy_by_split"].items()))
     print(f"all slots exact: {result['all_slots_exact']:.1%}")
+    print("labeled lines only: " + ", ".join(
+        f"{k} {v['accuracy']:.1%} (n={v['n']})" for k, v in result["labeled_only"].items()))
     print(f"{'slot':14} {'all':>7} {'active':>7} {'n_active':>8}")
     for slot in SLOT_TYPES:
         act = result["slot_accuracy_active"][slot]

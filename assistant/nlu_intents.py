@@ -115,6 +115,11 @@ POLICY_ASK = re.compile(
 )
 
 
+# "그중에", "거기서": the shopper points into the results already shown
+POINTER = re.compile(r"그\s?중|이\s?중|저\s?중|거기서|여기서|저기서|방금\s?(?:거|것)\s?중|위에서")
+_POINTING_KINDS = ("index", "cheapest", "most_expensive", "best_rated")
+
+
 SQL_LIKE = re.compile(
     r"\b(?:select|drop|insert|delete|update|union)\b.*\b(?:from|table|into|set|where)\b|<script|--\s*$"
 )
@@ -125,6 +130,7 @@ class Signals:
     """What the slot extractors found, for intent decisions."""
 
     has_reference: bool = False
+    reference_kind: str | None = None  # Reference.kind when has_reference
     has_amounts: bool = False
     has_budget: bool = False
     has_tags: bool = False
@@ -181,6 +187,12 @@ def classify(text: str, sig: Signals) -> tuple[str, float, bool, bool]:
     attribute = bool(ATTRIBUTE.search(text))
     if sig.has_reference and attribute:
         return "product_question", 0.9, False, False
+    if (sig.reference_kind in _POINTING_KINDS and not sig.has_keywords and not sig.has_brands
+            and not (sig.has_tags or sig.has_budget or sig.has_allergens or sig.policy_topic)
+            and (POINTER.search(text) or sig.reference_kind == "index" or not request)):
+        # "그중에 제일 싼 거", "거기서 두 번째 거 보여줘": about a shown product, not a new search.
+        # A bare "세 번째 거요" stays below 0.7 so it can answer a pending question instead.
+        return "product_question", 0.8 if (request or POINTER.search(text)) else 0.65, False, False
     strong = bool(STRONG_REQUEST.search(text))
     delivery_constraint = sig.policy_topic == "배송" and sig.has_urgency and sig.has_category
     if sig.policy_topic and not ((strong or delivery_constraint) and (sig.has_keywords or sig.has_tags)):

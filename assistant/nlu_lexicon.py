@@ -129,15 +129,6 @@ _DEFAULT_BRANDS = (
     "피코크", "상하목장", "초록마을", "올가", "한살림", "동서", "맥심", "코카콜라", "제주삼다수",
 )
 
-_DEFAULT_CATEGORIES = (
-    "식품/과일/사과", "식품/과일/바나나", "식품/과일/딸기", "식품/채소/양파", "식품/채소/감자",
-    "식품/유제품/우유", "식품/유제품/요거트", "식품/유제품/치즈", "식품/간식/과자",
-    "식품/간식/초콜릿", "식품/간식/젤리", "식품/가공식품/라면", "식품/가공식품/즉석밥",
-    "식품/가공식품/만두", "식품/정육/닭가슴살", "식품/정육/소고기", "식품/정육/돼지고기",
-    "식품/수산/새우", "식품/수산/고등어", "식품/음료/생수", "식품/음료/주스", "식품/음료/커피",
-    "식품/음료/두유", "식품/베이커리/빵", "식품/계란/계란", "식품/두부/두부",
-    "생활/세제/세탁세제", "생활/화장지/휴지", "반려동물/사료/강아지사료", "반려동물/간식/강아지간식",
-)
 
 
 @dataclass(frozen=True)
@@ -177,9 +168,16 @@ class Lexicon:
 
     @classmethod
     def default(cls) -> "Lexicon":
-        cats = {c.rsplit("/", 1)[-1]: c for c in _DEFAULT_CATEGORIES}
+        """Built-in brands and the store catalog's category tree (no file read)."""
+        from assistant.nlu_categories import DEFAULT_CATEGORY_PATHS
+
+        cats = {c.rsplit("/", 1)[-1]: c for c in DEFAULT_CATEGORY_PATHS}
         return cls(brands=_DEFAULT_BRANDS, categories=tuple(sorted(cats.items())),
                    tags=DIETARY_TAGS)
+
+    def category_paths(self) -> tuple[str, ...]:
+        """Every full "top/mid/leaf" path."""
+        return tuple(path for _, path in self.categories)
 
     def category_path(self, leaf: str) -> str | None:
         for name, path in self.categories:

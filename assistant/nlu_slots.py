@@ -13,9 +13,10 @@ import re
 import unicodedata
 
 from assistant.nlu_lexicon import ALLERGEN_SYNONYMS, TAG_SYNONYMS, Lexicon
+from assistant.types import MAX_MESSAGE_CHARS
 
 Span = tuple[int, int]
-MAX_CHARS = 1000  # longer messages are cut: nobody types a 5,000-character grocery list
+# longer messages are cut at MAX_MESSAGE_CHARS: nobody types a 5,000-character grocery list
 
 _TYPOS = (
     (r"추쳔|츄천|추천좀", lambda m: "추천" if m.group() != "추천좀" else "추천 좀"),
@@ -38,12 +39,12 @@ _JAMO_WORDS = (("ㅊㅊ", " 추천 "), ("ㄱㄱ", " 고고 "), ("ㅎㅇ", " 하�
 
 
 def normalize(text: str) -> str:
-    """NFKC, lowercase, common typos fixed, whitespace collapsed, cut at MAX_CHARS.
+    """NFKC, lowercase, common typos fixed, whitespace collapsed, cut at MAX_MESSAGE_CHARS.
 
     >>> normalize("  젤 싼꺼  추쳔해줘 ㅋㅋ")
     '제일 싼 거 추천해줘'
     """
-    s = (text or "")[:MAX_CHARS]
+    s = (text or "")[:MAX_MESSAGE_CHARS]
     for jamo, word in _JAMO_WORDS:
         s = s.replace(jamo, word)
     s = re.sub(r"[\u3131-\u318e\u1100-\u11ff]+", " ", s)

@@ -14,7 +14,7 @@ import html
 
 from assistant.settings import REPO_ROOT
 
-MAX_MESSAGE_CHARS = 1000
+from assistant.types import MAX_MESSAGE_CHARS
 
 
 def won(amount: int | float | None) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from assistant.types import DialogueState, Reference, Slots, Understanding
 
-MAX_MESSAGE_CHARS = 2000
+from assistant.types import MAX_MESSAGE_CHARS  # noqa: E402  (one limit for UI, service and parser)
 
 
 class InputError(ValueError):

@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+# The longest message the assistant reads, in characters. The NLU cuts there; the service
+# and the UI presenters should refuse or warn at the same number (import it from here).
+MAX_MESSAGE_CHARS = 1000
+
 Intent = Literal[
     "search",            # product search / recommendation
     "product_question",  # question about / comparison of products

@@ -131,3 +131,35 @@ def test_needs_clarification_standalone():
     assert needs_clarification(u, DialogueState())
     assert needs_clarification(u, DialogueState(asked_last_turn=True)) is None
     assert needs_clarification(Understanding("greeting", Slots()), None) is None
+
+
+def test_remembered_diet_stays_off_non_food_searches():
+    """Integration bug 4: "저 비건이에요" then "세제 추천해줘" found vegan mayonnaise."""
+    state, rs = run([("저 비건이에요", None), ("땅콩 알레르기 있어요", None), ("세제 추천해줘", ["P9"]),
+                     ("휴지 싼 거 찾아줘", None), ("라면 추천", None)])
+    for r in rs[2:4]:
+        assert r.slots.dietary_tags == () and r.slots.allergens == (), r
+    assert rs[4].slots.dietary_tags == ("비건",) and rs[4].slots.allergens == ("땅콩",)
+    assert state.sticky == {"dietary_tags": ["비건"], "allergens": ["땅콩"]}
+
+
+def test_non_food_search_keeps_a_tag_said_in_the_message():
+    _, rs = run([("저 비건이에요", None), ("비건 세제 추천", None), ("세제 추천", None)])
+    assert rs[1].slots.dietary_tags == ("비건",)
+    assert rs[2].slots.dietary_tags == ()
+
+
+def test_pointing_at_shown_results_resolves():
+    state, rs = run([("비건 간식 추천해줘", ["P1", "P2", "P3"]), ("그중에 제일 싼 거", None),
+                     ("거기서 두 번째 거 보여줘", None)])
+    assert rs[1].intent == "product_question" and rs[1].clarify is None
+    assert rs[1].slots.reference == Reference("cheapest")
+    assert resolve_reference(rs[2].slots.reference, state.last_results) == ["P2"]
+    _, rs = run([("그중에 제일 싼 거", None)])
+    assert rs[0].clarify  # nothing shown yet: one question
+
+
+def test_superlative_search_after_results_is_sorted_refinement():
+    _, rs = run([("비건 간식 추천해줘", ["P1", "P2"]), ("제일 싼 거 추천해줘", None)])
+    s = rs[1].slots
+    assert (s.keywords, s.dietary_tags, s.sort, s.reference) == (("간식",), ("비건",), "price_asc", None)

@@ -6,7 +6,8 @@ import importlib
 import pytest
 
 MODULES = ["assistant.korean_numbers", "assistant.nlu_budget", "assistant.nlu_slots", "assistant.nlu_refs",
-           "assistant.nlu_lexicon", "assistant.nlu_keywords", "assistant.nlu", "assistant.dialogue"]
+           "assistant.nlu_lexicon", "assistant.nlu_keywords", "assistant.nlu_categories", "assistant.nlu",
+           "assistant.dialogue"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -5,6 +5,7 @@ import time
 import pytest
 
 from assistant.nlu import parse
+from assistant.types import Reference
 
 
 @pytest.mark.parametrize("text, intent", [
@@ -95,3 +96,22 @@ def test_very_long_input_is_cut_and_fast():
 def test_parse_is_deterministic():
     text = "그중에 제일 싼 거 2개 담아줘"
     assert parse(text) == parse(text)
+
+
+@pytest.mark.parametrize("text, intent, ref", [
+    ("그중에 제일 싼 거", "product_question", Reference("cheapest")),
+    ("그 중 제일 싼 걸로", "product_question", Reference("cheapest")),
+    ("거기서 두 번째 거 보여줘", "product_question", Reference("index", index=1)),
+    ("그중에 평점 제일 높은 거 2개", "product_question", Reference("best_rated", count=2)),
+    ("그중에 제일 싼 걸로 담아줘", "cart_add", Reference("cheapest")),
+    ("그중 제일 비싼 거 넣어줘", "cart_add", Reference("most_expensive")),
+])
+def test_pointing_into_shown_results(text, intent, ref):
+    """Integration bug 2: these were out_of_scope (or a fresh search)."""
+    u = parse(text)
+    assert (u.intent, u.slots.reference) == (intent, ref)
+    assert u.slots.keywords == ()
+
+
+def test_superlative_request_without_pointer_is_still_a_search():
+    assert parse("제일 싼 거 추천해줘").intent == "search"

@@ -115,3 +115,11 @@ def test_order_ids(text, order_id):
 
 def test_product_id_is_not_an_order_id():
     assert parse("P0012 주문 상태").slots.order_id is None
+
+
+def test_message_cut_uses_the_shared_limit():
+    from assistant.nlu_slots import normalize
+    from assistant.types import MAX_MESSAGE_CHARS
+
+    assert MAX_MESSAGE_CHARS == 1000
+    assert len(normalize("가" * (MAX_MESSAGE_CHARS + 500))) == MAX_MESSAGE_CHARS
