@@ -114,8 +114,14 @@ def run_one(assistant, message, state, customer, id_=None, stream_to=None) -> di
 
 
 def iter_batch(lines):
-    """(id, message, customer, error) per non-empty line."""
+    """(id, message, customer, error) per non-empty line (str, or bytes decoded as UTF-8 per line)."""
     for n, line in enumerate(lines, 1):
+        if isinstance(line, bytes):
+            try:
+                line = line.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError:
+                yield f"line-{n}", None, None, CliError("not utf-8", f"{n}번째 줄을 UTF-8로 읽을 수 없어요.")
+                continue
         if not line.strip():
             continue
         try:
@@ -134,6 +140,16 @@ def iter_batch(lines):
             yield id_, None, None, CliError("bad customer", "'customer'는 문자열 고객 번호여야 해요.")
         else:
             yield id_, message, customer, None
+
+
+def open_batch(path: Path):
+    """The batch source as a binary file (lines are decoded one by one in `iter_batch`)."""
+    if str(path) == "-":
+        return sys.stdin.buffer
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise CliError(f"cannot open batch file {path}: {exc}", f"배치 파일을 열 수 없어요: {path}") from exc
 
 
 def print_answer(answer: dict, as_json: bool, streamed: bool) -> None:
@@ -159,9 +175,19 @@ def main(argv: list[str] | None = None, services=None) -> int:
         print("메시지 하나 또는 --batch FILE 중 하나를 주세요. (give a message or --batch)", file=sys.stderr)
         return 2
     settings = Settings.from_args(args)
+    if args.message is not None:   # a message no turn can take fails before anything loads
+        from assistant.service import check_message
+
+        try:
+            check_message(args.message)
+        except ValueError as exc:
+            print_answer(_error(None, exc), args.json, streamed=False)
+            return 1
+    batch = None
     try:
         path = session_path(settings, args.session) if args.session else None
         state = load_state(path)
+        batch = open_batch(args.batch) if args.batch is not None else None
     except CliError as exc:
         print(json.dumps(_error(None, exc), ensure_ascii=False) if args.json else f"오류: {exc.user_message}")
         return 2
@@ -173,6 +199,10 @@ def main(argv: list[str] | None = None, services=None) -> int:
         except Exception as exc:
             msg = getattr(exc, "user_message", None) or "서비스를 시작하지 못했어요. 데이터와 모델을 확인해 주세요."
             print(f"{msg}\n({type(exc).__name__}: {exc})", file=sys.stderr)
+            if args.json:
+                print(json.dumps({"id": None, "error": msg}, ensure_ascii=False), flush=True)
+            if batch is not None and batch is not sys.stdin.buffer:
+                batch.close()
             return 1
     assistant = services.assistant
     if args.batch is None:
@@ -184,8 +214,7 @@ def main(argv: list[str] | None = None, services=None) -> int:
         return 0 if "error" not in answer else 1
     from assistant.types import DialogueState
 
-    fh = sys.stdin if str(args.batch) == "-" else open(args.batch, encoding="utf-8")
-    with fh:
+    with batch as fh:
         for id_, message, customer, err in iter_batch(fh):
             if err is not None:
                 answer = _error(id_, err)

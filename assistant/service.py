@@ -73,11 +73,7 @@ class Assistant:
             yield {"type": "done", "answer": {"id": id, "error": exc.user_message}}
 
     def _respond(self, message, state, customer_id, id, stop) -> Iterator[dict]:
-        if not isinstance(message, str) or not message.strip():
-            raise InputError("empty message", "메시지가 비어 있어요. 찾으시는 상품이나 궁금한 점을 입력해 주세요.")
-        if len(message) > MAX_MESSAGE_CHARS:
-            raise InputError(f"message longer than {MAX_MESSAGE_CHARS} chars",
-                             f"메시지가 너무 길어요. {MAX_MESSAGE_CHARS:,}자 이내로 입력해 주세요.")
+        check_message(message)
         t0 = time.perf_counter()
         und = self._understand(message, state, self.lexicon)
         t_und = time.perf_counter()
@@ -269,6 +265,17 @@ class Assistant:
         state.last_intent = und.intent
         if customer_id:
             state.customer_id = customer_id
+
+
+def check_message(message) -> None:
+    """Raise `InputError` (Korean `.user_message`) for a message no turn can take: not text,
+    empty or whitespace only, or longer than MAX_MESSAGE_CHARS. Entry points call it before
+    loading anything so a bad message fails fast."""
+    if not isinstance(message, str) or not message.strip():
+        raise InputError("empty message", "메시지가 비어 있어요. 찾으시는 상품이나 궁금한 점을 입력해 주세요.")
+    if len(message) > MAX_MESSAGE_CHARS:
+        raise InputError(f"message longer than {MAX_MESSAGE_CHARS} chars",
+                         f"메시지가 너무 길어요. {MAX_MESSAGE_CHARS:,}자 이내로 입력해 주세요.")
 
 
 def message_slots(slots, message: str, state):

@@ -7,9 +7,9 @@ service keeps working (and stays testable) on its own.
 
 from __future__ import annotations
 
-from assistant.types import DialogueState, Reference, Slots, Understanding
+from assistant.types import MAX_MESSAGE_CHARS, DialogueState, Reference, Slots, Understanding
 
-from assistant.types import MAX_MESSAGE_CHARS  # noqa: E402  (one limit for UI, service and parser)
+
 
 
 class InputError(ValueError):
