@@ -59,7 +59,7 @@ class Settings:
         "help": "generation length cap"})
     generation_timeout_s: float = field(default=90.0, metadata={"env": "JANGBOGI_GENERATION_TIMEOUT",
         "help": "seconds before a generation is abandoned for the template answer"})
-    fusion_alpha: float = field(default=0.5, metadata={"env": "JANGBOGI_FUSION_ALPHA",
+    fusion_alpha: float = field(default=0.6, metadata={"env": "JANGBOGI_FUSION_ALPHA",
         "help": "hybrid weight of the dense score (0 = BM25 only, 1 = dense only); tuned on dev"})
     data_dir: Path = field(default=REPO_ROOT / "data", metadata={"env": "JANGBOGI_DATA_DIR",
         "help": "catalog, policies, customers"})
