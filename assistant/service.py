@@ -68,9 +68,10 @@ class Assistant:
         try:
             yield from self._respond(message, state, customer_id, id, stop)
         except Exception as exc:
-            if getattr(exc, "user_message", None) is None:
+            msg = getattr(exc, "user_message", None) or _busy_message(exc)
+            if msg is None:
                 raise
-            yield {"type": "done", "answer": {"id": id, "error": exc.user_message}}
+            yield {"type": "done", "answer": {"id": id, "error": msg}}
 
     def _respond(self, message, state, customer_id, id, stop) -> Iterator[dict]:
         check_message(message)
@@ -268,9 +269,8 @@ class Assistant:
 
 
 def check_message(message) -> None:
-    """Raise `InputError` (Korean `.user_message`) for a message no turn can take: not text,
-    empty or whitespace only, or longer than MAX_MESSAGE_CHARS. Entry points call it before
-    loading anything so a bad message fails fast."""
+    """Raise `InputError` for a message no turn can take (not text, blank, too long); entry
+    points call it before loading anything so a bad message fails fast."""
     if not isinstance(message, str) or not message.strip():
         raise InputError("empty message", "메시지가 비어 있어요. 찾으시는 상품이나 궁금한 점을 입력해 주세요.")
     if len(message) > MAX_MESSAGE_CHARS:
@@ -284,6 +284,16 @@ def message_slots(slots, message: str, state):
     carried = set((getattr(state, "sticky", None) or {}).get("dietary_tags", ()))
     said = tuple(t for t in slots.dietary_tags if t not in carried or t in message)
     return slots if said == tuple(slots.dietary_tags) else replace(slots, dietary_tags=said)
+
+
+def _busy_message(exc: BaseException) -> str | None:
+    """A Korean message for a database still locked by another writer after the busy timeout."""
+    import sqlite3
+
+    text = str(exc).lower()
+    if isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
+        return "지금 요청이 많아 처리하지 못했어요. 잠시 후 다시 시도해 주세요. 장바구니는 그대로 있어요."
+    return None
 
 
 def _ms(a: float, b: float) -> float:
