@@ -76,7 +76,9 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     order_id, order_spans = extract_order_id(t)
     reference, ref_spans = extract_reference(t)
     amounts = [a for a in extract_amounts(t) if not any(s <= a[2][0] < e for s, e in ref_spans + budget_spans)]
-    policy_topic, policy_spans = extract_policy_topic(t)
+    # brand names may contain policy words ("수상한농장" holds "상한"): blank them, same length
+    t_no_brands = "".join(" " if any(s <= i < e for s, e in brand_spans) else ch for i, ch in enumerate(t))
+    policy_topic, policy_spans = extract_policy_topic(t_no_brands)
     # service words take the rest of their word with them ("리뷰쓰면" leaves no "면")
     policy_spans = [(s, e + len(re.match(r"\S*", t[e:]).group())) for s, e in policy_spans]
     not_wanted = [m.span(1) for m in _NOT_WANTED.finditer(t)]  # "땅콩버터 말고 잼" -> not 땅콩버터

@@ -230,6 +230,10 @@ def extract_order_id(text: str) -> tuple[str | None, list[Span]]:
     return value.upper(), [m.span()]
 
 
+# spoilage words only count at a word start: "수상한" (suspicious) is not "상한" (spoiled)
+_WORD_INITIAL_TRIGGERS = frozenset({"상한", "상했", "썩은", "썩었"})
+
+
 def extract_policy_topic(text: str) -> tuple[str | None, list[Span]]:
     """Topic and trigger spans; the first listed topic wins on ties."""
     from assistant.nlu_lexicon import POLICY_TOPICS
@@ -237,7 +241,8 @@ def extract_policy_topic(text: str) -> tuple[str | None, list[Span]]:
     topic = None
     spans: list[Span] = []
     for name, triggers in POLICY_TOPICS.items():
-        found = find_terms(text, dict.fromkeys(triggers))
+        found = [(w, (s, e)) for w, (s, e) in find_terms(text, dict.fromkeys(triggers))
+                 if not (w in _WORD_INITIAL_TRIGGERS and s > 0 and "가" <= text[s - 1] <= "힣")]
         if found:
             topic = topic or name
             spans.extend(span for _, span in found)
