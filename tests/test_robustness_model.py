@@ -61,3 +61,31 @@ def test_missing_chat_model_subprocess(tmp_path_factory):
     assert proc.returncode == 0
     answer = json.loads(proc.stdout)
     assert answer["validation"] == "fallback" and is_korean(answer["notice"]) and answer["products"]
+
+
+def test_failed_model_load_is_not_retried_every_turn(tmp_path, monkeypatch):
+    """After a failed load the generator answers from memory instead of retrying for seconds."""
+    from assistant.generators.local import GenerationError, TransformersGenerator
+
+    gen = TransformersGenerator("qwen0.5b", cache_dir=tmp_path)
+    calls = []
+
+    def failing_load():
+        calls.append(1)
+        raise FileNotFoundError("no model folder")
+
+    monkeypatch.setattr(gen, "_load_model", failing_load)
+    for _ in range(3):
+        try:
+            gen.load()
+        except GenerationError as exc:
+            assert "언어 모델" in exc.user_message
+        else:
+            raise AssertionError("load() must raise GenerationError")
+    assert calls == [1]
+    gen._failed = (gen._failed[0] - gen.RETRY_AFTER_S - 1, gen._failed[1])  # time has passed
+    try:
+        gen.load()
+    except GenerationError:
+        pass
+    assert calls == [1, 1]

@@ -66,6 +66,9 @@ class TransformersGenerator:
         self._model = None
         self._tokenizer = None
         self.load_seconds: float | None = None
+        self._failed: tuple[float, GenerationError] | None = None  # (when, error) of the last failed load
+
+    RETRY_AFTER_S = 300.0  # a failed load is not retried on every turn (each try costs seconds)
 
     @property
     def loaded(self) -> bool:
@@ -76,18 +79,23 @@ class TransformersGenerator:
         with self._load_lock:
             if self._model is not None:
                 return
+            if self._failed and time.monotonic() - self._failed[0] < self.RETRY_AFTER_S:
+                raise self._failed[1]
             t0 = time.perf_counter()
             if self.status:
                 self.status(f"언어 모델({self.model_name})을 불러오는 중이에요. 처음 한 번만 기다려 주세요…")
             try:
                 self._tokenizer, self._model = self._load_model()
-            except GenerationError:
+            except GenerationError as exc:
+                self._failed = (time.monotonic(), exc)
                 raise
             except Exception as exc:  # missing folder, no network for a hub id, bad adapter...
-                raise GenerationError(
+                error = GenerationError(
                     f"could not load chat model {self.model_name!r}: {type(exc).__name__}: {exc}",
                     "언어 모델을 불러오지 못해 기본 답변으로 안내해 드려요. "
-                    "`python -m assistant.models prepare`로 모델을 준비할 수 있어요.") from exc
+                    "`python -m assistant.models prepare`로 모델을 준비할 수 있어요.")
+                self._failed = (time.monotonic(), error)
+                raise error from exc
             self.load_seconds = time.perf_counter() - t0
 
     def _load_model(self):
