@@ -1,0 +1,226 @@
+"""Before/after evaluation of a chat model (and LoRA adapter) on the held-out split.
+
+Each test row's prompt is rebuilt with the app's own `assistant.prompting.build_messages`
+from the facts stored with the row, and answered by the app's own generator
+(`assistant.generators.local.TransformersGenerator`: same chat template, decoding and
+adapter loading as the app). Scores per answer (`finetune.metrics`): grounded (no number or
+product name outside the prompt's facts), policy fact accuracy (required facts kept),
+citation format ([ID] naming a context id; required when the reference cites), Hangul
+share and drift (Chinese/Japanese or mostly Latin), length, latency, similarity to the
+reference draft, and an optional LLM judge score through an OpenAI-compatible endpoint.
+Means come with a 95% bootstrap interval over the rows.
+
+    python -m finetune.evaluate --data var/ft-data --model qwen0.5b \
+        --adapter assets/adapters/qwen0.5b-shop-lora --limit 30 --seed 1 --json --out var/ft-eval-s1
+
+Writes OUT/eval.json, OUT/eval.md and OUT/answers.jsonl; `--json` also prints the JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import gc
+import json
+import random
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from finetune.metrics import (citation_ok, citations, drifted, fact_recall, grounding_errors, hangul_share,
+                              policy_facts_hit, policy_required_facts)
+
+METRICS = ("grounded", "policy_fact_accuracy", "fact_recall", "citation_ok", "hangul_share", "drift", "ref_similarity",
+           "length_chars", "latency_s", "judge")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m finetune.evaluate", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", required=True, type=Path, help="dataset folder (uses SPLIT.jsonl)")
+    p.add_argument("--model", required=True, help="alias qwen0.5b|smollm2, hub id or folder")
+    p.add_argument("--adapter", default=None, help="LoRA adapter folder for the 'after' run")
+    p.add_argument("--split", default="test")
+    p.add_argument("--limit", type=int, default=30, help="rows (picked round-robin over intents)")
+    p.add_argument("--seed", type=int, default=1, help="picks the row sample (and sampling, with --temperature > 0)")
+    p.add_argument("--intents", default=LLM_INTENTS, help="meta intents to evaluate ('' = all)")
+    p.add_argument("--temperature", type=float, default=0.0, help="0 = greedy, as in the app")
+    p.add_argument("--max-new-tokens", type=int, default=160, help="the app's default (Settings.max_new_tokens)")
+    p.add_argument("--out", type=Path, default=Path("var/ft-eval"), help="report folder")
+    p.add_argument("--json", action="store_true", help="print the JSON summary to stdout")
+    p.add_argument("--cache-dir", default="~/.cache/jangbogi")
+    p.add_argument("--data-dir", type=Path, default=None, help="catalog for product-name checks")
+    p.add_argument("--endpoint", default="", help="OpenAI-compatible base URL for the optional judge")
+    p.add_argument("--endpoint-model", default="")
+    return p
+
+
+LLM_INTENTS = "search,product_question,policy"   # the intents the app sends to a model
+
+
+def pick_rows(rows: list[dict], limit: int, seed: int = 0, intents: str = LLM_INTENTS) -> list[dict]:
+    """A seeded sample, round-robin over intents so small limits still cover each kind."""
+    keep = {i.strip() for i in intents.split(",") if i.strip()}
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        if not keep or r["meta"]["intent"] in keep:
+            groups[r["meta"]["intent"]].append(r)
+    rng = random.Random(seed)
+    for g in groups.values():
+        rng.shuffle(g)
+    rows = [r for g in groups.values() for r in g]
+    out, keys = [], sorted(groups)
+    while len(out) < min(limit, len(rows)):
+        for k in keys:
+            if groups[k] and len(out) < limit:
+                out.append(groups[k].pop(0))
+    return out
+
+
+def app_messages(row: dict) -> list[dict]:
+    """The prompt as the app builds it now (falls back to the stored one without facts)."""
+    meta = row["meta"]
+    if meta.get("facts"):
+        from assistant.prompting import build_messages
+
+        from finetune.teacher import facts_from_dict
+
+        return build_messages(row["messages"][-2]["content"], facts_from_dict(meta["facts"]), meta.get("history", []))
+    return row["messages"][:-1]
+
+
+def score(answer: str, row: dict, messages: list[dict], names: tuple[str, ...]) -> dict:
+    from finetune.gates import prompt_context
+
+    ref = row["messages"][-1]["content"]
+    errors = grounding_errors(answer, prompt_context(messages), names, len(row["meta"]["context_ids"]))
+    s = {"grounded": float(not errors), "errors": errors,
+         "citation_ok": float(citation_ok(answer, row["meta"]["context_ids"], required=bool(citations(ref)))),
+         "hangul_share": hangul_share(answer), "drift": float(drifted(answer)), "length_chars": float(len(answer)),
+         "ref_similarity": difflib.SequenceMatcher(None, answer, ref).ratio(),
+         "fact_recall": fact_recall(answer, ref)}
+    if row["meta"]["intent"] == "policy":
+        required = required_policy_facts(row)
+        if required:
+            s["policy_fact_accuracy"] = policy_facts_hit(answer, required)
+            s["required_facts"] = list(required)
+    return s
+
+
+def required_policy_facts(row: dict) -> tuple[str, ...]:
+    """Numbers and key words of the policy passages in the prompt (stored ones as fallback)."""
+    passages = (row["meta"].get("facts") or {}).get("policies") or []
+    if passages:
+        return tuple(dict.fromkeys(f for p in passages for f in policy_required_facts(p["text"])))
+    return tuple(row["meta"].get("required_facts") or ())
+
+
+def summarize(scores: list[dict], seed: int) -> dict:
+    rng = random.Random(seed)
+    out: dict = {"n": len(scores)}
+    for m in METRICS:
+        vals = [s[m] for s in scores if m in s and s[m] is not None]
+        if not vals:
+            continue
+        means = sorted(sum(rng.choice(vals) for _ in vals) / len(vals) for _ in range(1000))
+        out[m] = round(sum(vals) / len(vals), 4)
+        out[m + "_ci95"] = [round(means[25], 4), round(means[974], 4)]
+        out[m + "_n"] = len(vals)
+    return out
+
+
+def run_model(label: str, args, rows: list[dict], adapter: str | None, names, endpoint) -> tuple[dict, list[dict]]:
+    import torch
+    from tqdm import tqdm
+
+    from assistant.generators.local import TransformersGenerator
+
+    gen = TransformersGenerator(args.model, cache_dir=Path(args.cache_dir).expanduser(),
+                                adapter_path=Path(adapter) if adapter else None, quantization="auto",
+                                timeout_s=600, temperature=args.temperature)
+    t0 = time.perf_counter()
+    gen.load()
+    load_s = time.perf_counter() - t0
+    scores, answers = [], []
+    for i, row in enumerate(tqdm(rows, desc=label, file=sys.stderr)):
+        messages = app_messages(row)
+        torch.manual_seed(args.seed * 100003 + i)
+        t = time.perf_counter()
+        answer = "".join(gen.stream(messages, max_new_tokens=args.max_new_tokens)).strip()
+        s = score(answer, row, messages, names)
+        s["latency_s"] = time.perf_counter() - t
+        if endpoint is not None:
+            from finetune.gates import prompt_context
+            from finetune.llm import judge
+
+            s["judge"] = judge(endpoint, prompt_context(messages), messages[-1]["content"], answer)
+        scores.append(s)
+        answers.append({"id": row["meta"]["id"], "intent": row["meta"]["intent"], "question": messages[-1]["content"],
+                        "reference": row["messages"][-1]["content"], "answer": answer, **{k: v for k, v in s.items()}})
+    summary = summarize(scores, args.seed) | {"load_s": round(load_s, 1), "adapter": adapter}
+    del gen
+    gc.collect()
+    return summary, answers
+
+
+DELTA_ROWS = (("grounded", "groundedness"), ("policy_fact_accuracy", "policy fact accuracy"),
+              ("fact_recall", "fact recall vs reference"),
+              ("citation_ok", "citation format"), ("hangul_share", "Hangul share"), ("drift", "drift rate"),
+              ("ref_similarity", "similarity to reference"), ("length_chars", "mean length (chars)"),
+              ("latency_s", "latency (s)"), ("judge", "LLM judge (1-10)"))
+
+
+def markdown(result: dict) -> str:
+    b, a = result["before"], result.get("after") or {}
+    c = result["config"]
+    lines = [f"# Fine-tuning evaluation: {c['model']} on {c['split']} ({b['n']} rows)", "",
+             f"adapter `{c['adapter']}`, seed {c['seed']}, temperature {c['temperature']}, "
+             f"max_new_tokens {c['max_new_tokens']}", "",
+             "| metric | before | after | before 95% CI | after 95% CI |", "|---|---|---|---|---|"]
+    for key, label in DELTA_ROWS:
+        if key in b or key in a:
+            lines.append(f"| {label} | {b.get(key, '-')} | {a.get(key, '-')} | {b.get(key + '_ci95', '-')} | "
+                         f"{a.get(key + '_ci95', '-')} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(args: argparse.Namespace) -> int:
+    from finetune.data import write_atomic
+    from finetune.modeling import read_jsonl
+
+    rows = pick_rows(read_jsonl(args.data / f"{args.split}.jsonl"), args.limit, args.seed, args.intents)
+    names: tuple[str, ...] = ()
+    try:
+        from finetune.data import load_sources
+
+        if args.data_dir is None:
+            from assistant.settings import Settings
+
+            args.data_dir = Settings.from_env().data_dir
+        names = tuple(p.name for p in load_sources(args.data_dir)[0])
+    except Exception as exc:  # names only sharpen the grounding check; numbers still count
+        print(f"warning: no catalog names ({exc})", file=sys.stderr)
+    endpoint = None
+    if args.endpoint:
+        from finetune.llm import Endpoint
+
+        endpoint = Endpoint(args.endpoint, args.endpoint_model)
+    config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
+    before, answers_b = run_model("before", args, rows, None, names, endpoint)
+    result: dict = {"config": config, "before": before, "after": None}
+    answers = [dict(a, run="before") for a in answers_b]
+    if args.adapter:
+        after, answers_a = run_model("after", args, rows, args.adapter, names, endpoint)
+        result["after"] = after
+        answers += [dict(a, run="after") for a in answers_a]
+    write_atomic(args.out / "eval.json", json.dumps(result, ensure_ascii=False, indent=2))
+    write_atomic(args.out / "eval.md", markdown(result))
+    write_atomic(args.out / "answers.jsonl", "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in answers))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(make_parser().parse_args()))
