@@ -61,7 +61,7 @@ if [ "$(cat "$VAR/forecast/.jangbogi-ok" 2>/dev/null)" != "$fc_hash" ]; then
 fi
 
 # 5. browser + Hangul font for the UI tests (Debian chromium; Playwright's own download cannot work offline)
-if [ "$target" = "test" ] && { [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi nanum; }; then
+if [ "$target" = "test" ] && { [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/nanum ]; }; then
   step "installing Debian chromium and fonts-nanum for browser tests"
   if [ "$(id -u)" = "0" ]; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null) \
