@@ -60,17 +60,11 @@ def choose_placement(qlora: str, cuda: bool) -> Placement:
 
 def load_model(path: str, placement: Placement):
     """(tokenizer, model) for training or evaluation."""
-    import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    kwargs: dict = {"dtype": getattr(torch, placement.dtype)}
-    if placement.nf4:
-        from transformers import BitsAndBytesConfig
+    from assistant.generators.local import from_pretrained_kwargs
 
-        kwargs["quantization_config"] = BitsAndBytesConfig(
-            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
-    if placement.device == "cuda":
-        kwargs["device_map"] = "cuda"
+    kwargs = from_pretrained_kwargs(placement.dtype, placement.nf4, placement.device)
     tok = AutoTokenizer.from_pretrained(path)
     if tok.pad_token_id is None:
         tok.pad_token = tok.eos_token

@@ -25,6 +25,22 @@ class LoadPlan:
     nf4: bool
 
 
+def from_pretrained_kwargs(dtype: str, nf4: bool, device: str) -> dict:
+    """`AutoModelForCausalLM.from_pretrained` keyword arguments for a placement; shared with
+    `finetune.modeling` so inference and training quantize the same way."""
+    import torch
+
+    kwargs: dict = {"dtype": getattr(torch, dtype)}
+    if nf4:
+        from transformers import BitsAndBytesConfig
+
+        kwargs["quantization_config"] = BitsAndBytesConfig(
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
+    if device == "cuda":
+        kwargs["device_map"] = "cuda"
+    return kwargs
+
+
 def load_plan(quantization: str, device: str, cuda_available: bool) -> LoadPlan:
     """Pure choice of device/dtype/quantization.
 
@@ -104,14 +120,7 @@ class TransformersGenerator:
 
         path = resolve_model(self.model_name, self.cache_dir)
         plan = load_plan(self.quantization, self.device, torch.cuda.is_available())
-        kwargs: dict = {"dtype": getattr(torch, plan.dtype)}
-        if plan.nf4:
-            from transformers import BitsAndBytesConfig
-
-            kwargs["quantization_config"] = BitsAndBytesConfig(
-                load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
-        if plan.device == "cuda":
-            kwargs["device_map"] = "cuda"
+        kwargs = from_pretrained_kwargs(plan.dtype, plan.nf4, plan.device)
         tokenizer = AutoTokenizer.from_pretrained(path)
         model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
         if self.adapter_path:
