@@ -2,7 +2,7 @@
 
 Starts `app.py` in a subprocess (template-only answers so the run is fast and exact) on a
 free localhost port with a temporary seeded database, then drives real pages. Screenshots
-go to `docs/screenshots/` (the README shows them).
+go to `var/screenshots/` (git-ignored); the README shows curated copies from `docs/screenshots/`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--lang=ko-KR"]
 REPO = Path(__file__).resolve().parent.parent
-SHOTS = REPO / "docs" / "screenshots"
+SHOTS = REPO / "var" / "screenshots"  # curated copies for the README live in docs/screenshots
 
 
 def _free_port() -> int:
