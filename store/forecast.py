@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 import numpy as np
+
+from store._io import atomic_write
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -213,18 +213,6 @@ def top_products(history: "History", top: int) -> list[str]:
     return list(units.index[:top]) if top else list(units.index)
 
 
-def _atomic_write(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    os.chmod(tmp, 0o644)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
 
 def load_latest(path: Path = DEFAULT_OUT / "latest.csv") -> dict[str, LeadForecast]:
     """Read the forecasts written by `python -m store.forecast --fit` ({} when missing)."""
@@ -268,7 +256,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     if args.backtest:
         preds = backtest(frame, folds=args.folds, progress=True)
         report = score(preds)
-        _atomic_write(args.out / "backtest.csv", lambda t: preds.to_csv(t, index=False))
+        atomic_write(args.out / "backtest.csv", lambda t: preds.to_csv(t, index=False))
         if args.json:
             print(json.dumps(report, ensure_ascii=False, indent=1))
         else:
@@ -278,9 +266,9 @@ def main(argv: Iterable[str] | None = None) -> int:
     model = DemandForecaster().fit(frame, train_days=args.train_days)
     latest = model.latest(frame)
     rows = pd.DataFrame([asdict(f) for f in latest.values()])
-    _atomic_write(args.out / "latest.csv", lambda t: rows.to_csv(t, index=False))
+    atomic_write(args.out / "latest.csv", lambda t: rows.to_csv(t, index=False))
     recent = model.predict_frame(frame[frame["origin"] > frame["origin"].max() - pd.Timedelta(days=120)])
-    _atomic_write(args.out / "recent.csv", lambda t: recent.to_csv(t, index=False))
+    atomic_write(args.out / "recent.csv", lambda t: recent.to_csv(t, index=False))
     print(json.dumps({"products": len(latest), "origin": rows["origin"].iloc[0] if len(rows) else None,
                       "written": str(args.out / "latest.csv")}, ensure_ascii=False))
     return 0

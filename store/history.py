@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
+
+from store._io import atomic_write
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -159,16 +159,8 @@ def generate(products: Sequence, start: dt.date = START, end: dt.date = END, top
 
 
 def _atomic_csv(frame: "pd.DataFrame", path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    os.chmod(tmp, 0o644)
-    try:
-        frame.to_csv(tmp, index=False, compression="gzip" if path.suffix == ".gz" else None)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False,
+                                                compression="gzip" if path.suffix == ".gz" else None))
 
 
 def save(history: History, out_dir: Path) -> None:
