@@ -63,6 +63,8 @@ class ProductFact:
     image: str = ""
     description: str = ""
     delivery: str = ""
+    origin: str = ""                          # "국내산", "경북 청송"
+    storage: str = ""                         # 실온 / 냉장 / 냉동
     low_stock: bool = False                   # forecast says "품절 임박"
     substitutes: tuple[str, ...] = ()         # product ids offered instead
 
@@ -79,7 +81,9 @@ class ProductFact:
             unit=getattr(p, "unit", ""), tags=tuple(p.tags), allergens=tuple(p.allergens),
             stock=int(p.stock if stock is None else stock), rating=float(getattr(p, "rating", 0.0)),
             image=getattr(p, "image", ""), description=sanitize_data_text(getattr(p, "description", ""), limit=90),
-            delivery=getattr(p, "delivery", ""), low_stock=low_stock, substitutes=substitutes,
+            delivery=getattr(p, "delivery", ""), origin=sanitize_data_text(getattr(p, "origin", "") or "", limit=30),
+            storage=sanitize_data_text(getattr(p, "storage", "") or "", limit=10),
+            low_stock=low_stock, substitutes=substitutes,
         )
 
     def card(self) -> dict:

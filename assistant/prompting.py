@@ -39,6 +39,10 @@ def product_line(p) -> str:
     if p.tags:
         bits.append("특징 " + ", ".join(p.tags))
     bits.append("알레르기 " + (", ".join(p.allergens) if p.allergens else "없음"))
+    if p.origin:
+        bits.append(f"원산지 {p.origin}")
+    if p.storage:
+        bits.append(f"보관 {p.storage}")
     bits.append("품절 임박" if p.low_stock else f"재고 {p.stock}개")
     if p.description:
         bits.append("설명 " + p.description)

@@ -41,8 +41,14 @@ def search_reply(products: list[ProductFact], constraints: list[str], notes: lis
     return "\n".join(lines)
 
 
-def product_detail_reply(p: ProductFact) -> str:
+def product_detail_reply(p: ProductFact, aspects: tuple[str, ...] = ()) -> str:
+    """The card in sentences; what the shopper asked about (`assistant.aspects`) comes first."""
+    from assistant.aspects import aspect_sentence
+
+    asked = [s for s in (aspect_sentence(p, a) for a in aspects) if s]
     bits = [f"{p.name}은(는) {price_text(p)}이에요 [{p.id}]."]
+    if asked:
+        bits = [f"{p.name} [{p.id}]: " + " ".join(asked), f"가격은 {price_text(p)}이에요."]
     if p.tags:
         bits.append(f"특징: {', '.join(p.tags)}.")
     bits.append(f"알레르기 유발 성분: {', '.join(p.allergens)}." if p.allergens else "표시된 알레르기 유발 성분은 없어요.")

@@ -17,6 +17,7 @@ from typing import Callable, Iterator
 
 from assistant import replies
 from assistant.actions import ActionResult, Actions
+from assistant.aspects import asked_aspects
 from assistant.facts import Facts, ProductFact
 from assistant.generators import GenerationError, TemplateGenerator
 from assistant.grounding import ProfileView, constraints_from, ground_products, is_food, search_text
@@ -183,7 +184,8 @@ class Assistant:
         referenced = resolve_reference(slots.reference, state.last_results, self.catalog)
         if und.intent == "product_question" and referenced:
             cards = [ProductFact.from_product(self.catalog[p]) for p in referenced]
-            draft = replies.product_detail_reply(cards[0]) if len(cards) == 1 else replies.compare_reply(cards)
+            draft = (replies.product_detail_reply(cards[0], asked_aspects(message)) if len(cards) == 1
+                     else replies.compare_reply(cards))
             return Facts(intent=und.intent, products=tuple(cards), draft=draft), cards, {}
         query = search_text(slots, message)
         cards = ground_products(self.retriever, self.catalog, query, c, profile,
@@ -195,6 +197,11 @@ class Assistant:
             query = search_text(replace(slots, categories=()), message)
             cards = ground_products(self.retriever, self.catalog, query, c, profile,
                                     k=slots.count or 3, sort=slots.sort, stock=self.stock)
+        aspects = asked_aspects(message) if und.intent == "product_question" else ()
+        if cards and aspects:
+            # "새벽농장 사과 원산지 어디야?": answer about the best match, not a list of three.
+            return (Facts(intent=und.intent, products=(cards[0],), draft=replies.product_detail_reply(cards[0], aspects)),
+                    cards[:1], {})
         described = c.describe(food=any(is_food(self.catalog[p.id]) for p in cards) if cards else True)
         notes = (f"적용한 조건: {', '.join(described)}",) if described else ()
         draft = replies.search_reply(cards, described)

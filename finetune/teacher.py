@@ -153,7 +153,7 @@ class BuiltinTeacher:
 
                 pair = [self.products[i] for i in s["compare"]]
                 return intent, pair, [], [], replies.compare_reply(self._cards(pair)), ()
-            return self._aspect(self.products[s["product"]], s["aspect"])
+            return self._aspect(self.products[s["product"]], spec.turns[k])
         if intent == "policy":
             from assistant.facts import PolicyFact
 
@@ -174,11 +174,14 @@ class BuiltinTeacher:
             return intent, [], [], [], _HARMFUL if harmful else _REFUSAL, ()
         raise ValueError(f"unknown intent {intent!r}")
 
-    def _aspect(self, p, aspect: str):
-        """Any one-product question gets the app's detail card (price, tags, allergens, stock)."""
+    def _aspect(self, p, question: str):
+        """A one-product question gets the app's detail card, led by what the question asks
+        about as the app reads it (`assistant.aspects`: origin, storage, or "not stated")."""
         from assistant import replies
+        from assistant.aspects import asked_aspects
 
-        return "product_question", [p], [], [], replies.product_detail_reply(self._cards([p])[0]), ()
+        card = self._cards([p])[0]
+        return "product_question", [p], [], [], replies.product_detail_reply(card, asked_aspects(question)), ()
 
     def _cart(self, spec, k, state):
         p = self.products[spec.slots["product"]]
@@ -219,11 +222,7 @@ class BuiltinTeacher:
             total = sum(self.products[i].effective_price * n for i, n in cart.items())
             return ("cart_add", [target], [], [f"장바구니에 {target.name} {qty}개 담음", f"장바구니 합계 {total:,}원"],
                     f"{target.name} {qty}개를 장바구니에 담았어요 [{target.id}]. 합계는 {total:,}원이에요.", ())
-        if "원산지" in text:
-            return self._aspect(target, "origin")
-        if "알레르기" in text:
-            return self._aspect(target, "allergens")
-        return self._aspect(target, "price")
+        return self._aspect(target, text)
 
     def run(self, spec: QuestionSpec) -> list[TeacherTurn]:
         from assistant.prompting import build_messages
