@@ -17,7 +17,8 @@ the function that needs it. Entry points:
     python -m finetune.train --data var/ft-data --model qwen0.5b --out var/ft-qwen \
         --intents search,product_question,policy --batch-size 2 --max-len 1024 --max-minutes 30
     python -m finetune.evaluate --data var/ft-data --model qwen0.5b \
-        --adapter assets/adapters/qwen0.5b-shop-lora --limit 18 --seed 1 --json --out var/ft-eval-s1
+        --adapter assets/adapters/qwen0.5b-shop-lora --limit 1000 --json --out var/ft-eval-all
+    python -m finetune.bench --data var/ft-data --model qwen0.5b --adapter assets/adapters/qwen0.5b-shop-lora
     python -m finetune.export --model qwen0.5b --adapter assets/adapters/qwen0.5b-shop-lora --out var/merged
 
 Measured commands and figures: docs/benchmarks/finetune.md.

@@ -86,11 +86,14 @@ def build_rows(specs, teacher, names: tuple[str, ...], product_ids: set[str], cr
 
 
 def card(splits: dict[str, list[dict]], drops: Counter, args, n_specs: int) -> dict:
+    from finetune.evaluate import question_kind
+
     def stats(rows):
         lens = sorted(len(r["messages"][-1]["content"]) for r in rows) or [0]
         return {"examples": len(rows),
                 "intent": dict(Counter(r["meta"]["intent"] for r in rows).most_common()),
                 "spec_intent": dict(Counter(r["meta"]["spec_intent"] for r in rows).most_common()),
+                "question_kind": dict(Counter(question_kind(r) for r in rows).most_common()),
                 "persona": dict(Counter(r["meta"]["persona"] for r in rows).most_common()),
                 "category": dict(Counter(r["meta"]["category"] or "-" for r in rows).most_common()),
                 "turns": dict(Counter(sum(m["role"] == "user" for m in r["messages"]) for r in rows)),
@@ -109,7 +112,7 @@ def card_markdown(c: dict) -> str:
              "exactly as at inference. Val/test products and policy documents never occur in train.", "", f"Dropped by gates: {c['dropped']}", ""]
     for split, s in c["splits"].items():
         lines += [f"## {split}: {s['examples']} examples", ""]
-        for key in ("intent", "spec_intent", "persona", "category", "turns", "reply_chars"):
+        for key in ("intent", "spec_intent", "question_kind", "persona", "category", "turns", "reply_chars"):
             lines.append(f"- {key}: " + ", ".join(f"{k} {v}" for k, v in s[key].items()))
         lines.append("")
     return "\n".join(lines)

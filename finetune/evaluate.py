@@ -90,6 +90,26 @@ def app_messages(row: dict) -> list[dict]:
     return row["messages"][:-1]
 
 
+UNSTATED_ASPECTS = {"calories", "shelf_life", "ingredients"}   # asked, but the catalog never states them
+
+
+def question_kind(row: dict) -> str:
+    """A finer label than the intent, for per-kind results: search, policy, compare,
+    product_detail, product_aspect (origin/storage: stated in the card) and
+    product_unstated (calories, shelf life, ingredients: the answer is "not in our data")."""
+    intent = row["meta"]["intent"]
+    if intent != "product_question":
+        return intent
+    from assistant.aspects import asked_aspects
+
+    aspects = set(asked_aspects(row["messages"][-2]["content"]))
+    if aspects & UNSTATED_ASPECTS:
+        return "product_unstated"
+    if aspects:
+        return "product_aspect"
+    return "compare" if len(row["meta"]["context_ids"]) > 1 else "product_detail"
+
+
 def score(answer: str, row: dict, messages: list[dict], names: tuple[str, ...]) -> dict:
     from finetune.gates import prompt_context
 
@@ -130,6 +150,22 @@ def summarize(scores: list[dict], seed: int) -> dict:
     return out
 
 
+KIND_METRICS = ("grounded", "policy_fact_accuracy", "fact_recall", "citation_ok", "hangul_share")
+
+
+def by_kind(scores: list[dict], seed: int) -> dict:
+    """`summarize` per question kind (only the headline metrics, with their intervals)."""
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for s in scores:
+        groups[s.get("kind", "-")].append(s)
+    out = {}
+    for kind, group in sorted(groups.items()):
+        full = summarize(group, seed)
+        out[kind] = {"n": full["n"]} | {k: v for k, v in full.items()
+                                        if k.removesuffix("_ci95") in KIND_METRICS and not k.endswith("_n")}
+    return out
+
+
 def run_model(label: str, args, rows: list[dict], adapter: str | None, names, endpoint) -> tuple[dict, list[dict]]:
     import torch
     from tqdm import tqdm
@@ -156,9 +192,11 @@ def run_model(label: str, args, rows: list[dict], adapter: str | None, names, en
 
             s["judge"] = judge(endpoint, prompt_context(messages), messages[-1]["content"], answer)
         scores.append(s)
+        s["kind"] = question_kind(row)
         answers.append({"id": row["meta"]["id"], "intent": row["meta"]["intent"], "question": messages[-1]["content"],
                         "reference": row["messages"][-1]["content"], "answer": answer, **{k: v for k, v in s.items()}})
-    summary = summarize(scores, args.seed) | {"load_s": round(load_s, 1), "adapter": adapter}
+    summary = summarize(scores, args.seed) | {"load_s": round(load_s, 1), "adapter": adapter,
+                                              "by_kind": by_kind(scores, args.seed)}
     del gen
     gc.collect()
     return summary, answers
@@ -182,6 +220,15 @@ def markdown(result: dict) -> str:
         if key in b or key in a:
             lines.append(f"| {label} | {b.get(key, '-')} | {a.get(key, '-')} | {b.get(key + '_ci95', '-')} | "
                          f"{a.get(key + '_ci95', '-')} |")
+    kinds = sorted(set(b.get("by_kind", {})) | set(a.get("by_kind", {})))
+    if kinds:
+        lines += ["", "Per question kind (groundedness / policy fact accuracy, before -> after):", "",
+                  "| kind | rows | groundedness before | after | policy facts before | after |", "|---|---|---|---|---|---|"]
+        for k in kinds:
+            kb, ka = b.get("by_kind", {}).get(k, {}), a.get("by_kind", {}).get(k, {})
+            lines.append(f"| {k} | {kb.get('n', ka.get('n', '-'))} | {kb.get('grounded', '-')} {kb.get('grounded_ci95', '')} | "
+                         f"{ka.get('grounded', '-')} {ka.get('grounded_ci95', '')} | {kb.get('policy_fact_accuracy', '-')} | "
+                         f"{ka.get('policy_fact_accuracy', '-')} |")
     return "\n".join(lines) + "\n"
 
 

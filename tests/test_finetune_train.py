@@ -78,6 +78,27 @@ def test_rows_are_picked_per_intent_and_summarized_with_intervals():
     assert "| groundedness | 0.75 | 0.75 |" in md
 
 
+def test_question_kinds_split_product_questions_and_are_summarized_per_kind():
+    from finetune.evaluate import by_kind, question_kind
+
+    def row(intent, question, ids=("P1",)):
+        return {"meta": {"intent": intent, "context_ids": list(ids)},
+                "messages": [{"role": "user", "content": question}, {"role": "assistant", "content": "-"}]}
+
+    assert question_kind(row("product_question", "두부 칼로리 얼마야?")) == "product_unstated"
+    assert question_kind(row("product_question", "두부 원산지 어디야?")) == "product_aspect"
+    assert question_kind(row("product_question", "둘 중에 뭐가 싸?", ("P1", "P2"))) == "compare"
+    assert question_kind(row("product_question", "두부 얼마야?")) == "product_detail"
+    assert question_kind(row("policy", "반품 돼요?")) == "policy"
+    kinds = by_kind([{"kind": "a", "grounded": 1.0, "latency_s": 3.0}, {"kind": "a", "grounded": 0.0},
+                     {"kind": "b", "grounded": 1.0}], seed=0)
+    assert kinds["a"]["n"] == 2 and kinds["a"]["grounded"] == 0.5 and "latency_s" not in kinds["a"]
+    assert kinds["b"] == {"n": 1, "grounded": 1.0, "grounded_ci95": [1.0, 1.0]}
+    md = markdown({"config": {"model": "m", "split": "test", "adapter": "a", "seed": 1, "temperature": 0.0,
+                              "max_new_tokens": 8}, "before": {"n": 3, "by_kind": kinds}, "after": {"n": 3, "by_kind": kinds}})
+    assert "| a | 2 | 0.5" in md
+
+
 @pytest.mark.model
 @pytest.mark.slow
 def test_smoke_data_train_evaluate_on_smollm2(tmp_path: Path, cache_dir: Path):
@@ -118,6 +139,13 @@ def test_smoke_data_train_evaluate_on_smollm2(tmp_path: Path, cache_dir: Path):
     result = json.loads((ev / "eval.json").read_text(encoding="utf-8"))
     assert result["before"]["n"] == result["after"]["n"] > 0
     assert 0.0 <= result["after"]["grounded"] <= 1.0 and "latency_s" in result["before"]
+    assert sum(k["n"] for k in result["before"]["by_kind"].values()) == result["before"]["n"]
+    res = run("finetune.bench", "--data", str(data), "--model", "smollm2", "--adapter", str(out / "adapter"),
+              "--rows", "2", "--max-new-tokens", "6", "--json", "--cache-dir", str(cache_dir))
+    assert res.returncode == 0, res.stderr[-2000:]
+    bench = json.loads(res.stdout)
+    assert bench["rows"] == 2 and bench["merged"]["tokens"] > 0 and bench["unmerged"]["tokens"] > 0
+    assert bench["speedup_merged"] > 0 and 0 <= bench["identical_answers"] <= 2
     merged = tmp_path / "merged"
     res = run("finetune.export", "--model", "smollm2", "--adapter", str(out / "adapter"), "--out", str(merged),
               "--cache-dir", str(cache_dir))

@@ -67,8 +67,10 @@ def resolve_model(name_or_path: str, cache_dir: Path) -> str:
 class TransformersGenerator:
     def __init__(self, model: str, cache_dir: Path | str = "~/.cache/jangbogi", adapter_path: Path | None = None,
                  quantization: str = "auto", device: str = "auto", timeout_s: float = 90.0,
-                 status: Callable[[str], None] | None = None, temperature: float = 0.0) -> None:
+                 status: Callable[[str], None] | None = None, temperature: float = 0.0,
+                 merge_adapter: bool = True) -> None:
         self.model_name = model
+        self.merge_adapter = merge_adapter
         self.cache_dir = Path(cache_dir).expanduser()
         self.adapter_path = adapter_path
         self.quantization = quantization
@@ -127,6 +129,11 @@ class TransformersGenerator:
             from peft import PeftModel
 
             model = PeftModel.from_pretrained(model, str(self.adapter_path))
+            if self.merge_adapter and not plan.nf4:
+                # Fold the LoRA weights into the bf16/fp32 base: the same function without the
+                # per-layer adapter calls (speed: docs/benchmarks/finetune.md). 4-bit weights
+                # stay unmerged: merging would re-quantize them.
+                model = model.merge_and_unload()
         model.eval()
         return tokenizer, model
 
