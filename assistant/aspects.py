@@ -37,6 +37,8 @@ _NOT_STATED = {
     "ingredients": "원재료 전체 목록은 저희 상품 정보에 없어요. 상품 포장의 원재료명 표시를 확인해 주세요.",
 }
 
+NOT_STATED_ASPECTS = frozenset(_NOT_STATED)   # asked about, never in the catalog
+
 _STORAGE = {"냉장": "냉장 보관", "냉동": "냉동 보관", "실온": "실온 보관"}
 
 

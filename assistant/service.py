@@ -182,9 +182,10 @@ class Assistant:
         slots = message_slots(und.slots, message, state)
         c = constraints_from(slots, profile)
         referenced = resolve_reference(slots.reference, state.last_results, self.catalog)
+        aspects = asked_aspects(message) if und.intent == "product_question" else ()
         if und.intent == "product_question" and referenced:
             cards = [ProductFact.from_product(self.catalog[p]) for p in referenced]
-            draft = (replies.product_detail_reply(cards[0], asked_aspects(message)) if len(cards) == 1
+            draft = (replies.product_detail_reply(cards[0], aspects) if len(cards) == 1
                      else replies.compare_reply(cards))
             return Facts(intent=und.intent, products=tuple(cards), draft=draft), cards, {}
         query = search_text(slots, message)
@@ -197,7 +198,6 @@ class Assistant:
             query = search_text(replace(slots, categories=()), message)
             cards = ground_products(self.retriever, self.catalog, query, c, profile,
                                     k=slots.count or 3, sort=slots.sort, stock=self.stock)
-        aspects = asked_aspects(message) if und.intent == "product_question" else ()
         if cards and aspects:
             # "새벽농장 사과 원산지 어디야?": answer about the best match, not a list of three.
             return (Facts(intent=und.intent, products=(cards[0],), draft=replies.product_detail_reply(cards[0], aspects)),

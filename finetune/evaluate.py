@@ -90,9 +90,6 @@ def app_messages(row: dict) -> list[dict]:
     return row["messages"][:-1]
 
 
-UNSTATED_ASPECTS = {"calories", "shelf_life", "ingredients"}   # asked, but the catalog never states them
-
-
 def question_kind(row: dict) -> str:
     """A finer label than the intent, for per-kind results: search, policy, compare,
     product_detail, product_aspect (origin/storage: stated in the card) and
@@ -100,10 +97,10 @@ def question_kind(row: dict) -> str:
     intent = row["meta"]["intent"]
     if intent != "product_question":
         return intent
-    from assistant.aspects import asked_aspects
+    from assistant.aspects import NOT_STATED_ASPECTS, asked_aspects
 
     aspects = set(asked_aspects(row["messages"][-2]["content"]))
-    if aspects & UNSTATED_ASPECTS:
+    if aspects & NOT_STATED_ASPECTS:
         return "product_unstated"
     if aspects:
         return "product_aspect"
@@ -191,8 +188,8 @@ def run_model(label: str, args, rows: list[dict], adapter: str | None, names, en
             from finetune.llm import judge
 
             s["judge"] = judge(endpoint, prompt_context(messages), messages[-1]["content"], answer)
-        scores.append(s)
         s["kind"] = question_kind(row)
+        scores.append(s)
         answers.append({"id": row["meta"]["id"], "intent": row["meta"]["intent"], "question": messages[-1]["content"],
                         "reference": row["messages"][-1]["content"], "answer": answer, **{k: v for k, v in s.items()}})
     summary = summarize(scores, args.seed) | {"load_s": round(load_s, 1), "adapter": adapter,
