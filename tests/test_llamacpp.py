@@ -300,3 +300,20 @@ def test_llamacpp_logits_match_peft_with_the_shipped_adapter(cache_dir):
         assert got_top == ref_top
         assert kl_lora < 0.05
         assert kl_lora < kl_base
+
+
+@needs_llama
+@pytest.mark.model
+def test_llamacpp_warms_the_rules_at_load(cache_dir):
+    from assistant.generators.llamacpp import LlamaCppGenerator
+
+    _smollm2_gguf(cache_dir)
+    rules = "You are a shop assistant. Rules: answer briefly, cite product ids, never invent prices. " * 4
+    gen = LlamaCppGenerator("smollm2", cache_dir=cache_dir, n_ctx=1024, warm_system_prompt=rules)
+    try:
+        gen.load()
+        list(gen.stream([{"role": "system", "content": rules + "Facts: [P1] tea."},
+                         {"role": "user", "content": "Tea?"}], max_new_tokens=2))
+        assert gen.last["cached_tokens"] >= len(gen.prompt_tokens([{"role": "system", "content": rules}])) - 10
+    finally:
+        gen.close()
