@@ -1,10 +1,15 @@
-"""Versioned schema of the profiles tables, as registered sqlite-utils migrations.
+"""Versioned schema of the whole database, as registered sqlite-utils migrations.
+
+This module is the only place that creates tables (customers' tables for `profiles/`,
+orders, stock and the after-checkout tables for `store/`); `tests/test_database_owner.py`
+fails when another module does.
 
 Each migration is a function registered in order on one `Migrations` set; `migrate(db)`
 applies the pending ones, each in its own savepoint inside one `BEGIN IMMEDIATE`
 transaction, so two processes starting together cannot both apply the same step.
 A database left at any earlier version upgrades in place (tested in
 `tests/test_profiles_migrations.py`). Never edit a released migration: add a new one.
+The migration set keeps its first name, "jangbogi-profiles", so existing files upgrade.
 
 Tables (all `*_at` columns are ISO-8601 UTC text):
 - customers(id, display_name, age_band, region, household_size, pets JSON list, persona,
@@ -23,13 +28,15 @@ Tables (all `*_at` columns are ISO-8601 UTC text):
 - chat_sessions(id, customer_id, started_at, expires_at), chat_turns(id, session_id,
   customer_id, role, content, created_at, expires_at)
 - feedback(id, customer_id, target_kind answer|product, target_id, thumbs +1/-1, comment)
+- stock_events(id, product_id, kind receipt|sale|adjustment|return, qty signed, ref,
+  created_at), stock_levels(product_id, qty, updated_at): the ledger and its cache
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from profiles.db import run_write
+from database.connection import run_write
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -116,8 +123,8 @@ _M002_TABLES = {
 
 @_step
 def m002_carts_orders(db: "Database") -> None:
-    # store/ may have created these three tables first (store.orders.ensure_order_tables,
-    # same columns, fewer constraints): rebuild them with ours and keep their rows.
+    # Before the database had one owner, store/ could create these three tables first
+    # (same columns, fewer constraints): rebuild them with ours and keep their rows.
     existing = [t for t in _M002_TABLES if db[t].exists()]
     for table in existing:
         db.execute(f'ALTER TABLE "{table}" RENAME TO "{table}__old"')
@@ -173,6 +180,22 @@ def m005_pin_hash(db: "Database") -> None:
     db.execute("ALTER TABLE customers ADD COLUMN pin_hash TEXT")
 
 
+@_step
+def m006_stock_ledger(db: "Database") -> None:
+    # Files written before this step may already hold these tables, created on first use by
+    # the ledger itself (same columns): IF NOT EXISTS adopts them with their rows.
+    _run(db, """
+    CREATE TABLE IF NOT EXISTS stock_events (id INTEGER PRIMARY KEY, product_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('receipt', 'sale', 'adjustment', 'return')),
+        qty INTEGER NOT NULL CHECK (qty != 0), ref TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS stock_levels (product_id TEXT PRIMARY KEY,
+        qty INTEGER NOT NULL, updated_at TEXT NOT NULL);
+    CREATE INDEX IF NOT EXISTS idx_stock_events_product ON stock_events(product_id, created_at);
+    CREATE INDEX IF NOT EXISTS idx_stock_events_ref ON stock_events(ref)
+    """)
+
+
 def migration_names() -> list[str]:
     """All migration names, oldest first (the schema version is how many are applied)."""
     return [fn.__name__ for fn in _STEPS]
@@ -186,7 +209,7 @@ def migrate(db: "Database", *, target: int | None = None) -> int:
     """Apply pending migrations (up to version `target`, default all); return the version.
 
     Example:
-        >>> from profiles import connect
+        >>> from database import connect
         >>> migrate(connect(":memory:")) == len(migration_names())
         True
     """
