@@ -17,11 +17,12 @@ from datetime import datetime
 from profiles._base import StoreBase, iso
 from profiles.errors import AnonymousSession, ValidationError
 from profiles.models import CartItem, OrderLine, OrderRecord
-from store.orders import OrderNotFound, customer_order_ids, insert_order, load_order
+from store.orders import (STATUS_ALIASES, OrderNotFound, customer_order_ids, insert_order,
+                          load_order)
 
 MAX_QTY = 999
 # Orders in these states are not purchases: no signals, not in the price band.
-NOT_PURCHASED = ("주문취소", "반품완료", "cancelled", "returned")
+NOT_PURCHASED = ("주문취소", "반품완료", "cancelled", "returned", "refunded")
 
 
 def _qty(qty: object, *, allow_zero: bool = False) -> int:
@@ -127,6 +128,7 @@ class CommerceMixin(StoreBase):
         total = sum(li.qty * li.unit_price for li in lines) if total is None else int(total)
         order_id = order_id or f"O{uuid.uuid4().hex[:12]}"
         ts = iso(created_at)
+        status = STATUS_ALIASES.get(status, status)
         record = OrderRecord(order_id, customer_id, ts, status, total, source, lines)
 
         def run() -> OrderRecord:
@@ -143,7 +145,7 @@ class CommerceMixin(StoreBase):
                 if known and self._add_signals(customer_id, known, 1.0, "purchase", ts):
                     self._log(customer_id, "purchase_signals", None,
                               sorted({c for c, _ in known}), "purchase", ts)
-            return record
+            return load_order(self.db.conn, order_id)
         return self._write(run)
 
     def orders(self, customer_id: str | None, *, limit: int | None = None) -> list[OrderRecord]:

@@ -17,14 +17,15 @@ Example:
     ...     id, name, effective_price = "P0001", "우유", 2500
     >>> order = checkout(db, None, [("P0001", 2)], {"P0001": P()}, source="kiosk")
     >>> order.total, order_status(db, order.id).status
-    (5000, '주문접수')
+    (5000, 'created')
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Mapping, Sequence
 
@@ -36,7 +37,13 @@ if TYPE_CHECKING:
 
     from store.stock import ProductLike
 
-STATUS_PLACED = "주문접수"
+STATUS_PLACED = "created"
+# Statuses written before the order state machine (seed files, old databases) -> states.
+STATUS_ALIASES = {"주문접수": "created", "결제완료": "paid", "배송완료": "delivered",
+                  "주문취소": "cancelled", "반품완료": "refunded"}
+_COLUMNS = ("id, customer_id, created_at, status, total, source, delivery_method, slot_id, "
+            "address, items_total, delivery_fee, discount, points_used, payment_method, "
+            "schedule, delivered_at, updated_at")
 
 
 class CheckoutError(ValueError):
@@ -72,6 +79,18 @@ class Order:
     total: int
     source: str
     items: tuple[OrderItem, ...] = ()
+    # After checkout (store.lifecycle); None/0 on orders from before the state machine.
+    delivery_method: str | None = None     # 새벽 / 당일 / 일반 / 픽업
+    slot_id: str | None = None
+    address: str | None = None
+    items_total: int | None = None
+    delivery_fee: int = 0
+    discount: int = 0                      # coupons
+    points_used: int = 0
+    payment_method: str | None = None
+    schedule: dict = field(default_factory=dict, compare=False)   # ISO times (store.delivery)
+    delivered_at: str | None = None
+    updated_at: str | None = None
 
 
 def new_order_id(ts: str) -> str:
@@ -81,9 +100,15 @@ def new_order_id(ts: str) -> str:
 
 def insert_order(conn: sqlite3.Connection, order: Order) -> Order:
     """Write `order` and its items inside the caller's open transaction (no checks)."""
-    conn.execute("INSERT INTO orders (id, customer_id, created_at, status, total, source) "
-                 "VALUES (?, ?, ?, ?, ?, ?)", (order.id, order.customer_id, order.created_at,
-                                               order.status, order.total, order.source))
+    items_total = order.items_total if order.items_total is not None else sum(
+        li.qty * li.unit_price for li in order.items)
+    conn.execute(f"INSERT INTO orders ({_COLUMNS}) VALUES ({', '.join('?' * 17)})",
+                 (order.id, order.customer_id, order.created_at,
+                  STATUS_ALIASES.get(order.status, order.status), order.total, order.source,
+                  order.delivery_method, order.slot_id, order.address, items_total,
+                  order.delivery_fee, order.discount, order.points_used, order.payment_method,
+                  json.dumps(order.schedule, ensure_ascii=False), order.delivered_at,
+                  order.updated_at or order.created_at))
     conn.executemany("INSERT INTO order_items (order_id, product_id, qty, unit_price) "
                      "VALUES (?, ?, ?, ?)",
                      [(order.id, li.product_id, li.qty, li.unit_price) for li in order.items])
@@ -92,14 +117,17 @@ def insert_order(conn: sqlite3.Connection, order: Order) -> Order:
 
 def load_order(conn: sqlite3.Connection, order_id: str) -> Order | None:
     """The order with its items, or None (inside the caller's transaction or not)."""
-    row = conn.execute("SELECT id, customer_id, created_at, status, total, source FROM orders "
-                       "WHERE id = ?", (order_id,)).fetchone()
+    row = conn.execute(f"SELECT {_COLUMNS} FROM orders WHERE id = ?", (order_id,)).fetchone()
     if row is None:
         return None
     items = tuple(OrderItem(*r) for r in conn.execute(
         "SELECT product_id, qty, unit_price FROM order_items WHERE order_id = ? ORDER BY rowid",
         (order_id,)))
-    return Order(*row, items=items)
+    (id_, customer_id, created_at, status, total, source, method, slot_id, address, items_total,
+     fee, discount, points, payment_method, schedule, delivered_at, updated_at) = row
+    return Order(id_, customer_id, created_at, status, total, source, items, method, slot_id,
+                 address, items_total, fee or 0, discount or 0, points or 0, payment_method,
+                 json.loads(schedule or "{}"), delivered_at, updated_at)
 
 
 def get_order(db: "sqlite_utils.Database", order_id: str, *,

@@ -56,7 +56,7 @@ def test_checkout_writes_everything_and_clears_cart(db):
     assert StockLedger(db).levels(["P1", "P2"]) == {"P1": 2, "P2": 1}
     assert db.execute("SELECT customer_id FROM cart_items").fetchall() == [("C2",)]
     got = order_status(db, order.id)
-    assert got.status == "주문접수" and got.total == order.total and len(got.items) == 2
+    assert got.status == "created" and got.total == order.total and len(got.items) == 2
     assert StockLedger(db).reconcile().ok
 
 
