@@ -126,6 +126,13 @@ def build_services(settings, progress: Progress | None = None, generator=None, s
     except ImportError:
         lexicon = None
     gen = generator or make_generator(settings, status=status)
+    clock = None
+    if getattr(settings, "now", ""):
+        from store.delivery import kst
+
+        fixed = kst(settings.now)
+        clock = lambda: fixed   # noqa: E731 - JANGBOGI_NOW: a fixed clock for demos and tests
     assistant = Assistant(catalog, policies, retriever, profiles=profiles, generator=gen, db=db, stock=stock,
-                          lexicon=lexicon, max_new_tokens=settings.max_new_tokens)
+                          lexicon=lexicon, max_new_tokens=settings.max_new_tokens, clock=clock,
+                          photo_dir=Path(settings.db_path).parent / "claims")
     return Services(settings, assistant, catalog, policies, retriever, db, profiles, stock)

@@ -17,6 +17,7 @@ from typing import Callable, Iterator
 
 from assistant import replies
 from assistant.actions import ActionResult, Actions
+from assistant.aftersales import OrderDesk
 from assistant.aspects import asked_aspects
 from assistant.facts import Facts, ProductFact
 from assistant.generators import GenerationError, TemplateGenerator
@@ -24,6 +25,7 @@ from assistant.grounding import ProfileView, constraints_from, ground_products, 
 from assistant.policy_grounding import ground_policy
 from assistant.prompting import build_messages
 from assistant.turns import MAX_MESSAGE_CHARS, InputError, resolve_reference, understand_default
+from assistant.types import Slots, Understanding
 from assistant.validator import Context, check_sentence, is_truncated, validate
 
 LLM_INTENTS = ("search", "product_question", "policy")
@@ -34,7 +36,8 @@ HISTORY_LIMIT = 20
 class Assistant:
     def __init__(self, catalog, policies, retriever, profiles=None, generator=None, db=None, stock=None,
                  understand: Callable | None = None, lexicon=None, checkout_fn=None,
-                 max_new_tokens: int = 160) -> None:
+                 max_new_tokens: int = 160, payment_provider=None, photo_dir=None,
+                 clock: Callable | None = None) -> None:
         self.catalog = {p.id: p for p in catalog} if not isinstance(catalog, dict) else catalog
         self.policies = list(policies)
         self.retriever = retriever
@@ -46,40 +49,55 @@ class Assistant:
         self._understand = understand or understand_default
         self.max_new_tokens = max_new_tokens
         self.actions = Actions(self.catalog, profiles=profiles, db=db, stock=stock, checkout_fn=checkout_fn)
+        self.desk = OrderDesk(self.catalog, db=db, profiles=profiles, provider=payment_provider,
+                              photo_dir=photo_dir)
+        self.clock = clock   # None: the real clock; `--now` / JANGBOGI_NOW fix it
         self.catalog_names = [p.name for p in self.catalog.values()]
 
     # ---- public API ---------------------------------------------------------------------
-    def answer(self, message: str, state, customer_id: str | None = None, id: str | None = None) -> dict:
+    def answer(self, message: str, state, customer_id: str | None = None, id: str | None = None,
+               *, now=None, photo: str | None = None) -> dict:
         """Run `respond` to completion and return the final answer dict."""
         final = None
-        for event in self.respond(message, state, customer_id, id=id):
+        for event in self.respond(message, state, customer_id, id=id, now=now, photo=photo):
             if event["type"] == "done":
                 final = event["answer"]
         return final
 
     def respond(self, message: str, state, customer_id: str | None = None, id: str | None = None,
-                stop: threading.Event | None = None) -> Iterator[dict]:
+                stop: threading.Event | None = None, *, now=None, photo: str | None = None) -> Iterator[dict]:
         """Yield status/token events, then `{"type": "done", "answer": {...}}`.
 
         Token events carry validated text; the `done` answer's `reply` is authoritative
         (it differs from the streamed text only when the validator fell back to the template).
         Errors a user can cause (empty or too long message, a bad query) end the turn with
-        `{"type": "done", "answer": {"id", "error": "<Korean message>"}}`.
+        `{"type": "done", "answer": {"id", "error": "<Korean message>"}}`. `now` fixes the
+        clock of this turn (orders, slots, deadlines); `photo` is an uploaded image path (a
+        quality claim). A turn that touches an order has `answer["order"]`.
         """
         try:
-            yield from self._respond(message, state, customer_id, id, stop)
+            yield from self._respond(message, state, customer_id, id, stop, now, photo)
         except Exception as exc:
             msg = _busy_message(exc) or getattr(exc, "user_message", None)
             if msg is None:
                 raise
             yield {"type": "done", "answer": {"id": id, "error": msg}}
 
-    def _respond(self, message, state, customer_id, id, stop) -> Iterator[dict]:
+    def _respond(self, message, state, customer_id, id, stop, now=None, photo=None) -> Iterator[dict]:
         check_message(message)
         t0 = time.perf_counter()
-        und = self._understand(message, state, self.lexicon)
-        t_und = time.perf_counter()
-        facts, results, extra = self._facts_for(message, und, state, customer_id)
+        now = now if now is not None else (self.clock() if self.clock else None)
+        routed = self.desk.route(message, state, customer_id, now, photo,
+                                 cart_lines=self.actions.lines(state, customer_id))
+        if routed is not None:   # an order turn: the desk acted (or asked) by code
+            und = Understanding(routed.kind, Slots())
+            t_und = time.perf_counter()
+            facts, results, extra = (Facts(intent=routed.kind, notes=(routed.message,), numbers=routed.numbers,
+                                           draft=routed.message), [], {"actions": [routed.event()]})
+        else:
+            und = self._understand(message, state, self.lexicon)
+            t_und = time.perf_counter()
+            facts, results, extra = self._facts_for(message, und, state, customer_id, now)
         t_ret = time.perf_counter()
         answer = {"id": id, "intent": und.intent, "slots": asdict(und.slots)}
         reply, first_token, notice, outcome, llm = "", None, None, "template", {}
@@ -127,6 +145,9 @@ class Assistant:
             answer["notice"] = notice
         if extra.get("actions"):
             answer["actions"] = extra["actions"]
+            order = next((a["order"] for a in extra["actions"] if a.get("order")), None)
+            if order is not None:
+                answer["order"] = order
         if extra.get("clarify"):
             answer["clarify"] = True
         self._remember(state, message, reply, und, results, customer_id)
@@ -140,8 +161,9 @@ class Assistant:
         res = self.actions.view(state, customer_id)
         return {"message": res.message, **res.data}
 
-    def checkout(self, state, customer_id: str | None) -> dict:
-        res = self.actions.checkout(state, customer_id)
+    def checkout(self, state, customer_id: str | None, *, method: str | None = None, now=None) -> dict:
+        """Place the cart as an order now (the UI's button is the confirmation)."""
+        res = self.actions.checkout(state, customer_id, method=method, now=now)
         return {"ok": res.ok, "message": res.message, "products": [p.card() for p in res.products], **res.data,
                 **({} if res.ok else {"error": res.message})}
 
@@ -158,7 +180,7 @@ class Assistant:
                                disliked_brands=base.disliked_brands, price_band=base.price_band)
         return base
 
-    def _facts_for(self, message: str, und, state, customer_id) -> tuple[Facts, list[ProductFact], dict]:
+    def _facts_for(self, message: str, und, state, customer_id, now=None) -> tuple[Facts, list[ProductFact], dict]:
         intent, slots = und.intent, und.slots
         if und.clarify:
             return Facts(intent=intent, draft=replies.clarify_reply(und.clarify)), [], {"clarify": True}
@@ -173,7 +195,7 @@ class Assistant:
             return Facts(intent=intent, policies=tuple(passages), draft=replies.policy_reply(passages)), [], {}
         if intent in ("search", "product_question"):
             return self._product_facts(message, und, state, customer_id)
-        result = self._act(message, und, state, customer_id)
+        result = self._act(message, und, state, customer_id, now)
         return (Facts(intent=intent, products=result.products, notes=(result.message,), numbers=result.numbers,
                       draft=result.message), list(result.products), {"actions": [result.event()]})
 
@@ -207,14 +229,17 @@ class Assistant:
         draft = replies.search_reply(cards, described)
         return Facts(intent=und.intent, products=tuple(cards), notes=notes, draft=draft), cards, {}
 
-    def _act(self, message, und, state, customer_id) -> ActionResult:
+    def _act(self, message, und, state, customer_id, now=None) -> ActionResult:
         intent, slots, a = und.intent, und.slots, self.actions
         if intent == "cart_view":
             return a.view(state, customer_id)
         if intent == "checkout":
-            return a.checkout(state, customer_id)
+            if self.db is None:
+                return a.checkout(state, customer_id)
+            return self.desk.quote(state, customer_id, message, now, a.lines(state, customer_id))   # waits for "네"
         if intent == "order_status":
-            return a.order_status(customer_id, slots.order_id)
+            return a.order_status(customer_id, slots.order_id or getattr(state, "last_order_id", None)
+                                  if not customer_id else slots.order_id, now)
         if intent == "reorder":
             return a.reorder(state, customer_id)
         if intent == "profile_update":

@@ -79,6 +79,8 @@ class Settings:
         "help": "PIN of the staff view"})
     kiosk_idle_s: int = field(default=120, metadata={"env": "JANGBOGI_KIOSK_IDLE",
         "help": "kiosk idle seconds before the session is cleared"})
+    now: str = field(default="", metadata={"env": "JANGBOGI_NOW",
+        "help": "fixed clock for orders and slots, ISO time (KST when no zone), e.g. 2026-11-26T21:00; empty = real clock"})
 
     def __post_init__(self) -> None:
         if self.quantization not in QUANTIZATION_CHOICES:

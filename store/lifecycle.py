@@ -151,7 +151,10 @@ def _due_steps(order: Order, now: datetime) -> list[tuple[str, datetime, str]]:
              "픽업 준비 완료" if order.delivery_method == "픽업" else "출고")]
     if order.delivery_method != "픽업":
         plan.append(("delivered", "deliver_at", "배송 완료"))
+    flow = ("created", "paid", "preparing", "shipped", "delivered")
     for to, key, why in plan:
+        if status not in flow or flow.index(to) <= flow.index(status):
+            continue   # already there (or off the delivery path: cancelled, returns)
         when = _when(order, key)
         allowed = to in TRANSITIONS.get(status, ()) and (to != "preparing" or status == "paid" or onsite)
         if when is None or when > now or not allowed:
@@ -596,7 +599,7 @@ def return_terms(order: Order, kind: str, catalog: Mapping, *, product_ids: Sequ
         terms |= {"needs_photo": True, "send_back": not fresh, "refund_amount": _paid_share(order, lines),
                   "rule": "반품-03" if fresh else "반품-06", "gross": _paid_share(order, lines)}
     else:
-        if fresh or any(li.product_id in catalog and _is_food(catalog[li.product_id]) for li in lines):
+        if fresh or any(li.product_id in catalog and is_food(catalog[li.product_id]) for li in lines):
             raise ActionRefused("교환-01", "신선식품, 냉장·냉동 식품, 개봉한 식품은 교환할 수 없어요 [교환-01].")
         if days > rules["change_of_mind_days"]:
             raise ActionRefused("교환-01", f"교환은 받은 날부터 {rules['change_of_mind_days']}일 안에 신청할 수 "
@@ -605,7 +608,7 @@ def return_terms(order: Order, kind: str, catalog: Mapping, *, product_ids: Sequ
     return terms
 
 
-def _is_food(product) -> bool:
+def is_food(product) -> bool:
     top = (getattr(product, "category", "") or "").split("/")[0]
     return is_fresh(product) or top in ("가공식품", "간식·과자", "음료·커피·차", "건강식품")
 
