@@ -167,6 +167,35 @@ class Assistant:
         return {"ok": res.ok, "message": res.message, "products": [p.card() for p in res.products], **res.data,
                 **({} if res.ok else {"error": res.message})}
 
+    # ---- orders for the UI (profile panel, staff view) -------------------------------------
+    def order_panel(self, customer_id: str | None, *, now=None) -> list[dict]:
+        """The signed-in customer's orders with state, slot, amount and allowed actions."""
+        if not customer_id or self.db is None:
+            return []
+        from store.lifecycle import order_panel
+
+        return order_panel(self.db, customer_id, self.catalog, now if now is not None else
+                           (self.clock() if self.clock else None))
+
+    def pending_returns(self) -> list[dict]:
+        """Staff view: return / quality-claim / exchange requests waiting for a decision."""
+        if self.db is None:
+            return []
+        from store.lifecycle import pending_returns
+
+        return pending_returns(self.db)
+
+    def decide_return(self, request_id: int, approve: bool, *, now=None, reason: str = "") -> dict:
+        """Staff decision after inspection; returns the order card (with the refund)."""
+        from store.lifecycle import ActionRefused, decide_return, order_card
+
+        try:
+            out = decide_return(self.db, request_id, approve=approve, catalog=self.catalog,
+                                provider=self.desk._provider(), now=now, reason=reason)
+        except ActionRefused as exc:
+            return {"ok": False, "error": exc.user_message}
+        return {"ok": True, "order": order_card(self.db, out.order, out.refund)}
+
     # ---- facts per intent -------------------------------------------------------------------
     def profile_view(self, state, customer_id: str | None) -> ProfileView:
         base = ProfileView()

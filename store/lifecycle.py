@@ -94,6 +94,8 @@ class ActionRefused(Exception):
 
 def is_fresh(product) -> bool:
     """Fresh, chilled or frozen goods [반품-03]: 신선식품, 유제품, 냉동식품, or stored 냉장/냉동."""
+    if product is None:
+        return False
     top = (getattr(product, "category", "") or "").split("/")[0]
     return top in FRESH_TOPS or getattr(product, "storage", "") in ("냉장", "냉동")
 
@@ -426,7 +428,11 @@ def can_cancel(order: Order, now) -> None:
     if order.status in ("cancelled", "refunded"):
         raise ActionRefused("주문-01", "이미 취소되었거나 환불이 끝난 주문이에요.")
     if order.status not in ("created", "paid"):
-        why = "출고 준비가 시작되어" if order.status == "preparing" else "이미 출고된 주문이라"
+        until = _when(order, "cancel_until")
+        why = "이미 출고된 주문이라"
+        if order.status == "preparing":
+            why = (f"취소 가능 시간({clock_ko(until)}까지)이 지나 출고 준비가 시작되어" if until
+                   else "출고 준비가 시작되어")
         after = ("받으신 뒤 반품으로 진행할 수 있어요" if order.status in ("preparing", "shipped")
                  else "반품이나 교환으로 도와드릴게요")
         raise ActionRefused("주문-01", f"{why}('{status_ko(order)}') 주문을 취소할 수 없어요. "
@@ -608,6 +614,10 @@ def return_terms(order: Order, kind: str, catalog: Mapping, *, product_ids: Sequ
     return terms
 
 
+def _food(product) -> bool:
+    return product is not None and is_food(product)
+
+
 def is_food(product) -> bool:
     top = (getattr(product, "category", "") or "").split("/")[0]
     return is_fresh(product) or top in ("가공식품", "간식·과자", "음료·커피·차", "건강식품")
@@ -697,6 +707,43 @@ def decide_return(db: "sqlite_utils.Database", request_id: int, *, approve: bool
     return Outcome(run_write(db, finish), refund, request_id=request_id)
 
 
+# ---- panels (profile and staff views) ---------------------------------------------------------
+ACTION_LABELS = {"cancel": "주문 취소", "change_address": "배송지 변경", "return": "반품 신청",
+                 "quality": "품질 문제 신고", "exchange": "교환 신청"}
+
+
+def available_actions(order: Order, catalog: Mapping, now=None) -> list[dict]:
+    """What the customer may do with `order` now: [{action, label, ok, why}] (why = the
+    refusal with its rule when not ok), checked by the same code as the actions."""
+    now = kst(now)
+    checks = {"cancel": lambda: can_cancel(order, now),
+              "change_address": lambda: can_change_address(order, now),
+              "return": lambda: return_terms(order, "change_of_mind", catalog, now=now,
+                                             product_ids=[li.product_id for li in order.items
+                                                          if not is_fresh(catalog.get(li.product_id))] or None),
+              "quality": lambda: return_terms(order, "quality", catalog, now=now),
+              "exchange": lambda: return_terms(order, "exchange", catalog, now=now,
+                                               product_ids=[li.product_id for li in order.items
+                                                            if not _food(catalog.get(li.product_id))] or None)}
+    out = []
+    for action, check in checks.items():
+        try:
+            check()
+            out.append({"action": action, "label": ACTION_LABELS[action], "ok": True, "why": ""})
+        except ActionRefused as exc:
+            out.append({"action": action, "label": ACTION_LABELS[action], "ok": False, "why": exc.user_message})
+    return out
+
+
+def order_panel(db: "sqlite_utils.Database", customer_id: str, catalog: Mapping, now=None,
+                limit: int = 10) -> list[dict]:
+    """The profile panel: the customer's orders (newest first) as `order_card`s with
+    `status_text` and `actions` (`available_actions`)."""
+    return [order_card(db, o) | {"text": status_text(o, now), "created_at": o.created_at,
+                                 "actions": available_actions(o, catalog, now)}
+            for o in customer_orders(db, customer_id, now, limit=limit)]
+
+
 # ---- plain-Korean views -------------------------------------------------------------------------
 def order_card(db: "sqlite_utils.Database", order: Order, refund: dict | None = None) -> dict:
     """The CLI JSON `order` object: id, status, slot, total, delivery_fee, payment, refund?."""
@@ -737,4 +784,5 @@ def status_text(order: Order, now=None) -> str:
 __all__ = ["STATES", "TRANSITIONS", "STATUS_KO", "ActionRefused", "TransitionError", "Plan", "Outcome",
            "place_order", "plan_checkout", "pay", "cancel_order", "change_address", "request_return",
            "return_terms", "decide_return", "pending_returns", "order_card", "status_text", "sync",
-           "owned", "events", "payments", "customer_orders", "is_fresh", "KST"]
+           "owned", "events", "payments", "customer_orders", "is_fresh", "KST", "available_actions",
+           "order_panel"]
