@@ -17,14 +17,16 @@ from typing import Callable, Iterator
 
 from assistant import replies
 from assistant.actions import ActionResult, Actions
-from assistant.aspects import asked_aspects
+from assistant.nlu.aspects import asked_aspects
 from assistant.facts import Facts, ProductFact
 from assistant.generators import GenerationError, TemplateGenerator
 from assistant.grounding import ProfileView, constraints_from, ground_products, is_food, search_text
 from assistant.policy_grounding import ground_policy
 from assistant.prompting import build_messages
-from assistant.turns import MAX_MESSAGE_CHARS, InputError, resolve_reference, understand_default
+from assistant.nlu import InputError, resolve_reference
+from assistant.nlu import understand as understand_turn
 from assistant.validator import Context, check_sentence, is_truncated, validate
+from assistant.types import MAX_MESSAGE_CHARS
 
 LLM_INTENTS = ("search", "product_question", "policy")
 _BOUNDARY = re.compile(r"(?<=[.!?。])\s+|\n")
@@ -43,7 +45,7 @@ class Assistant:
         self.db = db
         self.stock = stock
         self.lexicon = lexicon
-        self._understand = understand or understand_default
+        self._understand = understand or understand_turn
         self.max_new_tokens = max_new_tokens
         self.actions = Actions(self.catalog, profiles=profiles, db=db, stock=stock, checkout_fn=checkout_fn)
         self.catalog_names = [p.name for p in self.catalog.values()]

@@ -78,7 +78,7 @@ class DialogueState:
     pending_clarification: dict | None = None                  # {"intent", "slots", "missing"}
     cart: dict[str, int] = field(default_factory=dict)         # anonymous sessions only
     customer_id: str | None = None
-    # Added by the dialogue module (assistant/dialogue.py); defaults keep old sessions loading.
+    # Added by the dialogue module (assistant/nlu/dialogue.py); defaults keep old sessions loading.
     sticky: dict = field(default_factory=dict)                 # allergens / dietary_tags / avoid_brands said this session
     asked_last_turn: bool = False                              # the previous reply was a clarifying question
 

@@ -12,7 +12,7 @@ level of the "top/mid/leaf" tree. A leaf comes back as its full path
 `food_scope(categories, keywords)` says whether a search is about food (True), clearly not
 (False) or cannot tell (None); the dialogue uses it to keep remembered diets off detergent.
 `DEFAULT_CATEGORY_PATHS` mirrors the store catalog's tree for the built-in lexicon.
-Leaves out: keyword extraction (nlu_keywords) and retrieval filters (grounding).
+Leaves out: keyword extraction (nlu.keywords) and retrieval filters (grounding).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import functools
 import re
 from typing import Iterable
 
-from assistant.nlu_slots import find_terms
+from assistant.nlu.slots import find_terms
 
 _TREE = """
 가공식품: 두부·김치/김치 두부·김치/두부 라면·면/국수·파스타 라면·면/라면 베이커리·시리얼/시리얼·그래놀라

@@ -1,10 +1,10 @@
 """Intent and slot accuracy of `assistant.nlu.parse` over the labeled Korean utterances.
 
 Usage:
-    python -m assistant.nlu_eval                 # table
-    python -m assistant.nlu_eval --json          # one JSON object
-    python -m assistant.nlu_eval --errors        # also list every mismatch
-    python -m assistant.nlu_eval --queries data/eval/queries_test.jsonl --catalog data/catalog/products.jsonl
+    python -m assistant.nlu eval                 # table
+    python -m assistant.nlu eval --json          # one JSON object
+    python -m assistant.nlu eval --errors        # also list every mismatch
+    python -m assistant.nlu eval --queries data/eval/queries_test.jsonl --catalog data/catalog/products.jsonl
         # cross-check against the retrieval eval queries written by the data generator
 
 Each line of the data file is `{"id", "text", "intent", "slots": {...}, "state"?: {...},
@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-DEFAULT_DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "nlu_utterances.jsonl"
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "nlu_utterances.jsonl"
 SLOT_TYPES = ("keywords", "budget", "quantity", "count", "brands", "avoid_brands", "dietary_tags",
               "allergens", "urgency", "reference", "sort", "order_id", "policy_topic", "safety")
 
@@ -134,7 +134,7 @@ def _score_extra(row: dict, u, state, extra: dict, errors: list[dict]) -> None:
             errors.append({"id": row["id"], "text": row["text"], "slot": "categories",
                            "gold": sorted(gold), "pred": sorted(pred)})
     if "resolved" in row:
-        from assistant.dialogue import update_state
+        from assistant.nlu.dialogue import update_state
 
         _, r = update_state(state, u, row["text"])
         for field, want in row["resolved"].items():
@@ -203,9 +203,9 @@ def load_rows(path: Path) -> list[dict]:
 
 def make_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m assistant.nlu_eval",
+        prog="python -m assistant.nlu.evaluate",
         description="Intent and per-slot accuracy of the Korean parser on labeled utterances.",
-        epilog="example: python -m assistant.nlu_eval --json > nlu_scores.json",
+        epilog="example: python -m assistant.nlu eval --json > nlu_scores.json",
     )
     p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="labeled JSONL (default: %(default)s)")
     p.add_argument("--catalog", type=Path, default=None,
@@ -219,7 +219,7 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
-    from assistant.nlu_lexicon import Lexicon
+    from assistant.nlu.lexicon import Lexicon
 
     lexicon = None
     if args.catalog:

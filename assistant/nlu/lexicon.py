@@ -4,7 +4,7 @@
 with `Lexicon.from_products(products)`; `Lexicon.default()` is a small built-in one for tests
 and for running before a catalog exists. The fixed tables (allergen synonyms, dietary tag
 synonyms, policy topics) are Korean-language facts, not catalog data, so they live here as
-constants. Leaves out: any matching logic (see `nlu_slots`).
+constants. Leaves out: any matching logic (see `nlu.slots`).
 
 Synonym decisions (documented in docs/benchmarks/nlu.md):
 - 견과류 -> 땅콩, 호두, 잣 (the nuts on the Korean labeling list; 아몬드 etc. are not listed)
@@ -25,7 +25,7 @@ ALLERGENS: tuple[str, ...] = (
 )
 
 # surface form -> labeling names. Single-syllable forms ("게", "밀", "잣", "콩") are only
-# trusted next to an allergy marker (see nlu_slots), never as free keywords.
+# trusted next to an allergy marker (see nlu.slots), never as free keywords.
 ALLERGEN_SYNONYMS: dict[str, tuple[str, ...]] = {
     "알류": ("알류",), "난류": ("알류",), "계란": ("알류",), "달걀": ("알류",), "에그": ("알류",),
     "우유": ("우유",), "유제품": ("우유",), "유당": ("우유",), "치즈": ("우유",), "버터": ("우유",),
@@ -169,7 +169,7 @@ class Lexicon:
     @classmethod
     def default(cls) -> "Lexicon":
         """Built-in brands and the store catalog's category tree (no file read)."""
-        from assistant.nlu_categories import DEFAULT_CATEGORY_PATHS
+        from assistant.nlu.categories import DEFAULT_CATEGORY_PATHS
 
         cats = {c.rsplit("/", 1)[-1]: c for c in DEFAULT_CATEGORY_PATHS}
         return cls(brands=_DEFAULT_BRANDS, categories=tuple(sorted(cats.items())),
