@@ -203,7 +203,7 @@ def load_rows(path: Path) -> list[dict]:
 
 def make_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m assistant.nlu.evaluate",
+        prog="python -m assistant.nlu eval",
         description="Intent and per-slot accuracy of the Korean parser on labeled utterances.",
         epilog="example: python -m assistant.nlu eval --json > nlu_scores.json",
     )
@@ -214,11 +214,46 @@ def make_parser() -> argparse.ArgumentParser:
                    help="instead: cross-check against a data/eval/queries_*.jsonl file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--errors", action="store_true", help="list every mismatch")
+    p.add_argument("--set", choices=("labeled", "blind"), default="labeled",
+                   help="labeled: the tuned set (--data); blind: tests/data/blind (assistant.nlu.blind)")
+    p.add_argument("--mode", default="rules", help="blind set: comma-separated readers (rules, ...)")
+    p.add_argument("--no-products", action="store_true",
+                   help="blind set: skip the whole-assistant run that counts allergen leaks")
     return p
+
+
+def main_blind(args) -> int:
+    from assistant.nlu import blind
+
+    rows = blind.load_blind()
+    assistant = catalog = None
+    if not args.no_products:
+        assistant, catalog = blind.services_for_leaks()
+    out = {}
+    for mode in args.mode.split(","):
+        if mode not in blind.READERS:
+            print(f"알 수 없는 모드예요 / unknown mode {mode!r}; known: {', '.join(blind.READERS)}", file=sys.stderr)
+            return 2
+        result = blind.evaluate_blind(rows, blind.READERS[mode](), assistant, catalog)
+        if not args.errors:
+            result.pop("errors")
+        out[mode] = result
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False, indent=1))
+    else:
+        for mode, r in out.items():
+            print(f"[{mode}] messages {r['messages']}  intent {r['intent_acc']}  slot F1 {r['slot_f1']}  "
+                  f"item {r['item_acc']}  allergen recall {r['allergen_recall']}  leaks {r['allergen_leaks']}  "
+                  f"p50/p95 {r['latency_ms']['p50']}/{r['latency_ms']['p95']} ms")
+            for e in r.get("errors", []):
+                print("  ", json.dumps(e, ensure_ascii=False))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    if args.set == "blind":
+        return main_blind(args)
     from assistant.nlu.lexicon import Lexicon
 
     lexicon = None
