@@ -11,6 +11,8 @@ BLIND = Path(__file__).parent / "data" / "blind"
 FROZEN = {
     "nlu_blind_a.jsonl": "c88bb21aff19a264909ba5dd847462bf5eee50563ff00ad3200f1eb81a9fb97c",
     "nlu_blind_b.jsonl": "dd7f96e7c587d3c8e2c8a7bca896c78c086584171d5e0cd76a77f72b6a8be766",
+    "policy_blind.jsonl": "9493c3ffa8cf6e16f1becfaf3cb2bca444bc470858caee3afbaab03cae664d33",
+    "product_blind.jsonl": "023a1a8fe9b281c40bc5f17706691e33e2c156083c64ff2c748628a066046a68",
 }
 
 
