@@ -27,6 +27,7 @@ from assistant.nlu import InputError, resolve_reference
 from assistant.nlu import understand as understand_turn
 from assistant.validator import Context, check_sentence, is_truncated, validate
 from assistant.types import MAX_MESSAGE_CHARS
+from store.domain import message_problem
 
 LLM_INTENTS = ("search", "product_question", "policy")
 _BOUNDARY = re.compile(r"(?<=[.!?。])\s+|\n")
@@ -280,11 +281,11 @@ class Assistant:
 def check_message(message) -> None:
     """Raise `InputError` for a message no turn can take (not text, blank, too long); entry
     points call it before loading anything so a bad message fails fast."""
-    if not isinstance(message, str) or not message.strip():
-        raise InputError("empty message", "메시지가 비어 있어요. 찾으시는 상품이나 궁금한 점을 입력해 주세요.")
-    if len(message) > MAX_MESSAGE_CHARS:
-        raise InputError(f"message longer than {MAX_MESSAGE_CHARS} chars",
-                         f"메시지가 너무 길어요. {MAX_MESSAGE_CHARS:,}자 이내로 입력해 주세요.")
+    problem = message_problem(message)
+    if problem is not None:
+        length = len(message) if isinstance(message, str) else 0
+        raise InputError("empty message" if length <= MAX_MESSAGE_CHARS else
+                         f"message longer than {MAX_MESSAGE_CHARS} chars", problem)
 
 
 def message_slots(slots, message: str, state):

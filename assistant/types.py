@@ -11,7 +11,7 @@ from typing import Literal
 
 # The longest message the assistant reads, in characters. The NLU cuts there; the service
 # and the UI presenters should refuse or warn at the same number (import it from here).
-MAX_MESSAGE_CHARS = 1000
+from store.domain import MAX_MESSAGE_CHARS  # noqa: E402  (one home: store.domain)
 
 Intent = Literal[
     "search",            # product search / recommendation
