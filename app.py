@@ -29,7 +29,13 @@ def make_parser() -> argparse.ArgumentParser:
                         help="UI mode (env JANGBOGI_MODE)")
     add_cli_args(parser, only=("port", "host", "no_llm", "chat_model", "adapter", "quantization", "device",
                                "embedding_model", "llm_endpoint", "llm_endpoint_model", "db_path",
-                               "index_dir", "data_dir", "cache_dir"))
+                               "index_dir", "data_dir", "cache_dir", "session_ttl_s"))
+    demo = parser.add_mutually_exclusive_group()
+    demo.add_argument("--demo", dest="demo", action="store_const", const="on", default=None,
+                      help="demo customers pickable without a PIN (env JANGBOGI_DEMO=on|off|auto; "
+                           "auto = on only in spaces mode with the shipped demo database)")
+    demo.add_argument("--no-demo", dest="demo", action="store_const", const="off",
+                      help="every sign-in needs customer id + PIN")
     return parser
 
 
@@ -74,6 +80,8 @@ def main(argv: list[str] | None = None) -> None:
     if settings.ui_mode == "spaces":
         settings = prepare_for_spaces(settings)
     services = build_services(settings, progress=tqdm_progress())
+    log.info("sign-in: %s", "demo mode (demo customers pickable without a PIN)" if settings.demo_mode
+             else "customer id + PIN")
     demo = build_demo(services, settings)
     host = "0.0.0.0" if settings.ui_mode == "spaces" else settings.host
     demo.launch(server_name=host, server_port=settings.port, css=read_css(settings.ui_mode == "kiosk"),

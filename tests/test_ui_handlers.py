@@ -8,6 +8,7 @@ import json
 import pytest
 
 import ui.handlers as h
+from ui.auth import Gate
 from ui.testing import small_shop
 
 
@@ -95,11 +96,11 @@ def test_proposals_confirm_and_reject(shop):
 
 def test_export_and_delete(shop):
     sess = _signed_in(shop)
-    view = h.export_profile(shop, sess)
+    view = h.export_profile(shop, sess, "1234")
     data = json.loads(open(view.export_file, encoding="utf-8").read())
     assert json.dumps(data, ensure_ascii=False).count("C001") >= 1 and "pin_hash" not in json.dumps(data)
-    assert h.delete_profile(shop, sess, False).warning       # unchecked confirmation box
-    view = h.delete_profile(shop, sess, True)
+    assert h.delete_profile(shop, sess, False, "1234").warning       # unchecked confirmation box
+    view = h.delete_profile(shop, sess, True, "1234")
     assert view.session.customer_id is None and "삭제" in view.info
     assert "C001" not in [c.id for c in shop.profiles.list_customers()]
 
@@ -116,7 +117,7 @@ def test_kiosk_idle_reset():
 
 
 def test_staff_pin(shop):
-    shop = small_shop(staff_pin="2580", staff_view=shop.staff_view)
+    shop = small_shop(gate=Gate.ephemeral(staff_pin="2580"), staff_view=shop.staff_view)
     view = h.staff_open(shop, None, "1111")
     assert view.staff_visible is False and "PIN" in view.warning and view.staff_plot is None
     view = h.staff_open(shop, None, "2580")
@@ -126,3 +127,18 @@ def test_staff_pin(shop):
 def test_sign_out_clears_the_screen(shop):
     view = h.sign_out(shop, _signed_in(shop))
     assert view.session.customer_id is None and view.history == [] and view.products == []
+
+
+def test_demo_mode_picks_a_demo_customer_without_pin():
+    shop = small_shop(demo=True)
+    view = h.sign_in(shop, None, "C002", "")
+    assert view.session.customer_id == "C002" and view.session.token and "박지영" in view.profile
+    assert h.sign_in(shop, None, "C999", "").warning      # unknown id: Korean error, no session
+    assert "PIN" in h.sign_in(shop, None, "C002", "0000").warning   # a PIN given is still checked
+
+
+def test_sign_in_needs_the_pin_outside_demo_mode(shop):
+    view = h.sign_in(shop, None, "C002", "")
+    assert view.session is None and "PIN" in view.warning
+    view = h.sign_in(shop, None, "C002", "5678")
+    assert view.session.customer_id == "C002" and view.history == [] and view.products == []

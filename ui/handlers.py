@@ -5,6 +5,12 @@ a `View` (or, for `send`, yields them). A `View` names what changes on screen; f
 None stay as they are, and `info` / `warning` become toasts. `ui.layout` maps a `View` onto
 the components, so these functions run in unit tests with fake services.
 
+Authorization: a session acts for a customer only while it holds a valid signed token for
+that customer (`UISession.token`, checked by `_customer`); the customer id reaching the
+services comes from there, never from an input. Sign-in takes id + PIN (demo customers
+without a PIN only in demo mode), export and delete ask for the PIN again, and every PIN
+check goes through `ui.auth.Gate` (5 failures per id or client lock it for 5 minutes).
+
     >>> view = sign_out(None, UISession(customer_id="C001"))
     >>> view.session.customer_id is None, view.cart
     (True, '<div class="jb-cart-empty">장바구니가 비어 있어요.</div>')
@@ -21,6 +27,7 @@ from typing import Any, Callable, Iterator
 
 from assistant.types import DialogueState
 from profiles.errors import ProfileError
+from ui.auth import Gate
 from ui.presenters import cart_html, profile_markdown, sources_html, validate_message
 
 log = logging.getLogger("jangbogi.ui")
@@ -39,6 +46,7 @@ class UISession:
 
     dialogue: DialogueState = field(default_factory=DialogueState)
     customer_id: str | None = None
+    token: str = ""                      # signed proof of the sign-in (ui.auth.SessionTokens)
     products: list[dict] = field(default_factory=list)
     last_active: float = field(default_factory=time.time)
 
@@ -49,22 +57,24 @@ class UIServices:
 
     assistant: Any
     profiles: Any
+    gate: Gate = field(default_factory=Gate.ephemeral)
     kiosk: bool = False
+    demo: bool = False                   # demo customers pickable without a PIN
     kiosk_idle_s: float = 120
-    staff_pin: str = ""
     staff_view: Callable[[], dict] | None = None   # raises with a Korean .user_message when setup is missing
     clock: Callable[[], float] = time.time
 
     @classmethod
-    def from_services(cls, services, settings) -> "UIServices":
+    def from_services(cls, services, settings, gate: Gate | None = None) -> "UIServices":
         def staff_view() -> dict:
             from store.staff import staff_snapshot
 
             catalog = {p.id: p for p in services.catalog}
             return staff_snapshot(settings.var_dir, services.stock.ledger.levels(), catalog, db=services.db)
 
-        return cls(services.assistant, services.profiles, kiosk=settings.ui_mode == "kiosk",
-                   kiosk_idle_s=settings.kiosk_idle_s, staff_pin=settings.staff_pin, staff_view=staff_view)
+        return cls(services.assistant, services.profiles, gate=gate or Gate.from_settings(settings),
+                   kiosk=settings.ui_mode == "kiosk", demo=settings.demo_mode and settings.ui_mode != "kiosk",
+                   kiosk_idle_s=settings.kiosk_idle_s, staff_view=staff_view)
 
 
 @dataclass
@@ -92,27 +102,61 @@ class View:
     warning: str = ""                     # warning toast
 
 
+NEED_SIGN_IN = "로그인한 고객만 할 수 있어요. '{tab}' 탭에서 로그인해 주세요."
+EXPIRED = "로그인 시간이 지났어요. 다시 로그인해 주세요."
+NEED_PIN_AGAIN = "본인 확인을 위해 PIN을 다시 입력해 주세요."
+
+
 def _session(s: UISession | None) -> UISession:
     return s if isinstance(s, UISession) else UISession()
 
 
-def _cart(services: UIServices, sess: UISession) -> str:
-    return cart_html(services.assistant.cart(sess.dialogue, sess.customer_id))
+def _customer(services: UIServices, sess: UISession) -> str | None:
+    """The customer this session may act for: its token must be valid and name that customer."""
+    if not sess.customer_id:
+        return None
+    cid = services.gate.customer_of(sess.token)
+    return cid if cid == sess.customer_id else None
+
+
+def _signed_out(**extra) -> View:
+    return View(session=UISession(), profile=profile_markdown(None), allergies=[], consents=[],
+                cart=cart_html({}), history=[], products=[], sources=sources_html(None), **extra)
+
+
+def _who(services: UIServices, session: UISession | None) -> tuple[UISession, str | None, View | None]:
+    """(session, authorized customer id or None, a View to return at once when the sign-in lapsed)."""
+    sess = _session(session)
+    cid = _customer(services, sess)
+    if sess.customer_id and cid is None:
+        log.info("sign-in of a session lapsed (expired or invalid token); session cleared")
+        return UISession(), None, _signed_out(warning=EXPIRED)
+    return sess, cid, None
+
+
+def _need_sign_in(services: UIServices) -> View:
+    return View(warning=NEED_SIGN_IN.format(tab="로그인" if services.kiosk else "내 정보"))
+
+
+def _cart(services: UIServices, sess: UISession, cid: str | None) -> str:
+    return cart_html(services.assistant.cart(sess.dialogue, cid))
 
 
 # ---- chat ---------------------------------------------------------------------------------
 def send(services: UIServices, session: UISession | None, message: str, history: list | None) -> Iterator[View]:
     """One chat turn: the user's line at once, then streamed tokens, then cards and cart."""
-    sess = _session(session)
+    sess, cid, lapsed = _who(services, session)
     problem = validate_message(message)
-    if problem:
-        yield View(session=sess, box=message, warning=problem)
+    if lapsed or problem:
+        view = lapsed or View(session=sess, warning=problem)
+        view.box = message      # the typed text is never lost
+        yield view
         return
     sess.last_active = services.clock()
     history = list(history or []) + [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
     yield View(session=sess, history=history, box="", status="답변을 준비하고 있어요…")
     reply, answer = "", None
-    for event in services.assistant.respond(message, sess.dialogue, sess.customer_id):
+    for event in services.assistant.respond(message, sess.dialogue, cid):
         kind = event.get("type")
         if kind == "token":
             reply += event["text"]
@@ -128,37 +172,43 @@ def send(services: UIServices, session: UISession | None, message: str, history:
         sess.products = answer["products"]
     notice = answer.get("notice") or ""
     yield View(session=sess, history=history, box="", products=sess.products, sources=sources_html(answer),
-               cart=_cart(services, sess), status=notice, info=notice)
+               cart=_cart(services, sess, cid), status=notice, info=notice)
 
 
 def feedback(services: UIServices, session: UISession | None, index: Any, value: Any, liked: bool) -> View:
     """A thumbs up/down on an answer: stored for signed-in customers only."""
-    sess = _session(session)
-    if not sess.customer_id:
+    sess, cid, lapsed = _who(services, session)
+    if lapsed:
+        return lapsed
+    if not cid:
         return View(info="로그인하면 의견이 저장돼요. 비회원 의견은 저장하지 않아요.")
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    services.profiles.add_feedback(sess.customer_id, "answer", str(index), 1 if liked else -1,
-                                   comment=str(text)[:500])
+    services.profiles.add_feedback(cid, "answer", str(index), 1 if liked else -1, comment=str(text)[:500])
     return View(info="의견 감사합니다! 👍" if liked else "더 나아지도록 반영할게요. 🙏")
 
 
 # ---- cart ---------------------------------------------------------------------------------
 def add_to_cart(services: UIServices, session: UISession | None, product_id: str, qty: float = 1) -> View:
-    sess = _session(session)
+    sess, cid, lapsed = _who(services, session)
+    if lapsed:
+        return lapsed
     sess.last_active = services.clock()
-    result = services.assistant.add_to_cart(sess.dialogue, sess.customer_id, product_id, int(qty or 1))
+    result = services.assistant.add_to_cart(sess.dialogue, cid, product_id, int(qty or 1))
     if result.get("error"):
-        return View(session=sess, cart=_cart(services, sess), warning=result["error"])
-    return View(session=sess, cart=_cart(services, sess), info=result.get("message", "장바구니에 담았어요."))
+        return View(session=sess, cart=_cart(services, sess, cid), warning=result["error"])
+    return View(session=sess, cart=_cart(services, sess, cid), info=result.get("message", "장바구니에 담았어요."))
 
 
 def checkout(services: UIServices, session: UISession | None) -> View:
-    sess = _session(session)
-    result = services.assistant.checkout(sess.dialogue, sess.customer_id)
+    sess, cid, lapsed = _who(services, session)
+    if lapsed:
+        return lapsed
+    result = services.assistant.checkout(sess.dialogue, cid)
+    cart = _cart(services, sess, cid)
     if result.get("error"):
-        return View(session=sess, cart=_cart(services, sess), checkout_msg=result["error"], warning=result["error"])
+        return View(session=sess, cart=cart, checkout_msg=result["error"], warning=result["error"])
     msg = result.get("message", "주문이 완료됐어요.")
-    return View(session=sess, cart=_cart(services, sess), checkout_msg=msg, info=msg)
+    return View(session=sess, cart=cart, checkout_msg=msg, info=msg)
 
 
 # ---- profile ------------------------------------------------------------------------------
@@ -180,45 +230,46 @@ def demo_customers(profiles) -> list[tuple[str, str]]:
     return out
 
 
-def _profile_view(services: UIServices, sess: UISession, profile: dict, **extra) -> View:
+def sign_in(services: UIServices, session: UISession | None, customer_id: str, pin: str, client: str = "") -> View:
+    """Customer id + PIN (or, in demo mode only, a demo customer without a PIN)."""
+    customer_id = (customer_id or "").strip()
+    if not customer_id:
+        return View(warning="고객 번호를 입력하거나 데모 고객을 골라 주세요." if services.demo
+                    else "고객 번호와 PIN을 입력해 주세요.")
+    if not (services.demo and not pin):
+        if not pin:
+            return View(warning="PIN을 입력해 주세요.")
+        check = services.gate.check_customer_pin(services.profiles, customer_id, pin, client)
+        if not check.ok:
+            return View(warning=check.message)
+    try:
+        profile = profile_dict(services.profiles, customer_id)
+    except ProfileError as exc:  # demo pick of an unknown customer: named error with a Korean message
+        return View(warning=exc.user_message)
+    # A fresh dialogue: never mix two people's turns.
+    sess = UISession(customer_id=customer_id, token=services.gate.tokens.issue(customer_id))
+    sess.dialogue.customer_id = customer_id
     consent = profile.get("consent", {})
     return View(session=sess, profile=profile_markdown(profile), allergies=list(profile.get("allergies") or []),
                 consents=[label for k, label in CONSENT_LABELS.items() if consent.get(k)],
-                cart=_cart(services, sess), **extra)
-
-
-def sign_in(services: UIServices, session: UISession | None, customer_id: str, pin: str) -> View:
-    customer_id = (customer_id or "").strip()
-    if not customer_id:
-        return View(warning="고객 번호를 입력하거나 데모 고객을 골라 주세요.")
-    demo_pick = not services.kiosk and not pin
-    if not demo_pick and not services.profiles.verify_pin(customer_id, pin or ""):
-        return View(warning="고객 번호 또는 PIN이 맞지 않아요.")
-    try:
-        profile = profile_dict(services.profiles, customer_id)
-    except ProfileError as exc:  # unknown customer: named error with a Korean message
-        return View(warning=exc.user_message)
-    sess = UISession(customer_id=customer_id)  # fresh dialogue: never mix two people's turns
-    sess.dialogue.customer_id = customer_id
-    return _profile_view(services, sess, profile, history=[], products=[], sources=sources_html(None))
+                cart=_cart(services, sess, customer_id), history=[], products=[], sources=sources_html(None))
 
 
 def sign_out(services: UIServices, session: UISession | None) -> View:
-    return View(session=UISession(), profile=profile_markdown(None), allergies=[], consents=[], cart=cart_html({}),
-                history=[], products=[], sources=sources_html(None))
+    return _signed_out()
 
 
 def save_profile(services: UIServices, session: UISession | None, allergies: list, consents: list) -> View:
-    sess = _session(session)
-    if not sess.customer_id:
-        return View(warning="로그인한 고객만 정보를 저장할 수 있어요.")
+    sess, cid, lapsed = _who(services, session)
+    if lapsed or not cid:
+        return lapsed or _need_sign_in(services)
     wanted = {k: (label in (consents or [])) for k, label in CONSENT_LABELS.items()}
     try:
-        services.profiles.set_consent(sess.customer_id, **wanted)
-        services.profiles.update(sess.customer_id, {"allergies": list(allergies or [])}, source="customer")
+        services.profiles.set_consent(cid, **wanted)
+        services.profiles.update(cid, {"allergies": list(allergies or [])}, source="customer")
     except ProfileError as exc:
         return View(warning=exc.user_message)
-    return View(profile=profile_markdown(profile_dict(services.profiles, sess.customer_id)), info="저장했어요.")
+    return View(profile=profile_markdown(profile_dict(services.profiles, cid)), info="저장했어요.")
 
 
 def proposal_label(field_name: str, value) -> str:
@@ -232,49 +283,71 @@ def proposal_label(field_name: str, value) -> str:
 
 
 def pending_list(services: UIServices, session: UISession | None) -> View:
-    sess = _session(session)
-    if not sess.customer_id:
-        return View(pending=[])
-    items = services.profiles.pending(sess.customer_id)
+    sess, cid, lapsed = _who(services, session)
+    if lapsed or not cid:
+        return lapsed or View(pending=[])
+    items = services.profiles.pending(cid)
     return View(pending=[(proposal_label(p.field, p.value), str(p.id)) for p in items])
 
 
 def decide(services: UIServices, session: UISession | None, proposal_id: str | None, accept: bool) -> View:
-    """Confirm or reject one learned fact; only the signed-in customer's own proposals."""
-    sess = _session(session)
-    if not sess.customer_id or not proposal_id:
+    """Confirm or reject one learned fact; only the signed-in customer's own pending proposals."""
+    sess, cid, lapsed = _who(services, session)
+    if lapsed:
+        return lapsed
+    own = {str(p.id) for p in services.profiles.pending(cid)} if cid else set()
+    if not cid or str(proposal_id or "") not in own:
+        if cid and proposal_id:
+            log.warning("proposal %r is not a pending proposal of the signed-in customer", proposal_id)
         return View(warning="확인할 항목을 골라 주세요.")
     try:
         (services.profiles.confirm if accept else services.profiles.reject)(int(proposal_id))
-    except (ProfileError, ValueError) as exc:
-        return View(warning=getattr(exc, "user_message", "확인할 항목을 골라 주세요."))
+    except ProfileError as exc:
+        return View(warning=exc.user_message)
     view = pending_list(services, sess)
-    view.profile = profile_markdown(profile_dict(services.profiles, sess.customer_id))
+    view.profile = profile_markdown(profile_dict(services.profiles, cid))
     view.info = "반영했어요." if accept else "반영하지 않았어요."
     return view
 
 
-def export_profile(services: UIServices, session: UISession | None) -> View:
-    sess = _session(session)
-    if not sess.customer_id:
-        return View(warning="로그인한 고객만 내보낼 수 있어요.")
-    data = services.profiles.export(sess.customer_id)
-    out = tempfile.NamedTemporaryFile("w", suffix=f"-{sess.customer_id}.json", delete=False, encoding="utf-8")
+def _reauth(services: UIServices, cid: str, pin: str, client: str) -> str | None:
+    """None when `pin` proves the customer again; else the Korean reason (lockout included)."""
+    if not pin:
+        return NEED_PIN_AGAIN
+    check = services.gate.check_customer_pin(services.profiles, cid, pin, client)
+    return None if check.ok else check.message
+
+
+def export_profile(services: UIServices, session: UISession | None, pin: str = "", client: str = "") -> View:
+    """The customer's data as a JSON file, after the PIN is entered again."""
+    sess, cid, lapsed = _who(services, session)
+    if lapsed or not cid:
+        return lapsed or _need_sign_in(services)
+    problem = _reauth(services, cid, pin, client)
+    if problem:
+        return View(warning=problem)
+    data = services.profiles.export(cid)
+    out = tempfile.NamedTemporaryFile("w", suffix=f"-{cid}.json", delete=False, encoding="utf-8")
     with out:
         json.dump(data, out, ensure_ascii=False, indent=2)
-    return View(export_file=out.name)
+    log.info("profile exported for customer %r", cid)
+    return View(export_file=out.name, info="내 정보를 파일로 내보냈어요.")
 
 
-def delete_profile(services: UIServices, session: UISession | None, confirm: bool) -> View:
-    sess = _session(session)
-    if not sess.customer_id:
-        return View(warning="로그인한 고객만 탈퇴할 수 있어요.")
+def delete_profile(services: UIServices, session: UISession | None, confirm: bool, pin: str = "",
+                   client: str = "") -> View:
+    """Delete everything about the customer: needs the confirmation box and the PIN again."""
+    sess, cid, lapsed = _who(services, session)
+    if lapsed or not cid:
+        return lapsed or _need_sign_in(services)
     if not confirm:
         return View(warning="삭제하려면 '모든 정보를 삭제합니다'에 체크해 주세요.")
-    services.profiles.delete(sess.customer_id)
-    view = sign_out(services, sess)
-    view.info = "고객님의 모든 정보를 삭제했어요."
-    return view
+    problem = _reauth(services, cid, pin, client)
+    if problem:
+        return View(warning=problem)
+    services.profiles.delete(cid)
+    log.info("customer %r deleted their data", cid)
+    return _signed_out(info="고객님의 모든 정보를 삭제했어요.")
 
 
 # ---- kiosk idle + staff -----------------------------------------------------------------------
@@ -286,9 +359,10 @@ def idle_check(services: UIServices, session: UISession | None) -> View:
     return View(session=UISession(), history=[], products=[], cart=cart_html({}))
 
 
-def staff_open(services: UIServices, session: UISession | None, pin: str) -> View:
-    if (pin or "") != services.staff_pin:
-        return View(staff_visible=False, warning="PIN이 맞지 않아요.")
+def staff_open(services: UIServices, session: UISession | None, pin: str, client: str = "") -> View:
+    check = services.gate.check_staff_pin(pin or "", client)
+    if not check.ok:
+        return View(staff_visible=False, warning=check.message)
     from store.history import HistoryError
 
     try:
@@ -298,14 +372,3 @@ def staff_open(services: UIServices, session: UISession | None, pin: str) -> Vie
             exc, "user_message", "판매 이력이나 예측 파일이 없어요. 설정 명령을 먼저 실행해 주세요."))
     return View(staff_visible=True, staff_plot=view["figure"], staff_table=view["reorder"],
                 staff_alerts=view["alerts_markdown"])
-
-
-# ---- API ----------------------------------------------------------------------------------------
-def api_ask(services: UIServices, message: str, customer_id: str = "") -> dict:
-    """The `/ask` endpoint: one question, the same JSON as `python -m assistant ask --json`."""
-    problem = validate_message(message)
-    if problem:
-        return {"id": "api", "error": problem}
-    state = DialogueState(customer_id=customer_id or None)
-    answer = services.assistant.answer(message, state, customer_id or None)
-    return {"id": "api", **{k: v for k, v in answer.items() if k != "id"}}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ui import api
 from ui import handlers as h
 from ui.presenters import cart_html, product_card, profile_markdown, sources_html, won
 
@@ -42,6 +43,11 @@ def gpu_decorator(fn):
     except ImportError:
         return fn
     return spaces.GPU(fn)
+
+
+def _client(request) -> str:
+    """The caller's address, the per-client key of the PIN attempt limit."""
+    return str(getattr(getattr(request, "client", None), "host", "") or "")
 
 
 def _present(view: h.View, fields: list[str]) -> tuple:
@@ -100,7 +106,7 @@ def _product_tab(c: dict, ui: h.UIServices) -> None:
                 btn = gr.Button(f"담기 · {won(p.get('sale_price') or p.get('price'))}", size="sm",
                                 elem_classes="jb-add", interactive=p.get("stock", 0) > 0)
                 btn.click(lambda s, pid=p["id"]: _present(h.add_to_cart(ui, s, pid, 1), ["session", "cart"]),
-                          [c["session"]], [c["session"], c["cart"]])
+                          [c["session"]], [c["session"], c["cart"]], api_visibility="private")
 
 
 def _profile_tab(c: dict, ui: h.UIServices) -> None:
@@ -108,9 +114,10 @@ def _profile_tab(c: dict, ui: h.UIServices) -> None:
 
     c["profile"] = gr.Markdown(profile_markdown(None), elem_id="jb-profile")
     with gr.Row():
-        choices = h.demo_customers(ui.profiles) if not ui.kiosk else []
-        c["customer"] = gr.Dropdown(choices=choices, allow_custom_value=True, label="고객 번호 (데모 고객 선택 가능)",
-                                    elem_id="jb-customer")
+        # Customer names are listed only in demo mode (demo data); otherwise id + PIN.
+        choices = h.demo_customers(ui.profiles) if ui.demo else []
+        label = "고객 번호 (데모 고객은 PIN 없이 선택 가능)" if ui.demo else "고객 번호"
+        c["customer"] = gr.Dropdown(choices=choices, allow_custom_value=True, label=label, elem_id="jb-customer")
         c["pin"] = gr.Textbox(label="PIN", type="password", max_lines=1, elem_id="jb-pin")
     with gr.Row():
         c["login_btn"] = gr.Button("로그인", variant="primary", elem_id="jb-login")
@@ -125,6 +132,8 @@ def _profile_tab(c: dict, ui: h.UIServices) -> None:
             c["yes_btn"] = gr.Button("맞아요, 반영", variant="primary")
             c["no_btn"] = gr.Button("아니에요")
     with gr.Accordion("내 정보 내보내기 / 삭제", open=False):
+        c["reauth_pin"] = gr.Textbox(label="PIN 다시 입력 (본인 확인)", type="password", max_lines=1,
+                                     elem_id="jb-reauth-pin")
         c["export_btn"] = gr.Button("JSON으로 내보내기", elem_id="jb-export")
         c["export_file"] = gr.File(label="내보낸 파일")
         c["confirm_delete"] = gr.Checkbox(label="모든 정보를 삭제합니다 (되돌릴 수 없어요)")
@@ -170,12 +179,22 @@ def _components(ui: h.UIServices) -> tuple[dict, list]:
     return c, quick
 
 
-def _on(c: dict, trigger, ui: h.UIServices, handler, inputs: list[str], fields: list[str], **kwargs):
-    """Wire `trigger` to `handler(ui, session, *inputs)` with `fields` as outputs."""
-    def run(session, *values):
-        return _present(handler(ui, session, *values), fields)
+def _on(c: dict, trigger, ui: h.UIServices, handler, inputs: list[str], fields: list[str],
+        client: bool = False, name: str = "", **kwargs):
+    """Wire `trigger` to `handler(ui, session, *inputs[, client])` with `fields` as outputs.
+    `name` gives the event a stable, undocumented API name (`/ui_<name>`, for gradio_client)."""
+    import gradio as gr
 
-    return trigger(run, [c["session"]] + [c[i] for i in inputs], [c[f] for f in fields], **kwargs)
+    if client:   # PIN checks: the caller's address is one key of the attempt limit
+        def run(request, session, *values):
+            return _present(handler(ui, session, *values, _client(request)), fields)
+        run.__annotations__ = {"request": gr.Request}
+    else:
+        def run(session, *values):
+            return _present(handler(ui, session, *values), fields)
+    visibility = (dict(api_name=f"ui_{name}", api_visibility="undocumented") if name
+                  else dict(api_visibility="private"))
+    return trigger(run, [c["session"]] + [c[i] for i in inputs], [c[f] for f in fields], **visibility, **kwargs)
 
 
 def _wire_chat(c: dict, ui: h.UIServices, quick: list) -> None:
@@ -188,11 +207,12 @@ def _wire_chat(c: dict, ui: h.UIServices, quick: list) -> None:
         for view in h.send(ui, session, message, history):
             yield _present(view, fields)
 
-    kw = dict(concurrency_id=GEN_CONCURRENCY_ID, concurrency_limit=GEN_CONCURRENCY_LIMIT, api_visibility="private")
-    outputs = [c[f] for f in fields]
-    events = [c["box"].submit(send, [c["box"], c["history"], c["session"]], outputs, **kw),
-              c["send_btn"].click(send, [c["box"], c["history"], c["session"]], outputs, **kw)]
-    events += [b.click(send, [b, c["history"], c["session"]], outputs, **kw) for b in quick]
+    kw = dict(concurrency_id=GEN_CONCURRENCY_ID, concurrency_limit=GEN_CONCURRENCY_LIMIT)
+    outputs, inputs = [c[f] for f in fields], [c["box"], c["history"], c["session"]]
+    events = [c["box"].submit(send, inputs, outputs, api_name="ui_send", api_visibility="undocumented", **kw),
+              c["send_btn"].click(send, inputs, outputs, api_visibility="private", **kw)]
+    events += [b.click(send, [b, c["history"], c["session"]], outputs, api_visibility="private", **kw)
+               for b in quick]
     c["stop_btn"].click(None, None, None, cancels=events)
 
     def feedback(data: gr.LikeData, session):
@@ -200,40 +220,60 @@ def _wire_chat(c: dict, ui: h.UIServices, quick: list) -> None:
 
     # Gradio finds the like payload by its annotation; postponed (string) annotations hide it.
     feedback.__annotations__["data"] = gr.LikeData
-    c["history"].like(feedback, [c["session"]], None)
+    c["history"].like(feedback, [c["session"]], None, api_visibility="private")
+    # Cards' own buttons are rendered per answer; this hidden pair gives API clients one stable add.
+    c["add_pid"], c["add_btn"] = gr.Textbox(visible=False), gr.Button(visible=False)
+    _on(c, c["add_btn"].click, ui, h.add_to_cart, ["add_pid"], ["session", "cart"], name="add_to_cart")
 
 
 def _wire_profile(c: dict, ui: h.UIServices) -> None:
     profile_out = ["session", "profile", "allergies", "consents", "cart", "history", "products", "sources"]
-    _on(c, c["login_btn"].click, ui, h.sign_in, ["customer", "pin"], profile_out)
-    _on(c, c["logout_btn"].click, ui, h.sign_out, [], profile_out)
-    _on(c, c["save_btn"].click, ui, h.save_profile, ["allergies", "consents"], ["profile"])
+    _on(c, c["login_btn"].click, ui, h.sign_in, ["customer", "pin"], profile_out, client=True, name="sign_in")
+    _on(c, c["logout_btn"].click, ui, h.sign_out, [], profile_out, name="sign_out")
+    _on(c, c["save_btn"].click, ui, h.save_profile, ["allergies", "consents"], ["profile"], name="save_profile")
     _on(c, c["refresh_btn"].click, ui, h.pending_list, [], ["pending"])
     _on(c, c["yes_btn"].click, ui, lambda u, s, pid: h.decide(u, s, pid, True), ["pending"], ["pending", "profile"])
     _on(c, c["no_btn"].click, ui, lambda u, s, pid: h.decide(u, s, pid, False), ["pending"], ["pending", "profile"])
-    _on(c, c["export_btn"].click, ui, h.export_profile, [], ["export_file"])
-    _on(c, c["delete_btn"].click, ui, h.delete_profile, ["confirm_delete"], profile_out)
+    _on(c, c["export_btn"].click, ui, h.export_profile, ["reauth_pin"], ["export_file"], client=True,
+        name="export")
+    _on(c, c["delete_btn"].click, ui, h.delete_profile, ["confirm_delete", "reauth_pin"], profile_out,
+        client=True, name="delete")
 
 
-def build_demo(services: Any, settings: "Settings") -> "gr.Blocks":
-    """The app's Blocks for `services` (from `assistant.build_services`) and `settings`."""
+def _register_api(ui: h.UIServices) -> None:
+    """`/sign_in` (id + PIN -> token) and `/ask` (question [+ token]) for API clients."""
     import gradio as gr
 
-    ui = h.UIServices.from_services(services, settings)
+    def sign_in(request, customer_id: str, pin: str) -> dict:
+        """Sign in with customer id + PIN. Returns {"token", "customer_id", "expires_in"} or {"error"}."""
+        return api.sign_in(ui, customer_id, pin, _client(request))
+
+    def ask(request, message: str, token: str = "", customer_id: str = "") -> dict:
+        """Ask Jangbogi one question; pass the /sign_in token for your cart and orders.
+        A customer_id without a token is ignored (anonymous answer)."""
+        return api.ask(ui, message, token, customer_id, _client(request))
+
+    for fn in (sign_in, ask):
+        fn.__annotations__["request"] = gr.Request
+    gr.api(sign_in, api_name="sign_in", concurrency_limit=8)
+    gr.api(ask, api_name="ask", concurrency_id=GEN_CONCURRENCY_ID, concurrency_limit=GEN_CONCURRENCY_LIMIT)
+
+
+def build_demo(services: Any, settings: "Settings", gate=None) -> "gr.Blocks":
+    """The app's Blocks for `services` (from `assistant.build_services`) and `settings`;
+    `gate` (ui.auth.Gate) defaults to the one from the secrets in `settings.var_dir`."""
+    import gradio as gr
+
+    ui = h.UIServices.from_services(services, settings, gate)
     with gr.Blocks(title="장보기 · Jangbogi") as demo:
         c, quick = _components(ui)
         _wire_chat(c, ui, quick)
-        _on(c, c["checkout_btn"].click, ui, h.checkout, [], ["session", "cart", "checkout_msg"])
+        _on(c, c["checkout_btn"].click, ui, h.checkout, [], ["session", "cart", "checkout_msg"], name="checkout")
         _wire_profile(c, ui)
         _on(c, c["staff_btn"].click, ui, h.staff_open, ["staff_pin"],
-            ["staff_visible", "staff_plot", "staff_table", "staff_alerts"])
+            ["staff_visible", "staff_plot", "staff_table", "staff_alerts"], client=True, name="staff_open")
         if ui.kiosk:
             _on(c, gr.Timer(5).tick, ui, h.idle_check, [], ["session", "history", "products", "cart"])
-
-        def ask(message: str, customer_id: str = "") -> dict:
-            """Ask Jangbogi one question. Returns the same JSON as `python -m assistant ask --json`."""
-            return h.api_ask(ui, message, customer_id)
-
-        gr.api(ask, api_name="ask", concurrency_id=GEN_CONCURRENCY_ID, concurrency_limit=GEN_CONCURRENCY_LIMIT)
+        _register_api(ui)
     demo.queue(default_concurrency_limit=8)
     return demo

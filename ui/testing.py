@@ -28,12 +28,13 @@ SCRIPT = {
 
 
 def scripted_understanding(script: dict[str, Understanding] | None = None):
-    """`understand(message, state, lexicon)` from a table; other messages are a keyword search.
-    An `order_id` written like O-B-7 in the message is picked up as the order-status slot."""
+    """`understand(message, state, lexicon)` from a table (exact message, else the first entry
+    the message contains); other messages are a keyword search. An `order_id` written like
+    O-B-7 in the message is picked up as the order-status slot."""
     table = {**SCRIPT, **(script or {})}
 
     def understand(message: str, state, lexicon=None) -> Understanding:
-        und = table.get(message)
+        und = table.get(message) or next((u for key, u in table.items() if key in message), None)
         if und is None:
             return Understanding("search", Slots(keywords=tuple(message.split()[:3])))
         if und.intent == "order_status":
