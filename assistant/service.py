@@ -17,14 +17,17 @@ from typing import Callable, Iterator
 
 from assistant import replies
 from assistant.actions import ActionResult, Actions
-from assistant.aspects import asked_aspects
+from assistant.nlu.aspects import asked_aspects
 from assistant.facts import Facts, ProductFact
 from assistant.generators import GenerationError, TemplateGenerator
 from assistant.grounding import ProfileView, constraints_from, ground_products, is_food, search_text
 from assistant.policy_grounding import ground_policy
 from assistant.prompting import build_messages
-from assistant.turns import MAX_MESSAGE_CHARS, InputError, resolve_reference, understand_default
+from assistant.nlu import InputError, resolve_reference
+from assistant.nlu import understand as understand_turn
 from assistant.validator import Context, check_sentence, is_truncated, validate
+from assistant.types import MAX_MESSAGE_CHARS
+from store.domain import message_problem
 
 LLM_INTENTS = ("search", "product_question", "policy")
 _BOUNDARY = re.compile(r"(?<=[.!?。])\s+|\n")
@@ -43,7 +46,7 @@ class Assistant:
         self.db = db
         self.stock = stock
         self.lexicon = lexicon
-        self._understand = understand or understand_default
+        self._understand = understand or understand_turn
         self.max_new_tokens = max_new_tokens
         self.actions = Actions(self.catalog, profiles=profiles, db=db, stock=stock, checkout_fn=checkout_fn)
         self.catalog_names = [p.name for p in self.catalog.values()]
@@ -278,11 +281,11 @@ class Assistant:
 def check_message(message) -> None:
     """Raise `InputError` for a message no turn can take (not text, blank, too long); entry
     points call it before loading anything so a bad message fails fast."""
-    if not isinstance(message, str) or not message.strip():
-        raise InputError("empty message", "메시지가 비어 있어요. 찾으시는 상품이나 궁금한 점을 입력해 주세요.")
-    if len(message) > MAX_MESSAGE_CHARS:
-        raise InputError(f"message longer than {MAX_MESSAGE_CHARS} chars",
-                         f"메시지가 너무 길어요. {MAX_MESSAGE_CHARS:,}자 이내로 입력해 주세요.")
+    problem = message_problem(message)
+    if problem is not None:
+        length = len(message) if isinstance(message, str) else 0
+        raise InputError("empty message" if length <= MAX_MESSAGE_CHARS else
+                         f"message longer than {MAX_MESSAGE_CHARS} chars", problem)
 
 
 def message_slots(slots, message: str, state):

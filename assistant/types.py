@@ -11,7 +11,7 @@ from typing import Literal
 
 # The longest message the assistant reads, in characters. The NLU cuts there; the service
 # and the UI presenters should refuse or warn at the same number (import it from here).
-MAX_MESSAGE_CHARS = 1000
+from store.domain import MAX_MESSAGE_CHARS  # noqa: E402  (one home: store.domain)
 
 Intent = Literal[
     "search",            # product search / recommendation
@@ -78,7 +78,7 @@ class DialogueState:
     pending_clarification: dict | None = None                  # {"intent", "slots", "missing"}
     cart: dict[str, int] = field(default_factory=dict)         # anonymous sessions only
     customer_id: str | None = None
-    # Added by the dialogue module (assistant/dialogue.py); defaults keep old sessions loading.
+    # Added by the dialogue module (assistant/nlu/dialogue.py); defaults keep old sessions loading.
     sticky: dict = field(default_factory=dict)                 # allergens / dietary_tags / avoid_brands said this session
     asked_last_turn: bool = False                              # the previous reply was a clarifying question
 

@@ -112,7 +112,5 @@ class StoreBase:
         return len(rows)
 
 
-def category_keys(category: str) -> list[str]:
-    """Every prefix of a catalog path: "간식/과자/스낵" -> 간식, 간식/과자, 간식/과자/스낵."""
-    parts = [p for p in category.split("/") if p]
-    return ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
+# Every prefix of a catalog path (store.domain owns the rule).
+from store.domain import category_prefixes as category_keys  # noqa: E402

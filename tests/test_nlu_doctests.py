@@ -5,9 +5,9 @@ import importlib
 
 import pytest
 
-MODULES = ["assistant.korean_numbers", "assistant.nlu_budget", "assistant.nlu_slots", "assistant.nlu_refs",
-           "assistant.nlu_lexicon", "assistant.nlu_keywords", "assistant.nlu_categories", "assistant.nlu",
-           "assistant.dialogue"]
+MODULES = ["assistant.nlu.numbers", "assistant.nlu.budget", "assistant.nlu.slots", "assistant.nlu.refs",
+           "assistant.nlu.lexicon", "assistant.nlu.keywords", "assistant.nlu.categories", "assistant.nlu.parser",
+           "assistant.nlu.dialogue", "assistant.nlu.understand"]
 
 
 @pytest.mark.parametrize("name", MODULES)
