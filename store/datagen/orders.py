@@ -16,10 +16,15 @@ END = datetime(2026, 11, 20, 23, 0, tzinfo=timezone(timedelta(hours=9)))
 BASE_WEIGHT = {"신선식품": 0.5, "가공식품": 0.4, "유제품": 0.3, "음료·커피·차": 0.3, "간식·과자": 0.2,
                "냉동식품": 0.25, "생활용품": 0.15, "세제·위생": 0.15, "뷰티·퍼스널케어": 0.1}
 STATUS = (("배송완료", 0.92), ("주문취소", 0.05), ("반품완료", 0.03))
-# Baskets are not independent draws: what goes with what (leaf -> leaves bought with it).
-# After each drawn item, one complement is added with probability COMPLEMENT_P, picked among
-# the persona's allowed products of that leaf by persona weight times popularity.
+# Baskets are not independent draws. Shoppers rebuy staples: each persona keeps STAPLES
+# products (drawn once by its weights) and takes an item from them with probability STAPLE_P.
+# And what goes with what (leaf -> leaves bought with it): after each item, one complement is
+# added with probability COMPLEMENT_P, usually the persona's usual product in that leaf
+# (FAVOURITE_P), else one drawn by persona weight times popularity.
+STAPLES = 12
+STAPLE_P = 0.5
 COMPLEMENT_P = 0.55
+FAVOURITE_P = 0.8
 COMPLEMENTS = {
     "돼지고기": ("잎채소·쌈채소", "장류", "양파·마늘·파"), "소고기": ("잎채소·쌈채소", "양파·마늘·파", "버섯"),
     "닭·오리": ("양파·마늘·파", "소스·드레싱"), "계란": ("우유", "식빵·베이커리"), "라면": ("김치", "계란"),
@@ -90,6 +95,9 @@ def generate_orders(customers: list[dict], products: list[dict], seed: int) -> l
             ps, ws = by_leaf.setdefault(p["category"].rsplit("/", 1)[1], ([], []))
             ps.append(p)
             ws.append(w * (1 + p["review_count"] / 50))
+        staples = list(dict.fromkeys(p["id"] for p in rng.choices(pool, weights, k=STAPLES)))
+        staples = [p for p in pool if p["id"] in staples]
+        favourite = {leaf: rng.choices(ps, ws)[0] for leaf, (ps, ws) in sorted(by_leaf.items())}
         n_orders = max(7, round(persona.orders_per_month * 6.7 * rng.uniform(0.85, 1.15)))
         per_order = persona.budget / persona.orders_per_month
         # One order in every month of the window, the rest anywhere in it.
@@ -103,10 +111,13 @@ def generate_orders(customers: list[dict], products: list[dict], seed: int) -> l
             items: dict[str, dict] = {}
             drawn = []
             for p in rng.choices(pool, weights, k=rng.randint(2, 4 + min(persona.household_size, 5))):
+                if rng.random() < STAPLE_P:
+                    p = rng.choice(staples)
                 drawn.append(p)
                 leaves = [lf for lf in COMPLEMENTS.get(p["category"].rsplit("/", 1)[1], ()) if lf in by_leaf]
                 if leaves and rng.random() < COMPLEMENT_P:
-                    drawn.append(rng.choices(*by_leaf[rng.choice(leaves)])[0])
+                    leaf = rng.choice(leaves)
+                    drawn.append(favourite[leaf] if rng.random() < FAVOURITE_P else rng.choices(*by_leaf[leaf])[0])
             for p in drawn:
                 unit_price = p["sale_price"] if p["sale_price"] and rng.random() < 0.7 else p["price"]
                 qty = 1 if rng.random() < 0.75 else rng.randint(2, 3)
