@@ -79,6 +79,10 @@ class Settings:
         "help": "PIN of the staff view"})
     kiosk_idle_s: int = field(default=120, metadata={"env": "JANGBOGI_KIOSK_IDLE",
         "help": "kiosk idle seconds before the session is cleared"})
+    now: str = field(default="", metadata={"env": "JANGBOGI_NOW",
+        "help": "fixed date-time for time-of-day/season suggestions, e.g. 2026-07-20T08:00 (empty = clock)"})
+    weather: str = field(default="", metadata={"env": "JANGBOGI_WEATHER",
+        "help": "store weather hint for suggestions: 비, 더위, 추위 (no network; empty = none)"})
 
     def __post_init__(self) -> None:
         if self.quantization not in QUANTIZATION_CHOICES:
@@ -91,6 +95,13 @@ class Settings:
             raise ValueError(f"fusion_alpha must be within [0, 1], got {self.fusion_alpha}")
         if not 1 <= self.port <= 65535:
             raise ValueError(f"port must be within 1..65535, got {self.port}")
+        if self.now:
+            from datetime import datetime
+
+            try:
+                datetime.fromisoformat(self.now.strip())
+            except ValueError:
+                raise ValueError(f"now must be an ISO date-time like 2026-07-20T08:00, got {self.now!r}") from None
 
     @property
     def adapter_path(self) -> Path | None:
