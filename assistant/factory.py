@@ -128,4 +128,8 @@ def build_services(settings, progress: Progress | None = None, generator=None, s
     gen = generator or make_generator(settings, status=status)
     assistant = Assistant(catalog, policies, retriever, profiles=profiles, generator=gen, db=db, stock=stock,
                           lexicon=lexicon, max_new_tokens=settings.max_new_tokens)
+    # plans, locations, suggestions: where their tables live and the moment/weather to assume
+    assistant.data_dir, assistant.var_dir = data, Path(settings.var_dir)
+    assistant.now, assistant.weather = settings.now or None, settings.weather or None
+    assistant.ui_mode = settings.ui_mode
     return Services(settings, assistant, catalog, policies, retriever, db, profiles, stock)

@@ -15,7 +15,7 @@ import time
 from dataclasses import asdict, replace
 from typing import Callable, Iterator
 
-from assistant import replies
+from assistant import plans_intent, replies
 from assistant.actions import ActionResult, Actions
 from assistant.nlu.aspects import asked_aspects
 from assistant.facts import Facts, ProductFact
@@ -35,6 +35,13 @@ HISTORY_LIMIT = 20
 
 
 class Assistant:
+    # Set by the factory from settings; the defaults serve tests and embedders of the class.
+    data_dir = None          # data/ (occasions, layout, context rules); None = the repo's
+    var_dir = None           # var/ (crosssell.json, floor-plan images)
+    now = None               # fixed ISO moment for suggestions ("--now"); None = the clock
+    weather = None           # the store's weather hint ("비", "더위")
+    ui_mode = "browser"      # "kiosk" adds a floor-plan image to location answers
+
     def __init__(self, catalog, policies, retriever, profiles=None, generator=None, db=None, stock=None,
                  understand: Callable | None = None, lexicon=None, checkout_fn=None,
                  max_new_tokens: int = 160) -> None:
@@ -81,6 +88,10 @@ class Assistant:
         check_message(message)
         t0 = time.perf_counter()
         und = self._understand(message, state, self.lexicon)
+        try:
+            und = plans_intent.reinterpret(message, und, state, self)
+        except (OSError, ValueError) as exc:   # store tables unreadable: plans/locations are off
+            _warn_once(f"plans/locations unavailable: {exc}")
         t_und = time.perf_counter()
         facts, results, extra = self._facts_for(message, und, state, customer_id)
         t_ret = time.perf_counter()
@@ -132,6 +143,12 @@ class Assistant:
             answer["actions"] = extra["actions"]
         if extra.get("clarify"):
             answer["clarify"] = True
+        for key in ("plan", "location", "suggestions"):
+            if extra.get(key) is not None:
+                answer[key] = extra[key]
+        together = self._crosssell(und, results, extra, state, customer_id)
+        if together is not None:
+            answer["crosssell"] = together
         self._remember(state, message, reply, und, results, customer_id)
         yield {"type": "done", "answer": answer}
 
@@ -165,8 +182,12 @@ class Assistant:
         intent, slots = und.intent, und.slots
         if und.clarify:
             return Facts(intent=intent, draft=replies.clarify_reply(und.clarify)), [], {"clarify": True}
+        if intent in plans_intent.INTENTS:
+            return plans_intent.facts(self, message, und, state, customer_id)
         if intent == "greeting":
-            return Facts(intent=intent, draft=replies.GREETING), [], {}
+            text, cards, shelves = self._moment(state, customer_id)
+            draft = replies.GREETING + (" " + text if text else "")
+            return Facts(intent=intent, products=tuple(cards), draft=draft), cards, {"suggestions": shelves}
         if intent == "out_of_scope":
             draft = (replies.DECLINE_HARMFUL if und.harmful else
                      replies.DECLINE_INJECTION if und.injection else replies.DECLINE_OFF_TOPIC)
@@ -183,6 +204,10 @@ class Assistant:
     def _product_facts(self, message, und, state, customer_id):
         profile = self.profile_view(state, customer_id)
         slots = message_slots(und.slots, message, state)
+        if und.intent == "search" and _empty_search(slots):
+            text, cards, shelves = self._moment(state, customer_id)
+            if cards:   # "추천해줘" with nothing to search for: what this hour and season call for
+                return Facts(intent=und.intent, products=tuple(cards), draft=text), cards, {"suggestions": shelves}
         c = constraints_from(slots, profile)
         referenced = resolve_reference(slots.reference, state.last_results, self.catalog)
         aspects = asked_aspects(message) if und.intent == "product_question" else ()
@@ -246,6 +271,30 @@ class Assistant:
                                 tuple(n for r in results for n in r.numbers), {"results": [r.event() for r in results]})
         return ActionResult(intent, False, replies.DECLINE_OFF_TOPIC)
 
+    def _moment(self, state, customer_id):
+        try:
+            return plans_intent.moment_suggestions(self, state, customer_id)
+        except (OSError, ValueError, KeyError) as exc:   # no context rules: a plain greeting
+            _warn_once(f"moment suggestions unavailable: {exc}")
+            return "", [], []
+
+    def _crosssell(self, und, results, extra, state, customer_id) -> list[str] | None:
+        """"함께 많이 사는 상품" after a successful 담기 and on product answers; None elsewhere."""
+        anchor = None
+        if und.intent == "cart_add":
+            events = (extra.get("actions") or [{}])[0]
+            ok = [e for e in events.get("results", [events]) if e.get("ok") and e.get("product_id")]
+            anchor = ok[0]["product_id"] if ok else None
+        elif und.intent in ("search", "product_question") and results and not extra.get("suggestions"):
+            anchor = results[0].id
+        if anchor is None:
+            return None
+        try:
+            return plans_intent.crosssell_ids(self, state, customer_id, anchor)
+        except (OSError, ValueError) as exc:
+            _warn_once(f"bought-together unavailable: {exc}")
+            return []
+
     # ---- generation ---------------------------------------------------------------------
     def _generate(self, message: str, facts: Facts, state, stop) -> Iterator[dict]:
         """LLM deltas grouped into sentences; only sentences that pass the validator stream out."""
@@ -307,6 +356,23 @@ def _busy_message(exc: BaseException) -> str | None:
             isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)):
         return "지금 요청이 많아 처리하지 못했어요. 잠시 후 다시 시도해 주세요. 장바구니는 그대로 있어요."
     return None
+
+
+def _empty_search(slots) -> bool:
+    """Nothing to search for: no words, category, brand, diet tag, budget or reference."""
+    return not (slots.keywords or slots.categories or slots.brands or slots.dietary_tags or slots.allergens
+                or slots.budget_min or slots.budget_max or slots.reference or slots.order_id)
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_once(text: str) -> None:
+    import sys
+
+    if text not in _WARNED:
+        _WARNED.add(text)
+        print(f"경고: {text}", file=sys.stderr)
 
 
 def _ms(a: float, b: float) -> float:

@@ -87,6 +87,10 @@ class Settings:
         "help": "seconds a sign-in (browser session or API token) stays valid"})
     kiosk_idle_s: int = field(default=120, metadata={"env": "JANGBOGI_KIOSK_IDLE",
         "help": "kiosk idle seconds before the session is cleared"})
+    now: str = field(default="", metadata={"env": "JANGBOGI_NOW",
+        "help": "fixed date-time for time-of-day/season suggestions, e.g. 2026-07-20T08:00 (empty = clock)"})
+    weather: str = field(default="", metadata={"env": "JANGBOGI_WEATHER",
+        "help": "store weather hint for suggestions: 비, 더위, 추위 (no network; empty = none)"})
 
     def __post_init__(self) -> None:
         if self.quantization not in QUANTIZATION_CHOICES:
@@ -105,6 +109,13 @@ class Settings:
             raise ValueError(f"session_ttl_s must be positive, got {self.session_ttl_s}")
         if not 1 <= self.port <= 65535:
             raise ValueError(f"port must be within 1..65535, got {self.port}")
+        if self.now:
+            from datetime import datetime
+
+            try:
+                datetime.fromisoformat(self.now.strip())
+            except ValueError:
+                raise ValueError(f"now must be an ISO date-time like 2026-07-20T08:00, got {self.now!r}") from None
 
     @property
     def adapter_path(self) -> Path | None:
