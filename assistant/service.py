@@ -26,7 +26,7 @@ from assistant.prompting import build_messages
 from assistant.nlu import InputError, resolve_reference
 from assistant.nlu import understand as understand_turn
 from assistant.validator import Context, check_sentence, is_truncated, validate
-from assistant.types import MAX_MESSAGE_CHARS
+from assistant.types import MAX_MESSAGE_CHARS, Answer, Event
 from store.domain import message_problem
 
 LLM_INTENTS = ("search", "product_question", "policy")
@@ -59,7 +59,7 @@ class Assistant:
         self.catalog_names = [p.name for p in self.catalog.values()]
 
     # ---- public API ---------------------------------------------------------------------
-    def answer(self, message: str, state, customer_id: str | None = None, id: str | None = None) -> dict:
+    def answer(self, message: str, state, customer_id: str | None = None, id: str | None = None) -> Answer:
         """Run `respond` to completion and return the final answer dict."""
         final = None
         for event in self.respond(message, state, customer_id, id=id):
@@ -68,7 +68,7 @@ class Assistant:
         return final
 
     def respond(self, message: str, state, customer_id: str | None = None, id: str | None = None,
-                stop: threading.Event | None = None) -> Iterator[dict]:
+                stop: threading.Event | None = None) -> Iterator[Event]:
         """Yield status/token events, then `{"type": "done", "answer": {...}}`.
 
         Token events carry validated text; the `done` answer's `reply` is authoritative
@@ -84,7 +84,7 @@ class Assistant:
                 raise
             yield {"type": "done", "answer": {"id": id, "error": msg}}
 
-    def _respond(self, message, state, customer_id, id, stop) -> Iterator[dict]:
+    def _respond(self, message, state, customer_id, id, stop) -> Iterator[Event]:
         check_message(message)
         t0 = time.perf_counter()
         und = self._understand(message, state, self.lexicon)
