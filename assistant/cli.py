@@ -23,7 +23,7 @@ from assistant.settings import Settings, add_cli_args
 
 SETTINGS_FLAGS = ("chat_model", "adapter", "quantization", "device", "embedding_model", "llm_endpoint",
                   "llm_endpoint_model", "llm_api_key", "no_llm", "max_new_tokens", "generation_timeout_s",
-                  "fusion_alpha", "data_dir", "cache_dir", "index_dir", "db_path", "now")
+                  "fusion_alpha", "data_dir", "cache_dir", "index_dir", "db_path", "now", "weather")
 SESSION_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 EXAMPLES = """examples:

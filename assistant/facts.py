@@ -11,6 +11,8 @@ Example:
 
 from __future__ import annotations
 
+from store.domain import effective_price, won  # noqa: F401  (re-exported for assistant modules)
+
 import re
 from dataclasses import dataclass, field
 
@@ -22,15 +24,6 @@ _INJECTION = re.compile(
 )
 
 
-def won(amount: int) -> str:
-    """12900 -> '12,900원'."""
-    return f"{int(amount):,}원"
-
-
-def effective_price(product) -> int:
-    """Sale price when there is one, else the list price (works on any Product-like object)."""
-    sale = getattr(product, "sale_price", None)
-    return int(sale) if sale is not None else int(product.price)
 
 
 def sanitize_data_text(text: str, limit: int = 160) -> str:

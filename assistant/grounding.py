@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from assistant.facts import ProductFact, effective_price, won
+# Food scope (store.domain): a profile's dietary tags (비건...) do not apply to non-food goods,
+# so a vegan shopper can still find detergent. Allergens always apply.
+from store.domain import is_food
+from store.domain import substitutes as _substitutes
 
-# Top-level category words of non-food departments: a profile's dietary tags (비건...) do
-# not apply there, so a vegan shopper can still find detergent. Allergens always apply.
-NON_FOOD_HINTS = ("생활", "주방", "욕실", "세제", "세탁", "청소", "뷰티", "화장", "위생", "문구", "가전",
-                  "반려", "유아동", "패션", "잡화", "캠핑", "디지털", "리빙", "완구", "인테리어", "공구")
 
 
 @dataclass(frozen=True)
@@ -95,9 +95,6 @@ def constraints_from(slots, profile: ProfileView | None = None) -> Constraints:
                        brands=tuple(slots.brands), avoid_brands=avoid, delivery=urgency)
 
 
-def is_food(product) -> bool:
-    top = product.category.split("/")[0]
-    return not any(h in top for h in NON_FOOD_HINTS)
 
 
 def violations(product, c: Constraints, stock: int | None = None) -> list[str]:
@@ -239,10 +236,8 @@ def _card(product, stock, catalog: dict, c: Constraints) -> ProductFact:
 def substitutes_for(product, catalog: dict, c: Constraints | None = None, stock=None, k: int = 3) -> list:
     """Same leaf category, in stock, same allergen safety, closest price (store's when available)."""
     c = c or Constraints()
-    cands = [p for p in catalog.values() if p.id != product.id and p.category == product.category
-             and set(p.allergens) <= set(product.allergens) | set() and satisfies(p, c, _level(stock, p))]
-    cands.sort(key=lambda p: (abs(effective_price(p) - effective_price(product)), p.id))
-    return cands[:k]
+    return _substitutes(product, catalog, level=lambda p: _level(stock, p), k=k,
+                        accept=lambda p: satisfies(p, c, _level(stock, p)))
 
 
 def ids(products: Iterable) -> list[str]:

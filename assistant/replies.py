@@ -9,7 +9,7 @@ Example:
 
 from __future__ import annotations
 
-from assistant.aspects import aspect_sentence
+from assistant.nlu.aspects import aspect_sentence
 from assistant.facts import PolicyFact, ProductFact, won
 
 GREETING = "안녕하세요! 장보기 도우미예요. 찾으시는 상품이나 예산, 알레르기를 말씀해 주시면 맞춰서 골라 드릴게요."
@@ -43,7 +43,7 @@ def search_reply(products: list[ProductFact], constraints: list[str], notes: lis
 
 
 def product_detail_reply(p: ProductFact, aspects: tuple[str, ...] = ()) -> str:
-    """The card in sentences; what the shopper asked about (`assistant.aspects`) comes first."""
+    """The card in sentences; what the shopper asked about (`assistant.nlu.aspects`) comes first."""
     asked = [s for s in (aspect_sentence(p, a) for a in aspects) if s]
     bits = [f"{p.name}은(는) {price_text(p)}이에요 [{p.id}]."]
     if asked:

@@ -15,18 +15,20 @@ import time
 from dataclasses import asdict, replace
 from typing import Callable, Iterator
 
-from assistant import replies
+from assistant import plans_intent, replies
 from assistant.actions import ActionResult, Actions
 from assistant.aftersales import OrderDesk
-from assistant.aspects import asked_aspects
 from assistant.facts import Facts, ProductFact
 from assistant.generators import GenerationError, TemplateGenerator
 from assistant.grounding import ProfileView, constraints_from, ground_products, is_food, search_text
+from assistant.nlu import InputError, resolve_reference
+from assistant.nlu import understand as understand_turn
+from assistant.nlu.aspects import asked_aspects
 from assistant.policy_grounding import ground_policy
 from assistant.prompting import build_messages
-from assistant.turns import MAX_MESSAGE_CHARS, InputError, resolve_reference, understand_default
-from assistant.types import Slots, Understanding
+from assistant.types import MAX_MESSAGE_CHARS, Answer, Event, Slots, Understanding
 from assistant.validator import Context, check_sentence, is_truncated, validate
+from store.domain import message_problem
 
 LLM_INTENTS = ("search", "product_question", "policy")
 _BOUNDARY = re.compile(r"(?<=[.!?。])\s+|\n")
@@ -34,6 +36,13 @@ HISTORY_LIMIT = 20
 
 
 class Assistant:
+    # Set by the factory from settings; the defaults serve tests and embedders of the class.
+    data_dir = None          # data/ (occasions, layout, context rules); None = the repo's
+    var_dir = None           # var/ (crosssell.json, floor-plan images)
+    now = None               # fixed ISO moment for suggestions ("--now"); None = the clock
+    weather = None           # the store's weather hint ("비", "더위")
+    ui_mode = "browser"      # "kiosk" adds a floor-plan image to location answers
+
     def __init__(self, catalog, policies, retriever, profiles=None, generator=None, db=None, stock=None,
                  understand: Callable | None = None, lexicon=None, checkout_fn=None,
                  max_new_tokens: int = 160, payment_provider=None, photo_dir=None,
@@ -46,7 +55,7 @@ class Assistant:
         self.db = db
         self.stock = stock
         self.lexicon = lexicon
-        self._understand = understand or understand_default
+        self._understand = understand or understand_turn
         self.max_new_tokens = max_new_tokens
         self.actions = Actions(self.catalog, profiles=profiles, db=db, stock=stock, checkout_fn=checkout_fn)
         self.desk = OrderDesk(self.catalog, db=db, profiles=profiles, provider=payment_provider,
@@ -56,7 +65,7 @@ class Assistant:
 
     # ---- public API ---------------------------------------------------------------------
     def answer(self, message: str, state, customer_id: str | None = None, id: str | None = None,
-               *, now=None, photo: str | None = None) -> dict:
+               *, now=None, photo: str | None = None) -> Answer:
         """Run `respond` to completion and return the final answer dict."""
         final = None
         for event in self.respond(message, state, customer_id, id=id, now=now, photo=photo):
@@ -65,7 +74,7 @@ class Assistant:
         return final
 
     def respond(self, message: str, state, customer_id: str | None = None, id: str | None = None,
-                stop: threading.Event | None = None, *, now=None, photo: str | None = None) -> Iterator[dict]:
+                stop: threading.Event | None = None, *, now=None, photo: str | None = None) -> Iterator[Event]:
         """Yield status/token events, then `{"type": "done", "answer": {...}}`.
 
         Token events carry validated text; the `done` answer's `reply` is authoritative
@@ -83,7 +92,7 @@ class Assistant:
                 raise
             yield {"type": "done", "answer": {"id": id, "error": msg}}
 
-    def _respond(self, message, state, customer_id, id, stop, now=None, photo=None) -> Iterator[dict]:
+    def _respond(self, message, state, customer_id, id, stop, now=None, photo=None) -> Iterator[Event]:
         check_message(message)
         t0 = time.perf_counter()
         now = now if now is not None else (self.clock() if self.clock else None)
@@ -96,6 +105,10 @@ class Assistant:
                                            draft=routed.message), [], {"actions": [routed.event()]})
         else:
             und = self._understand(message, state, self.lexicon)
+            try:
+                und = plans_intent.reinterpret(message, und, state, self)
+            except (OSError, ValueError) as exc:   # store tables unreadable: plans/locations are off
+                _warn_once(f"plans/locations unavailable: {exc}")
             t_und = time.perf_counter()
             facts, results, extra = self._facts_for(message, und, state, customer_id, now)
         t_ret = time.perf_counter()
@@ -150,6 +163,12 @@ class Assistant:
                 answer["order"] = order
         if extra.get("clarify"):
             answer["clarify"] = True
+        for key in ("plan", "location", "suggestions"):
+            if extra.get(key) is not None:
+                answer[key] = extra[key]
+        together = self._crosssell(und, results, extra, state, customer_id)
+        if together is not None:
+            answer["crosssell"] = together
         self._remember(state, message, reply, und, results, customer_id)
         yield {"type": "done", "answer": answer}
 
@@ -213,8 +232,12 @@ class Assistant:
         intent, slots = und.intent, und.slots
         if und.clarify:
             return Facts(intent=intent, draft=replies.clarify_reply(und.clarify)), [], {"clarify": True}
+        if intent in plans_intent.INTENTS:
+            return plans_intent.facts(self, message, und, state, customer_id)
         if intent == "greeting":
-            return Facts(intent=intent, draft=replies.GREETING), [], {}
+            text, cards, shelves = self._moment(state, customer_id)
+            draft = replies.GREETING + (" " + text if text else "")
+            return Facts(intent=intent, products=tuple(cards), draft=draft), cards, {"suggestions": shelves}
         if intent == "out_of_scope":
             draft = (replies.DECLINE_HARMFUL if und.harmful else
                      replies.DECLINE_INJECTION if und.injection else replies.DECLINE_OFF_TOPIC)
@@ -231,6 +254,10 @@ class Assistant:
     def _product_facts(self, message, und, state, customer_id):
         profile = self.profile_view(state, customer_id)
         slots = message_slots(und.slots, message, state)
+        if und.intent == "search" and _empty_search(slots):
+            text, cards, shelves = self._moment(state, customer_id)
+            if cards:   # "추천해줘" with nothing to search for: what this hour and season call for
+                return Facts(intent=und.intent, products=tuple(cards), draft=text), cards, {"suggestions": shelves}
         c = constraints_from(slots, profile)
         referenced = resolve_reference(slots.reference, state.last_results, self.catalog)
         aspects = asked_aspects(message) if und.intent == "product_question" else ()
@@ -297,6 +324,30 @@ class Assistant:
                                 tuple(n for r in results for n in r.numbers), {"results": [r.event() for r in results]})
         return ActionResult(intent, False, replies.DECLINE_OFF_TOPIC)
 
+    def _moment(self, state, customer_id):
+        try:
+            return plans_intent.moment_suggestions(self, state, customer_id)
+        except (OSError, ValueError, KeyError) as exc:   # no context rules: a plain greeting
+            _warn_once(f"moment suggestions unavailable: {exc}")
+            return "", [], []
+
+    def _crosssell(self, und, results, extra, state, customer_id) -> list[str] | None:
+        """"함께 많이 사는 상품" after a successful 담기 and on product answers; None elsewhere."""
+        anchor = None
+        if und.intent == "cart_add":
+            events = (extra.get("actions") or [{}])[0]
+            ok = [e for e in events.get("results", [events]) if e.get("ok") and e.get("product_id")]
+            anchor = ok[0]["product_id"] if ok else None
+        elif und.intent in ("search", "product_question") and results and not extra.get("suggestions"):
+            anchor = results[0].id
+        if anchor is None:
+            return None
+        try:
+            return plans_intent.crosssell_ids(self, state, customer_id, anchor)
+        except (OSError, ValueError) as exc:
+            _warn_once(f"bought-together unavailable: {exc}")
+            return []
+
     # ---- generation ---------------------------------------------------------------------
     def _generate(self, message: str, facts: Facts, state, stop) -> Iterator[dict]:
         """LLM deltas grouped into sentences; only sentences that pass the validator stream out."""
@@ -332,11 +383,11 @@ class Assistant:
 def check_message(message) -> None:
     """Raise `InputError` for a message no turn can take (not text, blank, too long); entry
     points call it before loading anything so a bad message fails fast."""
-    if not isinstance(message, str) or not message.strip():
-        raise InputError("empty message", "메시지가 비어 있어요. 찾으시는 상품이나 궁금한 점을 입력해 주세요.")
-    if len(message) > MAX_MESSAGE_CHARS:
-        raise InputError(f"message longer than {MAX_MESSAGE_CHARS} chars",
-                         f"메시지가 너무 길어요. {MAX_MESSAGE_CHARS:,}자 이내로 입력해 주세요.")
+    problem = message_problem(message)
+    if problem is not None:
+        length = len(message) if isinstance(message, str) else 0
+        raise InputError("empty message" if length <= MAX_MESSAGE_CHARS else
+                         f"message longer than {MAX_MESSAGE_CHARS} chars", problem)
 
 
 def message_slots(slots, message: str, state):
@@ -358,6 +409,23 @@ def _busy_message(exc: BaseException) -> str | None:
             isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)):
         return "지금 요청이 많아 처리하지 못했어요. 잠시 후 다시 시도해 주세요. 장바구니는 그대로 있어요."
     return None
+
+
+def _empty_search(slots) -> bool:
+    """Nothing to search for: no words, category, brand, diet tag, budget or reference."""
+    return not (slots.keywords or slots.categories or slots.brands or slots.dietary_tags or slots.allergens
+                or slots.budget_min or slots.budget_max or slots.reference or slots.order_id)
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_once(text: str) -> None:
+    import sys
+
+    if text not in _WARNED:
+        _WARNED.add(text)
+        print(f"경고: {text}", file=sys.stderr)
 
 
 def _ms(a: float, b: float) -> float:

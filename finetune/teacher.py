@@ -176,9 +176,9 @@ class BuiltinTeacher:
 
     def _aspect(self, p, question: str):
         """A one-product question gets the app's detail card, led by what the question asks
-        about as the app reads it (`assistant.aspects`: origin, storage, or "not stated")."""
+        about as the app reads it (`assistant.nlu.aspects`: origin, storage, or "not stated")."""
         from assistant import replies
-        from assistant.aspects import asked_aspects
+        from assistant.nlu.aspects import asked_aspects
 
         card = self._cards([p])[0]
         return "product_question", [p], [], [], replies.product_detail_reply(card, asked_aspects(question)), ()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timezone
 from collections.abc import Iterable
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from database.connection import run_read, run_write
-from profiles.errors import AnonymousSession, CustomerNotFound
 from database.migrations import migrate
+from profiles.errors import AnonymousSession, CustomerNotFound
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -112,7 +112,5 @@ class StoreBase:
         return len(rows)
 
 
-def category_keys(category: str) -> list[str]:
-    """Every prefix of a catalog path: "간식/과자/스낵" -> 간식, 간식/과자, 간식/과자/스낵."""
-    parts = [p for p in category.split("/") if p]
-    return ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
+# Every prefix of a catalog path (store.domain owns the rule).
+from store.domain import category_prefixes as category_keys  # noqa: E402

@@ -37,15 +37,26 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from database.connection import run_read, run_write
-from store.delivery import (KST, Region, SlotFull, clock_ko, first_free, kst, load_rules,
-                            parse_region, release_slot, slot_by_id, slots_from, surcharge,
-                            take_slot)
-from store.orders import (CheckoutError, Order, OrderItem, OrderNotFound, _merge, insert_order,
-                          load_order, new_order_id)
+from store.delivery import (
+    KST,
+    Region,
+    SlotFull,
+    clock_ko,
+    first_free,
+    kst,
+    load_rules,
+    parse_region,
+    release_slot,
+    slot_by_id,
+    slots_from,
+    surcharge,
+    take_slot,
+)
+from store.orders import CheckoutError, Order, OrderItem, OrderNotFound, _merge, insert_order, load_order, new_order_id
 from store.payment import CARD, ONSITE, REFUND_TIMES, PaymentError, Quote, price_order
 from store.stock import InsufficientStock, apply_event, level_in
 

@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Iterable, Mapping, Protocol
 
 from database.connection import run_write
+from store import domain
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -240,18 +241,5 @@ class StockLedger:
 
 def substitutes(product: ProductLike, catalog: Iterable[ProductLike] | Mapping[str, ProductLike],
                 levels: Mapping[str, int], k: int = 3) -> list[ProductLike]:
-    """Up to `k` in-stock alternatives: same leaf category, no allergen the original lacks,
-    closest effective price first (ties: higher stock).
-
-    Allergen safety: a candidate is allowed only if its allergens are a subset of the
-    original's, so a shopper who could eat the original can eat the substitute.
-    """
-    items = catalog.values() if isinstance(catalog, Mapping) else catalog
-    own = set(product.allergens)
-    price = max(product.effective_price, 1)
-    cands = [c for c in items
-             if c.id != product.id and c.category == product.category
-             and levels.get(c.id, 0) > 0 and set(c.allergens) <= own
-             and 0.5 * price <= c.effective_price <= 2.0 * price]
-    cands.sort(key=lambda c: (abs(c.effective_price - price) / price, -levels.get(c.id, 0), c.id))
-    return cands[:k]
+    """Up to `k` in-stock alternatives (the rule is `store.domain.substitutes`)."""
+    return domain.substitutes(product, catalog, level=lambda c: levels.get(c.id, 0), k=k)

@@ -5,7 +5,7 @@ import random
 import pytest
 
 from assistant import replies
-from assistant.aspects import asked_aspects, aspect_sentence
+from assistant.nlu.aspects import asked_aspects, aspect_sentence
 from assistant.facts import Facts, ProductFact
 from assistant.prompting import facts_block
 from assistant.types import DialogueState, Reference, Slots, Understanding

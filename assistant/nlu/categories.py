@@ -12,7 +12,7 @@ level of the "top/mid/leaf" tree. A leaf comes back as its full path
 `food_scope(categories, keywords)` says whether a search is about food (True), clearly not
 (False) or cannot tell (None); the dialogue uses it to keep remembered diets off detergent.
 `DEFAULT_CATEGORY_PATHS` mirrors the store catalog's tree for the built-in lexicon.
-Leaves out: keyword extraction (nlu_keywords) and retrieval filters (grounding).
+Leaves out: keyword extraction (nlu.keywords) and retrieval filters (grounding).
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ import functools
 import re
 from typing import Iterable
 
-from assistant.nlu_slots import find_terms
+from assistant.nlu.slots import find_terms
+from store.domain import FOOD_SEGMENTS_ELSEWHERE
+from store.domain import is_food_category as _domain_is_food
 
 _TREE = """
 가공식품: 두부·김치/김치 두부·김치/두부 라면·면/국수·파스타 라면·면/라면 베이커리·시리얼/시리얼·그래놀라
@@ -60,11 +62,6 @@ def _parse_tree(tree: str) -> tuple[str, ...]:
 
 DEFAULT_CATEGORY_PATHS: tuple[str, ...] = _parse_tree(_TREE)
 
-# Same hints as grounding.is_food: a top level containing one of them is not food.
-NON_FOOD_HINTS = ("생활", "주방", "욕실", "세제", "세탁", "청소", "뷰티", "화장", "위생", "문구", "가전",
-                  "반려", "유아동", "패션", "잡화", "캠핑", "디지털", "리빙", "완구", "인테리어", "공구")
-# Food shelves that live under a non-food top level.
-FOOD_SEGMENTS_ELSEWHERE = frozenset({"이유식·아기간식", "이유식", "아기간식"})
 # Keywords that name non-food goods when no category was recognised.
 NON_FOOD_WORDS = (
     "세제", "휴지", "화장지", "티슈", "샴푸", "린스", "치약", "칫솔", "기저귀", "물티슈", "버너", "가스", "랜턴",
@@ -86,18 +83,14 @@ _BABY_WORDS = ("간식", "과자")
 
 
 def is_food_category(category: str) -> bool:
-    """Food or not, for a full path or a single segment.
+    """Food or not, for a full path or a single segment (`store.domain.is_food_category`).
 
     >>> is_food_category("간식·과자"), is_food_category("캠핑·레저/캠핑용품/버너·연료")
     (True, False)
-    >>> is_food_category("유아동/이유식·아기간식/아기간식")
-    True
+    >>> is_food_category("유아동/이유식·아기간식/아기간식"), is_food_category("이유식·아기간식")
+    (True, True)
     """
-    parts = category.split("/")
-    if any(p in FOOD_SEGMENTS_ELSEWHERE for p in parts):
-        return True
-    top = parts[0] if len(parts) > 1 else _TOP_OF.get(category, category)
-    return not any(h in top for h in NON_FOOD_HINTS)
+    return _domain_is_food(category, _TOP_OF)
 
 
 _TOP_OF = {seg: p.split("/")[0] for p in DEFAULT_CATEGORY_PATHS for seg in p.split("/")}

@@ -12,7 +12,7 @@ import functools
 import re
 import threading
 
-from assistant.nlu_lexicon import Lexicon
+from assistant.nlu.lexicon import Lexicon
 
 # Nouns that carry no product meaning in a shopping request; they also split noun runs
 # ("과자추천" -> "과자").

@@ -3,8 +3,8 @@
 Each extractor returns the values it found plus the character spans it consumed, so that
 `nlu.parse` can mask those spans before taking the remaining nouns as product keywords.
 Covers text normalization, dietary tags, allergens, brands, urgency, order ids and policy
-topics; budgets live in `nlu_budget`, quantities and references in `nlu_refs`. Leaves out
-intent decisions (see `nlu_intents`).
+topics; budgets live in `nlu.budget`, quantities and references in `nlu.refs`. Leaves out
+intent decisions (see `nlu.intents`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from assistant.nlu_lexicon import ALLERGEN_SYNONYMS, TAG_SYNONYMS, Lexicon
+from assistant.nlu.lexicon import ALLERGEN_SYNONYMS, TAG_SYNONYMS, Lexicon
 from assistant.types import MAX_MESSAGE_CHARS
 
 Span = tuple[int, int]
@@ -90,7 +90,7 @@ def find_terms(text: str, terms: dict[str, object]) -> list[tuple[str, Span]]:
 
 
 def extract_tags(text: str, lexicon: Lexicon) -> tuple[list[str], list[Span]]:
-    from assistant.nlu_lexicon import KEEP_AS_KEYWORD, SOFT_TAGS
+    from assistant.nlu.lexicon import KEEP_AS_KEYWORD, SOFT_TAGS
 
     vocab: dict[str, str] = dict(TAG_SYNONYMS)
     vocab.update({t.lower(): t for t in lexicon.tags if t not in SOFT_TAGS})
@@ -236,7 +236,7 @@ _WORD_INITIAL_TRIGGERS = frozenset({"상한", "상했", "썩은", "썩었"})
 
 def extract_policy_topic(text: str) -> tuple[str | None, list[Span]]:
     """Topic and trigger spans; the first listed topic wins on ties."""
-    from assistant.nlu_lexicon import POLICY_TOPICS
+    from assistant.nlu.lexicon import POLICY_TOPICS
 
     topic = None
     spans: list[Span] = []

@@ -1,7 +1,7 @@
 """Korean numbers as shoppers type them: digits, sino-Korean words, native counters, mixes.
 
 Covers money amounts ("만오천원", "1.5만원", "2만5천원", "10,000원", "삼만 원") and small
-counts ("세 봉지", "두어 개", "열두 개"). Leaves out ordinals ("두 번째": see nlu_slots),
+counts ("세 봉지", "두어 개", "열두 개"). Leaves out ordinals ("두 번째": see nlu.slots),
 fractions and anything above 조 (no grocery costs that much).
 
 Example:

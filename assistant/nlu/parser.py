@@ -22,13 +22,13 @@ import json
 import re
 from dataclasses import replace
 
-from assistant.nlu_categories import resolve_categories
-from assistant.nlu_intents import Signals, classify
-from assistant.nlu_keywords import analyze
-from assistant.nlu_lexicon import Lexicon
-from assistant.nlu_refs import demonstrative, extract_amounts, extract_reference, extract_sort, product_specs
-from assistant.nlu_budget import extract_budget
-from assistant.nlu_slots import (
+from assistant.nlu.categories import resolve_categories
+from assistant.nlu.intents import Signals, classify
+from assistant.nlu.keywords import analyze
+from assistant.nlu.lexicon import Lexicon
+from assistant.nlu.refs import SORT_OF, demonstrative, extract_amounts, extract_reference, extract_sort, product_specs
+from assistant.nlu.budget import extract_budget
+from assistant.nlu.slots import (
     extract_allergens, extract_brands, extract_order_id, extract_policy_topic, extract_tags,
     extract_urgency, normalize,
 )
@@ -39,7 +39,6 @@ __all__ = ["Lexicon", "parse", "llm_fallback", "LOW_CONFIDENCE"]
 LOW_CONFIDENCE = 0.5
 _PRODUCT_INTENTS = ("search", "product_question", "cart_add", "cart_remove")
 _DEFAULT_LEXICON = Lexicon.default()
-_SORT_OF = {"cheapest": "price_asc", "most_expensive": "price_desc", "best_rated": "rating"}
 _NOT_WANTED = re.compile(r"([가-힣a-z]+?)(?:은|는|이|가)?\s?(?:말고|말구|대신)")
 
 
@@ -104,9 +103,9 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
             keywords = []  # "두 번째 거 유통기한": the nouns are the attribute asked about
         elif demonstrative(t):
             reference = Reference("it")  # "이 과자 얼마예요?" points at a shown product
-    if intent == "search" and keywords and reference and reference.kind in _SORT_OF:
+    if intent == "search" and keywords and reference and reference.kind in SORT_OF:
         # "물티슈 제일 저렴한 걸로 찾아줘" names a product: a sorted search, not a pointer
-        sort_hint, count_hint = _SORT_OF[reference.kind], reference.count
+        sort_hint, count_hint = SORT_OF[reference.kind], reference.count
         reference = None
     else:
         sort_hint, count_hint = None, None

@@ -11,17 +11,8 @@ import base64
 import functools
 import html
 
-
 from assistant.settings import REPO_ROOT
-
-from assistant.types import MAX_MESSAGE_CHARS
-
-
-def won(amount: int | float | None) -> str:
-    """Format KRW. >>> won(12900) -> '12,900원'"""
-    if amount is None:
-        return ""
-    return f"{int(amount):,}원"
+from store.domain import message_problem, won  # noqa: F401  (won re-exported for the UI)
 
 
 @functools.lru_cache(maxsize=512)
@@ -105,11 +96,7 @@ def profile_markdown(profile: dict | None) -> str:
 
 def validate_message(message: str | None) -> str | None:
     """Return a Korean problem description, or None when the message can be sent."""
-    if message is None or not message.strip():
-        return "메시지를 입력해 주세요."
-    if len(message) > MAX_MESSAGE_CHARS:
-        return f"메시지가 너무 길어요 ({len(message):,}자). {MAX_MESSAGE_CHARS:,}자 이내로 줄여 주세요. 입력한 내용은 그대로 남겨 두었어요."
-    return None
+    return message_problem(message)
 
 
 CSS_PATH = REPO_ROOT / "assets" / "jangbogi.css"

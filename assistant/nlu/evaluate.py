@@ -1,10 +1,10 @@
 """Intent and slot accuracy of `assistant.nlu.parse` over the labeled Korean utterances.
 
 Usage:
-    python -m assistant.nlu_eval                 # table
-    python -m assistant.nlu_eval --json          # one JSON object
-    python -m assistant.nlu_eval --errors        # also list every mismatch
-    python -m assistant.nlu_eval --queries data/eval/queries_test.jsonl --catalog data/catalog/products.jsonl
+    python -m assistant.nlu eval                 # table
+    python -m assistant.nlu eval --json          # one JSON object
+    python -m assistant.nlu eval --errors        # also list every mismatch
+    python -m assistant.nlu eval --queries data/eval/queries_test.jsonl --catalog data/catalog/products.jsonl
         # cross-check against the retrieval eval queries written by the data generator
 
 Each line of the data file is `{"id", "text", "intent", "slots": {...}, "state"?: {...},
@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-DEFAULT_DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "nlu_utterances.jsonl"
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "tests" / "data" / "nlu_utterances.jsonl"
 SLOT_TYPES = ("keywords", "budget", "quantity", "count", "brands", "avoid_brands", "dietary_tags",
               "allergens", "urgency", "reference", "sort", "order_id", "policy_topic", "safety")
 
@@ -134,7 +134,7 @@ def _score_extra(row: dict, u, state, extra: dict, errors: list[dict]) -> None:
             errors.append({"id": row["id"], "text": row["text"], "slot": "categories",
                            "gold": sorted(gold), "pred": sorted(pred)})
     if "resolved" in row:
-        from assistant.dialogue import update_state
+        from assistant.nlu.dialogue import update_state
 
         _, r = update_state(state, u, row["text"])
         for field, want in row["resolved"].items():
@@ -203,9 +203,9 @@ def load_rows(path: Path) -> list[dict]:
 
 def make_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m assistant.nlu_eval",
+        prog="python -m assistant.nlu eval",
         description="Intent and per-slot accuracy of the Korean parser on labeled utterances.",
-        epilog="example: python -m assistant.nlu_eval --json > nlu_scores.json",
+        epilog="example: python -m assistant.nlu eval --json > nlu_scores.json",
     )
     p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="labeled JSONL (default: %(default)s)")
     p.add_argument("--catalog", type=Path, default=None,
@@ -214,12 +214,47 @@ def make_parser() -> argparse.ArgumentParser:
                    help="instead: cross-check against a data/eval/queries_*.jsonl file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--errors", action="store_true", help="list every mismatch")
+    p.add_argument("--set", choices=("labeled", "blind"), default="labeled",
+                   help="labeled: the tuned set (--data); blind: tests/data/blind (assistant.nlu.blind)")
+    p.add_argument("--mode", default="rules", help="blind set: comma-separated readers (rules, ...)")
+    p.add_argument("--no-products", action="store_true",
+                   help="blind set: skip the whole-assistant run that counts allergen leaks")
     return p
+
+
+def main_blind(args) -> int:
+    from assistant.nlu import blind
+
+    rows = blind.load_blind()
+    assistant = catalog = None
+    if not args.no_products:
+        assistant, catalog = blind.services_for_leaks()
+    out = {}
+    for mode in args.mode.split(","):
+        if mode not in blind.READERS:
+            print(f"알 수 없는 모드예요 / unknown mode {mode!r}; known: {', '.join(blind.READERS)}", file=sys.stderr)
+            return 2
+        result = blind.evaluate_blind(rows, blind.READERS[mode](), assistant, catalog)
+        if not args.errors:
+            result.pop("errors")
+        out[mode] = result
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False, indent=1))
+    else:
+        for mode, r in out.items():
+            print(f"[{mode}] messages {r['messages']}  intent {r['intent_acc']}  slot F1 {r['slot_f1']}  "
+                  f"item {r['item_acc']}  allergen recall {r['allergen_recall']}  leaks {r['allergen_leaks']}  "
+                  f"p50/p95 {r['latency_ms']['p50']}/{r['latency_ms']['p95']} ms")
+            for e in r.get("errors", []):
+                print("  ", json.dumps(e, ensure_ascii=False))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
-    from assistant.nlu_lexicon import Lexicon
+    if args.set == "blind":
+        return main_blind(args)
+    from assistant.nlu.lexicon import Lexicon
 
     lexicon = None
     if args.catalog:

@@ -24,7 +24,8 @@ import re
 from dataclasses import asdict, fields, replace
 from typing import Any, Mapping
 
-from assistant.nlu_categories import food_scope
+from assistant.nlu.categories import food_scope
+from assistant.nlu.refs import SORT_OF
 from assistant.types import DialogueState, Reference, Slots, Understanding
 
 _LIST_FIELDS = ("keywords", "categories", "brands", "avoid_brands", "dietary_tags", "allergens")
@@ -32,7 +33,6 @@ _CONSTRAINT_FIELDS = ("budget_min", "budget_max", "dietary_tags", "allergens", "
                       "avoid_brands", "urgency", "sort", "count")
 _STICKY_FROM_PROFILE = ("allergens", "dietary_tags", "avoid_brands")
 _PRODUCT_ACTIONS = ("cart_add", "cart_remove", "product_question")
-_SORT_OF = {"cheapest": "price_asc", "most_expensive": "price_desc", "best_rated": "rating"}
 
 
 def slots_from_dict(data: Mapping[str, Any] | None) -> Slots:
@@ -138,9 +138,9 @@ def update_state(state: DialogueState | None, u: Understanding, text: str = "") 
         cue = bool(_REFINE_CUE.search(text)) or (slots.reference is not None and bool(old.last_results))
         if _is_refinement(slots, prev, cue):
             slots = _merge(prev, slots)
-        if slots.reference is not None and (not old.last_results or slots.reference.kind in _SORT_OF):
+        if slots.reference is not None and (not old.last_results or slots.reference.kind in SORT_OF):
             # "제일 싼 거 추천해줘": a sorted search (of the refined results when some were shown)
-            sort = _SORT_OF.get(slots.reference.kind)
+            sort = SORT_OF.get(slots.reference.kind)
             slots = replace(slots, reference=None, sort=sort or slots.sort,
                             count=slots.count or (slots.reference.count if slots.reference.count > 1 else None))
         slots = _apply_sticky(slots, new.sticky)
@@ -220,42 +220,6 @@ def _reference_problem(ref: Reference | None, results: list[str]) -> tuple[str |
     if ref.kind == "it" and len(results) > 1:
         return (f"어떤 상품을 말씀하시는 건가요? 1~{len(results)}번 중에서 알려 주세요.", "reference")
     return None, None
-
-
-def resolve_reference(ref: Reference | None, last_results: list[str],
-                      products: Mapping[str, Any] | None = None) -> list[str]:
-    """Product ids a reference points at, in order; [] when it cannot be resolved.
-
-    `products` maps id -> object with `effective_price` (or `price`) and `rating`; it is only
-    needed for cheapest / most_expensive / best_rated.
-
-    >>> resolve_reference(Reference("index", index=1), ["P1", "P2", "P3"])
-    ['P2']
-    """
-    if ref is None or not last_results:
-        return []
-    if ref.kind == "all":
-        return list(last_results)
-    if ref.kind == "it":
-        return [last_results[0]]  # best effort when ambiguous; needs_clarification asks first
-    if ref.kind == "index":
-        i = ref.index or 0
-        return [last_results[i]] if -len(last_results) <= i < len(last_results) else []
-    if products is None:
-        return []
-    known = [pid for pid in last_results if pid in products]
-
-    def price(pid: str) -> float:
-        p = products[pid]
-        return getattr(p, "effective_price", None) or getattr(p, "price", 0)
-
-    if ref.kind == "cheapest":
-        ordered = sorted(known, key=price)
-    elif ref.kind == "most_expensive":
-        ordered = sorted(known, key=price, reverse=True)
-    else:
-        ordered = sorted(known, key=lambda pid: getattr(products[pid], "rating", 0.0), reverse=True)
-    return ordered[:max(ref.count, 1)]
 
 
 def remember_results(state: DialogueState, product_ids: list[str]) -> DialogueState:

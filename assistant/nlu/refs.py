@@ -10,8 +10,9 @@ cart quantity or a number of products to show. Leaves out product-spec sizes ("5
 from __future__ import annotations
 
 import re
+from typing import Any, Mapping
 
-from assistant.korean_numbers import NATIVE_RE, native_count
+from assistant.nlu.numbers import NATIVE_RE, native_count
 from assistant.types import Reference
 
 Span = tuple[int, int]
@@ -146,3 +147,54 @@ _DEMONSTRATIVE = re.compile(r"(?:^|\s)(?:이|그|저)\s(?!중|정도|거|것|게
 def demonstrative(text: str) -> bool:
     """'이 과자 얼마예요?': a demonstrative before a noun points at a shown product."""
     return bool(_DEMONSTRATIVE.search(text))
+
+
+# How a superlative reference orders results: "제일 싼 거" -> cheapest first.
+SORT_OF = {"cheapest": "price_asc", "most_expensive": "price_desc", "best_rated": "rating"}
+
+
+def _price(product) -> float:
+    eff = getattr(product, "effective_price", None)
+    if eff is not None:
+        return eff
+    sale = getattr(product, "sale_price", None)
+    return sale if sale is not None else getattr(product, "price", 0)
+
+
+def resolve_reference(ref: Reference | None, last_results: list[str],
+                      products: Mapping[str, Any] | None = None) -> list[str]:
+    """Product ids a reference points at ("그거", "두 번째 거", "제일 싼 거 2개"), in order;
+    [] when it cannot be resolved.
+
+    `products` maps id -> object with `effective_price` (or `sale_price`/`price`) and `rating`.
+    When given, ids it does not know are skipped; it is needed for cheapest / most_expensive /
+    best_rated.
+
+    >>> resolve_reference(Reference("index", index=1), ["P1", "P2", "P3"])
+    ['P2']
+    >>> cat = {"A": type("P", (), {"price": 3000, "sale_price": None, "rating": 4.0})(),
+    ...        "B": type("P", (), {"price": 1000, "sale_price": None, "rating": 4.5})()}
+    >>> resolve_reference(Reference("cheapest"), ["A", "B", "gone"], cat)
+    ['B']
+    >>> resolve_reference(Reference("it"), ["gone", "A"], cat)
+    ['A']
+    """
+    if ref is None or not last_results:
+        return []
+    ids = list(last_results) if products is None else [pid for pid in last_results if pid in products]
+    if not ids:
+        return []
+    if ref.kind == "all":
+        return ids
+    if ref.kind == "it":
+        return ids[:1]  # best effort when ambiguous; dialogue.needs_clarification asks first
+    if ref.kind == "index":
+        i = ref.index or 0
+        return [ids[i]] if -len(ids) <= i < len(ids) else []
+    if products is None or ref.kind not in SORT_OF:
+        return []
+    if ref.kind == "best_rated":
+        ordered = sorted(ids, key=lambda pid: -float(getattr(products[pid], "rating", 0.0) or 0.0))
+    else:
+        ordered = sorted(ids, key=lambda pid: _price(products[pid]), reverse=ref.kind == "most_expensive")
+    return ordered[:max(ref.count, 1)]

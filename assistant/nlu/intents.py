@@ -3,7 +3,7 @@
 `classify(text, signals)` returns `(intent, confidence, harmful, injection)`. Rules run in a
 fixed priority order (safety first, then actions, then questions, then search) so that
 "땅콩 빼고 추천" is a search while "땅콩 과자 빼줘" removes from the cart. Leaves out
-slot values (nlu_slots / nlu_refs) and the LLM fallback (nlu.llm_fallback).
+slot values (nlu.slots / nlu.refs) and the LLM fallback (nlu.llm_fallback).
 """
 
 from __future__ import annotations

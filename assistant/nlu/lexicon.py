@@ -4,7 +4,7 @@
 with `Lexicon.from_products(products)`; `Lexicon.default()` is a small built-in one for tests
 and for running before a catalog exists. The fixed tables (allergen synonyms, dietary tag
 synonyms, policy topics) are Korean-language facts, not catalog data, so they live here as
-constants. Leaves out: any matching logic (see `nlu_slots`).
+constants. Leaves out: any matching logic (see `nlu.slots`).
 
 Synonym decisions (documented in docs/benchmarks/nlu.md):
 - 견과류 -> 땅콩, 호두, 잣 (the nuts on the Korean labeling list; 아몬드 etc. are not listed)
@@ -19,13 +19,10 @@ from dataclasses import dataclass
 from typing import Iterable
 
 # Korean food-allergen labeling list (식품 등의 표시·광고에 관한 법률 시행규칙 별표).
-ALLERGENS: tuple[str, ...] = (
-    "알류", "우유", "메밀", "땅콩", "대두", "밀", "고등어", "게", "새우", "돼지고기", "복숭아",
-    "토마토", "아황산류", "호두", "닭고기", "쇠고기", "오징어", "조개류", "잣",
-)
+from store.domain import ALLERGEN_FAMILIES, ALLERGENS  # noqa: E402,F401  (one home: store.domain)
 
 # surface form -> labeling names. Single-syllable forms ("게", "밀", "잣", "콩") are only
-# trusted next to an allergy marker (see nlu_slots), never as free keywords.
+# trusted next to an allergy marker (see nlu.slots), never as free keywords.
 ALLERGEN_SYNONYMS: dict[str, tuple[str, ...]] = {
     "알류": ("알류",), "난류": ("알류",), "계란": ("알류",), "달걀": ("알류",), "에그": ("알류",),
     "우유": ("우유",), "유제품": ("우유",), "유당": ("우유",), "치즈": ("우유",), "버터": ("우유",),
@@ -37,8 +34,8 @@ ALLERGEN_SYNONYMS: dict[str, tuple[str, ...]] = {
     "닭고기": ("닭고기",), "닭": ("닭고기",), "쇠고기": ("쇠고기",), "소고기": ("쇠고기",),
     "한우": ("쇠고기",), "오징어": ("오징어",), "조개류": ("조개류",), "조개": ("조개류",),
     "굴": ("조개류",), "전복": ("조개류",), "홍합": ("조개류",), "바지락": ("조개류",),
-    "잣": ("잣",), "견과류": ("땅콩", "호두", "잣"), "견과": ("땅콩", "호두", "잣"),
-    "갑각류": ("게", "새우"), "해산물": ("고등어", "게", "새우", "오징어", "조개류"),
+    "잣": ("잣",), "견과류": ALLERGEN_FAMILIES["견과류"], "견과": ALLERGEN_FAMILIES["견과"],
+    "갑각류": ALLERGEN_FAMILIES["갑각류"], "해산물": ALLERGEN_FAMILIES["해산물"],
 }
 
 DIETARY_TAGS: tuple[str, ...] = (
@@ -169,7 +166,7 @@ class Lexicon:
     @classmethod
     def default(cls) -> "Lexicon":
         """Built-in brands and the store catalog's category tree (no file read)."""
-        from assistant.nlu_categories import DEFAULT_CATEGORY_PATHS
+        from assistant.nlu.categories import DEFAULT_CATEGORY_PATHS
 
         cats = {c.rsplit("/", 1)[-1]: c for c in DEFAULT_CATEGORY_PATHS}
         return cls(brands=_DEFAULT_BRANDS, categories=tuple(sorted(cats.items())),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.korean_numbers import AMOUNT_RE, parse_amount, round_step
+from assistant.nlu.numbers import AMOUNT_RE, parse_amount, round_step
 
 Span = tuple[int, int]
 
