@@ -132,7 +132,10 @@ def shopper_for(assistant, und, state, customer_id):
     profile = assistant.profile_view(state, customer_id)
     # diet tags are hard rules; shopping tags the NLU reads ("자취" -> 1인가구) are not
     diet = (frozenset(profile.required_tags) | frozenset(und.slots.dietary_tags)) & FOOD_TAGS
-    return Shopper(exclude_allergens=frozenset(profile.exclude_allergens) | frozenset(und.slots.allergens),
+    from store.domain import expand_allergens
+
+    said = tuple(profile.exclude_allergens) + tuple(und.slots.allergens)
+    return Shopper(exclude_allergens=frozenset(expand_allergens(said)) | frozenset(said),
                    required_tags=diet,
                    disliked_brands=frozenset(profile.disliked_brands) | frozenset(und.slots.avoid_brands),
                    category_affinity=dict(profile.category_affinity), brand_affinity=dict(profile.brand_affinity))
@@ -215,7 +218,7 @@ def add_plan(assistant, state, customer_id) -> ActionResult:
                                 (ProductFact.from_product(p, stock=a.level(pid)),), (a.level(pid), qty),
                                 {"product_id": pid, "requested": qty, "available": a.level(pid)})
     if customer_id and a.profiles is not None:
-        from profiles.db import run_write
+        from database.connection import run_write
 
         store = a.profiles
         run_write(store.db, lambda: [store.cart_add(customer_id, pid, qty) for pid, qty in items])

@@ -181,7 +181,13 @@ class Assistant:
     def _facts_for(self, message: str, und, state, customer_id) -> tuple[Facts, list[ProductFact], dict]:
         intent, slots = und.intent, und.slots
         if und.clarify:
-            return Facts(intent=intent, draft=replies.clarify_reply(und.clarify)), [], {"clarify": True}
+            question = replies.clarify_reply(und.clarify)
+            if intent == "search" and _empty_search(slots):   # "추천해줘": ask, and show this hour's picks
+                text, cards, shelves = self._moment(state, customer_id)
+                if cards:
+                    return (Facts(intent=intent, products=tuple(cards), draft=f"{question} {text}"), cards,
+                            {"clarify": True, "suggestions": shelves})
+            return Facts(intent=intent, draft=question), [], {"clarify": True}
         if intent in plans_intent.INTENTS:
             return plans_intent.facts(self, message, und, state, customer_id)
         if intent == "greeting":

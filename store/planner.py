@@ -15,6 +15,8 @@ The program, per candidate product j of role r (n_j units, x_j chosen, y_r role 
                sum_{j in r} x_j <= 1;  sum_{r} x_{j,r} <= 1       (one product per role, one role per product)
                x_j <= sum of anchors a with j in bought_together(a)   (the "함께 많이 사는 상품" role)
 
+A role marked main (메인 고기 for 삼겹살 파티) is a hard constraint y_main = 1: a party plan
+without the meat is no plan, so a budget below it gives an empty plan that says so.
 W = {3: 1000, 2: 100, 1: 10}: any must-role outweighs all should-roles together, and so on,
 so coverage comes first, then pref_j (rating and the customer's category/brand affinity, each
 in 0..1, summed over at most 8 roles < 10), then a small saving. Allergens, diet tags, disliked
@@ -59,6 +61,7 @@ class Role:
     name_any: tuple[str, ...] = ()
     source: str = "catalog"         # or "crosssell": candidates bought together with `anchor`
     anchor: str | None = None
+    main: bool = False              # the plan always holds this role, or there is no plan
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,8 @@ def validate_occasions(data: object, leaf_categories: Iterable[str] | None = Non
         if not occ["triggers"] or not all(isinstance(t, str) and t.strip() for t in occ["triggers"]):
             errors.append(f"{at}: triggers must be non-empty strings")
         names = [r.get("role") for r in occ["roles"] if isinstance(r, dict)]
+        if sum(1 for r in occ["roles"] if isinstance(r, dict) and r.get("main")) > 1:
+            errors.append(f"{at}: at most one main role")
         if not occ["roles"] or len(names) != len(set(names)):
             errors.append(f"{at}: roles empty or role names repeated")
         for j, r in enumerate(occ["roles"]):
@@ -137,7 +142,7 @@ def parse_occasions(data: dict) -> list[Occasion]:
         roles = tuple(Role(role=r["role"], categories=tuple(r.get("categories", ())), measure=r["measure"],
                            amount=float(r["amount"]), priority=int(r["priority"]),
                            name_any=tuple(r.get("name_any", ())), source=r.get("source", "catalog"),
-                           anchor=r.get("anchor")) for r in occ["roles"])
+                           anchor=r.get("anchor"), main=bool(r.get("main"))) for r in occ["roles"])
         out.append(Occasion(occ["id"], occ["name"], occ["scale"], int(occ["default_scale"]),
                             tuple(occ["triggers"]), roles))
     return out
@@ -379,9 +384,17 @@ def plan_basket(occasion: Occasion, scale: int | None, budget: int | None, catal
     for i, anchors in links:
         row({X + i: 1.0, **{X + a: -1.0 for a in anchors}}, -np.inf, 0.0)
     upper = np.concatenate([[float(cnd[4]) for cnd in cands], np.ones(n_c), np.ones(n_roles)])
+    lower = np.zeros(nv)
+    for ri, role in enumerate(occasion.roles):
+        if role.main:
+            if ri in no_candidates:     # no 삼겹살 the shopper can have: no 삼겹살 파티 plan
+                return Plan(occasion.id, occasion.name, scale, occasion.scale, budget, [], 0,
+                            [_left(r, "none" if i in no_candidates else "main") for i, r in enumerate(occasion.roles)],
+                            "empty", needs)
+            lower[Y + ri] = 1.0
     res = milp(c, constraints=LinearConstraint(np.array(rows), lo, hi), integrality=np.ones(nv),
-               bounds=Bounds(np.zeros(nv), upper), options={"time_limit": time_limit_s})
-    if res.x is None:
+               bounds=Bounds(lower, upper), options={"time_limit": time_limit_s})
+    if res.x is None:   # infeasible: the main role alone does not fit the budget
         return Plan(occasion.id, occasion.name, scale, occasion.scale, budget, [], 0,
                     [_left(r, "budget") for r in occasion.roles], "empty", needs)
     sol = np.round(res.x).astype(int)
@@ -402,8 +415,8 @@ def plan_basket(occasion: Occasion, scale: int | None, budget: int | None, catal
 
 
 def _left(role: Role, why: str) -> dict:
-    reason = ("예산 안에 맞추려고 뺐어요" if why == "budget" else
-              "조건(알레르기·식단·재고)에 맞는 상품이 없어요")
+    reason = {"budget": "예산 안에 맞추려고 뺐어요", "none": "조건(알레르기·식단·재고)에 맞는 상품이 없어요",
+              "main": "중심 상품을 담을 수 없어 계획을 만들지 않았어요"}[why]
     return {"role": role.role, "reason": reason, "why": why, "priority": role.priority}
 
 
