@@ -32,6 +32,12 @@ LOCATION = re.compile(r"(어디\s*(에|쯤)?\s*(있|놓|팔|진열)|어딨|어�
                       r"|어느\s*(통로|코너|쪽|매대)|(통로|코너|매대)\s*(가\s*)?어디|위치가\s*어디|찾을\s*수\s*있)")
 ADD_ALL = re.compile(r"(전부|모두|몽땅|다|한꺼번에|한번에|한 번에)\s*(다\s*)?(담|넣)")
 _TRAILING = re.compile(r"(은|는|이|가|을|를|도|요)$")
+# A message that names one product and asks for it ("생일파티 때 나눠줄 젤리 있나요", "삼겹살 2kg
+# 필요해요") is a search, not a plan.
+_ASKS_ITEM = re.compile(r"(있나요|있어요|있나|있을까|있는지|보여|추천|찾아|팔아|파나요)")
+_SIZE_SAID = re.compile(r"\d+(\.\d+)?\s*(kg|g|키로|킬로|그램|ml|L|리터|근)(?![a-zA-Z])")
+_PLAN_WORDS = {"가족", "아이", "아들", "딸", "애들", "친구", "준비", "장보기", "장", "식단", "일주일", "일주일치",
+               "파티", "계획", "구성", "예산", "1박", "2일", "하루", "주말", "먹을", "거"}
 
 
 @dataclass
@@ -103,7 +109,8 @@ def reinterpret(message: str, und, state, assistant):
         from store.planner import match_occasion
 
         occ = match_occasion(message, services(assistant).occasions)
-        if occ is not None and (PLAN_CUE.search(message) or parse_scale(message) is not None):
+        if occ is not None and (PLAN_CUE.search(message) or parse_scale(message) is not None) \
+                and not _asks_for_item(message, und, occ):
             intent = "plan"
     if intent is None:
         return und
@@ -112,6 +119,17 @@ def reinterpret(message: str, und, state, assistant):
     state.constraints = {}
     state.last_intent = intent
     return replace(und, intent=intent, clarify=None)
+
+
+def _asks_for_item(message: str, und, occ) -> bool:
+    """Whether the message names a product of its own beyond the occasion's words and asks
+    for it, or says a size ("2kg"): then the shopper wants that product, not a basket."""
+    if _SIZE_SAID.search(message):
+        return True
+    occasion_words = _PLAN_WORDS | {w for t in occ.triggers for w in t.split()}
+    own = [k for k in und.slots.keywords
+           if k not in occasion_words and not any(k in w or w in k for w in occasion_words)]
+    return bool(own) and bool(_ASKS_ITEM.search(message))
 
 
 # ---- answers -------------------------------------------------------------------------------------
@@ -146,6 +164,10 @@ def plan_facts(assistant, message, und, state, customer_id):
 
     svc = services(assistant)
     occ = match_occasion(message, svc.occasions)
+    if occ is None:   # a plan intent from elsewhere (a UI button, a model) with no occasion named
+        names = ", ".join(o.name for o in svc.occasions)
+        return Facts(intent="plan", draft=f"어떤 장보기 계획을 세워 드릴까요? 예: {names}. 인원과 예산도 알려 주세요."), [], \
+            {"clarify": True}
     scale = parse_scale(message)
     budget = und.slots.budget_max
     shopper = shopper_for(assistant, und, state, customer_id)

@@ -429,3 +429,73 @@ def _need_text(need: float, measure: str) -> str:
     if need >= 1000:
         return f"{need / 1000:g}{'kg' if unit == 'g' else 'L'}"
     return f"{need:g}{unit}"
+
+
+# ---- command line ---------------------------------------------------------------------------
+BENCH_REQUESTS = (("삼겹살 파티", 4, 50_000), ("자취 식단", 1, 30_000), ("캠핑", 2, 100_000),
+                  ("생일 파티", 10, 80_000), ("김장", 20, None))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m store.planner "삼겹살 파티" --scale 4 --budget 50000 [--exclude 땅콩] [--json]`
+    or `--bench`: solve time of the five demo requests (median of --repeat runs each)."""
+    import argparse
+    import statistics
+    import sys
+    import time
+
+    parser = argparse.ArgumentParser(prog="python -m store.planner", description="Plan a basket for an occasion.",
+                                     epilog='example: python -m store.planner "삼겹살 파티" --scale 4 --budget 50000')
+    parser.add_argument("occasion", nargs="?", help="text naming an occasion, e.g. '삼겹살 파티'")
+    parser.add_argument("--scale", type=int, help="people (or 포기 for 김장)")
+    parser.add_argument("--budget", type=int, help="KRW")
+    parser.add_argument("--exclude", action="append", default=[], help="allergen to exclude (repeatable)")
+    parser.add_argument("--tag", action="append", default=[], help="diet tag every food must carry")
+    parser.add_argument("--data", default="data")
+    parser.add_argument("--bench", action="store_true", help="time the five demo requests")
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    from store.catalog import load_catalog
+
+    data = Path(args.data)
+    catalog = {p.id: p for p in load_catalog(data / "catalog" / "products.jsonl")}
+    occasions = load_occasions(data / "store" / "occasions.json", {p.category for p in catalog.values()})
+    if args.bench:
+        rows = []
+        for text, scale, budget in BENCH_REQUESTS:
+            occ, times = match_occasion(text, occasions), []
+            for _ in range(args.repeat):
+                t = time.perf_counter()
+                plan = plan_basket(occ, scale, budget, catalog)
+                times.append((time.perf_counter() - t) * 1000)
+            rows.append({"occasion": occ.name, "scale": scale, "budget": budget, "roles": len(plan.lines),
+                         "of_roles": len(occ.roles), "total": plan.total, "status": plan.status,
+                         "p50_ms": round(statistics.median(times), 1), "max_ms": round(max(times), 1)})
+        print(json.dumps(rows, ensure_ascii=False) if args.json else
+              "\n".join(f"{r['occasion']} {r['scale']} {r['budget']}: {r['roles']}/{r['of_roles']} roles, "
+                        f"{r['total']:,}원, p50 {r['p50_ms']} ms, max {r['max_ms']} ms" for r in rows))
+        return 0
+    occ = match_occasion(args.occasion or "", occasions)
+    if occ is None:
+        print("오류: 어떤 계획인지 모르겠어요. 예: " + ", ".join(o.name for o in occasions), file=sys.stderr)
+        return 2
+    shopper = Shopper(exclude_allergens=frozenset(args.exclude), required_tags=frozenset(args.tag))
+    from store import crosssell
+
+    model, leaf_of = crosssell.build(data), {pid: p.category for pid, p in catalog.items()}
+    plan = plan_basket(occ, args.scale, args.budget, catalog, shopper,
+                       bought_together=lambda pid: [s["id"] for s in model.suggest([pid], leaf_of=leaf_of)])
+    if args.json:
+        print(json.dumps(plan.to_json(), ensure_ascii=False))
+    else:
+        for ln in plan.lines:
+            print(f"{ln.role}: {ln.name} x {ln.qty} = {ln.line_total:,}원 [{ln.id}]")
+        print(f"합계 {plan.total:,}원" + (f" / 예산 {plan.budget:,}원" if plan.budget else ""))
+        for x in plan.left_out:
+            print(f"뺀 것: {x['role']} ({x['reason']})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
