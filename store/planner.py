@@ -18,8 +18,9 @@ The program, per candidate product j of role r (n_j units, x_j chosen, y_r role 
 A role marked main (메인 고기 for 삼겹살 파티) is a hard constraint y_main = 1: a party plan
 without the meat is no plan, so a budget below it gives an empty plan that says so.
 W = {3: 1000, 2: 100, 1: 10}: any must-role outweighs all should-roles together, and so on,
-so coverage comes first, then pref_j (rating and the customer's category/brand affinity, each
-in 0..1, summed over at most 8 roles < 10), then a small saving. Allergens, diet tags, disliked
+so coverage comes first, then pref_j (rating and the customer's category/brand affinity in 0..1,
++0.2 when the product is often bought with a candidate of the main role; summed over at most 8
+roles < 10), then a small saving. Allergens, diet tags, disliked
 brands and stock remove candidates before the solver sees them; a role left without
 candidates is reported with that reason, one dropped by the budget with "예산".
 
@@ -39,6 +40,7 @@ MEASURES = ("g", "ml", "count")
 WEIGHT = {3: 1000.0, 2: 100.0, 1: 10.0}
 COST_WEIGHT = 0.3
 MAX_UNITS = 30
+TOGETHER_BONUS = 0.2     # pref + bonus <= 1.2 per role, 8 roles < 10 = the lowest role weight
 
 
 class OccasionError(ValueError):
@@ -337,6 +339,14 @@ def plan_basket(occasion: Occasion, scale: int | None, budget: int | None, catal
             links.append((len(cands), anchors))
             cands.append((ri, catalog[sid], 1.0, 0.0, 1))
 
+    # products bought together with a main candidate get a small preference in their own role
+    # (the 쌈채소 people buy with that 삼겹살), on top of rating and affinity
+    together: set[str] = set()
+    if bought_together is not None:
+        mains = {ri for ri, r in enumerate(occasion.roles) if r.main or any(x.anchor == r.role for x in occasion.roles)}
+        for ri, p, *_rest in cands:
+            if ri in mains:
+                together.update(bought_together(p.id)[:5])
     n_roles, n_c = len(occasion.roles), len(cands)
     if n_c == 0:
         return Plan(occasion.id, occasion.name, scale, occasion.scale, budget, [], 0,
@@ -350,7 +360,7 @@ def plan_basket(occasion: Occasion, scale: int | None, budget: int | None, catal
     c[N:N + n_c] = COST_WEIGHT * prices / ref
     for i, (ri, p, *_r) in enumerate(cands):
         pref = 0.6 * (float(p.rating) / 5.0) + 0.4 * (_affinity(p, shopper) + 1) / 2
-        c[X + i] = -pref
+        c[X + i] = -(pref + (TOGETHER_BONUS if p.id in together else 0.0))
     for ri, role in enumerate(occasion.roles):
         c[Y + ri] = -WEIGHT[role.priority]
     rows, lo, hi = [], [], []

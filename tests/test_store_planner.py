@@ -153,3 +153,14 @@ def test_crosssell_role_follows_the_chosen_main():
     plan = plan_basket(o, 4, None, cat, bought_together=lambda pid: [partner] if pid == other else [])
     lines = {ln.role: ln.id for ln in plan.lines}
     assert ("함께 많이 사는 상품" not in lines) or lines["메인 고기"] == other
+
+
+def test_bought_together_breaks_ties_inside_a_role():
+    cat = catalog()
+    o = occ("삼겹살 파티")
+    base = {ln.role: ln.id for ln in plan_basket(o, 4, None, cat).lines}
+    lettuce = sorted(p.id for p in cat.values() if p.category == "신선식품/채소/잎채소·쌈채소"
+                     and "청상추" in p.name and p.id != base["쌈채소"] and p.stock > 0)[0]
+    mains = {p.id for p in cat.values() if p.category == "신선식품/정육·계란/돼지고기"}
+    plan = plan_basket(o, 4, None, cat, bought_together=lambda pid: [lettuce] if pid in mains else [])
+    assert {ln.role: ln.id for ln in plan.lines}["쌈채소"] == lettuce
