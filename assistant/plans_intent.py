@@ -23,6 +23,7 @@ from assistant.actions import ActionResult
 from assistant.facts import Facts, ProductFact, won
 
 INTENTS = ("plan", "plan_add", "location")
+MAX_SCALE = 100          # people (or 포기) a plan is made for
 PLAN_CUE = re.compile(r"(장\s*보|장볼|장봐|골라|준비|계획|뭐\s*사|뭘\s*사|뭐가\s*필요|필요한|사야|식단|짜\s*줘|구성|1박|인분)")
 _SCALE = re.compile(r"(\d{1,3})\s*(인분|인|명|사람|포기)(?![가-힣])|(\d{1,3})\s*(인분|인|명|포기)\s*(가족|이서|이|용)")
 _NATIVE_SCALE = re.compile(r"(한|두|세|네|다섯|여섯|일곱|여덟|아홉|열|열두|스무)\s*(명|사람|포기)")
@@ -86,7 +87,7 @@ def parse_scale(text: str) -> int | None:
     """
     for m in _SCALE.finditer(text):
         n = int(m.group(1) or m.group(3))
-        if 1 <= n <= 100:
+        if n >= 1:
             return n
     m = _NATIVE_SCALE.search(text)
     return _NATIVE.get(m.group(1)) if m else None
@@ -169,6 +170,8 @@ def plan_facts(assistant, message, und, state, customer_id):
         return Facts(intent="plan", draft=f"어떤 장보기 계획을 세워 드릴까요? 예: {names}. 인원과 예산도 알려 주세요."), [], \
             {"clarify": True}
     scale = parse_scale(message)
+    capped = scale is not None and scale > MAX_SCALE
+    scale = min(scale, MAX_SCALE) if scale else scale
     budget = und.slots.budget_max
     shopper = shopper_for(assistant, und, state, customer_id)
     level = assistant.actions.level
@@ -179,6 +182,8 @@ def plan_facts(assistant, message, und, state, customer_id):
     plan = plan_basket(occ, scale, budget, assistant.catalog, shopper, level=level, bought_together=together)
     cards = [ProductFact.from_product(assistant.catalog[ln.id], stock=level(ln.id)) for ln in plan.lines]
     draft = plan_reply(plan, shopper)
+    if capped:   # said, not dropped: the plan says what it did instead
+        draft = f"계획은 {MAX_SCALE}{'포기' if occ.scale == '포기' else '명'}까지 세울 수 있어 그 기준으로 짰어요.\n" + draft
     data = plan.to_json()
     data["offer"] = "전부 담기" if plan.lines else None
     data["excluded_allergens"] = sorted(shopper.exclude_allergens)

@@ -140,3 +140,15 @@ def test_greeting_and_empty_search_show_moment_suggestions(shop, monkeypatch):
     assert ans["suggestions"][0]["title"] == "저녁 간편식"
     monkeypatch.setattr(shop, "weather", "비")
     assert shop.answer("안녕", DialogueState())["suggestions"][0]["title"] == "비 오는 날"
+
+
+@pytest.mark.parametrize("message", ["아들이 계란이랑 우유 알레르기 있어요 생일파티 때 애들 나눠줄 젤리 있나요",
+                                     "주말에 삼겹살 파티해요 삼겹살 2kg 정도 필요해요", "삼겹살 추천해줘",
+                                     "캠핑 의자 있나요?"])
+def test_product_requests_around_an_occasion_stay_searches(shop, message):
+    assert shop.answer(message, DialogueState())["intent"] != "plan"
+
+
+def test_a_party_larger_than_the_table_is_capped_and_said(shop):
+    ans = shop.answer("삼겹살 파티 500명 장보기", DialogueState())
+    assert ans["plan"]["scale"] == 100 and "100명까지" in ans["reply"]
