@@ -215,6 +215,24 @@ class Assistant:
             return {"ok": False, "error": exc.user_message}
         return {"ok": True, "order": order_card(self.db, out.order, out.refund)}
 
+    def add_plan(self, state, customer_id: str | None) -> dict:
+        """"전부 담기": the whole last plan into the cart in one transaction (UI button)."""
+        res = plans_intent.add_plan(self, state, customer_id)
+        return {"ok": res.ok, "message": res.message, **res.data, **({} if res.ok else {"error": res.message})}
+
+    def suggestions(self, state, customer_id: str | None = None) -> dict:
+        """The moment's picks for the kiosk's first screen: {"text", "products", "shelves"}."""
+        text, cards, shelves = self._moment(state, customer_id)
+        return {"text": text, "products": [c.card() for c in cards], "shelves": shelves}
+
+    def bought_together(self, product_id: str, state, customer_id: str | None = None, k: int = 5) -> list[str]:
+        """"함께 많이 사는 상품" for a product card (in stock, allergens/diet respected)."""
+        try:
+            return plans_intent.crosssell_ids(self, state, customer_id, product_id, k)
+        except (OSError, ValueError) as exc:
+            _warn_once(f"bought-together unavailable: {exc}")
+            return []
+
     # ---- facts per intent -------------------------------------------------------------------
     def profile_view(self, state, customer_id: str | None) -> ProfileView:
         base = ProfileView()
@@ -231,7 +249,13 @@ class Assistant:
     def _facts_for(self, message: str, und, state, customer_id, now=None) -> tuple[Facts, list[ProductFact], dict]:
         intent, slots = und.intent, und.slots
         if und.clarify:
-            return Facts(intent=intent, draft=replies.clarify_reply(und.clarify)), [], {"clarify": True}
+            question = replies.clarify_reply(und.clarify)
+            if intent == "search" and _empty_search(slots):   # "추천해줘": ask, and show this hour's picks
+                text, cards, shelves = self._moment(state, customer_id)
+                if cards:
+                    return (Facts(intent=intent, products=tuple(cards), draft=f"{question} {text}"), cards,
+                            {"clarify": True, "suggestions": shelves})
+            return Facts(intent=intent, draft=question), [], {"clarify": True}
         if intent in plans_intent.INTENTS:
             return plans_intent.facts(self, message, und, state, customer_id)
         if intent == "greeting":
