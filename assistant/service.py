@@ -72,7 +72,7 @@ class Assistant:
         try:
             yield from self._respond(message, state, customer_id, id, stop)
         except Exception as exc:
-            msg = getattr(exc, "user_message", None) or _busy_message(exc)
+            msg = _busy_message(exc) or getattr(exc, "user_message", None)
             if msg is None:
                 raise
             yield {"type": "done", "answer": {"id": id, "error": msg}}
@@ -300,8 +300,11 @@ def _busy_message(exc: BaseException) -> str | None:
     """A Korean message for a database still locked by another writer after the busy timeout."""
     import sqlite3
 
+    from database.errors import DatabaseBusy
+
     text = str(exc).lower()
-    if isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
+    if isinstance(exc, DatabaseBusy) or (
+            isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)):
         return "지금 요청이 많아 처리하지 못했어요. 잠시 후 다시 시도해 주세요. 장바구니는 그대로 있어요."
     return None
 

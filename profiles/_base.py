@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from profiles.db import run_read, run_write
+from database.connection import run_read, run_write
 from profiles.errors import AnonymousSession, CustomerNotFound
-from profiles.schema import migrate
+from database.migrations import migrate
 
 if TYPE_CHECKING:
     from sqlite_utils import Database

@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 MODULES = ["profiles.errors", "profiles.validation", "profiles.masking", "profiles.models",
-           "profiles._base", "profiles.learning", "profiles.db", "profiles.schema",
+           "profiles._base", "profiles.learning",
            "profiles.store"]
 
 
