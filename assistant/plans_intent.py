@@ -325,14 +325,17 @@ def crosssell_ids(assistant, state, customer_id, product_id: str, k: int = 5) ->
     return [s["id"] for s in svc.crosssell.suggest([product_id], k=k, allowed=ok, leaf_of=svc.leaf_of)]
 
 
-def moment_suggestions(assistant, state, customer_id, per_shelf: int = 3) -> tuple[str, list, list[dict]]:
+def moment_suggestions(assistant, state, customer_id, per_shelf: int = 3, now=None) -> tuple[str, list, list[dict]]:
     """(Korean sentence, product facts, shelves JSON) for the greeting, an empty search and
     the kiosk's first screen."""
     from store.context import moment, shelves
     from store.planner import Shopper, allowed_product
 
     data = Path(getattr(assistant, "data_dir", None) or _repo_data())
-    m = moment(getattr(assistant, "now", None) or None, getattr(assistant, "weather", None), data)
+    if now is None:   # the turn's clock, else the assistant's fixed moment or clock, else the real one
+        clock = getattr(assistant, "clock", None)
+        now = getattr(assistant, "now", None) or (clock() if clock else None)
+    m = moment(now, getattr(assistant, "weather", None), data)
     profile = assistant.profile_view(state, customer_id)
     shopper = Shopper(exclude_allergens=frozenset(profile.exclude_allergens),
                       required_tags=frozenset(profile.required_tags),
