@@ -220,9 +220,9 @@ class Assistant:
         res = plans_intent.add_plan(self, state, customer_id)
         return {"ok": res.ok, "message": res.message, **res.data, **({} if res.ok else {"error": res.message})}
 
-    def suggestions(self, state, customer_id: str | None = None) -> dict:
+    def suggestions(self, state, customer_id: str | None = None, *, now=None) -> dict:
         """The moment's picks for the kiosk's first screen: {"text", "products", "shelves"}."""
-        text, cards, shelves = self._moment(state, customer_id)
+        text, cards, shelves = self._moment(state, customer_id, now)
         return {"text": text, "products": [c.card() for c in cards], "shelves": shelves}
 
     def bought_together(self, product_id: str, state, customer_id: str | None = None, k: int = 5) -> list[str]:
@@ -251,7 +251,7 @@ class Assistant:
         if und.clarify:
             question = replies.clarify_reply(und.clarify)
             if intent == "search" and _empty_search(slots):   # "추천해줘": ask, and show this hour's picks
-                text, cards, shelves = self._moment(state, customer_id)
+                text, cards, shelves = self._moment(state, customer_id, now)
                 if cards:
                     return (Facts(intent=intent, products=tuple(cards), draft=f"{question} {text}"), cards,
                             {"clarify": True, "suggestions": shelves})
@@ -259,7 +259,7 @@ class Assistant:
         if intent in plans_intent.INTENTS:
             return plans_intent.facts(self, message, und, state, customer_id)
         if intent == "greeting":
-            text, cards, shelves = self._moment(state, customer_id)
+            text, cards, shelves = self._moment(state, customer_id, now)
             draft = replies.GREETING + (" " + text if text else "")
             return Facts(intent=intent, products=tuple(cards), draft=draft), cards, {"suggestions": shelves}
         if intent == "out_of_scope":
@@ -270,16 +270,16 @@ class Assistant:
             passages = ground_policy(self.retriever, self.policies, message, slots.policy_topic)
             return Facts(intent=intent, policies=tuple(passages), draft=replies.policy_reply(passages)), [], {}
         if intent in ("search", "product_question"):
-            return self._product_facts(message, und, state, customer_id)
+            return self._product_facts(message, und, state, customer_id, now)
         result = self._act(message, und, state, customer_id, now)
         return (Facts(intent=intent, products=result.products, notes=(result.message,), numbers=result.numbers,
                       draft=result.message), list(result.products), {"actions": [result.event()]})
 
-    def _product_facts(self, message, und, state, customer_id):
+    def _product_facts(self, message, und, state, customer_id, now=None):
         profile = self.profile_view(state, customer_id)
         slots = message_slots(und.slots, message, state)
         if und.intent == "search" and _empty_search(slots):
-            text, cards, shelves = self._moment(state, customer_id)
+            text, cards, shelves = self._moment(state, customer_id, now)
             if cards:   # "추천해줘" with nothing to search for: what this hour and season call for
                 return Facts(intent=und.intent, products=tuple(cards), draft=text), cards, {"suggestions": shelves}
         c = constraints_from(slots, profile)
@@ -348,9 +348,9 @@ class Assistant:
                                 tuple(n for r in results for n in r.numbers), {"results": [r.event() for r in results]})
         return ActionResult(intent, False, replies.DECLINE_OFF_TOPIC)
 
-    def _moment(self, state, customer_id):
+    def _moment(self, state, customer_id, now=None):
         try:
-            return plans_intent.moment_suggestions(self, state, customer_id)
+            return plans_intent.moment_suggestions(self, state, customer_id, now=now)
         except (OSError, ValueError, KeyError) as exc:   # no context rules: a plain greeting
             _warn_once(f"moment suggestions unavailable: {exc}")
             return "", [], []
