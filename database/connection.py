@@ -7,14 +7,19 @@ reaches a caller (it becomes `DatabaseBusy` only after `deadline_s`). Inside a t
 that the caller already opened, `run_write` joins it through a savepoint instead: the
 caller commits. `open_database(path)` is `connect` + `migrate`, for entry points.
 
-Leaves out: the schema (see `database.migrations`) and any pooling. One connection per
-thread is the simplest safe use; a `ProfileStore` shared by threads serializes its own calls.
+Threads: the app shares one connection between Gradio's worker threads, and SQLite keeps
+one transaction per connection, so `run_write` and `run_read` hold the connection's lock
+(`connection_lock(db)`, re-entrant; `ProfileStore` uses the same one) for the whole
+transaction. Without it, a checkout in one thread and a cart write in another ran inside
+each other's transaction: savepoint errors, and a stock cache that no longer matched its
+events (`tests/test_load.py`). Leaves out: the schema (see `database.migrations`) and pooling.
 """
 
 from __future__ import annotations
 
 import random
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, TypeVar
@@ -29,6 +34,24 @@ T = TypeVar("T")
 BUSY_TIMEOUT_MS = 10_000
 RETRIES_PER_TIMEOUT = 6   # run_write's deadline, in busy timeouts of the connection
 _BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
+_LOCKS_GUARD = threading.Lock()
+
+
+def connection_lock(db: "Database") -> threading.RLock:
+    """The re-entrant lock of `db`'s connection: held for each transaction on it.
+
+        >>> db = connect(":memory:")
+        >>> connection_lock(db) is connection_lock(db)
+        True
+    """
+    lock = getattr(db, "_jangbogi_lock", None)
+    if lock is None:
+        with _LOCKS_GUARD:
+            lock = getattr(db, "_jangbogi_lock", None)
+            if lock is None:
+                lock = threading.RLock()
+                db._jangbogi_lock = lock
+    return lock
 
 
 def connect(path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> "Database":
@@ -114,9 +137,6 @@ def run_write(db: "Database", fn: Callable[[], T], *, deadline_s: float | None =
     if deadline_s is None:
         deadline_s = getattr(db, "write_deadline_s", 60.0)
     conn = db.conn
-    if conn.in_transaction:
-        with db.atomic():  # a savepoint in the caller's transaction
-            return fn()
 
     def attempt() -> T:
         conn.execute("BEGIN IMMEDIATE")
@@ -129,14 +149,16 @@ def run_write(db: "Database", fn: Callable[[], T], *, deadline_s: float | None =
             raise
         return result
 
-    return _retry_busy(attempt, deadline_s=deadline_s)
+    with connection_lock(db):    # another thread's transaction on this connection ends first
+        if conn.in_transaction:
+            with db.atomic():  # a savepoint in this thread's own open transaction
+                return fn()
+        return _retry_busy(attempt, deadline_s=deadline_s)
 
 
 def run_read(db: "Database", fn: Callable[[], T]) -> T:
     """Run several SELECTs on one consistent snapshot (a deferred read transaction)."""
     conn = db.conn
-    if conn.in_transaction:
-        return fn()
 
     def attempt() -> T:
         conn.execute("BEGIN")
@@ -146,4 +168,7 @@ def run_read(db: "Database", fn: Callable[[], T]) -> T:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
 
-    return _retry_busy(attempt, deadline_s=60.0)
+    with connection_lock(db):
+        if conn.in_transaction:
+            return fn()
+        return _retry_busy(attempt, deadline_s=60.0)
