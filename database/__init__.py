@@ -25,7 +25,7 @@ _EXPORTS = {
     "is_busy": "database.connection", "connection_lock": "database.connection",
     "migrate": "database.migrations", "schema_version": "database.migrations",
     "migration_names": "database.migrations",
-    "DatabaseBusy": "database.errors",
+    "DatabaseBusy": "database.errors", "DatabaseUnavailable": "database.errors",
 }
 
 

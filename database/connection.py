@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, TypeVar
 
-from database.errors import DatabaseBusy
+from database.errors import DatabaseBusy, DatabaseUnavailable
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -34,6 +34,8 @@ T = TypeVar("T")
 BUSY_TIMEOUT_MS = 10_000
 RETRIES_PER_TIMEOUT = 6   # run_write's deadline, in busy timeouts of the connection
 _BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
+# primary result codes of a database that cannot be written -> DatabaseUnavailable.kind
+_UNWRITABLE = {8: "readonly", 13: "full", 10: "io", 14: "io", 3: "readonly"}   # READONLY FULL IOERR CANTOPEN PERM
 _LOCKS_GUARD = threading.Lock()
 
 
@@ -111,6 +113,23 @@ def is_busy(exc: BaseException) -> bool:
     return "locked" in text or "busy" in text
 
 
+def unwritable(exc: BaseException) -> str | None:
+    """"readonly", "full" or "io" when `exc` says the database cannot be written, else None.
+
+        >>> e = sqlite3.OperationalError("database or disk is full"); e.sqlite_errorcode = 13
+        >>> unwritable(e), unwritable(ValueError("x"))
+        ('full', None)
+    """
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return None
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return _UNWRITABLE.get(code & 0xFF)
+    text = str(exc).lower()
+    return ("readonly" if "readonly" in text or "read-only" in text else
+            "full" if "full" in text else "io" if "disk i/o" in text else None)
+
+
 def _retry_busy(fn: Callable[[], T], *, deadline_s: float) -> T:
     start = time.monotonic()
     attempt = 0
@@ -132,7 +151,9 @@ def run_write(db: "Database", fn: Callable[[], T], *, deadline_s: float | None =
     `fn` must only touch the database (it may run more than once). Read-modify-write
     inside `fn` is safe: IMMEDIATE takes the write lock before the first read. Retries stop
     after `deadline_s` (default: 6 busy timeouts of the connection, 60 s for `connect`'s
-    default) with `DatabaseBusy`; nothing of `fn` is then written.
+    default) with `DatabaseBusy`; nothing of `fn` is then written. A read-only file or
+    disk, a full disk or an I/O error raise `DatabaseUnavailable` (Korean `user_message`),
+    nothing written either.
     """
     if deadline_s is None:
         deadline_s = getattr(db, "write_deadline_s", 60.0)
@@ -145,7 +166,10 @@ def run_write(db: "Database", fn: Callable[[], T], *, deadline_s: float | None =
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
-                conn.execute("ROLLBACK")
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.DatabaseError:   # an I/O error can break the rollback too
+                    pass
             raise
         return result
 
@@ -153,7 +177,13 @@ def run_write(db: "Database", fn: Callable[[], T], *, deadline_s: float | None =
         if conn.in_transaction:
             with db.atomic():  # a savepoint in this thread's own open transaction
                 return fn()
-        return _retry_busy(attempt, deadline_s=deadline_s)
+        try:
+            return _retry_busy(attempt, deadline_s=deadline_s)
+        except sqlite3.DatabaseError as exc:
+            kind = unwritable(exc)
+            if kind is None:
+                raise
+            raise DatabaseUnavailable(kind, str(exc)) from exc
 
 
 def run_read(db: "Database", fn: Callable[[], T]) -> T:
