@@ -258,8 +258,9 @@ def repay(db_path: Path) -> dict:
         provider = SandboxProvider(db)
         for oid in unpaid:
             pay(db, oid, provider)
-        still = db.conn.execute("SELECT COUNT(*) FROM orders WHERE id IN (%s) AND status != 'paid'"
-                                % ",".join("?" * len(unpaid)), unpaid).fetchone()[0] if unpaid else 0
+        marks = ",".join("?" * len(unpaid))
+        still = db.conn.execute(f"SELECT COUNT(*) FROM orders WHERE id IN ({marks}) AND status != 'paid'",
+                                unpaid).fetchone()[0] if unpaid else 0
         twice = db.conn.execute(
             "SELECT COUNT(*) FROM (SELECT o.id FROM orders o JOIN pg_sandbox g "
             "ON g.idempotency_key = o.id || ':capture' GROUP BY o.id HAVING COUNT(*) > 1)").fetchone()[0]

@@ -97,7 +97,7 @@ def _file_shop(path: Path):
 
 
 def _state(db) -> tuple:
-    q = lambda sql: db.conn.execute(sql).fetchall()  # noqa: E731
+    q = lambda sql: db.conn.execute(sql).fetchall()
     return (q("SELECT id FROM orders ORDER BY id"), q("SELECT product_id, qty FROM cart_items ORDER BY product_id"),
             q("SELECT COUNT(*) FROM stock_events"), q("SELECT product_id, qty FROM stock_levels ORDER BY product_id"))
 
@@ -178,13 +178,13 @@ def tmpfs(tmp_path):
     mnt.mkdir()
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], capture_output=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mnt)], capture_output=True, check=False)
     if done.returncode != 0:
         pytest.skip(f"mount failed: {done.stderr.decode()[:200]}")
     try:
         yield mnt
     finally:
-        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True, check=False)
 
 
 def test_full_disk_at_checkout_for_real(tmpfs):
@@ -274,9 +274,9 @@ def _answer_while(generator, on_first_token=None) -> tuple[dict, float, list]:
 
 @pytest.mark.parametrize("protocol", ["HTTP/1.0", "HTTP/1.1"])
 def test_endpoint_killed_mid_stream_falls_back_to_the_template(protocol):
-    from assistant.generators.openai_compat import OpenAICompatGenerator
-
     import threading
+
+    from assistant.generators.openai_compat import OpenAICompatGenerator
 
     timeout_s = 20.0
     proc, url = _sse_server(protocol)
@@ -288,7 +288,7 @@ def test_endpoint_killed_mid_stream_falls_back_to_the_template(protocol):
 
         threading.Thread(target=killer, daemon=True).start()
         gen = OpenAICompatGenerator(url, model="m", timeout_s=timeout_s)
-        final, elapsed, events = _answer_while(gen)
+        final, elapsed, _ = _answer_while(gen)
     finally:
         proc.kill()
         proc.wait()

@@ -102,7 +102,7 @@ def test_plan_percentile_and_cart_parsing():
 def test_load_harness_two_shoppers_end_to_end(repo_root):
     """2 shoppers x 4 turns (sign in, search with an allergen, add, checkout), template answers."""
     out = subprocess.run([sys.executable, "-m", "ui.loadtest", "--sessions", "2", "--turns", "4", "--json",
-                          "--no-llm"], cwd=repo_root, capture_output=True, text=True, timeout=900)
+                          "--no-llm"], cwd=repo_root, capture_output=True, text=True, timeout=900, check=False)
     assert out.stdout.strip(), out.stderr[-3000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["sessions"] == 2 and result["turns"] == 4

@@ -43,6 +43,7 @@ The source database is never written (the copy lives in a temporary folder, remo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import json
 import math
@@ -52,7 +53,6 @@ import re
 import shutil
 import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -77,7 +77,7 @@ SHOPPING = [
 ]
 EXTRA_FOODS = ["간식", "음료", "반찬", "과일", "채소", "밀키트"]
 VAR_FILES = ("crosssell.json", "forecast", "history")      # what the app reads from var/
-TURN_TIMEOUT_S = 600.0
+TURN_TIMEOUT_S = 600.0       # --turn-timeout-s
 SOURCE_ID = re.compile(r"<b>\[([A-Z]\d+)\]</b> 상품")
 ORDER_ID = re.compile(r"주문번호 (O[\w-]+)")
 
@@ -129,11 +129,9 @@ def prepare_customers(db_path: Path, data_dir: Path, n: int, seed: int = 19) -> 
     for cid, pin in demo_pins(data_dir):
         if len(chosen) == n:
             break
-        try:
+        with contextlib.suppress(Exception):  # an unknown or broken demo row: a test customer instead
             if profiles.verify_pin(cid, pin):
                 chosen.append((cid, pin))
-        except Exception:  # noqa: BLE001 - an unknown or broken demo row: use a test customer instead
-            continue
     rng = random.Random(seed)
     i = 0
     while len(chosen) < n:
@@ -174,9 +172,8 @@ def start_app(tmp: Path, db: Path, settings: Settings, no_llm: bool, app_args: l
         env["JANGBOGI_NO_LLM"] = "1"
     log_path = tmp / "app.log"
     cmd = [sys.executable, str(REPO_ROOT / "app.py"), "--mode", "browser", "--port", str(port)] + app_args
-    log = open(log_path, "w")
-    proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    log.close()
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + timeout_s
     while time.time() < deadline:
@@ -294,6 +291,8 @@ def run_shopper(url: str, shopper: Shopper, catalog: dict, names: dict[str, set[
     foods = iter(shopper.foods)
     forbidden = {shopper.allergen} | set(shopper.profile_allergens)
     rng = random.Random(shopper.index)
+    if think_ms:           # with think time, shoppers also arrive spread over one think time
+        time.sleep(think_ms * rng.uniform(0.0, 1.0) / 1000)
     for i, kind in enumerate(shopper.plan):
         if think_ms and i:     # a person reads the answer before the next turn: 0.5x to 1.5x think_ms
             time.sleep(think_ms * rng.uniform(0.5, 1.5) / 1000)
@@ -360,10 +359,8 @@ def run_shopper(url: str, shopper: Shopper, catalog: dict, names: dict[str, set[
             turn.error = f"{type(exc).__name__}: {str(exc)[:200]}"
         if turn.error and kind == "sign_in":
             break          # the rest would run signed out
-    try:
+    with contextlib.suppress(Exception):
         client.close()
-    except Exception:  # noqa: BLE001
-        pass
 
 
 CART_LINE = re.compile(r'<tr><td>(.*?)</td><td class="jb-num">(\d+)</td>')
@@ -478,7 +475,7 @@ def run(sessions: int, turns: int, no_llm: bool, app_args: list[str], keep: bool
             names.setdefault(p.name, set()).add(p.id)
         log(f"[load] starting the app ({'--no-llm' if no_llm else 'default model'}) on a copy in {tmp}")
         t_start = time.perf_counter()
-        proc, url, app_log = start_app(tmp, db, settings, no_llm, app_args)
+        proc, url, _log_path = start_app(tmp, db, settings, no_llm, app_args)
         log(f"[load] app up at {url} after {time.perf_counter() - t_start:.0f}s; "
             f"{sessions} shoppers x {turns} turns")
         others = {s.customer_id: s.added for s in shoppers}   # live views of each shopper's adds
@@ -539,6 +536,7 @@ def run(sessions: int, turns: int, no_llm: bool, app_args: list[str], keep: bool
 
 
 def main(argv: list[str] | None = None) -> int:
+    global TURN_TIMEOUT_S
     parser = argparse.ArgumentParser(
         prog="python -m ui.loadtest",
         description="N concurrent gradio_client shoppers against app.py on a copy of the database. "
@@ -548,6 +546,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-llm", action="store_true", help="template answers (app.py --no-llm)")
     parser.add_argument("--think-ms", type=float, default=0.0,
                         help="pause between a shopper's turns, 0.5x to 1.5x this (0 = all turns back to back)")
+    parser.add_argument("--turn-timeout-s", type=float, default=TURN_TIMEOUT_S,
+                        help="a turn running longer counts as an error")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--keep", action="store_true", help="keep the temporary copy (path in the output)")
     parser.add_argument("--db", type=Path, default=None, help="database to copy (default: Settings.db_path)")
@@ -559,6 +559,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.sessions < 1 or args.turns < 1:
         parser.error("--sessions and --turns must be at least 1")
+    TURN_TIMEOUT_S = args.turn_timeout_s
     settings = Settings.from_env()
     if args.db:
         import dataclasses
