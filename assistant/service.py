@@ -173,7 +173,10 @@ class Assistant:
         yield {"type": "done", "answer": answer}
 
     def add_to_cart(self, state, customer_id: str | None, product_id: str, qty: int = 1) -> dict:
-        res = self.actions.add(state, customer_id, product_id, qty)
+        try:
+            res = self.actions.add(state, customer_id, product_id, qty)
+        except Exception as exc:
+            return _store_refusal(exc)
         return {"ok": res.ok, "message": res.message, **res.data, **({} if res.ok else {"error": res.message})}
 
     def cart(self, state, customer_id: str | None) -> dict:
@@ -182,7 +185,10 @@ class Assistant:
 
     def checkout(self, state, customer_id: str | None, *, method: str | None = None, now=None) -> dict:
         """Place the cart as an order now (the UI's button is the confirmation)."""
-        res = self.actions.checkout(state, customer_id, method=method, now=now)
+        try:
+            res = self.actions.checkout(state, customer_id, method=method, now=now)
+        except Exception as exc:   # read-only or full disk, busy database: said in Korean, nothing lost
+            return _store_refusal(exc)
         return {"ok": res.ok, "message": res.message, "products": [p.card() for p in res.products], **res.data,
                 **({} if res.ok else {"error": res.message})}
 
@@ -378,7 +384,7 @@ class Assistant:
         ctx = Context(facts, message, self.catalog_names)
         messages = build_messages(message, facts, state.history)
         raw, buf, first = "", "", None
-        for delta in self.generator.stream(messages, self.max_new_tokens, stop):
+        for delta in _guarded(self.generator.stream(messages, self.max_new_tokens, stop)):
             if first is None:
                 first = time.perf_counter()
                 yield {"type": "first_token", "t": first}
@@ -433,6 +439,33 @@ def _busy_message(exc: BaseException) -> str | None:
             isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)):
         return "지금 요청이 많아 처리하지 못했어요. 잠시 후 다시 시도해 주세요. 장바구니는 그대로 있어요."
     return None
+
+
+def _guarded(stream: Iterator[str]) -> Iterator[str]:
+    """A generator's deltas; any error it raises mid-stream (a backend killed, a broken
+    connection, a bug in a new backend) becomes `GenerationError`, so the turn falls back to
+    the template answer instead of failing."""
+    while True:
+        try:
+            delta = next(stream)
+        except StopIteration:
+            return
+        except GenerationError:
+            raise
+        except Exception as exc:
+            raise GenerationError(f"generator failed mid-stream: {exc!r}") from exc
+        yield delta
+
+
+def _store_refusal(exc: BaseException) -> dict:
+    """The answer of a cart or checkout button when the database refused the write (busy,
+    read-only, disk full): its Korean message, nothing written. Other errors propagate."""
+    from database.errors import DatabaseUnavailable
+
+    msg = _busy_message(exc) or (exc.user_message if isinstance(exc, DatabaseUnavailable) else None)
+    if msg is None:
+        raise exc
+    return {"ok": False, "message": msg, "error": msg, "products": []}
 
 
 def _empty_search(slots) -> bool:
