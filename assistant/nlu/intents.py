@@ -146,12 +146,16 @@ class Signals:
     order_id: str | None = None
 
 
-def classify(text: str, sig: Signals) -> tuple[str, float, bool, bool]:
-    """(intent, confidence, harmful, injection) for normalized text."""
+def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, float, bool, bool]:
+    """(intent, confidence, harmful, injection) for normalized text. `rest` is the text with
+    the allergy clauses blanked ("땅콩 들어간 건 빼주세요"): safety checks read the whole
+    message, the other rules read `rest`."""
     if INJECTION.search(text):
         return "out_of_scope", 0.95, False, True
     if HARMFUL.search(text):
         return "out_of_scope", 0.95, True, False
+    if rest is not None and rest.strip():
+        text = re.sub(r"\s+", " ", rest).strip()
     if not re.search(r"[가-힣a-z0-9]", text):
         return "out_of_scope", 0.2, False, False
     if SQL_LIKE.search(text) and not re.search(r"[가-힣]", text):

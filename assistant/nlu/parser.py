@@ -29,7 +29,7 @@ from assistant.nlu.lexicon import Lexicon
 from assistant.nlu.refs import SORT_OF, demonstrative, extract_amounts, extract_reference, extract_sort, product_specs
 from assistant.nlu.budget import extract_budget
 from assistant.nlu.slots import (
-    extract_allergens, extract_brands, extract_order_id, extract_policy_topic, extract_tags,
+    allergen_clauses, extract_brands, extract_order_id, extract_policy_topic, extract_tags,
     extract_urgency, normalize,
 )
 from assistant.types import INTENTS, DialogueState, Reference, Slots, Understanding
@@ -57,6 +57,14 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
     return re.sub(r"\s+", " ", "".join(out)).strip()
 
 
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with each span replaced by spaces (same length, so offsets still hold)."""
+    chars = list(text)
+    for s, e in spans:
+        chars[s:e] = " " * (e - s)
+    return "".join(chars)
+
+
 def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None = None) -> Understanding:
     """Understand one Korean shopping message. Pure and deterministic.
 
@@ -69,7 +77,7 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     t = normalize(text)
     lo, hi, budget_spans = extract_budget(t)
     tags, tag_spans = extract_tags(t, lexicon)
-    allergens, allergen_spans = extract_allergens(t)
+    allergens, allergen_spans, allergen_clause_spans = allergen_clauses(t)
     brands, avoid_brands, brand_spans = extract_brands(t, lexicon)
     urgency, urgency_spans = extract_urgency(t)
     order_id, order_spans = extract_order_id(t)
@@ -96,7 +104,9 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         has_keywords=bool(keywords), keywords=tuple(keywords), has_urgency=urgency is not None,
         give_verb=give_verb, has_category=bool(categories), policy_topic=policy_topic, order_id=order_id,
     )
-    intent, confidence, harmful, injection = classify(t, sig)
+    # "닭고기 들어간 건 빼주세요": the allergy clause states a constraint, it is not a cart
+    # removal or a question about ingredients; the intent rules read the rest
+    intent, confidence, harmful, injection = classify(t, sig, _blank(t, allergen_clause_spans))
     intent, confidence = _answer_to_question(intent, confidence, state)
     if intent == "product_question":
         if reference is not None:
