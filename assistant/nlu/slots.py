@@ -165,10 +165,12 @@ def _allergen_hits(text: str) -> list[tuple[str, int, int]]:
     return hits
 
 
-def allergen_clauses(text: str) -> tuple[list[str], list[Span], list[Span]]:
+def allergen_clauses(text: str, cart_context: bool = False) -> tuple[list[str], list[Span], list[Span]]:
     """(allergens, allergen word spans, clause spans). A clause runs from the first allergen
     of a list to the end of the word that marks it ("닭고기 들어간 건 빼주세요"): the intent
     rules read the message without it, so "빼주세요" there is not a cart removal.
+    With `cart_context` (the message or the turn before is about the cart) a bare
+    "우유는 빼줘" removes a product instead; "우유 들어간 건 빼줘" stays an allergy.
 
     Allergens are read as lists: "땅콩 호두 잣 다 안 돼요" marks all three; a family word
     ("견과류", "해산물", "유제품", from store.domain) stands for all its members.
@@ -200,7 +202,7 @@ def allergen_clauses(text: str) -> tuple[list[str], list[Span], list[Span]]:
         compound = any(hits[k][2] == hits[k + 1][1] for k in range(first, last))
         if mark and mark.group().startswith("말고") and compound:
             mark = None  # "땅콩버터 말고 잼": a product name, not an allergy
-        if (mark and re.match(r"빼|제외", mark.group()) and _CART_WORDS.search(text)
+        if (mark and re.match(r"빼|제외", mark.group()) and (cart_context or _CART_WORDS.search(text))
                 and not _INGREDIENT_GAP.search(text[hits[last][2]:pos])):
             mark = None  # "장바구니에서 우유 빼줘" removes a product; "우유 들어간 건 빼줘" does not
         if mark:
