@@ -120,5 +120,6 @@ def build_services(settings, progress: Progress | None = None, generator=None, s
         lexicon = None
     gen = generator or make_generator(settings, status=status)
     assistant = Assistant(catalog, policies, retriever, profiles=profiles, generator=gen, db=db, stock=stock,
-                          lexicon=lexicon, max_new_tokens=settings.max_new_tokens)
+                          lexicon=lexicon, max_new_tokens=settings.max_new_tokens,
+                          nlu_mode=getattr(settings, "nlu_model", "auto"))
     return Services(settings, assistant, catalog, policies, retriever, db, profiles, stock)

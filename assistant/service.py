@@ -37,7 +37,7 @@ HISTORY_LIMIT = 20
 class Assistant:
     def __init__(self, catalog, policies, retriever, profiles=None, generator=None, db=None, stock=None,
                  understand: Callable | None = None, lexicon=None, checkout_fn=None,
-                 max_new_tokens: int = 160) -> None:
+                 max_new_tokens: int = 160, nlu_mode: str = "auto") -> None:
         self.catalog = {p.id: p for p in catalog} if not isinstance(catalog, dict) else catalog
         self.policies = list(policies)
         self.retriever = retriever
@@ -47,6 +47,7 @@ class Assistant:
         self.stock = stock
         self.lexicon = lexicon
         self._understand = understand or understand_turn
+        self.nlu_mode = nlu_mode   # when the chat model reads messages too (assistant.nlu.understand)
         self.max_new_tokens = max_new_tokens
         self.actions = Actions(self.catalog, profiles=profiles, db=db, stock=stock, checkout_fn=checkout_fn)
         self.catalog_names = [p.name for p in self.catalog.values()]
@@ -80,11 +81,19 @@ class Assistant:
     def _respond(self, message, state, customer_id, id, stop) -> Iterator[dict]:
         check_message(message)
         t0 = time.perf_counter()
-        und = self._understand(message, state, self.lexicon)
+        trace: dict = {}
+        if self._understand is understand_turn:
+            und = understand_turn(message, state, self.lexicon, generator=self.generator, mode=self.nlu_mode,
+                                  trace=trace)
+        else:
+            und = self._understand(message, state, self.lexicon)
         t_und = time.perf_counter()
         facts, results, extra = self._facts_for(message, und, state, customer_id)
         t_ret = time.perf_counter()
         answer = {"id": id, "intent": und.intent, "slots": asdict(und.slots)}
+        if trace:   # rules, model, merged and which side gave each slot
+            answer["understanding"] = {k: trace.get(k) for k in ("rules", "model", "merged", "sources",
+                                                                  "model_reason", "model_call")}
         reply, first_token, notice, outcome, llm = "", None, None, "template", {}
         use_llm = (und.intent in LLM_INTENTS and not getattr(self.generator, "is_template", False)
                    and not extra.get("clarify") and (facts.products or facts.policies))
