@@ -87,12 +87,22 @@ _EXAMPLES = (
 )
 
 
+# "chat": the examples as earlier chat turns; "inline": quoted inside the system prompt (a
+# 0.5B model copied the chat-turn example's answer for an unrelated message, so inline is
+# the default).
+PROMPT_VARIANT = "inline"
+
+
 def build_messages(text: str, history: list[dict] | None = None) -> list[dict]:
     """Chat messages for the understanding call: instructions, examples, the last turns, the message."""
-    messages = [{"role": "system", "content": SYSTEM_PROMPT}]
-    for example, answer in _EXAMPLES:
-        messages.append({"role": "user", "content": example})
-        messages.append({"role": "assistant", "content": json.dumps(answer, ensure_ascii=False)})
+    if PROMPT_VARIANT == "chat":
+        messages = [{"role": "system", "content": SYSTEM_PROMPT}]
+        for example, answer in _EXAMPLES:
+            messages.append({"role": "user", "content": example})
+            messages.append({"role": "assistant", "content": json.dumps(answer, ensure_ascii=False)})
+    else:
+        shown = "\n".join(f"예) {q} -> {json.dumps(a, ensure_ascii=False)}" for q, a in _EXAMPLES)
+        messages = [{"role": "system", "content": f"{SYSTEM_PROMPT}\n{shown}"}]
     recent = [m for m in (history or []) if m.get("role") in ("user", "assistant")][-MAX_HISTORY_TURNS:]
     if recent:
         lines = "\n".join(f"{'손님' if m['role'] == 'user' else '도우미'}: {str(m.get('content', ''))[:200]}"
