@@ -117,10 +117,10 @@ def build_messages(text: str, history: list[dict] | None = None) -> list[dict]:
 def generate_json(generator, messages: list[dict], schema: dict = SCHEMA,
                   max_new_tokens: int = MAX_NEW_TOKENS) -> tuple[dict, bool]:
     """(object, constrained) from `generator`. Raises on backend failure or unparsable output."""
-    if hasattr(generator, "generate_json"):
-        return generator.generate_json(messages, schema, max_new_tokens), True
     if hasattr(generator, "_tokenizer") and hasattr(generator, "load"):   # local transformers model
         return constrained_transformers_json(generator, messages, schema, max_new_tokens), True
+    if hasattr(generator, "generate_json"):   # llama.cpp grammar, endpoint response_format, fakes
+        return generator.generate_json(messages, schema, max_new_tokens), True
     text = "".join(generator.stream(messages, max_new_tokens=max_new_tokens))
     m = re.search(r"\{.*\}", text, re.DOTALL)
     if not m:
