@@ -45,8 +45,12 @@ class Assistant:
 
     def __init__(self, catalog, policies, retriever, profiles=None, generator=None, db=None, stock=None,
                  understand: Callable | None = None, lexicon=None, checkout_fn=None,
+<<<<<<< HEAD
+                 max_new_tokens: int = 160, nlu_mode: str = "auto") -> None:
+=======
                  max_new_tokens: int = 160, payment_provider=None, photo_dir=None,
                  clock: Callable | None = None) -> None:
+>>>>>>> main
         self.catalog = {p.id: p for p in catalog} if not isinstance(catalog, dict) else catalog
         self.policies = list(policies)
         self.retriever = retriever
@@ -56,6 +60,7 @@ class Assistant:
         self.stock = stock
         self.lexicon = lexicon
         self._understand = understand or understand_turn
+        self.nlu_mode = nlu_mode   # when the chat model reads messages too (assistant.nlu.understand)
         self.max_new_tokens = max_new_tokens
         self.actions = Actions(self.catalog, profiles=profiles, db=db, stock=stock, checkout_fn=checkout_fn)
         self.desk = OrderDesk(self.catalog, db=db, profiles=profiles, provider=payment_provider,
@@ -95,6 +100,16 @@ class Assistant:
     def _respond(self, message, state, customer_id, id, stop, now=None, photo=None) -> Iterator[Event]:
         check_message(message)
         t0 = time.perf_counter()
+<<<<<<< HEAD
+        trace: dict = {}
+        if self._understand is understand_turn:
+            und = understand_turn(message, state, self.lexicon, generator=self.generator, mode=self.nlu_mode,
+                                  trace=trace)
+        else:
+            und = self._understand(message, state, self.lexicon)
+        t_und = time.perf_counter()
+        facts, results, extra = self._facts_for(message, und, state, customer_id)
+=======
         now = now if now is not None else (self.clock() if self.clock else None)
         routed = self.desk.route(message, state, customer_id, now, photo,
                                  cart_lines=self.actions.lines(state, customer_id))
@@ -111,8 +126,12 @@ class Assistant:
                 _warn_once(f"plans/locations unavailable: {exc}")
             t_und = time.perf_counter()
             facts, results, extra = self._facts_for(message, und, state, customer_id, now)
+>>>>>>> main
         t_ret = time.perf_counter()
         answer = {"id": id, "intent": und.intent, "slots": asdict(und.slots)}
+        if trace:   # rules, model, merged and which side gave each slot
+            answer["understanding"] = {k: trace.get(k) for k in ("rules", "model", "merged", "sources",
+                                                                  "model_reason", "model_call")}
         reply, first_token, notice, outcome, llm = "", None, None, "template", {}
         use_llm = (und.intent in LLM_INTENTS and not getattr(self.generator, "is_template", False)
                    and not extra.get("clarify") and (facts.products or facts.policies))
