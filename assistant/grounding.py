@@ -254,10 +254,12 @@ def rank_products(retriever, catalog: dict, query: str, c: Constraints, profile:
     if active:
         tiers = {pid: tier(catalog[pid], item) for pid in ranked}
         best = max(tiers.values(), default=0)
-        if typed_only:
+        if typed_only or best == 2:
+            # Only the asked thing: a shorter list beats a mouse shown as the third "이어폰",
+            # and "제일 싼 모래" is the cheapest 모래, not a cheaper 탈취제.
             ranked = [pid for pid in ranked if tiers[pid] == 2]
         elif sort and best > 0:
-            ranked = [pid for pid in ranked if tiers[pid] == best]   # "제일 싼 모래" is a 모래
+            ranked = [pid for pid in ranked if tiers[pid] == best]
     return sort_products([catalog[pid] for pid in ranked], sort)[:k]
 
 

@@ -114,7 +114,7 @@ def ground_policy(retriever, policies: Sequence, query: str, topic: str | None =
 # ---- the answer ------------------------------------------------------------------------------
 def is_yes_no(question: str) -> bool:
     """A question answered by 네/아니요 ("반품 되나요?"), not by a fact ("며칠 걸려요?")."""
-    return not _WH.search(question or "")
+    return bool((question or "").strip()) and not _WH.search(question)
 
 
 def sentences(text: str) -> list[str]:

@@ -152,7 +152,7 @@ class BuiltinTeacher:
                 from assistant import replies
 
                 pair = [self.products[i] for i in s["compare"]]
-                return intent, pair, [], [], replies.compare_reply(self._cards(pair)), ()
+                return intent, pair, [], [], replies.compare_reply(self._cards(pair), spec.turns[k]), ()
             return self._aspect(self.products[s["product"]], spec.turns[k])
         if intent == "policy":
             from assistant.facts import PolicyFact
@@ -164,7 +164,7 @@ class BuiltinTeacher:
             from finetune.metrics import extract_numbers
 
             required = tuple(f"{v:g}" for v in sorted(extract_numbers(text)))
-            return intent, [], [fact], [], replies.policy_reply([fact]), required
+            return intent, [], [fact], [], replies.policy_reply([fact], spec.turns[k]), required
         if intent.startswith("cart_"):
             return self._cart(spec, k, state)
         if intent == "clarify":
