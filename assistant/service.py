@@ -15,20 +15,21 @@ import time
 from dataclasses import asdict, replace
 from typing import Callable, Iterator
 
-from assistant import replies
+from assistant import plans_intent, replies
 from assistant.actions import ActionResult, Actions
-from assistant.nlu.aspects import asked_aspects
+from assistant.aftersales import OrderDesk
 from assistant.facts import Facts, ProductFact
 from assistant.generators import GenerationError, TemplateGenerator
 from assistant.grounding import (Grounded, ProfileView, compare_targets, constraints_from, ground, ground_products,
                                   is_food, search_text, sort_from_message)
-from assistant.rerank import head_vocabulary, item_query
-from assistant.policy_grounding import ground_policy
-from assistant.prompting import build_messages
 from assistant.nlu import InputError, resolve_reference
 from assistant.nlu import understand as understand_turn
+from assistant.nlu.aspects import asked_aspects
+from assistant.policy_grounding import ground_policy
+from assistant.prompting import build_messages
+from assistant.rerank import head_vocabulary, item_query
+from assistant.types import MAX_MESSAGE_CHARS, Answer, Event, Slots, Understanding
 from assistant.validator import Context, check_sentence, is_truncated, strip_product_ids, validate
-from assistant.types import MAX_MESSAGE_CHARS
 from store.domain import message_problem
 
 LLM_INTENTS = ("search", "product_question", "policy")
@@ -37,9 +38,17 @@ HISTORY_LIMIT = 20
 
 
 class Assistant:
+    # Set by the factory from settings; the defaults serve tests and embedders of the class.
+    data_dir = None          # data/ (occasions, layout, context rules); None = the repo's
+    var_dir = None           # var/ (crosssell.json, floor-plan images)
+    now = None               # fixed ISO moment for suggestions ("--now"); None = the clock
+    weather = None           # the store's weather hint ("비", "더위")
+    ui_mode = "browser"      # "kiosk" adds a floor-plan image to location answers
+
     def __init__(self, catalog, policies, retriever, profiles=None, generator=None, db=None, stock=None,
                  understand: Callable | None = None, lexicon=None, checkout_fn=None,
-                 max_new_tokens: int = 160) -> None:
+                 max_new_tokens: int = 160, payment_provider=None, photo_dir=None,
+                 clock: Callable | None = None) -> None:
         self.catalog = {p.id: p for p in catalog} if not isinstance(catalog, dict) else catalog
         self.policies = list(policies)
         self.retriever = retriever
@@ -51,41 +60,60 @@ class Assistant:
         self._understand = understand or understand_turn
         self.max_new_tokens = max_new_tokens
         self.actions = Actions(self.catalog, profiles=profiles, db=db, stock=stock, checkout_fn=checkout_fn)
+        self.desk = OrderDesk(self.catalog, db=db, profiles=profiles, provider=payment_provider,
+                              photo_dir=photo_dir)
+        self.clock = clock   # None: the real clock; `--now` / JANGBOGI_NOW fix it
         self.catalog_names = [p.name for p in self.catalog.values()]
         self.head_vocab = head_vocabulary(self.catalog.values())
 
     # ---- public API ---------------------------------------------------------------------
-    def answer(self, message: str, state, customer_id: str | None = None, id: str | None = None) -> dict:
+    def answer(self, message: str, state, customer_id: str | None = None, id: str | None = None,
+               *, now=None, photo: str | None = None) -> Answer:
         """Run `respond` to completion and return the final answer dict."""
         final = None
-        for event in self.respond(message, state, customer_id, id=id):
+        for event in self.respond(message, state, customer_id, id=id, now=now, photo=photo):
             if event["type"] == "done":
                 final = event["answer"]
         return final
 
     def respond(self, message: str, state, customer_id: str | None = None, id: str | None = None,
-                stop: threading.Event | None = None) -> Iterator[dict]:
+                stop: threading.Event | None = None, *, now=None, photo: str | None = None) -> Iterator[Event]:
         """Yield status/token events, then `{"type": "done", "answer": {...}}`.
 
         Token events carry validated text; the `done` answer's `reply` is authoritative
         (it differs from the streamed text only when the validator fell back to the template).
         Errors a user can cause (empty or too long message, a bad query) end the turn with
-        `{"type": "done", "answer": {"id", "error": "<Korean message>"}}`.
+        `{"type": "done", "answer": {"id", "error": "<Korean message>"}}`. `now` fixes the
+        clock of this turn (orders, slots, deadlines); `photo` is an uploaded image path (a
+        quality claim). A turn that touches an order has `answer["order"]`.
         """
         try:
-            yield from self._respond(message, state, customer_id, id, stop)
+            yield from self._respond(message, state, customer_id, id, stop, now, photo)
         except Exception as exc:
-            msg = getattr(exc, "user_message", None) or _busy_message(exc)
+            msg = _busy_message(exc) or getattr(exc, "user_message", None)
             if msg is None:
                 raise
             yield {"type": "done", "answer": {"id": id, "error": msg}}
 
-    def _respond(self, message, state, customer_id, id, stop) -> Iterator[dict]:
+    def _respond(self, message, state, customer_id, id, stop, now=None, photo=None) -> Iterator[Event]:
         check_message(message)
         t0 = time.perf_counter()
-        und = self._understand(message, state, self.lexicon)
-        t_und = time.perf_counter()
-        facts, results, extra = self._facts_for(message, und, state, customer_id)
+        now = now if now is not None else (self.clock() if self.clock else None)
+        routed = self.desk.route(message, state, customer_id, now, photo,
+                                 cart_lines=self.actions.lines(state, customer_id))
+        if routed is not None:   # an order turn: the desk acted (or asked) by code
+            und = Understanding(routed.kind, Slots())
+            t_und = time.perf_counter()
+            facts, results, extra = (Facts(intent=routed.kind, notes=(routed.message,), numbers=routed.numbers,
+                                           draft=routed.message), [], {"actions": [routed.event()]})
+        else:
+            und = self._understand(message, state, self.lexicon)
+            try:
+                und = plans_intent.reinterpret(message, und, state, self)
+            except (OSError, ValueError) as exc:   # store tables unreadable: plans/locations are off
+                _warn_once(f"plans/locations unavailable: {exc}")
+            t_und = time.perf_counter()
+            facts, results, extra = self._facts_for(message, und, state, customer_id, now)
         t_ret = time.perf_counter()
         answer = {"id": id, "intent": und.intent, "slots": asdict(und.slots)}
         reply, first_token, notice, outcome, llm = "", None, None, "template", {}
@@ -133,10 +161,19 @@ class Assistant:
             answer["notice"] = notice
         if extra.get("actions"):
             answer["actions"] = extra["actions"]
+            order = next((a["order"] for a in extra["actions"] if a.get("order")), None)
+            if order is not None:
+                answer["order"] = order
         if extra.get("clarify"):
             answer["clarify"] = True
         if extra.get("relaxed"):
             answer["relaxed"] = extra["relaxed"]   # which condition each alternative relaxes
+        for key in ("plan", "location", "suggestions"):
+            if extra.get(key) is not None:
+                answer[key] = extra[key]
+        together = self._crosssell(und, results, extra, state, customer_id)
+        if together is not None:
+            answer["crosssell"] = together
         self._remember(state, message, reply, und, results, customer_id)
         yield {"type": "done", "answer": answer}
 
@@ -148,10 +185,58 @@ class Assistant:
         res = self.actions.view(state, customer_id)
         return {"message": res.message, **res.data}
 
-    def checkout(self, state, customer_id: str | None) -> dict:
-        res = self.actions.checkout(state, customer_id)
+    def checkout(self, state, customer_id: str | None, *, method: str | None = None, now=None) -> dict:
+        """Place the cart as an order now (the UI's button is the confirmation)."""
+        res = self.actions.checkout(state, customer_id, method=method, now=now)
         return {"ok": res.ok, "message": res.message, "products": [p.card() for p in res.products], **res.data,
                 **({} if res.ok else {"error": res.message})}
+
+    # ---- orders for the UI (profile panel, staff view) -------------------------------------
+    def order_panel(self, customer_id: str | None, *, now=None) -> list[dict]:
+        """The signed-in customer's orders with state, slot, amount and allowed actions."""
+        if not customer_id or self.db is None:
+            return []
+        from store.lifecycle import order_panel
+
+        return order_panel(self.db, customer_id, self.catalog, now if now is not None else
+                           (self.clock() if self.clock else None))
+
+    def pending_returns(self) -> list[dict]:
+        """Staff view: return / quality-claim / exchange requests waiting for a decision."""
+        if self.db is None:
+            return []
+        from store.lifecycle import pending_returns
+
+        return pending_returns(self.db)
+
+    def decide_return(self, request_id: int, approve: bool, *, now=None, reason: str = "") -> dict:
+        """Staff decision after inspection; returns the order card (with the refund)."""
+        from store.lifecycle import ActionRefused, decide_return, order_card
+
+        try:
+            out = decide_return(self.db, request_id, approve=approve, catalog=self.catalog,
+                                provider=self.desk._provider(), now=now, reason=reason)
+        except ActionRefused as exc:
+            return {"ok": False, "error": exc.user_message}
+        return {"ok": True, "order": order_card(self.db, out.order, out.refund)}
+
+    def add_plan(self, state, customer_id: str | None) -> dict:
+        """"전부 담기": the whole last plan into the cart in one transaction (UI button)."""
+        res = plans_intent.add_plan(self, state, customer_id)
+        return {"ok": res.ok, "message": res.message, **res.data, **({} if res.ok else {"error": res.message})}
+
+    def suggestions(self, state, customer_id: str | None = None) -> dict:
+        """The moment's picks for the kiosk's first screen: {"text", "products", "shelves"}."""
+        text, cards, shelves = self._moment(state, customer_id)
+        return {"text": text, "products": [c.card() for c in cards], "shelves": shelves}
+
+    def bought_together(self, product_id: str, state, customer_id: str | None = None, k: int = 5) -> list[str]:
+        """"함께 많이 사는 상품" for a product card (in stock, allergens/diet respected)."""
+        try:
+            return plans_intent.crosssell_ids(self, state, customer_id, product_id, k)
+        except (OSError, ValueError) as exc:
+            _warn_once(f"bought-together unavailable: {exc}")
+            return []
 
     # ---- facts per intent -------------------------------------------------------------------
     def profile_view(self, state, customer_id: str | None) -> ProfileView:
@@ -166,12 +251,22 @@ class Assistant:
                                disliked_brands=base.disliked_brands, price_band=base.price_band)
         return base
 
-    def _facts_for(self, message: str, und, state, customer_id) -> tuple[Facts, list[ProductFact], dict]:
+    def _facts_for(self, message: str, und, state, customer_id, now=None) -> tuple[Facts, list[ProductFact], dict]:
         intent, slots = und.intent, und.slots
         if und.clarify:
-            return Facts(intent=intent, draft=replies.clarify_reply(und.clarify)), [], {"clarify": True}
+            question = replies.clarify_reply(und.clarify)
+            if intent == "search" and _empty_search(slots):   # "추천해줘": ask, and show this hour's picks
+                text, cards, shelves = self._moment(state, customer_id)
+                if cards:
+                    return (Facts(intent=intent, products=tuple(cards), draft=f"{question} {text}"), cards,
+                            {"clarify": True, "suggestions": shelves})
+            return Facts(intent=intent, draft=question), [], {"clarify": True}
+        if intent in plans_intent.INTENTS:
+            return plans_intent.facts(self, message, und, state, customer_id)
         if intent == "greeting":
-            return Facts(intent=intent, draft=replies.GREETING), [], {}
+            text, cards, shelves = self._moment(state, customer_id)
+            draft = replies.GREETING + (" " + text if text else "")
+            return Facts(intent=intent, products=tuple(cards), draft=draft), cards, {"suggestions": shelves}
         if intent == "out_of_scope":
             draft = (replies.DECLINE_HARMFUL if und.harmful else
                      replies.DECLINE_INJECTION if und.injection else replies.DECLINE_OFF_TOPIC)
@@ -181,13 +276,17 @@ class Assistant:
             return Facts(intent=intent, policies=tuple(passages), draft=replies.policy_reply(passages, message)), [], {}
         if intent in ("search", "product_question"):
             return self._product_facts(message, und, state, customer_id)
-        result = self._act(message, und, state, customer_id)
+        result = self._act(message, und, state, customer_id, now)
         return (Facts(intent=intent, products=result.products, notes=(result.message,), numbers=result.numbers,
                       draft=result.message), list(result.products), {"actions": [result.event()]})
 
     def _product_facts(self, message, und, state, customer_id):
         profile = self.profile_view(state, customer_id)
         slots = message_slots(und.slots, message, state)
+        if und.intent == "search" and _empty_search(slots):
+            text, cards, shelves = self._moment(state, customer_id)
+            if cards:   # "추천해줘" with nothing to search for: what this hour and season call for
+                return Facts(intent=und.intent, products=tuple(cards), draft=text), cards, {"suggestions": shelves}
         c = constraints_from(slots, profile)
         aspects = asked_aspects(message) if und.intent == "product_question" else ()
         pair = compare_targets(message, state.last_results, self.catalog)
@@ -252,14 +351,17 @@ class Assistant:
                                       sort_from_message(message, slots.sort))
         return [p.id for p in found.cards]
 
-    def _act(self, message, und, state, customer_id) -> ActionResult:
+    def _act(self, message, und, state, customer_id, now=None) -> ActionResult:
         intent, slots, a = und.intent, und.slots, self.actions
         if intent == "cart_view":
             return a.view(state, customer_id)
         if intent == "checkout":
-            return a.checkout(state, customer_id)
+            if self.db is None:
+                return a.checkout(state, customer_id)
+            return self.desk.quote(state, customer_id, message, now, a.lines(state, customer_id))   # waits for "네"
         if intent == "order_status":
-            return a.order_status(customer_id, slots.order_id)
+            return a.order_status(customer_id, slots.order_id or getattr(state, "last_order_id", None)
+                                  if not customer_id else slots.order_id, now)
         if intent == "reorder":
             return a.reorder(state, customer_id)
         if intent == "profile_update":
@@ -288,6 +390,30 @@ class Assistant:
                                 tuple(p for r in results for p in r.products),
                                 tuple(n for r in results for n in r.numbers), {"results": [r.event() for r in results]})
         return ActionResult(intent, False, replies.DECLINE_OFF_TOPIC)
+
+    def _moment(self, state, customer_id):
+        try:
+            return plans_intent.moment_suggestions(self, state, customer_id)
+        except (OSError, ValueError, KeyError) as exc:   # no context rules: a plain greeting
+            _warn_once(f"moment suggestions unavailable: {exc}")
+            return "", [], []
+
+    def _crosssell(self, und, results, extra, state, customer_id) -> list[str] | None:
+        """"함께 많이 사는 상품" after a successful 담기 and on product answers; None elsewhere."""
+        anchor = None
+        if und.intent == "cart_add":
+            events = (extra.get("actions") or [{}])[0]
+            ok = [e for e in events.get("results", [events]) if e.get("ok") and e.get("product_id")]
+            anchor = ok[0]["product_id"] if ok else None
+        elif und.intent in ("search", "product_question") and results and not extra.get("suggestions"):
+            anchor = results[0].id
+        if anchor is None:
+            return None
+        try:
+            return plans_intent.crosssell_ids(self, state, customer_id, anchor)
+        except (OSError, ValueError) as exc:
+            _warn_once(f"bought-together unavailable: {exc}")
+            return []
 
     # ---- generation ---------------------------------------------------------------------
     def _generate(self, message: str, facts: Facts, state, stop) -> Iterator[dict]:
@@ -343,10 +469,30 @@ def _busy_message(exc: BaseException) -> str | None:
     """A Korean message for a database still locked by another writer after the busy timeout."""
     import sqlite3
 
+    from database.errors import DatabaseBusy
+
     text = str(exc).lower()
-    if isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
+    if isinstance(exc, DatabaseBusy) or (
+            isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)):
         return "지금 요청이 많아 처리하지 못했어요. 잠시 후 다시 시도해 주세요. 장바구니는 그대로 있어요."
     return None
+
+
+def _empty_search(slots) -> bool:
+    """Nothing to search for: no words, category, brand, diet tag, budget or reference."""
+    return not (slots.keywords or slots.categories or slots.brands or slots.dietary_tags or slots.allergens
+                or slots.budget_min or slots.budget_max or slots.reference or slots.order_id)
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_once(text: str) -> None:
+    import sys
+
+    if text not in _WARNED:
+        _WARNED.add(text)
+        print(f"경고: {text}", file=sys.stderr)
 
 
 def _ms(a: float, b: float) -> float:

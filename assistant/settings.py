@@ -24,9 +24,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # Shipped LoRA adapter for the embedded model (produced by finetune/, committed small).
 DEFAULT_ADAPTER = REPO_ROOT / "assets" / "adapters" / "qwen0.5b-shop-lora"
 
+BACKEND_CHOICES = ("auto", "transformers", "llamacpp", "openai")
 QUANTIZATION_CHOICES = ("auto", "nf4", "none")
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
 UI_MODES = ("browser", "kiosk", "spaces")
+DEMO_CHOICES = ("auto", "on", "off")
+_DEMO_ALIASES = {"1": "on", "true": "on", "yes": "on", "0": "off", "false": "off", "no": "off", "": "auto"}
+DEFAULT_DB_PATH = REPO_ROOT / "var" / "jangbogi.db"
 
 
 def _default_cache_dir() -> Path:
@@ -38,7 +42,10 @@ class Settings:
     """Every knob of Jangbogi. Field metadata `env` names the environment variable."""
 
     chat_model: str = field(default="qwen0.5b", metadata={"env": "JANGBOGI_CHAT_MODEL",
-        "help": "chat model: alias qwen0.5b or smollm2, a hub id, or a local folder"})
+        "help": "chat model: alias qwen0.5b or smollm2, a hub id, a local folder, or a .gguf file"})
+    backend: str = field(default="auto", metadata={"env": "JANGBOGI_BACKEND",
+        "help": "auto (endpoint if set; llama.cpp on CPU when installed and a GGUF exists; "
+                "else transformers), transformers, llamacpp or openai"})
     adapter: str = field(default="default", metadata={"env": "JANGBOGI_ADAPTER",
         "help": "LoRA adapter folder; 'default' = shipped adapter if present, 'none' = off"})
     quantization: str = field(default="auto", metadata={"env": "JANGBOGI_QUANTIZATION",
@@ -55,6 +62,8 @@ class Settings:
         "help": "API key for the endpoint (empty = none)"})
     no_llm: bool = field(default=False, metadata={"env": "JANGBOGI_NO_LLM",
         "help": "template-only answers, no language model"})
+    n_threads: int = field(default=0, metadata={"env": "JANGBOGI_THREADS",
+        "help": "llama.cpp threads (0 = physical cores)"})
     max_new_tokens: int = field(default=160, metadata={"env": "JANGBOGI_MAX_NEW_TOKENS",
         "help": "generation length cap"})
     generation_timeout_s: float = field(default=90.0, metadata={"env": "JANGBOGI_GENERATION_TIMEOUT",
@@ -69,18 +78,33 @@ class Settings:
         "help": "retrieval indexes (built on first use)"})
     var_dir: Path = field(default=REPO_ROOT / "var", metadata={"env": "JANGBOGI_VAR",
         "help": "generated state: sales history and forecasts (history/, forecast/)"})
-    db_path: Path = field(default=REPO_ROOT / "var" / "jangbogi.db", metadata={"env": "JANGBOGI_DB",
+    db_path: Path = field(default=DEFAULT_DB_PATH, metadata={"env": "JANGBOGI_DB",
         "help": "SQLite database: profiles, carts, orders, stock ledger"})
     ui_mode: str = field(default="browser", metadata={"env": "JANGBOGI_MODE",
         "help": "browser, kiosk or spaces"})
     host: str = field(default="127.0.0.1", metadata={"env": "JANGBOGI_HOST", "help": "bind address"})
     port: int = field(default=7860, metadata={"env": "JANGBOGI_PORT", "help": "HTTP port"})
-    staff_pin: str = field(default="2580", metadata={"env": "JANGBOGI_STAFF_PIN",
-        "help": "PIN of the staff view"})
+    staff_pin: str = field(default="", metadata={"env": "JANGBOGI_STAFF_PIN",
+        "help": "PIN of the staff view; empty = the random PIN setup stored hashed in var/secrets/"})
+    demo: str = field(default="auto", metadata={"env": "JANGBOGI_DEMO",
+        "help": "demo customers pickable without a PIN: on, off, or auto (on only in spaces mode "
+                "with the shipped demo database)"})
+    session_ttl_s: int = field(default=3600, metadata={"env": "JANGBOGI_SESSION_TTL",
+        "help": "seconds a sign-in (browser session or API token) stays valid"})
     kiosk_idle_s: int = field(default=120, metadata={"env": "JANGBOGI_KIOSK_IDLE",
         "help": "kiosk idle seconds before the session is cleared"})
+    now: str = field(default="", metadata={"env": "JANGBOGI_NOW",
+        "help": "fixed clock, ISO time (KST when no zone): orders, slots, deadlines and time-of-day/season suggestions, e.g. 2026-07-20T08:00 (empty = real clock)"})
+    weather: str = field(default="", metadata={"env": "JANGBOGI_WEATHER",
+        "help": "store weather hint for suggestions: 비, 더위, 추위 (no network; empty = none)"})
 
     def __post_init__(self) -> None:
+        if self.backend not in BACKEND_CHOICES:
+            raise ValueError(f"backend must be one of {BACKEND_CHOICES}, got {self.backend!r}")
+        if self.backend == "openai" and not self.llm_endpoint:
+            raise ValueError("backend 'openai' needs an endpoint (JANGBOGI_LLM_ENDPOINT / --llm-endpoint)")
+        if self.n_threads < 0:
+            raise ValueError(f"n_threads must be >= 0, got {self.n_threads}")
         if self.quantization not in QUANTIZATION_CHOICES:
             raise ValueError(f"quantization must be one of {QUANTIZATION_CHOICES}, got {self.quantization!r}")
         if self.device not in DEVICE_CHOICES:
@@ -89,8 +113,21 @@ class Settings:
             raise ValueError(f"ui_mode must be one of {UI_MODES}, got {self.ui_mode!r}")
         if not 0.0 <= self.fusion_alpha <= 1.0:
             raise ValueError(f"fusion_alpha must be within [0, 1], got {self.fusion_alpha}")
+        if self.demo not in DEMO_CHOICES:
+            object.__setattr__(self, "demo", _DEMO_ALIASES.get(str(self.demo).strip().lower(), self.demo))
+            if self.demo not in DEMO_CHOICES:
+                raise ValueError(f"demo must be one of {DEMO_CHOICES}, got {self.demo!r}")
+        if self.session_ttl_s <= 0:
+            raise ValueError(f"session_ttl_s must be positive, got {self.session_ttl_s}")
         if not 1 <= self.port <= 65535:
             raise ValueError(f"port must be within 1..65535, got {self.port}")
+        if self.now:
+            from datetime import datetime
+
+            try:
+                datetime.fromisoformat(self.now.strip())
+            except ValueError:
+                raise ValueError(f"now must be an ISO date-time like 2026-07-20T08:00, got {self.now!r}") from None
 
     @property
     def adapter_path(self) -> Path | None:
@@ -103,6 +140,14 @@ class Settings:
                 return DEFAULT_ADAPTER
             return None
         return Path(self.adapter)
+
+    @property
+    def demo_mode(self) -> bool:
+        """Demo customers may be picked without a PIN: `demo` on, or auto in spaces mode with
+        the shipped demo database (the default db_path)."""
+        if self.demo != "auto":
+            return self.demo == "on"
+        return self.ui_mode == "spaces" and Path(self.db_path) == DEFAULT_DB_PATH
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timezone
 from collections.abc import Iterable
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from profiles.db import run_read, run_write
+from database.connection import run_read, run_write
+from database.migrations import migrate
 from profiles.errors import AnonymousSession, CustomerNotFound
-from profiles.schema import migrate
 
 if TYPE_CHECKING:
     from sqlite_utils import Database

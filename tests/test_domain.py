@@ -7,7 +7,7 @@ from assistant.nlu.categories import is_food_category as nlu_is_food
 from assistant.nlu.lexicon import ALLERGEN_SYNONYMS, ALLERGENS as NLU_ALLERGENS
 from assistant.service import check_message
 from assistant.nlu import InputError
-from assistant.presenters import validate_message, won as ui_won
+from ui.presenters import validate_message, won as ui_won
 from profiles._base import category_keys as profile_keys
 from retrieval.types import category_keys as retrieval_keys
 from store import domain

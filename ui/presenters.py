@@ -11,12 +11,8 @@ import base64
 import functools
 import html
 
-
 from assistant.settings import REPO_ROOT
-
 from store.domain import message_problem, won  # noqa: F401  (won re-exported for the UI)
-
-
 
 
 @functools.lru_cache(maxsize=512)

@@ -1,14 +1,14 @@
-"""Connections and write transactions for the shared SQLite file.
+"""Connections and write transactions for the shared SQLite file (the only ones).
 
 `connect(path)` opens a `sqlite_utils.Database` in WAL mode with a busy timeout and foreign
 keys on. `run_write(db, fn)` runs `fn()` as one `BEGIN IMMEDIATE` transaction and retries
 with backoff when another connection holds the write lock, so "database is locked" never
 reaches a caller (it becomes `DatabaseBusy` only after `deadline_s`). Inside a transaction
-that the caller already opened (e.g. `store.checkout`), `run_write` joins it through a
-savepoint instead: the caller commits.
+that the caller already opened, `run_write` joins it through a savepoint instead: the
+caller commits. `open_database(path)` is `connect` + `migrate`, for entry points.
 
-Leaves out: the schema (see `profiles.schema`) and any pooling. One connection per thread
-is the simplest safe use; a `ProfileStore` shared by threads serializes its own calls.
+Leaves out: the schema (see `database.migrations`) and any pooling. One connection per
+thread is the simplest safe use; a `ProfileStore` shared by threads serializes its own calls.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, TypeVar
 
-from profiles.errors import DatabaseBusy
+from database.errors import DatabaseBusy
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 10_000
+RETRIES_PER_TIMEOUT = 6   # run_write's deadline, in busy timeouts of the connection
 _BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
 
 
@@ -48,6 +49,9 @@ def connect(path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> "Dat
                                check_same_thread=False)
     db = Database(conn)
     db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    # How long run_write keeps retrying on this connection: an impatient connection (short
+    # busy timeout) gives up sooner, the default one after a minute.
+    db.write_deadline_s = RETRIES_PER_TIMEOUT * busy_timeout_ms / 1000
     if str(path) != ":memory:":
         _retry_busy(db.enable_wal, deadline_s=busy_timeout_ms / 1000 * 3)
         db.execute("PRAGMA synchronous=NORMAL")
@@ -55,6 +59,21 @@ def connect(path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> "Dat
     # Deleted rows are overwritten with zeros, so a hard delete leaves no readable trace
     # in the file's free pages.
     db.execute("PRAGMA secure_delete=ON")
+    return db
+
+
+def open_database(path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> "Database":
+    """`connect(path)` and apply every pending migration: what an entry point calls once.
+
+    Example:
+        >>> db = open_database(":memory:")
+        >>> db["stock_events"].exists() and db["orders"].exists()
+        True
+    """
+    from database.migrations import migrate
+
+    db = connect(path, busy_timeout_ms=busy_timeout_ms)
+    migrate(db)
     return db
 
 
@@ -84,12 +103,16 @@ def _retry_busy(fn: Callable[[], T], *, deadline_s: float) -> T:
             time.sleep(min(0.5, 0.005 * 2 ** attempt) * (0.5 + random.random()))
 
 
-def run_write(db: "Database", fn: Callable[[], T], *, deadline_s: float = 60.0) -> T:
+def run_write(db: "Database", fn: Callable[[], T], *, deadline_s: float | None = None) -> T:
     """Run `fn()` as one write transaction (`BEGIN IMMEDIATE`), retrying on SQLITE_BUSY.
 
     `fn` must only touch the database (it may run more than once). Read-modify-write
-    inside `fn` is safe: IMMEDIATE takes the write lock before the first read.
+    inside `fn` is safe: IMMEDIATE takes the write lock before the first read. Retries stop
+    after `deadline_s` (default: 6 busy timeouts of the connection, 60 s for `connect`'s
+    default) with `DatabaseBusy`; nothing of `fn` is then written.
     """
+    if deadline_s is None:
+        deadline_s = getattr(db, "write_deadline_s", 60.0)
     conn = db.conn
     if conn.in_transaction:
         with db.atomic():  # a savepoint in the caller's transaction
