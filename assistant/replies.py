@@ -132,6 +132,14 @@ def compare_verdict(products: list[ProductFact], question: str = "") -> tuple[st
     return text, (diff,)
 
 
+def compare_notes(products: list[ProductFact], question: str = "") -> tuple[str, ...]:
+    """The figures a comparison computes (verdict, price per 100 g/ml or piece), as fact notes
+    a model may repeat and the validator and fine-tuning gates accept."""
+    verdict, _ = compare_verdict(products, question)
+    per = [f"{p.name}: {unit_price_text(p)}" for p in products if unit_price_text(p)]
+    return (f"비교 결과: {verdict}",) + tuple(per)
+
+
 def compare_reply(products: list[ProductFact], question: str = "") -> str:
     """Side by side (price, price per 100 g/ml or piece, tags, allergens, delivery), answer first."""
     verdict, _ = compare_verdict(products, question)

@@ -297,7 +297,8 @@ class Assistant:
                 return (Facts(intent="product_question", products=tuple(cards),
                               draft=replies.product_detail_reply(cards[0], aspects)), cards, {})
             verdict, numbers = replies.compare_verdict(cards, message)
-            return (Facts(intent="product_question", products=tuple(cards), notes=(verdict,), numbers=numbers,
+            return (Facts(intent="product_question", products=tuple(cards), notes=replies.compare_notes(cards, message),
+                          numbers=numbers,
                           draft=replies.compare_reply(cards, message)), cards, {})
         sort = sort_from_message(message, slots.sort)
         found = self._search_products(message, slots, c, profile, slots.count or 3, sort)

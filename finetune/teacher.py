@@ -152,7 +152,9 @@ class BuiltinTeacher:
                 from assistant import replies
 
                 pair = [self.products[i] for i in s["compare"]]
-                return intent, pair, [], [], replies.compare_reply(self._cards(pair), spec.turns[k]), ()
+                cards = self._cards(pair)
+                return (intent, pair, [], list(replies.compare_notes(cards, spec.turns[k])),
+                        replies.compare_reply(cards, spec.turns[k]), ())
             return self._aspect(self.products[s["product"]], spec.turns[k])
         if intent == "policy":
             from assistant.facts import PolicyFact
