@@ -20,14 +20,16 @@ from assistant.actions import ActionResult, Actions
 from assistant.aftersales import OrderDesk
 from assistant.facts import Facts, ProductFact
 from assistant.generators import GenerationError, TemplateGenerator
-from assistant.grounding import ProfileView, constraints_from, ground_products, is_food, search_text
+from assistant.grounding import (Grounded, ProfileView, compare_targets, constraints_from, ground, ground_products,
+                                  is_food, search_text, sort_from_message)
 from assistant.nlu import InputError, resolve_reference
 from assistant.nlu import understand as understand_turn
 from assistant.nlu.aspects import asked_aspects
 from assistant.policy_grounding import ground_policy
 from assistant.prompting import build_messages
+from assistant.rerank import head_vocabulary, item_query
 from assistant.types import MAX_MESSAGE_CHARS, Answer, Event, Slots, Understanding
-from assistant.validator import Context, check_sentence, is_truncated, validate
+from assistant.validator import Context, check_sentence, is_truncated, strip_product_ids, validate
 from store.domain import message_problem
 
 LLM_INTENTS = ("search", "product_question", "policy")
@@ -67,6 +69,7 @@ class Assistant:
                               photo_dir=photo_dir)
         self.clock = clock   # None: the real clock; `--now` / JANGBOGI_NOW fix it
         self.catalog_names = [p.name for p in self.catalog.values()]
+        self.head_vocab = head_vocabulary(self.catalog.values())
 
     # ---- public API ---------------------------------------------------------------------
     def answer(self, message: str, state, customer_id: str | None = None, id: str | None = None,
@@ -182,6 +185,8 @@ class Assistant:
                 answer["order"] = order
         if extra.get("clarify"):
             answer["clarify"] = True
+        if extra.get("relaxed"):
+            answer["relaxed"] = extra["relaxed"]   # which condition each alternative relaxes
         for key in ("plan", "location", "suggestions"):
             if extra.get(key) is not None:
                 answer[key] = extra[key]
@@ -293,7 +298,7 @@ class Assistant:
             return Facts(intent=intent, draft=draft), [], {}
         if intent == "policy":
             passages = ground_policy(self.retriever, self.policies, message, slots.policy_topic)
-            return Facts(intent=intent, policies=tuple(passages), draft=replies.policy_reply(passages)), [], {}
+            return Facts(intent=intent, policies=tuple(passages), draft=replies.policy_reply(passages, message)), [], {}
         if intent in ("search", "product_question"):
             return self._product_facts(message, und, state, customer_id, now)
         result = self._act(message, und, state, customer_id, now)
@@ -308,31 +313,69 @@ class Assistant:
             if cards:   # "추천해줘" with nothing to search for: what this hour and season call for
                 return Facts(intent=und.intent, products=tuple(cards), draft=text), cards, {"suggestions": shelves}
         c = constraints_from(slots, profile)
-        referenced = resolve_reference(slots.reference, state.last_results, self.catalog)
         aspects = asked_aspects(message) if und.intent == "product_question" else ()
-        if und.intent == "product_question" and referenced:
+        pair = compare_targets(message, state.last_results, self.catalog)
+        referenced = pair or resolve_reference(slots.reference, state.last_results, self.catalog)
+        if referenced and (und.intent == "product_question" or pair):
             cards = [ProductFact.from_product(self.catalog[p]) for p in referenced]
-            draft = (replies.product_detail_reply(cards[0], aspects) if len(cards) == 1
-                     else replies.compare_reply(cards))
-            return Facts(intent=und.intent, products=tuple(cards), draft=draft), cards, {}
-        query = search_text(slots, message)
-        cards = ground_products(self.retriever, self.catalog, query, c, profile,
-                                k=slots.count or 3, sort=slots.sort, stock=self.stock)
-        if not cards and c.categories and slots.keywords:
-            # A category guessed from an ambiguous word ("간식") found nothing: keep the
-            # shopper's own word as the constraint instead (name or category must contain it).
-            c = replace(c, categories=(), keywords=tuple(slots.keywords))
-            query = search_text(replace(slots, categories=()), message)
-            cards = ground_products(self.retriever, self.catalog, query, c, profile,
-                                    k=slots.count or 3, sort=slots.sort, stock=self.stock)
+            if len(cards) == 1:
+                return (Facts(intent="product_question", products=tuple(cards),
+                              draft=replies.product_detail_reply(cards[0], aspects)), cards, {})
+            verdict, numbers = replies.compare_verdict(cards, message)
+            return (Facts(intent="product_question", products=tuple(cards), notes=replies.compare_notes(cards, message),
+                          numbers=numbers,
+                          draft=replies.compare_reply(cards, message)), cards, {})
+        sort = sort_from_message(message, slots.sort)
+        found = self._search_products(message, slots, c, profile, slots.count or 3, sort)
+        cards, c = list(found.cards), found.constraints or c
         if cards and aspects:
             # "새벽농장 사과 원산지 어디야?": answer about the best match, not a list of three.
             return (Facts(intent=und.intent, products=(cards[0],), draft=replies.product_detail_reply(cards[0], aspects)),
                     cards[:1], {})
+        if found.relaxed:
+            alts = [r.card for r in found.relaxed]
+            described = c.describe(food=any(is_food(self.catalog[p.id]) for p in alts))
+            kept = [d for d in described if d not in found.unmet]
+            item = " ".join(slots.keywords) or "상품"
+            notes = tuple(f"{r.card.name}: {r.label}" for r in found.relaxed)
+            draft = replies.relaxed_reply(list(found.relaxed), list(found.unmet), item, kept)
+            return (Facts(intent=und.intent, products=tuple(alts), notes=(f"맞출 수 없는 조건: {', '.join(found.unmet)}",) + notes,
+                          draft=draft), alts, {"relaxed": [{"id": r.card.id, "relaxed": r.relaxed, "label": r.label}
+                                                           for r in found.relaxed]})
         described = c.describe(food=any(is_food(self.catalog[p.id]) for p in cards) if cards else True)
         notes = (f"적용한 조건: {', '.join(described)}",) if described else ()
-        draft = replies.search_reply(cards, described)
+        draft = replies.search_reply(cards, described, sort=sort, wanted_tags=c.required_tags + c.profile_tags,
+                                     excluded=c.excluded_allergens,
+                                     other_kind=" ".join(slots.keywords) if found.other_kind else "")
         return Facts(intent=und.intent, products=tuple(cards), notes=notes, draft=draft), cards, {}
+
+    def _search_products(self, message, slots, c, profile, k: int, sort: str | None = None) -> Grounded:
+        """Products for a search turn (item-type reranked; relaxed and labeled when nothing meets
+        every condition) and the constraints finally applied."""
+        item = item_query(slots.keywords, message, self.head_vocab)
+        query = search_text(slots, message)
+        found = ground(self.retriever, self.catalog, query, c, profile, k=k, sort=sort, stock=self.stock, item=item)
+        if not found.cards and not found.relaxed and c.categories and slots.keywords:
+            # A category guessed from an ambiguous word ("간식") found nothing: keep the
+            # shopper's own word as the constraint instead (name or category must contain it).
+            c = replace(c, categories=(), keywords=tuple(slots.keywords))
+            query = search_text(replace(slots, categories=()), message)
+            found = ground(self.retriever, self.catalog, query, c, profile, k=k, sort=sort, stock=self.stock, item=item)
+        return replace(found, constraints=c)
+
+    def ranked_products(self, message: str, state=None, customer_id: str | None = None, k: int = 10) -> list[str]:
+        """The ids a search turn ranks for `message`, best first, up to `k` (for evaluation:
+        nDCG over the same pipeline the reply uses, without phrasing a reply). Relaxed
+        alternatives are not counted: they do not meet the stated conditions."""
+        from assistant.types import DialogueState
+
+        state = state if state is not None else DialogueState()
+        und = self._understand(message, state, self.lexicon)
+        slots = message_slots(und.slots, message, state)
+        profile = self.profile_view(state, customer_id)
+        found = self._search_products(message, slots, constraints_from(slots, profile), profile, k,
+                                      sort_from_message(message, slots.sort))
+        return [p.id for p in found.cards]
 
     def _act(self, message, und, state, customer_id, now=None) -> ActionResult:
         intent, slots, a = und.intent, und.slots, self.actions
@@ -361,7 +404,8 @@ class Assistant:
             if not targets and (slots.keywords or slots.categories):
                 c = constraints_from(slots, self.profile_view(state, customer_id))
                 found = ground_products(self.retriever, self.catalog, search_text(slots, message), c,
-                                        k=1, sort=slots.sort, stock=self.stock)
+                                        k=1, sort=slots.sort, stock=self.stock,
+                                        item=item_query(slots.keywords, message, self.head_vocab))
                 targets = [f.id for f in found]
             if not targets:
                 return ActionResult("cart_add", False, "어떤 상품을 담을까요? 상품 이름을 알려주세요.")
@@ -412,9 +456,9 @@ class Assistant:
             while (m := _BOUNDARY.search(buf)):
                 sentence, buf = buf[: m.end()], buf[m.end():]
                 if sentence.strip() and not check_sentence(sentence.strip(), ctx):
-                    yield {"type": "token", "text": sentence}
+                    yield {"type": "token", "text": strip_product_ids(sentence, facts)}
         if buf.strip() and not is_truncated(buf.strip()) and not check_sentence(buf.strip(), ctx):
-            yield {"type": "token", "text": buf}
+            yield {"type": "token", "text": strip_product_ids(buf, facts)}
         result = validate(raw, ctx)
         yield {"type": "final", "reply": result.reply, "outcome": result.outcome, "raw": raw,
                "violations": list(result.violations)}
