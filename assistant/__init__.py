@@ -30,7 +30,7 @@ _EXPORTS = {
     "TemplateGenerator": "assistant.generators", "TransformersGenerator": "assistant.generators",
     "OpenAICompatGenerator": "assistant.generators", "make_generator": "assistant.generators",
     "build_messages": "assistant.prompting", "Facts": "assistant.facts", "ProductFact": "assistant.facts",
-    "PolicyFact": "assistant.facts", "InputError": "assistant.turns",
+    "PolicyFact": "assistant.facts", "InputError": "assistant.nlu",
 }
 
 

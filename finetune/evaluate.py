@@ -97,7 +97,7 @@ def question_kind(row: dict) -> str:
     intent = row["meta"]["intent"]
     if intent != "product_question":
         return intent
-    from assistant.aspects import NOT_STATED_ASPECTS, asked_aspects
+    from assistant.nlu.aspects import NOT_STATED_ASPECTS, asked_aspects
 
     aspects = set(asked_aspects(row["messages"][-2]["content"]))
     if aspects & NOT_STATED_ASPECTS:

@@ -90,6 +90,11 @@ def encode_row(tok, messages: list[dict], max_len: int) -> dict | None:
     return {"input_ids": full_ids, "labels": mask_labels(full_ids, len(prompt_ids))}
 
 
+def row_tokens(tok, messages: list[dict]) -> int:
+    """Length in tokens of a whole chat row (to report rows that do not fit)."""
+    return len(tok(tok.apply_chat_template(messages, tokenize=False), add_special_tokens=False)["input_ids"])
+
+
 def collate(batch: list[dict], pad_id: int):
     """Right-pad a list of encoded rows into tensors."""
     import torch

@@ -43,7 +43,7 @@ class TrainConfig:
     batch_size: int = field(default=4, metadata={"help": "rows per step"})
     lr: float = field(default=3e-4, metadata={"help": "peak learning rate (linear warmup, cosine decay)"})
     warmup_steps: int = field(default=8, metadata={"help": "linear warmup steps"})
-    max_len: int = field(default=512, metadata={"help": "token cap; longer rows are skipped, not cut"})
+    max_len: int = field(default=2048, metadata={"help": "token cap; longer rows are skipped (and reported), not cut"})
     lora_r: int = field(default=8, metadata={"help": "LoRA rank"})
     lora_alpha: int = field(default=16, metadata={"help": "LoRA alpha"})
     lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout"})
@@ -109,7 +109,7 @@ def main(args: argparse.Namespace) -> int:
     from safetensors.torch import load_file
     from tqdm import tqdm
 
-    from finetune.modeling import collate, encode_row, load_model, read_jsonl, reply_loss, resolve_model_path
+    from finetune.modeling import collate, encode_row, row_tokens, load_model, read_jsonl, reply_loss, resolve_model_path
 
     cfg = config_from_args(args)
     if cfg.threads:
@@ -127,7 +127,20 @@ def main(args: argparse.Namespace) -> int:
     lora = LoraConfig(r=cfg.lora_r, layers_to_transform=layers, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout, task_type="CAUSAL_LM",
                       target_modules=[m.strip() for m in cfg.target_modules.split(",") if m.strip()])
     model = get_peft_model(model, lora)
-    enc = lambda rows: [e for e in (encode_row(tok, r["messages"], cfg.max_len) for r in rows) if e]  # noqa: E731
+    def enc(rows: list[dict]) -> list[dict]:
+        out, too_long = [], []
+        for r in rows:
+            e = encode_row(tok, r["messages"], cfg.max_len)
+            if e:
+                out.append(e)
+            else:
+                too_long.append((r.get("id", "?"), row_tokens(tok, r["messages"])))
+        if too_long:
+            longest = max(n for _, n in too_long)
+            print(f"[train] skipped {len(too_long)} of {len(rows)} rows longer than --max-len {cfg.max_len} "
+                  f"(longest {longest} tokens; e.g. {too_long[0][0]}: {too_long[0][1]})", flush=True)
+        return out
+
     keep = {i.strip() for i in cfg.intents.split(",") if i.strip()}
     pick = lambda rows: [r for r in rows if not keep or r["meta"]["intent"] in keep]  # noqa: E731
     train_rows = pick(read_jsonl(cfg.data / "train.jsonl"))
@@ -135,7 +148,7 @@ def main(args: argparse.Namespace) -> int:
     val_rows = val_rows[:cfg.val_limit]
     train, val = enc(train_rows), enc(val_rows)
     if not train:
-        raise SystemExit("no training rows fit --max-len")
+        raise SystemExit(f"no training rows fit --max-len {cfg.max_len}: raise it (see the lengths above)")
     steps = min(cfg.max_steps, math.ceil(cfg.epochs * len(train) / cfg.batch_size))
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr, weight_decay=0.0)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / max(1, cfg.warmup_steps))

@@ -1,8 +1,9 @@
-"""Customer profiles in SQLite: schema and migrations, `ProfileStore` (profile, learning
+"""Customer profiles in SQLite: `ProfileStore` (profile, learning
 with consent, carts, orders, conversation history, feedback), privacy (export, hard
 delete, PII masking, minimal prompt facts) and the `python -m profiles` CLI.
 
-Leaves out: the catalog and checkout (`store/`), and deciding what to ask the customer
+Leaves out: the database connection and migrations (`database/`), the catalog, orders and
+checkout (`store/`), and deciding what to ask the customer
 (`assistant/`). Imports are lazy: importing `profiles` opens no database.
 
     from profiles import ProfileStore, connect
@@ -15,9 +16,10 @@ import importlib
 
 _EXPORTS = {
     "ProfileStore": "profiles.store",
-    "connect": "profiles.db", "run_write": "profiles.db",
-    "migrate": "profiles.schema", "schema_version": "profiles.schema",
-    "migration_names": "profiles.schema",
+    # The database itself is owned by `database/`; these names stay for callers' comfort.
+    "connect": "database.connection", "run_write": "database.connection",
+    "migrate": "database.migrations", "schema_version": "database.migrations",
+    "migration_names": "database.migrations",
     "Customer": "profiles.models", "Consent": "profiles.models", "Proposal": "profiles.models",
     "CartItem": "profiles.models", "OrderRecord": "profiles.models",
     "OrderLine": "profiles.models", "RankingFeatures": "profiles.models",
@@ -25,8 +27,8 @@ _EXPORTS = {
     "ProfileError": "profiles.errors", "ValidationError": "profiles.errors",
     "CustomerNotFound": "profiles.errors", "CustomerExists": "profiles.errors",
     "ProposalError": "profiles.errors",
-    "AnonymousSession": "profiles.errors", "DatabaseBusy": "profiles.errors",
-    "OrderNotFound": "profiles.errors",
+    "AnonymousSession": "profiles.errors", "DatabaseBusy": "database.errors",
+    "OrderNotFound": "store.orders",
     "mask_pii": "profiles.masking", "PiiMaskingFilter": "profiles.masking",
     "install_log_masking": "profiles.masking",
 }

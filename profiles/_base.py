@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
-from datetime import datetime, timezone
 from collections.abc import Iterable
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from profiles.db import run_read, run_write
+from database.connection import connection_lock, run_read, run_write
+from database.migrations import migrate
 from profiles.errors import AnonymousSession, CustomerNotFound
-from profiles.schema import migrate
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -54,7 +53,9 @@ class StoreBase:
         self.db = db
         self.half_life_days = float(half_life_days)
         self.retention_days = int(retention_days)
-        self._lock = threading.RLock()
+        # The connection's own lock (database.connection): one lock for every transaction on
+        # this connection, whoever opens it, so no two locks can be taken in opposite orders.
+        self._lock = connection_lock(db)
         if not db.conn.in_transaction:
             db.execute("PRAGMA foreign_keys=ON")
         if auto_migrate:
@@ -112,7 +113,5 @@ class StoreBase:
         return len(rows)
 
 
-def category_keys(category: str) -> list[str]:
-    """Every prefix of a catalog path: "간식/과자/스낵" -> 간식, 간식/과자, 간식/과자/스낵."""
-    parts = [p for p in category.split("/") if p]
-    return ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
+# Every prefix of a catalog path (store.domain owns the rule).
+from store.domain import category_prefixes as category_keys  # noqa: E402

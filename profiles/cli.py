@@ -80,7 +80,7 @@ def _fail(user_message: str, message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from profiles.db import connect
+    from database import DatabaseBusy, connect
     from profiles.errors import ProfileError
     from profiles.store import ProfileStore
 
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         store = ProfileStore(connect(db_path))
         return _COMMANDS[args.command](store, args)
-    except ProfileError as exc:
+    except (ProfileError, DatabaseBusy) as exc:
         return _fail(exc.user_message, str(exc))
 
 
@@ -142,8 +142,8 @@ def _delete(store, args) -> int:
 
 
 def _stats(store, args) -> int:
+    from database.migrations import migration_names, schema_version
     from profiles.privacy import customer_tables
-    from profiles.schema import migration_names, schema_version
 
     db = store.db
     tables = ["customers", *customer_tables(db), "order_items"]

@@ -1,10 +1,11 @@
-"""Carts and orders of signed-in customers.
+"""Carts of signed-in customers, and their orders as seen from the profile.
 
 Cart writes are single statements or `BEGIN IMMEDIATE` read-modify-writes, so concurrent
-"+1" from several tabs never lose an update. `record_order` writes `orders` and
-`order_items` (columns documented in `profiles.schema`) and, with the personalization
-consent, purchase signals; called inside the caller's open transaction (checkout) it
-joins it through a savepoint and the caller commits.
+"+1" from several tabs never lose an update. Orders belong to `store.orders`:
+`record_order` (imported history, the seed) validates, writes the order through
+`store.orders.insert_order` and, with the personalization consent, purchase signals;
+called inside the caller's open transaction it joins it through a savepoint and the
+caller commits. `orders()` / `order()` read through `store.orders` too.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from profiles._base import StoreBase, iso
-from profiles.errors import AnonymousSession, OrderNotFound, ValidationError
+from profiles.errors import AnonymousSession, ValidationError
 from profiles.models import CartItem, OrderLine, OrderRecord
+from store.orders import STATUS_ALIASES, OrderNotFound, customer_order_ids, insert_order, load_order
 
 MAX_QTY = 999
 # Orders in these states are not purchases: no signals, not in the price band.
-NOT_PURCHASED = ("주문취소", "반품완료", "cancelled", "returned")
+NOT_PURCHASED = ("주문취소", "반품완료", "cancelled", "returned", "refunded")
 
 
 def _qty(qty: object, *, allow_zero: bool = False) -> int:
@@ -125,20 +127,16 @@ class CommerceMixin(StoreBase):
         total = sum(li.qty * li.unit_price for li in lines) if total is None else int(total)
         order_id = order_id or f"O{uuid.uuid4().hex[:12]}"
         ts = iso(created_at)
+        status = STATUS_ALIASES.get(status, status)
         record = OrderRecord(order_id, customer_id, ts, status, total, source, lines)
 
         def run() -> OrderRecord:
             if customer_id is not None:
                 self._require(customer_id, "record_order")
-            existing = self._order(order_id)
+            existing = load_order(self.db.conn, order_id)
             if existing is not None:
                 return existing
-            self.db.conn.execute(
-                "INSERT INTO orders (id, customer_id, created_at, status, total, source) "
-                "VALUES (?, ?, ?, ?, ?, ?)", (order_id, customer_id, ts, status, total, source))
-            self.db.conn.executemany(
-                "INSERT INTO order_items (order_id, product_id, qty, unit_price) VALUES (?, ?, ?, ?)",
-                [(order_id, li.product_id, li.qty, li.unit_price) for li in lines])
+            insert_order(self.db.conn, record)
             if customer_id is not None and product_info and status not in NOT_PURCHASED \
                     and self._consented(
                     customer_id, "personalization"):
@@ -146,35 +144,23 @@ class CommerceMixin(StoreBase):
                 if known and self._add_signals(customer_id, known, 1.0, "purchase", ts):
                     self._log(customer_id, "purchase_signals", None,
                               sorted({c for c, _ in known}), "purchase", ts)
-            return record
+            return load_order(self.db.conn, order_id)
         return self._write(run)
-
-    def _order(self, order_id: str) -> OrderRecord | None:
-        rows = self._rows("SELECT id, customer_id, created_at, status, total, source FROM orders "
-                          "WHERE id = ?", (order_id,))
-        if not rows:
-            return None
-        lines = tuple(OrderLine(*r) for r in self.db.conn.execute(
-            "SELECT product_id, qty, unit_price FROM order_items WHERE order_id = ? ORDER BY rowid",
-            (order_id,)))
-        return OrderRecord(**rows[0], items=lines)
 
     def orders(self, customer_id: str | None, *, limit: int | None = None) -> list[OrderRecord]:
         """The customer's orders, newest first ([] for anonymous)."""
         if customer_id is None:
             return []
-        sql = "SELECT id FROM orders WHERE customer_id = ? ORDER BY created_at DESC, id DESC"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
 
         def run() -> list[OrderRecord]:
-            ids = [r[0] for r in self.db.conn.execute(sql, (customer_id,))]
-            return [o for o in map(self._order, ids) if o is not None]
+            found = (load_order(self.db.conn, i)
+                     for i in customer_order_ids(self.db.conn, customer_id, limit))
+            return [o for o in found if o is not None]
         return self._read(run)
 
     def order(self, order_id: str, *, customer_id: str | None = None) -> OrderRecord:
         """One order; with `customer_id`, only if it belongs to that customer."""
-        found = self._read(lambda: self._order(order_id))
+        found = self._read(lambda: load_order(self.db.conn, order_id))
         if found is None or (customer_id is not None and found.customer_id != customer_id):
             raise OrderNotFound(order_id)
         return found

@@ -62,16 +62,3 @@ class AnonymousSession(ProfileError):
         super().__init__(f"anonymous session: {operation} needs a signed-in customer",
                          "로그인한 고객만 이용할 수 있는 기능이에요. 비회원 정보는 저장하지 않아요.")
         self.operation = operation
-
-
-class DatabaseBusy(ProfileError):
-    def __init__(self, detail: str) -> None:
-        super().__init__(f"database busy after retries: {detail}",
-                         "지금 요청이 많아 저장하지 못했어요. 잠시 후 다시 시도해 주세요.")
-
-
-class OrderNotFound(ProfileError):
-    def __init__(self, order_id: str) -> None:
-        super().__init__(f"order not found: {order_id}",
-                         f"주문번호 '{order_id}'에 해당하는 주문을 찾을 수 없어요.")
-        self.order_id = order_id

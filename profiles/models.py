@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from store.orders import Order, OrderItem
+
 CONSENT_KINDS: tuple[str, ...] = ("personalization", "history", "marketing")
 CHANGE_SOURCES: tuple[str, ...] = ("customer", "dialogue", "purchase", "system")
 
@@ -59,22 +61,9 @@ class CartItem:
     added_at: str
 
 
-@dataclass(frozen=True)
-class OrderLine:
-    product_id: str
-    qty: int
-    unit_price: int
-
-
-@dataclass(frozen=True)
-class OrderRecord:
-    id: str
-    customer_id: str | None
-    created_at: str
-    status: str
-    total: int
-    source: str
-    items: tuple[OrderLine, ...] = ()
+# Orders are `store.orders`' records; the profile API hands out the same objects.
+OrderLine = OrderItem
+OrderRecord = Order
 
 
 @dataclass(frozen=True)

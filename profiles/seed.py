@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from profiles.errors import ProfileError
+from store.orders import load_order
 
 if TYPE_CHECKING:
     from profiles.store import ProfileStore
@@ -95,8 +96,7 @@ def seed(store: "ProfileStore", data_dir: Path,
         for number, row in wrap(iter(order_rows), len(order_rows)):
             try:
                 order_id = row["order_id"]
-                if store.db.conn.execute("SELECT 1 FROM orders WHERE id = ?",
-                                         (order_id,)).fetchone():
+                if load_order(store.db.conn, order_id) is not None:
                     skipped += 1
                     continue
                 items = [(i["product_id"], int(i["qty"]), int(i["unit_price"]))

@@ -1,6 +1,6 @@
 """`ProfileStore`: the one object callers use for customer data (see the mixins for parts).
 
-    >>> from profiles import connect
+    >>> from database import connect
     >>> store = ProfileStore(connect(":memory:"))
     >>> store.create("C001", "김민지", allergies=["땅콩"]).allergies
     ('땅콩',)

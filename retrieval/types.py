@@ -114,15 +114,7 @@ class Filters:
         return True
 
 
-def category_keys(category: str) -> list[str]:
-    """Every string a category filter may use to select `category`.
-
-    >>> category_keys("식품/유제품/요거트")
-    ['식품', '식품/유제품', '식품/유제품/요거트', '유제품', '요거트']
-    """
-    parts = [p for p in category.split("/") if p]
-    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-    return prefixes + [p for p in parts[1:] if p not in prefixes]
+from store.domain import category_keys  # noqa: E402  (one home: store.domain)
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,11 @@ fi
 "$VPY" -m retrieval.build --data "$root/data" --index "${JANGBOGI_INDEX_DIR:-$VAR/index}" --cache-dir "${JANGBOGI_CACHE:-$HOME/.cache/jangbogi}" \
   --embedder "${JANGBOGI_EMBEDDING_MODEL:-e5-small}"
 "$VPY" -m profiles --db "${JANGBOGI_DB:-$VAR/jangbogi.db}" seed --data "$root/data"
+# session-token key and staff PIN (var/secrets/, owner-only; the PIN is printed once, when created)
+"$VPY" -m ui.auth init --var "$VAR"
+# bought-together rules from the order file and the app's orders ("함께 많이 사는 상품");
+# refresh any time with: python -m store.crosssell --build --db var/jangbogi.db
+"$VPY" -m store.crosssell --build --data "$root/data" --db "${JANGBOGI_DB:-$VAR/jangbogi.db}" --out "$VAR/crosssell.json"
 # demo sales history (seeded, 3 years, top 200 products) and the staff view's forecasts
 hist_hash=$(cat data/catalog/products.jsonl store/history.py store/calendar_kr.py | sha256sum | cut -c1-16)
 if [ "$(cat "$VAR/history/.jangbogi-ok" 2>/dev/null)" != "$hist_hash" ]; then

@@ -239,4 +239,29 @@ def validate_all(data: Path, root: Path = Path(".")) -> Report:
             err.extend(f"{path.name}:{lineno}: {p}" for p in problems)
             kind = f"queries_{row.get('type')}"
             report.counts[kind] = report.counts.get(kind, 0) + 1
+    _check_store_tables(data, {p.category for p in products.values()}, report)
     return report
+
+
+def _check_store_tables(data: Path, leaves: set[str], report: Report) -> None:
+    """data/store/layout.json (a zone for every leaf) and occasions.json (plans' roles). A data
+    folder without a store/ folder (a partial copy) skips these; one with it needs both files."""
+    if not (data / "store").is_dir():
+        return
+    from store.layout import validate_layout
+    from store.planner import validate_occasions
+
+    for name, check, count in (("layout.json", validate_layout, lambda d: len(d.get("zones", ()))),
+                               ("occasions.json", validate_occasions, lambda d: len(d.get("occasions", ())))):
+        path = data / "store" / name
+        if not path.exists():
+            report.errors.append(f"{path}: file not found")
+            continue
+        try:
+            obj = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            report.errors.append(f"{name}: invalid JSON ({exc})")
+            continue
+        report.errors.extend(f"{name}: {e}" for e in check(obj, leaves or None))
+        if isinstance(obj, dict):
+            report.counts[f"store_{name.split('.')[0]}"] = count(obj)

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import re
 
-ALLERGENS = ("알류", "우유", "메밀", "땅콩", "대두", "밀", "고등어", "게", "새우", "돼지고기", "복숭아",
-             "토마토", "아황산류", "호두", "닭고기", "쇠고기", "오징어", "조개류", "잣")
-ANIMAL_ALLERGENS = frozenset({"알류", "우유", "돼지고기", "닭고기", "쇠고기", "고등어", "게", "새우",
-                              "오징어", "조개류"})
+from store.domain import ALLERGENS, ANIMAL_ALLERGENS, is_food_category  # noqa: F401  (one home)
 FOOD_TAGS = frozenset({"비건", "저당", "무가당", "유기농", "무농약", "글루텐프리", "락토프리", "고단백",
                        "저염", "무첨가", "할랄", "저지방", "무항생제", "동물복지", "국산", "제로칼로리"})
 GENERAL_TAGS = frozenset({"친환경", "대용량", "1인가구", "선물용", "무향", "저자극", "캠핑", "반려견",
@@ -21,9 +18,6 @@ GENERAL_TAGS = frozenset({"친환경", "대용량", "1인가구", "선물용", "
 TAGS = FOOD_TAGS | GENERAL_TAGS
 STORAGE = ("실온", "냉장", "냉동")
 DELIVERY = ("새벽", "당일", "일반")
-# Categories whose products are not food: no allergens, no food tags.
-NON_FOOD_PREFIXES = ("생활용품/", "세제·위생/", "뷰티·퍼스널케어/", "주방용품/", "소형가전·디지털/",
-                     "반려동물/", "캠핑·레저/", "유아동/기저귀·물티슈/", "유아동/유아용품/")
 NOT_VEGAN_PREFIXES = ("신선식품/정육·계란/", "신선식품/수산/생선/", "신선식품/수산/새우·갑각류/",
                       "신선식품/수산/조개·해산물/", "유제품/")
 
@@ -43,10 +37,6 @@ _BAD_CHARS = re.compile("[\U00010000-\U0010FFFF\u2600-\u27BF\uFE0F\u200B-\u200F\
 def under(category: str, prefixes: tuple[str, ...]) -> bool:
     """Whether a "top/mid/leaf" path lies under any "a/" or "a/b/" or "a/b/c/" prefix."""
     return (category + "/").startswith(prefixes)
-
-
-def is_food_category(category: str) -> bool:
-    return not under(category, NON_FOOD_PREFIXES)
 
 
 def is_not_vegan_category(category: str) -> bool:

@@ -6,10 +6,13 @@ a product is the sum of its events; a cached `stock_levels` row is updated in th
 transaction so reads stay cheap, and `reconcile()` checks the cache against the events.
 A change that would make a level negative is refused with `InsufficientStock`.
 
-Leaves out: orders and carts (`store.orders`), forecasting (`store.forecast`).
+The tables come from the migrations (`database.migrations`); every write goes through
+`database.run_write` (one `BEGIN IMMEDIATE` transaction, retried while another writer holds
+the lock). Leaves out: orders and carts (`store.orders`), forecasting (`store.forecast`).
 
 Example:
-    >>> db = connect(":memory:")
+    >>> from database import open_database
+    >>> db = open_database(":memory:")
     >>> ledger = StockLedger(db)
     >>> ledger.receive("P0001", 5, ref="입고-1").qty
     5
@@ -19,12 +22,13 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Protocol
+from typing import TYPE_CHECKING, Iterable, Mapping, Protocol
+
+from database.connection import run_write
+from store import domain
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -92,52 +96,11 @@ class ReconcileReport:
     negatives: tuple[tuple[str, int], ...]  # (product_id, derived level)
 
 
-def connect(path: str | Path) -> "sqlite_utils.Database":
-    """Open the shared database (WAL, busy timeout); prefers `profiles.connect` when present."""
-    try:
-        from profiles import connect as profiles_connect  # type: ignore[attr-defined]
-    except ImportError:
-        profiles_connect = None
-    if profiles_connect is not None and str(path) != ":memory:":
-        return profiles_connect(path)
-    import sqlite_utils
-
-    if str(path) == ":memory:":
-        return sqlite_utils.Database(memory=True)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite_utils.Database(sqlite3.connect(str(path), timeout=30, check_same_thread=False))
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA busy_timeout=30000")
-    return db
-
-
-def ensure_stock_tables(db: "sqlite_utils.Database") -> None:
-    """Create `stock_events` and the cached `stock_levels` if missing (idempotent)."""
-    db["stock_events"].create({"id": int, "product_id": str, "kind": str, "qty": int,
-                               "ref": str, "created_at": str}, pk="id", if_not_exists=True)
-    db["stock_levels"].create({"product_id": str, "qty": int, "updated_at": str},
-                              pk="product_id", if_not_exists=True)
-    db.execute("CREATE INDEX IF NOT EXISTS idx_stock_events_product "
-               "ON stock_events(product_id, created_at)")
-    db.execute("CREATE INDEX IF NOT EXISTS idx_stock_events_ref ON stock_events(ref)")
-
-
-@contextlib.contextmanager
-def immediate(db: "sqlite_utils.Database") -> Iterator[sqlite3.Connection]:
-    """`BEGIN IMMEDIATE` ... `COMMIT` (rollback on any error): takes the write lock up front
-    so that a check-then-write sequence cannot interleave with another writer."""
-    conn = db.conn
-    if conn.in_transaction:
-        raise RuntimeError("immediate() cannot nest inside an open transaction")
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    else:
-        conn.execute("COMMIT")
+def require_tables(db: "sqlite_utils.Database") -> None:
+    """Raise a clear error when `db` was not migrated (the tables come from `database/`)."""
+    if not db["stock_events"].exists():
+        raise RuntimeError("the stock tables are missing: open the database with "
+                           "database.open_database(path) (or call database.migrate(db)) first")
 
 
 def _now_iso(now: datetime | None) -> str:
@@ -185,18 +148,18 @@ def apply_event(conn: sqlite3.Connection, product_id: str, kind: str, qty: int, 
 
 
 class StockLedger:
-    """Stock ledger over the shared sqlite_utils database (tables created on first use)."""
+    """Stock ledger over the shared, migrated sqlite_utils database."""
 
     def __init__(self, db: "sqlite_utils.Database") -> None:
         self.db = db
-        ensure_stock_tables(db)
+        require_tables(db)
 
     # -- writes -----------------------------------------------------------------------
     def record(self, product_id: str, kind: str, qty: int, ref: str = "",
                now: datetime | None = None) -> StockEvent:
         """Append one event (signed `qty`) in its own IMMEDIATE transaction."""
-        with immediate(self.db) as conn:
-            return apply_event(conn, product_id, kind, qty, ref, _now_iso(now))
+        ts = _now_iso(now)
+        return run_write(self.db, lambda: apply_event(self.db.conn, product_id, kind, qty, ref, ts))
 
     def receive(self, product_id: str, qty: int, ref: str = "", now: datetime | None = None) -> StockEvent:
         return self.record(product_id, "receipt", qty, ref, now)
@@ -217,8 +180,10 @@ class StockLedger:
         every start is safe. Returns the number of receipts written.
         """
         ts = _now_iso(now)
-        written = 0
-        with immediate(self.db) as conn:
+        products = list(products)
+
+        def seed() -> int:
+            conn, written = self.db.conn, 0
             done = {r[0] for r in conn.execute(
                 "SELECT product_id FROM stock_events WHERE ref LIKE ?", (OPENING_REF + "%",))}
             for p in products:
@@ -227,7 +192,8 @@ class StockLedger:
                 apply_event(conn, p.id, "receipt", int(p.stock), OPENING_REF + p.id, ts)
                 done.add(p.id)
                 written += 1
-        return written
+            return written
+        return run_write(self.db, seed)
 
     # -- reads ------------------------------------------------------------------------
     def level(self, product_id: str) -> int:
@@ -264,26 +230,16 @@ class StockLedger:
     def rebuild_cache(self) -> None:
         """Recompute `stock_levels` from the events (repair after a failed reconcile)."""
         ts = _now_iso(None)
-        with immediate(self.db) as conn:
+
+        def rebuild() -> None:
+            conn = self.db.conn
             conn.execute("DELETE FROM stock_levels")
             conn.execute("INSERT INTO stock_levels (product_id, qty, updated_at) "
                          "SELECT product_id, SUM(qty), ? FROM stock_events GROUP BY product_id", (ts,))
+        run_write(self.db, rebuild)
 
 
 def substitutes(product: ProductLike, catalog: Iterable[ProductLike] | Mapping[str, ProductLike],
                 levels: Mapping[str, int], k: int = 3) -> list[ProductLike]:
-    """Up to `k` in-stock alternatives: same leaf category, no allergen the original lacks,
-    closest effective price first (ties: higher stock).
-
-    Allergen safety: a candidate is allowed only if its allergens are a subset of the
-    original's, so a shopper who could eat the original can eat the substitute.
-    """
-    items = catalog.values() if isinstance(catalog, Mapping) else catalog
-    own = set(product.allergens)
-    price = max(product.effective_price, 1)
-    cands = [c for c in items
-             if c.id != product.id and c.category == product.category
-             and levels.get(c.id, 0) > 0 and set(c.allergens) <= own
-             and 0.5 * price <= c.effective_price <= 2.0 * price]
-    cands.sort(key=lambda c: (abs(c.effective_price - price) / price, -levels.get(c.id, 0), c.id))
-    return cands[:k]
+    """Up to `k` in-stock alternatives (the rule is `store.domain.substitutes`)."""
+    return domain.substitutes(product, catalog, level=lambda c: levels.get(c.id, 0), k=k)

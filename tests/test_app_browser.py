@@ -7,6 +7,7 @@ go to `var/screenshots/` (git-ignored); the README shows curated copies from `do
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -89,7 +90,8 @@ def app_url(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def kiosk_url(tmp_path_factory):
-    proc, url = _start_app(tmp_path_factory.mktemp("kiosk"), "kiosk", {"JANGBOGI_KIOSK_IDLE": "6"})
+    proc, url = _start_app(tmp_path_factory.mktemp("kiosk"), "kiosk",
+                           {"JANGBOGI_KIOSK_IDLE": "6", "JANGBOGI_STAFF_PIN": "2580"})
     yield url
     proc.terminate()
     proc.wait(timeout=30)
@@ -206,3 +208,59 @@ def test_api_ask_returns_products_meeting_the_request(app_url):
         assert "땅콩" not in p["allergens"]
         assert (p["sale_price"] or p["price"]) <= 10000
         assert p["stock"] > 0
+
+
+# ---- sign-in, IDOR and brute force (issue 19); the brute-force test locks 127.0.0.1, so it runs last ----
+def _customer_pins() -> dict[str, str]:
+    rows = (REPO / "data" / "customers" / "customers.jsonl").read_text(encoding="utf-8").splitlines()
+    return {r["id"]: r["pin"] for r in map(json.loads, filter(None, rows))}
+
+
+def _order_ids(customer_id: str) -> set[str]:
+    rows = (REPO / "data" / "customers" / "orders.jsonl").read_text(encoding="utf-8").splitlines()
+    return {r["order_id"] for r in map(json.loads, filter(None, rows)) if r["customer_id"] == customer_id}
+
+
+def test_api_ignores_a_bare_customer_id_and_refuses_forged_tokens(app_url):
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    b_orders = _order_ids("C002")
+    out = client.predict(message="내 주문 어디쯤 왔어요?", customer_id="C002", api_name="/ask")
+    assert out["signed_in"] is False and not [o for o in b_orders if o in json.dumps(out)], out
+    a = client.predict(customer_id="C001", pin=_customer_pins()["C001"], api_name="/sign_in")
+    assert a.get("token"), a
+    mine = client.predict(message="내 주문 어디쯤 왔어요?", token=a["token"], customer_id="", api_name="/ask")
+    assert mine["signed_in"] and not [o for o in b_orders if o in json.dumps(mine)], mine
+    for token, cid in ((a["token"], "C002"), (a["token"][:-4] + "AAAA", ""), ("v1.e30.x", "C002")):
+        out = client.predict(message="내 주문 어디쯤 왔어요?", token=token, customer_id=cid, api_name="/ask")
+        assert out.get("error") and not [o for o in b_orders if o in json.dumps(out)], out
+
+
+def _sign_in(page, customer_id: str, pin: str) -> None:
+    page.locator("#jb-customer input").fill(customer_id)
+    page.locator("#jb-customer input").press("Tab")     # commit the typed (custom) dropdown value
+    page.locator("#jb-pin input").fill(pin)
+    page.locator("#jb-login").click()
+
+
+def test_browser_sign_in_needs_the_pin_and_locks_after_five_failures(browser, app_url):
+    page = browser.new_page(locale="ko-KR")
+    page.goto(app_url)
+    page.get_by_role("tab", name="내 정보").click()
+    _sign_in(page, "C002", "")
+    page.get_by_text("PIN을 입력해 주세요").first.wait_for(timeout=30_000)
+    for pin in ("0000", "0001", "0002", "0003", "0004"):
+        _sign_in(page, "C002", pin)
+        time.sleep(0.5)
+    page.get_by_text("잠겼어요").first.wait_for(timeout=30_000)
+    _sign_in(page, "C002", _customer_pins()["C002"])   # the right PIN, now locked out
+    time.sleep(3)
+    assert "로그인하지 않았어요" in page.locator("#jb-profile").inner_text()
+    _shot(page, "sign-in-locked.png")
+    page.close()
+    from gradio_client import Client
+
+    out = Client(app_url, verbose=False).predict(customer_id="C002", pin=_customer_pins()["C002"],
+                                                 api_name="/sign_in")
+    assert "token" not in out and "잠겼어요" in out["error"], out

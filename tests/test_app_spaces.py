@@ -3,6 +3,7 @@
 import re
 
 import app
+from ui.layout import gpu_decorator
 from assistant.settings import Settings
 
 
@@ -20,7 +21,7 @@ def test_gpu_decorator_is_a_no_op_without_spaces_package():
     def handler(x):
         return x + 1
 
-    wrapped = app.gpu_decorator(handler)
+    wrapped = gpu_decorator(handler)
     assert wrapped(1) == 2
     import importlib.util
 

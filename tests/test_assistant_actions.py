@@ -14,11 +14,10 @@ def catalog():
 
 @pytest.fixture
 def db(catalog):
-    from store.orders import ensure_order_tables
-    from store.stock import StockLedger, connect
+    from database import open_database
+    from store.stock import StockLedger
 
-    db = connect(":memory:")
-    ensure_order_tables(db)
+    db = open_database(":memory:")
     StockLedger(db).seed_from_catalog(catalog.values())
     return db
 

@@ -5,7 +5,7 @@ import subprocess
 import sys
 import time
 
-PACKAGES = ["app", "assistant", "retrieval", "profiles", "finetune", "store"]
+PACKAGES = ["app", "ui", "assistant", "retrieval", "profiles", "finetune", "store", "database"]
 
 
 def _snapshot(root):

@@ -4,8 +4,8 @@ food only when the message is about eating (integration bugs 1 and 3)."""
 import pytest
 
 from assistant.nlu import parse
-from assistant.nlu_categories import DEFAULT_CATEGORY_PATHS, food_scope, is_food_category
-from assistant.nlu_lexicon import Lexicon
+from assistant.nlu.categories import DEFAULT_CATEGORY_PATHS, food_scope, is_food_category
+from assistant.nlu.lexicon import Lexicon
 
 FOOD_TOPS = {"가공식품", "간식·과자", "건강식품", "냉동식품", "신선식품", "유제품", "음료·커피·차", "이유식·아기간식"}
 

@@ -1,9 +1,9 @@
-"""The labeled set and the accuracy command (python -m assistant.nlu_eval)."""
+"""The labeled set and the accuracy command (python -m assistant.nlu.evaluate)."""
 
 import json
 from collections import Counter
 
-from assistant.nlu_eval import DEFAULT_DATA, evaluate, load_rows, main
+from assistant.nlu.evaluate import DEFAULT_DATA, evaluate, load_rows, main
 from assistant.types import INTENTS
 
 

@@ -51,6 +51,6 @@ def test_fallback_never_overrides_safety_or_rule_slots():
 
 
 def test_importing_the_parser_loads_no_analyzer():
-    code = "import sys, assistant.nlu, assistant.dialogue, assistant.nlu_eval; print('kiwipiepy' in sys.modules)"
+    code = "import sys, assistant.nlu, assistant.nlu.dialogue, assistant.nlu.evaluate; print('kiwipiepy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

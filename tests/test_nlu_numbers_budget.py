@@ -1,11 +1,11 @@
-"""Korean numbers and budget expressions (assistant.korean_numbers, assistant.nlu_budget)."""
+"""Korean numbers and budget expressions (assistant.nlu.numbers, assistant.nlu.budget)."""
 
 import pytest
 
-from assistant.korean_numbers import native_count, parse_amount, round_step
+from assistant.nlu.numbers import native_count, parse_amount, round_step
 from assistant.nlu import parse
-from assistant.nlu_budget import extract_budget
-from assistant.nlu_slots import normalize
+from assistant.nlu.budget import extract_budget
+from assistant.nlu.slots import normalize
 
 
 @pytest.mark.parametrize("text, value", [

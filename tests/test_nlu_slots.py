@@ -118,7 +118,7 @@ def test_product_id_is_not_an_order_id():
 
 
 def test_message_cut_uses_the_shared_limit():
-    from assistant.nlu_slots import normalize
+    from assistant.nlu.slots import normalize
     from assistant.types import MAX_MESSAGE_CHARS
 
     assert MAX_MESSAGE_CHARS == 1000

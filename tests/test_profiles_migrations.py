@@ -56,7 +56,8 @@ def test_upgrade_in_place_from_every_earlier_version(version, tmp_path):
 
 
 def test_tables_created_first_by_store_checkout_are_adopted():
-    # store.orders.ensure_order_tables may create these before profiles migrates.
+    # Before the database had one owner, store/ created these on first use: files written
+    # then still upgrade.
     db = Database(memory=True)
     db["orders"].create({"id": str, "customer_id": str, "created_at": str, "status": str,
                          "total": int, "source": str}, pk="id")

@@ -5,8 +5,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from store.orders import CheckoutError, OrderNotFound, checkout, ensure_order_tables, order_status
-from store.stock import InsufficientStock, StockLedger, connect
+from database import connect, open_database
+from store.orders import CheckoutError, OrderNotFound, checkout, order_status
+from store.stock import InsufficientStock, StockLedger
 
 
 @dataclass(frozen=True)
@@ -26,12 +27,20 @@ CATALOG = {"P1": Prod("P1", "바나나", 3000, 2500), "P2": Prod("P2", "두부",
 
 @pytest.fixture
 def db():
-    db = connect(":memory:")
-    ensure_order_tables(db)
+    db = open_database(":memory:")
     ledger = StockLedger(db)
     ledger.receive("P1", 5)
     ledger.receive("P2", 2)
     return db
+
+
+def _carts(db, lines):
+    from profiles import ProfileStore
+
+    profiles = ProfileStore(db, auto_migrate=False)
+    for customer_id, (product_id, qty) in lines.items():
+        profiles.create(customer_id, "손님")
+        profiles.cart_add(customer_id, product_id, qty)
 
 
 def counts(db):
@@ -40,20 +49,19 @@ def counts(db):
 
 
 def test_checkout_writes_everything_and_clears_cart(db):
-    db["cart_items"].insert_all([{"customer_id": "C1", "product_id": "P1", "qty": 2},
-                                 {"customer_id": "C2", "product_id": "P2", "qty": 1}])
+    _carts(db, {"C1": ("P1", 2), "C2": ("P2", 1)})
     order = checkout(db, "C1", [("P1", 2), ("P2", 1), ("P1", 1)], CATALOG, source="chat")
     assert order.total == 3 * 2500 + 1500          # sale price used, duplicate lines merged
     assert {(i.product_id, i.qty, i.unit_price) for i in order.items} == {("P1", 3, 2500), ("P2", 1, 1500)}
     assert StockLedger(db).levels(["P1", "P2"]) == {"P1": 2, "P2": 1}
     assert db.execute("SELECT customer_id FROM cart_items").fetchall() == [("C2",)]
     got = order_status(db, order.id)
-    assert got.status == "주문접수" and got.total == order.total and len(got.items) == 2
+    assert got.status == "created" and got.total == order.total and len(got.items) == 2
     assert StockLedger(db).reconcile().ok
 
 
 def test_insufficient_stock_writes_nothing(db):
-    db["cart_items"].insert({"customer_id": "C1", "product_id": "P2", "qty": 3})
+    _carts(db, {"C1": ("P2", 3)})
     before = counts(db)
     with pytest.raises(InsufficientStock) as err:
         checkout(db, "C1", [("P1", 1), ("P2", 3)], CATALOG)
@@ -79,8 +87,7 @@ def test_anonymous_kiosk_order_and_bad_input(db):
 
 def test_concurrent_checkouts_never_oversell(tmp_path):
     path = tmp_path / "shop.db"
-    setup = connect(path)
-    ensure_order_tables(setup)
+    setup = open_database(path)
     StockLedger(setup).receive("P1", 5)
     setup.close()
     ok, refused, errors = [], [], []
@@ -105,7 +112,7 @@ def test_concurrent_checkouts_never_oversell(tmp_path):
         t.join()
     assert errors == []
     assert len(ok) == 5 and len(refused) == 3
-    check = connect(path)
+    check = open_database(path)
     assert StockLedger(check).level("P1") == 0
     assert StockLedger(check).reconcile().ok
     assert check.execute("SELECT SUM(qty) FROM order_items").fetchone()[0] == 5

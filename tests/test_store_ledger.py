@@ -4,7 +4,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from store.stock import (InsufficientStock, LedgerError, StockLedger, connect, substitutes)
+from database import open_database
+from store.stock import InsufficientStock, LedgerError, StockLedger, substitutes
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class Prod:
 
 @pytest.fixture
 def ledger():
-    return StockLedger(connect(":memory:"))
+    return StockLedger(open_database(":memory:"))
 
 
 def test_level_is_sum_of_events(ledger):

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 import pandas as pd
 import pytest
 
+from database import open_database
 from store.forecast import LeadForecast
 from store.history import History, daily_sales_from_orders
-from store.orders import checkout, ensure_order_tables
+from store.orders import checkout
 from store.staff import REORDER_COLUMNS, alerts_frame, forecast_chart, low_stock_alerts, reorder_table
-from store.stock import StockLedger, connect
+from store.stock import StockLedger
 
 
 @dataclass(frozen=True)
@@ -69,8 +70,7 @@ def test_forecast_chart_renders_png(tmp_path):
 
 
 def test_daily_sales_from_orders():
-    db = connect(":memory:")
-    ensure_order_tables(db)
+    db = open_database(":memory:")
     assert daily_sales_from_orders(db).empty
     StockLedger(db).receive("P1", 10)
     checkout(db, None, [("P1", 2)], CATALOG, now=dt.datetime(2026, 11, 21, 10))
@@ -85,8 +85,7 @@ def test_load_appends_real_orders_after_synthetic_end(tmp_path):
     from store.history import load, save
 
     save(_history(), tmp_path)
-    db = connect(":memory:")
-    ensure_order_tables(db)
+    db = open_database(":memory:")
     StockLedger(db).receive("P1", 10)
     checkout(db, None, [("P1", 4)], CATALOG, now=dt.datetime(2026, 11, 21, 10))
     checkout(db, None, [("P1", 1)], CATALOG, now=dt.datetime(2026, 11, 20, 10))  # inside synthetic span: ignored
@@ -106,8 +105,7 @@ def test_real_orders_reach_the_feature_rows(tmp_path):
         review_count: int = 10
 
     save(generate([P("P1", "사과")], start=dt.date(2026, 8, 1), end=dt.date(2026, 11, 20), top=1), tmp_path)
-    db = connect(":memory:")
-    ensure_order_tables(db)
+    db = open_database(":memory:")
     StockLedger(db).receive("P1", 10)
     checkout(db, None, [("P1", 4)], CATALOG, now=dt.datetime(2026, 11, 22, 10))
     h = load(tmp_path, db=db)

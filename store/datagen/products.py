@@ -17,9 +17,16 @@ from store.datagen.spec import Item, Leaf, Mod
 from store.datagen.tables_drinks import DRINKS
 from store.datagen.tables_fresh import FRESH
 from store.datagen.tables_grocery import GROCERY
+from store.datagen.tables_extra import EXTRA, RECATEGORIZE
 from store.datagen.tables_living import LIVING
 
-LEAVES: list[Leaf] = FRESH + GROCERY + DRINKS + LIVING
+# Drawing order: the first tables, then the later additions (single units, occasion goods), so
+# adding to EXTRA never moves an earlier row. LEAVES has one entry per leaf category.
+DRAWS: list[Leaf] = FRESH + GROCERY + DRINKS + LIVING + EXTRA
+LEAVES: list[Leaf] = []
+for _leaf in DRAWS:
+    if all(_leaf.category != seen.category for seen in LEAVES):
+        LEAVES.append(_leaf)
 _DOMESTIC = re.compile(r"^(국내산|경기|강원|충북|충남|전북|전남|경북|경남|제주)")
 GROUP = {"produce": "fresh", "grain": "fresh", "seaweed": "sea", "meat": "animal", "egg": "animal",
          "seafood": "animal", "living": "goods", "detergent": "goods", "beauty": "goods", "kitchen": "goods",
@@ -109,7 +116,7 @@ def generate_products(seed: int) -> list[dict]:
     rows: list[dict] = []
     names: set[str] = set()
     descriptions: set[str] = set()
-    for leaf in LEAVES:
+    for leaf in DRAWS:
         group = GROUP.get(leaf.kind, "food")
         food = is_food_category(leaf.category)
         queues = [(item, _combos(leaf, item, rng)) for item in leaf.items]
@@ -145,14 +152,18 @@ def generate_products(seed: int) -> list[dict]:
                         break
                 descriptions.add(desc)
                 names.add(name)
+                category, image = leaf.category, image_path(next(lf for lf in LEAVES if lf.category == leaf.category))
+                if item.base in RECATEGORIZE:
+                    category, slug = RECATEGORIZE[item.base]
+                    image = f"assets/products/{slug}.png"
                 rows.append({
-                    "id": f"P{len(rows) + 1:04d}", "name": name, "brand": brand, "category": leaf.category,
+                    "id": f"P{len(rows) + 1:04d}", "name": name, "brand": brand, "category": category,
                     "price": price, "sale_price": sale, "unit": unit.label, "description": desc,
                     "tags": tags, "allergens": allergens, "origin": origin, "storage": leaf.storage,
                     "stock": 0 if rng.random() < 0.07 else rng.choice([rng.randint(1, 20), rng.randint(20, 300)]),
                     "rating": round(min(5.0, rng.triangular(3.3, 5.0, 4.7)), 1),
                     "review_count": min(25_000, int(rng.paretovariate(1.1) * 8) - 8),
-                    "delivery": delivery, "image": image_path(leaf),
+                    "delivery": delivery, "image": image,
                 })
                 made += 1
     return rows

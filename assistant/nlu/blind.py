@@ -1,0 +1,274 @@
+"""Scores on the blind sets (`tests/data/blind/nlu_blind_*.jsonl`): messages written by people
+who never saw the rules, labeled with intent, slots and the constraints a correct answer meets.
+
+    python -m assistant.nlu eval --set blind --mode rules --json [--no-products]
+
+A line is one message `{"id", "text", "intent", "slots", "constraints"}` or a conversation
+`{"id", "turns": [{"text", "intent", "slots", "constraints"}, ...]}` whose turns run in order
+through one dialogue state. Scores, over every message (conversation turns included):
+- `intent_acc`: the turn's final intent equals the label;
+- `slot_f1`: micro F1 over (slot, value) pairs of the structured slots the turn itself states
+  (budget_min/max, quantity, count, brands, avoid_brands, dietary_tags, allergens, urgency,
+  reference kind/index, sort, order_id, policy_topic). Free keywords are not in it: they are
+  scored as `item_acc`, the share of messages labeled with a head noun ("item") whose
+  keywords contain it (or contain a word that contains it, e.g. "무선이어폰" for "이어폰");
+- `allergen_recall`: of the allergens a message's constraints exclude (cumulative over the
+  conversation), the share the assistant would exclude (turn slots + the session's sticky ones);
+- `allergen_leaks`: products returned by the whole assistant (`--no-llm` answers, real
+  retrieval) that contain an allergen the constraints exclude; `leak_messages` counts messages.
+Each mode is a reader `(text, state) -> Understanding before carry`: `rules` is
+`assistant.nlu.parse`; `model` is the chat model alone (`assistant.nlu.model`); `merged` is
+the service's reading (rules, the model when the rules are unsure, safety-first merge) and
+`merged_always` asks the model on every turn. The model modes also report the model's share
+of turns and its cost per call (`model_share`, `model_call_ms`); pick the model with
+`--model qwen0.5b|smollm2|<folder>` (`--adapter` for a LoRA folder, default none).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+BLIND_DIR = Path(__file__).resolve().parents[2] / "tests" / "data" / "blind"
+SCORED_SLOTS = ("budget_min", "budget_max", "quantity", "count", "brands", "avoid_brands",
+                "dietary_tags", "allergens", "urgency", "reference", "sort", "order_id", "policy_topic")
+_LIST_SLOTS = ("brands", "avoid_brands", "dietary_tags", "allergens")
+
+
+def load_blind(directory: Path = BLIND_DIR, pattern: str = "nlu_blind_*.jsonl") -> list[dict]:
+    """Every line of the blind files, in file order (each a message or a conversation)."""
+    rows = []
+    for path in sorted(Path(directory).glob(pattern)):
+        with open(path, encoding="utf-8") as f:
+            rows.extend(json.loads(line) for line in f if line.strip())
+    if not rows:
+        raise FileNotFoundError(f"no blind set matching {pattern} in {directory}")
+    return rows
+
+
+def conversations(rows: Iterable[dict]) -> Iterator[tuple[str, list[dict]]]:
+    """(id, turns) for every line; a single message is a one-turn conversation."""
+    for row in rows:
+        yield row["id"], (row["turns"] if "turns" in row else [row])
+
+
+def slot_pairs(slots: dict) -> set[tuple]:
+    """(slot, value) pairs of the scored slots of a slots dict (labels or `asdict(Slots)`).
+
+    >>> sorted(slot_pairs({"allergens": ["땅콩", "호두"], "budget_max": 10000, "keywords": ["과자"]}))
+    [('allergens', '땅콩'), ('allergens', '호두'), ('budget_max', 10000)]
+    >>> slot_pairs({"reference": {"kind": "index", "index": 1, "count": 1}})
+    {('reference', ('index', 1))}
+    """
+    out = set()
+    for name in SCORED_SLOTS:
+        value = slots.get(name)
+        if value in (None, "", [], ()):
+            continue
+        if name in _LIST_SLOTS:
+            out.update((name, v) for v in value)
+        elif name == "reference":
+            out.add((name, (value.get("kind"), value.get("index") if value.get("kind") == "index" else None)))
+        else:
+            out.add((name, value))
+    return out
+
+
+def item_hit(item: str, keywords: Iterable[str]) -> bool:
+    """The head noun is among the keywords (or inside one: "무선이어폰" holds "이어폰").
+
+    >>> item_hit("이어폰", ["무선이어폰"]), item_hit("잼", ["땅콩버터"])
+    (True, False)
+    """
+    item = item.replace(" ", "")
+    return any(item in k.replace(" ", "") or k.replace(" ", "") == item for k in keywords)
+
+
+def rules_reader(lexicon=None) -> Callable:
+    from assistant.nlu.parser import parse
+
+    return lambda text, state: parse(text, state, lexicon)
+
+
+class _CachedJson:
+    """Wraps a generator so that the same message is sent to the model once per evaluation:
+    the blind reader and the whole-assistant leak run read each turn, the model answers once.
+    The key is the message itself (the last line of the last user turn)."""
+
+    def __init__(self, generator) -> None:
+        self.generator = generator
+        self.name = getattr(generator, "name", "model")
+        self.cache: dict[str, tuple] = {}
+
+    def generate_json(self, messages, schema, max_new_tokens):
+        from assistant.nlu.model import generate_json
+
+        key = str(messages[-1].get("content", "")).rsplit("\n", 1)[-1]
+        if key not in self.cache:
+            try:
+                self.cache[key] = ("ok", generate_json(self.generator, messages, schema, max_new_tokens))
+            except Exception as exc:  # remembered too: a failing message fails the same way twice
+                self.cache[key] = ("error", exc)
+        kind, value = self.cache[key]
+        if kind == "error":
+            raise value
+        data, self.constrained = value
+        return data
+
+
+class ModelReader:
+    """A blind-set reader that may ask the chat model: `mode` "model" (the model alone; an
+    unreadable answer counts as out_of_scope), "auto" (merged, the model when the rules are
+    unsure) or "always" (merged, the model on every turn). Counts calls and their cost."""
+
+    def __init__(self, generator, mode: str, lexicon=None) -> None:
+        self.generator = _CachedJson(generator)
+        self.mode = mode
+        self.lexicon = lexicon
+        self.turns = self.calls = self.failures = 0
+        self.call_ms: list[float] = []
+
+    def _note(self, trace: dict) -> None:
+        self.turns += 1
+        call = trace.get("model_call") or {}
+        if call:
+            self.calls += 1
+            self.failures += call.get("error") is not None
+            self.call_ms.append(call.get("ms") or 0.0)
+
+    def __call__(self, text: str, state):
+        from assistant.nlu.model import model_understanding
+        from assistant.nlu.understand import read_turn
+        from assistant.types import Slots, Understanding
+
+        if self.mode == "model":
+            und, call = model_understanding(text, state, self.generator)
+            self._note({"model_call": call})
+            return und or Understanding("out_of_scope", Slots(), confidence=0.0)
+        trace: dict = {}
+        und = read_turn(text, state, self.lexicon, self.generator, self.mode, trace)
+        self._note(trace)
+        return und
+
+    def understand_fn(self):
+        """The same reading for the whole assistant (leak count), through the same cache."""
+        from assistant.nlu.understand import understand
+
+        mode = "always" if self.mode == "model" else self.mode
+        return lambda message, state, lexicon=None: understand(message, state, lexicon, self.generator, mode)
+
+    def stats(self) -> dict:
+        ms = sorted(self.call_ms)
+        pct = lambda q: round(ms[min(len(ms) - 1, int(q * len(ms)))], 1) if ms else None
+        return {"model_turns": self.calls, "model_share": round(self.calls / self.turns, 4) if self.turns else None,
+                "model_failures": self.failures, "model_call_ms": {"p50": pct(0.5), "p95": pct(0.95)}}
+
+
+def make_generator(model: str, adapter: str = "default"):
+    """The chat model for the model readers (`--model`): an alias (qwen0.5b, smollm2), a hub
+    id or folder, as the app loads it (`assistant.generators.make_generator`)."""
+    from assistant.generators import make_generator as factory
+    from assistant.settings import Settings
+
+    return factory(Settings.from_env(chat_model=model, adapter=adapter, no_llm=False))
+
+
+READERS: dict[str, Callable[..., Callable]] = {
+    "rules": rules_reader,
+    "model": lambda generator=None, lexicon=None: ModelReader(generator, "model", lexicon),
+    "merged": lambda generator=None, lexicon=None: ModelReader(generator, "auto", lexicon),
+    "merged_always": lambda generator=None, lexicon=None: ModelReader(generator, "always", lexicon),
+}
+MODEL_MODES = ("model", "merged", "merged_always")
+
+
+def evaluate_blind(rows: list[dict], reader: Callable, assistant=None, catalog=None) -> dict:
+    """Scores of `reader` over `rows`; with `assistant` (an `Assistant`) and `catalog`
+    ({id: Product}) the turns also run through the whole assistant to count leaks."""
+    from assistant.nlu import dialogue
+    from assistant.types import DialogueState
+
+    n = intent_ok = tp = fp = fn = 0
+    item_n = item_ok = gold_allergens = found_allergens = 0
+    leaks, leak_msgs, latencies, errors = 0, 0, [], []
+    for conv_id, turns in conversations(rows):
+        state = DialogueState(session_id=f"blind-{conv_id}")
+        live = DialogueState(session_id=f"blind-live-{conv_id}")
+        for i, turn in enumerate(turns):
+            mid = conv_id if len(turns) == 1 else f"{conv_id}#{i + 1}"
+            t0 = time.perf_counter()
+            raw = reader(turn["text"], state)
+            state, und = dialogue.update_state(state, raw, turn["text"])
+            latencies.append((time.perf_counter() - t0) * 1000)
+            n += 1
+            intent_ok += und.intent == turn["intent"]
+            if und.intent != turn["intent"]:
+                errors.append({"id": mid, "kind": "intent", "gold": turn["intent"], "pred": und.intent,
+                               "text": turn["text"]})
+            gold, pred = slot_pairs(turn.get("slots", {})), slot_pairs(asdict(raw.slots))
+            tp, fp, fn = tp + len(gold & pred), fp + len(pred - gold), fn + len(gold - pred)
+            if gold != pred:
+                errors.append({"id": mid, "kind": "slots", "missing": sorted(map(str, gold - pred)),
+                               "extra": sorted(map(str, pred - gold)), "text": turn["text"]})
+            item = (turn.get("slots") or {}).get("item")
+            if item:
+                item_n += 1
+                item_ok += item_hit(item, raw.slots.keywords)
+            excluded = set((turn.get("constraints") or {}).get("excluded_allergens") or [])
+            seen = set(und.slots.allergens) | set((state.sticky or {}).get("allergens") or [])
+            gold_allergens += len(excluded)
+            found_allergens += len(excluded & seen)
+            if excluded - seen:
+                errors.append({"id": mid, "kind": "allergen_missed", "missing": sorted(excluded - seen),
+                               "text": turn["text"]})
+            if assistant is not None:
+                answer = _answer(assistant, reader, turn["text"], live, mid)
+                bad = [p["id"] for p in answer.get("products") or []
+                       if p.get("id") in catalog and excluded & set(catalog[p["id"]].allergens)]
+                if bad:
+                    leaks += len(bad)
+                    leak_msgs += 1
+                    errors.append({"id": mid, "kind": "leak", "products": bad, "text": turn["text"]})
+    extra = reader.stats() if hasattr(reader, "stats") else {}
+    prec = tp / (tp + fp) if tp + fp else 1.0
+    rec = tp / (tp + fn) if tp + fn else 1.0
+    latencies.sort()
+    pct = lambda q: round(latencies[min(len(latencies) - 1, int(q * len(latencies)))], 1) if latencies else None
+    return {
+        "messages": n, "intent_acc": round(intent_ok / n, 4) if n else None,
+        "slot_f1": round(2 * prec * rec / (prec + rec), 4) if prec + rec else 0.0,
+        "slot_precision": round(prec, 4), "slot_recall": round(rec, 4),
+        "item_acc": round(item_ok / item_n, 4) if item_n else None, "item_n": item_n,
+        "allergen_recall": round(found_allergens / gold_allergens, 4) if gold_allergens else None,
+        "allergens_labeled": gold_allergens,
+        "allergen_leaks": leaks if assistant is not None else None,
+        "leak_messages": leak_msgs if assistant is not None else None,
+        "latency_ms": {"p50": pct(0.5), "p95": pct(0.95)},
+        **extra,
+        "errors": errors,
+    }
+
+
+def _answer(assistant, reader, text: str, state, mid: str) -> dict:
+    """The whole assistant's answer, understanding the turn the way `reader` does."""
+    if not hasattr(reader, "understand_fn"):
+        return assistant.answer(text, state, None, id=mid) or {}
+    saved = assistant._understand
+    assistant._understand = reader.understand_fn()
+    try:
+        return assistant.answer(text, state, None, id=mid) or {}
+    finally:
+        assistant._understand = saved
+
+
+def services_for_leaks(settings=None):
+    """(assistant, catalog) answering without a model, for the leak count."""
+    from assistant.factory import build_services
+    from assistant.settings import Settings
+
+    settings = settings or Settings.from_env(no_llm=True)
+    services = build_services(settings)
+    return services.assistant, services.assistant.catalog

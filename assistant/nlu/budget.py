@@ -1,0 +1,93 @@
+"""Budget expressions in Korean shopping messages -> inclusive KRW bounds.
+
+Budget decisions (documented in docs/benchmarks/nlu.md):
+- "X 이하/까지/안쪽/이내/내로/밑/아래", bare "X원", "예산 X" -> max X (inclusive);
+  "X 미만" -> max X-1; "X 이상/부터" -> min X; "X 초과/넘는" -> min X+1.
+- "N대" spans the place value of N: "2만원대" -> 20000-29999, "10만원대" -> 100000-199999.
+- "X짜리/정도/쯤/내외/안팎/선" -> around X: 0.8X-1.2X ("오천원짜리" -> 4000-6000).
+
+Leaves out currencies other than 원 and discounts ("30% 할인"), which are not budgets.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.nlu.numbers import AMOUNT_RE, parse_amount, round_step
+
+Span = tuple[int, int]
+
+_MAX = r"이하|까지|안쪽|안으로|이내|내로|내에서|내외로|밑으로|밑|아래로|아래|넘지\s?않|안\s?넘|선\s?안|로\s?살|으로\s?살|예산"
+_LT = r"미만"
+_MIN = r"이상|부터|위로|넘는|넘게|넘어가는|초과|넘는거"
+_AROUND = r"짜리|정도|쯤|내외|안팎|전후|선에서|선으로|언저리|가량"
+_MONEY = rf"(?P<amt>{AMOUNT_RE})(?P<won>\s?원)?"
+_RANGE_RE = re.compile(
+    rf"(?P<a>{AMOUNT_RE})(?P<wa>\s?원)?\s?(?:~|-|∼|〜|에서|부터)\s?(?P<b>{AMOUNT_RE})(?P<wb>\s?원)?"
+    rf"(?P<dae>\s?대)?(?:\s?(?:사이|까지|정도))?(?:\s?(?:로|으로)?\s?(?:만|요))?"
+)
+_SINGLE_RE = re.compile(
+    rf"{_MONEY}(?P<dae>\s?대)?(?:\s?(?:으로|로|에|은|는|이|가|을|를|짜리로)?\s?"
+    rf"(?P<q>{_MAX}|{_LT}|{_MIN}|{_AROUND}))?(?:\s?(?:로|으로)?\s?(?:만|요))?"
+)
+
+
+def _unit_of(raw: str) -> int:
+    return 10_000 if "만" in raw else 1000 if "천" in raw else 1
+
+
+def _is_money(raw: str, won: str | None, followed: bool) -> bool:
+    value = parse_amount(raw)
+    if value is None or value < 100:
+        return False
+    if won:
+        return True
+    has_unit = any(u in raw for u in "만천")
+    return followed and (has_unit or (raw[0].isdigit() and value >= 1000))
+
+
+def extract_budget(text: str) -> tuple[int | None, int | None, list[Span]]:
+    """Budget bounds in KRW (inclusive) and the spans used.
+
+    >>> extract_budget("2만원대 선물")[:2]
+    (20000, 29999)
+    >>> extract_budget("5천원~1만원 사이")[:2]
+    (5000, 10000)
+    """
+    lo: int | None = None
+    hi: int | None = None
+    spans: list[Span] = []
+    taken = [False] * (len(text) + 1)
+    for m in _RANGE_RE.finditer(text):
+        a, b = m.group("a"), m.group("b")
+        if not (m.group("wa") or m.group("wb") or _unit_of(a) > 1 or _unit_of(b) > 1):
+            continue
+        va, vb = parse_amount(a), parse_amount(b)
+        if va is None or vb is None:
+            continue
+        if va < 100 and _unit_of(a) == 1:  # "1~2만원": the unit of the second applies
+            va *= _unit_of(b)
+        if vb < 100 or va > vb:
+            continue
+        lo, hi = va, (vb + round_step(vb) - 1 if m.group("dae") else vb)
+        spans.append(m.span())
+        taken[m.start():m.end()] = [True] * (m.end() - m.start())
+    for m in _SINGLE_RE.finditer(text):
+        if taken[m.start()]:
+            continue
+        raw, q = m.group("amt"), m.group("q") or ""
+        if not _is_money(raw, m.group("won"), bool(q or m.group("dae"))):
+            continue
+        value = parse_amount(raw) or 0
+        if m.group("dae"):
+            lo, hi = value, value + round_step(value) - 1
+        elif re.fullmatch(_LT, q):
+            hi = value - 1
+        elif q and re.fullmatch(_MIN, q):
+            lo = value + 1 if q.startswith(("초과", "넘")) else value
+        elif q and re.fullmatch(_AROUND, q):
+            lo, hi = int(round(value * 0.8)), int(round(value * 1.2))
+        else:
+            hi = value
+        spans.append(m.span())
+    return lo, hi, spans

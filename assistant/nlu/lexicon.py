@@ -1,0 +1,214 @@
+"""Vocabularies the Korean parser matches against: tags, allergens, policy topics, brands, categories.
+
+`Lexicon` holds what comes from the catalog (brands, leaf categories, tag names) and is built
+with `Lexicon.from_products(products)`; `Lexicon.default()` is a small built-in one for tests
+and for running before a catalog exists. The fixed tables (allergen synonyms, dietary tag
+synonyms, policy topics) are Korean-language facts, not catalog data, so they live here as
+constants. Leaves out: any matching logic (see `nlu.slots`).
+
+Synonym decisions (documented in docs/benchmarks/nlu.md):
+- 견과류 -> 땅콩, 호두, 잣 (the nuts on the Korean labeling list; 아몬드 etc. are not listed)
+- 갑각류 -> 게, 새우; 조개/굴/전복/홍합/바지락 -> 조개류; 계란/달걀/난류 -> 알류;
+  유제품/유당 -> 우유; 콩 -> 대두; 밀가루 -> 밀; 소고기/한우 -> 쇠고기.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Iterable
+
+# Korean food-allergen labeling list (식품 등의 표시·광고에 관한 법률 시행규칙 별표).
+from store.domain import ALLERGEN_FAMILIES, ALLERGENS  # noqa: E402,F401  (one home: store.domain)
+
+# surface form -> labeling names. Single-syllable forms ("게", "밀", "잣", "콩") are only
+# trusted next to an allergy marker (see nlu.slots), never as free keywords.
+ALLERGEN_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "알류": ("알류",), "난류": ("알류",), "계란": ("알류",), "달걀": ("알류",), "에그": ("알류",),
+    "우유": ("우유",), "유제품": ("우유",), "유당": ("우유",), "치즈": ("우유",), "버터": ("우유",),
+    "메밀": ("메밀",), "땅콩": ("땅콩",), "피넛": ("땅콩",),
+    "대두": ("대두",), "콩": ("대두",), "두유": ("대두",), "밀가루": ("밀",), "밀": ("밀",),
+    "글루텐": ("밀",), "고등어": ("고등어",), "게": ("게",), "꽃게": ("게",), "대게": ("게",),
+    "새우": ("새우",), "돼지고기": ("돼지고기",), "돼지": ("돼지고기",), "복숭아": ("복숭아",),
+    "토마토": ("토마토",), "아황산류": ("아황산류",), "아황산": ("아황산류",), "호두": ("호두",),
+    "닭고기": ("닭고기",), "닭": ("닭고기",), "쇠고기": ("쇠고기",), "소고기": ("쇠고기",),
+    "한우": ("쇠고기",), "오징어": ("오징어",), "조개류": ("조개류",), "조개": ("조개류",),
+    "굴": ("조개류",), "전복": ("조개류",), "홍합": ("조개류",), "바지락": ("조개류",),
+    "잣": ("잣",),
+    # every family word of store.domain (견과류, 갑각류, 해산물, 해물, 생선, 유제품, ...) below
+    # English and emoji forms shoppers type ("nut free", "peanut 알러지", "🥜❌"); ASCII terms
+    # match only as whole words (see nlu.slots), so "donut" is not "nut"
+    "peanut": ("땅콩",), "peanuts": ("땅콩",), "nut": ALLERGEN_FAMILIES["견과류"],
+    "nuts": ALLERGEN_FAMILIES["견과류"], "treenut": ALLERGEN_FAMILIES["견과류"],
+    "dairy": ("우유",), "milk": ("우유",), "lactose": ("우유",), "egg": ("알류",), "eggs": ("알류",),
+    "wheat": ("밀",), "gluten": ("밀",), "soy": ("대두",), "soybean": ("대두",), "shrimp": ("새우",),
+    "crab": ("게",), "shellfish": ("게", "새우", "조개류"), "seafood": ALLERGEN_FAMILIES["해산물"],
+    "pork": ("돼지고기",), "beef": ("쇠고기",), "chicken": ("닭고기",), "peach": ("복숭아",),
+    "tomato": ("토마토",), "squid": ("오징어",), "mackerel": ("고등어",),
+    "🥜": ("땅콩",), "🥛": ("우유",), "🥚": ("알류",), "🦐": ("새우",), "🦀": ("게",),
+    "🍅": ("토마토",), "🍑": ("복숭아",), "🦑": ("오징어",), "🐟": ("고등어",),
+    # tree nuts the labeling list does not name: safety first, a shopper who cannot eat one
+    # is steered off every listed nut (allergists advise avoiding tree nuts as a group)
+    "아몬드": ALLERGEN_FAMILIES["견과류"], "캐슈넛": ALLERGEN_FAMILIES["견과류"],
+    "캐슈": ALLERGEN_FAMILIES["견과류"], "피스타치오": ALLERGEN_FAMILIES["견과류"],
+    "마카다미아": ALLERGEN_FAMILIES["견과류"], "헤이즐넛": ALLERGEN_FAMILIES["견과류"],
+    "피칸": ALLERGEN_FAMILIES["견과류"], "브라질너트": ALLERGEN_FAMILIES["견과류"],
+    "새우젓": ("새우",),
+}
+ALLERGEN_SYNONYMS.update({family: members for family, members in ALLERGEN_FAMILIES.items()})
+
+DIETARY_TAGS: tuple[str, ...] = (
+    "비건", "저당", "무가당", "유기농", "무농약", "글루텐프리", "락토프리", "고단백", "저염",
+    "무첨가", "할랄", "저지방", "무항생제", "저칼로리", "키토", "제로슈거", "친환경", "동물복지",
+)
+
+# surface form (spaces removed) -> canonical tag
+TAG_SYNONYMS: dict[str, str] = {
+    "비건": "비건", "vegan": "비건", "채식": "비건", "채식주의": "비건", "식물성": "비건",
+    "저당": "저당", "당적은": "저당", "당이적은": "저당", "설탕적은": "저당", "덜단": "저당",
+    "당줄인": "저당", "로우슈거": "저당", "무가당": "무가당", "무설탕": "무가당", "설탕없는": "무가당",
+    "설탕안들어간": "무가당", "노슈거": "무가당", "유기농": "유기농", "오가닉": "유기농",
+    "organic": "유기농", "무농약": "무농약", "글루텐프리": "글루텐프리", "글루텐free": "글루텐프리",
+    "락토프리": "락토프리", "유당프리": "락토프리", "유당없는": "락토프리", "고단백": "고단백",
+    "단백질많은": "고단백", "단백질높은": "고단백", "프로틴": "고단백", "저염": "저염",
+    "싱거운": "저염", "저나트륨": "저염", "나트륨적은": "저염", "덜짠": "저염", "무첨가": "무첨가",
+    "첨가물없는": "무첨가", "할랄": "할랄", "저지방": "저지방", "무지방": "저지방",
+    "무항생제": "무항생제", "저칼로리": "저칼로리", "칼로리낮은": "저칼로리", "칼로리적은": "저칼로리",
+    "저열량": "저칼로리", "키토": "키토", "저탄고지": "키토", "제로슈거": "제로슈거",
+    "glutenfree": "글루텐프리", "고기안들어간": "비건", "고기없는": "비건", "젤라틴없는": "비건",
+    "동물성없는": "비건", "향없는": "무향", "무향료": "무향", "무향": "무향", "환경생각": "친환경",
+    "에코": "친환경", "지방적은": "저지방", "지방낮은": "저지방", "단백질많고": "고단백",
+    "저자극": "저자극", "순한": "저자극", "제로칼로리": "제로칼로리", "칼로리제로": "제로칼로리",
+    "국산": "국산", "국내산": "국산", "민감성": "저자극", "민감피부": "저자극", "칼로리없는": "제로칼로리",
+    "0칼로리": "제로칼로리", "선물": "선물용", "선물용": "선물용", "1인가구": "1인가구", "1인용": "1인가구",
+    "혼밥": "1인가구", "자취": "1인가구", "혼자먹을": "1인가구", "소포장": "1인가구", "1인분": "1인가구",
+    "제로슈가": "제로슈거", "친환경": "친환경", "동물복지": "동물복지",
+}
+
+# canonical topic -> trigger substrings (matched on the space-free lowercase text)
+POLICY_TOPICS: dict[str, tuple[str, ...]] = {
+    "교환반품": ("반품", "환불", "교환", "반송", "불량", "파손", "상했", "상한", "썩었", "썩은",
+               "잘못왔", "잘못배송", "오배송", "변심", "하자", "깨져", "터져", "상해서", "상해왔",
+               "변질", "곰팡이가", "곰팡이폈", "곰팡이생", "썩어", "물러서", "다른게왔", "다른거왔", "빠져서왔",
+               "빠져있", "누락", "고장", "as돼", "as되", "a/s", "보증기간", "수리", "물건이없", "배송완료라는데", "물렀", "시들", "녹아서", "녹았", "바꾸고싶",
+               "다른색", "다른사이즈", "유통기한지난", "유통기한이지난", "멍들", "멍이들", "찌그러", "흠집",
+               "금이가", "금갔", "깨진", "터진", "가지러오", "가지러와", "회수", "수거"),
+    "취소": ("취소", "수량변경", "주문한거에", "주문한것에", "합포장", "재입고알림", "대량주문", "대량으로주문", "주문변경", "주문수정", "주문방법", "최소주문"),
+    "정기배송": ("정기배송", "정기구독", "구독", "매주받", "격주", "매달받", "정기적으로"),
+    "배송": ("배송비", "택배비", "무료배송", "배송기간", "배송지역", "배송시간", "도서산간", "제주도도", "제주도는", "제주에서", "제주는", "제주도배송", "제주배송", "섬지역",
+           "새벽배송", "당일배송", "배송마감", "몇시까지주문", "배송은", "배송이", "배송가능", "배달비",
+           "배달되", "배송되", "배송돼", "배달가능", "배송얼마", "배송지", "주소변경",
+           "배송방법", "배송옵션", "공동현관", "출입번호", "배송메모", "요청사항", "부재", "집에없으면",
+           "문앞", "경비실", "주문하면언제", "넘어서주문", "배송추가비", "택배로", "아이스팩", "보냉",
+           "포장재", "포장쓰레기", "친환경포장", "송장", "오늘주문하면", "주문하면오늘", "조회어케", "조회어떻게"),
+    "결제": ("결제수단", "결제방법", "결제가", "결제는", "결제오류", "카드결제", "무통장", "할부",
+           "간편결제", "페이", "현금영수증", "영수증", "세금계산서", "계좌이체", "상품권",
+           "결제돼", "결제되", "나눠서결제", "분할결제", "결제안돼", "결제실패", "카드두",
+           "결제두번", "두번결제", "중복결제", "이중결제", "돈은나갔", "돈이나갔", "결제됐는데"),
+    "혜택": ("적립금", "포인트", "쿠폰", "멤버십", "회원등급", "등급", "할인코드", "회원혜택", "적립",
+           "vip", "우수회원", "신규가입", "가입혜택", "장보기패스", "패스해지"),
+    "개인정보": ("개인정보", "내정보", "탈퇴", "정보삭제", "기록삭제", "기록지워", "데이터삭제",
+             "마케팅수신", "수신거부", "가입가능", "가입하려", "회원가입", "비밀번호", "pin", "잠겼",
+             "로그인", "계정", "맞춤추천", "추천끄", "추천안받", "추천안", "대화기록", "주문기록", "몇년보관",
+             "저장돼", "저장되", "광고문자", "마케팅문자", "마케팅동의", "정보보관", "보관기간", "개인정보처리", "내데이터", "정보다운로드"),
+    "픽업": ("픽업", "매장수령", "매장에서찾", "찾으러", "방문수령", "점몇시", "매장몇시", "매장운영",
+           "영업시간", "주차"),
+    "선물": ("선물하기", "선물포장", "선물로보내", "선물로보낼", "선물보내", "메시지카드", "받는사람",
+           "선물에가격", "가격안보이게", "가격나와", "받은선물"),
+    "고객센터": ("고객센터", "상담원", "상담사", "문의전화", "전화번호", "운영시간", "1:1문의",
+              "채팅상담", "상담연결", "사람이랑", "직원연결", "상담돼", "상담되",
+              "상담가능", "1대1", "문의할때", "문의답변", "사진첨부"),
+    "알레르기표시": ("알레르기표시", "알레르기표기", "알러지표시", "알레르기정보", "성분표시",
+                "알레르기유발", "표시기준", "알레르기성분몇", "필터되", "필터돼", "포함돼요", "포함되나"),
+    "키오스크": ("키오스크", "무인계산", "셀프계산", "무인매장"),
+    "상품정책": ("유통기한얼마나남은", "남은거와", "유통기한임박", "임박상품", "신선도보장", "신선도",
+             "리뷰언제", "리뷰숨김", "리뷰작성", "리뷰쓰", "리뷰는언제", "후기작성"),
+}
+
+# Policy document id prefixes (data/policies front matter `id`, e.g. "반품-01") per topic,
+# for callers that want to boost or filter policy retrieval by the recognised topic.
+POLICY_TOPIC_DOC_PREFIXES: dict[str, tuple[str, ...]] = {
+    "교환반품": ("교환", "반품", "환불"), "취소": ("주문",), "정기배송": ("정기배송",),
+    "배송": ("배송",), "결제": ("결제",), "혜택": ("쿠폰", "적립금", "멤버십"),
+    "개인정보": ("개인정보", "회원"), "픽업": ("픽업",), "선물": ("선물",), "고객센터": ("고객센터",),
+    "알레르기표시": ("알레르기",), "키오스크": ("키오스크",), "상품정책": ("상품",),
+}
+
+# Catalog tags that describe a use or a pack, not a requirement: matched as keywords for
+# retrieval, never turned into a hard "required tag" filter ("캠핑 갈 때 먹을 고기").
+SOFT_TAGS = frozenset({"가성비", "캠핑", "반려견", "반려묘", "유아", "간편조리"})
+# Tag synonyms whose words stay keywords too ("선물세트" -> tag 선물용 and keyword 선물세트).
+KEEP_AS_KEYWORD = frozenset({"선물", "혼밥", "자취", "1인용", "1인분", "소포장"})
+
+_DEFAULT_BRANDS = (
+    "풀무원", "CJ", "비비고", "오뚜기", "농심", "매일", "서울우유", "남양", "빙그레", "동원",
+    "청정원", "해태", "롯데", "오리온", "크라운", "삼양", "팔도", "하림", "곰곰", "노브랜드",
+    "피코크", "상하목장", "초록마을", "올가", "한살림", "동서", "맥심", "코카콜라", "제주삼다수",
+)
+
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Catalog-derived vocabularies. `categories` pairs (leaf name, full "top/mid/leaf" path)."""
+
+    brands: tuple[str, ...] = ()
+    categories: tuple[tuple[str, str], ...] = ()
+    tags: tuple[str, ...] = DIETARY_TAGS
+
+    @classmethod
+    def from_products(cls, products: Iterable, known_brands: Iterable[str] = _DEFAULT_BRANDS) -> "Lexicon":
+        """Build from anything with `brand`, `category` ("top/mid/leaf") and `tags`.
+
+        `known_brands` (well-known Korean brands by default) are added so that "농심 말고"
+        is understood even when the catalog does not sell that brand.
+
+        >>> class P: brand, category, tags = "풀무원", "식품/두부/두부", ("비건",)
+        >>> Lexicon.from_products([P()], known_brands=()).brands
+        ('풀무원',)
+        """
+        brands: set[str] = set(known_brands)
+        cats: dict[str, str] = {}
+        tags: set[str] = set(DIETARY_TAGS)
+        for p in products:
+            if getattr(p, "brand", ""):
+                brands.add(p.brand.strip())
+            category = getattr(p, "category", "") or ""
+            if category:
+                cats.setdefault(category.rsplit("/", 1)[-1], category)
+            tags.update(t for t in (getattr(p, "tags", ()) or ()) if t)
+        return cls(
+            brands=tuple(sorted(b for b in brands if len(b) >= 2)),
+            categories=tuple(sorted(cats.items())),
+            tags=tuple(sorted(tags)),
+        )
+
+    @classmethod
+    def default(cls) -> "Lexicon":
+        """Built-in brands and the store catalog's category tree (no file read)."""
+        from assistant.nlu.categories import DEFAULT_CATEGORY_PATHS
+
+        cats = {c.rsplit("/", 1)[-1]: c for c in DEFAULT_CATEGORY_PATHS}
+        return cls(brands=_DEFAULT_BRANDS, categories=tuple(sorted(cats.items())),
+                   tags=DIETARY_TAGS)
+
+    def category_paths(self) -> tuple[str, ...]:
+        """Every full "top/mid/leaf" path."""
+        return tuple(path for _, path in self.categories)
+
+    def category_path(self, leaf: str) -> str | None:
+        for name, path in self.categories:
+            if name == leaf:
+                return path
+        return None
+
+    def user_words(self) -> tuple[str, ...]:
+        """Words the morpheme analyzer should keep whole: leaf category names (brands and
+        tags are masked out before the analyzer runs, so they need no entry)."""
+        return _user_words(self)
+
+
+@functools.lru_cache(maxsize=8)
+def _user_words(lexicon: Lexicon) -> tuple[str, ...]:
+    words = {name for name, _ in lexicon.categories if " " not in name}
+    return tuple(sorted(w for w in words if len(w) >= 2))

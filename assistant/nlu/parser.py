@@ -1,0 +1,217 @@
+"""Korean understanding: one message -> `Understanding` (intent + slots), deterministically.
+
+`parse(text, state=None, lexicon=None)` normalizes the text, runs the slot extractors
+(budget, tags, allergens, brands, urgency, order id, references, amounts), masks what they
+consumed, takes the remaining nouns as product keywords (kiwipiepy), then picks the intent
+with ordered rules and keeps only the slots that intent uses. It never touches I/O; the
+state is only read to read a bare number after a clarifying question. Context carry-over
+(refining the previous search, resolving "그거") is `dialogue.update_state`'s job.
+
+`llm_fallback(text, generator)` asks an LLM for a JSON intent when the rules are unsure;
+it is optional and off unless the caller passes a generator.
+
+Example:
+    >>> u = parse("비건 간식 만원 이하로 3개 추천해줘")
+    >>> u.intent, u.slots.dietary_tags, u.slots.budget_max, u.slots.count, u.slots.keywords
+    ('search', ('비건',), 10000, 3, ('간식',))
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+
+from assistant.nlu.categories import resolve_categories
+from assistant.nlu.intents import MEMORY, SELF, Signals, classify
+from assistant.nlu.keywords import analyze
+from assistant.nlu.lexicon import Lexicon
+from assistant.nlu.refs import SORT_OF, demonstrative, extract_amounts, extract_reference, extract_sort, product_specs
+from assistant.nlu.budget import extract_budget
+from assistant.nlu.slots import (
+    allergen_clauses, extract_brands, extract_order_id, extract_policy_topic, extract_tags,
+    extract_urgency, normalize,
+)
+from assistant.types import INTENTS, DialogueState, Reference, Slots, Understanding
+
+__all__ = ["Lexicon", "parse", "llm_fallback", "LOW_CONFIDENCE"]
+
+LOW_CONFIDENCE = 0.5
+_PRODUCT_INTENTS = ("search", "product_question", "cart_add", "cart_remove")
+_EXCLUDES = re.compile(r"빼|제외|말고|없는|없이|안\s?들어|들어간\s?(?:거|건|것)\s?(?:은|는)?\s?(?:안|못)")
+_CART_INTENTS = ("cart_add", "cart_remove", "cart_view", "reorder", "checkout")
+_DEFAULT_LEXICON = Lexicon.default()
+_NOT_WANTED = re.compile(r"([가-힣a-z]+?)(?:은|는|이|가)?\s?(?:말고|말구|대신)")
+
+
+def _mask(text: str, spans: list[tuple[int, int]]) -> str:
+    """Replace each span by one space (kiwi tags differently around long runs of spaces)."""
+    keep = [True] * len(text)
+    for s, e in spans:
+        keep[s:e] = [False] * (e - s)
+    out, prev_masked = [], False
+    for ch, k in zip(text, keep):
+        if k:
+            out.append(ch)
+        elif not prev_masked:
+            out.append(" ")
+        prev_masked = not k
+    return re.sub(r"\s+", " ", "".join(out)).strip()
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with each span replaced by spaces (same length, so offsets still hold)."""
+    chars = list(text)
+    for s, e in spans:
+        chars[s:e] = " " * (e - s)
+    return "".join(chars)
+
+
+def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None = None) -> Understanding:
+    """Understand one Korean shopping message. Pure and deterministic.
+
+    >>> parse("땅콩 알레르기 있어요").intent
+    'profile_update'
+    >>> parse("그중에 제일 싼 거 2개 담아줘").slots.reference
+    Reference(kind='cheapest', index=None, count=2)
+    """
+    lexicon = lexicon or _DEFAULT_LEXICON
+    t = normalize(text)
+    lo, hi, budget_spans = extract_budget(t)
+    tags, tag_spans = extract_tags(t, lexicon)
+    cart_turn = bool(state and state.last_intent in _CART_INTENTS)
+    allergens, allergen_spans, allergen_clause_spans = allergen_clauses(t, cart_context=cart_turn)
+    brands, avoid_brands, brand_spans = extract_brands(t, lexicon)
+    urgency, urgency_spans = extract_urgency(t)
+    order_id, order_spans = extract_order_id(t)
+    reference, ref_spans = extract_reference(t)
+    amounts = [a for a in extract_amounts(t) if not any(s <= a[2][0] < e for s, e in ref_spans + budget_spans)]
+    # brand names may contain policy words ("수상한농장" holds "상한"): blank them, same length
+    t_no_brands = "".join(" " if any(s <= i < e for s, e in brand_spans) else ch for i, ch in enumerate(t))
+    policy_topic, policy_spans = extract_policy_topic(t_no_brands)
+    # service words take the rest of their word with them ("리뷰쓰면" leaves no "면")
+    policy_spans = [(s, e + len(re.match(r"\S*", t[e:]).group())) for s, e in policy_spans]
+    not_wanted = [m.span(1) for m in _NOT_WANTED.finditer(t)]  # "땅콩버터 말고 잼" -> not 땅콩버터
+    masked = _mask(t, budget_spans + tag_spans + allergen_spans + brand_spans + urgency_spans + order_spans
+                   + ref_spans + [a[2] for a in amounts] + product_specs(t) + not_wanted + policy_spans)
+    keywords, give_verb = analyze(masked, lexicon)
+    categories = resolve_categories(masked, keywords, lexicon.category_paths(), context=t)
+    for leaf, path in lexicon.categories:  # the analyzer sometimes splits a known leaf name
+        if path in categories and leaf in masked and not any(leaf in k for k in keywords):
+            keywords.append(leaf)
+    sig = Signals(
+        has_reference=reference is not None, reference_kind=reference.kind if reference else None,
+        has_amounts=bool(amounts),
+        has_budget=lo is not None or hi is not None, has_tags=bool(tags),
+        has_allergens=bool(allergens), has_brands=bool(brands), has_avoid_brands=bool(avoid_brands),
+        has_keywords=bool(keywords), keywords=tuple(keywords), has_urgency=urgency is not None,
+        give_verb=give_verb, has_category=bool(categories), policy_topic=policy_topic, order_id=order_id,
+    )
+    # "닭고기 들어간 건 빼주세요": the allergy clause states a constraint, it is not a cart
+    # removal or a question about ingredients; the intent rules read the rest
+    intent, confidence, harmful, injection = classify(t, sig, _blank(t, allergen_clause_spans))
+    intent, confidence = _answer_to_question(intent, confidence, state)
+    if (intent == "profile_update" and state is not None and state.last_intent in ("search", "product_question")
+            and not MEMORY.search(t) and (_EXCLUDES.search(t) or not SELF.search(t))):
+        # while choosing products, "일행 중에 갑각류 알레르기 있는 사람도 있어요" or "닭 들어간 건
+        # 안 돼요" narrows the search; "우리 애기 우유 알레르기 있어요" stays about the household
+        intent = "search"
+    if intent == "product_question":
+        if reference is not None:
+            keywords = []  # "두 번째 거 유통기한": the nouns are the attribute asked about
+        elif demonstrative(t):
+            reference = Reference("it")  # "이 과자 얼마예요?" points at a shown product
+    if intent == "search" and keywords and reference and reference.kind in SORT_OF:
+        # "물티슈 제일 저렴한 걸로 찾아줘" names a product: a sorted search, not a pointer
+        sort_hint, count_hint = SORT_OF[reference.kind], reference.count
+        reference = None
+    else:
+        sort_hint, count_hint = None, None
+    if intent == "cart_remove" and reference is None and re.search(r"비워|비우|싹\s?다|전부", t):
+        reference = Reference("all")
+
+    slots = Slots()
+    if intent in _PRODUCT_INTENTS or intent == "profile_update":
+        slots = Slots(
+            dietary_tags=tuple(tags), allergens=tuple(allergens),
+            brands=tuple(brands), avoid_brands=tuple(avoid_brands),
+        )
+    if intent in _PRODUCT_INTENTS:
+        number = amounts[0][0] if amounts else None
+        slots = replace(
+            slots, keywords=tuple(keywords), categories=tuple(categories),
+            budget_min=lo, budget_max=hi, urgency=urgency, reference=reference,
+            sort=sort_hint or (extract_sort(t) if reference is None else None),
+            quantity=number if intent in ("cart_add", "cart_remove") else None,
+            count=(number or (count_hint if (count_hint or 0) > 1 else None)) if intent == "search" else None,
+        )
+    if intent == "reorder":
+        slots = Slots(keywords=tuple(keywords), order_id=order_id)
+    if intent in ("policy", "order_status"):
+        slots = Slots(order_id=order_id, policy_topic=policy_topic if intent == "policy" else None)
+    return Understanding(intent=intent, slots=slots, confidence=confidence,
+                         harmful=harmful, injection=injection)
+
+
+def _answer_to_question(intent: str, confidence: float, state: DialogueState | None) -> tuple[str, float]:
+    """A bare "2개" or "네" right after a clarifying question continues that question's intent."""
+    pending = (state.pending_clarification or {}) if state else {}
+    if pending and confidence < 0.7 and pending.get("intent") in INTENTS:
+        return pending["intent"], 0.7
+    return intent, confidence
+
+
+# ---------------------------------------------------------------- optional LLM fallback
+_FALLBACK_PROMPT = (
+    "너는 한국어 쇼핑몰 대화의 의도 분류기야. 사용자 문장을 읽고 JSON 한 줄만 출력해.\n"
+    "intent는 다음 중 하나: " + ", ".join(INTENTS) + "\n"
+    '형식: {"intent": "...", "keywords": ["..."]}\n'
+    "문장: "
+)
+
+
+def llm_fallback(text: str, generator, max_new_tokens: int = 48) -> Understanding | None:
+    """Ask `generator` (the `Generator` protocol: `stream(messages, max_new_tokens, stop)`)
+    for `{"intent", "keywords"}`; None when it fails or answers outside the schema.
+
+    Only intents and keywords are taken from the model: budgets, allergens and quantities
+    stay with the rules, so a weak model can never change a price or drop an allergen.
+    """
+    if generator is None or not (text or "").strip():
+        return None
+    messages = [{"role": "user", "content": _FALLBACK_PROMPT + normalize(text)[:300]}]
+    try:
+        out = "".join(generator.stream(messages, max_new_tokens=max_new_tokens, stop=["\n\n"]))
+    except Exception:  # any backend failure means "no opinion": the rules stand
+        return None
+    m = re.search(r"\{.*?\}", out, re.DOTALL)
+    if not m:
+        return None
+    try:
+        data = json.loads(m.group())
+    except json.JSONDecodeError:
+        return None
+    intent = data.get("intent") if isinstance(data, dict) else None
+    if intent not in INTENTS:
+        return None
+    words = data.get("keywords") or []
+    keywords = tuple(str(w)[:20] for w in words if isinstance(w, str) and w.strip())[:5]
+    return Understanding(intent=intent, slots=Slots(keywords=keywords), confidence=0.6)
+
+
+def parse_with_fallback(text: str, state: DialogueState | None = None,
+                        lexicon: Lexicon | None = None, generator=None) -> Understanding:
+    """`parse`, then `llm_fallback` only when confidence is low and a generator is given.
+
+    The rule slots are kept; the LLM may only change the intent (never to or from a
+    safety verdict) and add keywords when the rules found none.
+    """
+    u = parse(text, state, lexicon)
+    if generator is None or u.confidence >= LOW_CONFIDENCE or u.harmful or u.injection:
+        return u
+    alt = llm_fallback(text, generator)
+    if alt is None or alt.intent == "out_of_scope" and u.intent != "out_of_scope":
+        return u
+    keywords = u.slots.keywords or alt.slots.keywords
+    return replace(u, intent=alt.intent, slots=replace(u.slots, keywords=keywords), confidence=0.6)
+

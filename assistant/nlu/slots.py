@@ -1,0 +1,321 @@
+"""Slot extractors: pure functions from normalized Korean text to slot values and text spans.
+
+Each extractor returns the values it found plus the character spans it consumed, so that
+`nlu.parse` can mask those spans before taking the remaining nouns as product keywords.
+Covers text normalization, dietary tags, allergens, brands, urgency, order ids and policy
+topics; budgets live in `nlu.budget`, quantities and references in `nlu.refs`. Leaves out
+intent decisions (see `nlu.intents`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from assistant.nlu.lexicon import ALLERGEN_SYNONYMS, TAG_SYNONYMS, Lexicon
+from assistant.types import MAX_MESSAGE_CHARS
+
+Span = tuple[int, int]
+# longer messages are cut at MAX_MESSAGE_CHARS: nobody types a 5,000-character grocery list
+
+_TYPOS = (
+    (r"추쳔|츄천|추천좀", lambda m: "추천" if m.group() != "추천좀" else "추천 좀"),
+    (r"알러지|알레르지|알래르기|앨러지|알르레기", "알레르기"),
+    (r"장바구늬|장바구이|장바구닉|장바군이", "장바구니"),
+    (r"주세여|주세용|주쎄요", "주세요"),
+    (r"담아쥬|담아죠|담아져", "담아줘"),
+    (r"(?<![가-힣])젤(?=\s?(?:싼|비싼|저렴|좋|인기|맛있|평점|높))", "제일"),
+    (r"(?<=[째싼건은])꺼(?![내지])", "거"),
+    (r"(?<=\s)꺼(?=\s|$|로|요)", "거"),
+    (r"싼거", "싼 거"),
+    (r"얼마에요|얼마예여", "얼마예요"),
+)
+
+
+# Chat abbreviations in compatibility jamo, replaced before NFKC (which would turn them
+# into conjoining jamo); leftover jamo (ㅋㅋ, ㅠㅠ) are dropped.
+_JAMO_WORDS = (("ㅊㅊ", " 추천 "), ("ㄱㄱ", " 고고 "), ("ㅎㅇ", " 하이 "), ("ㄱㅅ", " 감사 "),
+               ("ㅂㅂ", " 바이 "), ("ㅇㅋ", " 오케이 "), ("ㄴㄴ", " 아니 "), ("ㅇㅇ", " 응 "))
+
+
+def normalize(text: str) -> str:
+    """NFKC, lowercase, common typos fixed, whitespace collapsed, cut at MAX_MESSAGE_CHARS.
+
+    >>> normalize("  젤 싼꺼  추쳔해줘 ㅋㅋ")
+    '제일 싼 거 추천해줘'
+    """
+    s = (text or "")[:MAX_MESSAGE_CHARS]
+    for jamo, word in _JAMO_WORDS:
+        s = s.replace(jamo, word)
+    s = re.sub(r"[\u3131-\u318e\u1100-\u11ff]+", " ", s)
+    s = unicodedata.normalize("NFKC", s).lower()
+    s = re.sub(r"[\u200b-\u200f\ufeff]", "", s)
+    s = re.sub(r"\s+", " ", s).strip()
+    for pattern, repl in _TYPOS:
+        s = re.sub(pattern, repl, s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+# ---------------------------------------------------------------- tags
+def _despaced_index(text: str) -> tuple[str, list[int]]:
+    chars, index = [], []
+    for i, ch in enumerate(text):
+        if not ch.isspace():
+            chars.append(ch)
+            index.append(i)
+    return "".join(chars), index
+
+
+def find_terms(text: str, terms: dict[str, object]) -> list[tuple[str, Span]]:
+    """Longest-first, non-overlapping matches of `terms` in `text`, ignoring spaces.
+
+    >>> find_terms("글루텐 프리 빵", {"글루텐프리": 1, "빵": 1})
+    [('글루텐프리', (0, 6)), ('빵', (7, 8))]
+    """
+    flat, index = _despaced_index(text)
+    used = [False] * len(flat)
+    found: list[tuple[str, Span]] = []
+    for term in sorted(terms, key=len, reverse=True):
+        key = term.replace(" ", "").lower()
+        if not key:
+            continue
+        start = flat.find(key)
+        while start != -1:
+            end = start + len(key)
+            if not any(used[start:end]):
+                used[start:end] = [True] * len(key)
+                found.append((term, (index[start], index[end - 1] + 1)))
+            start = flat.find(key, end)
+    return sorted(found, key=lambda t: t[1])
+
+
+def extract_tags(text: str, lexicon: Lexicon) -> tuple[list[str], list[Span]]:
+    from assistant.nlu.lexicon import KEEP_AS_KEYWORD, SOFT_TAGS
+
+    vocab: dict[str, str] = dict(TAG_SYNONYMS)
+    vocab.update({t.lower(): t for t in lexicon.tags if t not in SOFT_TAGS})
+    vocab["유당불내증"] = "락토프리"
+    tags: list[str] = []
+    spans: list[Span] = []
+    meatless = re.search(r"(?<![가-힣])고기\s?(?:는|를|도)?\s?(?:안|못)\s?먹", text)  # not "돼지고기 못 먹어요"
+    if meatless:
+        tags.append("비건")
+        spans.append(meatless.span())
+    for term, span in find_terms(text, vocab):
+        tag = vocab[term]
+        if tag not in tags:
+            tags.append(tag)
+        if term not in KEEP_AS_KEYWORD:
+            spans.append(span)
+    return tags, spans
+
+
+# ---------------------------------------------------------------- allergens
+# What follows an allergen (or a list of them) when the shopper cannot have it. Korean
+# negation comes after its object: "땅콩 빼고", "유제품 다 안 돼요", "새우 먹으면 큰일나요",
+# "밀가루 안 되는 체질", "땅콩 들어가면 안 돼요", "우유 못 마셔요", "nut free".
+_ALLERGY_MARK = re.compile(
+    r"(?:알레르기|allerg[a-z]*|-?\s?free\b|(?<!성)못\s?(?:먹|마시|마셔|드시|드셔|드세)|안\s?(?:먹|마시|마셔|드시|드셔)"
+    r"|(?:먹|마시|드시)(?:으면|면|을\s?때|고\s?나면)\s?(?:안|큰일|두드러기|탈|배탈|배\s?아|가려|간지|알레르기|응급|죽)"
+    r"|먹지\s?(?:못|말|마)|빼|제외|없는|없이|없고|없어야|없었으면|없을|안\s?들어|들어가(?:면|도|선|서는)\s?안"
+    r"|들어가(?:면|도)\s?큰일|들어가지\s?않|들어있지\s?않|안\s?든|피해|말고|안\s?(?:돼|되|맞)|안돼|민감|조심|노\b|no\b"
+    r"|❌|🚫|✖|⛔|금지|큰일|두드러기|아나필락시스|쇼크|있으면\s?안|체질)"
+)
+# What may stand between an allergen and the next allergen or the mark: particles, list
+# words and quantifiers ("땅콩이랑 호두 둘 다", "새우 게 이런 거", "유제품 일절", "잣만").
+_GAP = re.compile(  # longer alternatives first: "이런 거" before the particle "이"
+    r"(?:같은\s?(?:거|것|건|종류)(?:은|는|도)?|이런\s?(?:거|것|건|종류)(?:은|는|도)?|종류(?:는|은|도)?"
+    r"|들어간\s?(?:거|것|건|걸|제품|음식)?(?:은|는|도)?|들어있는\s?(?:거|것|건)?(?:은|는|도)?"
+    r"|있는\s?(?:거|것|건)(?:은|는)?|함유(?:된)?\s?(?:거|것|건)?(?:은|는)?"
+    r"|둘\s?다|셋\s?다|세\s?개\s?다|전부|모두|모든|일절|절대로?|전혀|까지|조차|성분"
+    r"|이랑|랑|하고|이나|또는|\s|,|/|·|\+|&|과|와|및|나|도|이|가|은|는|을|를|에|류|들(?!어)|다|만)"
+)
+_SINGLE_SYLLABLE_OK_AFTER = re.compile(r"(?:\s|,|$|이랑|랑|하고|과|와|도|은|는|이|가|알|만|\.|!|~)")
+_CART_WORDS = re.compile(r"장바구니|카트|담은|담았|담긴")
+_INGREDIENT_GAP = re.compile(r"들어|성분|함유|같은|이런|종류|류")
+# a list closed by "전부." / "다!" after an allergy was already stated: "견과류는 다 안 돼요.
+# 아몬드 호두 땅콩 전부."
+_ALL_OF_THEM = re.compile(r"\s?(?:전부|모두|다|둘\s?다|셋\s?다)\s?(?:요)?\s?(?:[.!,~]|$)")
+
+
+def extract_allergens(text: str) -> tuple[list[str], list[Span]]:
+    """Allergens the shopper wants to avoid, as labeling-list names.
+
+    >>> extract_allergens("땅콩이랑 새우 알레르기 있어요")[0]
+    ['땅콩', '새우']
+    >>> extract_allergens("땅콩 들어간 과자 추천")[0]
+    []
+    >>> extract_allergens("견과류는 다 안 돼요")[0]
+    ['땅콩', '호두', '잣']
+    """
+    allergens, spans, _ = allergen_clauses(text)
+    return allergens, spans
+
+
+def _allergen_hits(text: str) -> list[tuple[str, int, int]]:
+    hits = []
+    for term, (s, e) in find_terms(text, ALLERGEN_SYNONYMS):
+        if term.isascii() and term.isalpha():  # English words only whole: "donut" is not "nut"
+            if (s > 0 and text[s - 1].isascii() and text[s - 1].isalpha()) or re.match(r"[a-z]", text[e:e + 1]):
+                continue
+        elif len(term) == 1 and re.match(r"[가-힣]", term):  # "게", "밀", "잣", "굴": whole words only
+            if (s > 0 and re.match(r"[가-힣]", text[s - 1])) or not _SINGLE_SYLLABLE_OK_AFTER.match(text, e):
+                continue
+        hits.append((term, s, e))
+    return hits
+
+
+def allergen_clauses(text: str, cart_context: bool = False) -> tuple[list[str], list[Span], list[Span]]:
+    """(allergens, allergen word spans, clause spans). A clause runs from the first allergen
+    of a list to the end of the word that marks it ("닭고기 들어간 건 빼주세요"): the intent
+    rules read the message without it, so "빼주세요" there is not a cart removal.
+    With `cart_context` (the message or the turn before is about the cart) a bare
+    "우유는 빼줘" removes a product instead; "우유 들어간 건 빼줘" stays an allergy.
+
+    Allergens are read as lists: "땅콩 호두 잣 다 안 돼요" marks all three; a family word
+    ("견과류", "해산물", "유제품", from store.domain) stands for all its members.
+    >>> allergen_clauses("닭고기 들어간 건 빼주세요")[2]
+    [(0, 14)]
+    """
+    hits = _allergen_hits(text)
+    chains: list[tuple[int, int, int]] = []   # (first hit, last hit, end of gap after the list)
+    i = 0
+    while i < len(hits):
+        j, pos = i, hits[i][2]
+        while True:
+            g = _GAP.match(text, pos)
+            if g and g.end() > pos:
+                pos = g.end()
+                continue
+            if j + 1 < len(hits) and hits[j + 1][1] == pos:
+                j += 1
+                pos = hits[j][2]
+                continue
+            break
+        chains.append((i, j, pos))
+        i = j + 1
+    marked: list[tuple[int, int, int, int]] = []   # (first, last, clause start, clause end)
+    pending: list[tuple[int, int, int]] = []
+    for first, last, pos in chains:
+        s = hits[first][1]
+        mark = _ALLERGY_MARK.match(text, pos)
+        compound = any(hits[k][2] == hits[k + 1][1] for k in range(first, last))
+        if mark and mark.group().startswith("말고") and compound:
+            mark = None  # "땅콩버터 말고 잼": a product name, not an allergy
+        if (mark and re.match(r"빼|제외", mark.group()) and (cart_context or _CART_WORDS.search(text))
+                and not _INGREDIENT_GAP.search(text[hits[last][2]:pos])):
+            mark = None  # "장바구니에서 우유 빼줘" removes a product; "우유 들어간 건 빼줘" does not
+        if mark:
+            end = mark.end() + len(re.match(r"[^\s.,!?]*", text[mark.end():]).group())
+            marked.append((first, last, s, end))
+        elif _reverse_marked(text, s):
+            marked.append((first, last, s, hits[last][2]))
+        else:
+            pending.append((first, last, pos))
+    if marked or re.search(r"알레르기|allerg", text):
+        for first, last, pos in pending:
+            tail = text[hits[last][2]:]
+            if _ALL_OF_THEM.match(tail) or _ALL_OF_THEM.match(text, pos - len(re.match(r".*?(\s?(?:전부|모두|다)?)$", text[hits[last][2]:pos]).group(1))):
+                marked.append((first, last, hits[first][1], pos))
+    allergens: list[str] = []
+    spans: list[Span] = []
+    clauses: list[Span] = []
+    for first, last, cs, ce in sorted(marked, key=lambda m: m[2]):
+        for term, s, e in hits[first:last + 1]:
+            for name in ALLERGEN_SYNONYMS[term]:
+                if name not in allergens:
+                    allergens.append(name)
+            spans.append((s, e))
+        clauses.append((cs, ce))
+    return allergens, sorted(spans), clauses
+
+
+def _reverse_marked(text: str, start: int) -> bool:
+    """'알레르기 있는데 땅콩이요', '알레르기: 새우', '알레르기 검사에서 계란이랑 밀 나왔어요'
+    (marker before the allergen list)."""
+    before = text[max(0, start - 20):start]
+    return bool(re.search(r"(?:알레르기|알레르기가|allergy|allergic\s?to)\s?(?:있|체질|검사|반응)?[가-힣]{0,4}\s?[:,]?\s?$", before))
+
+
+# ---------------------------------------------------------------- brands
+_AVOID = re.compile(
+    r"\s?(?:제품|브랜드|거|것|건)?\s?(?:은|는|이|가|을|를)?\s?"
+    r"(?:말고|말구|빼고|제외|싫|별로|안\s?좋아|말곤|은\s?빼|는\s?빼|안\s?살|피해"
+    r"|추천하지\s?마|추천\s?하지\s?마|사지\s?마|보여\s?주지\s?마|권하지\s?마)"
+)
+_COMMON_WORD_BRANDS = {"매일", "오늘", "바른", "자연", "착한", "건강", "맛있는", "행복", "우리", "하루"}
+
+
+def extract_brands(text: str, lexicon: Lexicon) -> tuple[list[str], list[str], list[Span]]:
+    wanted: list[str] = []
+    avoided: list[str] = []
+    spans: list[Span] = []
+    for brand, (s, e) in find_terms(text, {b: b for b in lexicon.brands}):
+        if brand in _COMMON_WORD_BRANDS and not re.match(r"[가-힣]|\s?(?:제품|브랜드|거|꺼|말고|빼고)", text[e:]):
+            continue
+        if len(brand) <= 2 and s > 0 and re.match(r"[가-힣]", text[s - 1]):
+            continue  # "롯데" inside another word is rarely the brand
+        target = avoided if _AVOID.match(text, e) else wanted
+        if brand not in target:
+            target.append(brand)
+        spans.append((s, e))
+    return wanted, avoided, spans
+
+
+# ---------------------------------------------------------------- urgency, order ids
+_DAWN = re.compile(r"내일\s?(?:아침|새벽|오전|까지|받|중|도착|에\s?받|일찍)|새벽\s?배송|새벽에|아침\s?일찍|아침까지|출근\s?전|샛별")
+_SAME_DAY = re.compile(
+    r"오늘\s?(?:안|중|내|저녁|밤|오후|까지|받|도착|배송)|당일|지금\s?당장|바로\s?받|급해|급하게|빨리\s?(?:받|와|오)|몇\s?시간\s?안에"
+)
+
+
+def extract_urgency(text: str) -> tuple[str | None, list[Span]]:
+    """'내일 아침까지' -> '새벽', '오늘 안에' -> '당일'."""
+    m = _DAWN.search(text)
+    if m:
+        return "새벽", [m.span()]
+    m = _SAME_DAY.search(text)
+    if m:
+        return "당일", [m.span()]
+    return None, []
+
+
+_ORDER_ID = re.compile(
+    r"주문\s?번호\s?(?:는|은|가|:)?\s?([a-z0-9][a-z0-9-]{3,})"
+    r"|\b((?:ord|od|o|jb|on)[-_]?\d[\d-]{3,})\b"
+    r"|\b(\d{8}-\d{2,})\b",
+    re.IGNORECASE,
+)
+
+
+def extract_order_id(text: str) -> tuple[str | None, list[Span]]:
+    m = _ORDER_ID.search(text)
+    if not m:
+        return None, []
+    value = next(g for g in m.groups() if g)
+    if re.fullmatch(r"p\d{3,}", value):  # product ids are not order ids
+        return None, []
+    return value.upper(), [m.span()]
+
+
+# spoilage words only count at a word start: "수상한" (suspicious) is not "상한" (spoiled)
+_WORD_INITIAL_TRIGGERS = frozenset({"상한", "상했", "썩은", "썩었"})
+
+
+def extract_policy_topic(text: str) -> tuple[str | None, list[Span]]:
+    """Topic and trigger spans; the first listed topic wins on ties."""
+    from assistant.nlu.lexicon import POLICY_TOPICS
+
+    topic = None
+    spans: list[Span] = []
+    for name, triggers in POLICY_TOPICS.items():
+        found = [(w, (s, e)) for w, (s, e) in find_terms(text, dict.fromkeys(triggers))
+                 if not (w in _WORD_INITIAL_TRIGGERS and s > 0 and "가" <= text[s - 1] <= "힣")]
+        if found:
+            topic = topic or name
+            spans.extend(span for _, span in found)
+    m = re.search(r"기록[가-힣\s]{0,4}(?:지워|지우|삭제|없애)", text)
+    if m:
+        topic = topic or "개인정보"
+        spans.append(m.span())
+    return topic, spans

@@ -1,0 +1,42 @@
+"""The blind sets are frozen: written by people who never saw the rules, never edited to fit.
+
+A new batch is a new file with its checksum added here (never a changed one). `holdout/` holds
+a batch written while the rules were being changed and scored once at the end (never tuned on). See
+docs/benchmarks/nlu.md for the first score on each batch.
+"""
+
+import hashlib
+from pathlib import Path
+
+BLIND = Path(__file__).parent / "data" / "blind"
+FROZEN = {
+    "nlu_blind_a.jsonl": "c88bb21aff19a264909ba5dd847462bf5eee50563ff00ad3200f1eb81a9fb97c",
+    "nlu_blind_b.jsonl": "dd7f96e7c587d3c8e2c8a7bca896c78c086584171d5e0cd76a77f72b6a8be766",
+    "policy_blind.jsonl": "9493c3ffa8cf6e16f1becfaf3cb2bca444bc470858caee3afbaab03cae664d33",
+    "product_blind.jsonl": "023a1a8fe9b281c40bc5f17706691e33e2c156083c64ff2c748628a066046a68",
+    "holdout/nlu_blind_c.jsonl": "3655b5af56170700332d845716e94157f2c3f4fdbab13937b5bcad95e96829ae",
+    "holdout/policy_blind_c.jsonl": "7dfe1901428ef4db407ce98725d2cd39a8a4650257e2c01306c2f14a07cd1c54",
+    "holdout/product_blind_c.jsonl": "9b2e123e5c5adea3e34e081406e9b600d8a961dd40e33565d0d83b02090f0133",
+}
+
+
+def test_every_blind_file_is_frozen_and_unchanged():
+    present = {str(p.relative_to(BLIND)) for p in BLIND.rglob("*.jsonl")}
+    assert present == set(FROZEN), f"unfrozen or missing blind files: {present ^ set(FROZEN)}"
+    for name, digest in FROZEN.items():
+        assert hashlib.sha256((BLIND / name).read_bytes()).hexdigest() == digest, f"{name} was edited"
+
+
+def test_blind_sets_meet_the_issue_sizes():
+    import json
+
+    messages = conv_turns = 0
+    for name in FROZEN:
+        if not name.startswith("nlu_blind"):
+            continue
+        for line in (BLIND / name).read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            turns = row.get("turns", [row])
+            messages += len(turns)
+            conv_turns += len(turns) if "turns" in row else 0
+    assert messages >= 300 and conv_turns >= 60
