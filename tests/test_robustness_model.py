@@ -20,7 +20,10 @@ def no_model_services(tmp_path_factory):
 
     base = shared_services(tmp_path_factory)
     empty = tmp_path_factory.mktemp("empty-cache")
-    settings = tiny_settings(shared_root(tmp_path_factory), no_llm=False, chat_model="qwen0.5b", cache_dir=empty)
+    # transformers: with the GGUF wheels installed, llama.cpp (backend auto) would assemble the
+    # model from them instead of missing it; the llama.cpp case is the test further down.
+    settings = tiny_settings(shared_root(tmp_path_factory), no_llm=False, chat_model="qwen0.5b", cache_dir=empty,
+                             backend="transformers")
     gen = make_generator(settings)
     assert gen.name.startswith("transformers:qwen0.5b") and not gen.loaded
     a = Assistant(base.catalog, base.policies, base.retriever, generator=gen, lexicon=base.assistant.lexicon)
@@ -36,6 +39,19 @@ def test_missing_chat_model_falls_back_to_the_template_with_a_notice(no_model_se
     assert "언어 모델" in answer["notice"]
     assert answer["products"] and "원" in answer["reply"] and "[P" in answer["reply"]
     assert not no_model_services.assistant.generator.loaded
+
+
+def test_missing_gguf_on_llamacpp_falls_back_to_the_template(no_model_services, tmp_path):
+    from assistant.generators.llamacpp import LlamaCppGenerator
+    from assistant.service import Assistant
+    from assistant.types import DialogueState
+
+    base = no_model_services
+    gen = LlamaCppGenerator(str(tmp_path / "missing.gguf"), cache_dir=tmp_path)
+    a = Assistant(base.catalog, base.policies, base.retriever, generator=gen, lexicon=base.assistant.lexicon)
+    answer = a.answer("사과 추천해줘", DialogueState(), None)
+    assert answer["validation"] == "fallback" and is_korean(answer["notice"]) and "GGUF" in answer["notice"]
+    assert answer["products"] and "원" in answer["reply"] and not gen.loaded
 
 
 def test_missing_model_streams_status_then_the_template(no_model_services):
@@ -55,7 +71,8 @@ def test_missing_model_streams_status_then_the_template(no_model_services):
 @pytest.mark.slow
 def test_missing_chat_model_subprocess(tmp_path_factory):
     root = shared_root(tmp_path_factory)
-    env = tiny_env(root, JANGBOGI_CHAT_MODEL="qwen0.5b", JANGBOGI_CACHE=str(tmp_path_factory.mktemp("no-models")))
+    env = tiny_env(root, JANGBOGI_CHAT_MODEL="qwen0.5b", JANGBOGI_CACHE=str(tmp_path_factory.mktemp("no-models")),
+                   JANGBOGI_BACKEND="transformers")
     proc = run_cli(["ask", "사과 추천해줘", "--json"], env, timeout=300)
     assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
     assert proc.returncode == 0
