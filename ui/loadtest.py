@@ -272,9 +272,8 @@ def _last_reply(history) -> str:
     return ""
 
 
-def run_shopper(url: str, shopper: Shopper, catalog: dict, names: dict[str, set[str]],
-                others: dict[str, dict], barrier: threading.Barrier, think_ms: float = 0.0) -> None:
-    """Drive one session; records turns, leaks, the order id. Never raises."""
+def _connect(url: str, shopper: Shopper, barrier: threading.Barrier):
+    """A gradio_client session for the shopper, after every shopper is connected; None on failure."""
     from gradio_client import Client
 
     try:
@@ -282,14 +281,91 @@ def run_shopper(url: str, shopper: Shopper, catalog: dict, names: dict[str, set[
     except Exception as exc:  # noqa: BLE001
         shopper.turns.append(Turn("connect", error=f"{type(exc).__name__}: {exc}"))
         barrier.abort()
-        return
+        return None
     try:
         barrier.wait(timeout=600)
     except threading.BrokenBarrierError:
         pass
+    return client
+
+
+def _do_sign_in(client, shopper: Shopper, turn: Turn, others: dict[str, dict]) -> None:
+    out = _timed(client, "ui_sign_in", turn, shopper.customer_id, shopper.pin)
+    profile = _text(out[0]) if isinstance(out, (list, tuple)) else _text(out)
+    if f"({shopper.customer_id})" not in profile:
+        turn.error = f"sign-in did not show the customer: {profile[:120]}"
+        return
+    for other in others:
+        if other != shopper.customer_id and f"({other})" in profile:
+            shopper.leaks.append(f"signed in as {other}")
+
+
+def _do_chat(client, shopper: Shopper, turn: Turn, history: list, foods, catalog: dict,
+             names: dict[str, set[str]], others: dict[str, dict]) -> list:
+    """One chat turn (a search or "장바구니 보여줘"); returns the new chat history."""
+    kind, forbidden = turn.kind, {shopper.allergen} | set(shopper.profile_allergens)
+    if kind == "cart":
+        message = "장바구니 보여줘"
+    elif not shopper.shown and not history:
+        message = f"{shopper.allergen} 알레르기가 있어요. {next(foods)} 추천해줘"
+    else:
+        message = f"{next(foods, EXTRA_FOODS[len(history) % len(EXTRA_FOODS)])} 추천해줘"
+    out = _timed(client, "ui_send", turn, message, history)
+    history, _box, sources, cart, _status = out
+    reply = _last_reply(history)
+    if not reply.strip() or "요청이 많아" in reply or "오류" in reply:
+        turn.error = f"reply: {reply[:160]!r}"
+    ids = SOURCE_ID.findall(_text(sources)) + re.findall(r"\[([A-Z]\d{4})\]", reply)
+    if kind == "search" and not ids:
+        turn.note = f"{message!r} -> {reply[:160]!r}"
+    for pid in dict.fromkeys(ids):
+        product = catalog.get(pid)
+        if product is None:
+            continue
+        if kind == "search":
+            shopper.shown.append(pid)
+        bad = forbidden & set(product.allergens)
+        if bad:
+            shopper.leaks.append(f"{pid} contains {sorted(bad)} after {message!r}")
+    _check_cart(shopper, _text(cart), names, others)
+    return history
+
+
+def _do_add(client, shopper: Shopper, turn: Turn, catalog: dict, names: dict[str, set[str]],
+            others: dict[str, dict]) -> None:
+    pid = next((p for p in shopper.shown if p not in shopper.added), None)
+    if pid is None:   # every search was (rightly) empty for this profile: a plain product
+        pid = next(p.id for p in catalog.values() if not p.allergens and p.stock >= 50)
+        turn.note = f"nothing shown; added {pid} (no allergens) instead"
+    out = _timed(client, "ui_add_to_cart", turn, pid)
+    cart = _text(out)
+    if catalog[pid].name not in cart_lines(cart):
+        turn.error = f"{pid} not in the cart after adding: {cart[:160]}"
+    else:
+        shopper.added[pid] = shopper.added.get(pid, 0) + 1
+    _check_cart(shopper, cart, names, others)
+
+
+def _do_checkout(client, shopper: Shopper, turn: Turn) -> None:
+    out = _timed(client, "ui_checkout", turn)
+    cart, msg = (_text(out[0]), _text(out[1])) if isinstance(out, (list, tuple)) else ("", _text(out))
+    found = ORDER_ID.search(msg)
+    if not shopper.added:
+        pass   # nothing to buy: the refusal is the right answer
+    elif not found or "주문이 완료" not in msg:
+        turn.error = f"checkout: {msg[:160]!r}"
+    else:
+        shopper.order_id = found.group(1)
+
+
+def run_shopper(url: str, shopper: Shopper, catalog: dict, names: dict[str, set[str]],
+                others: dict[str, dict], barrier: threading.Barrier, think_ms: float = 0.0) -> None:
+    """Drive one session; records turns, leaks, the order id. Never raises."""
+    client = _connect(url, shopper, barrier)
+    if client is None:
+        return
     history: list = []
     foods = iter(shopper.foods)
-    forbidden = {shopper.allergen} | set(shopper.profile_allergens)
     rng = random.Random(shopper.index)
     if think_ms:           # with think time, shoppers also arrive spread over one think time
         time.sleep(think_ms * rng.uniform(0.0, 1.0) / 1000)
@@ -300,61 +376,13 @@ def run_shopper(url: str, shopper: Shopper, catalog: dict, names: dict[str, set[
         shopper.turns.append(turn)
         try:
             if kind == "sign_in":
-                out = _timed(client, "ui_sign_in", turn, shopper.customer_id, shopper.pin)
-                profile = _text(out[0]) if isinstance(out, (list, tuple)) else _text(out)
-                if f"({shopper.customer_id})" not in profile:
-                    turn.error = f"sign-in did not show the customer: {profile[:120]}"
-                    break
-                for other in others:
-                    if other != shopper.customer_id and f"({other})" in profile:
-                        shopper.leaks.append(f"signed in as {other}")
+                _do_sign_in(client, shopper, turn, others)
             elif kind in ("search", "cart"):
-                if kind == "cart":
-                    message = "장바구니 보여줘"
-                elif not shopper.shown and not history:
-                    message = f"{shopper.allergen} 알레르기가 있어요. {next(foods)} 추천해줘"
-                else:
-                    message = f"{next(foods, EXTRA_FOODS[len(history) % len(EXTRA_FOODS)])} 추천해줘"
-                out = _timed(client, "ui_send", turn, message, history)
-                history, _box, sources, cart, _status = out
-                reply = _last_reply(history)
-                if not reply.strip() or "요청이 많아" in reply or "오류" in reply:
-                    turn.error = f"reply: {reply[:160]!r}"
-                ids = SOURCE_ID.findall(_text(sources)) + re.findall(r"\[([A-Z]\d{4})\]", reply)
-                if kind == "search" and not ids:
-                    turn.note = f"{message!r} -> {reply[:160]!r}"
-                for pid in dict.fromkeys(ids):
-                    product = catalog.get(pid)
-                    if product is None:
-                        continue
-                    if kind == "search":
-                        shopper.shown.append(pid)
-                    bad = forbidden & set(product.allergens)
-                    if bad:
-                        shopper.leaks.append(f"{pid} contains {sorted(bad)} after {message!r}")
-                _check_cart(shopper, _text(cart), names, others)
+                history = _do_chat(client, shopper, turn, history, foods, catalog, names, others)
             elif kind == "add":
-                pid = next((p for p in shopper.shown if p not in shopper.added), None)
-                if pid is None:   # every search was (rightly) empty for this profile: a plain product
-                    pid = next(p.id for p in catalog.values() if not p.allergens and p.stock >= 50)
-                    turn.note = f"nothing shown; added {pid} (no allergens) instead"
-                out = _timed(client, "ui_add_to_cart", turn, pid)
-                cart = _text(out)
-                if catalog[pid].name not in cart_lines(cart):
-                    turn.error = f"{pid} not in the cart after adding: {cart[:160]}"
-                else:
-                    shopper.added[pid] = shopper.added.get(pid, 0) + 1
-                _check_cart(shopper, cart, names, others)
+                _do_add(client, shopper, turn, catalog, names, others)
             elif kind == "checkout":
-                out = _timed(client, "ui_checkout", turn)
-                cart, msg = (_text(out[0]), _text(out[1])) if isinstance(out, (list, tuple)) else ("", _text(out))
-                found = ORDER_ID.search(msg)
-                if not shopper.added:
-                    pass   # nothing to buy: the refusal is the right answer
-                elif not found or "주문이 완료" not in msg:
-                    turn.error = f"checkout: {msg[:160]!r}"
-                else:
-                    shopper.order_id = found.group(1)
+                _do_checkout(client, shopper, turn)
         except Exception as exc:  # noqa: BLE001 - every failure is counted, the run goes on
             turn.error = f"{type(exc).__name__}: {str(exc)[:200]}"
         if turn.error and kind == "sign_in":
@@ -446,6 +474,76 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(rank, len(ordered)) - 1]
 
 
+def _make_shoppers(db: Path, data_dir: Path, sessions: int, turns: int) -> tuple[list[Shopper], set[str]]:
+    """Shoppers with their own customer, PIN, allergen and plan; and the orders already there."""
+    pins = prepare_customers(db, data_dir, sessions)
+    conn = sqlite3.connect(db)
+    orders_before = {r[0] for r in conn.execute("SELECT id FROM orders")}
+    profile_allergens = {cid: tuple(a for (a,) in conn.execute(
+        "SELECT allergen FROM allergies WHERE customer_id = ?", (cid,))) for cid, _ in pins}
+    conn.close()
+    plan = plan_for(turns)
+    shoppers = [Shopper(i, cid, pin, SHOPPING[i % len(SHOPPING)][0], SHOPPING[i % len(SHOPPING)][1:],
+                        plan, profile_allergens=profile_allergens.get(cid, ()))
+                for i, (cid, pin) in enumerate(pins)]
+    return shoppers, orders_before
+
+
+def _drive(url: str, shoppers: list[Shopper], catalog: dict, think_ms: float) -> float:
+    """Run every shopper in its own thread at once; returns the wall time in seconds."""
+    names: dict[str, set[str]] = {}
+    for p in catalog.values():
+        names.setdefault(p.name, set()).add(p.id)
+    others = {s.customer_id: s.added for s in shoppers}   # live views of each shopper's adds
+    barrier = threading.Barrier(len(shoppers))
+    threads = [threading.Thread(target=run_shopper, args=(url, s, catalog, names, others, barrier, think_ms),
+                                name=f"shopper-{s.index}", daemon=True) for s in shoppers]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0
+
+
+def _summary(shoppers: list[Shopper], problems: list[str], sessions: int, turns: int, think_ms: float,
+             wall_s: float) -> dict:
+    """The bench's JSON figures (without the run context: model, load average, cpus)."""
+    all_turns = [t for s in shoppers for t in s.turns]
+    ok = [t for t in all_turns if not t.error and t.ms]
+    leaks = [f"{s.customer_id}: {leak}" for s in shoppers for leak in s.leaks]
+    errors = [f"{s.customer_id} {t.kind}: {t.error}" for s in shoppers for t in s.turns if t.error]
+    return {
+        "sessions": sessions, "turns": turns, "think_ms": think_ms, "errors": len(errors),
+        "p50_ms": round(percentile([t.ms for t in ok], 50), 1),
+        "p95_ms": round(percentile([t.ms for t in ok], 95), 1),
+        "max_queue_ms": round(max((t.queue_ms for t in ok), default=0.0), 1),
+        "leaks": len(leaks), "lost_writes": len(problems),
+        "max_ms": round(max((t.ms for t in ok), default=0.0), 1),
+        "sign_in_p95_ms": round(percentile([t.ms for t in ok if t.kind == "sign_in"], 95), 1),
+        "chat_p95_ms": round(percentile([t.ms for t in ok if t.kind in ("search", "cart")], 95), 1),
+        "by_kind": {kind: {"n": len(ms), "p50_ms": round(percentile(ms, 50), 1),
+                           "p95_ms": round(percentile(ms, 95), 1),
+                           "max_queue_ms": round(max(t.queue_ms for t in ok if t.kind == kind), 1)}
+                    for kind in dict.fromkeys(t.kind for t in ok)
+                    for ms in [[t.ms for t in ok if t.kind == kind]]},
+        "orders": sum(1 for s in shoppers if s.order_id), "wall_s": round(wall_s, 1),
+        "empty_searches": sum(1 for s in shoppers for t in s.turns if t.kind == "search" and t.note),
+        "details": {"errors": errors[:20], "leaks": leaks[:20], "lost_writes": problems[:20],
+                    "notes": [f"{s.customer_id} {t.kind}: {t.note}" for s in shoppers
+                              for t in s.turns if t.note][:20]},
+    }
+
+
+def _stop(proc) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def run(sessions: int, turns: int, no_llm: bool, app_args: list[str], keep: bool = False,
         settings: Settings | None = None, log=None, think_ms: float = 0.0) -> dict:
     from profiles import ProfileStore  # noqa: F401 - fail early when the package is broken
@@ -459,71 +557,20 @@ def run(sessions: int, turns: int, no_llm: bool, app_args: list[str], keep: bool
         db = tmp / "jangbogi.db"
         copy_database(settings.db_path, db)
         copy_var(settings.var_dir, tmp / "var")
-        pins = prepare_customers(db, settings.data_dir, sessions)
+        shoppers, orders_before = _make_shoppers(db, Path(settings.data_dir), sessions, turns)
         catalog = {p.id: p for p in load_catalog(Path(settings.data_dir) / "catalog" / "products.jsonl")}
-        conn = sqlite3.connect(db)
-        orders_before = {r[0] for r in conn.execute("SELECT id FROM orders")}
-        profile_allergens = {cid: tuple(a for (a,) in conn.execute(
-            "SELECT allergen FROM allergies WHERE customer_id = ?", (cid,))) for cid, _ in pins}
-        conn.close()
-        plan = plan_for(turns)
-        shoppers = [Shopper(i, cid, pin, SHOPPING[i % len(SHOPPING)][0], SHOPPING[i % len(SHOPPING)][1:],
-                            plan, profile_allergens=profile_allergens.get(cid, ()))
-                    for i, (cid, pin) in enumerate(pins)]
-        names: dict[str, set[str]] = {}
-        for p in catalog.values():
-            names.setdefault(p.name, set()).add(p.id)
         log(f"[load] starting the app ({'--no-llm' if no_llm else 'default model'}) on a copy in {tmp}")
         t_start = time.perf_counter()
         proc, url, _log_path = start_app(tmp, db, settings, no_llm, app_args)
         log(f"[load] app up at {url} after {time.perf_counter() - t_start:.0f}s; "
             f"{sessions} shoppers x {turns} turns")
-        others = {s.customer_id: s.added for s in shoppers}   # live views of each shopper's adds
-        barrier = threading.Barrier(len(shoppers))
-        threads = [threading.Thread(target=run_shopper, args=(url, s, catalog, names, others, barrier, think_ms),
-                                    name=f"shopper-{s.index}", daemon=True) for s in shoppers]
         load_before = load_average()
-        t0 = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall_s = time.perf_counter() - t0
+        wall_s = _drive(url, shoppers, catalog, think_ms)
         load_after = load_average()
-        proc.terminate()
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        problems = audit(db, shoppers, orders_before)
-        all_turns = [t for s in shoppers for t in s.turns]
-        ok = [t for t in all_turns if not t.error and t.ms]
-        leaks = [f"{s.customer_id}: {leak}" for s in shoppers for leak in s.leaks]
-        errors = [f"{s.customer_id} {t.kind}: {t.error}" for s in shoppers for t in s.turns if t.error]
-        result = {
-            "sessions": sessions, "turns": turns, "think_ms": think_ms, "errors": len(errors),
-            "p50_ms": round(percentile([t.ms for t in ok], 50), 1),
-            "p95_ms": round(percentile([t.ms for t in ok], 95), 1),
-            "max_queue_ms": round(max((t.queue_ms for t in ok), default=0.0), 1),
-            "leaks": len(leaks), "lost_writes": len(problems),
-            "max_ms": round(max((t.ms for t in ok), default=0.0), 1),
-            "sign_in_p95_ms": round(percentile([t.ms for t in ok if t.kind == "sign_in"], 95), 1),
-            "chat_p95_ms": round(percentile([t.ms for t in ok if t.kind in ("search", "cart")], 95), 1),
-            "by_kind": {kind: {"n": len(ms), "p50_ms": round(percentile(ms, 50), 1),
-                               "p95_ms": round(percentile(ms, 95), 1),
-                               "max_queue_ms": round(max(t.queue_ms for t in ok if t.kind == kind), 1)}
-                        for kind in dict.fromkeys(t.kind for t in ok)
-                        for ms in [[t.ms for t in ok if t.kind == kind]]},
-            "orders": sum(1 for s in shoppers if s.order_id), "wall_s": round(wall_s, 1),
-            "empty_searches": sum(1 for s in shoppers for t in s.turns if t.kind == "search" and t.note),
-            "model": "none (--no-llm)" if no_llm else (" ".join(app_args) or "default"),
-            "load_average": {"before": load_before, "after": load_after},
-            "cpus": os.cpu_count(),
-            "details": {"errors": errors[:20], "leaks": leaks[:20], "lost_writes": problems[:20],
-                        "notes": [f"{s.customer_id} {t.kind}: {t.note}" for s in shoppers
-                                                      for t in s.turns if t.note][:20]},
-        }
+        _stop(proc)
+        result = _summary(shoppers, audit(db, shoppers, orders_before), sessions, turns, think_ms, wall_s)
+        result.update({"model": "none (--no-llm)" if no_llm else (" ".join(app_args) or "default"),
+                       "load_average": {"before": load_before, "after": load_after}, "cpus": os.cpu_count()})
         if keep:
             result["kept"] = str(tmp)
         return result
