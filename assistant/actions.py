@@ -1,9 +1,10 @@
 """What the assistant does, not just says: cart, checkout, order status, reorder, profile proposals.
 
 Anonymous sessions keep their cart in `DialogueState.cart` and write nothing to the database
-except the order at checkout. Signed-in customers use the profiles package's cart and the
-shared `orders`/`order_items` tables. Checkout is `store.checkout` (order rows, stock events and
-cart clear in one transaction); insufficient stock is refused with substitutes offered.
+except the order at checkout. Signed-in customers use the profiles package's cart. Checkout is
+`store.lifecycle.place_order` (slot, order rows, stock events, cart clear in one transaction,
+then payment); insufficient stock is refused with substitutes offered. Orders are read through
+`store` functions: this module runs no SQL. After-sales dialogue: `assistant.aftersales`.
 Profile facts are never written from dialogue: they become proposals the customer confirms.
 
 Every method returns an `ActionResult` whose `message` is a correct Korean reply built by code.
@@ -55,6 +56,15 @@ class Actions:
             state.cart.pop(pid, None)
         else:
             state.cart[pid] = qty
+
+    def region(self, customer_id: str | None) -> str | None:
+        """The customer's 시/구 from the profile (None: anonymous, unknown or not stored)."""
+        if not customer_id or self.profiles is None or not hasattr(self.profiles, "get"):
+            return None
+        try:
+            return getattr(self.profiles.get(customer_id), "region", None)
+        except Exception:   # unknown customer: no region
+            return None
 
     def level(self, pid: str) -> int:
         if self.stock is not None and hasattr(self.stock, "level"):
@@ -128,38 +138,55 @@ class Actions:
                             {"lines": rows, "total": total, "count": sum(r["qty"] for r in rows)})
 
     # ---- orders -------------------------------------------------------------------------
-    def checkout(self, state, customer_id: str | None) -> ActionResult:
+    def checkout(self, state, customer_id: str | None, *, method: str | None = None,
+                 slot_id: str | None = None, region: str | None = None, now=None) -> ActionResult:
+        """Place the order now (the UI's button, or the dialogue after "네"): the slot, the
+        amount and the payment are `store.lifecycle.place_order`'s; short stock is refused
+        with substitutes, a full slot with the next free one."""
         cart = self.view(state, customer_id)
         if not cart.data["lines"]:
             return ActionResult("checkout", False, "장바구니가 비어 있어 주문할 상품이 없어요.")
         if self.db is None:
             return ActionResult("checkout", False, "지금은 주문을 처리할 수 없어요. 잠시 후 다시 시도해 주세요.")
         items = [(r["id"], r["qty"]) for r in cart.data["lines"]]
-        checkout = self._checkout_fn
-        if checkout is None:
-            from store import checkout
+        from store.delivery import SlotFull
+        from store.lifecycle import order_card, place_order
+        from store.payment import PaymentError
+        from store.stock import InsufficientStock
+
         try:
-            order = checkout(self.db, customer_id, items, self.catalog, source="assistant")
-        except Exception as exc:
-            if type(exc).__name__ != "InsufficientStock":
-                raise
-            pid = getattr(exc, "product_id", None)
+            if self._checkout_fn is not None:
+                order = self._checkout_fn(self.db, customer_id, items, self.catalog, source="assistant")
+            else:
+                order = place_order(self.db, customer_id, items, self.catalog, method=method, slot_id=slot_id,
+                                    region_text=region or self.region(customer_id), now=now,
+                                    source="assistant")
+        except InsufficientStock as exc:
+            pid = exc.product_id
             subs = self.substitutes(pid) if pid in self.catalog else ()
-            msg = getattr(exc, "user_message", "재고가 부족해 주문할 수 없어요.")
+            msg = exc.user_message
             if subs:
                 msg += " 대신 이 상품은 어떠세요? " + ", ".join(f"{s.name} {won(s.effective_price)} [{s.id}]" for s in subs)
-            nums = tuple(int(getattr(exc, a, 0) or 0) for a in ("requested", "available"))
-            return ActionResult("checkout", False, msg, subs, nums, {"product_id": pid})
+            return ActionResult("checkout", False, msg, subs, (exc.requested, exc.available), {"product_id": pid})
+        except (SlotFull, PaymentError) as exc:
+            return ActionResult("checkout", False, exc.user_message)
         if not customer_id:
             state.cart.clear()
-        order_id = _get(order, "id") or _get(order, "order_id")
-        total = int(_get(order, "total") or cart.data["total"])
-        msg = f"주문이 완료됐어요. 주문번호 {order_id}, 결제 금액 {won(total)}이에요."
-        return ActionResult("checkout", True, msg, (), (total,), {"order_id": order_id, "total": total})
+        state.last_order_id = order.id
+        card = order_card(self.db, order) if self._checkout_fn is None else None
+        paid = "현장 결제 (픽업할 때)" if getattr(order, "payment_method", None) == "현장 결제" else "결제 완료"
+        msg = f"주문이 완료됐어요. 주문번호 {order.id}, 결제 금액 {won(order.total)}이에요 ({paid})."
+        if card and card["slot"]:
+            msg += f" {card['slot']['label']}."
+        data = {"order_id": order.id, "total": order.total}
+        if card:
+            data["order"] = card
+        return ActionResult("checkout", True, msg, (), (order.total,), data)
 
-    def order_status(self, customer_id: str | None, order_id: str | None) -> ActionResult:
+    def order_status(self, customer_id: str | None, order_id: str | None, now=None) -> ActionResult:
         if self.db is None:
             return ActionResult("order_status", False, "지금은 주문 정보를 조회할 수 없어요.")
+        from store.lifecycle import order_card, status_text, sync
         from store.orders import OrderNotFound, get_order, last_order
 
         if order_id:
@@ -174,10 +201,9 @@ class Actions:
         # An order placed by a signed-in customer is shown only to that customer.
         if order is None or (order.customer_id and order.customer_id != customer_id):
             return ActionResult("order_status", False, "해당 주문을 찾지 못했어요. 주문번호를 확인해 주세요.")
-        msg = (f"주문번호 {order.id}의 상태는 '{_status_ko(order.status)}'예요. "
-               f"주문일 {order.created_at[:10]}, 결제 금액 {won(order.total)}.")
-        return ActionResult("order_status", True, msg, (), (order.total,),
-                            {"order_id": order.id, "status": order.status})
+        order = sync(self.db, order, now)
+        return ActionResult("order_status", True, status_text(order, now), (), (order.total,),
+                            {"order_id": order.id, "status": order.status, "order": order_card(self.db, order)})
 
     def reorder(self, state, customer_id: str | None) -> ActionResult:
         """"지난번이랑 똑같이": put the items of the customer's last order back in the cart."""
@@ -262,12 +288,3 @@ def _get(obj, name: str):
     if isinstance(obj, dict):
         return obj.get(name)
     return getattr(obj, name, None)
-
-
-_STATUS_KO = {"placed": "주문 접수", "주문접수": "주문 접수", "paid": "결제 완료", "preparing": "상품 준비 중", "shipped": "배송 중",
-              "delivered": "배송 완료", "cancelled": "주문 취소", "canceled": "주문 취소", "completed": "배송 완료",
-              "returned": "반품 완료"}
-
-
-def _status_ko(status) -> str:
-    return _STATUS_KO.get(str(status), str(status or "확인 중"))

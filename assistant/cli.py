@@ -30,6 +30,8 @@ EXAMPLES = """examples:
   python -m assistant ask "비건 간식 만원 이하로 추천해줘" --no-llm
   python -m assistant ask "두 번째 거 담아줘" --session demo --customer C001 --json
   python -m assistant ask --batch requests.jsonl --json --no-llm
+  python -m assistant ask "방금 주문 취소해 주세요" --session demo --customer C001 --now 2026-11-26T21:00 --json
+  python -m assistant ask "사진 보냈어요" --session demo --customer C001 --photo strawberry.jpg --json
 """
 
 
@@ -50,6 +52,7 @@ def make_parser() -> argparse.ArgumentParser:
     ask.add_argument("--customer", help="customer id, e.g. C001 (default: anonymous)")
     ask.add_argument("--session", help="session name; the dialogue continues across calls")
     ask.add_argument("--json", action="store_true", help="print the answer as one JSON line")
+    ask.add_argument("--photo", type=Path, help="image file for a quality claim (e.g. a photo of soft strawberries)")
     add_cli_args(ask, only=SETTINGS_FLAGS)
     return parser
 
@@ -58,6 +61,18 @@ def session_path(settings: Settings, name: str) -> Path:
     if not SESSION_NAME.match(name):
         raise CliError(f"bad session name {name!r}", "세션 이름은 영문, 숫자, '-', '_', '.'로 64자까지 쓸 수 있어요.")
     return Path(settings.db_path).parent / "sessions" / f"{name}.json"
+
+
+def parse_now(text: str | None):
+    """`--now` / JANGBOGI_NOW as an aware datetime (KST when no zone); None for the real clock."""
+    if not text:
+        return None
+    from store.delivery import kst
+
+    try:
+        return kst(text)
+    except ValueError as exc:
+        raise CliError(f"bad --now {text!r}", "--now는 2026-11-26T21:00 같은 ISO 시각으로 써 주세요.") from exc
 
 
 def load_state(path: Path | None):
@@ -89,13 +104,14 @@ def _error(id_, exc: BaseException) -> dict:
     return {"id": id_, "error": msg}
 
 
-def run_one(assistant, message, state, customer, id_=None, stream_to=None) -> dict:
+def run_one(assistant, message, state, customer, id_=None, stream_to=None, now=None, photo=None) -> dict:
     """One turn; user-caused errors become `{"id", "error"}` instead of a traceback."""
     try:
         if not isinstance(message, str):
             raise CliError("message is not a string", "'message'에 문자열 메시지를 넣어 주세요.")
         final, shown = None, ""
-        for event in assistant.respond(message, state, customer, id=id_):
+        extra = {k: v for k, v in (("now", now), ("photo", photo)) if v is not None}
+        for event in assistant.respond(message, state, customer, id=id_, **extra):
             if event["type"] == "token" and stream_to is not None:
                 shown += event["text"]
                 stream_to.write(event["text"])
@@ -174,7 +190,11 @@ def main(argv: list[str] | None = None, services=None) -> int:
     if (args.message is None) == (args.batch is None):
         print("메시지 하나 또는 --batch FILE 중 하나를 주세요. (give a message or --batch)", file=sys.stderr)
         return 2
-    settings = Settings.from_args(args)
+    try:
+        settings = Settings.from_args(args)
+    except ValueError as exc:   # a bad option value (--now 어제, --fusion-alpha 7): say which, no traceback
+        print(f"설정 값이 올바르지 않아요: {exc}", file=sys.stderr)
+        return 2
     if args.message is not None:   # a message no turn can take fails before anything loads
         from assistant.service import check_message
 
@@ -185,6 +205,10 @@ def main(argv: list[str] | None = None, services=None) -> int:
             return 1
     batch = None
     try:
+        now = parse_now(settings.now)
+        photo = str(args.photo) if args.photo else None
+        if args.photo and not args.photo.is_file():
+            raise CliError(f"no photo at {args.photo}", f"사진 파일을 찾을 수 없어요: {args.photo}")
         path = session_path(settings, args.session) if args.session else None
         state = load_state(path)
         batch = open_batch(args.batch) if args.batch is not None else None
@@ -207,7 +231,7 @@ def main(argv: list[str] | None = None, services=None) -> int:
     assistant = services.assistant
     if args.batch is None:
         stream = None if args.json else sys.stdout
-        answer = run_one(assistant, args.message, state, args.customer, stream_to=stream)
+        answer = run_one(assistant, args.message, state, args.customer, stream_to=stream, now=now, photo=photo)
         print_answer(answer, args.json, streamed=stream is not None)
         if path is not None and "error" not in answer:
             save_state(path, state)
@@ -220,7 +244,7 @@ def main(argv: list[str] | None = None, services=None) -> int:
                 answer = _error(id_, err)
             else:
                 turn_state = state if path is not None else DialogueState(session_id=str(id_))
-                answer = run_one(assistant, message, turn_state, customer or args.customer, id_=id_)
+                answer = run_one(assistant, message, turn_state, customer or args.customer, id_=id_, now=now)
             if args.json:
                 print(json.dumps(answer, ensure_ascii=False), flush=True)
             else:

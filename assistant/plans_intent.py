@@ -23,15 +23,24 @@ from assistant.actions import ActionResult
 from assistant.facts import Facts, ProductFact, won
 
 INTENTS = ("plan", "plan_add", "location")
+MAX_SCALE = 100          # people (or 포기) a plan is made for
 PLAN_CUE = re.compile(r"(장\s*보|장볼|장봐|골라|준비|계획|뭐\s*사|뭘\s*사|뭐가\s*필요|필요한|사야|식단|짜\s*줘|구성|1박|인분)")
 _SCALE = re.compile(r"(\d{1,3})\s*(인분|인|명|사람|포기)(?![가-힣])|(\d{1,3})\s*(인분|인|명|포기)\s*(가족|이서|이|용)")
 _NATIVE_SCALE = re.compile(r"(한|두|세|네|다섯|여섯|일곱|여덟|아홉|열|열두|스무)\s*(명|사람|포기)")
 _NATIVE = {"한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9, "열": 10,
            "열두": 12, "스무": 20}
-LOCATION = re.compile(r"(어디\s*(에|쯤)?\s*(있|놓|팔|진열)|어딨|어디예요|어디에요|몇\s*번\s*(통로|코너|매대|진열대)"
-                      r"|어느\s*(통로|코너|쪽|매대)|(통로|코너|매대)\s*(가\s*)?어디|위치가\s*어디|찾을\s*수\s*있)")
+LOCATION = re.compile(r"(어디\s*(에|쯤)?\s*(있|놓|진열)|어딨|몇\s*번\s*(통로|코너|매대|진열대)"
+                      r"|어느\s*(통로|코너|쪽|매대)|(통로|코너|매대)\s*(가\s*)?어디|위치가\s*어디|어디서\s*찾)")
+# "원산지 어디예요?", "배송 어디쯤" ask about a product or an order, not the shelf
+_NOT_SHELF = re.compile(r"(원산지|산지|생산지|제조|배송|택배|주문|반품|교환|환불|픽업|매장\s*주소)")
 ADD_ALL = re.compile(r"(전부|모두|몽땅|다|한꺼번에|한번에|한 번에)\s*(다\s*)?(담|넣)")
 _TRAILING = re.compile(r"(은|는|이|가|을|를|도|요)$")
+# A message that names one product and asks for it ("생일파티 때 나눠줄 젤리 있나요", "삼겹살 2kg
+# 필요해요") is a search, not a plan.
+_ASKS_ITEM = re.compile(r"(있나요|있어요|있나|있을까|있는지|보여|추천|찾아|팔아|파나요)")
+_SIZE_SAID = re.compile(r"\d+(\.\d+)?\s*(kg|g|키로|킬로|그램|ml|L|리터|근)(?![a-zA-Z])")
+_PLAN_WORDS = {"가족", "아이", "아들", "딸", "애들", "친구", "준비", "장보기", "장", "식단", "일주일", "일주일치",
+               "파티", "계획", "구성", "예산", "1박", "2일", "하루", "주말", "먹을", "거"}
 
 
 @dataclass
@@ -80,7 +89,7 @@ def parse_scale(text: str) -> int | None:
     """
     for m in _SCALE.finditer(text):
         n = int(m.group(1) or m.group(3))
-        if 1 <= n <= 100:
+        if n >= 1:
             return n
     m = _NATIVE_SCALE.search(text)
     return _NATIVE.get(m.group(1)) if m else None
@@ -97,13 +106,14 @@ def reinterpret(message: str, und, state, assistant):
         plan["fresh"] = False    # "다 담아줘" means the plan only in the turn right after it
     if plan and ADD_ALL.search(message) and (fresh or "계획" in message or "장보기" in message):
         intent = "plan_add"      # right after the plan, or naming it
-    elif LOCATION.search(message):
+    elif LOCATION.search(message) and not _NOT_SHELF.search(message) and und.slots.reference is None:
         intent = "location"
     else:
         from store.planner import match_occasion
 
         occ = match_occasion(message, services(assistant).occasions)
-        if occ is not None and (PLAN_CUE.search(message) or parse_scale(message) is not None):
+        if occ is not None and (PLAN_CUE.search(message) or parse_scale(message) is not None) \
+                and not _asks_for_item(message, und, occ):
             intent = "plan"
     if intent is None:
         return und
@@ -112,6 +122,17 @@ def reinterpret(message: str, und, state, assistant):
     state.constraints = {}
     state.last_intent = intent
     return replace(und, intent=intent, clarify=None)
+
+
+def _asks_for_item(message: str, und, occ) -> bool:
+    """Whether the message names a product of its own beyond the occasion's words and asks
+    for it, or says a size ("2kg"): then the shopper wants that product, not a basket."""
+    if _SIZE_SAID.search(message):
+        return True
+    occasion_words = _PLAN_WORDS | {w for t in occ.triggers for w in t.split()}
+    own = [k for k in und.slots.keywords
+           if k not in occasion_words and not any(k in w or w in k for w in occasion_words)]
+    return bool(own) and bool(_ASKS_ITEM.search(message))
 
 
 # ---- answers -------------------------------------------------------------------------------------
@@ -132,7 +153,10 @@ def shopper_for(assistant, und, state, customer_id):
     profile = assistant.profile_view(state, customer_id)
     # diet tags are hard rules; shopping tags the NLU reads ("자취" -> 1인가구) are not
     diet = (frozenset(profile.required_tags) | frozenset(und.slots.dietary_tags)) & FOOD_TAGS
-    return Shopper(exclude_allergens=frozenset(profile.exclude_allergens) | frozenset(und.slots.allergens),
+    from store.domain import expand_allergens
+
+    said = tuple(profile.exclude_allergens) + tuple(und.slots.allergens)
+    return Shopper(exclude_allergens=frozenset(expand_allergens(said)) | frozenset(said),
                    required_tags=diet,
                    disliked_brands=frozenset(profile.disliked_brands) | frozenset(und.slots.avoid_brands),
                    category_affinity=dict(profile.category_affinity), brand_affinity=dict(profile.brand_affinity))
@@ -143,7 +167,13 @@ def plan_facts(assistant, message, und, state, customer_id):
 
     svc = services(assistant)
     occ = match_occasion(message, svc.occasions)
+    if occ is None:   # a plan intent from elsewhere (a UI button, a model) with no occasion named
+        names = ", ".join(o.name for o in svc.occasions)
+        return Facts(intent="plan", draft=f"어떤 장보기 계획을 세워 드릴까요? 예: {names}. 인원과 예산도 알려 주세요."), [], \
+            {"clarify": True}
     scale = parse_scale(message)
+    capped = scale is not None and scale > MAX_SCALE
+    scale = min(scale, MAX_SCALE) if scale else scale
     budget = und.slots.budget_max
     shopper = shopper_for(assistant, und, state, customer_id)
     level = assistant.actions.level
@@ -154,6 +184,8 @@ def plan_facts(assistant, message, und, state, customer_id):
     plan = plan_basket(occ, scale, budget, assistant.catalog, shopper, level=level, bought_together=together)
     cards = [ProductFact.from_product(assistant.catalog[ln.id], stock=level(ln.id)) for ln in plan.lines]
     draft = plan_reply(plan, shopper)
+    if capped:   # said, not dropped: the plan says what it did instead
+        draft = f"계획은 {MAX_SCALE}{'포기' if occ.scale == '포기' else '명'}까지 세울 수 있어 그 기준으로 짰어요.\n" + draft
     data = plan.to_json()
     data["offer"] = "전부 담기" if plan.lines else None
     data["excluded_allergens"] = sorted(shopper.exclude_allergens)
@@ -215,7 +247,7 @@ def add_plan(assistant, state, customer_id) -> ActionResult:
                                 (ProductFact.from_product(p, stock=a.level(pid)),), (a.level(pid), qty),
                                 {"product_id": pid, "requested": qty, "available": a.level(pid)})
     if customer_id and a.profiles is not None:
-        from profiles.db import run_write
+        from database.connection import run_write
 
         store = a.profiles
         run_write(store.db, lambda: [store.cart_add(customer_id, pid, qty) for pid, qty in items])
@@ -293,14 +325,17 @@ def crosssell_ids(assistant, state, customer_id, product_id: str, k: int = 5) ->
     return [s["id"] for s in svc.crosssell.suggest([product_id], k=k, allowed=ok, leaf_of=svc.leaf_of)]
 
 
-def moment_suggestions(assistant, state, customer_id, per_shelf: int = 3) -> tuple[str, list, list[dict]]:
+def moment_suggestions(assistant, state, customer_id, per_shelf: int = 3, now=None) -> tuple[str, list, list[dict]]:
     """(Korean sentence, product facts, shelves JSON) for the greeting, an empty search and
     the kiosk's first screen."""
     from store.context import moment, shelves
     from store.planner import Shopper, allowed_product
 
     data = Path(getattr(assistant, "data_dir", None) or _repo_data())
-    m = moment(getattr(assistant, "now", None) or None, getattr(assistant, "weather", None), data)
+    if now is None:   # the turn's clock, else the assistant's fixed moment or clock, else the real one
+        clock = getattr(assistant, "clock", None)
+        now = getattr(assistant, "now", None) or (clock() if clock else None)
+    m = moment(now, getattr(assistant, "weather", None), data)
     profile = assistant.profile_view(state, customer_id)
     shopper = Shopper(exclude_allergens=frozenset(profile.exclude_allergens),
                       required_tags=frozenset(profile.required_tags),

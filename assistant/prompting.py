@@ -6,6 +6,17 @@ embedded 0.5B model answered policy questions correctly only from there (shared/
 The prompt also carries the template draft: the model rephrases a correct answer instead of
 composing one, and the validator checks what it wrote.
 
+Prefill is what a turn costs on a CPU (about 100 prompt tokens/s on 2 cores), so the prompt
+is laid out for the backend's prompt cache and kept to the facts a turn needs:
+- the fixed `RULES` open the system prompt: llama.cpp keeps their KV state between turns
+  (the same `Llama` instance re-uses the longest common token prefix), so only what
+  follows them is computed per turn;
+- a search turn lists its products in short lines (id, name, price, features, allergens,
+  "품절 임박"); descriptions, origin, storage and stock counts stay out because the draft
+  already carries the answer. A product question keeps the full card of its product;
+- a policy passage that the draft quotes word for word is listed by its heading only.
+`facts_block` (all facts, full lines) stays what the validator checks a reply against.
+
 Example:
     >>> from assistant.facts import Facts
     >>> msgs = build_messages("안녕하세요", Facts(intent="greeting", draft="안녕하세요!"), [])
@@ -49,15 +60,38 @@ def product_line(p) -> str:
     return " | ".join(bits)
 
 
-def facts_block(facts: Facts) -> str:
+def short_product_line(p) -> str:
+    """A search result in few tokens: `[P0001] 유기농 두유 190ml×24 | 12,900원 | 특징 비건 | 알레르기 대두`."""
+    name = p.name
+    if p.brand and p.brand not in name:
+        name = f"{name} ({p.brand})"
+    if p.unit and p.unit not in p.name:
+        name = f"{name} {p.unit}"
+    price = won(p.price) if p.sale_price is None else f"{won(p.sale_price)} (정가 {won(p.price)})"
+    bits = [f"[{p.id}] {name}", price]
+    if p.tags:
+        bits.append("특징 " + ", ".join(p.tags))
+    bits.append("알레르기 " + (", ".join(p.allergens) if p.allergens else "없음"))
+    if p.low_stock:
+        bits.append("품절 임박")
+    return " | ".join(bits)
+
+
+def facts_block(facts: Facts, compact: bool = False) -> str:
+    """The facts as text. `compact` (the prompt) shortens search results to
+    `short_product_line` and policy passages quoted in the draft to their heading."""
     lines: list[str] = []
     if facts.products:
         lines.append("상품:")
-        lines += ["- " + product_line(p) for p in facts.products]
+        short = compact and len(facts.products) > 1
+        lines += ["- " + (short_product_line(p) if short else product_line(p)) for p in facts.products]
     if facts.policies:
         lines.append("정책:")
         for pol in facts.policies:
-            lines.append(f"- [{pol.doc_id}] {pol.title} / {pol.heading}: {pol.text}")
+            if compact and pol.text and pol.text in (facts.draft or ""):
+                lines.append(f"- [{pol.doc_id}] {pol.title} / {pol.heading} (내용은 초안에 그대로 인용)")
+            else:
+                lines.append(f"- [{pol.doc_id}] {pol.title} / {pol.heading}: {pol.text}")
     if facts.notes:
         lines.append("처리 결과:")
         lines += ["- " + n for n in facts.notes]
@@ -65,7 +99,7 @@ def facts_block(facts: Facts) -> str:
 
 
 def system_prompt(facts: Facts) -> str:
-    return (f"{RULES}\n\n[자료]\n{facts_block(facts)}\n[/자료]\n\n"
+    return (f"{RULES}\n\n[자료]\n{facts_block(facts, compact=True)}\n[/자료]\n\n"
             f"{DRAFT_OPEN}\n{facts.draft}\n{DRAFT_CLOSE}")
 
 

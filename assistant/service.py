@@ -17,16 +17,19 @@ from typing import Callable, Iterator
 
 from assistant import plans_intent, replies
 from assistant.actions import ActionResult, Actions
-from assistant.nlu.aspects import asked_aspects
+from assistant.aftersales import OrderDesk
 from assistant.facts import Facts, ProductFact
 from assistant.generators import GenerationError, TemplateGenerator
-from assistant.grounding import ProfileView, constraints_from, ground_products, is_food, search_text
-from assistant.policy_grounding import ground_policy
-from assistant.prompting import build_messages
+from assistant.grounding import (Grounded, ProfileView, compare_targets, constraints_from, ground, ground_products,
+                                  is_food, search_text, sort_from_message)
 from assistant.nlu import InputError, resolve_reference
 from assistant.nlu import understand as understand_turn
-from assistant.validator import Context, check_sentence, is_truncated, validate
-from assistant.types import MAX_MESSAGE_CHARS, Answer, Event
+from assistant.nlu.aspects import asked_aspects
+from assistant.policy_grounding import ground_policy
+from assistant.prompting import build_messages
+from assistant.rerank import head_vocabulary, item_query
+from assistant.types import MAX_MESSAGE_CHARS, Answer, Event, Slots, Understanding
+from assistant.validator import Context, check_sentence, is_truncated, strip_product_ids, validate
 from store.domain import message_problem
 
 LLM_INTENTS = ("search", "product_question", "policy")
@@ -44,7 +47,8 @@ class Assistant:
 
     def __init__(self, catalog, policies, retriever, profiles=None, generator=None, db=None, stock=None,
                  understand: Callable | None = None, lexicon=None, checkout_fn=None,
-                 max_new_tokens: int = 160) -> None:
+                 max_new_tokens: int = 160, nlu_mode: str = "auto", payment_provider=None, photo_dir=None,
+                 clock: Callable | None = None) -> None:
         self.catalog = {p.id: p for p in catalog} if not isinstance(catalog, dict) else catalog
         self.policies = list(policies)
         self.retriever = retriever
@@ -54,48 +58,73 @@ class Assistant:
         self.stock = stock
         self.lexicon = lexicon
         self._understand = understand or understand_turn
+        self.nlu_mode = nlu_mode   # when the chat model reads messages too (assistant.nlu.understand)
         self.max_new_tokens = max_new_tokens
         self.actions = Actions(self.catalog, profiles=profiles, db=db, stock=stock, checkout_fn=checkout_fn)
+        self.desk = OrderDesk(self.catalog, db=db, profiles=profiles, provider=payment_provider,
+                              photo_dir=photo_dir)
+        self.clock = clock   # None: the real clock; `--now` / JANGBOGI_NOW fix it
         self.catalog_names = [p.name for p in self.catalog.values()]
+        self.head_vocab = head_vocabulary(self.catalog.values())
 
     # ---- public API ---------------------------------------------------------------------
-    def answer(self, message: str, state, customer_id: str | None = None, id: str | None = None) -> Answer:
+    def answer(self, message: str, state, customer_id: str | None = None, id: str | None = None,
+               *, now=None, photo: str | None = None) -> Answer:
         """Run `respond` to completion and return the final answer dict."""
         final = None
-        for event in self.respond(message, state, customer_id, id=id):
+        for event in self.respond(message, state, customer_id, id=id, now=now, photo=photo):
             if event["type"] == "done":
                 final = event["answer"]
         return final
 
     def respond(self, message: str, state, customer_id: str | None = None, id: str | None = None,
-                stop: threading.Event | None = None) -> Iterator[Event]:
+                stop: threading.Event | None = None, *, now=None, photo: str | None = None) -> Iterator[Event]:
         """Yield status/token events, then `{"type": "done", "answer": {...}}`.
 
         Token events carry validated text; the `done` answer's `reply` is authoritative
         (it differs from the streamed text only when the validator fell back to the template).
         Errors a user can cause (empty or too long message, a bad query) end the turn with
-        `{"type": "done", "answer": {"id", "error": "<Korean message>"}}`.
+        `{"type": "done", "answer": {"id", "error": "<Korean message>"}}`. `now` fixes the
+        clock of this turn (orders, slots, deadlines); `photo` is an uploaded image path (a
+        quality claim). A turn that touches an order has `answer["order"]`.
         """
         try:
-            yield from self._respond(message, state, customer_id, id, stop)
+            yield from self._respond(message, state, customer_id, id, stop, now, photo)
         except Exception as exc:
             msg = _busy_message(exc) or getattr(exc, "user_message", None)
             if msg is None:
                 raise
             yield {"type": "done", "answer": {"id": id, "error": msg}}
 
-    def _respond(self, message, state, customer_id, id, stop) -> Iterator[Event]:
+    def _respond(self, message, state, customer_id, id, stop, now=None, photo=None) -> Iterator[Event]:
         check_message(message)
         t0 = time.perf_counter()
-        und = self._understand(message, state, self.lexicon)
-        try:
-            und = plans_intent.reinterpret(message, und, state, self)
-        except (OSError, ValueError) as exc:   # store tables unreadable: plans/locations are off
-            _warn_once(f"plans/locations unavailable: {exc}")
-        t_und = time.perf_counter()
-        facts, results, extra = self._facts_for(message, und, state, customer_id)
+        trace: dict = {}
+        now = now if now is not None else (self.clock() if self.clock else None)
+        routed = self.desk.route(message, state, customer_id, now, photo,
+                                 cart_lines=self.actions.lines(state, customer_id))
+        if routed is not None:   # an order turn: the desk acted (or asked) by code
+            und = Understanding(routed.kind, Slots())
+            t_und = time.perf_counter()
+            facts, results, extra = (Facts(intent=routed.kind, notes=(routed.message,), numbers=routed.numbers,
+                                           draft=routed.message), [], {"actions": [routed.event()]})
+        else:
+            if self._understand is understand_turn:
+                und = understand_turn(message, state, self.lexicon, generator=self.generator, mode=self.nlu_mode,
+                                      trace=trace)
+            else:
+                und = self._understand(message, state, self.lexicon)
+            try:
+                und = plans_intent.reinterpret(message, und, state, self)
+            except (OSError, ValueError) as exc:   # store tables unreadable: plans/locations are off
+                _warn_once(f"plans/locations unavailable: {exc}")
+            t_und = time.perf_counter()
+            facts, results, extra = self._facts_for(message, und, state, customer_id, now)
         t_ret = time.perf_counter()
         answer = {"id": id, "intent": und.intent, "slots": asdict(und.slots)}
+        if trace:   # rules, model, merged and which side gave each slot
+            answer["understanding"] = {k: trace.get(k) for k in ("rules", "model", "merged", "sources",
+                                                                  "model_reason", "model_call")}
         reply, first_token, notice, outcome, llm = "", None, None, "template", {}
         use_llm = (und.intent in LLM_INTENTS and not getattr(self.generator, "is_template", False)
                    and not extra.get("clarify") and (facts.products or facts.policies))
@@ -141,8 +170,13 @@ class Assistant:
             answer["notice"] = notice
         if extra.get("actions"):
             answer["actions"] = extra["actions"]
+            order = next((a["order"] for a in extra["actions"] if a.get("order")), None)
+            if order is not None:
+                answer["order"] = order
         if extra.get("clarify"):
             answer["clarify"] = True
+        if extra.get("relaxed"):
+            answer["relaxed"] = extra["relaxed"]   # which condition each alternative relaxes
         for key in ("plan", "location", "suggestions"):
             if extra.get(key) is not None:
                 answer[key] = extra[key]
@@ -163,13 +197,61 @@ class Assistant:
         res = self.actions.view(state, customer_id)
         return {"message": res.message, **res.data}
 
-    def checkout(self, state, customer_id: str | None) -> dict:
+    def checkout(self, state, customer_id: str | None, *, method: str | None = None, now=None) -> dict:
+        """Place the cart as an order now (the UI's button is the confirmation)."""
         try:
-            res = self.actions.checkout(state, customer_id)
+            res = self.actions.checkout(state, customer_id, method=method, now=now)
         except Exception as exc:   # read-only or full disk, busy database: said in Korean, nothing lost
             return _store_refusal(exc)
         return {"ok": res.ok, "message": res.message, "products": [p.card() for p in res.products], **res.data,
                 **({} if res.ok else {"error": res.message})}
+
+    # ---- orders for the UI (profile panel, staff view) -------------------------------------
+    def order_panel(self, customer_id: str | None, *, now=None) -> list[dict]:
+        """The signed-in customer's orders with state, slot, amount and allowed actions."""
+        if not customer_id or self.db is None:
+            return []
+        from store.lifecycle import order_panel
+
+        return order_panel(self.db, customer_id, self.catalog, now if now is not None else
+                           (self.clock() if self.clock else None))
+
+    def pending_returns(self) -> list[dict]:
+        """Staff view: return / quality-claim / exchange requests waiting for a decision."""
+        if self.db is None:
+            return []
+        from store.lifecycle import pending_returns
+
+        return pending_returns(self.db)
+
+    def decide_return(self, request_id: int, approve: bool, *, now=None, reason: str = "") -> dict:
+        """Staff decision after inspection; returns the order card (with the refund)."""
+        from store.lifecycle import ActionRefused, decide_return, order_card
+
+        try:
+            out = decide_return(self.db, request_id, approve=approve, catalog=self.catalog,
+                                provider=self.desk._provider(), now=now, reason=reason)
+        except ActionRefused as exc:
+            return {"ok": False, "error": exc.user_message}
+        return {"ok": True, "order": order_card(self.db, out.order, out.refund)}
+
+    def add_plan(self, state, customer_id: str | None) -> dict:
+        """"전부 담기": the whole last plan into the cart in one transaction (UI button)."""
+        res = plans_intent.add_plan(self, state, customer_id)
+        return {"ok": res.ok, "message": res.message, **res.data, **({} if res.ok else {"error": res.message})}
+
+    def suggestions(self, state, customer_id: str | None = None, *, now=None) -> dict:
+        """The moment's picks for the kiosk's first screen: {"text", "products", "shelves"}."""
+        text, cards, shelves = self._moment(state, customer_id, now)
+        return {"text": text, "products": [c.card() for c in cards], "shelves": shelves}
+
+    def bought_together(self, product_id: str, state, customer_id: str | None = None, k: int = 5) -> list[str]:
+        """"함께 많이 사는 상품" for a product card (in stock, allergens/diet respected)."""
+        try:
+            return plans_intent.crosssell_ids(self, state, customer_id, product_id, k)
+        except (OSError, ValueError) as exc:
+            _warn_once(f"bought-together unavailable: {exc}")
+            return []
 
     # ---- facts per intent -------------------------------------------------------------------
     def profile_view(self, state, customer_id: str | None) -> ProfileView:
@@ -184,14 +266,20 @@ class Assistant:
                                disliked_brands=base.disliked_brands, price_band=base.price_band)
         return base
 
-    def _facts_for(self, message: str, und, state, customer_id) -> tuple[Facts, list[ProductFact], dict]:
+    def _facts_for(self, message: str, und, state, customer_id, now=None) -> tuple[Facts, list[ProductFact], dict]:
         intent, slots = und.intent, und.slots
         if und.clarify:
-            return Facts(intent=intent, draft=replies.clarify_reply(und.clarify)), [], {"clarify": True}
+            question = replies.clarify_reply(und.clarify)
+            if intent == "search" and _empty_search(slots):   # "추천해줘": ask, and show this hour's picks
+                text, cards, shelves = self._moment(state, customer_id, now)
+                if cards:
+                    return (Facts(intent=intent, products=tuple(cards), draft=f"{question} {text}"), cards,
+                            {"clarify": True, "suggestions": shelves})
+            return Facts(intent=intent, draft=question), [], {"clarify": True}
         if intent in plans_intent.INTENTS:
             return plans_intent.facts(self, message, und, state, customer_id)
         if intent == "greeting":
-            text, cards, shelves = self._moment(state, customer_id)
+            text, cards, shelves = self._moment(state, customer_id, now)
             draft = replies.GREETING + (" " + text if text else "")
             return Facts(intent=intent, products=tuple(cards), draft=draft), cards, {"suggestions": shelves}
         if intent == "out_of_scope":
@@ -200,55 +288,96 @@ class Assistant:
             return Facts(intent=intent, draft=draft), [], {}
         if intent == "policy":
             passages = ground_policy(self.retriever, self.policies, message, slots.policy_topic)
-            return Facts(intent=intent, policies=tuple(passages), draft=replies.policy_reply(passages)), [], {}
+            return Facts(intent=intent, policies=tuple(passages), draft=replies.policy_reply(passages, message)), [], {}
         if intent in ("search", "product_question"):
-            return self._product_facts(message, und, state, customer_id)
-        result = self._act(message, und, state, customer_id)
+            return self._product_facts(message, und, state, customer_id, now)
+        result = self._act(message, und, state, customer_id, now)
         return (Facts(intent=intent, products=result.products, notes=(result.message,), numbers=result.numbers,
                       draft=result.message), list(result.products), {"actions": [result.event()]})
 
-    def _product_facts(self, message, und, state, customer_id):
+    def _product_facts(self, message, und, state, customer_id, now=None):
         profile = self.profile_view(state, customer_id)
         slots = message_slots(und.slots, message, state)
         if und.intent == "search" and _empty_search(slots):
-            text, cards, shelves = self._moment(state, customer_id)
+            text, cards, shelves = self._moment(state, customer_id, now)
             if cards:   # "추천해줘" with nothing to search for: what this hour and season call for
                 return Facts(intent=und.intent, products=tuple(cards), draft=text), cards, {"suggestions": shelves}
         c = constraints_from(slots, profile)
-        referenced = resolve_reference(slots.reference, state.last_results, self.catalog)
         aspects = asked_aspects(message) if und.intent == "product_question" else ()
-        if und.intent == "product_question" and referenced:
+        pair = compare_targets(message, state.last_results, self.catalog)
+        referenced = pair or resolve_reference(slots.reference, state.last_results, self.catalog)
+        if referenced and (und.intent == "product_question" or pair):
             cards = [ProductFact.from_product(self.catalog[p]) for p in referenced]
-            draft = (replies.product_detail_reply(cards[0], aspects) if len(cards) == 1
-                     else replies.compare_reply(cards))
-            return Facts(intent=und.intent, products=tuple(cards), draft=draft), cards, {}
-        query = search_text(slots, message)
-        cards = ground_products(self.retriever, self.catalog, query, c, profile,
-                                k=slots.count or 3, sort=slots.sort, stock=self.stock)
-        if not cards and c.categories and slots.keywords:
-            # A category guessed from an ambiguous word ("간식") found nothing: keep the
-            # shopper's own word as the constraint instead (name or category must contain it).
-            c = replace(c, categories=(), keywords=tuple(slots.keywords))
-            query = search_text(replace(slots, categories=()), message)
-            cards = ground_products(self.retriever, self.catalog, query, c, profile,
-                                    k=slots.count or 3, sort=slots.sort, stock=self.stock)
+            if len(cards) == 1:
+                return (Facts(intent="product_question", products=tuple(cards),
+                              draft=replies.product_detail_reply(cards[0], aspects)), cards, {})
+            verdict, numbers = replies.compare_verdict(cards, message)
+            return (Facts(intent="product_question", products=tuple(cards), notes=replies.compare_notes(cards, message),
+                          numbers=numbers,
+                          draft=replies.compare_reply(cards, message)), cards, {})
+        sort = sort_from_message(message, slots.sort)
+        found = self._search_products(message, slots, c, profile, slots.count or 3, sort)
+        cards, c = list(found.cards), found.constraints or c
         if cards and aspects:
             # "새벽농장 사과 원산지 어디야?": answer about the best match, not a list of three.
             return (Facts(intent=und.intent, products=(cards[0],), draft=replies.product_detail_reply(cards[0], aspects)),
                     cards[:1], {})
+        if found.relaxed:
+            alts = [r.card for r in found.relaxed]
+            described = c.describe(food=any(is_food(self.catalog[p.id]) for p in alts))
+            kept = [d for d in described if d not in found.unmet]
+            item = " ".join(slots.keywords) or "상품"
+            notes = tuple(f"{r.card.name}: {r.label}" for r in found.relaxed)
+            draft = replies.relaxed_reply(list(found.relaxed), list(found.unmet), item, kept)
+            return (Facts(intent=und.intent, products=tuple(alts), notes=(f"맞출 수 없는 조건: {', '.join(found.unmet)}",) + notes,
+                          draft=draft), alts, {"relaxed": [{"id": r.card.id, "relaxed": r.relaxed, "label": r.label}
+                                                           for r in found.relaxed]})
         described = c.describe(food=any(is_food(self.catalog[p.id]) for p in cards) if cards else True)
         notes = (f"적용한 조건: {', '.join(described)}",) if described else ()
-        draft = replies.search_reply(cards, described)
+        draft = replies.search_reply(cards, described, sort=sort, wanted_tags=c.required_tags + c.profile_tags,
+                                     excluded=c.excluded_allergens,
+                                     other_kind=" ".join(slots.keywords) if found.other_kind else "")
         return Facts(intent=und.intent, products=tuple(cards), notes=notes, draft=draft), cards, {}
 
-    def _act(self, message, und, state, customer_id) -> ActionResult:
+    def _search_products(self, message, slots, c, profile, k: int, sort: str | None = None) -> Grounded:
+        """Products for a search turn (item-type reranked; relaxed and labeled when nothing meets
+        every condition) and the constraints finally applied."""
+        item = item_query(slots.keywords, message, self.head_vocab)
+        query = search_text(slots, message)
+        found = ground(self.retriever, self.catalog, query, c, profile, k=k, sort=sort, stock=self.stock, item=item)
+        if not found.cards and not found.relaxed and c.categories and slots.keywords:
+            # A category guessed from an ambiguous word ("간식") found nothing: keep the
+            # shopper's own word as the constraint instead (name or category must contain it).
+            c = replace(c, categories=(), keywords=tuple(slots.keywords))
+            query = search_text(replace(slots, categories=()), message)
+            found = ground(self.retriever, self.catalog, query, c, profile, k=k, sort=sort, stock=self.stock, item=item)
+        return replace(found, constraints=c)
+
+    def ranked_products(self, message: str, state=None, customer_id: str | None = None, k: int = 10) -> list[str]:
+        """The ids a search turn ranks for `message`, best first, up to `k` (for evaluation:
+        nDCG over the same pipeline the reply uses, without phrasing a reply). Relaxed
+        alternatives are not counted: they do not meet the stated conditions."""
+        from assistant.types import DialogueState
+
+        state = state if state is not None else DialogueState()
+        und = self._understand(message, state, self.lexicon)
+        slots = message_slots(und.slots, message, state)
+        profile = self.profile_view(state, customer_id)
+        found = self._search_products(message, slots, constraints_from(slots, profile), profile, k,
+                                      sort_from_message(message, slots.sort))
+        return [p.id for p in found.cards]
+
+    def _act(self, message, und, state, customer_id, now=None) -> ActionResult:
         intent, slots, a = und.intent, und.slots, self.actions
         if intent == "cart_view":
             return a.view(state, customer_id)
         if intent == "checkout":
-            return a.checkout(state, customer_id)
+            if self.db is None:
+                return a.checkout(state, customer_id)
+            return self.desk.quote(state, customer_id, message, now, a.lines(state, customer_id))   # waits for "네"
         if intent == "order_status":
-            return a.order_status(customer_id, slots.order_id)
+            return a.order_status(customer_id, slots.order_id or getattr(state, "last_order_id", None)
+                                  if not customer_id else slots.order_id, now)
         if intent == "reorder":
             return a.reorder(state, customer_id)
         if intent == "profile_update":
@@ -265,7 +394,8 @@ class Assistant:
             if not targets and (slots.keywords or slots.categories):
                 c = constraints_from(slots, self.profile_view(state, customer_id))
                 found = ground_products(self.retriever, self.catalog, search_text(slots, message), c,
-                                        k=1, sort=slots.sort, stock=self.stock)
+                                        k=1, sort=slots.sort, stock=self.stock,
+                                        item=item_query(slots.keywords, message, self.head_vocab))
                 targets = [f.id for f in found]
             if not targets:
                 return ActionResult("cart_add", False, "어떤 상품을 담을까요? 상품 이름을 알려주세요.")
@@ -277,9 +407,9 @@ class Assistant:
                                 tuple(n for r in results for n in r.numbers), {"results": [r.event() for r in results]})
         return ActionResult(intent, False, replies.DECLINE_OFF_TOPIC)
 
-    def _moment(self, state, customer_id):
+    def _moment(self, state, customer_id, now=None):
         try:
-            return plans_intent.moment_suggestions(self, state, customer_id)
+            return plans_intent.moment_suggestions(self, state, customer_id, now=now)
         except (OSError, ValueError, KeyError) as exc:   # no context rules: a plain greeting
             _warn_once(f"moment suggestions unavailable: {exc}")
             return "", [], []
@@ -316,9 +446,9 @@ class Assistant:
             while (m := _BOUNDARY.search(buf)):
                 sentence, buf = buf[: m.end()], buf[m.end():]
                 if sentence.strip() and not check_sentence(sentence.strip(), ctx):
-                    yield {"type": "token", "text": sentence}
+                    yield {"type": "token", "text": strip_product_ids(sentence, facts)}
         if buf.strip() and not is_truncated(buf.strip()) and not check_sentence(buf.strip(), ctx):
-            yield {"type": "token", "text": buf}
+            yield {"type": "token", "text": strip_product_ids(buf, facts)}
         result = validate(raw, ctx)
         yield {"type": "final", "reply": result.reply, "outcome": result.outcome, "raw": raw,
                "violations": list(result.violations)}

@@ -24,6 +24,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # Shipped LoRA adapter for the embedded model (produced by finetune/, committed small).
 DEFAULT_ADAPTER = REPO_ROOT / "assets" / "adapters" / "qwen0.5b-shop-lora"
 
+BACKEND_CHOICES = ("auto", "transformers", "llamacpp", "openai")
 QUANTIZATION_CHOICES = ("auto", "nf4", "none")
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
 UI_MODES = ("browser", "kiosk", "spaces")
@@ -41,7 +42,10 @@ class Settings:
     """Every knob of Jangbogi. Field metadata `env` names the environment variable."""
 
     chat_model: str = field(default="qwen0.5b", metadata={"env": "JANGBOGI_CHAT_MODEL",
-        "help": "chat model: alias qwen0.5b or smollm2, a hub id, or a local folder"})
+        "help": "chat model: alias qwen0.5b or smollm2, a hub id, a local folder, or a .gguf file"})
+    backend: str = field(default="auto", metadata={"env": "JANGBOGI_BACKEND",
+        "help": "auto (endpoint if set; llama.cpp on CPU when installed and a GGUF exists; "
+                "else transformers), transformers, llamacpp or openai"})
     adapter: str = field(default="default", metadata={"env": "JANGBOGI_ADAPTER",
         "help": "LoRA adapter folder; 'default' = shipped adapter if present, 'none' = off"})
     quantization: str = field(default="auto", metadata={"env": "JANGBOGI_QUANTIZATION",
@@ -58,6 +62,11 @@ class Settings:
         "help": "API key for the endpoint (empty = none)"})
     no_llm: bool = field(default=False, metadata={"env": "JANGBOGI_NO_LLM",
         "help": "template-only answers, no language model"})
+    nlu_model: str = field(default="auto", metadata={"env": "JANGBOGI_NLU_MODEL",
+        "help": "when the chat model reads the message as JSON too: off, auto (when the rules "
+                "are unsure) or always (every turn: for a strong backend)"})
+    n_threads: int = field(default=0, metadata={"env": "JANGBOGI_THREADS",
+        "help": "llama.cpp threads (0 = physical cores)"})
     max_new_tokens: int = field(default=160, metadata={"env": "JANGBOGI_MAX_NEW_TOKENS",
         "help": "generation length cap"})
     generation_timeout_s: float = field(default=90.0, metadata={"env": "JANGBOGI_GENERATION_TIMEOUT",
@@ -88,17 +97,25 @@ class Settings:
     kiosk_idle_s: int = field(default=120, metadata={"env": "JANGBOGI_KIOSK_IDLE",
         "help": "kiosk idle seconds before the session is cleared"})
     now: str = field(default="", metadata={"env": "JANGBOGI_NOW",
-        "help": "fixed date-time for time-of-day/season suggestions, e.g. 2026-07-20T08:00 (empty = clock)"})
+        "help": "fixed clock, ISO time (KST when no zone): orders, slots, deadlines and time-of-day/season suggestions, e.g. 2026-07-20T08:00 (empty = real clock)"})
     weather: str = field(default="", metadata={"env": "JANGBOGI_WEATHER",
         "help": "store weather hint for suggestions: 비, 더위, 추위 (no network; empty = none)"})
 
     def __post_init__(self) -> None:
+        if self.backend not in BACKEND_CHOICES:
+            raise ValueError(f"backend must be one of {BACKEND_CHOICES}, got {self.backend!r}")
+        if self.backend == "openai" and not self.llm_endpoint:
+            raise ValueError("backend 'openai' needs an endpoint (JANGBOGI_LLM_ENDPOINT / --llm-endpoint)")
+        if self.n_threads < 0:
+            raise ValueError(f"n_threads must be >= 0, got {self.n_threads}")
         if self.quantization not in QUANTIZATION_CHOICES:
             raise ValueError(f"quantization must be one of {QUANTIZATION_CHOICES}, got {self.quantization!r}")
         if self.device not in DEVICE_CHOICES:
             raise ValueError(f"device must be one of {DEVICE_CHOICES}, got {self.device!r}")
         if self.ui_mode not in UI_MODES:
             raise ValueError(f"ui_mode must be one of {UI_MODES}, got {self.ui_mode!r}")
+        if self.nlu_model not in ("off", "auto", "always"):
+            raise ValueError(f"nlu_model must be one of off, auto, always, got {self.nlu_model!r}")
         if not 0.0 <= self.fusion_alpha <= 1.0:
             raise ValueError(f"fusion_alpha must be within [0, 1], got {self.fusion_alpha}")
         if self.demo not in DEMO_CHOICES:

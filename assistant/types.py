@@ -81,6 +81,9 @@ class DialogueState:
     # Added by the dialogue module (assistant/nlu/dialogue.py); defaults keep old sessions loading.
     sticky: dict = field(default_factory=dict)                 # allergens / dietary_tags / avoid_brands said this session
     asked_last_turn: bool = False                              # the previous reply was a clarifying question
+    # Orders (assistant/aftersales.py): the action waiting for "네", the order talked about.
+    pending_action: dict | None = None
+    last_order_id: str | None = None
     last_plan: dict | None = None                              # {"occasion", "items": [{"id", "qty", "role"}], "total"}
 
     def to_dict(self) -> dict:

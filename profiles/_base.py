@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from collections.abc import Iterable
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from database.connection import connection_lock, run_read, run_write
-from profiles.errors import AnonymousSession, CustomerNotFound
 from database.migrations import migrate
+from profiles.errors import AnonymousSession, CustomerNotFound
 
 if TYPE_CHECKING:
     from sqlite_utils import Database

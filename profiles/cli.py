@@ -142,8 +142,8 @@ def _delete(store, args) -> int:
 
 
 def _stats(store, args) -> int:
-    from profiles.privacy import customer_tables
     from database.migrations import migration_names, schema_version
+    from profiles.privacy import customer_tables
 
     db = store.db
     tables = ["customers", *customer_tables(db), "order_items"]

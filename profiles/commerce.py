@@ -17,8 +17,7 @@ from datetime import datetime
 from profiles._base import StoreBase, iso
 from profiles.errors import AnonymousSession, ValidationError
 from profiles.models import CartItem, OrderLine, OrderRecord
-from store.orders import (STATUS_ALIASES, OrderNotFound, customer_order_ids, insert_order,
-                          load_order)
+from store.orders import STATUS_ALIASES, OrderNotFound, customer_order_ids, insert_order, load_order
 
 MAX_QTY = 999
 # Orders in these states are not purchases: no signals, not in the price band.

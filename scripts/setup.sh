@@ -37,6 +37,65 @@ else
   echo "[setup] packages up to date"
 fi
 
+# 2b. llama-cpp-python: an sdist only, so it is built once from source (CMake + C++ compiler)
+# and the wheel is kept in <cache>/wheels/<version>-<flags hash>/ for later runs and CI
+# machines of the same kind. CMAKE_ARGS target a generic x86-64 with AVX2/FMA/F16C (not
+# -march=native), so the wheel runs on any such CPU. A failed build prints one line, is
+# remembered (delete the .failed file to retry) and the app uses the transformers backend.
+# JANGBOGI_NO_LLAMACPP=1 skips this step.
+CACHE="${JANGBOGI_CACHE:-$HOME/.cache/jangbogi}"
+LLAMA_SPEC=$(grep '^llama-cpp-python==' requirements-llamacpp.txt)
+LLAMA_CMAKE_ARGS="${JANGBOGI_LLAMA_CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF}"
+if [ "$(uname -m)" != "x86_64" ] && [ -z "${JANGBOGI_LLAMA_CMAKE_ARGS:-}" ]; then
+  LLAMA_CMAKE_ARGS="-DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF"
+fi
+llama_flags=$(printf '%s %s' "$LLAMA_SPEC" "$LLAMA_CMAKE_ARGS" | sha256sum | cut -c1-12)
+WHEELS="$CACHE/wheels/${LLAMA_SPEC#*==}-$llama_flags"
+llama_marker=$(cat requirements-llamacpp.txt | sha256sum | cut -c1-16)-$llama_flags
+if [ "${JANGBOGI_NO_LLAMACPP:-}" = "1" ]; then
+  echo "[setup] llama.cpp backend skipped (JANGBOGI_NO_LLAMACPP=1): transformers backend"
+elif [ "$(cat "$VENV/.jangbogi-llamacpp" 2>/dev/null)" = "$llama_marker" ]; then
+  echo "[setup] llama-cpp-python up to date"
+elif [ -f "$WHEELS/.failed" ]; then
+  echo "[setup] llama-cpp-python: earlier build failed ($(head -1 "$WHEELS/.failed")); using the transformers backend (rm $WHEELS/.failed to retry)"
+else
+  mkdir -p "$WHEELS"
+  wheel=$(ls "$WHEELS"/llama_cpp_python-*.whl 2>/dev/null | head -1 || true)
+  if [ -z "$wheel" ]; then
+    if ! command -v cc >/dev/null || ! command -v c++ >/dev/null; then
+      echo "no C/C++ compiler (apt-get install build-essential cmake)" > "$WHEELS/.failed"
+    else
+      t=$(date +%s); log="$WHEELS/build.log"
+      step "building $LLAMA_SPEC from source, once (~8 min on 2 idle cores; log: $log)"
+      rm -rf "$WHEELS/.tmp"
+      ( CMAKE_ARGS="$LLAMA_CMAKE_ARGS" CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)" \
+          nice "$VPY" -m pip wheel --no-deps -v "$LLAMA_SPEC" -w "$WHEELS/.tmp" > "$log" 2>&1 ) &
+      pid=$!
+      while kill -0 "$pid" 2>/dev/null; do
+        sleep 20
+        n=$(grep -o '^ *\[[0-9]*/[0-9]*\]' "$log" 2>/dev/null | tail -1 | tr -d ' []' || true)
+        echo "  llama.cpp build: ${n:-preparing} compiled ($(( $(date +%s) - t ))s)"
+      done
+      if wait "$pid" && ls "$WHEELS"/.tmp/llama_cpp_python-*.whl >/dev/null 2>&1; then
+        mv "$WHEELS"/.tmp/llama_cpp_python-*.whl "$WHEELS"/ && rm -rf "$WHEELS/.tmp"
+        wheel=$(ls "$WHEELS"/llama_cpp_python-*.whl | head -1)
+        echo "  llama-cpp-python wheel built in $(( $(date +%s) - t ))s -> $wheel"
+      else
+        echo "build failed, see $log: $(grep -m1 -iE 'error' "$log" | cut -c1-160)" > "$WHEELS/.failed"
+      fi
+    fi
+  fi
+  if [ -n "$wheel" ] && "$VPY" -m pip install -q --no-deps "$wheel" \
+       && "$VPY" -m pip install -q --no-deps $(grep -v -e '^#' -e '^llama-cpp-python' requirements-llamacpp.txt) \
+       && "$VPY" -c "import llama_cpp" 2>/dev/null; then
+    echo "$llama_marker" > "$VENV/.jangbogi-llamacpp"
+    echo "[setup] llama.cpp backend ready ($LLAMA_SPEC)"
+  else
+    [ -f "$WHEELS/.failed" ] || echo "installing or importing the wheel failed" > "$WHEELS/.failed"
+    echo "[setup] llama-cpp-python unavailable ($(head -1 "$WHEELS/.failed")): the app uses the transformers backend"
+  fi
+fi
+
 # 3. models (assistant.models keeps its own markers and verifies the files)
 if [ "$target" = "test" ]; then models="e5-small,smollm2,qwen0.5b"; else models="e5-small,qwen0.5b"; fi
 [ "${JANGBOGI_NO_LLM:-}" = "1" ] && [ "$target" = "run" ] && models="e5-small"

@@ -37,15 +37,26 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from database.connection import run_read, run_write
-from store.delivery import (KST, Region, SlotFull, clock_ko, first_free, kst, load_rules,
-                            parse_region, release_slot, slot_by_id, slots_from, surcharge,
-                            take_slot)
-from store.orders import (CheckoutError, Order, OrderItem, OrderNotFound, _merge, insert_order,
-                          load_order, new_order_id)
+from store.delivery import (
+    KST,
+    Region,
+    SlotFull,
+    clock_ko,
+    first_free,
+    kst,
+    load_rules,
+    parse_region,
+    release_slot,
+    slot_by_id,
+    slots_from,
+    surcharge,
+    take_slot,
+)
+from store.orders import CheckoutError, Order, OrderItem, OrderNotFound, _merge, insert_order, load_order, new_order_id
 from store.payment import CARD, ONSITE, REFUND_TIMES, PaymentError, Quote, price_order
 from store.stock import InsufficientStock, apply_event, level_in
 
@@ -94,6 +105,8 @@ class ActionRefused(Exception):
 
 def is_fresh(product) -> bool:
     """Fresh, chilled or frozen goods [반품-03]: 신선식품, 유제품, 냉동식품, or stored 냉장/냉동."""
+    if product is None:
+        return False
     top = (getattr(product, "category", "") or "").split("/")[0]
     return top in FRESH_TOPS or getattr(product, "storage", "") in ("냉장", "냉동")
 
@@ -151,7 +164,10 @@ def _due_steps(order: Order, now: datetime) -> list[tuple[str, datetime, str]]:
              "픽업 준비 완료" if order.delivery_method == "픽업" else "출고")]
     if order.delivery_method != "픽업":
         plan.append(("delivered", "deliver_at", "배송 완료"))
+    flow = ("created", "paid", "preparing", "shipped", "delivered")
     for to, key, why in plan:
+        if status not in flow or flow.index(to) <= flow.index(status):
+            continue   # already there (or off the delivery path: cancelled, returns)
         when = _when(order, key)
         allowed = to in TRANSITIONS.get(status, ()) and (to != "preparing" or status == "paid" or onsite)
         if when is None or when > now or not allowed:
@@ -423,7 +439,11 @@ def can_cancel(order: Order, now) -> None:
     if order.status in ("cancelled", "refunded"):
         raise ActionRefused("주문-01", "이미 취소되었거나 환불이 끝난 주문이에요.")
     if order.status not in ("created", "paid"):
-        why = "출고 준비가 시작되어" if order.status == "preparing" else "이미 출고된 주문이라"
+        until = _when(order, "cancel_until")
+        why = "이미 출고된 주문이라"
+        if order.status == "preparing":
+            why = (f"취소 가능 시간({clock_ko(until)}까지)이 지나 출고 준비가 시작되어" if until
+                   else "출고 준비가 시작되어")
         after = ("받으신 뒤 반품으로 진행할 수 있어요" if order.status in ("preparing", "shipped")
                  else "반품이나 교환으로 도와드릴게요")
         raise ActionRefused("주문-01", f"{why}('{status_ko(order)}') 주문을 취소할 수 없어요. "
@@ -531,8 +551,10 @@ KINDS = ("change_of_mind", "quality", "exchange")
 
 
 def _days_since_delivery(order: Order, now: datetime) -> int:
-    delivered = kst(order.delivered_at) if order.delivered_at else kst(order.schedule.get("deliver_at"))
-    return (now.date() - delivered.date()).days
+    """Calendar days since the order was received (the day itself is 0). Orders from before
+    the state machine have no delivery time: their order date stands in (never later)."""
+    when = order.delivered_at or order.schedule.get("deliver_at") or order.created_at
+    return (now.date() - kst(when).date()).days
 
 
 def _lines(order: Order, product_ids: Sequence[str] | None) -> list[OrderItem]:
@@ -596,7 +618,7 @@ def return_terms(order: Order, kind: str, catalog: Mapping, *, product_ids: Sequ
         terms |= {"needs_photo": True, "send_back": not fresh, "refund_amount": _paid_share(order, lines),
                   "rule": "반품-03" if fresh else "반품-06", "gross": _paid_share(order, lines)}
     else:
-        if fresh or any(li.product_id in catalog and _is_food(catalog[li.product_id]) for li in lines):
+        if fresh or any(li.product_id in catalog and is_food(catalog[li.product_id]) for li in lines):
             raise ActionRefused("교환-01", "신선식품, 냉장·냉동 식품, 개봉한 식품은 교환할 수 없어요 [교환-01].")
         if days > rules["change_of_mind_days"]:
             raise ActionRefused("교환-01", f"교환은 받은 날부터 {rules['change_of_mind_days']}일 안에 신청할 수 "
@@ -605,7 +627,11 @@ def return_terms(order: Order, kind: str, catalog: Mapping, *, product_ids: Sequ
     return terms
 
 
-def _is_food(product) -> bool:
+def _food(product) -> bool:
+    return product is not None and is_food(product)
+
+
+def is_food(product) -> bool:
     top = (getattr(product, "category", "") or "").split("/")[0]
     return is_fresh(product) or top in ("가공식품", "간식·과자", "음료·커피·차", "건강식품")
 
@@ -694,6 +720,43 @@ def decide_return(db: "sqlite_utils.Database", request_id: int, *, approve: bool
     return Outcome(run_write(db, finish), refund, request_id=request_id)
 
 
+# ---- panels (profile and staff views) ---------------------------------------------------------
+ACTION_LABELS = {"cancel": "주문 취소", "change_address": "배송지 변경", "return": "반품 신청",
+                 "quality": "품질 문제 신고", "exchange": "교환 신청"}
+
+
+def available_actions(order: Order, catalog: Mapping, now=None) -> list[dict]:
+    """What the customer may do with `order` now: [{action, label, ok, why}] (why = the
+    refusal with its rule when not ok), checked by the same code as the actions."""
+    now = kst(now)
+    checks = {"cancel": lambda: can_cancel(order, now),
+              "change_address": lambda: can_change_address(order, now),
+              "return": lambda: return_terms(order, "change_of_mind", catalog, now=now,
+                                             product_ids=[li.product_id for li in order.items
+                                                          if not is_fresh(catalog.get(li.product_id))] or None),
+              "quality": lambda: return_terms(order, "quality", catalog, now=now),
+              "exchange": lambda: return_terms(order, "exchange", catalog, now=now,
+                                               product_ids=[li.product_id for li in order.items
+                                                            if not _food(catalog.get(li.product_id))] or None)}
+    out = []
+    for action, check in checks.items():
+        try:
+            check()
+            out.append({"action": action, "label": ACTION_LABELS[action], "ok": True, "why": ""})
+        except ActionRefused as exc:
+            out.append({"action": action, "label": ACTION_LABELS[action], "ok": False, "why": exc.user_message})
+    return out
+
+
+def order_panel(db: "sqlite_utils.Database", customer_id: str, catalog: Mapping, now=None,
+                limit: int = 10) -> list[dict]:
+    """The profile panel: the customer's orders (newest first) as `order_card`s with
+    `status_text` and `actions` (`available_actions`)."""
+    return [order_card(db, o) | {"text": status_text(o, now), "created_at": o.created_at,
+                                 "actions": available_actions(o, catalog, now)}
+            for o in customer_orders(db, customer_id, now, limit=limit)]
+
+
 # ---- plain-Korean views -------------------------------------------------------------------------
 def order_card(db: "sqlite_utils.Database", order: Order, refund: dict | None = None) -> dict:
     """The CLI JSON `order` object: id, status, slot, total, delivery_fee, payment, refund?."""
@@ -734,4 +797,5 @@ def status_text(order: Order, now=None) -> str:
 __all__ = ["STATES", "TRANSITIONS", "STATUS_KO", "ActionRefused", "TransitionError", "Plan", "Outcome",
            "place_order", "plan_checkout", "pay", "cancel_order", "change_address", "request_return",
            "return_terms", "decide_return", "pending_returns", "order_card", "status_text", "sync",
-           "owned", "events", "payments", "customer_orders", "is_fresh", "KST"]
+           "owned", "events", "payments", "customer_orders", "is_fresh", "KST", "available_actions",
+           "order_panel"]

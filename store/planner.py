@@ -15,9 +15,12 @@ The program, per candidate product j of role r (n_j units, x_j chosen, y_r role 
                sum_{j in r} x_j <= 1;  sum_{r} x_{j,r} <= 1       (one product per role, one role per product)
                x_j <= sum of anchors a with j in bought_together(a)   (the "함께 많이 사는 상품" role)
 
+A role marked main (메인 고기 for 삼겹살 파티) is a hard constraint y_main = 1: a party plan
+without the meat is no plan, so a budget below it gives an empty plan that says so.
 W = {3: 1000, 2: 100, 1: 10}: any must-role outweighs all should-roles together, and so on,
-so coverage comes first, then pref_j (rating and the customer's category/brand affinity, each
-in 0..1, summed over at most 8 roles < 10), then a small saving. Allergens, diet tags, disliked
+so coverage comes first, then pref_j (rating and the customer's category/brand affinity in 0..1,
++0.2 when the product is often bought with a candidate of the main role; summed over at most 8
+roles < 10), then a small saving. Allergens, diet tags, disliked
 brands and stock remove candidates before the solver sees them; a role left without
 candidates is reported with that reason, one dropped by the budget with "예산".
 
@@ -37,6 +40,7 @@ MEASURES = ("g", "ml", "count")
 WEIGHT = {3: 1000.0, 2: 100.0, 1: 10.0}
 COST_WEIGHT = 0.3
 MAX_UNITS = 30
+TOGETHER_BONUS = 0.2     # pref + bonus <= 1.2 per role, 8 roles < 10 = the lowest role weight
 
 
 class OccasionError(ValueError):
@@ -59,6 +63,7 @@ class Role:
     name_any: tuple[str, ...] = ()
     source: str = "catalog"         # or "crosssell": candidates bought together with `anchor`
     anchor: str | None = None
+    main: bool = False              # the plan always holds this role, or there is no plan
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,8 @@ def validate_occasions(data: object, leaf_categories: Iterable[str] | None = Non
         if not occ["triggers"] or not all(isinstance(t, str) and t.strip() for t in occ["triggers"]):
             errors.append(f"{at}: triggers must be non-empty strings")
         names = [r.get("role") for r in occ["roles"] if isinstance(r, dict)]
+        if sum(1 for r in occ["roles"] if isinstance(r, dict) and r.get("main")) > 1:
+            errors.append(f"{at}: at most one main role")
         if not occ["roles"] or len(names) != len(set(names)):
             errors.append(f"{at}: roles empty or role names repeated")
         for j, r in enumerate(occ["roles"]):
@@ -137,7 +144,7 @@ def parse_occasions(data: dict) -> list[Occasion]:
         roles = tuple(Role(role=r["role"], categories=tuple(r.get("categories", ())), measure=r["measure"],
                            amount=float(r["amount"]), priority=int(r["priority"]),
                            name_any=tuple(r.get("name_any", ())), source=r.get("source", "catalog"),
-                           anchor=r.get("anchor")) for r in occ["roles"])
+                           anchor=r.get("anchor"), main=bool(r.get("main"))) for r in occ["roles"])
         out.append(Occasion(occ["id"], occ["name"], occ["scale"], int(occ["default_scale"]),
                             tuple(occ["triggers"]), roles))
     return out
@@ -332,6 +339,14 @@ def plan_basket(occasion: Occasion, scale: int | None, budget: int | None, catal
             links.append((len(cands), anchors))
             cands.append((ri, catalog[sid], 1.0, 0.0, 1))
 
+    # products bought together with a main candidate get a small preference in their own role
+    # (the 쌈채소 people buy with that 삼겹살), on top of rating and affinity
+    together: set[str] = set()
+    if bought_together is not None:
+        mains = {ri for ri, r in enumerate(occasion.roles) if r.main or any(x.anchor == r.role for x in occasion.roles)}
+        for ri, p, *_rest in cands:
+            if ri in mains:
+                together.update(bought_together(p.id)[:5])
     n_roles, n_c = len(occasion.roles), len(cands)
     if n_c == 0:
         return Plan(occasion.id, occasion.name, scale, occasion.scale, budget, [], 0,
@@ -345,7 +360,7 @@ def plan_basket(occasion: Occasion, scale: int | None, budget: int | None, catal
     c[N:N + n_c] = COST_WEIGHT * prices / ref
     for i, (ri, p, *_r) in enumerate(cands):
         pref = 0.6 * (float(p.rating) / 5.0) + 0.4 * (_affinity(p, shopper) + 1) / 2
-        c[X + i] = -pref
+        c[X + i] = -(pref + (TOGETHER_BONUS if p.id in together else 0.0))
     for ri, role in enumerate(occasion.roles):
         c[Y + ri] = -WEIGHT[role.priority]
     rows, lo, hi = [], [], []
@@ -379,9 +394,17 @@ def plan_basket(occasion: Occasion, scale: int | None, budget: int | None, catal
     for i, anchors in links:
         row({X + i: 1.0, **{X + a: -1.0 for a in anchors}}, -np.inf, 0.0)
     upper = np.concatenate([[float(cnd[4]) for cnd in cands], np.ones(n_c), np.ones(n_roles)])
+    lower = np.zeros(nv)
+    for ri, role in enumerate(occasion.roles):
+        if role.main:
+            if ri in no_candidates:     # no 삼겹살 the shopper can have: no 삼겹살 파티 plan
+                return Plan(occasion.id, occasion.name, scale, occasion.scale, budget, [], 0,
+                            [_left(r, "none" if i in no_candidates else "main") for i, r in enumerate(occasion.roles)],
+                            "empty", needs)
+            lower[Y + ri] = 1.0
     res = milp(c, constraints=LinearConstraint(np.array(rows), lo, hi), integrality=np.ones(nv),
-               bounds=Bounds(np.zeros(nv), upper), options={"time_limit": time_limit_s})
-    if res.x is None:
+               bounds=Bounds(lower, upper), options={"time_limit": time_limit_s})
+    if res.x is None:   # infeasible: the main role alone does not fit the budget
         return Plan(occasion.id, occasion.name, scale, occasion.scale, budget, [], 0,
                     [_left(r, "budget") for r in occasion.roles], "empty", needs)
     sol = np.round(res.x).astype(int)
@@ -402,8 +425,8 @@ def plan_basket(occasion: Occasion, scale: int | None, budget: int | None, catal
 
 
 def _left(role: Role, why: str) -> dict:
-    reason = ("예산 안에 맞추려고 뺐어요" if why == "budget" else
-              "조건(알레르기·식단·재고)에 맞는 상품이 없어요")
+    reason = {"budget": "예산 안에 맞추려고 뺐어요", "none": "조건(알레르기·식단·재고)에 맞는 상품이 없어요",
+              "main": "중심 상품을 담을 수 없어 계획을 만들지 않았어요"}[why]
     return {"role": role.role, "reason": reason, "why": why, "priority": role.priority}
 
 
@@ -416,3 +439,73 @@ def _need_text(need: float, measure: str) -> str:
     if need >= 1000:
         return f"{need / 1000:g}{'kg' if unit == 'g' else 'L'}"
     return f"{need:g}{unit}"
+
+
+# ---- command line ---------------------------------------------------------------------------
+BENCH_REQUESTS = (("삼겹살 파티", 4, 50_000), ("자취 식단", 1, 30_000), ("캠핑", 2, 100_000),
+                  ("생일 파티", 10, 80_000), ("김장", 20, None))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m store.planner "삼겹살 파티" --scale 4 --budget 50000 [--exclude 땅콩] [--json]`
+    or `--bench`: solve time of the five demo requests (median of --repeat runs each)."""
+    import argparse
+    import statistics
+    import sys
+    import time
+
+    parser = argparse.ArgumentParser(prog="python -m store.planner", description="Plan a basket for an occasion.",
+                                     epilog='example: python -m store.planner "삼겹살 파티" --scale 4 --budget 50000')
+    parser.add_argument("occasion", nargs="?", help="text naming an occasion, e.g. '삼겹살 파티'")
+    parser.add_argument("--scale", type=int, help="people (or 포기 for 김장)")
+    parser.add_argument("--budget", type=int, help="KRW")
+    parser.add_argument("--exclude", action="append", default=[], help="allergen to exclude (repeatable)")
+    parser.add_argument("--tag", action="append", default=[], help="diet tag every food must carry")
+    parser.add_argument("--data", default="data")
+    parser.add_argument("--bench", action="store_true", help="time the five demo requests")
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    from store.catalog import load_catalog
+
+    data = Path(args.data)
+    catalog = {p.id: p for p in load_catalog(data / "catalog" / "products.jsonl")}
+    occasions = load_occasions(data / "store" / "occasions.json", {p.category for p in catalog.values()})
+    if args.bench:
+        rows = []
+        for text, scale, budget in BENCH_REQUESTS:
+            occ, times = match_occasion(text, occasions), []
+            for _ in range(args.repeat):
+                t = time.perf_counter()
+                plan = plan_basket(occ, scale, budget, catalog)
+                times.append((time.perf_counter() - t) * 1000)
+            rows.append({"occasion": occ.name, "scale": scale, "budget": budget, "roles": len(plan.lines),
+                         "of_roles": len(occ.roles), "total": plan.total, "status": plan.status,
+                         "p50_ms": round(statistics.median(times), 1), "max_ms": round(max(times), 1)})
+        print(json.dumps(rows, ensure_ascii=False) if args.json else
+              "\n".join(f"{r['occasion']} {r['scale']} {r['budget']}: {r['roles']}/{r['of_roles']} roles, "
+                        f"{r['total']:,}원, p50 {r['p50_ms']} ms, max {r['max_ms']} ms" for r in rows))
+        return 0
+    occ = match_occasion(args.occasion or "", occasions)
+    if occ is None:
+        print("오류: 어떤 계획인지 모르겠어요. 예: " + ", ".join(o.name for o in occasions), file=sys.stderr)
+        return 2
+    shopper = Shopper(exclude_allergens=frozenset(args.exclude), required_tags=frozenset(args.tag))
+    from store import crosssell
+
+    model, leaf_of = crosssell.build(data), {pid: p.category for pid, p in catalog.items()}
+    plan = plan_basket(occ, args.scale, args.budget, catalog, shopper,
+                       bought_together=lambda pid: [s["id"] for s in model.suggest([pid], leaf_of=leaf_of)])
+    if args.json:
+        print(json.dumps(plan.to_json(), ensure_ascii=False))
+    else:
+        for ln in plan.lines:
+            print(f"{ln.role}: {ln.name} x {ln.qty} = {ln.line_total:,}원 [{ln.id}]")
+        print(f"합계 {plan.total:,}원" + (f" / 예산 {plan.budget:,}원" if plan.budget else ""))
+        for x in plan.left_out:
+            print(f"뺀 것: {x['role']} ({x['reason']})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

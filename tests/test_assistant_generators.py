@@ -30,6 +30,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
+        if body["model"] == "truncated":     # a server that dies after one delta: no [DONE]
+            event = {"choices": [{"delta": {"content": self.chunks[0]}}]}
+            self.wfile.write(f"data: {json.dumps(event, ensure_ascii=False)}\n\n".encode())
+            self.wfile.flush()
+            self.close_connection = True
+            return
         for text in self.chunks:
             event = {"choices": [{"delta": {"content": text}}]}
             self.wfile.write(f"data: {json.dumps(event, ensure_ascii=False)}\n\n".encode())
@@ -74,10 +80,19 @@ def test_openai_compat_errors_become_generation_error(server):
         list(OpenAICompatGenerator("http://127.0.0.1:9/v1", timeout_s=2).stream([{"role": "user", "content": "x"}]))
 
 
+def test_openai_compat_stream_cut_before_done_is_an_error(server):
+    got = []
+    with pytest.raises(GenerationError):
+        for delta in OpenAICompatGenerator(server, model="truncated", timeout_s=10).stream([{"role": "user",
+                                                                                          "content": "x"}]):
+            got.append(delta)
+    assert got == _Handler.chunks[:1]
+
+
 def test_factory_picks_backend_without_loading():
     assert isinstance(make_generator(Settings(no_llm=True)), TemplateGenerator)
     assert isinstance(make_generator(Settings(llm_endpoint="http://gpu:8000/v1")), OpenAICompatGenerator)
-    local = make_generator(Settings(chat_model="qwen0.5b", adapter="none"))
+    local = make_generator(Settings(chat_model="qwen0.5b", adapter="none", backend="transformers"))
     assert isinstance(local, TransformersGenerator) and not local.loaded
 
 

@@ -43,7 +43,9 @@ def test_signed_in_cart_checkout_and_status(world):
     before = ledger.level(pid)
     a.answer("첫 번째 거 담아줘", st, "C001")
     assert st.cart == {} and [(i.product_id, i.qty) for i in store.cart("C001")] == [(pid, 2)]
-    done = a.answer("주문할게요", st, "C001")
+    quote = a.answer("주문할게요", st, "C001")          # the amount first, nothing written yet
+    assert quote["actions"][0]["pending"] and "네" in quote["reply"] and ledger.level(pid) == before
+    done = a.answer("네", st, "C001")
     assert done["actions"][0]["ok"] and "주문번호" in done["reply"]
     assert ledger.level(pid) == before - 2 and store.cart("C001") == []
     status = a.answer("주문 어디까지 왔어요", st, "C001")
@@ -68,6 +70,7 @@ def test_anonymous_checkout_writes_only_the_order(world):
     a.answer("간식", st, None)
     a.answer("첫 번째 거 담아줘", st, None)
     assert db.execute("select count(*) from cart_items").fetchone()[0] == 0
-    done = a.answer("주문할게요", st, None)
+    a.answer("주문할게요", st, None)
+    done = a.answer("네", st, None)
     assert done["actions"][0]["ok"] and st.cart == {}
     assert db.execute("select customer_id from orders").fetchone()[0] is None

@@ -64,9 +64,11 @@ def test_checkout_waits_out_a_short_lock(services, tmp_path_factory, capsys):
     db = shared_root(tmp_path_factory) / "var" / "jangbogi.db"
     _fill_cart(services, "lock-short", db, capsys)
     before = services.stock.level(INJECTED_ID)
+    rc, quote = _ask(services, "주문할게요", "lock-short", db, capsys)   # amount first, then "네"
+    assert rc == 0 and quote["actions"][0]["pending"], quote
     t0 = time.monotonic()
     with WriteLock(db, 2.0):
-        rc, done = _ask(services, "주문할게요", "lock-short", db, capsys)
+        rc, done = _ask(services, "네", "lock-short", db, capsys)
     waited = time.monotonic() - t0
     assert rc == 0 and done["intent"] == "checkout" and done["actions"][0]["ok"], done
     assert "주문번호" in done["reply"] and waited >= 1.5
@@ -98,14 +100,17 @@ def test_lock_longer_than_the_timeout_is_a_korean_error_and_keeps_the_cart(servi
                   stock=StockView(StockLedger(impatient)), lexicon=services.assistant.lexicon)
     quick = Services(None, a, services.catalog, services.policies, services.retriever, db=impatient)
     _fill_cart(quick, "lock-long", db_path, capsys)
+    rc, quote = _ask(quick, "주문할게요", "lock-long", db_path, capsys)
+    assert rc == 0 and quote["actions"][0]["pending"], quote
     with WriteLock(db_path, 2.5):
-        rc, failed = _ask(quick, "주문할게요", "lock-long", db_path, capsys)
+        rc, failed = _ask(quick, "네", "lock-long", db_path, capsys)
     err = capsys.readouterr().err
     assert rc == 1 and set(failed) == {"id", "error"} and is_korean(failed["error"]), failed
     assert "Traceback" not in err and "database is locked" not in err
     assert "잠시 후" in failed["error"] and "장바구니" in failed["error"]
     saved = json.loads((db_path.parent / "sessions" / "lock-long.json").read_text(encoding="utf-8"))
     assert saved["cart"] == {INJECTED_ID: 1}   # nothing lost: the order can be placed again
-    rc, done = _ask(quick, "주문할게요", "lock-long", db_path, capsys)
+    _ask(quick, "주문할게요", "lock-long", db_path, capsys)
+    rc, done = _ask(quick, "네", "lock-long", db_path, capsys)
     assert rc == 0 and done["actions"][0]["ok"], done
     impatient.close()

@@ -90,6 +90,9 @@ def test_order_is_charged_the_catalog_price(services, tmp_path_factory, capsys):
     cart = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert f"{2 * INJECTED_PRICE:,}원" in cart["reply"] and not ZERO_WON.search(cart["reply"])
     assert main(["ask", "주문할게요", *args], services=services) == 0
+    quote = json.loads(capsys.readouterr().out)
+    assert quote["actions"][0]["quote"]["total"] == 2 * INJECTED_PRICE, quote   # kiosk pickup: no fee
+    assert main(["ask", "네", *args], services=services) == 0
     done = json.loads(capsys.readouterr().out)
     assert done["actions"][0]["ok"] and done["actions"][0]["total"] == 2 * INJECTED_PRICE, done
     row = services.db.execute("select total from orders where id = ?", [done["actions"][0]["order_id"]]).fetchone()

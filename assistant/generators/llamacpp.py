@@ -1,0 +1,350 @@
+"""The embedded chat model through llama.cpp (`llama-cpp-python`): the 4-bit GGUF as it ships.
+
+On a 2-core CPU the Q4_K_M GGUF decodes at about twice the speed of the same weights
+dequantized to bf16 in transformers, loads in about a second, and keeps ~0.6 GB resident
+(docs/benchmarks/llamacpp.md). The shipped peft LoRA is applied as a GGUF LoRA adapter,
+converted once by `gguf_files.adapter_gguf` (or `python -m finetune.export --format gguf-lora`).
+
+Prompt cache: one `Llama` instance serves every session, and its KV cache keeps the tokens
+of the previous prompt. A new prompt re-uses the longest common token prefix, so the fixed
+rules at the start of the system prompt (`assistant.prompting.RULES`) are computed once;
+only the facts, draft and message of a turn are prefilled. A small LRU of saved states
+(`state_slots`) keeps the prefix of other prompt families (e.g. the understanding call)
+warm too. The prefill runs in chunks, so a stop request or the timeout ends it promptly.
+
+Threads: `n_threads=0` means the physical cores, lowered to half of them for a call when
+the 1-minute load average says the cores are already oversubscribed; a fixed `n_threads`
+is used as given. llama.cpp's threads meet at a barrier after every operation, so a thread
+that loses its core stalls its partner: on the shared 2-core dev machine (load 17-22) two
+spinning threads decoded 0.6 tok/s, two passive threads 5-6, one thread 8. OpenMP's wait
+policy is therefore set to PASSIVE (unless the environment sets it) before llama.cpp loads.
+
+Greedy decoding (temperature 0) matches `TransformersGenerator`. `generate_json` constrains
+decoding with a GBNF grammar built from a JSON schema by llama.cpp (`LlamaGrammar`).
+Loads once, lazily, under a lock; generation is serialized by a second lock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Callable, Iterator
+
+from assistant.generators import GenerationError
+
+TIMEOUT_MESSAGE = "답변 생성이 너무 오래 걸려 기본 답변으로 안내해 드려요."
+PREFILL_CHUNK = 64        # tokens per prefill call: stop/timeout are checked in between
+FAMILY_MIN = 32           # prompts sharing fewer leading tokens belong to different families
+
+
+def physical_cores() -> int:
+    """Physical cores this process may run on (hyper-threads share one core's FPUs)."""
+    try:
+        allowed = os.sched_getaffinity(0)
+    except AttributeError:  # not Linux
+        allowed = set(range(os.cpu_count() or 1))
+    cores, current = set(), {}
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if ":" not in line:
+                    if current.get("processor") in allowed:
+                        cores.add((current.get("physical id"), current.get("core id")))
+                    current = {}
+                    continue
+                key, _, value = line.partition(":")
+                key, value = key.strip(), value.strip()
+                current[key] = int(value) if key == "processor" else value
+        if current.get("processor") in allowed:
+            cores.add((current.get("physical id"), current.get("core id")))
+    except OSError:
+        pass
+    return max(1, min(len(allowed), len(cores) or len(allowed)))
+
+
+def library_available() -> bool:
+    """True when `llama_cpp` is installed (checked without importing it)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("llama_cpp") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+class LlamaCppGenerator:
+    is_template = False
+
+    def __init__(self, model: str, cache_dir: Path | str = "~/.cache/jangbogi", adapter_path: Path | None = None,
+                 n_threads: int = 0, n_ctx: int = 4096, timeout_s: float = 90.0,
+                 status: Callable[[str], None] | None = None, temperature: float = 0.0,
+                 state_slots: int = 2) -> None:
+        self.model_name = model
+        self.cache_dir = Path(cache_dir).expanduser()
+        self.adapter_path = adapter_path
+        self.auto_threads = not n_threads
+        self.n_threads = n_threads or physical_cores()
+        self._threads_now = self.n_threads
+        self.n_ctx = n_ctx
+        self.timeout_s = timeout_s
+        self.status = status
+        self.temperature = temperature
+        self.state_slots = state_slots
+        self.name = f"llamacpp:{model}" + (f"+{Path(adapter_path).name}" if adapter_path else "")
+        self._load_lock = threading.Lock()
+        self._gen_lock = threading.Lock()
+        self._llm = None
+        self._template = None
+        self._eos_id: int | None = None
+        self._grammars: dict[str, object] = {}
+        self._states: OrderedDict[tuple, tuple] = OrderedDict()   # family -> (tokens, LlamaState)
+        self.load_seconds: float | None = None
+        self.gguf_path: Path | None = None
+        self.adapter_gguf: Path | None = None
+        self.last: dict = {}          # counters of the last call: prompt/cached/generated tokens
+        self._failed: tuple[float, GenerationError] | None = None
+
+    RETRY_AFTER_S = 300.0
+
+    @property
+    def loaded(self) -> bool:
+        return self._llm is not None
+
+    # ------------------------------------------------------------------ loading
+    def load(self) -> None:
+        with self._load_lock:
+            if self._llm is not None:
+                return
+            if self._failed and time.monotonic() - self._failed[0] < self.RETRY_AFTER_S:
+                raise self._failed[1]
+            t0 = time.perf_counter()
+            if self.status:
+                self.status(f"언어 모델({self.model_name})을 불러오는 중이에요. 처음 한 번만 기다려 주세요…")
+            try:
+                self._load()
+            except GenerationError as exc:
+                self._failed = (time.monotonic(), exc)
+                raise
+            except Exception as exc:  # library missing, bad file, adapter mismatch...
+                error = GenerationError(
+                    f"could not load {self.model_name!r} with llama.cpp: {type(exc).__name__}: {exc}",
+                    "언어 모델을 불러오지 못해 기본 답변으로 안내해 드려요. "
+                    "`python -m assistant.models prepare`로 모델을 준비할 수 있어요.")
+                self._failed = (time.monotonic(), error)
+                raise error from exc
+            self.load_seconds = time.perf_counter() - t0
+
+    def _load(self) -> None:
+        from assistant.generators.gguf_files import adapter_gguf, model_gguf
+
+        self.gguf_path = model_gguf(self.model_name, self.cache_dir)
+        kwargs = {}
+        if self.adapter_path:
+            self.adapter_gguf = adapter_gguf(self.adapter_path, self.gguf_path, self.cache_dir)
+            kwargs["lora_path"] = str(self.adapter_gguf)
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # read by libgomp when llama.cpp loads
+        try:
+            from llama_cpp import Llama
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+        except ImportError as exc:
+            raise GenerationError(f"llama-cpp-python is not installed: {exc}",
+                                  "llama.cpp 라이브러리가 없어 기본 답변으로 안내해 드려요. "
+                                  "`scripts/setup.sh`가 설치하거나 JANGBOGI_BACKEND=transformers로 바꿀 수 있어요.") from exc
+        llm = Llama(model_path=str(self.gguf_path), n_ctx=self.n_ctx, n_batch=512,
+                    n_threads=self.n_threads, n_threads_batch=self.n_threads,
+                    verbose=False, **kwargs)
+        template = llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise GenerationError(f"{self.gguf_path} has no chat template")
+        eos_id = llm.token_eos()
+        eos = llm._model.token_get_text(eos_id) if eos_id >= 0 else ""
+        bos_id = llm.token_bos()
+        bos = llm._model.token_get_text(bos_id) if bos_id >= 0 else ""
+        self._template = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
+        self._eos_id = eos_id
+        self._llm = llm
+
+    def close(self) -> None:
+        with self._gen_lock:
+            if self._llm is not None:
+                self._llm.close()
+            self._llm = None
+            self._states.clear()
+
+    # ------------------------------------------------------------------ prompts
+    def prompt_tokens(self, messages: list[dict]) -> list[int]:
+        """The chat template applied to `messages` (with the generation prompt), as tokens."""
+        self.load()
+        text = self._template(messages=messages).prompt
+        return self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+
+    def _prefill(self, tokens: list[int], stop: threading.Event, deadline: float) -> int:
+        """Bring the KV cache to `tokens[:-1]`, re-using the longest cached prefix (the live
+        cache or a saved state); returns how many prompt tokens were already cached.
+
+        A prompt family is identified by its first `FAMILY_MIN` tokens (all answer prompts
+        open with the same rules). When the new prompt belongs to another family (e.g. an
+        understanding call after an answer), the live state is saved under its family first,
+        so that the next prompt of that family finds its prefix again (LRU of `state_slots`)."""
+        llm = self._llm
+        live_tokens = [int(t) for t in llm.input_ids[: llm.n_tokens]]
+        live = _common_prefix(live_tokens, tokens)
+        if self.state_slots > 0 and len(live_tokens) >= FAMILY_MIN and live < FAMILY_MIN:
+            self._save_live(live_tokens)
+        best = live
+        family = tuple(tokens[:FAMILY_MIN])
+        saved = self._states.get(family)
+        if saved is not None and _common_prefix(saved[0], tokens) > live:
+            best = _common_prefix(saved[0], tokens)
+            llm.load_state(saved[1])
+            self._states.move_to_end(family)
+        cached = min(best, len(tokens) - 1)
+        llm.n_tokens = cached
+        target = len(tokens) - 1           # create_completion evaluates the last token itself
+        pos = cached
+        while pos < target:
+            if stop.is_set():
+                return cached
+            if time.monotonic() > deadline:
+                raise GenerationError(f"prefill exceeded {self.timeout_s}s", TIMEOUT_MESSAGE)
+            end = min(target, pos + PREFILL_CHUNK)
+            llm.eval(tokens[pos:end])
+            pos = end
+        return cached
+
+    def _save_live(self, live_tokens: list[int]) -> None:
+        family = tuple(live_tokens[:FAMILY_MIN])
+        try:
+            self._states[family] = (tuple(live_tokens), self._llm.save_state())
+        except Exception:  # a failed save only costs a later prefill
+            return
+        self._states.move_to_end(family)
+        while len(self._states) > self.state_slots:
+            self._states.popitem(last=False)
+
+    def _set_threads(self) -> None:
+        n = threads_for_load(self.n_threads, _load1()) if self.auto_threads else self.n_threads
+        if n != self._threads_now:
+            self._llm._ctx.set_n_threads(n, n)
+            self._threads_now = n
+
+    # ------------------------------------------------------------------ generation
+    def _completion(self, messages: list[dict], max_new_tokens: int, stop: threading.Event | None,
+                    grammar=None) -> Iterator[str]:
+        self.load()
+        stop = stop if isinstance(stop, threading.Event) else threading.Event()
+        deadline = time.monotonic() + self.timeout_s
+        with self._gen_lock:
+            t0 = time.perf_counter()
+            self._set_threads()
+            tokens = self.prompt_tokens(messages)
+            if len(tokens) + max_new_tokens > self.n_ctx:
+                raise GenerationError(f"prompt of {len(tokens)} tokens does not fit n_ctx={self.n_ctx}")
+            cached = self._prefill(tokens, stop, deadline)
+            self.last = {"prompt_tokens": len(tokens), "cached_tokens": cached, "generated_tokens": 0,
+                         "prefill_s": time.perf_counter() - t0, "threads": self._threads_now}
+            if stop.is_set():
+                return
+            it = self._llm.create_completion(
+                tokens, max_tokens=max_new_tokens, temperature=self.temperature, top_k=1 if not self.temperature else 40,
+                repeat_penalty=1.0, stream=True, grammar=grammar)
+            n = 0
+            try:
+                for chunk in it:
+                    n += 1
+                    text = chunk["choices"][0]["text"]
+                    if text:
+                        yield text
+                    if stop.is_set():
+                        break
+                    if time.monotonic() > deadline:
+                        raise GenerationError(f"generation exceeded {self.timeout_s}s", TIMEOUT_MESSAGE)
+            except GenerationError:
+                raise
+            except Exception as exc:
+                raise GenerationError(f"llama.cpp generation failed: {exc!r}") from exc
+            finally:
+                it.close()
+                self.last["generated_tokens"] = n
+                self.last["total_s"] = time.perf_counter() - t0
+
+    def stream(self, messages: list[dict], max_new_tokens: int = 160,
+               stop: threading.Event | None = None) -> Iterator[str]:
+        """Yield text deltas of the assistant reply to `messages` (greedy by default)."""
+        yield from self._completion(messages, max_new_tokens, stop)
+
+    def generate_json(self, messages: list[dict], schema: dict, max_new_tokens: int = 256,
+                      stop: threading.Event | None = None) -> dict:
+        """Decode an object that conforms to the JSON `schema` (llama.cpp GBNF grammar)."""
+        self.load()
+        key = json.dumps(schema, sort_keys=True, ensure_ascii=False)
+        grammar = self._grammars.get(key)
+        if grammar is None:
+            from llama_cpp import LlamaGrammar
+
+            try:
+                grammar = LlamaGrammar.from_json_schema(key, verbose=False)
+            except Exception as exc:
+                raise GenerationError(f"schema not supported by llama.cpp's grammar converter: {exc}") from exc
+            self._grammars[key] = grammar
+        text = "".join(self._completion(messages, max_new_tokens, stop, grammar=grammar))
+        return parse_json_object(text)
+
+    # ------------------------------------------------------------------ tests / tools
+    def next_token_logits(self, messages: list[dict]):
+        """Logits (numpy, n_vocab) for the first reply token; evaluates the prompt from scratch."""
+        import numpy as np
+
+        self.load()
+        with self._gen_lock:
+            tokens = self.prompt_tokens(messages)
+            llm = self._llm
+            llm.reset()
+            llm.eval(tokens)
+            n_vocab = llm.n_vocab()
+            out = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(n_vocab,)).copy()
+            llm.reset()
+            return out
+
+
+def _load1() -> float | None:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
+
+
+def threads_for_load(cores: int, load1: float | None) -> int:
+    """Threads for one call: all physical cores, or half of them when the 1-minute load
+    average exceeds 1.5x the cores (other processes already want every core).
+
+    >>> threads_for_load(2, 0.4), threads_for_load(2, 2.5), threads_for_load(2, 9.0), threads_for_load(8, 20.0)
+    (2, 2, 1, 4)
+    """
+    if load1 is None or load1 <= 1.5 * cores:
+        return cores
+    return max(1, cores // 2)
+
+
+def _common_prefix(a, b) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if int(x) != int(y):
+            break
+        n += 1
+    return n
+
+
+def parse_json_object(text: str) -> dict:
+    """The JSON object a constrained decode produced; GenerationError when it is cut short."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise GenerationError(f"structured output is not complete JSON ({exc}): {text[:200]!r}") from exc
+    if not isinstance(value, dict):
+        raise GenerationError(f"structured output is not a JSON object: {text[:200]!r}")
+    return value

@@ -1,0 +1,296 @@
+"""llama.cpp backend: backend choice, GGUF LoRA conversion, streaming/stop/timeout, prompt
+cache, JSON-schema decoding, and logits against the peft/transformers model.
+
+Conversion tests need only numpy/safetensors/gguf and the SmolLM2 GGUF shipped in its wheel;
+generation tests need `llama_cpp` (built by scripts/setup.sh) and skip without it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.generators import GenerationError, TemplateGenerator, make_generator, resolve_backend
+from assistant.generators.llamacpp import parse_json_object, physical_cores
+from assistant.settings import DEFAULT_ADAPTER, Settings
+
+HAS_LLAMA = importlib.util.find_spec("llama_cpp") is not None
+needs_llama = pytest.mark.skipif(not HAS_LLAMA, reason="llama_cpp not installed (scripts/setup.sh builds it)")
+
+
+def _smollm2_gguf(cache_dir: Path) -> Path:
+    from assistant.generators.gguf_files import model_gguf
+
+    try:
+        return model_gguf("smollm2", cache_dir)
+    except GenerationError as exc:
+        pytest.skip(f"SmolLM2 GGUF unavailable: {exc}")
+
+
+# ---------------------------------------------------------------- choice of backend
+@pytest.mark.parametrize("settings,cuda,ready,expected", [
+    (dict(), False, True, "llamacpp"),
+    (dict(), False, False, "transformers"),           # no wheel / no GGUF: transformers
+    (dict(), True, True, "transformers"),             # CUDA: nf4 + peft stays
+    (dict(quantization="nf4"), False, True, "transformers"),
+    (dict(device="cuda"), False, True, "transformers"),
+    (dict(llm_endpoint="http://gpu:8000/v1"), False, True, "openai"),
+    (dict(backend="transformers"), False, True, "transformers"),
+    (dict(backend="llamacpp"), True, False, "llamacpp"),
+])
+def test_resolve_backend(settings, cuda, ready, expected):
+    got = resolve_backend(Settings(**settings), cuda=lambda: cuda, llamacpp_ready=lambda m, c: ready)
+    assert got == expected
+
+
+def test_factory_builds_llamacpp_without_loading(tmp_path):
+    gen = make_generator(Settings(backend="llamacpp", adapter="none", n_threads=3, cache_dir=tmp_path))
+    assert gen.name.startswith("llamacpp:qwen0.5b") and not gen.loaded and gen.n_threads == 3
+    assert make_generator(Settings(backend="llamacpp")).adapter_path == (
+        DEFAULT_ADAPTER if (DEFAULT_ADAPTER / "adapter_config.json").exists() else None)
+    assert isinstance(make_generator(Settings(no_llm=True, backend="llamacpp")), TemplateGenerator)
+
+
+def test_physical_cores_is_sane():
+    import os
+
+    assert 1 <= physical_cores() <= (os.cpu_count() or 1)
+
+
+def test_missing_gguf_is_a_generation_error(tmp_path):
+    from assistant.generators.llamacpp import LlamaCppGenerator
+
+    gen = LlamaCppGenerator(str(tmp_path / "nope.gguf"), cache_dir=tmp_path)
+    with pytest.raises(GenerationError) as err:
+        list(gen.stream([{"role": "user", "content": "hi"}]))
+    assert "GGUF" in err.value.user_message
+    with pytest.raises(GenerationError):      # remembered: no second load attempt per turn
+        gen.load()
+
+
+def test_parse_json_object():
+    assert parse_json_object('{"intent": "search"}') == {"intent": "search"}
+    with pytest.raises(GenerationError):
+        parse_json_object('{"intent": "sea')        # cut by max_new_tokens
+    with pytest.raises(GenerationError):
+        parse_json_object("[1, 2]")
+
+
+def test_template_generator_has_no_structured_output():
+    with pytest.raises(GenerationError):
+        TemplateGenerator().generate_json([{"role": "user", "content": "x"}], {"type": "object"})
+
+
+# ---------------------------------------------------------------- peft -> GGUF LoRA
+def _fake_peft(folder: Path, layers: dict[str, tuple[int, int]], r: int = 4, alpha: int = 8, seed: int = 0) -> dict:
+    from safetensors.numpy import save_file
+
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    tensors = {}
+    for module, (n_in, n_out) in layers.items():
+        tensors[f"base_model.model.{module}.lora_A.weight"] = rng.standard_normal((r, n_in)).astype(np.float32)
+        tensors[f"base_model.model.{module}.lora_B.weight"] = rng.standard_normal((n_out, r)).astype(np.float32)
+    save_file(tensors, str(folder / "adapter_model.safetensors"))
+    (folder / "adapter_config.json").write_text(json.dumps({"peft_type": "LORA", "r": r, "lora_alpha": alpha,
+                                                            "target_modules": ["q_proj", "v_proj"]}))
+    return tensors
+
+
+def test_convert_lora_names_shapes_and_llama_permutation(tmp_path, cache_dir):
+    from gguf import GGUFReader
+
+    from assistant.generators.gguf_files import adapter_gguf, convert_lora
+
+    base = _smollm2_gguf(cache_dir)      # llama architecture: 576 hidden, 9 heads, 3 kv heads
+    tensors = _fake_peft(tmp_path / "lora", {"model.layers.0.self_attn.q_proj": (576, 576),
+                                             "model.layers.1.self_attn.v_proj": (576, 192)})
+    info = convert_lora(tmp_path / "lora", base, tmp_path / "lora.gguf")
+    assert info == {"tensors": 4, "alpha": 8.0, "rank": 4, "arch": "llama"}
+    reader = GGUFReader(str(tmp_path / "lora.gguf"))
+    fields = {k: reader.fields[k].contents() for k in ("general.type", "adapter.type", "adapter.lora.alpha",
+                                                       "general.architecture")}
+    assert fields == {"general.type": "adapter", "adapter.type": "lora", "adapter.lora.alpha": 8.0,
+                      "general.architecture": "llama"}
+    got = {t.name: np.asarray(t.data).reshape(t.data.shape) for t in reader.tensors}
+    assert sorted(got) == ["blk.0.attn_q.weight.lora_a", "blk.0.attn_q.weight.lora_b",
+                           "blk.1.attn_v.weight.lora_a", "blk.1.attn_v.weight.lora_b"]
+    a_q = tensors["base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight"]
+    b_q = tensors["base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight"]
+    b_v = tensors["base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight"]
+    np.testing.assert_array_equal(got["blk.0.attn_q.weight.lora_a"], a_q)
+    np.testing.assert_array_equal(got["blk.1.attn_v.weight.lora_b"], b_v)     # v: rows as they are
+    # q rows follow llama.cpp's rotary layout: each head's two halves interleaved
+    head = 576 // 9
+    expected = b_q.reshape(9, 2, head // 2, 4).swapaxes(1, 2).reshape(576, 4)
+    np.testing.assert_array_equal(got["blk.0.attn_q.weight.lora_b"], expected)
+    assert not np.array_equal(expected, b_q)
+    # cached by content: same file on a second call, a new one when the adapter changes
+    first = adapter_gguf(tmp_path / "lora", base, tmp_path / "cache")
+    assert adapter_gguf(tmp_path / "lora", base, tmp_path / "cache") == first
+    _fake_peft(tmp_path / "lora", {"model.layers.0.self_attn.q_proj": (576, 576)}, seed=1)
+    assert adapter_gguf(tmp_path / "lora", base, tmp_path / "cache") != first
+
+
+def test_convert_lora_rejects_a_wrong_base_model(tmp_path, cache_dir):
+    from assistant.generators.gguf_files import adapter_gguf, convert_lora
+
+    base = _smollm2_gguf(cache_dir)
+    _fake_peft(tmp_path / "lora", {"model.layers.0.self_attn.q_proj": (896, 896)})   # a Qwen-0.5B shape
+    with pytest.raises(ValueError, match="does not fit"):
+        convert_lora(tmp_path / "lora", base, tmp_path / "x.gguf")
+    with pytest.raises(GenerationError):
+        adapter_gguf(tmp_path / "lora", base, tmp_path / "cache")
+    assert not (tmp_path / "x.gguf").exists()
+
+
+def test_export_command_writes_gguf_lora(tmp_path, cache_dir):
+    import subprocess
+    import sys
+
+    _smollm2_gguf(cache_dir)
+    _fake_peft(tmp_path / "lora", {"model.layers.2.self_attn.k_proj": (576, 192)})
+    out = tmp_path / "out.gguf"
+    cmd = [sys.executable, "-m", "finetune.export", "--format", "gguf-lora", "--model", "smollm2",
+           "--adapter", str(tmp_path / "lora"), "--out", str(out), "--cache-dir", str(cache_dir)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "2 tensors, rank 4" in proc.stdout and out.stat().st_size > 0
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 2 and "exists" in again.stderr
+
+
+# ---------------------------------------------------------------- generation (llama_cpp)
+@pytest.fixture(scope="module")
+def smol(cache_dir):
+    if not HAS_LLAMA:
+        pytest.skip("llama_cpp not installed")
+    from assistant.generators.llamacpp import LlamaCppGenerator
+
+    _smollm2_gguf(cache_dir)
+    gen = LlamaCppGenerator("smollm2", cache_dir=cache_dir, n_ctx=2048, timeout_s=60)
+    yield gen
+    gen.close()
+
+
+@needs_llama
+@pytest.mark.model
+def test_llamacpp_streams_stops_and_times_out(smol):
+    text = "".join(smol.stream([{"role": "user", "content": "Say hello."}], max_new_tokens=12))
+    assert text.strip() and smol.last["generated_tokens"] >= 1
+    stop, got = threading.Event(), []
+    for delta in smol.stream([{"role": "user", "content": "Count from one to fifty."}], max_new_tokens=64, stop=stop):
+        got.append(delta)
+        stop.set()
+    assert len(got) == 1 and smol.last["generated_tokens"] <= 2
+    smol.timeout_s = 0.3
+    try:
+        with pytest.raises(GenerationError) as err:
+            list(smol.stream([{"role": "user", "content": "Write a long story about a cat. " * 20}],
+                             max_new_tokens=400))
+        assert "오래" in err.value.user_message
+    finally:
+        smol.timeout_s = 60
+    assert "".join(smol.stream([{"role": "user", "content": "Say hi."}], max_new_tokens=4)).strip()
+
+
+@needs_llama
+@pytest.mark.model
+def test_llamacpp_reuses_the_prompt_prefix_and_other_families(smol):
+    rules = "You are a shop assistant. Rules: answer briefly, cite product ids, never invent prices. " * 4
+    one = [{"role": "system", "content": rules + "Facts: [P1] tea 3,000 won."}, {"role": "user", "content": "Tea?"}]
+    two = [{"role": "system", "content": rules + "Facts: [P2] milk 2,000 won."}, {"role": "user", "content": "Milk?"}]
+    other = [{"role": "user", "content": "Classify the intent of: I want tea. Reply in JSON."}]
+    list(smol.stream(one, max_new_tokens=4))
+    list(smol.stream(two, max_new_tokens=4))
+    shared = smol.last["cached_tokens"]
+    assert shared >= len(smol.prompt_tokens([{"role": "system", "content": rules}])) - 8
+    assert smol.last["prompt_tokens"] - shared < 30      # only the facts and the question were computed
+    list(smol.stream(other, max_new_tokens=4))          # another prompt family takes the live cache
+    list(smol.stream(one, max_new_tokens=4))            # ... and the answer family comes back from the saved state
+    assert smol.last["cached_tokens"] >= shared
+    # the same greedy text with a cold cache
+    warm = "".join(smol.stream(two, max_new_tokens=12))
+    smol._llm.reset()
+    smol._states.clear()
+    assert "".join(smol.stream(two, max_new_tokens=12)) == warm
+
+
+@needs_llama
+@pytest.mark.model
+def test_llamacpp_generate_json_follows_the_schema(smol):
+    schema = {"type": "object", "properties": {
+        "intent": {"type": "string", "enum": ["search", "policy", "cart_add"]},
+        "max_price": {"type": ["integer", "null"]},
+        "keywords": {"type": "array", "items": {"type": "string"}, "maxItems": 3}},
+        "required": ["intent", "max_price", "keywords"], "additionalProperties": False}
+    msgs = [{"role": "user", "content": "Find me vegan snacks under 10000 won. Answer as JSON."}]
+    out = smol.generate_json(msgs, schema, max_new_tokens=96)
+    assert out["intent"] in ("search", "policy", "cart_add")
+    assert out["max_price"] is None or isinstance(out["max_price"], int)
+    assert isinstance(out["keywords"], list) and len(out["keywords"]) <= 3
+    assert set(out) == {"intent", "max_price", "keywords"}
+    with pytest.raises(GenerationError):      # too few tokens to close the object
+        smol.generate_json(msgs, schema, max_new_tokens=3)
+
+
+# ---------------------------------------------------------------- parity with peft/transformers
+PARITY_PROMPTS = [
+    [{"role": "system", "content": "당신은 온라인 마트 '장보기'의 쇼핑 도우미입니다. 한국어로 짧게 답하세요."},
+     {"role": "user", "content": "비건 간식 만원 이하로 추천해줘"}],
+    [{"role": "user", "content": "반품은 며칠 안에 해야 돼요?"}],
+    [{"role": "system", "content": "[자료]\n- [P0891] 꼬마간식 쌀과자 150g | 3,000원 | 특징 비건 | 알레르기 대두\n[/자료]"},
+     {"role": "user", "content": "쌀과자 알레르기 정보 알려줘"}],
+]
+
+
+@needs_llama
+@pytest.mark.model
+@pytest.mark.slow
+def test_llamacpp_logits_match_peft_with_the_shipped_adapter(cache_dir):
+    """llama.cpp (Q4_K_M GGUF + converted GGUF LoRA) against transformers + peft on the same
+    weights dequantized to bf16: the first-token log-probabilities agree within bf16/kernel
+    noise, the argmax agrees, and the adapter moves llama.cpp toward peft (the conversion
+    carries the adapter, not just the base model)."""
+    if not (DEFAULT_ADAPTER / "adapter_config.json").exists():
+        pytest.skip("no shipped adapter")
+    folder = cache_dir / "models" / "qwen0.5b"
+    if not (folder / "config.json").exists():
+        pytest.skip("qwen0.5b not prepared")
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from assistant.generators.llamacpp import LlamaCppGenerator
+
+    tok = AutoTokenizer.from_pretrained(folder)
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
+    peft = PeftModel.from_pretrained(model, str(DEFAULT_ADAPTER)).eval()
+    with_lora = LlamaCppGenerator("qwen0.5b", cache_dir=cache_dir, adapter_path=DEFAULT_ADAPTER, n_ctx=1024)
+    base = LlamaCppGenerator("qwen0.5b", cache_dir=cache_dir, n_ctx=1024)
+
+    def logp(x):
+        x = np.asarray(x, dtype=np.float64)
+        return x - x.max() - np.log(np.exp(x - x.max()).sum())
+
+    try:
+        for msgs in PARITY_PROMPTS:
+            ids = tok.apply_chat_template(msgs, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+            assert ids["input_ids"][0].tolist() == with_lora.prompt_tokens(msgs)   # same template, same tokens
+            with torch.no_grad():
+                ref = logp(peft(**ids).logits[0, -1].float().numpy())
+            got, plain = logp(with_lora.next_token_logits(msgs)), logp(base.next_token_logits(msgs))
+            top = np.argsort(ref)[-20:]
+            assert int(np.argmax(got)) == int(np.argmax(ref))
+            err = np.abs(got[top] - ref[top]).max()
+            assert err < 0.5, f"top-20 log-prob gap {err:.3f}"
+            assert np.abs(got[top] - ref[top]).mean() < np.abs(plain[top] - ref[top]).mean()
+    finally:
+        with_lora.close()
+        base.close()
