@@ -197,6 +197,7 @@ class Turn:
     queue_ms: float = 0.0
     error: str = ""
     note: str = ""           # what a search showed when it showed no product
+    fallback: bool = False   # the status line said the template answer replaced the model's
 
 
 @dataclass
@@ -316,8 +317,10 @@ def run_shopper(url: str, shopper: Shopper, catalog: dict, names: dict[str, set[
                 else:
                     message = f"{next(foods, EXTRA_FOODS[len(history) % len(EXTRA_FOODS)])} 추천해줘"
                 out = _timed(client, "ui_send", turn, message, history)
-                history, _box, sources, cart, _status = out
+                history, _box, sources, cart, status = out
                 reply = _last_reply(history)
+                if "기본 답변" in _text(status) or "다시 확인해 정리" in _text(status):
+                    turn.fallback = True     # the model's answer was replaced by the template
                 if not reply.strip() or "요청이 많아" in reply or "오류" in reply:
                     turn.error = f"reply: {reply[:160]!r}"
                 ids = SOURCE_ID.findall(_text(sources)) + re.findall(r"\[([A-Z]\d{4})\]", reply)
@@ -516,6 +519,7 @@ def run(sessions: int, turns: int, no_llm: bool, app_args: list[str], keep: bool
                         for kind in dict.fromkeys(t.kind for t in ok)
                         for ms in [[t.ms for t in ok if t.kind == kind]]},
             "orders": sum(1 for s in shoppers if s.order_id), "wall_s": round(wall_s, 1),
+            "model_fallbacks": sum(1 for s in shoppers for t in s.turns if t.fallback),
             "empty_searches": sum(1 for s in shoppers for t in s.turns if t.kind == "search" and t.note),
             "model": "none (--no-llm)" if no_llm else (" ".join(app_args) or "default"),
             "load_average": {"before": load_before, "after": load_after},
