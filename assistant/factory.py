@@ -139,15 +139,11 @@ def build_services(settings, progress: Progress | None = None, generator=None, s
         fixed = kst(settings.now)
         clock = lambda: fixed   # noqa: E731 - JANGBOGI_NOW: a fixed clock for demos and tests
     assistant = Assistant(catalog, policies, retriever, profiles=profiles, generator=gen, db=db, stock=stock,
-<<<<<<< HEAD
-                          lexicon=lexicon, max_new_tokens=settings.max_new_tokens,
-                          nlu_mode=getattr(settings, "nlu_model", "auto"))
-=======
                           lexicon=lexicon, max_new_tokens=settings.max_new_tokens, clock=clock,
-                          photo_dir=Path(settings.db_path).parent / "claims")
+                          photo_dir=Path(settings.db_path).parent / "claims",
+                          nlu_mode=getattr(settings, "nlu_model", "auto"))
     # plans, locations, suggestions: where their tables live and the moment/weather to assume
     assistant.data_dir, assistant.var_dir = data, Path(settings.var_dir)
     assistant.now, assistant.weather = settings.now or None, settings.weather or None
     assistant.ui_mode = settings.ui_mode
->>>>>>> main
     return Services(settings, assistant, catalog, policies, retriever, db, profiles, stock)

@@ -45,12 +45,8 @@ class Assistant:
 
     def __init__(self, catalog, policies, retriever, profiles=None, generator=None, db=None, stock=None,
                  understand: Callable | None = None, lexicon=None, checkout_fn=None,
-<<<<<<< HEAD
-                 max_new_tokens: int = 160, nlu_mode: str = "auto") -> None:
-=======
                  max_new_tokens: int = 160, payment_provider=None, photo_dir=None,
-                 clock: Callable | None = None) -> None:
->>>>>>> main
+                 clock: Callable | None = None, nlu_mode: str = "auto") -> None:
         self.catalog = {p.id: p for p in catalog} if not isinstance(catalog, dict) else catalog
         self.policies = list(policies)
         self.retriever = retriever
@@ -100,16 +96,7 @@ class Assistant:
     def _respond(self, message, state, customer_id, id, stop, now=None, photo=None) -> Iterator[Event]:
         check_message(message)
         t0 = time.perf_counter()
-<<<<<<< HEAD
         trace: dict = {}
-        if self._understand is understand_turn:
-            und = understand_turn(message, state, self.lexicon, generator=self.generator, mode=self.nlu_mode,
-                                  trace=trace)
-        else:
-            und = self._understand(message, state, self.lexicon)
-        t_und = time.perf_counter()
-        facts, results, extra = self._facts_for(message, und, state, customer_id)
-=======
         now = now if now is not None else (self.clock() if self.clock else None)
         routed = self.desk.route(message, state, customer_id, now, photo,
                                  cart_lines=self.actions.lines(state, customer_id))
@@ -119,14 +106,17 @@ class Assistant:
             facts, results, extra = (Facts(intent=routed.kind, notes=(routed.message,), numbers=routed.numbers,
                                            draft=routed.message), [], {"actions": [routed.event()]})
         else:
-            und = self._understand(message, state, self.lexicon)
+            if self._understand is understand_turn:   # rules, the model when unsure, safety-first merge
+                und = understand_turn(message, state, self.lexicon, generator=self.generator,
+                                      mode=self.nlu_mode, trace=trace)
+            else:
+                und = self._understand(message, state, self.lexicon)
             try:
                 und = plans_intent.reinterpret(message, und, state, self)
             except (OSError, ValueError) as exc:   # store tables unreadable: plans/locations are off
                 _warn_once(f"plans/locations unavailable: {exc}")
             t_und = time.perf_counter()
             facts, results, extra = self._facts_for(message, und, state, customer_id, now)
->>>>>>> main
         t_ret = time.perf_counter()
         answer = {"id": id, "intent": und.intent, "slots": asdict(und.slots)}
         if trace:   # rules, model, merged and which side gave each slot
