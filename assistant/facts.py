@@ -38,6 +38,55 @@ def sanitize_data_text(text: str, limit: int = 160) -> str:
     return out if len(out) <= limit else out[: limit - 1].rstrip() + "…"
 
 
+_MEASURE = re.compile(r"([\d.]+)\s*(kg|g|ml|mL|L|l)(?![a-zA-Z])")
+_PACK = re.compile(r"[xX×]\s*(\d+)\s*[가-힣]*")
+_COUNT = re.compile(r"(\d+)\s*(개입|개|입|구|매|캡슐|정|포|봉|팩|병|캔|롤|장|송이|미|대|세트|통)(?![가-힣])")
+
+
+def unit_measure(unit: str) -> tuple[float, str] | None:
+    """Total quantity in a pack and its measure: grams, millilitres, or pieces.
+
+    >>> unit_measure("100g x 10팩"), unit_measure("1.5L"), unit_measure("30구"), unit_measure("2kg")
+    ((1000.0, 'g'), (1500.0, 'ml'), (30.0, '개'), (2000.0, 'g'))
+    """
+    unit = unit or ""
+    if re.search(r"\d\s*대(?![가-힣])", unit):     # an appliance: "12L 1대" is a capacity, price per piece
+        c = _COUNT.search(unit)
+        return (float(c.group(1)), "개") if c else None
+    m = _MEASURE.search(unit)
+    packs = 1
+    pm = _PACK.search(unit)
+    if pm:
+        packs = int(pm.group(1))
+    if m:
+        qty, u = float(m.group(1)), m.group(2).lower()
+        qty *= 1000 if u in ("kg", "l") else 1
+        return qty * packs, "g" if u in ("g", "kg") else "ml"
+    c = _COUNT.search(unit)
+    if c:
+        return float(int(c.group(1)) * packs), "개"
+    return None
+
+
+def unit_price(product) -> tuple[float, str] | None:
+    """(price per 100 g/ml or per piece, measure) from the effective price and the pack size."""
+    measure = unit_measure(getattr(product, "unit", "") or "")
+    if not measure or measure[0] <= 0:
+        return None
+    qty, kind = measure
+    per = 100.0 if kind in ("g", "ml") else 1.0
+    return effective_price(product) * per / qty, kind
+
+
+def unit_price_text(product) -> str:
+    """"100g당 1,290원" / "1개당 830원"; '' when the pack size is unknown."""
+    up = unit_price(product)
+    if up is None:
+        return ""
+    value, kind = up
+    return f"{'100' + kind if kind != '개' else '1개'}당 {won(round(value))}"
+
+
 @dataclass(frozen=True)
 class ProductFact:
     """A product card: every field comes from the catalog (and the stock ledger)."""
@@ -123,5 +172,7 @@ class Facts:
         for pol in self.policies:
             if pol.doc_id not in seen:
                 seen.add(pol.doc_id)
-                out.append({"id": pol.doc_id, "kind": "policy", "title": pol.title})
+                out.append({"id": pol.doc_id, "kind": "policy", "title": pol.title,
+                            **({"passage_id": pol.passage_id} if pol.passage_id else {}),
+                            **({"heading": pol.heading} if pol.heading else {})})
         return out

@@ -15,10 +15,13 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
-from assistant.facts import ProductFact, effective_price, won
+from assistant.facts import ProductFact, effective_price, unit_price, won
+from assistant.rerank import ItemQuery, tier
+from assistant.rerank import score as item_score
 # Food scope (store.domain): a profile's dietary tags (비건...) do not apply to non-food goods,
 # so a vegan shopper can still find detergent. Allergens always apply.
 from store.domain import is_food
@@ -173,13 +176,37 @@ def rerank_score(product, base: float, profile: ProfileView) -> float:
 
 
 def sort_products(products: list, sort: str | None) -> list:
+    """Order by what the shopper asked: price, rating ("평점 높은 순"), review count ("리뷰 많은"),
+    or value ("가성비": price per 100 g/ml or per piece, comparable within one measure)."""
     if sort == "price_asc":
         return sorted(products, key=lambda p: (effective_price(p), p.id))
     if sort == "price_desc":
         return sorted(products, key=lambda p: (-effective_price(p), p.id))
     if sort == "rating":
-        return sorted(products, key=lambda p: (-float(getattr(p, "rating", 0.0)), p.id))
+        return sorted(products, key=lambda p: (-float(getattr(p, "rating", 0.0)), -int(getattr(p, "review_count", 0) or 0), p.id))
+    if sort == "reviews":
+        return sorted(products, key=lambda p: (-int(getattr(p, "review_count", 0) or 0), p.id))
+    if sort == "value":
+        measured = [(unit_price(p), p) for p in products]
+        kinds = [m[1] for m, _ in measured if m]
+        base = max(set(kinds), key=kinds.count) if kinds else None
+        return [p for _, p in sorted(measured, key=lambda mp: (mp[0] is None or mp[0][1] != base,
+                                                               mp[0][0] if mp[0] else 0, mp[1].id))]
     return products
+
+
+_SORT_WORDS = (("reviews", re.compile(r"(리뷰|후기)\s*(가장\s*|제일\s*)?(많|수)")),
+               ("rating", re.compile(r"(평점|별점|평가)\s*(가장\s*|제일\s*)?(높|좋|순)")),
+               ("value", re.compile(r"가성비")))
+
+
+def sort_from_message(message: str, sort: str | None) -> str | None:
+    """The sort the shopper's words ask for: "리뷰 많은" is review count (not rating), "가성비" is
+    price per 100 g/ml or per piece; otherwise what understanding found."""
+    for name, pattern in _SORT_WORDS:
+        if pattern.search(message or ""):
+            return name
+    return sort
 
 
 def search_text(slots, message: str) -> str:
@@ -188,8 +215,22 @@ def search_text(slots, message: str) -> str:
 
 
 def ground_products(retriever, catalog: dict, query: str, c: Constraints, profile: ProfileView | None = None,
-                    k: int = 3, sort: str | None = None, stock=None, pool: int = 60) -> list[ProductFact]:
-    """Top-k products for `query` that satisfy every constraint, as product cards."""
+                    k: int = 3, sort: str | None = None, stock=None, pool: int = 60,
+                    item: ItemQuery | None = None) -> list[ProductFact]:
+    """Top-k products for `query` that satisfy every constraint, as product cards.
+
+    With `item` (the asked thing's head noun, `assistant.rerank`), products named for that
+    thing are added from the catalog and the fused candidates are reranked so the item itself
+    comes before its accessories and before other things; a sort ("제일 싼") then orders the
+    item itself, not a cheaper accessory."""
+    return [_card(p, stock, catalog, c) for p in rank_products(retriever, catalog, query, c, profile, k, sort,
+                                                               stock, pool, item)]
+
+
+def rank_products(retriever, catalog: dict, query: str, c: Constraints, profile: ProfileView | None = None,
+                  k: int = 3, sort: str | None = None, stock=None, pool: int = 60,
+                  item: ItemQuery | None = None, typed_only: bool = False) -> list:
+    """The catalog products `ground_products` shows, best first (see there)."""
     profile = profile or ProfileView()
     hits = list(retriever.search(query, k=pool, filters=retriever_filters(c)) or [])
     scored: dict[str, float] = {}
@@ -201,12 +242,160 @@ def ground_products(retriever, catalog: dict, query: str, c: Constraints, profil
         product = catalog.get(pid)
         if product is None or pid in scored:
             continue
-        level = _level(stock, product)
-        if satisfies(product, c, level):
+        if satisfies(product, c, _level(stock, product)):
             scored[pid] = rerank_score(product, 1.0 - rank / n, profile)
-    ranked = sorted(scored, key=lambda pid: -scored[pid])
-    chosen = sort_products([catalog[pid] for pid in ranked], sort)[:k]
-    return [_card(p, stock, catalog, c) for p in chosen]
+    active = item is not None and item.active
+    if active:
+        for pid, product in catalog.items():   # the asked thing by name, even if retrieval missed it
+            if pid not in scored and tier(product, item) == 2 and satisfies(product, c, _level(stock, product)):
+                scored[pid] = rerank_score(product, 0.0, profile)
+        scored = {pid: item_score(catalog[pid], s, item) for pid, s in scored.items()}
+    ranked = sorted(scored, key=lambda pid: (-scored[pid], pid))
+    if active:
+        tiers = {pid: tier(catalog[pid], item) for pid in ranked}
+        best = max(tiers.values(), default=0)
+        if typed_only or best == 2:
+            # Only the asked thing: a shorter list beats a mouse shown as the third "이어폰",
+            # and "제일 싼 모래" is the cheapest 모래, not a cheaper 탈취제.
+            ranked = [pid for pid in ranked if tiers[pid] == 2]
+        elif sort and best > 0:
+            ranked = [pid for pid in ranked if tiers[pid] == best]
+    return sort_products([catalog[pid] for pid in ranked], sort)[:k]
+
+
+# ---- relaxation ------------------------------------------------------------------------------
+# Tags a shopper needs (diet, religion, intolerance) are never relaxed; the rest are wishes.
+HARD_TAGS = frozenset({"비건", "할랄", "글루텐프리", "락토프리"})
+BUDGET_SLACK = 0.2
+
+
+@dataclass(frozen=True)
+class Relaxed:
+    """An alternative that keeps every hard condition and relaxes exactly one soft one."""
+
+    card: ProductFact
+    relaxed: str       # "tag:유기농" | "budget_max"
+    label: str         # "유기농은 아니지만" / "예산보다 500원 비싸지만"
+
+
+@dataclass(frozen=True)
+class Grounded:
+    cards: tuple[ProductFact, ...] = ()
+    relaxed: tuple[Relaxed, ...] = ()
+    unmet: tuple[str, ...] = ()        # conditions no product meets ("유기농", "3,000원 이하")
+    constraints: Constraints | None = None
+    other_kind: bool = False           # the cards meet every condition but are not the asked item
+
+
+def _eun(word: str) -> str:
+    """Topic particle 은/는 for a Korean word (은 after a final consonant)."""
+    last = word[-1:] if word else ""
+    if "가" <= last <= "힣":
+        return word + ("은" if (ord(last) - 0xAC00) % 28 else "는")
+    return word + "은(는)"
+
+
+def soft_options(c: Constraints) -> list[tuple[str, Constraints, str]]:
+    """(key, relaxed constraints, unmet phrase) for each soft condition, one at a time.
+    Allergens, brands, delivery, stock, the item itself and hard diet tags stay as they are."""
+    out = []
+    for tag in c.required_tags:
+        if tag not in HARD_TAGS:
+            out.append((f"tag:{tag}", replace(c, required_tags=tuple(t for t in c.required_tags if t != tag)), tag))
+    if c.budget_max is not None:
+        out.append(("budget_max", replace(c, budget_max=int(c.budget_max * (1 + BUDGET_SLACK))),
+                    f"{won(c.budget_max)} 이하"))
+    return out
+
+
+def relax(retriever, catalog: dict, query: str, c: Constraints, profile: ProfileView | None = None,
+          item: ItemQuery | None = None, stock=None, k: int = 3) -> tuple[list[Relaxed], list[str]]:
+    """Up to `k` nearest alternatives when nothing meets every condition, each relaxing one soft
+    condition (a wish tag, or the budget by at most 20%), labeled with what was relaxed; and the
+    conditions that could not be met. Never relaxes an allergen or a needed diet."""
+    found: list[list[Relaxed]] = []
+    unmet: list[str] = []
+    typed = item is not None and item.active
+    for key, looser, phrase in soft_options(c):
+        products = rank_products(retriever, catalog, query, looser, profile, k=max(k, 6), stock=stock,
+                                 item=item, typed_only=typed)
+        if key == "budget_max":
+            products = sorted((p for p in products if effective_price(p) > c.budget_max),
+                              key=lambda p: (effective_price(p), p.id))
+            label = lambda p: f"예산보다 {won(effective_price(p) - c.budget_max)} 비싸지만"
+        else:
+            tag = key.split(":", 1)[1]
+            label = lambda p, tag=tag: f"{_eun(tag)} 아니지만"
+        rows = [Relaxed(_card(p, stock, catalog, looser), key, label(p)) for p in products[:k]]
+        if rows:
+            found.append(rows)
+            unmet.append(phrase)
+    out: list[Relaxed] = []
+    seen: set[str] = set()
+    for i in range(k):                      # round-robin: the nearest of each relaxation first
+        for rows in found:
+            if i < len(rows) and rows[i].card.id not in seen and len(out) < k:
+                seen.add(rows[i].card.id)
+                out.append(rows[i])
+    return out, unmet
+
+
+def ground(retriever, catalog: dict, query: str, c: Constraints, profile: ProfileView | None = None,
+           k: int = 3, sort: str | None = None, stock=None, item: ItemQuery | None = None) -> Grounded:
+    """Products meeting every condition; when there are none (or none of them is the asked
+    item while the store sells that item), labeled relaxations instead."""
+    products = rank_products(retriever, catalog, query, c, profile, k, sort, stock, item=item)
+    typed = item is not None and item.active
+    if products and (not typed or any(tier(p, item) == 2 for p in products)):
+        return Grounded(tuple(_card(p, stock, catalog, c) for p in products), constraints=c)
+    relaxed, unmet = relax(retriever, catalog, query, c, profile, item, stock, k=min(k, 3))
+    if relaxed:
+        return Grounded((), tuple(relaxed), tuple(unmet), c)
+    return Grounded(tuple(_card(p, stock, catalog, c) for p in products), constraints=c,
+                    other_kind=bool(products) and typed)
+
+
+# ---- comparisons -----------------------------------------------------------------------------
+_ORDINALS = {"첫": 0, "1": 0, "두": 1, "둘": 1, "2": 1, "세": 2, "셋": 2, "3": 2, "네": 3, "넷": 3, "4": 3, "다섯": 4, "5": 4}
+_ORDINAL = re.compile(r"(첫|두|둘|세|셋|네|넷|다섯|[1-5])\s*(?:번\s*째|번째|째|번)")
+_BOTH = re.compile(r"(둘|두\s*(?:개|가지|상품|제품))\s*(?:중|다|사이|의|을|를)|(셋|세\s*(?:개|가지|상품|제품))\s*(?:중|다|사이)")
+_COMPARE = re.compile(r"랑|이랑|하고|와|과|vs|VS|비교|차이|중에|중 |어느|뭐가|어떤 게|어떤게|더\s")
+
+
+def compare_targets(message: str, last_results: Sequence[str], catalog: dict) -> list[str]:
+    """Products a comparison names, from the last results shown: ordinals ("첫 번째랑 두
+    번째"), "둘 중", or names ("A랑 B 차이"). Empty unless at least two are named and the
+    message compares."""
+    last = [pid for pid in (last_results or []) if pid in catalog]
+    if len(last) < 2 or not _COMPARE.search(message or ""):
+        return []
+    picked: list[int] = []
+    for m in _ORDINAL.finditer(message):
+        i = _ORDINALS[m.group(1)]
+        if i < len(last) and i not in picked:
+            picked.append(i)
+    if len(picked) < 2:
+        both = _BOTH.search(message)
+        if both:
+            picked = list(range(min(3 if both.group(2) else 2, len(last))))
+    if len(picked) < 2:
+        from assistant.rerank import name_core, norm
+
+        text = norm(message)
+        cores = {pid: norm(name_core(catalog[pid].name, catalog[pid].brand, catalog[pid].unit)) for pid in last}
+        brands = [catalog[pid].brand for pid in last]
+
+        def named_here(pid) -> bool:   # a full name, or a core / brand no other shown product shares
+            p = catalog[pid]
+            if norm(p.name.removesuffix(p.unit)) in text:
+                return True
+            if cores[pid] and cores[pid] in text and list(cores.values()).count(cores[pid]) == 1:
+                return True
+            return bool(p.brand) and norm(p.brand) in text and brands.count(p.brand) == 1
+
+        named = [i for i, pid in enumerate(last) if named_here(pid)]
+        picked = picked + [i for i in named if i not in picked]
+    return [last[i] for i in picked] if len(picked) >= 2 else []
 
 
 def _level(stock, product) -> int:

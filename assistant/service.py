@@ -20,14 +20,16 @@ from assistant.actions import ActionResult, Actions
 from assistant.aftersales import OrderDesk
 from assistant.facts import Facts, ProductFact
 from assistant.generators import GenerationError, TemplateGenerator
-from assistant.grounding import ProfileView, constraints_from, ground_products, is_food, search_text
+from assistant.grounding import (Grounded, ProfileView, compare_targets, constraints_from, ground, ground_products,
+                                  is_food, search_text, sort_from_message)
 from assistant.nlu import InputError, resolve_reference
 from assistant.nlu import understand as understand_turn
 from assistant.nlu.aspects import asked_aspects
 from assistant.policy_grounding import ground_policy
 from assistant.prompting import build_messages
+from assistant.rerank import head_vocabulary, item_query
 from assistant.types import MAX_MESSAGE_CHARS, Answer, Event, Slots, Understanding
-from assistant.validator import Context, check_sentence, is_truncated, validate
+from assistant.validator import Context, check_sentence, is_truncated, strip_product_ids, validate
 from store.domain import message_problem
 
 LLM_INTENTS = ("search", "product_question", "policy")
@@ -45,8 +47,8 @@ class Assistant:
 
     def __init__(self, catalog, policies, retriever, profiles=None, generator=None, db=None, stock=None,
                  understand: Callable | None = None, lexicon=None, checkout_fn=None,
-                 max_new_tokens: int = 160, payment_provider=None, photo_dir=None,
-                 clock: Callable | None = None, nlu_mode: str = "auto") -> None:
+                 max_new_tokens: int = 160, nlu_mode: str = "auto", payment_provider=None, photo_dir=None,
+                 clock: Callable | None = None) -> None:
         self.catalog = {p.id: p for p in catalog} if not isinstance(catalog, dict) else catalog
         self.policies = list(policies)
         self.retriever = retriever
@@ -63,6 +65,7 @@ class Assistant:
                               photo_dir=photo_dir)
         self.clock = clock   # None: the real clock; `--now` / JANGBOGI_NOW fix it
         self.catalog_names = [p.name for p in self.catalog.values()]
+        self.head_vocab = head_vocabulary(self.catalog.values())
 
     # ---- public API ---------------------------------------------------------------------
     def answer(self, message: str, state, customer_id: str | None = None, id: str | None = None,
@@ -106,9 +109,9 @@ class Assistant:
             facts, results, extra = (Facts(intent=routed.kind, notes=(routed.message,), numbers=routed.numbers,
                                            draft=routed.message), [], {"actions": [routed.event()]})
         else:
-            if self._understand is understand_turn:   # rules, the model when unsure, safety-first merge
-                und = understand_turn(message, state, self.lexicon, generator=self.generator,
-                                      mode=self.nlu_mode, trace=trace)
+            if self._understand is understand_turn:
+                und = understand_turn(message, state, self.lexicon, generator=self.generator, mode=self.nlu_mode,
+                                      trace=trace)
             else:
                 und = self._understand(message, state, self.lexicon)
             try:
@@ -172,6 +175,8 @@ class Assistant:
                 answer["order"] = order
         if extra.get("clarify"):
             answer["clarify"] = True
+        if extra.get("relaxed"):
+            answer["relaxed"] = extra["relaxed"]   # which condition each alternative relaxes
         for key in ("plan", "location", "suggestions"):
             if extra.get(key) is not None:
                 answer[key] = extra[key]
@@ -182,7 +187,10 @@ class Assistant:
         yield {"type": "done", "answer": answer}
 
     def add_to_cart(self, state, customer_id: str | None, product_id: str, qty: int = 1) -> dict:
-        res = self.actions.add(state, customer_id, product_id, qty)
+        try:
+            res = self.actions.add(state, customer_id, product_id, qty)
+        except Exception as exc:
+            return _store_refusal(exc)
         return {"ok": res.ok, "message": res.message, **res.data, **({} if res.ok else {"error": res.message})}
 
     def cart(self, state, customer_id: str | None) -> dict:
@@ -191,7 +199,10 @@ class Assistant:
 
     def checkout(self, state, customer_id: str | None, *, method: str | None = None, now=None) -> dict:
         """Place the cart as an order now (the UI's button is the confirmation)."""
-        res = self.actions.checkout(state, customer_id, method=method, now=now)
+        try:
+            res = self.actions.checkout(state, customer_id, method=method, now=now)
+        except Exception as exc:   # read-only or full disk, busy database: said in Korean, nothing lost
+            return _store_refusal(exc)
         return {"ok": res.ok, "message": res.message, "products": [p.card() for p in res.products], **res.data,
                 **({} if res.ok else {"error": res.message})}
 
@@ -229,9 +240,9 @@ class Assistant:
         res = plans_intent.add_plan(self, state, customer_id)
         return {"ok": res.ok, "message": res.message, **res.data, **({} if res.ok else {"error": res.message})}
 
-    def suggestions(self, state, customer_id: str | None = None) -> dict:
+    def suggestions(self, state, customer_id: str | None = None, *, now=None) -> dict:
         """The moment's picks for the kiosk's first screen: {"text", "products", "shelves"}."""
-        text, cards, shelves = self._moment(state, customer_id)
+        text, cards, shelves = self._moment(state, customer_id, now)
         return {"text": text, "products": [c.card() for c in cards], "shelves": shelves}
 
     def bought_together(self, product_id: str, state, customer_id: str | None = None, k: int = 5) -> list[str]:
@@ -260,7 +271,7 @@ class Assistant:
         if und.clarify:
             question = replies.clarify_reply(und.clarify)
             if intent == "search" and _empty_search(slots):   # "추천해줘": ask, and show this hour's picks
-                text, cards, shelves = self._moment(state, customer_id)
+                text, cards, shelves = self._moment(state, customer_id, now)
                 if cards:
                     return (Facts(intent=intent, products=tuple(cards), draft=f"{question} {text}"), cards,
                             {"clarify": True, "suggestions": shelves})
@@ -268,7 +279,7 @@ class Assistant:
         if intent in plans_intent.INTENTS:
             return plans_intent.facts(self, message, und, state, customer_id)
         if intent == "greeting":
-            text, cards, shelves = self._moment(state, customer_id)
+            text, cards, shelves = self._moment(state, customer_id, now)
             draft = replies.GREETING + (" " + text if text else "")
             return Facts(intent=intent, products=tuple(cards), draft=draft), cards, {"suggestions": shelves}
         if intent == "out_of_scope":
@@ -277,46 +288,84 @@ class Assistant:
             return Facts(intent=intent, draft=draft), [], {}
         if intent == "policy":
             passages = ground_policy(self.retriever, self.policies, message, slots.policy_topic)
-            return Facts(intent=intent, policies=tuple(passages), draft=replies.policy_reply(passages)), [], {}
+            return Facts(intent=intent, policies=tuple(passages), draft=replies.policy_reply(passages, message)), [], {}
         if intent in ("search", "product_question"):
-            return self._product_facts(message, und, state, customer_id)
+            return self._product_facts(message, und, state, customer_id, now)
         result = self._act(message, und, state, customer_id, now)
         return (Facts(intent=intent, products=result.products, notes=(result.message,), numbers=result.numbers,
                       draft=result.message), list(result.products), {"actions": [result.event()]})
 
-    def _product_facts(self, message, und, state, customer_id):
+    def _product_facts(self, message, und, state, customer_id, now=None):
         profile = self.profile_view(state, customer_id)
         slots = message_slots(und.slots, message, state)
         if und.intent == "search" and _empty_search(slots):
-            text, cards, shelves = self._moment(state, customer_id)
+            text, cards, shelves = self._moment(state, customer_id, now)
             if cards:   # "추천해줘" with nothing to search for: what this hour and season call for
                 return Facts(intent=und.intent, products=tuple(cards), draft=text), cards, {"suggestions": shelves}
         c = constraints_from(slots, profile)
-        referenced = resolve_reference(slots.reference, state.last_results, self.catalog)
         aspects = asked_aspects(message) if und.intent == "product_question" else ()
-        if und.intent == "product_question" and referenced:
+        pair = compare_targets(message, state.last_results, self.catalog)
+        referenced = pair or resolve_reference(slots.reference, state.last_results, self.catalog)
+        if referenced and (und.intent == "product_question" or pair):
             cards = [ProductFact.from_product(self.catalog[p]) for p in referenced]
-            draft = (replies.product_detail_reply(cards[0], aspects) if len(cards) == 1
-                     else replies.compare_reply(cards))
-            return Facts(intent=und.intent, products=tuple(cards), draft=draft), cards, {}
-        query = search_text(slots, message)
-        cards = ground_products(self.retriever, self.catalog, query, c, profile,
-                                k=slots.count or 3, sort=slots.sort, stock=self.stock)
-        if not cards and c.categories and slots.keywords:
-            # A category guessed from an ambiguous word ("간식") found nothing: keep the
-            # shopper's own word as the constraint instead (name or category must contain it).
-            c = replace(c, categories=(), keywords=tuple(slots.keywords))
-            query = search_text(replace(slots, categories=()), message)
-            cards = ground_products(self.retriever, self.catalog, query, c, profile,
-                                    k=slots.count or 3, sort=slots.sort, stock=self.stock)
+            if len(cards) == 1:
+                return (Facts(intent="product_question", products=tuple(cards),
+                              draft=replies.product_detail_reply(cards[0], aspects)), cards, {})
+            verdict, numbers = replies.compare_verdict(cards, message)
+            return (Facts(intent="product_question", products=tuple(cards), notes=replies.compare_notes(cards, message),
+                          numbers=numbers,
+                          draft=replies.compare_reply(cards, message)), cards, {})
+        sort = sort_from_message(message, slots.sort)
+        found = self._search_products(message, slots, c, profile, slots.count or 3, sort)
+        cards, c = list(found.cards), found.constraints or c
         if cards and aspects:
             # "새벽농장 사과 원산지 어디야?": answer about the best match, not a list of three.
             return (Facts(intent=und.intent, products=(cards[0],), draft=replies.product_detail_reply(cards[0], aspects)),
                     cards[:1], {})
+        if found.relaxed:
+            alts = [r.card for r in found.relaxed]
+            described = c.describe(food=any(is_food(self.catalog[p.id]) for p in alts))
+            kept = [d for d in described if d not in found.unmet]
+            item = " ".join(slots.keywords) or "상품"
+            notes = tuple(f"{r.card.name}: {r.label}" for r in found.relaxed)
+            draft = replies.relaxed_reply(list(found.relaxed), list(found.unmet), item, kept)
+            return (Facts(intent=und.intent, products=tuple(alts), notes=(f"맞출 수 없는 조건: {', '.join(found.unmet)}",) + notes,
+                          draft=draft), alts, {"relaxed": [{"id": r.card.id, "relaxed": r.relaxed, "label": r.label}
+                                                           for r in found.relaxed]})
         described = c.describe(food=any(is_food(self.catalog[p.id]) for p in cards) if cards else True)
         notes = (f"적용한 조건: {', '.join(described)}",) if described else ()
-        draft = replies.search_reply(cards, described)
+        draft = replies.search_reply(cards, described, sort=sort, wanted_tags=c.required_tags + c.profile_tags,
+                                     excluded=c.excluded_allergens,
+                                     other_kind=" ".join(slots.keywords) if found.other_kind else "")
         return Facts(intent=und.intent, products=tuple(cards), notes=notes, draft=draft), cards, {}
+
+    def _search_products(self, message, slots, c, profile, k: int, sort: str | None = None) -> Grounded:
+        """Products for a search turn (item-type reranked; relaxed and labeled when nothing meets
+        every condition) and the constraints finally applied."""
+        item = item_query(slots.keywords, message, self.head_vocab)
+        query = search_text(slots, message)
+        found = ground(self.retriever, self.catalog, query, c, profile, k=k, sort=sort, stock=self.stock, item=item)
+        if not found.cards and not found.relaxed and c.categories and slots.keywords:
+            # A category guessed from an ambiguous word ("간식") found nothing: keep the
+            # shopper's own word as the constraint instead (name or category must contain it).
+            c = replace(c, categories=(), keywords=tuple(slots.keywords))
+            query = search_text(replace(slots, categories=()), message)
+            found = ground(self.retriever, self.catalog, query, c, profile, k=k, sort=sort, stock=self.stock, item=item)
+        return replace(found, constraints=c)
+
+    def ranked_products(self, message: str, state=None, customer_id: str | None = None, k: int = 10) -> list[str]:
+        """The ids a search turn ranks for `message`, best first, up to `k` (for evaluation:
+        nDCG over the same pipeline the reply uses, without phrasing a reply). Relaxed
+        alternatives are not counted: they do not meet the stated conditions."""
+        from assistant.types import DialogueState
+
+        state = state if state is not None else DialogueState()
+        und = self._understand(message, state, self.lexicon)
+        slots = message_slots(und.slots, message, state)
+        profile = self.profile_view(state, customer_id)
+        found = self._search_products(message, slots, constraints_from(slots, profile), profile, k,
+                                      sort_from_message(message, slots.sort))
+        return [p.id for p in found.cards]
 
     def _act(self, message, und, state, customer_id, now=None) -> ActionResult:
         intent, slots, a = und.intent, und.slots, self.actions
@@ -345,7 +394,8 @@ class Assistant:
             if not targets and (slots.keywords or slots.categories):
                 c = constraints_from(slots, self.profile_view(state, customer_id))
                 found = ground_products(self.retriever, self.catalog, search_text(slots, message), c,
-                                        k=1, sort=slots.sort, stock=self.stock)
+                                        k=1, sort=slots.sort, stock=self.stock,
+                                        item=item_query(slots.keywords, message, self.head_vocab))
                 targets = [f.id for f in found]
             if not targets:
                 return ActionResult("cart_add", False, "어떤 상품을 담을까요? 상품 이름을 알려주세요.")
@@ -357,9 +407,9 @@ class Assistant:
                                 tuple(n for r in results for n in r.numbers), {"results": [r.event() for r in results]})
         return ActionResult(intent, False, replies.DECLINE_OFF_TOPIC)
 
-    def _moment(self, state, customer_id):
+    def _moment(self, state, customer_id, now=None):
         try:
-            return plans_intent.moment_suggestions(self, state, customer_id)
+            return plans_intent.moment_suggestions(self, state, customer_id, now=now)
         except (OSError, ValueError, KeyError) as exc:   # no context rules: a plain greeting
             _warn_once(f"moment suggestions unavailable: {exc}")
             return "", [], []
@@ -387,7 +437,7 @@ class Assistant:
         ctx = Context(facts, message, self.catalog_names)
         messages = build_messages(message, facts, state.history)
         raw, buf, first = "", "", None
-        for delta in self.generator.stream(messages, self.max_new_tokens, stop):
+        for delta in _guarded(self.generator.stream(messages, self.max_new_tokens, stop)):
             if first is None:
                 first = time.perf_counter()
                 yield {"type": "first_token", "t": first}
@@ -396,9 +446,9 @@ class Assistant:
             while (m := _BOUNDARY.search(buf)):
                 sentence, buf = buf[: m.end()], buf[m.end():]
                 if sentence.strip() and not check_sentence(sentence.strip(), ctx):
-                    yield {"type": "token", "text": sentence}
+                    yield {"type": "token", "text": strip_product_ids(sentence, facts)}
         if buf.strip() and not is_truncated(buf.strip()) and not check_sentence(buf.strip(), ctx):
-            yield {"type": "token", "text": buf}
+            yield {"type": "token", "text": strip_product_ids(buf, facts)}
         result = validate(raw, ctx)
         yield {"type": "final", "reply": result.reply, "outcome": result.outcome, "raw": raw,
                "violations": list(result.violations)}
@@ -442,6 +492,33 @@ def _busy_message(exc: BaseException) -> str | None:
             isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)):
         return "지금 요청이 많아 처리하지 못했어요. 잠시 후 다시 시도해 주세요. 장바구니는 그대로 있어요."
     return None
+
+
+def _guarded(stream: Iterator[str]) -> Iterator[str]:
+    """A generator's deltas; any error it raises mid-stream (a backend killed, a broken
+    connection, a bug in a new backend) becomes `GenerationError`, so the turn falls back to
+    the template answer instead of failing."""
+    while True:
+        try:
+            delta = next(stream)
+        except StopIteration:
+            return
+        except GenerationError:
+            raise
+        except Exception as exc:
+            raise GenerationError(f"generator failed mid-stream: {exc!r}") from exc
+        yield delta
+
+
+def _store_refusal(exc: BaseException) -> dict:
+    """The answer of a cart or checkout button when the database refused the write (busy,
+    read-only, disk full): its Korean message, nothing written. Other errors propagate."""
+    from database.errors import DatabaseUnavailable
+
+    msg = _busy_message(exc) or (exc.user_message if isinstance(exc, DatabaseUnavailable) else None)
+    if msg is None:
+        raise exc
+    return {"ok": False, "message": msg, "error": msg, "products": []}
 
 
 def _empty_search(slots) -> bool:

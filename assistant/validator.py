@@ -4,7 +4,8 @@ Checked per sentence: every price ("12,900원", "1만 2천원", "만 원") and e
 must appear in the facts or the shopper's message; every citation ([P0123], [배송-02]) must
 name a fact; no catalog product outside the facts may be named; no health claim the facts do
 not make. Sentences that fail are dropped; if too little is left (or the text drifted out of
-Korean) the template draft replaces the reply. Missing citations are appended.
+Korean) the template draft replaces the reply. A missing policy citation is appended; product
+ids are removed from the text shoppers read (the answer's `sources` carry them).
 
 Example:
     >>> from assistant.facts import Facts, ProductFact
@@ -137,12 +138,24 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in (p.strip() for p in _SENTENCE.split(text)) if s]
 
 
-def ensure_citations(reply: str, facts: Facts, limit: int = 3) -> str:
-    """Append citations when the reply cites none of the facts it used."""
-    ids = [p.id for p in facts.products[:limit]] + list(dict.fromkeys(p.doc_id for p in facts.policies))[:2]
-    if not ids or any(c in facts.citation_ids() for c in CITATION.findall(reply)):
+def ensure_citations(reply: str, facts: Facts, limit: int = 2) -> str:
+    """Append the policy citation when the reply cites none of the documents it used. Product
+    ids are not appended: they travel in the answer's `sources` (chips in the UI)."""
+    ids = list(dict.fromkeys(p.doc_id for p in facts.policies))[:limit]
+    if not ids or any(c in ids for c in CITATION.findall(reply)):
         return reply
     return reply.rstrip() + " " + " ".join(f"[{i}]" for i in ids)
+
+
+_PRODUCT_ID = re.compile(r"\s*\[?(?<![A-Za-z0-9])(P\d{4,})(?!\d)\]?")
+
+
+def strip_product_ids(reply: str, facts: Facts) -> str:
+    """Remove product ids of this turn's facts from text shoppers read ("두유 [P0123]" ->
+    "두유"); the ids stay in `sources`. Unknown ids never get here: the checks drop them."""
+    known = {p.id for p in facts.products}
+    out = _PRODUCT_ID.sub(lambda m: "" if m.group(1) in known else m.group(0), reply)
+    return re.sub(r"[ \t]+([.,!?)])", r"\1", out)
 
 
 def is_truncated(sentence: str) -> bool:
@@ -179,4 +192,4 @@ def validate(reply: str, ctx: Context, min_chars: int = 8) -> Validation:
         return Validation(facts.draft, "fallback", tuple(bad) or ("too_short",))
     fixed = ensure_citations(text, facts)
     outcome = "ok" if not bad and fixed == text else "repaired"
-    return Validation(fixed, outcome, tuple(bad))
+    return Validation(strip_product_ids(fixed, facts), outcome, tuple(bad))

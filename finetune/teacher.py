@@ -152,7 +152,9 @@ class BuiltinTeacher:
                 from assistant import replies
 
                 pair = [self.products[i] for i in s["compare"]]
-                return intent, pair, [], [], replies.compare_reply(self._cards(pair)), ()
+                cards = self._cards(pair)
+                return (intent, pair, [], list(replies.compare_notes(cards, spec.turns[k])),
+                        replies.compare_reply(cards, spec.turns[k]), ())
             return self._aspect(self.products[s["product"]], spec.turns[k])
         if intent == "policy":
             from assistant.facts import PolicyFact
@@ -164,7 +166,7 @@ class BuiltinTeacher:
             from finetune.metrics import extract_numbers
 
             required = tuple(f"{v:g}" for v in sorted(extract_numbers(text)))
-            return intent, [], [fact], [], replies.policy_reply([fact]), required
+            return intent, [], [fact], [], replies.policy_reply([fact], spec.turns[k]), required
         if intent.startswith("cart_"):
             return self._cart(spec, k, state)
         if intent == "clarify":

@@ -93,6 +93,24 @@ class HybridRetriever:
         """Top `k` documents for `query`. Empty list when no document passes `filters`."""
         return self._search(query, k, filters, mode)[0]
 
+    def search_passages(self, query: str, k: int = 10, filters: Filters | None = None,
+                        mode: str = "hybrid") -> list[Hit]:
+        """Top `k` passages, not collapsed per document (a policy question is answered by one
+        `##` section, and two sections of one document may both be candidates)."""
+        _, parts = self._search(query, max(1, min(int(k), MAX_K)), filters, mode)
+        hits: list[Hit] = []
+        for cid, score in parts["fused"].items():   # best first
+            chunk = self.data.chunks[self.data.pos[cid]]
+            rec = self.data.docs[chunk.doc_id]
+            scores = {"fused": float(score)}
+            for name in ("bm25", "dense"):
+                if cid in parts[name]:
+                    scores[name] = parts[name][cid]
+            hits.append(Hit(chunk.doc_id, rec["kind"], rec["title"], float(score), chunk.text, scores, cid, rec["meta"]))
+            if len(hits) >= k:
+                break
+        return hits
+
     def _search(self, query: str, k: int, filters: Filters | None, mode: str):
         if mode not in MODES:
             raise RetrievalError(f"unknown mode {mode!r}", "알 수 없는 검색 방식이에요.")

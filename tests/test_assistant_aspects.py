@@ -54,7 +54,7 @@ def test_unstated_aspects_say_so_and_add_no_number(aspect):
 
 def test_detail_reply_leads_with_the_answer_and_keeps_the_card():
     reply = replies.product_detail_reply(CARD, ("origin",))
-    assert reply.startswith("새벽농장 부사 사과 3kg [P0100]: 원산지는 경북 청송이에요.")
+    assert reply.startswith("새벽농장 부사 사과 3kg: 원산지는 경북 청송이에요.") and "P0100" not in reply
     assert "34,900원" in reply and "재고는 12개" in reply
     assert replies.product_detail_reply(CARD) == replies.product_detail_reply(CARD, ())
 

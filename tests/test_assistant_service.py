@@ -61,13 +61,16 @@ def test_events_stream_then_done_with_the_cli_shape():
     for card in ans["products"]:
         assert {"id", "name", "price", "sale_price", "category", "tags", "allergens", "stock"} <= set(card)
         assert (card["sale_price"] or card["price"]) <= 10000 and "땅콩" not in card["allergens"]
-        assert "비건" in card["tags"] and card["stock"] > 0 and f"[{card['id']}]" in ans["reply"]
+        assert "비건" in card["tags"] and card["stock"] > 0 and card["name"] in ans["reply"]
+        assert card["id"] not in ans["reply"]          # ids are chips from `sources`, not text
     assert [s["id"] for s in ans["sources"]] == [c["id"] for c in ans["products"]]
 
 
 def test_policy_answer_quotes_and_cites_the_passage():
     ans = make().answer("반품 기한이 어떻게 돼요", DialogueState())
-    assert ans["sources"][0] == {"id": "반품-01", "kind": "policy", "title": "교환 및 반품"}
+    src = ans["sources"][0]
+    assert {k: src[k] for k in ("id", "kind", "title")} == {"id": "반품-01", "kind": "policy", "title": "교환 및 반품"}
+    assert src["passage_id"].startswith("반품-01#") and src["heading"]
     assert "[반품-01]" in ans["reply"] and "7일" in ans["reply"]
 
 

@@ -61,9 +61,14 @@ def test_health_claims_rejected():
     assert any(p.startswith("health") for p in check_sentence("누룽지칩은 면역력을 높여요 [P0001].", ctx))
 
 
-def test_missing_citations_appended():
+def test_missing_policy_citation_appended_product_ids_kept_out_of_text():
     v = validate("비건 현미 누룽지칩과 비건 다크초콜릿을 추천해요.", ctx)
-    assert v.outcome == "repaired" and "[P0001]" in v.reply
+    assert v.outcome == "ok" and "[P" not in v.reply           # product ids travel in `sources`
+    cited = validate("비건 현미 누룽지칩 3,900원이에요 [P0001].", ctx)
+    assert "P0001" not in cited.reply and "3,900원" in cited.reply
+    pctx = Context(Facts(intent="policy", policies=(POL,), draft="…"), "반품 기한")
+    p = validate("단순변심 반품은 7일 이내에 가능해요.", pctx)
+    assert p.outcome == "repaired" and p.reply.endswith("[반품-01]")
 
 
 def test_non_korean_drift_falls_back():

@@ -85,12 +85,14 @@ class OpenAICompatGenerator:
                 if resp.status_code != 200:
                     resp.read()
                     raise GenerationError(f"endpoint answered HTTP {resp.status_code}: {resp.text[:200]}")
+                finished = False
                 for line in resp.iter_lines():
                     if stop is not None and stop.is_set():
                         return
                     if time.monotonic() > deadline:
                         raise GenerationError(f"endpoint generation exceeded {self.timeout_s}s",
                                               "답변 생성이 너무 오래 걸려 기본 답변으로 안내해 드려요.")
+                    finished = finished or _finish_reason(line)
                     delta = _parse_sse_line(line)
                     if delta is None:
                         continue
@@ -98,13 +100,31 @@ class OpenAICompatGenerator:
                         return
                     if delta:
                         yield delta
-                # the body ended without `data: [DONE]`: the server died or cut the stream
-                raise GenerationError(f"endpoint {self.base_url} closed the stream before [DONE]")
+                if not finished:   # the server went away mid-answer (killed, connection closed)
+                    raise GenerationError(f"endpoint {self.base_url} closed the stream before [DONE] or a finish_reason")
         except httpx.HTTPError as exc:
             raise GenerationError(f"endpoint {self.base_url} failed: {exc}") from exc
 
 
 _DONE = object()
+
+
+def _finish_reason(line: str) -> bool:
+    """True for an SSE event whose first choice carries a finish_reason (the answer is whole).
+
+    >>> _finish_reason('data: {"choices": [{"delta": {}, "finish_reason": "stop"}]}')
+    True
+    >>> _finish_reason('data: {"choices": [{"delta": {"content": "네"}, "finish_reason": null}]}')
+    False
+    """
+    line = line.strip()
+    if not line.startswith("data:") or "finish_reason" not in line:
+        return False
+    try:
+        choices = json.loads(line[5:].strip()).get("choices") or [{}]
+    except (json.JSONDecodeError, AttributeError):
+        return False
+    return bool(choices[0].get("finish_reason"))
 
 
 def _parse_sse_line(line: str):

@@ -1,0 +1,141 @@
+"""Item-type rerank: the products shown are the kind of thing the shopper named.
+
+The hybrid retriever ranks by words and meaning, so "에어프라이어" also finds 에어프라이어
+종이호일 and "고양이 모래" finds 모래 탈취제: the leaf category matches, the thing does not.
+This stage reads the request's head noun (the last product noun: "고양이 모래" -> 모래,
+"무선이어폰" -> 이어폰) and each candidate's own head noun (the last word of its name before
+the pack size: "네츄럴펫 모래 탈취제 500g" -> 탈취제), and scores a few features on top of the
+retrieval rank:
+
+- `head`: the product's head noun is the asked item ("꼬마사과" is a 사과);
+- `phrase`: the whole request phrase is in the name ("무선 이어폰" for "무선이어폰");
+- `mention`: the item is only named as what the product is for (종이호일 for an
+  에어프라이어, 탈취제 for 모래): an accessory or consumable, ranked after the item itself
+  unless the shopper asked for that word;
+- `foreign`: the product's head noun is another item entirely (a 마우스 filed under 이어폰).
+
+Weights were set on the dev split (`python -m assistant.evaluate_answers --set dev`); test and
+blind are for reporting only. Pure functions over catalog rows: no I/O, no model.
+
+Example:
+    >>> product_head("네츄럴펫 모래 탈취제 500g", "네츄럴펫", "500g")
+    '탈취제'
+    >>> item_heads(("고양이", "모래"), {"모래", "탈취제"})
+    ('모래',)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+GENERIC_SHARE = 0.2
+WEIGHTS = {"head": 1.5, "phrase": 0.3, "mention": 0.4, "foreign": 0.0}
+_SIZE = re.compile(r"^(?:[\d.,]+[a-zA-Z가-힣%]*|x|X|[\d.]+x[\d.]+\w*)$")
+_SPACE = re.compile(r"\s+")
+# Words in a request that describe the item rather than name it ("무선", "휴대용" are kept:
+# they are part of a compound name only when the catalog spells it so).
+_NOT_ITEM = frozenset("용 전용 세트 선물 아이 아기 애기 자취 자취생 캠핑 집 회사 사무실 부모님 식물성 종류 작은 큰".split())
+
+
+def norm(text: str) -> str:
+    return _SPACE.sub("", text or "")
+
+
+def name_core(name: str, brand: str = "", unit: str = "") -> str:
+    """The name without brand prefix and pack size: "모아전자 미니 에어프라이어 2L 1대" -> "미니 에어프라이어"."""
+    core = name.strip()
+    if unit and core.endswith(unit):
+        core = core[: -len(unit)].strip()
+    if brand and core.startswith(brand + " "):
+        core = core[len(brand) + 1:].strip()
+    words = core.split()
+    while len(words) > 1 and _SIZE.match(words[-1]):
+        words.pop()
+    return " ".join(words)
+
+
+def product_head(name: str, brand: str = "", unit: str = "") -> str:
+    words = name_core(name, brand, unit).split()
+    return words[-1] if words else ""
+
+
+def head_of(product) -> str:
+    return product_head(product.name, getattr(product, "brand", ""), getattr(product, "unit", ""))
+
+
+def head_vocabulary(products: Iterable) -> set[str]:
+    """The head nouns that name a kind of thing in this catalog, less the generic ones.
+
+    A head noun that is also a category word whose products mostly do not carry it in their
+    names ("음료": 주스, 콜라, 커피 under 음료·커피·차; "소스", "양념") names a category, not an
+    item: the rerank leaves those requests to retrieval and the category filter."""
+    products = list(products)
+    heads = {head_of(p) for p in products}
+    under: dict[str, list[str]] = {}
+    for p in products:
+        for seg in {w for part in p.category.split("/") for w in part.split("·")}:
+            if seg in heads:
+                under.setdefault(seg, []).append(norm(p.name))
+    generic = {w for w, names in under.items() if sum(w in n for n in names) < GENERIC_SHARE * len(names)}
+    return {h for h in heads if h and h not in generic}
+
+
+def item_heads(keywords: Sequence[str], vocabulary: set[str]) -> tuple[str, ...]:
+    """The asked item's head noun(s): the last product keyword, or the longest catalog head
+    noun that ends it ("무선이어폰" -> "이어폰"). Empty when the request names no item the
+    catalog knows by name (then the rerank leaves the retrieval order alone)."""
+    words = [k for k in keywords if k and k not in _NOT_ITEM]
+    for word in reversed(words):
+        w = norm(word)
+        for i in range(len(w)):
+            suffix = w[i:]
+            if suffix in vocabulary and (len(suffix) >= 2 or suffix == w):
+                return (suffix,)
+    return ()
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    """What the shopper asked for, as the rerank reads it."""
+
+    heads: tuple[str, ...] = ()        # "모래"
+    phrase: str = ""                   # "고양이모래" (keywords joined, spaces removed)
+    message: str = ""                  # the request without spaces (was the accessory asked for?)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.heads)
+
+
+def item_query(keywords: Sequence[str], message: str, vocabulary: set[str]) -> ItemQuery:
+    heads = item_heads(keywords, vocabulary)
+    kws = [k for k in keywords if k and k not in _NOT_ITEM]
+    phrase = norm("".join(kws)) if len(kws) > 1 or (kws and heads and norm(kws[-1]) != heads[0]) else ""
+    return ItemQuery(heads, phrase, norm(message))
+
+
+def features(product, q: ItemQuery) -> dict[str, float]:
+    if not q.active:
+        return {}
+    head = head_of(product)
+    core = norm(name_core(product.name, getattr(product, "brand", ""), getattr(product, "unit", "")))
+    is_head = any(head.endswith(h) for h in q.heads)
+    mentioned = not is_head and any(h in core for h in q.heads)
+    # An accessory the shopper asked for by name ("에어프라이어 종이호일") is the item itself.
+    if mentioned and head and head in q.message:
+        is_head, mentioned = True, False
+    return {"head": float(is_head), "phrase": float(bool(q.phrase) and q.phrase in core),
+            "mention": float(mentioned), "foreign": float(not is_head and not mentioned)}
+
+
+def tier(product, q: ItemQuery) -> int:
+    """2 = the item itself, 1 = an accessory/consumable of it, 0 = something else (or no item asked)."""
+    f = features(product, q)
+    return 2 if f.get("head") else 1 if f.get("mention") else 0
+
+
+def score(product, base: float, q: ItemQuery) -> float:
+    f = features(product, q)
+    return base + sum(WEIGHTS[k] * v for k, v in f.items())

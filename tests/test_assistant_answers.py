@@ -1,0 +1,185 @@
+"""Replies that answer the question: item type, honest relaxation, comparisons, sorting,
+policy answer first, and no product ids in the text shoppers read (issue 14)."""
+
+import pytest
+
+from assistant import replies
+from assistant.facts import Facts, PolicyFact, ProductFact, unit_measure, unit_price_text
+from assistant.grounding import (Constraints, compare_targets, ground, ground_products, sort_from_message,
+                                 sort_products)
+from assistant.policy_grounding import deciding_sentence, is_yes_no, policy_answer, polarity
+from assistant.rerank import head_vocabulary, item_heads, item_query, name_core, product_head, tier
+from assistant.testing import KeywordRetriever, make_product
+from assistant.validator import Context, strip_product_ids, validate
+
+
+def P(pid, name, brand, unit, category, price, **kw):
+    return make_product(id=pid, name=f"{brand} {name} {unit}", brand=brand, unit=unit, category=category,
+                        price=price, sale_price=kw.pop("sale_price", None), **kw)
+
+
+@pytest.fixture
+def shop():
+    rows = [
+        P("P0001", "에어프라이어 종이호일", "에이온", "100매", "가전/주방가전/에어프라이어", 3900),
+        P("P0002", "미니 에어프라이어", "모아전자", "2L 1대", "가전/주방가전/에어프라이어", 59000),
+        P("P0003", "오븐형 에어프라이어", "유니링크", "12L 1대", "가전/주방가전/에어프라이어", 89000),
+        P("P0004", "모래 탈취제", "네츄럴펫", "500g", "반려동물/고양이/고양이모래", 6980, tags=("반려묘",)),
+        P("P0005", "두부 모래", "펫플러스", "7L", "반려동물/고양이/고양이모래", 9900, tags=("반려묘", "친환경")),
+        P("P0006", "벤토나이트 모래", "해피테일", "7kg", "반려동물/고양이/고양이모래", 13900, tags=("반려묘",)),
+        P("P0007", "무선 마우스", "볼트랩", "1개", "가전/디지털/이어폰·스피커", 19000),
+        P("P0008", "무선 이어폰", "테크온", "1개", "가전/디지털/이어폰·스피커", 39900),
+        P("P0009", "유선 이어폰", "에이온", "1개", "가전/디지털/이어폰·스피커", 9900),
+        P("P0010", "고산지 바나나", "바른농부", "1송이 1.1kg", "신선/과일/바나나", 5480, tags=("비건",)),
+        P("P0011", "유기농 키위", "햇살마루", "1kg", "신선/과일/바나나", 8900, tags=("비건", "유기농")),
+        P("P0012", "바나나", "초록들판", "2송이 2.4kg", "신선/과일/바나나", 8500, tags=("비건",)),
+        P("P0013", "땅콩 쿠키", "달콤", "200g", "간식/과자/쿠키", 3000, tags=("유기농",), allergens=("땅콩", "밀")),
+        P("P0014", "쌀 쿠키", "달콤", "200g", "간식/과자/쿠키", 3500, allergens=("밀",)),
+    ]
+    catalog = {p.id: p for p in rows}
+    return catalog, KeywordRetriever(rows), head_vocabulary(rows)
+
+
+def test_product_head_is_the_last_name_word_before_the_pack_size():
+    assert product_head("네츄럴펫 모래 탈취제 500g", "네츄럴펫", "500g") == "탈취제"
+    assert product_head("모아전자 미니 에어프라이어 2L 1대", "모아전자", "2L 1대") == "에어프라이어"
+    assert name_core("당진 고구마 3kg", "장보기 산지직송", "3kg") == "당진 고구마"
+
+
+def test_item_head_of_a_compound_request(shop):
+    _, _, vocab = shop
+    assert item_heads(("무선이어폰",), vocab) == ("이어폰",)
+    assert item_heads(("고양이", "모래"), vocab) == ("모래",)
+    assert item_heads(("자취", "에프"), vocab) == ()     # an unknown word: no rerank, no guess
+
+
+@pytest.mark.parametrize("message,keywords,want,not_want", [
+    ("에어프라이어 10만원 안쪽", ("에어프라이어",), {"P0002", "P0003"}, {"P0001"}),
+    ("고양이 모래 제일 싼 걸로", ("고양이", "모래"), {"P0005"}, {"P0004"}),
+    ("무선이어폰 4만원이하로 잇나요", ("무선이어폰",), {"P0008"}, {"P0007"}),
+])
+def test_the_item_itself_comes_before_accessories_and_other_things(shop, message, keywords, want, not_want):
+    catalog, retriever, vocab = shop
+    item = item_query(keywords, message, vocab)
+    sort = "price_asc" if "싼" in message else None
+    budget = 100000 if "10만원" in message else 40000 if "4만원" in message else None
+    cards = ground_products(retriever, catalog, " ".join(keywords), Constraints(budget_max=budget), k=2,
+                            sort=sort, item=item)
+    shown = {c.id for c in cards}
+    assert cards[0].id in want and not shown & not_want, [c.name for c in cards]
+
+
+def test_an_accessory_asked_for_by_name_is_the_item(shop):
+    catalog, retriever, vocab = shop
+    item = item_query(("에어프라이어", "종이호일"), "에어프라이어 종이호일", vocab)
+    assert tier(catalog["P0001"], item) == 2
+    cards = ground_products(retriever, catalog, "에어프라이어 종이호일", Constraints(), k=1, item=item)
+    assert cards[0].id == "P0001"
+
+
+def test_relaxation_keeps_the_item_and_labels_what_it_relaxes(shop):
+    catalog, retriever, vocab = shop
+    item = item_query(("바나나",), "유기농 바나나 있어요?", vocab)
+    found = ground(retriever, catalog, "바나나 유기농", Constraints(required_tags=("유기농",)), k=3, item=item)
+    # The organic kiwi meets every condition but is not a banana: bananas without the tag are offered instead.
+    assert not found.cards and found.unmet == ("유기농",)
+    assert {r.card.id for r in found.relaxed} == {"P0010", "P0012"}
+    assert all(r.label == "유기농은 아니지만" for r in found.relaxed)
+    text = replies.relaxed_reply(list(found.relaxed), list(found.unmet), "바나나", [])
+    assert "찾지 못했어요" not in text and "유기농은 아니지만" in text and "유기농 조건까지" in text
+
+
+def test_budget_relaxes_by_at_most_twenty_percent(shop):
+    catalog, retriever, vocab = shop
+    item = item_query(("모래",), "모래 9천원 이하", vocab)
+    found = ground(retriever, catalog, "모래", Constraints(budget_max=9000), k=3, item=item)
+    assert [r.card.id for r in found.relaxed] == ["P0005"]          # 9,900원 <= 10,800원; 13,900원 is too far
+    assert found.relaxed[0].label == "예산보다 900원 비싸지만"
+
+
+def test_allergens_and_needed_diets_are_never_relaxed(shop):
+    catalog, retriever, vocab = shop
+    item = item_query(("쿠키",), "땅콩 없는 유기농 쿠키", vocab)
+    c = Constraints(required_tags=("유기농",), excluded_allergens=("땅콩",))
+    found = ground(retriever, catalog, "쿠키", c, k=3, item=item)
+    assert [r.card.id for r in found.relaxed] == ["P0014"]         # the organic cookie has peanuts: never offered
+    found = ground(retriever, catalog, "바나나", Constraints(required_tags=("할랄",)), k=3,
+                   item=item_query(("바나나",), "할랄 바나나", vocab))
+    assert not found.relaxed and not found.cards
+
+
+def test_sort_words_and_value_sort():
+    assert sort_from_message("리뷰 많은 라면", "rating") == "reviews"
+    assert sort_from_message("평점 높은 순으로 샴푸", None) == "rating"
+    assert sort_from_message("가성비 좋은 세제", "price_asc") == "value"
+    assert sort_from_message("라면 추천", None) is None
+    a = make_product(id="A", name="a 1L", brand="", category="x", price=3000, sale_price=None, unit="1L", review_count=5)
+    b = make_product(id="B", name="b 2L", brand="", category="x", price=4000, sale_price=None, unit="2L", review_count=50)
+    assert [p.id for p in sort_products([a, b], "value")] == ["B", "A"]
+    assert [p.id for p in sort_products([a, b], "reviews")] == ["B", "A"]
+    assert [p.id for p in sort_products([a, b], "price_asc")] == ["A", "B"]
+
+
+def test_unit_measure_and_unit_price():
+    assert unit_measure("355ml x 24캔") == (8520.0, "ml")
+    assert unit_measure("12L 1대") == (1.0, "개")       # an appliance's capacity is not its content
+    assert unit_measure("") is None
+    card = ProductFact("P1", "우유 1L", "", "x", 2980, None, unit="1L")
+    assert unit_price_text(card) == "100ml당 298원"
+
+
+def test_comparison_names_both_and_the_deciding_number():
+    a = ProductFact("P1", "가나 두유", "가나", "x", 5480, 4980, unit="1L", tags=("비건",))
+    b = ProductFact("P2", "다라 두유", "다라", "x", 5480, None, unit="1L", allergens=("대두",))
+    text = replies.compare_reply([a, b], "첫 번째랑 두 번째 중에 뭐가 더 싸요?")
+    first = text.splitlines()[0]
+    assert first == "첫 번째 상품(가나 두유)이 500원 더 싸요."
+    assert "다라 두유" in text and "100ml당" in text and "대두" in text and "[P" not in text
+    same = ProductFact("P3", "마바 두유", "마바", "x", 4980, None, unit="1L")
+    assert replies.compare_reply([a, same], "뭐가 더 싸요").startswith("둘 다 4,980원으로 가격이 같아요.")
+
+
+def test_compare_targets_from_ordinals_and_names():
+    a = make_product(id="A", name="가나 두유 1L", brand="가나", unit="1L", category="x", price=1, sale_price=None)
+    b = make_product(id="B", name="다라 두유 1L", brand="다라", unit="1L", category="x", price=1, sale_price=None)
+    c = make_product(id="C", name="마바 우유 1L", brand="마바", unit="1L", category="x", price=1, sale_price=None)
+    cat = {p.id: p for p in (a, b, c)}
+    assert compare_targets("첫 번째랑 두 번째 중에 뭐가 더 싸요?", ["A", "B", "C"], cat) == ["A", "B"]
+    assert compare_targets("1번하고 3번 비교해줘", ["A", "B", "C"], cat) == ["A", "C"]
+    assert compare_targets("가나 두유랑 마바 우유 차이가 뭐예요?", ["A", "B", "C"], cat) == ["A", "C"]
+    assert compare_targets("두 번째 거 담아줘", ["A", "B", "C"], cat) == []
+
+
+FRESH = PolicyFact("반품-03", "신선식품 교환·반품", "품질에 문제가 있을 때",
+                   "상했거나, 무르거나, 표시된 중량보다 적다면 받은 날을 포함해 2일 안에 사진과 함께 1:1 문의로 알려 주세요. "
+                   "확인 뒤 전액 환불하거나 다시 보내드리며, 상품을 돌려보내실 필요는 없습니다.", "반품-03#2")
+
+
+def test_policy_reply_answers_first_then_quotes_and_cites():
+    text = replies.policy_reply([FRESH], "과일 받았는데 멍들어 있으면 환불 되나요?")
+    first, rest = text.split("\n", 1)
+    assert first.startswith("조건이 있어요: ") and "2일" in first
+    assert "「" in rest and "[반품-03]" in rest
+    assert not first.startswith("「")
+
+
+def test_policy_polarity_and_fact_questions():
+    assert is_yes_no("냉동식품 단순변심 반품 되나요") and not is_yes_no("환불 며칠 걸려요")
+    assert polarity("반품 되나요", "단순변심 반품이 되지 않습니다.") == "no"
+    assert polarity("카카오페이 돼요?", "간편결제: 카카오페이, 네이버페이를 쓸 수 있습니다.") == "yes"
+    assert polarity("며칠 걸려요", "3영업일 안에 환불합니다.") is None
+    s = deciding_sentence("새벽배송 몇시까지 주문해야돼요?", "밤 11시(23:00)까지 주문하면 다음 날 아침 7시 전에 도착합니다. "
+                          "공동현관 비밀번호를 적어 주세요.")
+    assert "23:00" in s
+    assert policy_answer("환불 기간", FRESH).startswith("상했거나")
+
+
+def test_product_ids_leave_the_text_but_stay_in_sources():
+    p = ProductFact("P0123", "국산콩 두유", "정식품", "식품/음료/두유", 12900, None)
+    facts = Facts(intent="search", products=(p,), draft=replies.search_reply([p], []))
+    assert "[P0123]" not in facts.draft and facts.sources()[0]["id"] == "P0123"
+    out = validate("국산콩 두유는 12,900원이에요 [P0123].", Context(facts, "두유"))
+    assert "P0123" not in out.reply and "국산콩 두유" in out.reply
+    bad = validate("국산콩 두유는 12,900원이에요. [P9999] 추천해요.", Context(facts, "두유"))
+    assert "P9999" not in bad.reply and bad.violations     # an unknown citation is still caught
+    assert strip_product_ids("두유 [P0123].", facts) == "두유."
