@@ -26,7 +26,7 @@ from assistant.facts import won
 YES = re.compile(r"^\s*(네|넵|예|응|어|좋아요|좋아|그래요|그래|맞아요|확인|진행해|해\s?주세요|부탁해요|ok|okay|yes)"
                  r"[\s.!~요]*(주문|취소|신청|진행|결제|바꿔|변경|해)?.{0,12}$", re.IGNORECASE)
 NO = re.compile(r"^\s*(아니요|아뇨|아니|괜찮아요|됐어요|그만|no)\b", re.IGNORECASE)
-ORDER_ID = re.compile(r"\bO\d{8}-[0-9a-f]{8}\b")
+ORDER_ID = re.compile(r"\bO\d{8}-[0-9a-f]{8}\b|\bO-[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\b")   # ours, and seeded "O-A-1"
 ADDRESS = re.compile(r"(서울|경기|인천|부산|대구|대전|광주|울산|세종|강원|충북|충남|전북|전남|경북|경남|제주)"
                      r"\S*\s+\S+(시|구|군)(\s+\S+)*")
 CUES = (   # (kind, pattern): first match wins

@@ -205,7 +205,7 @@ def plan_reply(plan, shopper) -> str:
     if not plan.lines:
         lines.append("조건에 맞게 담을 수 있는 상품을 찾지 못했어요." + (" 예산을 조금 늘려 보시겠어요?" if plan.budget else ""))
     for ln in plan.lines:
-        lines.append(f"- {ln.role}: {ln.name} × {ln.qty} — {won(ln.line_total)} [{ln.id}]")
+        lines.append(f"- {ln.role}: {ln.name} × {ln.qty} — {won(ln.line_total)}")
     if plan.lines:
         tail = f"합계 {won(plan.total)}"
         if plan.budget:
@@ -242,7 +242,7 @@ def add_plan(assistant, state, customer_id) -> ActionResult:
         if have.get(pid, 0) + qty > a.level(pid):
             p = assistant.catalog[pid]
             return ActionResult("plan_add", False,
-                                f"{p.name}의 재고가 {a.level(pid)}개뿐이라 계획을 그대로 담지 못했어요 [{pid}]. "
+                                f"{p.name}의 재고가 {a.level(pid)}개뿐이라 계획을 그대로 담지 못했어요. "
                                 "아무것도 담지 않았어요. 계획을 다시 만들어 드릴까요?",
                                 (ProductFact.from_product(p, stock=a.level(pid)),), (a.level(pid), qty),
                                 {"product_id": pid, "requested": qty, "available": a.level(pid)})
@@ -350,7 +350,7 @@ def moment_suggestions(assistant, state, customer_id, per_shelf: int = 3, now=No
     if not cards:
         return "", [], []
     text = f"{m.label}에 많이 찾는 상품이에요: " + "; ".join(
-        f"{s['title']} — " + ", ".join(f"{assistant.catalog[pid].name} {won(_price(assistant.catalog[pid]))} [{pid}]"
+        f"{s['title']} — " + ", ".join(f"{assistant.catalog[pid].name} {won(_price(assistant.catalog[pid]))}"
                                        for pid in s["ids"]) for s in out) + "."
     return text, cards, [{"moment": m.label, **s} for s in out]
 

@@ -43,7 +43,7 @@ def test_requests_from_the_issue_give_a_basket_over_three_roles_within_budget(sh
     assert plan["total"] == sum(BY_ID[i["id"]].effective_price * i["qty"] for i in plan["items"])
     assert all(set(i) >= {"id", "qty", "role"} for i in plan["items"]) and "left_out" in plan
     for item in plan["items"]:   # the reply shows each line with its total, and the grand total
-        assert f"[{item['id']}]" in ans["reply"] and f"{item['line_total']:,}원" in ans["reply"]
+        assert f"{item['name']} × {item['qty']} — {item['line_total']:,}원" in ans["reply"]
     assert f"합계 {plan['total']:,}원" in ans["reply"] and "전부 담기" in ans["reply"]
     assert plan["offer"] == "전부 담기"
 
