@@ -6,17 +6,18 @@ from __future__ import annotations
 import json
 
 import pytest
+from test_robustness_support import is_korean, run_cli, shared_root, shared_services, tiny_env
 
 from assistant.cli import main
-from test_robustness_support import is_korean, run_cli, shared_root, shared_services, tiny_env
 
 
 @pytest.fixture(scope="module")
 def no_model_services(tmp_path_factory):
+    from test_robustness_support import tiny_settings
+
     from assistant.factory import Services
     from assistant.generators import make_generator
     from assistant.service import Assistant
-    from test_robustness_support import tiny_settings
 
     base = shared_services(tmp_path_factory)
     empty = tmp_path_factory.mktemp("empty-cache")
