@@ -217,3 +217,11 @@ def test_blind_model_readers_report_share_and_cost():
     assert merged["model_turns"] == 1 and merged["model_share"] == 0.5 and merged["allergen_recall"] == 1.0
     model_only = evaluate_blind(rows, READERS["model"](llm))
     assert model_only["model_turns"] == 2 and model_only["intent_acc"] == 0.5
+
+
+def test_read_model_takes_only_what_the_message_says():
+    data = {"intent": "search", "item": "만두", "sort": "rating", "urgency": "당일", "budget_max": 5000, "quantity": 2}
+    u = read_model(data, "새우 빼고 만두 추천해주세요")
+    assert (u.slots.sort, u.slots.urgency, u.slots.budget_max, u.slots.quantity) == (None, None, None, None)
+    u = read_model(data, "오늘 받을 수 있는 평점 좋은 만두 5천원 이하 2개")
+    assert (u.slots.sort, u.slots.urgency, u.slots.budget_max, u.slots.quantity) == ("rating", "당일", 5000, 2)

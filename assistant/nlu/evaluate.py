@@ -221,7 +221,7 @@ def make_parser() -> argparse.ArgumentParser:
                    help="blind set, model modes: chat model alias, hub id or folder (default: %(default)s)")
     p.add_argument("--adapter", default="default",
                    help="blind set, model modes: LoRA adapter folder, default (the app's) or none")
-    p.add_argument("--limit", type=int, default=0, help="blind set: only the first N lines (0 = all)")
+    p.add_argument("--limit", type=int, default=0, help="blind set: N lines evenly spaced over the set (0 = all): the model modes are slow on a CPU")
     p.add_argument("--no-products", action="store_true",
                    help="blind set: skip the whole-assistant run that counts allergen leaks")
     return p
@@ -231,8 +231,9 @@ def main_blind(args) -> int:
     from assistant.nlu import blind
 
     rows = blind.load_blind()
-    if args.limit:
-        rows = rows[:args.limit]
+    if args.limit and args.limit < len(rows):   # evenly spaced, so both files and conversations are in
+        step = len(rows) / args.limit
+        rows = [rows[int(i * step)] for i in range(args.limit)]
     modes = args.mode.split(",")
     for mode in modes:
         if mode not in blind.READERS:

@@ -6,7 +6,8 @@ be lost; the model fills what the rules missed:
 - every allergen either side found is excluded, families expanded (store.domain);
 - required diets and avoided brands are the union: a stated constraint is never dropped;
 - numbers (budgets, quantities, counts) come from the rules whenever the rules found one;
-- order ids, references, sort, urgency and policy topics: the rules' value when they have one;
+- order ids, references, sort, urgency and policy topics: the rules' value when they have one
+  (a model reference only when the message points at something: "그거", "두 번째", "제일 싼");
 - brands and keywords: the rules' plus the model's words that occur in the message (checked
   in `model.read_model`); the model's head noun goes first;
 - the intent: the rules' when they are sure (confidence >= `SURE`), or when the model would
@@ -18,12 +19,13 @@ and neither is sure: the dialogue then asks its one clarifying question (`unsure
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields, replace
 
 from assistant.types import Slots, Understanding
 from store.domain import expand_allergens
 
-SURE = 0.85           # rules at or above this keep their intent
+SURE = 0.7            # rules at or above this keep their intent (a 0.5B model misreads often)
 AGREE = 0.9           # merged confidence when both sides read the same intent
 UNSURE = 0.55         # merged confidence when they differ and the rules were unsure
 _PRODUCT = ("search", "product_question", "cart_add", "cart_remove")
@@ -43,6 +45,7 @@ _KEEP = {
 }
 # constraints never dropped by the intent choice, whatever the intent
 _ALWAYS = {"allergens", "dietary_tags", "avoid_brands"}
+_POINTS = re.compile(r"그거|이거|저거|그걸|이걸|번째|그중|이중|방금|아까|마지막|제일|가장")
 
 
 def _empty(v) -> bool:
@@ -63,12 +66,10 @@ def choose_intent(rules: Understanding, model: Understanding) -> tuple[str, floa
         return rules.intent, rules.confidence, "rules"
     if model.intent == "out_of_scope" and rules.intent != "out_of_scope":
         return rules.intent, rules.confidence, "rules"   # the model may not refuse a shopping request
-    if rules.confidence >= 0.7:
-        return model.intent, UNSURE + 0.1, "model"       # plausible both ways: the model's, lightly held
     return model.intent, UNSURE, "model"
 
 
-def merge(rules: Understanding, model: Understanding | None) -> tuple[Understanding, dict[str, str]]:
+def merge(rules: Understanding, model: Understanding | None, text: str = "") -> tuple[Understanding, dict[str, str]]:
     """Merged understanding and which side gave each slot.
 
     >>> from assistant.types import Slots, Understanding
@@ -97,6 +98,8 @@ def merge(rules: Understanding, model: Understanding | None) -> tuple[Understand
         elif name in ("keywords", "brands"):
             value = _union(mv[:1], rv) + tuple(w for w in mv[1:] if w not in rv) if mv else rv
             value = tuple(dict.fromkeys(value))
+        elif name == "reference":   # the model's pointer only where the message points at something
+            value = rv if not _empty(rv) or not (text and _POINTS.search(text)) else mv
         elif name in _NUMBERS or name in _FIRST_FOUND:
             value = rv if not _empty(rv) else mv
         else:   # categories: the rules' (resolved against the catalog tree)

@@ -14,7 +14,8 @@ Decoding is constrained by `SCHEMA`, so the output always parses:
 `read_model(data, text)` turns the JSON into an `Understanding`; it never trusts the model
 beyond its schema: unknown intents fail, allergen words are expanded to labeling names
 (store.domain.expand_allergens), brands and keywords the message does not contain are
-dropped (no invented brand filters), numbers must be plain non-negative integers.
+dropped (no invented brand filters), numbers must be plain non-negative integers and a
+budget, amount, sort or urgency is taken only when the message has words for one.
 Safety-first merging with the rules is `assistant.nlu.merge`.
 
 Importing this module loads no model.
@@ -223,6 +224,21 @@ def _in_text(word: str, text: str) -> bool:
     return word.replace(" ", "").lower() in text.replace(" ", "").lower()
 
 
+# What a value must have in the message to be taken from the model: it may only report what
+# the shopper said (a small model adds a sort or a same-day wish nobody asked for).
+_CUES = {
+    "sort": re.compile(r"싼|싸|저렴|비싼|비싸|가격\s?순|평점|별점|인기|리뷰\s?많|순서|순으로|정렬|높은\s?순|낮은\s?순"),
+    "urgency": re.compile(r"오늘|내일|새벽|당일|빨리|급|당장|아침|저녁까지|바로"),
+    "money": re.compile(r"\d|(?<![가-힣])[일이삼사오육칠팔구십백천]*\s?(?:만|천)\s?원|만원|천원|[일이삼사오육칠팔구십]\s?만"),
+    "amount": re.compile(r"\d|(?<![가-힣])(?:하나|둘|셋|넷|다섯|여섯|일곱|여덟|아홉|열|한|두|세|네)"
+                         r"(?:\s?(?:개|봉|팩|병|박스|통|캔|묶음|판|세트|가지)|(?![가-힣]))"),
+}
+
+
+def _said(kind: str, text: str) -> bool:
+    return bool(_CUES[kind].search(text))
+
+
 def read_model(data: Any, text: str) -> Understanding | None:
     """`Understanding` from the model's object, or None when it is not one.
 
@@ -241,18 +257,20 @@ def read_model(data: Any, text: str) -> Understanding | None:
         reference = Reference(ref_kind, index - 1 if ref_kind == "index" and index else None)
         if ref_kind == "index" and index is None:
             reference = None
-    sort = data.get("sort") if data.get("sort") in ("price_asc", "price_desc", "rating") else None
+    sort = data.get("sort") if data.get("sort") in ("price_asc", "price_desc", "rating") and _said("sort", text) else None
+    money, amount = _said("money", text), _said("amount", text)
     slots = Slots(
         keywords=tuple(dict.fromkeys(keywords)),
         allergens=expand_allergens(_strings(data.get("allergens"), 8)),
         dietary_tags=tuple(_strings(data.get("dietary_tags"), 4)),
-        budget_max=_int(data.get("budget_max"), 0, 100_000_000),
-        budget_min=_int(data.get("budget_min"), 0, 100_000_000),
-        quantity=_int(data.get("quantity"), 1, 99), count=_int(data.get("count"), 1, 20),
+        budget_max=_int(data.get("budget_max"), 0, 100_000_000) if money else None,
+        budget_min=_int(data.get("budget_min"), 0, 100_000_000) if money else None,
+        quantity=_int(data.get("quantity"), 1, 99) if amount else None,
+        count=_int(data.get("count"), 1, 20) if amount else None,
         brands=tuple(b for b in _strings(data.get("brands"), 3) if _in_text(b, text)),
         avoid_brands=tuple(b for b in _strings(data.get("avoid_brands"), 3) if _in_text(b, text)),
         sort=sort, reference=reference,
-        urgency=data.get("urgency") if data.get("urgency") in ("새벽", "당일") else None,
+        urgency=data.get("urgency") if data.get("urgency") in ("새벽", "당일") and _said("urgency", text) else None,
         policy_topic=data.get("policy_topic") if data.get("policy_topic") in POLICY_TOPICS else None,
         order_id=(data.get("order_id") or None) if isinstance(data.get("order_id"), str)
         and _in_text(data["order_id"], text) else None,
