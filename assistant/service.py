@@ -20,8 +20,17 @@ from assistant.actions import ActionResult, Actions
 from assistant.aftersales import OrderDesk
 from assistant.facts import Facts, ProductFact
 from assistant.generators import GenerationError, TemplateGenerator
-from assistant.grounding import (Grounded, ProfileView, compare_targets, constraints_from, ground, ground_products,
-                                  is_food, search_text, sort_from_message)
+from assistant.grounding import (
+    Grounded,
+    ProfileView,
+    compare_targets,
+    constraints_from,
+    ground,
+    ground_products,
+    is_food,
+    search_text,
+    sort_from_message,
+)
 from assistant.nlu import InputError, resolve_reference
 from assistant.nlu import understand as understand_turn
 from assistant.nlu.aspects import asked_aspects

@@ -34,10 +34,9 @@ def world():
     if not CATALOG.exists():
         pytest.skip("data/catalog/products.jsonl not generated yet")
     nlu = pytest.importorskip("assistant.nlu")
-    from store import load_catalog
-
     from assistant.service import Assistant
     from assistant.testing import KeywordRetriever
+    from store import load_catalog
 
     catalog = load_catalog(CATALOG)
     lexicon = nlu.Lexicon.from_products(catalog)

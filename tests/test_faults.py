@@ -115,9 +115,9 @@ def _refused_then_recovered(services, db, pid, break_it, fix_it, expected_kinds)
     assert "장바구니" in view.cart or "jb-cart" in view.cart        # the cart is still shown
     added = h.add_to_cart(services, sess, pid, 1)                    # a cart write: refused the same way
     assert added.warning in messages, added
-    quote = list(h.send(services, sess, "결제할게요", []))[-1]         # checkout said in the chat: the
-    assert "네" in quote.history[-1]["content"], quote.history[-1]       # amount first (a read) ...
-    chat = list(h.send(services, sess, "네", []))[-1]                   # ... the order on "네": refused
+    quote = list(h.send(services, sess, "결제할게요", []))[-1]         # checkout said in the chat:
+    assert "이대로 주문할까요" in quote.history[-1]["content"]           # the quote only reads
+    chat = list(h.send(services, sess, "네", quote.history))[-1]       # the order is the write
     assert chat.history[-1]["content"] in messages, chat.history[-1]
     fix_it()
     assert _state(db) == before                                      # nothing lost, nothing half-written

@@ -197,6 +197,7 @@ class Turn:
     queue_ms: float = 0.0
     error: str = ""
     note: str = ""           # what a search showed when it showed no product
+    fallback: bool = False   # the status line said the template answer replaced the model's
 
 
 @dataclass
@@ -272,6 +273,89 @@ def _last_reply(history) -> str:
     return ""
 
 
+class Session:
+    """One shopper's turns over one `gradio_client.Client` (one Gradio session)."""
+
+    def __init__(self, client, shopper: Shopper, catalog: dict, names: dict[str, set[str]],
+                 others: dict[str, dict]) -> None:
+        self.client, self.s, self.catalog, self.names, self.others = client, shopper, catalog, names, others
+        self.history: list = []
+        self.foods = iter(shopper.foods)
+        self.forbidden = {shopper.allergen} | set(shopper.profile_allergens)
+
+    def sign_in(self, turn: Turn) -> None:
+        out = _timed(self.client, "ui_sign_in", turn, self.s.customer_id, self.s.pin)
+        profile = _text(out[0]) if isinstance(out, (list, tuple)) else _text(out)
+        if f"({self.s.customer_id})" not in profile:
+            turn.error = f"sign-in did not show the customer: {profile[:120]}"
+        for other in self.others:
+            if other != self.s.customer_id and f"({other})" in profile:
+                self.s.leaks.append(f"signed in as {other}")
+
+    def _message(self, kind: str) -> str:
+        if kind == "cart":
+            return "장바구니 보여줘"
+        if not self.s.shown and not self.history:
+            return f"{self.s.allergen} 알레르기가 있어요. {next(self.foods)} 추천해줘"
+        return f"{next(self.foods, EXTRA_FOODS[len(self.history) % len(EXTRA_FOODS)])} 추천해줘"
+
+    def chat(self, turn: Turn) -> None:
+        message = self._message(turn.kind)
+        self.history, _box, sources, cart, status = _timed(self.client, "ui_send", turn, message, self.history)
+        reply = _last_reply(self.history)
+        if "기본 답변" in _text(status) or "다시 확인해 정리" in _text(status):
+            turn.fallback = True     # the model's answer was replaced by the template
+        if not reply.strip() or "요청이 많아" in reply or "오류" in reply:
+            turn.error = f"reply: {reply[:160]!r}"
+        ids = SOURCE_ID.findall(_text(sources)) + re.findall(r"\[([A-Z]\d{4})\]", reply)
+        if turn.kind == "search" and not ids:
+            turn.note = f"{message!r} -> {reply[:160]!r}"
+        for pid in dict.fromkeys(ids):
+            product = self.catalog.get(pid)
+            if product is None:
+                continue
+            if turn.kind == "search":
+                self.s.shown.append(pid)
+            bad = self.forbidden & set(product.allergens)
+            if bad:
+                self.s.leaks.append(f"{pid} contains {sorted(bad)} after {message!r}")
+        _check_cart(self.s, _text(cart), self.names, self.others)
+
+    def add(self, turn: Turn) -> None:
+        pid = next((p for p in self.s.shown if p not in self.s.added), None)
+        if pid is None:   # every search was (rightly) empty for this profile: a plain product
+            pid = next(p.id for p in self.catalog.values() if not p.allergens and p.stock >= 50)
+            turn.note = f"nothing shown; added {pid} (no allergens) instead"
+        cart = _text(_timed(self.client, "ui_add_to_cart", turn, pid))
+        if self.catalog[pid].name not in cart_lines(cart):
+            turn.error = f"{pid} not in the cart after adding: {cart[:160]}"
+        else:
+            self.s.added[pid] = self.s.added.get(pid, 0) + 1
+        _check_cart(self.s, cart, self.names, self.others)
+
+    def checkout(self, turn: Turn) -> None:
+        out = _timed(self.client, "ui_checkout", turn)
+        msg = _text(out[1]) if isinstance(out, (list, tuple)) else _text(out)
+        found = ORDER_ID.search(msg)
+        if not self.s.added:
+            return   # nothing to buy: the refusal is the right answer
+        if not found or "주문이 완료" not in msg:
+            turn.error = f"checkout: {msg[:160]!r}"
+        else:
+            self.s.order_id = found.group(1)
+
+    def turn(self, kind: str) -> Turn:
+        turn = Turn(kind)
+        self.s.turns.append(turn)
+        step = {"sign_in": self.sign_in, "search": self.chat, "cart": self.chat,
+                "add": self.add, "checkout": self.checkout}[kind]
+        try:
+            step(turn)
+        except Exception as exc:  # noqa: BLE001 - every failure is counted, the run goes on
+            turn.error = f"{type(exc).__name__}: {str(exc)[:200]}"
+        return turn
+
+
 def run_shopper(url: str, shopper: Shopper, catalog: dict, names: dict[str, set[str]],
                 others: dict[str, dict], barrier: threading.Barrier, think_ms: float = 0.0) -> None:
     """Drive one session; records turns, leaks, the order id. Never raises."""
@@ -283,80 +367,16 @@ def run_shopper(url: str, shopper: Shopper, catalog: dict, names: dict[str, set[
         shopper.turns.append(Turn("connect", error=f"{type(exc).__name__}: {exc}"))
         barrier.abort()
         return
-    try:
+    with contextlib.suppress(threading.BrokenBarrierError):
         barrier.wait(timeout=600)
-    except threading.BrokenBarrierError:
-        pass
-    history: list = []
-    foods = iter(shopper.foods)
-    forbidden = {shopper.allergen} | set(shopper.profile_allergens)
+    session = Session(client, shopper, catalog, names, others)
     rng = random.Random(shopper.index)
     if think_ms:           # with think time, shoppers also arrive spread over one think time
         time.sleep(think_ms * rng.uniform(0.0, 1.0) / 1000)
     for i, kind in enumerate(shopper.plan):
         if think_ms and i:     # a person reads the answer before the next turn: 0.5x to 1.5x think_ms
             time.sleep(think_ms * rng.uniform(0.5, 1.5) / 1000)
-        turn = Turn(kind)
-        shopper.turns.append(turn)
-        try:
-            if kind == "sign_in":
-                out = _timed(client, "ui_sign_in", turn, shopper.customer_id, shopper.pin)
-                profile = _text(out[0]) if isinstance(out, (list, tuple)) else _text(out)
-                if f"({shopper.customer_id})" not in profile:
-                    turn.error = f"sign-in did not show the customer: {profile[:120]}"
-                    break
-                for other in others:
-                    if other != shopper.customer_id and f"({other})" in profile:
-                        shopper.leaks.append(f"signed in as {other}")
-            elif kind in ("search", "cart"):
-                if kind == "cart":
-                    message = "장바구니 보여줘"
-                elif not shopper.shown and not history:
-                    message = f"{shopper.allergen} 알레르기가 있어요. {next(foods)} 추천해줘"
-                else:
-                    message = f"{next(foods, EXTRA_FOODS[len(history) % len(EXTRA_FOODS)])} 추천해줘"
-                out = _timed(client, "ui_send", turn, message, history)
-                history, _box, sources, cart, _status = out
-                reply = _last_reply(history)
-                if not reply.strip() or "요청이 많아" in reply or "오류" in reply:
-                    turn.error = f"reply: {reply[:160]!r}"
-                ids = SOURCE_ID.findall(_text(sources)) + re.findall(r"\[([A-Z]\d{4})\]", reply)
-                if kind == "search" and not ids:
-                    turn.note = f"{message!r} -> {reply[:160]!r}"
-                for pid in dict.fromkeys(ids):
-                    product = catalog.get(pid)
-                    if product is None:
-                        continue
-                    if kind == "search":
-                        shopper.shown.append(pid)
-                    bad = forbidden & set(product.allergens)
-                    if bad:
-                        shopper.leaks.append(f"{pid} contains {sorted(bad)} after {message!r}")
-                _check_cart(shopper, _text(cart), names, others)
-            elif kind == "add":
-                pid = next((p for p in shopper.shown if p not in shopper.added), None)
-                if pid is None:   # every search was (rightly) empty for this profile: a plain product
-                    pid = next(p.id for p in catalog.values() if not p.allergens and p.stock >= 50)
-                    turn.note = f"nothing shown; added {pid} (no allergens) instead"
-                out = _timed(client, "ui_add_to_cart", turn, pid)
-                cart = _text(out)
-                if catalog[pid].name not in cart_lines(cart):
-                    turn.error = f"{pid} not in the cart after adding: {cart[:160]}"
-                else:
-                    shopper.added[pid] = shopper.added.get(pid, 0) + 1
-                _check_cart(shopper, cart, names, others)
-            elif kind == "checkout":
-                out = _timed(client, "ui_checkout", turn)
-                cart, msg = (_text(out[0]), _text(out[1])) if isinstance(out, (list, tuple)) else ("", _text(out))
-                found = ORDER_ID.search(msg)
-                if not shopper.added:
-                    pass   # nothing to buy: the refusal is the right answer
-                elif not found or "주문이 완료" not in msg:
-                    turn.error = f"checkout: {msg[:160]!r}"
-                else:
-                    shopper.order_id = found.group(1)
-        except Exception as exc:  # noqa: BLE001 - every failure is counted, the run goes on
-            turn.error = f"{type(exc).__name__}: {str(exc)[:200]}"
+        turn = session.turn(kind)
         if turn.error and kind == "sign_in":
             break          # the rest would run signed out
     with contextlib.suppress(Exception):
@@ -446,9 +466,65 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(rank, len(ordered)) - 1]
 
 
+def _shoppers(db: Path, settings: Settings, sessions: int, turns: int) -> list[Shopper]:
+    """Customers with PINs in the copy, each with an allergen, two foods and the turn plan."""
+    pins = prepare_customers(db, settings.data_dir, sessions)
+    conn = sqlite3.connect(db)
+    profile_allergens = {cid: tuple(a for (a,) in conn.execute(
+        "SELECT allergen FROM allergies WHERE customer_id = ?", (cid,))) for cid, _ in pins}
+    conn.close()
+    plan = plan_for(turns)
+    return [Shopper(i, cid, pin, SHOPPING[i % len(SHOPPING)][0], SHOPPING[i % len(SHOPPING)][1:],
+                    plan, profile_allergens=profile_allergens.get(cid, ()))
+            for i, (cid, pin) in enumerate(pins)]
+
+
+def _drive(url: str, shoppers: list[Shopper], catalog: dict, think_ms: float) -> float:
+    """All shoppers at once, one thread each; returns the wall seconds."""
+    names: dict[str, set[str]] = {}
+    for p in catalog.values():
+        names.setdefault(p.name, set()).add(p.id)
+    others = {s.customer_id: s.added for s in shoppers}   # live views of each shopper's adds
+    barrier = threading.Barrier(len(shoppers))
+    threads = [threading.Thread(target=run_shopper, args=(url, s, catalog, names, others, barrier, think_ms),
+                                name=f"shopper-{s.index}", daemon=True) for s in shoppers]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0
+
+
+def summarize(shoppers: list[Shopper], problems: list[str]) -> dict:
+    """The printed figures (without the run's settings)."""
+    ok = [t for s in shoppers for t in s.turns if not t.error and t.ms]
+    leaks = [f"{s.customer_id}: {leak}" for s in shoppers for leak in s.leaks]
+    errors = [f"{s.customer_id} {t.kind}: {t.error}" for s in shoppers for t in s.turns if t.error]
+    ms_of = lambda kinds: [t.ms for t in ok if t.kind in kinds]
+    by_kind = {kind: {"n": len(ms_of((kind,))), "p50_ms": round(percentile(ms_of((kind,)), 50), 1),
+                      "p95_ms": round(percentile(ms_of((kind,)), 95), 1),
+                      "max_queue_ms": round(max(t.queue_ms for t in ok if t.kind == kind), 1)}
+               for kind in dict.fromkeys(t.kind for t in ok)}
+    return {
+        "errors": len(errors), "p50_ms": round(percentile([t.ms for t in ok], 50), 1),
+        "p95_ms": round(percentile([t.ms for t in ok], 95), 1),
+        "max_queue_ms": round(max((t.queue_ms for t in ok), default=0.0), 1),
+        "leaks": len(leaks), "lost_writes": len(problems),
+        "max_ms": round(max((t.ms for t in ok), default=0.0), 1),
+        "sign_in_p95_ms": round(percentile(ms_of(("sign_in",)), 95), 1),
+        "chat_p95_ms": round(percentile(ms_of(("search", "cart")), 95), 1), "by_kind": by_kind,
+        "orders": sum(1 for s in shoppers if s.order_id),
+        "model_fallbacks": sum(1 for s in shoppers for t in s.turns if t.fallback),
+        "empty_searches": sum(1 for s in shoppers for t in s.turns if t.kind == "search" and t.note),
+        "details": {"errors": errors[:20], "leaks": leaks[:20], "lost_writes": problems[:20],
+                    "notes": [f"{s.customer_id} {t.kind}: {t.note}" for s in shoppers for t in s.turns
+                              if t.note][:20]},
+    }
+
+
 def run(sessions: int, turns: int, no_llm: bool, app_args: list[str], keep: bool = False,
         settings: Settings | None = None, log=None, think_ms: float = 0.0) -> dict:
-    from profiles import ProfileStore  # noqa: F401 - fail early when the package is broken
     from store.catalog import load_catalog
 
     settings = settings or Settings.from_env()
@@ -459,36 +535,17 @@ def run(sessions: int, turns: int, no_llm: bool, app_args: list[str], keep: bool
         db = tmp / "jangbogi.db"
         copy_database(settings.db_path, db)
         copy_var(settings.var_dir, tmp / "var")
-        pins = prepare_customers(db, settings.data_dir, sessions)
+        shoppers = _shoppers(db, settings, sessions, turns)
         catalog = {p.id: p for p in load_catalog(Path(settings.data_dir) / "catalog" / "products.jsonl")}
-        conn = sqlite3.connect(db)
-        orders_before = {r[0] for r in conn.execute("SELECT id FROM orders")}
-        profile_allergens = {cid: tuple(a for (a,) in conn.execute(
-            "SELECT allergen FROM allergies WHERE customer_id = ?", (cid,))) for cid, _ in pins}
-        conn.close()
-        plan = plan_for(turns)
-        shoppers = [Shopper(i, cid, pin, SHOPPING[i % len(SHOPPING)][0], SHOPPING[i % len(SHOPPING)][1:],
-                            plan, profile_allergens=profile_allergens.get(cid, ()))
-                    for i, (cid, pin) in enumerate(pins)]
-        names: dict[str, set[str]] = {}
-        for p in catalog.values():
-            names.setdefault(p.name, set()).add(p.id)
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            orders_before = {r[0] for r in conn.execute("SELECT id FROM orders")}
         log(f"[load] starting the app ({'--no-llm' if no_llm else 'default model'}) on a copy in {tmp}")
         t_start = time.perf_counter()
         proc, url, _log_path = start_app(tmp, db, settings, no_llm, app_args)
         log(f"[load] app up at {url} after {time.perf_counter() - t_start:.0f}s; "
             f"{sessions} shoppers x {turns} turns")
-        others = {s.customer_id: s.added for s in shoppers}   # live views of each shopper's adds
-        barrier = threading.Barrier(len(shoppers))
-        threads = [threading.Thread(target=run_shopper, args=(url, s, catalog, names, others, barrier, think_ms),
-                                    name=f"shopper-{s.index}", daemon=True) for s in shoppers]
         load_before = load_average()
-        t0 = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall_s = time.perf_counter() - t0
+        wall_s = _drive(url, shoppers, catalog, think_ms)
         load_after = load_average()
         proc.terminate()
         try:
@@ -496,34 +553,11 @@ def run(sessions: int, turns: int, no_llm: bool, app_args: list[str], keep: bool
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        problems = audit(db, shoppers, orders_before)
-        all_turns = [t for s in shoppers for t in s.turns]
-        ok = [t for t in all_turns if not t.error and t.ms]
-        leaks = [f"{s.customer_id}: {leak}" for s in shoppers for leak in s.leaks]
-        errors = [f"{s.customer_id} {t.kind}: {t.error}" for s in shoppers for t in s.turns if t.error]
-        result = {
-            "sessions": sessions, "turns": turns, "think_ms": think_ms, "errors": len(errors),
-            "p50_ms": round(percentile([t.ms for t in ok], 50), 1),
-            "p95_ms": round(percentile([t.ms for t in ok], 95), 1),
-            "max_queue_ms": round(max((t.queue_ms for t in ok), default=0.0), 1),
-            "leaks": len(leaks), "lost_writes": len(problems),
-            "max_ms": round(max((t.ms for t in ok), default=0.0), 1),
-            "sign_in_p95_ms": round(percentile([t.ms for t in ok if t.kind == "sign_in"], 95), 1),
-            "chat_p95_ms": round(percentile([t.ms for t in ok if t.kind in ("search", "cart")], 95), 1),
-            "by_kind": {kind: {"n": len(ms), "p50_ms": round(percentile(ms, 50), 1),
-                               "p95_ms": round(percentile(ms, 95), 1),
-                               "max_queue_ms": round(max(t.queue_ms for t in ok if t.kind == kind), 1)}
-                        for kind in dict.fromkeys(t.kind for t in ok)
-                        for ms in [[t.ms for t in ok if t.kind == kind]]},
-            "orders": sum(1 for s in shoppers if s.order_id), "wall_s": round(wall_s, 1),
-            "empty_searches": sum(1 for s in shoppers for t in s.turns if t.kind == "search" and t.note),
-            "model": "none (--no-llm)" if no_llm else (" ".join(app_args) or "default"),
-            "load_average": {"before": load_before, "after": load_after},
-            "cpus": os.cpu_count(),
-            "details": {"errors": errors[:20], "leaks": leaks[:20], "lost_writes": problems[:20],
-                        "notes": [f"{s.customer_id} {t.kind}: {t.note}" for s in shoppers
-                                                      for t in s.turns if t.note][:20]},
-        }
+        figures = summarize(shoppers, audit(db, shoppers, orders_before))
+        result = {"sessions": sessions, "turns": turns, "think_ms": think_ms, **figures,
+                  "wall_s": round(wall_s, 1), "model": "none (--no-llm)" if no_llm else (" ".join(app_args) or "default"),
+                  "load_average": {"before": load_before, "after": load_after}, "cpus": os.cpu_count()}
+        result["details"] = result.pop("details")
         if keep:
             result["kept"] = str(tmp)
         return result

@@ -82,7 +82,7 @@ class LlamaCppGenerator:
     def __init__(self, model: str, cache_dir: Path | str = "~/.cache/jangbogi", adapter_path: Path | None = None,
                  n_threads: int = 0, n_ctx: int = 4096, timeout_s: float = 90.0,
                  status: Callable[[str], None] | None = None, temperature: float = 0.0,
-                 state_slots: int = 2) -> None:
+                 state_slots: int = 2, warm_system_prompt: str | None = None) -> None:
         self.model_name = model
         self.cache_dir = Path(cache_dir).expanduser()
         self.adapter_path = adapter_path
@@ -94,6 +94,7 @@ class LlamaCppGenerator:
         self.status = status
         self.temperature = temperature
         self.state_slots = state_slots
+        self.warm_system_prompt = warm_system_prompt
         self.name = f"llamacpp:{model}" + (f"+{Path(adapter_path).name}" if adapter_path else "")
         self._load_lock = threading.Lock()
         self._gen_lock = threading.Lock()
@@ -167,6 +168,16 @@ class LlamaCppGenerator:
         self._template = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
         self._eos_id = eos_id
         self._llm = llm
+        if self.warm_system_prompt:
+            self._warm(self.warm_system_prompt)
+
+    def _warm(self, system_prompt: str) -> None:
+        """Prefill the fixed opening of every answer prompt at load time, so the first turn
+        already finds the rules in the KV cache (part of `load_seconds`)."""
+        text = self._template(messages=[{"role": "system", "content": system_prompt}]).prompt
+        tokens = self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+        self._llm.reset()
+        self._llm.eval(tokens[: max(0, len(tokens) - 8)])   # the template's closing tokens differ
 
     def close(self) -> None:
         with self._gen_lock:
