@@ -26,7 +26,7 @@ from assistant.facts import won
 YES = re.compile(r"^\s*(네|넵|예|응|어|좋아요|좋아|그래요|그래|맞아요|확인|진행해|해\s?주세요|부탁해요|ok|okay|yes)"
                  r"[\s.!~요]*(주문|취소|신청|진행|결제|바꿔|변경|해)?.{0,12}$", re.IGNORECASE)
 NO = re.compile(r"^\s*(아니요|아뇨|아니|괜찮아요|됐어요|그만|no)\b", re.IGNORECASE)
-ORDER_ID = re.compile(r"\bO\d{8}-[0-9a-f]{8}\b")
+ORDER_ID = re.compile(r"\bO\d{8}-[0-9a-f]{8}\b|\bO-[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\b")   # ours, and seeded "O-A-1"
 ADDRESS = re.compile(r"(서울|경기|인천|부산|대구|대전|광주|울산|세종|강원|충북|충남|전북|전남|경북|경남|제주)"
                      r"\S*\s+\S+(시|구|군)(\s+\S+)*")
 CUES = (   # (kind, pattern): first match wins
@@ -40,7 +40,7 @@ CUES = (   # (kind, pattern): first match wins
     ("exchange", re.compile(r"교환")),
     ("return", re.compile(r"반품|돌려\s?보내|환불\s?(해|받|요청|신청)")),
     ("status", re.compile(r"어디쯤|언제\s?(와|도착|오|받)|배송\s?(조회|상태)|주문.{0,8}(상태|어디|조회|확인)"
-                          r"|도착\s?(예정|했|해요|하나)|왔어요\?|출발했")),
+                          r"|도착\s?(예정|했|해요|하나)|출발했")),
 )
 METHOD_CUES = (("새벽", re.compile(r"새벽|내일\s?아침|아침\s?(일찍|7시)|출근\s?전")),
                ("당일", re.compile(r"당일|오늘\s?(저녁|밤|안에|중)")),
@@ -61,6 +61,15 @@ def wants_method(message: str) -> str | None:
 
 
 def after_sales_kind(message: str) -> str | None:
+    """The after-sales request a message makes, by cue (None: not one; the cart is not an order).
+
+        >>> after_sales_kind("딸기가 물러서 왔어요"), after_sales_kind("반품하면 택배비 얼마예요?")
+        ('quality', 'return_fee')
+        >>> after_sales_kind("장바구니에서 우유 취소해 주세요") is None
+        True
+    """
+    if "장바구니" in (message or ""):
+        return None
     return next((k for k, cue in CUES if cue.search(message or "")), None)
 
 
@@ -507,6 +516,17 @@ class OrderDesk:
         items = [(p, q) for p, q in (cart_lines or {}).items() if q > 0]
         if not items:
             return _result("checkout", False, "장바구니가 비어 있어 주문할 상품이 없어요.")
+        from store.lifecycle import plan_checkout
+
+        total = sum(self.catalog[p].effective_price * q for p, q in items if p in self.catalog)
+        plan = plan_checkout(self.db, customer_id, total, region_text=self.region(customer_id),
+                             method=pending["method"], slot_id=pending.get("slot_id"), now=now)
+        if plan.quote.total != pending.get("total", plan.quote.total) and not plan.full:
+            # the cart (or a coupon) changed since the quote: never charge an amount not shown
+            again = self.quote(state, customer_id, "", now, cart_lines, method=pending["method"],
+                               slot_id=pending.get("slot_id"))
+            return _result("checkout", False, "장바구니나 할인이 바뀌어 결제 금액이 달라졌어요. " + again.message,
+                           None, pending=True, quote=again.data.get("quote"))
         try:
             order = place_order(self.db, customer_id, items, self.catalog, method=pending["method"],
                                 region_text=self.region(customer_id), slot_id=pending.get("slot_id"),

@@ -135,7 +135,7 @@ def compare_backends(args, argv: list[str]) -> dict:
     """Run this benchmark once per backend in a child process; gather the summaries."""
     names = [b.strip() for b in args.backends.split(",") if b.strip()]
     passthrough, skip = [], False
-    for i, a in enumerate(argv):          # the child gets every option except --backends/--out/--json
+    for a in argv:          # the child gets every option except --backends/--out/--json
         if skip:
             skip = False
             continue

@@ -190,7 +190,11 @@ def main(argv: list[str] | None = None, services=None) -> int:
     if (args.message is None) == (args.batch is None):
         print("메시지 하나 또는 --batch FILE 중 하나를 주세요. (give a message or --batch)", file=sys.stderr)
         return 2
-    settings = Settings.from_args(args)
+    try:
+        settings = Settings.from_args(args)
+    except ValueError as exc:   # a bad option value (--now 어제, --fusion-alpha 7): say which, no traceback
+        print(f"설정 값이 올바르지 않아요: {exc}", file=sys.stderr)
+        return 2
     if args.message is not None:   # a message no turn can take fails before anything loads
         from assistant.service import check_message
 

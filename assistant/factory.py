@@ -140,7 +140,8 @@ def build_services(settings, progress: Progress | None = None, generator=None, s
         clock = lambda: fixed   # noqa: E731 - JANGBOGI_NOW: a fixed clock for demos and tests
     assistant = Assistant(catalog, policies, retriever, profiles=profiles, generator=gen, db=db, stock=stock,
                           lexicon=lexicon, max_new_tokens=settings.max_new_tokens, clock=clock,
-                          photo_dir=Path(settings.db_path).parent / "claims")
+                          photo_dir=Path(settings.db_path).parent / "claims",
+                          nlu_mode=getattr(settings, "nlu_model", "auto"))
     # plans, locations, suggestions: where their tables live and the moment/weather to assume
     assistant.data_dir, assistant.var_dir = data, Path(settings.var_dir)
     assistant.now, assistant.weather = settings.now or None, settings.weather or None

@@ -11,10 +11,10 @@ Example:
 
 from __future__ import annotations
 
-from store.domain import effective_price, won  # noqa: F401  (re-exported for assistant modules)
-
 import re
 from dataclasses import dataclass, field
+
+from store.domain import effective_price, won  # noqa: F401  (re-exported for assistant modules)
 
 # Sentences in product data that look like instructions to the model are dropped before they
 # reach a prompt: catalog text is data, never a command.

@@ -29,8 +29,10 @@ _SCALE = re.compile(r"(\d{1,3})\s*(인분|인|명|사람|포기)(?![가-힣])|(\
 _NATIVE_SCALE = re.compile(r"(한|두|세|네|다섯|여섯|일곱|여덟|아홉|열|열두|스무)\s*(명|사람|포기)")
 _NATIVE = {"한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9, "열": 10,
            "열두": 12, "스무": 20}
-LOCATION = re.compile(r"(어디\s*(에|쯤)?\s*(있|놓|팔|진열)|어딨|어디예요|어디에요|몇\s*번\s*(통로|코너|매대|진열대)"
-                      r"|어느\s*(통로|코너|쪽|매대)|(통로|코너|매대)\s*(가\s*)?어디|위치가\s*어디|찾을\s*수\s*있)")
+LOCATION = re.compile(r"(어디\s*(에|쯤)?\s*(있|놓|진열)|어딨|몇\s*번\s*(통로|코너|매대|진열대)"
+                      r"|어느\s*(통로|코너|쪽|매대)|(통로|코너|매대)\s*(가\s*)?어디|위치가\s*어디|어디서\s*찾)")
+# "원산지 어디예요?", "배송 어디쯤" ask about a product or an order, not the shelf
+_NOT_SHELF = re.compile(r"(원산지|산지|생산지|제조|배송|택배|주문|반품|교환|환불|픽업|매장\s*주소)")
 ADD_ALL = re.compile(r"(전부|모두|몽땅|다|한꺼번에|한번에|한 번에)\s*(다\s*)?(담|넣)")
 _TRAILING = re.compile(r"(은|는|이|가|을|를|도|요)$")
 # A message that names one product and asks for it ("생일파티 때 나눠줄 젤리 있나요", "삼겹살 2kg
@@ -104,7 +106,7 @@ def reinterpret(message: str, und, state, assistant):
         plan["fresh"] = False    # "다 담아줘" means the plan only in the turn right after it
     if plan and ADD_ALL.search(message) and (fresh or "계획" in message or "장보기" in message):
         intent = "plan_add"      # right after the plan, or naming it
-    elif LOCATION.search(message):
+    elif LOCATION.search(message) and not _NOT_SHELF.search(message) and und.slots.reference is None:
         intent = "location"
     else:
         from store.planner import match_occasion
@@ -203,7 +205,7 @@ def plan_reply(plan, shopper) -> str:
     if not plan.lines:
         lines.append("조건에 맞게 담을 수 있는 상품을 찾지 못했어요." + (" 예산을 조금 늘려 보시겠어요?" if plan.budget else ""))
     for ln in plan.lines:
-        lines.append(f"- {ln.role}: {ln.name} × {ln.qty} — {won(ln.line_total)} [{ln.id}]")
+        lines.append(f"- {ln.role}: {ln.name} × {ln.qty} — {won(ln.line_total)}")
     if plan.lines:
         tail = f"합계 {won(plan.total)}"
         if plan.budget:
@@ -240,7 +242,7 @@ def add_plan(assistant, state, customer_id) -> ActionResult:
         if have.get(pid, 0) + qty > a.level(pid):
             p = assistant.catalog[pid]
             return ActionResult("plan_add", False,
-                                f"{p.name}의 재고가 {a.level(pid)}개뿐이라 계획을 그대로 담지 못했어요 [{pid}]. "
+                                f"{p.name}의 재고가 {a.level(pid)}개뿐이라 계획을 그대로 담지 못했어요. "
                                 "아무것도 담지 않았어요. 계획을 다시 만들어 드릴까요?",
                                 (ProductFact.from_product(p, stock=a.level(pid)),), (a.level(pid), qty),
                                 {"product_id": pid, "requested": qty, "available": a.level(pid)})
@@ -323,14 +325,17 @@ def crosssell_ids(assistant, state, customer_id, product_id: str, k: int = 5) ->
     return [s["id"] for s in svc.crosssell.suggest([product_id], k=k, allowed=ok, leaf_of=svc.leaf_of)]
 
 
-def moment_suggestions(assistant, state, customer_id, per_shelf: int = 3) -> tuple[str, list, list[dict]]:
+def moment_suggestions(assistant, state, customer_id, per_shelf: int = 3, now=None) -> tuple[str, list, list[dict]]:
     """(Korean sentence, product facts, shelves JSON) for the greeting, an empty search and
     the kiosk's first screen."""
     from store.context import moment, shelves
     from store.planner import Shopper, allowed_product
 
     data = Path(getattr(assistant, "data_dir", None) or _repo_data())
-    m = moment(getattr(assistant, "now", None) or None, getattr(assistant, "weather", None), data)
+    if now is None:   # the turn's clock, else the assistant's fixed moment or clock, else the real one
+        clock = getattr(assistant, "clock", None)
+        now = getattr(assistant, "now", None) or (clock() if clock else None)
+    m = moment(now, getattr(assistant, "weather", None), data)
     profile = assistant.profile_view(state, customer_id)
     shopper = Shopper(exclude_allergens=frozenset(profile.exclude_allergens),
                       required_tags=frozenset(profile.required_tags),
@@ -345,7 +350,7 @@ def moment_suggestions(assistant, state, customer_id, per_shelf: int = 3) -> tup
     if not cards:
         return "", [], []
     text = f"{m.label}에 많이 찾는 상품이에요: " + "; ".join(
-        f"{s['title']} — " + ", ".join(f"{assistant.catalog[pid].name} {won(_price(assistant.catalog[pid]))} [{pid}]"
+        f"{s['title']} — " + ", ".join(f"{assistant.catalog[pid].name} {won(_price(assistant.catalog[pid]))}"
                                        for pid in s["ids"]) for s in out) + "."
     return text, cards, [{"moment": m.label, **s} for s in out]
 

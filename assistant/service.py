@@ -20,8 +20,17 @@ from assistant.actions import ActionResult, Actions
 from assistant.aftersales import OrderDesk
 from assistant.facts import Facts, ProductFact
 from assistant.generators import GenerationError, TemplateGenerator
-from assistant.grounding import (Grounded, ProfileView, compare_targets, constraints_from, ground, ground_products,
-                                  is_food, search_text, sort_from_message)
+from assistant.grounding import (
+    Grounded,
+    ProfileView,
+    compare_targets,
+    constraints_from,
+    ground,
+    ground_products,
+    is_food,
+    search_text,
+    sort_from_message,
+)
 from assistant.nlu import InputError, resolve_reference
 from assistant.nlu import understand as understand_turn
 from assistant.nlu.aspects import asked_aspects
@@ -47,7 +56,7 @@ class Assistant:
 
     def __init__(self, catalog, policies, retriever, profiles=None, generator=None, db=None, stock=None,
                  understand: Callable | None = None, lexicon=None, checkout_fn=None,
-                 max_new_tokens: int = 160, payment_provider=None, photo_dir=None,
+                 max_new_tokens: int = 160, nlu_mode: str = "auto", payment_provider=None, photo_dir=None,
                  clock: Callable | None = None) -> None:
         self.catalog = {p.id: p for p in catalog} if not isinstance(catalog, dict) else catalog
         self.policies = list(policies)
@@ -58,6 +67,7 @@ class Assistant:
         self.stock = stock
         self.lexicon = lexicon
         self._understand = understand or understand_turn
+        self.nlu_mode = nlu_mode   # when the chat model reads messages too (assistant.nlu.understand)
         self.max_new_tokens = max_new_tokens
         self.actions = Actions(self.catalog, profiles=profiles, db=db, stock=stock, checkout_fn=checkout_fn)
         self.desk = OrderDesk(self.catalog, db=db, profiles=profiles, provider=payment_provider,
@@ -98,6 +108,7 @@ class Assistant:
     def _respond(self, message, state, customer_id, id, stop, now=None, photo=None) -> Iterator[Event]:
         check_message(message)
         t0 = time.perf_counter()
+        trace: dict = {}
         now = now if now is not None else (self.clock() if self.clock else None)
         routed = self.desk.route(message, state, customer_id, now, photo,
                                  cart_lines=self.actions.lines(state, customer_id))
@@ -107,7 +118,11 @@ class Assistant:
             facts, results, extra = (Facts(intent=routed.kind, notes=(routed.message,), numbers=routed.numbers,
                                            draft=routed.message), [], {"actions": [routed.event()]})
         else:
-            und = self._understand(message, state, self.lexicon)
+            if self._understand is understand_turn:
+                und = understand_turn(message, state, self.lexicon, generator=self.generator, mode=self.nlu_mode,
+                                      trace=trace)
+            else:
+                und = self._understand(message, state, self.lexicon)
             try:
                 und = plans_intent.reinterpret(message, und, state, self)
             except (OSError, ValueError) as exc:   # store tables unreadable: plans/locations are off
@@ -116,6 +131,9 @@ class Assistant:
             facts, results, extra = self._facts_for(message, und, state, customer_id, now)
         t_ret = time.perf_counter()
         answer = {"id": id, "intent": und.intent, "slots": asdict(und.slots)}
+        if trace:   # rules, model, merged and which side gave each slot
+            answer["understanding"] = {k: trace.get(k) for k in ("rules", "model", "merged", "sources",
+                                                                  "model_reason", "model_call")}
         reply, first_token, notice, outcome, llm = "", None, None, "template", {}
         use_llm = (und.intent in LLM_INTENTS and not getattr(self.generator, "is_template", False)
                    and not extra.get("clarify") and (facts.products or facts.policies))
@@ -178,7 +196,10 @@ class Assistant:
         yield {"type": "done", "answer": answer}
 
     def add_to_cart(self, state, customer_id: str | None, product_id: str, qty: int = 1) -> dict:
-        res = self.actions.add(state, customer_id, product_id, qty)
+        try:
+            res = self.actions.add(state, customer_id, product_id, qty)
+        except Exception as exc:
+            return _store_refusal(exc)
         return {"ok": res.ok, "message": res.message, **res.data, **({} if res.ok else {"error": res.message})}
 
     def cart(self, state, customer_id: str | None) -> dict:
@@ -187,7 +208,10 @@ class Assistant:
 
     def checkout(self, state, customer_id: str | None, *, method: str | None = None, now=None) -> dict:
         """Place the cart as an order now (the UI's button is the confirmation)."""
-        res = self.actions.checkout(state, customer_id, method=method, now=now)
+        try:
+            res = self.actions.checkout(state, customer_id, method=method, now=now)
+        except Exception as exc:   # read-only or full disk, busy database: said in Korean, nothing lost
+            return _store_refusal(exc)
         return {"ok": res.ok, "message": res.message, "products": [p.card() for p in res.products], **res.data,
                 **({} if res.ok else {"error": res.message})}
 
@@ -225,9 +249,9 @@ class Assistant:
         res = plans_intent.add_plan(self, state, customer_id)
         return {"ok": res.ok, "message": res.message, **res.data, **({} if res.ok else {"error": res.message})}
 
-    def suggestions(self, state, customer_id: str | None = None) -> dict:
+    def suggestions(self, state, customer_id: str | None = None, *, now=None) -> dict:
         """The moment's picks for the kiosk's first screen: {"text", "products", "shelves"}."""
-        text, cards, shelves = self._moment(state, customer_id)
+        text, cards, shelves = self._moment(state, customer_id, now)
         return {"text": text, "products": [c.card() for c in cards], "shelves": shelves}
 
     def bought_together(self, product_id: str, state, customer_id: str | None = None, k: int = 5) -> list[str]:
@@ -256,7 +280,7 @@ class Assistant:
         if und.clarify:
             question = replies.clarify_reply(und.clarify)
             if intent == "search" and _empty_search(slots):   # "추천해줘": ask, and show this hour's picks
-                text, cards, shelves = self._moment(state, customer_id)
+                text, cards, shelves = self._moment(state, customer_id, now)
                 if cards:
                     return (Facts(intent=intent, products=tuple(cards), draft=f"{question} {text}"), cards,
                             {"clarify": True, "suggestions": shelves})
@@ -264,7 +288,7 @@ class Assistant:
         if intent in plans_intent.INTENTS:
             return plans_intent.facts(self, message, und, state, customer_id)
         if intent == "greeting":
-            text, cards, shelves = self._moment(state, customer_id)
+            text, cards, shelves = self._moment(state, customer_id, now)
             draft = replies.GREETING + (" " + text if text else "")
             return Facts(intent=intent, products=tuple(cards), draft=draft), cards, {"suggestions": shelves}
         if intent == "out_of_scope":
@@ -275,16 +299,16 @@ class Assistant:
             passages = ground_policy(self.retriever, self.policies, message, slots.policy_topic)
             return Facts(intent=intent, policies=tuple(passages), draft=replies.policy_reply(passages, message)), [], {}
         if intent in ("search", "product_question"):
-            return self._product_facts(message, und, state, customer_id)
+            return self._product_facts(message, und, state, customer_id, now)
         result = self._act(message, und, state, customer_id, now)
         return (Facts(intent=intent, products=result.products, notes=(result.message,), numbers=result.numbers,
                       draft=result.message), list(result.products), {"actions": [result.event()]})
 
-    def _product_facts(self, message, und, state, customer_id):
+    def _product_facts(self, message, und, state, customer_id, now=None):
         profile = self.profile_view(state, customer_id)
         slots = message_slots(und.slots, message, state)
         if und.intent == "search" and _empty_search(slots):
-            text, cards, shelves = self._moment(state, customer_id)
+            text, cards, shelves = self._moment(state, customer_id, now)
             if cards:   # "추천해줘" with nothing to search for: what this hour and season call for
                 return Facts(intent=und.intent, products=tuple(cards), draft=text), cards, {"suggestions": shelves}
         c = constraints_from(slots, profile)
@@ -392,9 +416,9 @@ class Assistant:
                                 tuple(n for r in results for n in r.numbers), {"results": [r.event() for r in results]})
         return ActionResult(intent, False, replies.DECLINE_OFF_TOPIC)
 
-    def _moment(self, state, customer_id):
+    def _moment(self, state, customer_id, now=None):
         try:
-            return plans_intent.moment_suggestions(self, state, customer_id)
+            return plans_intent.moment_suggestions(self, state, customer_id, now=now)
         except (OSError, ValueError, KeyError) as exc:   # no context rules: a plain greeting
             _warn_once(f"moment suggestions unavailable: {exc}")
             return "", [], []
@@ -422,7 +446,7 @@ class Assistant:
         ctx = Context(facts, message, self.catalog_names)
         messages = build_messages(message, facts, state.history)
         raw, buf, first = "", "", None
-        for delta in self.generator.stream(messages, self.max_new_tokens, stop):
+        for delta in _guarded(self.generator.stream(messages, self.max_new_tokens, stop)):
             if first is None:
                 first = time.perf_counter()
                 yield {"type": "first_token", "t": first}
@@ -477,6 +501,33 @@ def _busy_message(exc: BaseException) -> str | None:
             isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)):
         return "지금 요청이 많아 처리하지 못했어요. 잠시 후 다시 시도해 주세요. 장바구니는 그대로 있어요."
     return None
+
+
+def _guarded(stream: Iterator[str]) -> Iterator[str]:
+    """A generator's deltas; any error it raises mid-stream (a backend killed, a broken
+    connection, a bug in a new backend) becomes `GenerationError`, so the turn falls back to
+    the template answer instead of failing."""
+    while True:
+        try:
+            delta = next(stream)
+        except StopIteration:
+            return
+        except GenerationError:
+            raise
+        except Exception as exc:
+            raise GenerationError(f"generator failed mid-stream: {exc!r}") from exc
+        yield delta
+
+
+def _store_refusal(exc: BaseException) -> dict:
+    """The answer of a cart or checkout button when the database refused the write (busy,
+    read-only, disk full): its Korean message, nothing written. Other errors propagate."""
+    from database.errors import DatabaseUnavailable
+
+    msg = _busy_message(exc) or (exc.user_message if isinstance(exc, DatabaseUnavailable) else None)
+    if msg is None:
+        raise exc
+    return {"ok": False, "message": msg, "error": msg, "products": []}
 
 
 def _empty_search(slots) -> bool:

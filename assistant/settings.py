@@ -62,6 +62,9 @@ class Settings:
         "help": "API key for the endpoint (empty = none)"})
     no_llm: bool = field(default=False, metadata={"env": "JANGBOGI_NO_LLM",
         "help": "template-only answers, no language model"})
+    nlu_model: str = field(default="auto", metadata={"env": "JANGBOGI_NLU_MODEL",
+        "help": "when the chat model reads the message as JSON too: off, auto (when the rules "
+                "are unsure) or always (every turn: for a strong backend)"})
     n_threads: int = field(default=0, metadata={"env": "JANGBOGI_THREADS",
         "help": "llama.cpp threads (0 = physical cores)"})
     max_new_tokens: int = field(default=160, metadata={"env": "JANGBOGI_MAX_NEW_TOKENS",
@@ -111,6 +114,8 @@ class Settings:
             raise ValueError(f"device must be one of {DEVICE_CHOICES}, got {self.device!r}")
         if self.ui_mode not in UI_MODES:
             raise ValueError(f"ui_mode must be one of {UI_MODES}, got {self.ui_mode!r}")
+        if self.nlu_model not in ("off", "auto", "always"):
+            raise ValueError(f"nlu_model must be one of off, auto, always, got {self.nlu_model!r}")
         if not 0.0 <= self.fusion_alpha <= 1.0:
             raise ValueError(f"fusion_alpha must be within [0, 1], got {self.fusion_alpha}")
         if self.demo not in DEMO_CHOICES:

@@ -22,10 +22,10 @@ import importlib
 _EXPORTS = {
     "connect": "database.connection", "open_database": "database.connection",
     "run_write": "database.connection", "run_read": "database.connection",
-    "is_busy": "database.connection",
+    "is_busy": "database.connection", "connection_lock": "database.connection",
     "migrate": "database.migrations", "schema_version": "database.migrations",
     "migration_names": "database.migrations",
-    "DatabaseBusy": "database.errors",
+    "DatabaseBusy": "database.errors", "DatabaseUnavailable": "database.errors",
 }
 
 

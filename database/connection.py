@@ -7,19 +7,24 @@ reaches a caller (it becomes `DatabaseBusy` only after `deadline_s`). Inside a t
 that the caller already opened, `run_write` joins it through a savepoint instead: the
 caller commits. `open_database(path)` is `connect` + `migrate`, for entry points.
 
-Leaves out: the schema (see `database.migrations`) and any pooling. One connection per
-thread is the simplest safe use; a `ProfileStore` shared by threads serializes its own calls.
+Threads: the app shares one connection between Gradio's worker threads, and SQLite keeps
+one transaction per connection, so `run_write` and `run_read` hold the connection's lock
+(`connection_lock(db)`, re-entrant; `ProfileStore` uses the same one) for the whole
+transaction. Without it, a checkout in one thread and a cart write in another ran inside
+each other's transaction: savepoint errors, and a stock cache that no longer matched its
+events (`tests/test_load.py`). Leaves out: the schema (see `database.migrations`) and pooling.
 """
 
 from __future__ import annotations
 
 import random
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, TypeVar
 
-from database.errors import DatabaseBusy
+from database.errors import DatabaseBusy, DatabaseUnavailable
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -29,6 +34,26 @@ T = TypeVar("T")
 BUSY_TIMEOUT_MS = 10_000
 RETRIES_PER_TIMEOUT = 6   # run_write's deadline, in busy timeouts of the connection
 _BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
+# primary result codes of a database that cannot be written -> DatabaseUnavailable.kind
+_UNWRITABLE = {8: "readonly", 13: "full", 10: "io", 14: "io", 3: "readonly"}   # READONLY FULL IOERR CANTOPEN PERM
+_LOCKS_GUARD = threading.Lock()
+
+
+def connection_lock(db: "Database") -> threading.RLock:
+    """The re-entrant lock of `db`'s connection: held for each transaction on it.
+
+        >>> db = connect(":memory:")
+        >>> connection_lock(db) is connection_lock(db)
+        True
+    """
+    lock = getattr(db, "_jangbogi_lock", None)
+    if lock is None:
+        with _LOCKS_GUARD:
+            lock = getattr(db, "_jangbogi_lock", None)
+            if lock is None:
+                lock = threading.RLock()
+                db._jangbogi_lock = lock
+    return lock
 
 
 def connect(path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> "Database":
@@ -88,6 +113,23 @@ def is_busy(exc: BaseException) -> bool:
     return "locked" in text or "busy" in text
 
 
+def unwritable(exc: BaseException) -> str | None:
+    """"readonly", "full" or "io" when `exc` says the database cannot be written, else None.
+
+        >>> e = sqlite3.OperationalError("database or disk is full"); e.sqlite_errorcode = 13
+        >>> unwritable(e), unwritable(ValueError("x"))
+        ('full', None)
+    """
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return None
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return _UNWRITABLE.get(code & 0xFF)
+    text = str(exc).lower()
+    return ("readonly" if "readonly" in text or "read-only" in text else
+            "full" if "full" in text else "io" if "disk i/o" in text else None)
+
+
 def _retry_busy(fn: Callable[[], T], *, deadline_s: float) -> T:
     start = time.monotonic()
     attempt = 0
@@ -109,14 +151,13 @@ def run_write(db: "Database", fn: Callable[[], T], *, deadline_s: float | None =
     `fn` must only touch the database (it may run more than once). Read-modify-write
     inside `fn` is safe: IMMEDIATE takes the write lock before the first read. Retries stop
     after `deadline_s` (default: 6 busy timeouts of the connection, 60 s for `connect`'s
-    default) with `DatabaseBusy`; nothing of `fn` is then written.
+    default) with `DatabaseBusy`; nothing of `fn` is then written. A read-only file or
+    disk, a full disk or an I/O error raise `DatabaseUnavailable` (Korean `user_message`),
+    nothing written either.
     """
     if deadline_s is None:
         deadline_s = getattr(db, "write_deadline_s", 60.0)
     conn = db.conn
-    if conn.in_transaction:
-        with db.atomic():  # a savepoint in the caller's transaction
-            return fn()
 
     def attempt() -> T:
         conn.execute("BEGIN IMMEDIATE")
@@ -125,18 +166,29 @@ def run_write(db: "Database", fn: Callable[[], T], *, deadline_s: float | None =
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
-                conn.execute("ROLLBACK")
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.DatabaseError:   # an I/O error can break the rollback too
+                    pass
             raise
         return result
 
-    return _retry_busy(attempt, deadline_s=deadline_s)
+    with connection_lock(db):    # another thread's transaction on this connection ends first
+        if conn.in_transaction:
+            with db.atomic():  # a savepoint in this thread's own open transaction
+                return fn()
+        try:
+            return _retry_busy(attempt, deadline_s=deadline_s)
+        except sqlite3.DatabaseError as exc:
+            kind = unwritable(exc)
+            if kind is None:
+                raise
+            raise DatabaseUnavailable(kind, str(exc)) from exc
 
 
 def run_read(db: "Database", fn: Callable[[], T]) -> T:
     """Run several SELECTs on one consistent snapshot (a deferred read transaction)."""
     conn = db.conn
-    if conn.in_transaction:
-        return fn()
 
     def attempt() -> T:
         conn.execute("BEGIN")
@@ -146,4 +198,7 @@ def run_read(db: "Database", fn: Callable[[], T]) -> T:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
 
-    return _retry_busy(attempt, deadline_s=60.0)
+    with connection_lock(db):
+        if conn.in_transaction:
+            return fn()
+        return _retry_busy(attempt, deadline_s=60.0)

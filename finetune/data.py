@@ -12,8 +12,14 @@ Each line: {"messages": [system, (history...), user, assistant],
             "meta": {"id", "persona", "intent", "spec_intent", "category", "context_ids",
                      "required_facts", "generator", "created_at", "split_keys"}}
 
+With `--task nlu` it writes the understanding rows instead (`nlu_rows`): the model's
+prompt for a message and its last turns (`assistant.nlu.model.build_messages`) -> the JSON
+object, labeled by the rules and the template's construction, never equal to a blind-set
+message.
+
 Example:
     python -m finetune.data --out var/ft-data --limit 1500 --seed 13
+    python -m finetune.data --task nlu --out var/ft-nlu --limit 1500 --seed 13
 """
 
 from __future__ import annotations
@@ -42,6 +48,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--teacher", choices=("builtin", "assistant"), default="builtin",
                    help="builtin: slot-based fact selection + the app's replies/prompting (fast); "
                         "assistant: the full app pipeline with retrieval (loads the embedder and index)")
+    p.add_argument("--task", choices=("reply", "nlu"), default="reply",
+                   help="reply: grounded answers (train/val/test.jsonl); nlu: message (+ last turns) -> "
+                        "understanding JSON (nlu_train/val/test.jsonl), disjoint from the blind sets")
     p.add_argument("--endpoint", default="", help="OpenAI-compatible base URL for question rewording")
     p.add_argument("--endpoint-model", default="")
     p.add_argument("--api-key", default=os.environ.get("JANGBOGI_LLM_API_KEY", ""))
@@ -83,6 +92,116 @@ def build_rows(specs, teacher, names: tuple[str, ...], product_ids: set[str], cr
             "required_facts": list(last.required_facts), "generator": teacher.name,
             "created_at": created_at, "split_keys": keys, "facts": last.facts, "history": list(last.history)}})
     return rows, drops
+
+
+# ---------------------------------------------------------------- understanding (JSON) rows
+def nlu_target(und, item: str | None = None, allergens=()) -> dict:
+    """The JSON object the model should write for an understood message (the schema of
+    `assistant.nlu.model.SCHEMA`, empty fields left out)."""
+    from store.domain import expand_allergens
+
+    s = und.slots
+    out: dict = {"intent": und.intent}
+    keywords = list(s.keywords)
+    if item:
+        out["item"] = item
+        keywords = [item] + [k for k in keywords if k != item]
+    if keywords:
+        out["keywords"] = keywords[:4]
+    names = expand_allergens(tuple(s.allergens) + tuple(allergens))
+    if names:
+        out["allergens"] = list(names)
+    for key in ("dietary_tags", "brands", "avoid_brands"):
+        if getattr(s, key):
+            out[key] = list(getattr(s, key))[:4]
+    for key in ("budget_max", "budget_min", "quantity", "count", "sort", "urgency", "policy_topic", "order_id"):
+        if getattr(s, key) is not None:
+            out[key] = getattr(s, key)
+    if s.reference is not None:
+        out["reference"] = s.reference.kind
+        if s.reference.kind == "index" and s.reference.index is not None and s.reference.index >= 0:
+            out["reference_index"] = s.reference.index + 1
+    return out
+
+
+def _norm(text: str) -> str:
+    import re
+
+    return re.sub(r"[\s.,!?~ㅠㅜㅋㅎ]+", "", text).lower()
+
+
+def blind_texts() -> set[str]:
+    """Normalized texts of the frozen blind sets (`tests/data/blind/nlu_blind_*.jsonl`): rows
+    equal to one of them are never written, so training never sees an evaluation message."""
+    from assistant.nlu.blind import conversations, load_blind
+
+    try:
+        rows = load_blind()
+    except FileNotFoundError:
+        return set()
+    return {_norm(t["text"]) for _, turns in conversations(rows) for t in turns}
+
+
+def nlu_rows(specs, created_at: str, exclude: set[str] = frozenset()) -> tuple[list[dict], Counter]:
+    """(message, last turns) -> JSON rows. Labels: the rules' reading (`assistant.nlu`,
+    context carried through the spec's earlier turns) corrected by what the spec was built
+    from (the catalog leaf as the head noun, the allergens and budget of the template).
+    Each row's messages are exactly what the model sees at inference (`model.build_messages`)."""
+    from assistant.nlu import dialogue, parse
+    from assistant.nlu.model import build_messages
+    from assistant.types import DialogueState
+
+    rows, drops = [], Counter()
+    for n, spec in enumerate(specs):
+        state, history = DialogueState(), []
+        for t, text in enumerate(spec.turns):
+            und = parse(text, state)
+            last = t == len(spec.turns) - 1
+            item = spec.slots.get("item") if last and spec.slots.get("item") else None
+            allergens = spec.slots.get("allergen_words", ()) if last else ()
+            if last and "allergen_words" in spec.slots and und.intent not in ("search", "profile_update"):
+                drops["rules_disagree_with_template"] += 1
+                break
+            target = nlu_target(und, item, allergens)
+            if last and spec.slots.get("budget_max") and target.get("budget_max") != spec.slots["budget_max"]:
+                drops["budget_mismatch"] += 1
+                break
+            if _norm(text) in exclude:
+                drops["in_blind_set"] += 1
+                break
+            messages = build_messages(text, history) + [
+                {"role": "assistant", "content": json.dumps(target, ensure_ascii=False)}]
+            rows.append({"messages": messages, "meta": {
+                "id": f"nlu{n:05d}-{t}", "persona": spec.persona, "task": "understanding",
+                "intent": target["intent"], "spec_intent": spec.intent, "category": spec.category,
+                "created_at": created_at, "split_keys": sorted(set(spec.product_ids) | set(spec.policy_ids))}})
+            state, _ = dialogue.update_state(state, und, text)
+            history += [{"role": "user", "content": text}, {"role": "assistant", "content": "(답변)"}]
+    return rows, drops
+
+
+def main_nlu(args: argparse.Namespace) -> int:
+    from finetune.gates import assign_splits, dedupe
+    from finetune.templates import nlu_specs
+
+    if args.data_dir is None:
+        from assistant.settings import Settings
+
+        args.data_dir = Settings.from_env().data_dir
+    products, policies = load_sources(args.data_dir)
+    specs = nlu_specs(products, policies, random.Random(args.seed), args.limit)
+    created_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    rows, drops = nlu_rows(specs, created_at, blind_texts())
+    rows, n_exact, n_near = dedupe(rows)
+    drops.update({"duplicate:exact": n_exact, "duplicate:near": n_near})
+    splits = assign_splits(rows, args.seed)
+    for name, split_rows in splits.items():
+        write_atomic(args.out / f"nlu_{name}.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in split_rows))
+    summary = {k: len(v) for k, v in splits.items()} | {"dropped": dict(drops.most_common()),
+                                                         "intent": dict(Counter(r["meta"]["intent"] for r in rows))}
+    write_atomic(args.out / "nlu_card.json", json.dumps(summary, ensure_ascii=False, indent=2))
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0
 
 
 def card(splits: dict[str, list[dict]], drops: Counter, args, n_specs: int) -> dict:
@@ -127,6 +246,8 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    if getattr(args, "task", "reply") == "nlu":
+        return main_nlu(args)
     from tqdm import tqdm
 
     from finetune.gates import assign_splits, balance, dedupe
@@ -177,4 +298,4 @@ if __name__ == "__main__":
         raise SystemExit(main(make_parser().parse_args()))
     except FinetuneError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(2)
+        raise SystemExit(2) from None

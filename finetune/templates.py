@@ -232,3 +232,60 @@ def make_specs(products: list, policies: list, rng: random.Random, n: int) -> li
             intent = "search"
         specs.append(make_spec(intent, products, policies, persona, rng))
     return specs
+
+
+# ---------------------------------------------------------------- understanding (JSON) rows
+# Allergy statements in the forms shoppers use (negation after its object, family words,
+# lists); the allergens are known by construction, so they label the row exactly.
+_ALLERGY_FORMS = ("{a} 알레르기 있어요", "{a} 못 먹어요", "{a} 빼고", "{a} 들어간 건 빼 주세요", "{a}는 다 안 돼요",
+                  "{a} 들어가면 안 돼요", "{a} 먹으면 큰일나요", "{a} 없는 걸로", "{a} 안 들어간 걸로",
+                  "{a} 전부 안 돼요", "{a} 알러지라서요", "{a} 먹으면 두드러기 나요")
+_ALLERGY_JOIN = (" ", "이랑 ", ", ", " 그리고 ")
+_ASK = ("추천해 주세요", "추천해줘", "있어요?", "찾아줘", "뭐 있어?", "골라 주세요", "보여줘")
+# "X 들어간 Y": the allergen is wanted, not excluded (the contrast the model must learn)
+_WANTED_FORMS = ("{a} 들어간 {item} {ask}", "{a} 많이 들어간 {item} {ask}", "{a}맛 {item} {ask}")
+
+
+def allergy_spec(p, persona: Persona, rng: random.Random, allergen_words: list[str]) -> QuestionSpec:
+    """A search that states allergens (labeling names, family words or both) in varied forms."""
+    words = rng.sample(allergen_words, k=rng.choice((1, 1, 2, 3)))
+    joined = rng.choice(_ALLERGY_JOIN).join(words)
+    clause = rng.choice(_ALLERGY_FORMS).format(a=joined)
+    ask = rng.choice(_ASK)
+    text = rng.choice((f"{clause} {p.leaf} {ask}", f"{p.leaf} 찾는데 {clause}", f"{clause}. {p.leaf} {ask}"))
+    slots = {"keywords": [p.leaf], "item": p.leaf, "allergen_words": words, "category": p.category}
+    if rng.random() < 0.4:
+        budget = nice_budget(p.effective_price, rng)
+        text += " " + rng.choice(won_forms(budget)) + rng.choice((" 이하로", " 안으로", "까지"))
+        slots["budget_max"] = budget
+    return QuestionSpec(persona.key, "search", (paraphrase(text, persona, rng),), slots, (p.id,), (), p.top)
+
+
+def wanted_spec(p, persona: Persona, rng: random.Random, allergen_words: list[str]) -> QuestionSpec:
+    word = rng.choice([w for w in allergen_words if len(w) > 1])
+    text = rng.choice(_WANTED_FORMS).format(a=word, item=p.leaf, ask=rng.choice(_ASK))
+    slots = {"keywords": [p.leaf], "item": p.leaf, "allergen_words": [], "category": p.category}
+    return QuestionSpec(persona.key, "search", (paraphrase(text, persona, rng),), slots, (p.id,), (), p.top)
+
+
+def nlu_specs(products: list, policies: list, rng: random.Random, n: int) -> list[QuestionSpec]:
+    """`n` specs for the understanding task: the reply specs (`make_specs`) mixed with
+    allergy statements (35%) and wanted-ingredient contrasts (10%)."""
+    from store.domain import ALLERGEN_FAMILIES, ALLERGENS
+
+    words = list(ALLERGENS) + [f for f in ALLERGEN_FAMILIES if len(f) > 1]
+    specs = []
+    for k in range(n):
+        persona = PERSONAS[k % len(PERSONAS)]
+        r = rng.random()
+        p = rng.choice(products)
+        if r < 0.35:
+            specs.append(allergy_spec(p, persona, rng, words))
+        elif r < 0.45:
+            specs.append(wanted_spec(p, persona, rng, words))
+        else:
+            intent = rng.choices(list(INTENT_WEIGHTS), [INTENT_WEIGHTS[i] for i in INTENT_WEIGHTS])[0]
+            if intent == "policy" and not policies:
+                intent = "search"
+            specs.append(make_spec(intent, products, policies, persona, rng))
+    return specs

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-from database.connection import run_read, run_write
+from database.connection import connection_lock, run_read, run_write
 from database.migrations import migrate
 from profiles.errors import AnonymousSession, CustomerNotFound
 
@@ -54,7 +53,9 @@ class StoreBase:
         self.db = db
         self.half_life_days = float(half_life_days)
         self.retention_days = int(retention_days)
-        self._lock = threading.RLock()
+        # The connection's own lock (database.connection): one lock for every transaction on
+        # this connection, whoever opens it, so no two locks can be taken in opposite orders.
+        self._lock = connection_lock(db)
         if not db.conn.in_transaction:
             db.execute("PRAGMA foreign_keys=ON")
         if auto_migrate:

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 from profiles._base import StoreBase, iso
 from profiles.errors import AnonymousSession, CustomerExists, CustomerNotFound, ValidationError
 from profiles.models import CHANGE_SOURCES, ChangeLogEntry, Customer
-from profiles.validation import clean, clean_customer_id, clean_pin, PROFILE_FIELDS
+from profiles.validation import PROFILE_FIELDS, clean, clean_customer_id, clean_pin
 
 PIN_ITERATIONS = 120_000
 _ROW_FIELDS = ("display_name", "age_band", "region", "household_size", "persona",

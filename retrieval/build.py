@@ -30,10 +30,10 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    from retrieval.analyzer import Analyzer
     from retrieval.embedder import make_embedder
     from retrieval.index import IndexStore
     from retrieval.store_index import _tqdm_progress, catalog_user_words, policy_doc, product_doc
-    from retrieval.analyzer import Analyzer
     from retrieval.types import RetrievalError
     from store import CatalogError, load_catalog, load_policies
 

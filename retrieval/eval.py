@@ -105,8 +105,8 @@ def _read_jsonl(path: str | Path) -> list[dict]:
 
 
 def load_docs(args) -> tuple[list, list[dict], object]:
-    from retrieval.store_index import catalog_user_words, policy_doc, product_doc
     from retrieval.analyzer import Analyzer
+    from retrieval.store_index import catalog_user_words, policy_doc, product_doc
     from retrieval.types import Doc
 
     if args.store:
@@ -157,13 +157,11 @@ def run(args) -> dict:
 
     from retrieval.embedder import make_embedder
     from retrieval.filters import constraints_to_filters
-    from retrieval.fusion import minmax_fuse, rrf_fuse
+    from retrieval.fusion import DEFAULT_ALPHA, minmax_fuse, rrf_fuse
     from retrieval.metrics import aggregate, percentile, score_query
     from retrieval.retriever import HybridRetriever, clean_query
     from retrieval.store_index import open_index
     from retrieval.types import RetrievalError
-
-    from retrieval.fusion import DEFAULT_ALPHA
 
     if args.alpha is None:
         args.alpha = DEFAULT_ALPHA
@@ -233,7 +231,7 @@ def run(args) -> dict:
         embedder.replay = True
         for a in [float(x) for x in args.alphas.split(",")]:
             r = HybridRetriever(base.store, base.data, embedder, analyzer, fuser=minmax_fuse(a))
-            sweep[f"{a:g}"], _ = evaluate(lambda q, k, f: [(h.id, h.passage_id) for h in r.search(q, k, f)],
+            sweep[f"{a:g}"], _ = evaluate(lambda q, k, f, r=r: [(h.id, h.passage_id) for h in r.search(q, k, f)],
                                           f"alpha={a:g}", timed=False)
             sweep[f"{a:g}"].pop("latency_ms")
     types = sorted({q.get("type") for q in queries if q.get("type")})

@@ -101,6 +101,13 @@ if [ "$target" = "test" ]; then models="e5-small,smollm2,qwen0.5b"; else models=
 [ "${JANGBOGI_NO_LLM:-}" = "1" ] && [ "$target" = "run" ] && models="e5-small"
 "$VPY" -m assistant.models prepare --only "$models"
 
+# 3b. llama.cpp backend: the chat model's GGUF (assembled once into <cache>/gguf/, verified)
+# and the shipped LoRA as a GGUF LoRA (<cache>/adapters/), so the first turn does not wait.
+if [ -f "$VENV/.jangbogi-llamacpp" ] && [ "${JANGBOGI_NO_LLM:-}" != "1" ]; then
+  "$VPY" -m assistant.generators.gguf_files --model qwen0.5b \
+    || echo "[setup] WARNING: GGUF for the llama.cpp backend not ready; the app will try again on first use"
+fi
+
 # 4. data: retrieval index, demo database, sales history (each skips unchanged work)
 "$VPY" -m retrieval.build --data "$root/data" --index "${JANGBOGI_INDEX_DIR:-$VAR/index}" --cache-dir "${JANGBOGI_CACHE:-$HOME/.cache/jangbogi}" \
   --embedder "${JANGBOGI_EMBEDDING_MODEL:-e5-small}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from store.domain import ALLERGENS, ANIMAL_ALLERGENS, is_food_category  # noqa: F401  (one home)
+
 FOOD_TAGS = frozenset({"비건", "저당", "무가당", "유기농", "무농약", "글루텐프리", "락토프리", "고단백",
                        "저염", "무첨가", "할랄", "저지방", "무항생제", "동물복지", "국산", "제로칼로리"})
 GENERAL_TAGS = frozenset({"친환경", "대용량", "1인가구", "선물용", "무향", "저자극", "캠핑", "반려견",

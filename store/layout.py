@@ -136,9 +136,9 @@ def load_layout(path: str | Path = "data/store/layout.json",
 # ---- floor plan -------------------------------------------------------------------------------
 @lru_cache(maxsize=4)
 def _font(size: int):
-    from PIL import ImageFont
-
     import importlib.util
+
+    from PIL import ImageFont
 
     candidates = []
     spec = importlib.util.find_spec("koreanize_matplotlib")

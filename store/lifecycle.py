@@ -551,8 +551,10 @@ KINDS = ("change_of_mind", "quality", "exchange")
 
 
 def _days_since_delivery(order: Order, now: datetime) -> int:
-    delivered = kst(order.delivered_at) if order.delivered_at else kst(order.schedule.get("deliver_at"))
-    return (now.date() - delivered.date()).days
+    """Calendar days since the order was received (the day itself is 0). Orders from before
+    the state machine have no delivery time: their order date stands in (never later)."""
+    when = order.delivered_at or order.schedule.get("deliver_at") or order.created_at
+    return (now.date() - kst(when).date()).days
 
 
 def _lines(order: Order, product_ids: Sequence[str] | None) -> list[OrderItem]:

@@ -358,7 +358,7 @@ def plan_basket(occasion: Occasion, scale: int | None, budget: int | None, catal
     ref = float(budget) if budget else float(sum(prices[i] * cands[i][4] for i in range(n_c))) or 1.0
     c = np.zeros(nv)
     c[N:N + n_c] = COST_WEIGHT * prices / ref
-    for i, (ri, p, *_r) in enumerate(cands):
+    for i, (_ri, p, *_r) in enumerate(cands):
         pref = 0.6 * (float(p.rating) / 5.0) + 0.4 * (_affinity(p, shopper) + 1) / 2
         c[X + i] = -(pref + (TOGETHER_BONUS if p.id in together else 0.0))
     for ri, role in enumerate(occasion.roles):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -64,7 +63,7 @@ def _start_app(tmp: Path, mode: str, extra_env: dict | None = None):
         _wait_http(url, proc)
     except Exception:
         proc.kill()
-        raise RuntimeError((tmp / f"{mode}.log").read_text()[-3000:])
+        raise RuntimeError((tmp / f"{mode}.log").read_text()[-3000:]) from None
     return proc, url
 
 

@@ -3,8 +3,8 @@
 import re
 
 import app
-from ui.layout import gpu_decorator
 from assistant.settings import Settings
+from ui.layout import gpu_decorator
 
 
 def test_readme_has_a_valid_spaces_header(repo_root):

@@ -5,8 +5,8 @@ import random
 import pytest
 
 from assistant import replies
-from assistant.nlu.aspects import asked_aspects, aspect_sentence
 from assistant.facts import Facts, ProductFact
+from assistant.nlu.aspects import asked_aspects, aspect_sentence
 from assistant.prompting import facts_block
 from assistant.types import DialogueState, Reference, Slots, Understanding
 from assistant.validator import Context, extract_numbers, validate
@@ -97,9 +97,8 @@ def test_teacher_answers_aspect_questions_like_the_app():
     from finetune.personas import PERSONAS
     from finetune.teacher import BuiltinTeacher
     from finetune.templates import _fact
-    from tests.test_finetune_data import make_rows
-
     from store.catalog import Product
+    from tests.test_finetune_data import make_rows
 
     products = [Product(**r) for r in make_rows()]
     teacher = BuiltinTeacher(products, [])

@@ -114,7 +114,6 @@ def test_missing_local_model_is_a_generation_error(tmp_path):
 
 @pytest.mark.model
 def test_smollm2_streams_and_stops():
-    from pathlib import Path
 
     folder = Settings.from_env().cache_dir / "models" / "smollm2"
     if not (folder / "config.json").exists():

@@ -3,8 +3,15 @@
 import pytest
 
 from assistant.facts import effective_price
-from assistant.grounding import (Constraints, ProfileView, constraints_from, ground_products, rerank_score,
-                                 satisfies, violations)
+from assistant.grounding import (
+    Constraints,
+    ProfileView,
+    constraints_from,
+    ground_products,
+    rerank_score,
+    satisfies,
+    violations,
+)
 from assistant.policy_grounding import ground_policy
 from assistant.testing import FakeFeatures, KeywordRetriever, tiny_catalog, tiny_policies
 from assistant.types import Slots

@@ -43,7 +43,7 @@ def test_requests_from_the_issue_give_a_basket_over_three_roles_within_budget(sh
     assert plan["total"] == sum(BY_ID[i["id"]].effective_price * i["qty"] for i in plan["items"])
     assert all(set(i) >= {"id", "qty", "role"} for i in plan["items"]) and "left_out" in plan
     for item in plan["items"]:   # the reply shows each line with its total, and the grand total
-        assert f"[{item['id']}]" in ans["reply"] and f"{item['line_total']:,}원" in ans["reply"]
+        assert f"{item['name']} × {item['qty']} — {item['line_total']:,}원" in ans["reply"]
     assert f"합계 {plan['total']:,}원" in ans["reply"] and "전부 담기" in ans["reply"]
     assert plan["offer"] == "전부 담기"
 
@@ -152,3 +152,11 @@ def test_product_requests_around_an_occasion_stay_searches(shop, message):
 def test_a_party_larger_than_the_table_is_capped_and_said(shop):
     ans = shop.answer("삼겹살 파티 500명 장보기", DialogueState())
     assert ans["plan"]["scale"] == 100 and "100명까지" in ans["reply"]
+
+
+def test_cli_rejects_a_bad_now_without_a_traceback(capsys):
+    from assistant.cli import main
+
+    assert main(["ask", "안녕", "--now", "어제", "--no-llm"]) == 2
+    err = capsys.readouterr().err
+    assert "설정 값이 올바르지 않아요" in err and "Traceback" not in err

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from store.catalog import CatalogError, Product, load_catalog, parse_products
 from store._rules import check_product_row
+from store.catalog import CatalogError, Product, load_catalog, parse_products
 
 GOOD = {
     "id": "P0001", "name": "새벽농장 무농약 세척당근 1kg", "brand": "새벽농장", "category": "신선식품/채소/뿌리채소",

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import store.datagen.queries as queries
-from store.datagen.query_check import category_supported, excluded_allergens, price_bounds, problems
 from store.datagen.queries import parse_variants
+from store.datagen.query_check import category_supported, excluded_allergens, price_bounds, problems
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "eval"
 

@@ -1,19 +1,22 @@
 """store.domain is the one home of the facts that used to be written two or three times; these
 are the cases where the copies disagreed."""
 
+import pytest
+
 from assistant.facts import won as facts_won
 from assistant.grounding import Constraints, is_food, substitutes_for, violations
-from assistant.nlu.categories import is_food_category as nlu_is_food
-from assistant.nlu.lexicon import ALLERGEN_SYNONYMS, ALLERGENS as NLU_ALLERGENS
-from assistant.service import check_message
 from assistant.nlu import InputError
-from ui.presenters import validate_message, won as ui_won
+from assistant.nlu.categories import is_food_category as nlu_is_food
+from assistant.nlu.lexicon import ALLERGEN_SYNONYMS
+from assistant.nlu.lexicon import ALLERGENS as NLU_ALLERGENS
+from assistant.service import check_message
 from profiles._base import category_keys as profile_keys
 from retrieval.types import category_keys as retrieval_keys
 from store import domain
 from store._rules import ALLERGENS
 from store.stock import substitutes as stock_substitutes
-import pytest
+from ui.presenters import validate_message
+from ui.presenters import won as ui_won
 
 
 class P:

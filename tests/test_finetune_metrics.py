@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from finetune.metrics import (citation_ok, drifted, extract_numbers, grounding_errors, hangul_share,
-                              policy_facts_hit)
+from finetune.metrics import citation_ok, drifted, extract_numbers, grounding_errors, hangul_share, policy_facts_hit
 
 
 @pytest.mark.parametrize("text,expected", [

@@ -255,9 +255,10 @@ PARITY_PROMPTS = [
 @pytest.mark.slow
 def test_llamacpp_logits_match_peft_with_the_shipped_adapter(cache_dir):
     """llama.cpp (Q4_K_M GGUF + converted GGUF LoRA) against transformers + peft on the same
-    weights dequantized to bf16: the first-token log-probabilities agree within bf16/kernel
-    noise, the argmax agrees, and the adapter moves llama.cpp toward peft (the conversion
-    carries the adapter, not just the base model)."""
+    weights dequantized to bf16: the same prompt tokens, the same argmax, a small KL divergence
+    of the first-token distributions (llama.cpp quantizes activations to 8 bits inside its
+    matmuls, the reference keeps them in fp32), and the adapter moves llama.cpp toward peft
+    (the conversion carries the adapter, not only the base model)."""
     if not (DEFAULT_ADAPTER / "adapter_config.json").exists():
         pytest.skip("no shipped adapter")
     folder = cache_dir / "models" / "qwen0.5b"
@@ -279,6 +280,7 @@ def test_llamacpp_logits_match_peft_with_the_shipped_adapter(cache_dir):
         x = np.asarray(x, dtype=np.float64)
         return x - x.max() - np.log(np.exp(x - x.max()).sum())
 
+    rows = []
     try:
         for msgs in PARITY_PROMPTS:
             ids = tok.apply_chat_template(msgs, add_generation_prompt=True, return_tensors="pt", return_dict=True)
@@ -286,11 +288,32 @@ def test_llamacpp_logits_match_peft_with_the_shipped_adapter(cache_dir):
             with torch.no_grad():
                 ref = logp(peft(**ids).logits[0, -1].float().numpy())
             got, plain = logp(with_lora.next_token_logits(msgs)), logp(base.next_token_logits(msgs))
-            top = np.argsort(ref)[-20:]
-            assert int(np.argmax(got)) == int(np.argmax(ref))
-            err = np.abs(got[top] - ref[top]).max()
-            assert err < 0.5, f"top-20 log-prob gap {err:.3f}"
-            assert np.abs(got[top] - ref[top]).mean() < np.abs(plain[top] - ref[top]).mean()
+            p_ref = np.exp(ref)
+            kl_lora = float((p_ref * (ref - got)).sum())      # KL(peft || llama.cpp + LoRA)
+            kl_base = float((p_ref * (ref - plain)).sum())    # KL(peft || llama.cpp without LoRA)
+            rows.append((int(np.argmax(ref)), int(np.argmax(got)), kl_lora, kl_base))
+            print(f"argmax peft {rows[-1][0]} llama.cpp {rows[-1][1]}; KL with LoRA {kl_lora:.4f}, without {kl_base:.4f}")
     finally:
         with_lora.close()
         base.close()
+    for ref_top, got_top, kl_lora, kl_base in rows:
+        assert got_top == ref_top
+        assert kl_lora < 0.05
+        assert kl_lora < kl_base
+
+
+@needs_llama
+@pytest.mark.model
+def test_llamacpp_warms_the_rules_at_load(cache_dir):
+    from assistant.generators.llamacpp import LlamaCppGenerator
+
+    _smollm2_gguf(cache_dir)
+    rules = "You are a shop assistant. Rules: answer briefly, cite product ids, never invent prices. " * 4
+    gen = LlamaCppGenerator("smollm2", cache_dir=cache_dir, n_ctx=1024, warm_system_prompt=rules)
+    try:
+        gen.load()
+        list(gen.stream([{"role": "system", "content": rules + "Facts: [P1] tea."},
+                         {"role": "user", "content": "Tea?"}], max_new_tokens=2))
+        assert gen.last["cached_tokens"] >= len(gen.prompt_tokens([{"role": "system", "content": rules}])) - 10
+    finally:
+        gen.close()

@@ -40,15 +40,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start(gguf, port: int) -> subprocess.Popen:
+def _start(gguf, port: int, log_dir) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
            "--port", str(port), "--n_ctx", "1024", "--n_threads", "2", "--model_alias", "smollm2"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    log = open(log_dir / f"llama_server_{port}.log", "w")   # a file, not a pipe: its logs never block it
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    log.close()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"llama_cpp.server exited: {proc.stderr.read()[-2000:]}")
+            raise RuntimeError(f"llama_cpp.server exited: {(log_dir / f'llama_server_{port}.log').read_text()[-2000:]}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=2).status_code == 200:
                 return proc
@@ -76,9 +77,9 @@ def gguf(cache_dir):
 
 
 @pytest.fixture(scope="module")
-def server(gguf):
+def server(gguf, tmp_path_factory):
     port = _free_port()
-    proc = _start(gguf, port)
+    proc = _start(gguf, port, tmp_path_factory.mktemp("server"))
     yield f"http://127.0.0.1:{port}/v1"
     _stop(proc)
 
@@ -125,9 +126,9 @@ def test_structured_output_on_the_server(server):
     assert gen._json_form == "json_object"     # llama-cpp-python's own response_format form
 
 
-def test_server_killed_mid_stream(gguf):
+def test_server_killed_mid_stream(gguf, tmp_path):
     port = _free_port()
-    proc = _start(gguf, port)
+    proc = _start(gguf, port, tmp_path)
     gen = _client(f"http://127.0.0.1:{port}/v1")
     got = []
     try:

@@ -7,7 +7,7 @@ import struct
 import numpy as np
 import pytest
 
-from assistant.models.e5format import (E5FormatError, dequantize_q4_0, parse_e5, quantize_q4_0)
+from assistant.models.e5format import E5FormatError, dequantize_q4_0, parse_e5, quantize_q4_0
 
 H, LAYERS, HEADS, FFN, MAXP, TYPES = 32, 1, 2, 64, 16, 2
 PIECES = ["<s>", "<pad>", "</s>", "<unk>", "▁", "▁a", "b", "▁ab", "▁사과", "A", "<mask>"]
@@ -141,7 +141,7 @@ def _reference_forward(f, ids):
     x = _layer_norm(x, T("emb.ln.w"), T("emb.ln.b"))
     hd = H // HEADS
     for i in range(LAYERS):
-        lin = lambda s, v, r, c: v @ T(f"l{i}.{s}.w", r, c).T + T(f"l{i}.{s}.b")  # noqa: E731
+        lin = lambda s, v, r, c, i=i: v @ T(f"l{i}.{s}.w", r, c).T + T(f"l{i}.{s}.b")  # noqa: E731
         q, k, v = (lin(s, x, H, H) for s in "qkv")
         ctx = np.zeros_like(x)
         for h in range(HEADS):

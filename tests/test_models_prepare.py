@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 import assistant.models as models
-from assistant.models import marker, prepare as prep
+from assistant.models import marker
+from assistant.models import prepare as prep
 from assistant.models.errors import DiskFull, HashMismatch, MissingPackage, ModelNotPrepared, UnknownModel
 from assistant.models.gguf_assemble import assemble
 from assistant.models.registry import MARKER_NAME, SourceFile, find_package_file, parse_names

@@ -266,3 +266,15 @@ def test_kiosk_pickup_with_a_time_and_onsite_payment(world, capsys):
     done = chat.say("네", "2026-11-26T10:12")
     assert done["order"]["payment"] == {"status": "pay_at_pickup", "method": "현장 결제", "charged": 0, "refunded": 0}
     assert "픽업" in done["reply"] and "13:00" in done["reply"]
+
+
+def test_a_changed_cart_is_quoted_again_before_any_charge(world, capsys):
+    chat = Chat(world, capsys)
+    chat.profiles.cart_add("C001", TSHIRT.id, 1)
+    chat.say("주문할게요", "2026-11-26T20:00")
+    chat.profiles.cart_add("C001", TSHIRT.id, 1)                 # another tab added one more
+    again = chat.say("네", "2026-11-26T20:01")
+    assert not again["actions"][0]["ok"] and again["actions"][0]["quote"]["total"] == 50_000
+    assert chat.db.execute("SELECT COUNT(*) FROM orders").fetchone()[0] == 0
+    done = chat.say("네", "2026-11-26T20:02")
+    assert done["order"]["total"] == 50_000 and done["order"]["delivery_fee"] == 0

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlite_utils import Database
 
-from profiles import (AnonymousSession, CustomerExists, CustomerNotFound, ProfileStore,
-                      ValidationError)
+from profiles import AnonymousSession, CustomerExists, CustomerNotFound, ProfileStore, ValidationError
 from profiles.validation import clean
 
 

@@ -9,8 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlite_utils import Database
 
-from profiles import (AnonymousSession, CustomerNotFound, PiiMaskingFilter, ProfileStore,
-                      mask_pii)
+from profiles import AnonymousSession, CustomerNotFound, PiiMaskingFilter, ProfileStore, mask_pii
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
 TARGET, TARGET_NAME = "CUST-TARGET-7", "홍길동삭제대상"

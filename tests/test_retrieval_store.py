@@ -4,7 +4,7 @@ import pytest
 
 from retrieval import Filters, HashingEmbedder, open_store_index
 from retrieval.filters import constraints_to_filters
-from retrieval.store_index import catalog_user_words, policy_doc, product_doc
+from retrieval.store_index import catalog_user_words, product_doc
 from store import PolicyDoc, Product
 
 

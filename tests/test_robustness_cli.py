@@ -11,10 +11,18 @@ import json
 import shutil
 
 import pytest
+from test_robustness_support import (
+    INJECTION,
+    ZERO_WON,
+    is_korean,
+    run_cli,
+    shared_root,
+    shared_services,
+    tiny_env,
+    write_tiny_data,
+)
 
 from assistant.cli import main
-from test_robustness_support import (INJECTION, ZERO_WON, is_korean, run_cli, shared_root, shared_services,
-                                     tiny_env, write_tiny_data)
 
 LONG = "사과 " * 2500   # 5,000 characters
 BAD_SINGLE = {"empty": "", "whitespace": "  \t \n ", "long": LONG}

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from test_robustness_support import INJECTED_ID, is_korean, shared_root, shared_services
 
 from assistant.cli import main
-from test_robustness_support import INJECTED_ID, is_korean, shared_root, shared_services
 
 
 class WriteLock:

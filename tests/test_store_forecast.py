@@ -7,8 +7,19 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from store.forecast import (DemandForecaster, LeadForecast, backtest, mae, metrics, r2, rmse,
-                            score, smape, stockout_risk, top_products)
+from store.forecast import (
+    DemandForecaster,
+    LeadForecast,
+    backtest,
+    mae,
+    metrics,
+    r2,
+    rmse,
+    score,
+    smape,
+    stockout_risk,
+    top_products,
+)
 from store.forecast_features import FEATURES, _same_weekday_mean, _window_sum, build_frame
 from store.history import generate, lead_time
 

@@ -186,3 +186,15 @@ def test_deleting_a_customer_removes_their_orders_history(db):
     ProfileStore(db, auto_migrate=False).delete("C1")
     for table in ("orders", "order_events", "payments"):
         assert db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, table
+
+
+def test_orders_from_before_the_state_machine_use_their_order_date(db):
+    from profiles import ProfileStore
+
+    ProfileStore(db, auto_migrate=False).record_order("C1", [("T", 1, 25000)], order_id="O-old",
+                                                      status="배송완료", created_at="2026-05-01T10:00:00+09:00")
+    old = load_order(db.conn, "O-old")
+    assert old.status == "delivered"
+    with pytest.raises(lc.ActionRefused) as err:
+        lc.return_terms(old, "change_of_mind", CAT, now="2026-11-26T10:00")
+    assert err.value.rule == "반품-01"

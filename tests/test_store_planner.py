@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from store.catalog import load_catalog
-from store.planner import (Shopper, load_occasions, match_occasion, plan_basket, unit_size,
-                           validate_occasions)
+from store.planner import Shopper, load_occasions, match_occasion, plan_basket, unit_size, validate_occasions
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -4,7 +4,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-import pytest
 
 from database import open_database
 from store.forecast import LeadForecast

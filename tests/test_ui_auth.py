@@ -76,7 +76,7 @@ def test_tokens_differ_each_time_and_hold_no_secret():
 def test_lockout_after_five_failures_then_unlocks():
     clock = Clock()
     gate = Gate(SessionTokens(b"s" * 32, clock=clock), None, Lockout(clock=clock))
-    for i in range(4):
+    for _ in range(4):
         check = gate.check_customer_pin(PinProfiles(), "C001", "0000", "1.2.3.4")
         assert not check.ok and check.message == auth.WRONG_PIN
     fifth = gate.check_customer_pin(PinProfiles(), "C001", "0000", "1.2.3.4")

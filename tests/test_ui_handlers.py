@@ -34,7 +34,8 @@ def test_send_streams_the_user_line_then_tokens_then_cards():
     assert first.history[-2] == {"role": "user", "content": "간식 추천해줘"} and first.box == ""
     assert any(v.history is not None and v.history[-1]["content"] for v in views[1:-1])   # streamed tokens
     assert last.products and all(p["id"].startswith("P") for p in last.products)
-    assert last.history[-1]["content"] and "[P" in last.history[-1]["content"]
+    # product ids stay out of the text shoppers read (they are cards and source chips)
+    assert last.products[0]["name"] in last.history[-1]["content"] and "[P" not in last.history[-1]["content"]
     assert last.session.products == last.products and "장바구니" in last.cart
 
 

@@ -55,6 +55,8 @@ STAFF_PIN_FILE = "staff_pin"
 
 WRONG_PIN = "고객 번호 또는 PIN이 맞지 않아요."
 WRONG_STAFF_PIN = "직원 PIN이 맞지 않아요."
+BUSY = "로그인 요청이 많아 확인하지 못했어요. 잠시 후 다시 시도해 주세요."
+WAIT_S = 20.0   # how long a sign-in waits for attempts already running from the same id or address
 
 
 def locked_message(seconds: float) -> str:
@@ -115,26 +117,35 @@ class SessionTokens:
 class _Record:
     failures: list[float] = field(default_factory=list)   # start times of failed (or running) attempts
     locked_until: float = 0.0
+    running: int = 0                                       # attempts begun and not yet resolved
 
 
 class Lockout:
-    """Failed-attempt limits per key; thread-safe, in memory (one app process)."""
+    """Failed-attempt limits per key; thread-safe, in memory (one app process).
+
+    A running attempt holds one of the key's `max_failures` places, so parallel guesses
+    cannot pass the limit. When the places are taken only by running attempts (not by
+    failures), `begin(..., wait_s=)` waits for one to finish instead of refusing: twenty
+    shoppers signing in at once from one address (a store's Wi-Fi, a proxy) are served in
+    turn, not told they are locked."""
 
     def __init__(self, max_failures: int = MAX_FAILURES, lock_s: float = LOCK_S,
                  clock: Callable[[], float] = time.time) -> None:
         self.max_failures, self.lock_s, self._clock = max_failures, lock_s, clock
         self._records: dict[str, _Record] = {}
         self._mutex = threading.Lock()
+        self._resolved = threading.Condition(self._mutex)
 
     def _record(self, key: str, now: float) -> _Record:
         rec = self._records.setdefault(key, _Record())
         rec.failures = [t for t in rec.failures if now - t < self.lock_s]
         return rec
 
-    def _wait(self, rec: _Record, now: float) -> float:
+    def _wait(self, rec: _Record, now: float, count_running: bool = True) -> float:
         if rec.locked_until > now:
             return rec.locked_until - now
-        return float(self.lock_s) if len(rec.failures) >= self.max_failures else 0.0
+        taken = len(rec.failures) - (0 if count_running else min(rec.running, len(rec.failures)))
+        return float(self.lock_s) if taken >= self.max_failures else 0.0
 
     def locked_for(self, *keys: str) -> float:
         """Seconds until every key may try again (0 = free)."""
@@ -142,17 +153,32 @@ class Lockout:
             now = self._clock()
             return max([self._wait(self._record(k, now), now) for k in keys] + [0.0])
 
-    def begin(self, *keys: str) -> tuple[float, float]:
-        """Start an attempt: (seconds locked, 0) when refused, else (0, attempt stamp)."""
+    def begin(self, *keys: str, wait_s: float = 0.0) -> tuple[float, float]:
+        """Start an attempt: (seconds locked, 0) when refused, else (0, attempt stamp).
+
+        With `wait_s` > 0, an attempt blocked only by running attempts waits up to `wait_s`
+        seconds for them; (-1, 0) when they are still running then (busy, not locked)."""
+        deadline = time.monotonic() + wait_s
         with self._mutex:
-            now = self._clock()
-            recs = [self._record(k, now) for k in keys]
-            wait = max([self._wait(r, now) for r in recs] + [0.0])
-            if wait:
-                return wait, 0.0
-            for r in recs:
-                r.failures.append(now)
-            return 0.0, now
+            while True:
+                now = self._clock()
+                recs = [self._record(k, now) for k in keys]
+                locked = max([self._wait(r, now, count_running=False) for r in recs] + [0.0])
+                if locked:
+                    return locked, 0.0
+                if not any(self._wait(r, now) for r in recs):
+                    for r in recs:
+                        r.failures.append(now)
+                        r.running += 1
+                    return 0.0, now
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return (-1.0 if wait_s > 0 else float(self.lock_s)), 0.0
+                self._resolved.wait(left)
+
+    def _done(self, rec: _Record | None) -> None:
+        if rec is not None:
+            rec.running = max(0, rec.running - 1)
 
     def failed(self, stamp: float, *keys: str) -> float:
         """The attempt `stamp` failed; returns the lock seconds it caused (0 if none)."""
@@ -160,25 +186,31 @@ class Lockout:
             now, wait = self._clock(), 0.0
             for k in keys:
                 rec = self._record(k, now)
-                if len(rec.failures) >= self.max_failures:
+                self._done(rec)
+                if len(rec.failures) - rec.running >= self.max_failures:
                     rec.locked_until, rec.failures = now + self.lock_s, []
                     wait = float(self.lock_s)
             self._sweep(now)
+            self._resolved.notify_all()
             return wait
 
     def succeeded(self, stamp: float, id_key: str, *other_keys: str) -> None:
         """Refund the attempt; a success also clears the id's earlier failures."""
         with self._mutex:
-            self._records.pop(id_key, None)
+            rec = self._records.pop(id_key, None)
+            if rec is not None and rec.running > 1:   # other attempts at this id still running
+                self._records[id_key] = _Record(running=rec.running - 1)
             for k in other_keys:
                 rec = self._records.get(k)
                 if rec and stamp in rec.failures:
                     rec.failures.remove(stamp)
+                self._done(rec)
+            self._resolved.notify_all()
 
     def _sweep(self, now: float) -> None:
         if len(self._records) > 10_000:
             self._records = {k: r for k, r in self._records.items()
-                             if r.locked_until > now or any(now - t < self.lock_s for t in r.failures)}
+                             if r.running or r.locked_until > now or any(now - t < self.lock_s for t in r.failures)}
 
 
 @dataclass(frozen=True)
@@ -209,7 +241,10 @@ class Gate:
 
     def _check(self, keys: tuple[str, ...], verify: Callable[[], bool], wrong: str, who: str,
                client: str) -> PinCheck:
-        wait, stamp = self.lockout.begin(*keys)
+        wait, stamp = self.lockout.begin(*keys, wait_s=WAIT_S)
+        if wait < 0:
+            log.warning("pin attempt for %s from client %s not checked: too many running", who, client)
+            return PinCheck(False, BUSY)
         if wait:
             log.warning("pin attempt refused (locked) for %s from client %s", who, client)
             return PinCheck(False, locked_message(wait))
@@ -226,7 +261,7 @@ class Gate:
         return PinCheck(False, locked_message(locked) if locked else wrong)
 
     def check_customer_pin(self, profiles, customer_id: str, pin: str, client: str = "") -> PinCheck:
-        verify = lambda: isinstance(pin, str) and bool(pin) and profiles.verify_pin(customer_id, pin)  # noqa: E731
+        verify = lambda: _verify_customer(profiles, customer_id, pin)  # noqa: E731
         return self._check((f"customer:{customer_id}", f"client:{client}"), verify, WRONG_PIN,
                            f"customer {customer_id!r}", client)
 
@@ -237,6 +272,23 @@ class Gate:
 
     def customer_of(self, token: str | None) -> str | None:
         return self.tokens.verify(token)
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def _verify_customer(profiles, customer_id: str, pin: str) -> bool:
+    """`profiles.verify_pin`, taking as long for an unknown id (no hash to check) as for a
+    wrong PIN, so response times do not tell which customer ids exist."""
+    if not isinstance(pin, str) or not pin:
+        return False
+    started = time.perf_counter()
+    ok = bool(profiles.verify_pin(customer_id, pin))
+    if not ok and time.perf_counter() - started < 0.01:   # no PBKDF2 ran: spend the same work
+        if not _DUMMY_HASH:
+            _DUMMY_HASH.append(hash_pin(secrets.token_hex(4)))
+        check_pin(pin, _DUMMY_HASH[0])
+    return ok
 
 
 # ---- secrets in var/ -----------------------------------------------------------------------

@@ -102,6 +102,7 @@ class View:
     warning: str = ""                     # warning toast
 
 
+STREAM_INTERVAL_S = 0.05
 NEED_SIGN_IN = "로그인한 고객만 할 수 있어요. '{tab}' 탭에서 로그인해 주세요."
 EXPIRED = "로그인 시간이 지났어요. 다시 로그인해 주세요."
 NEED_PIN_AGAIN = "본인 확인을 위해 PIN을 다시 입력해 주세요."
@@ -155,13 +156,18 @@ def send(services: UIServices, session: UISession | None, message: str, history:
     sess.last_active = services.clock()
     history = list(history or []) + [{"role": "user", "content": message}, {"role": "assistant", "content": ""}]
     yield View(session=sess, history=history, box="", status="답변을 준비하고 있어요…")
-    reply, answer = "", None
+    reply, answer, shown = "", None, 0.0
     for event in services.assistant.respond(message, sess.dialogue, cid):
         kind = event.get("type")
         if kind == "token":
             reply += event["text"]
             history[-1] = {"role": "assistant", "content": reply}
-            yield View(history=history)
+            # At most one screen update per STREAM_INTERVAL_S: a model's tokens come slower
+            # than that, but a template answer arrives word by word at once, and one update per
+            # word cost the server more than the turn itself under load (docs/benchmarks/load.md).
+            if time.monotonic() - shown >= STREAM_INTERVAL_S:
+                shown = time.monotonic()
+                yield View(history=history)
         elif kind == "status":
             yield View(status=event.get("text", ""))
         elif kind == "done":

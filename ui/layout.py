@@ -262,9 +262,13 @@ def _register_api(ui: h.UIServices) -> None:
 def build_demo(services: Any, settings: "Settings", gate=None) -> "gr.Blocks":
     """The app's Blocks for `services` (from `assistant.build_services`) and `settings`;
     `gate` (ui.auth.Gate) defaults to the one from the secrets in `settings.var_dir`."""
+    return build_blocks(h.UIServices.from_services(services, settings, gate))
+
+
+def build_blocks(ui: h.UIServices) -> "gr.Blocks":
+    """The Blocks around ready `UIServices` (tests launch it around `ui.testing.small_shop()`)."""
     import gradio as gr
 
-    ui = h.UIServices.from_services(services, settings, gate)
     with gr.Blocks(title="장보기 · Jangbogi") as demo:
         c, quick = _components(ui)
         _wire_chat(c, ui, quick)

@@ -121,10 +121,12 @@ def make_generator(settings, status: Callable[[str], None] | None = None) -> Gen
                                      api_key=settings.llm_api_key, timeout_s=settings.generation_timeout_s)
     if backend == "llamacpp":
         from assistant.generators.llamacpp import LlamaCppGenerator
+        from assistant.prompting import RULES
 
         return LlamaCppGenerator(settings.chat_model, cache_dir=settings.cache_dir,
                                  adapter_path=settings.adapter_path, n_threads=settings.n_threads,
-                                 timeout_s=settings.generation_timeout_s, status=status)
+                                 timeout_s=settings.generation_timeout_s, status=status,
+                                 warm_system_prompt=RULES)
     from assistant.generators.local import TransformersGenerator
 
     return TransformersGenerator(settings.chat_model, cache_dir=settings.cache_dir,

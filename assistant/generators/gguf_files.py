@@ -237,3 +237,33 @@ def adapter_gguf(adapter_dir: Path | str, base_gguf: Path | str, cache_dir: Path
         raise GenerationError(f"could not convert adapter {adapter_dir} to GGUF: {exc}",
                               "LoRA 어댑터를 변환하지 못해 기본 답변으로 안내해 드려요.") from exc
     return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m assistant.generators.gguf_files [--model M] [--adapter DIR|default|none]`:
+    assemble/verify the model's GGUF and convert the adapter now (setup), not on first use."""
+    import argparse
+    import sys
+
+    from assistant.settings import Settings
+
+    p = argparse.ArgumentParser(prog="python -m assistant.generators.gguf_files", description=main.__doc__)
+    p.add_argument("--model", default=None, help="chat model (default: settings)")
+    p.add_argument("--adapter", default=None, help="adapter folder, 'default' or 'none' (default: settings)")
+    p.add_argument("--cache-dir", default=None)
+    args = p.parse_args(argv)
+    settings = Settings.from_env(chat_model=args.model, adapter=args.adapter,
+                                 cache_dir=Path(args.cache_dir).expanduser() if args.cache_dir else None)
+    try:
+        gguf = model_gguf(settings.chat_model, settings.cache_dir, progress=True)
+        print(f"[gguf] model {gguf}")
+        if settings.adapter_path:
+            print(f"[gguf] adapter {adapter_gguf(settings.adapter_path, gguf, settings.cache_dir)}")
+    except GenerationError as exc:
+        print(f"[gguf] {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

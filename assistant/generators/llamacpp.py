@@ -12,6 +12,13 @@ only the facts, draft and message of a turn are prefilled. A small LRU of saved 
 (`state_slots`) keeps the prefix of other prompt families (e.g. the understanding call)
 warm too. The prefill runs in chunks, so a stop request or the timeout ends it promptly.
 
+Threads: `n_threads=0` means the physical cores, lowered to half of them for a call when
+the 1-minute load average says the cores are already oversubscribed; a fixed `n_threads`
+is used as given. llama.cpp's threads meet at a barrier after every operation, so a thread
+that loses its core stalls its partner: on the shared 2-core dev machine (load 17-22) two
+spinning threads decoded 0.6 tok/s, two passive threads 5-6, one thread 8. OpenMP's wait
+policy is therefore set to PASSIVE (unless the environment sets it) before llama.cpp loads.
+
 Greedy decoding (temperature 0) matches `TransformersGenerator`. `generate_json` constrains
 decoding with a GBNF grammar built from a JSON schema by llama.cpp (`LlamaGrammar`).
 Loads once, lazily, under a lock; generation is serialized by a second lock.
@@ -75,16 +82,19 @@ class LlamaCppGenerator:
     def __init__(self, model: str, cache_dir: Path | str = "~/.cache/jangbogi", adapter_path: Path | None = None,
                  n_threads: int = 0, n_ctx: int = 4096, timeout_s: float = 90.0,
                  status: Callable[[str], None] | None = None, temperature: float = 0.0,
-                 state_slots: int = 2) -> None:
+                 state_slots: int = 2, warm_system_prompt: str | None = None) -> None:
         self.model_name = model
         self.cache_dir = Path(cache_dir).expanduser()
         self.adapter_path = adapter_path
+        self.auto_threads = not n_threads
         self.n_threads = n_threads or physical_cores()
+        self._threads_now = self.n_threads
         self.n_ctx = n_ctx
         self.timeout_s = timeout_s
         self.status = status
         self.temperature = temperature
         self.state_slots = state_slots
+        self.warm_system_prompt = warm_system_prompt
         self.name = f"llamacpp:{model}" + (f"+{Path(adapter_path).name}" if adapter_path else "")
         self._load_lock = threading.Lock()
         self._gen_lock = threading.Lock()
@@ -92,7 +102,7 @@ class LlamaCppGenerator:
         self._template = None
         self._eos_id: int | None = None
         self._grammars: dict[str, object] = {}
-        self._states: OrderedDict[tuple, object] = OrderedDict()   # prefix tokens -> LlamaState
+        self._states: OrderedDict[tuple, tuple] = OrderedDict()   # family -> (tokens, LlamaState)
         self.load_seconds: float | None = None
         self.gguf_path: Path | None = None
         self.adapter_gguf: Path | None = None
@@ -137,6 +147,7 @@ class LlamaCppGenerator:
         if self.adapter_path:
             self.adapter_gguf = adapter_gguf(self.adapter_path, self.gguf_path, self.cache_dir)
             kwargs["lora_path"] = str(self.adapter_gguf)
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # read by libgomp when llama.cpp loads
         try:
             from llama_cpp import Llama
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
@@ -157,6 +168,16 @@ class LlamaCppGenerator:
         self._template = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
         self._eos_id = eos_id
         self._llm = llm
+        if self.warm_system_prompt:
+            self._warm(self.warm_system_prompt)
+
+    def _warm(self, system_prompt: str) -> None:
+        """Prefill the fixed opening of every answer prompt at load time, so the first turn
+        already finds the rules in the KV cache (part of `load_seconds`)."""
+        text = self._template(messages=[{"role": "system", "content": system_prompt}]).prompt
+        tokens = self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+        self._llm.reset()
+        self._llm.eval(tokens[: max(0, len(tokens) - 8)])   # the template's closing tokens differ
 
     def close(self) -> None:
         with self._gen_lock:
@@ -176,22 +197,22 @@ class LlamaCppGenerator:
         """Bring the KV cache to `tokens[:-1]`, re-using the longest cached prefix (the live
         cache or a saved state); returns how many prompt tokens were already cached.
 
-        When the new prompt belongs to another family (shares fewer than `FAMILY_MIN` tokens
-        with the live cache, e.g. an understanding call after an answer), the live state is
-        saved first so that the next prompt of its family finds it again."""
+        A prompt family is identified by its first `FAMILY_MIN` tokens (all answer prompts
+        open with the same rules). When the new prompt belongs to another family (e.g. an
+        understanding call after an answer), the live state is saved under its family first,
+        so that the next prompt of that family finds its prefix again (LRU of `state_slots`)."""
         llm = self._llm
         live_tokens = [int(t) for t in llm.input_ids[: llm.n_tokens]]
         live = _common_prefix(live_tokens, tokens)
-        best_key, best = None, live
-        for key in self._states:
-            n = _common_prefix(key, tokens)
-            if n > best:
-                best_key, best = key, n
-        if self.state_slots > 0 and live < FAMILY_MIN <= len(live_tokens):
-            self._save_live(tuple(live_tokens))
-        if best_key is not None:
-            llm.load_state(self._states[best_key])
-            self._states.move_to_end(best_key)
+        if self.state_slots > 0 and len(live_tokens) >= FAMILY_MIN and live < FAMILY_MIN:
+            self._save_live(live_tokens)
+        best = live
+        family = tuple(tokens[:FAMILY_MIN])
+        saved = self._states.get(family)
+        if saved is not None and _common_prefix(saved[0], tokens) > live:
+            best = _common_prefix(saved[0], tokens)
+            llm.load_state(saved[1])
+            self._states.move_to_end(family)
         cached = min(best, len(tokens) - 1)
         llm.n_tokens = cached
         target = len(tokens) - 1           # create_completion evaluates the last token itself
@@ -206,16 +227,21 @@ class LlamaCppGenerator:
             pos = end
         return cached
 
-    def _save_live(self, key: tuple) -> None:
-        for other in list(self._states):
-            if _common_prefix(other, key) >= FAMILY_MIN:
-                del self._states[other]      # same family: keep only the newest
+    def _save_live(self, live_tokens: list[int]) -> None:
+        family = tuple(live_tokens[:FAMILY_MIN])
         try:
-            self._states[key] = self._llm.save_state()
+            self._states[family] = (tuple(live_tokens), self._llm.save_state())
         except Exception:  # a failed save only costs a later prefill
             return
+        self._states.move_to_end(family)
         while len(self._states) > self.state_slots:
             self._states.popitem(last=False)
+
+    def _set_threads(self) -> None:
+        n = threads_for_load(self.n_threads, _load1()) if self.auto_threads else self.n_threads
+        if n != self._threads_now:
+            self._llm._ctx.set_n_threads(n, n)
+            self._threads_now = n
 
     # ------------------------------------------------------------------ generation
     def _completion(self, messages: list[dict], max_new_tokens: int, stop: threading.Event | None,
@@ -225,12 +251,13 @@ class LlamaCppGenerator:
         deadline = time.monotonic() + self.timeout_s
         with self._gen_lock:
             t0 = time.perf_counter()
+            self._set_threads()
             tokens = self.prompt_tokens(messages)
             if len(tokens) + max_new_tokens > self.n_ctx:
                 raise GenerationError(f"prompt of {len(tokens)} tokens does not fit n_ctx={self.n_ctx}")
             cached = self._prefill(tokens, stop, deadline)
             self.last = {"prompt_tokens": len(tokens), "cached_tokens": cached, "generated_tokens": 0,
-                         "prefill_s": time.perf_counter() - t0}
+                         "prefill_s": time.perf_counter() - t0, "threads": self._threads_now}
             if stop.is_set():
                 return
             it = self._llm.create_completion(
@@ -293,6 +320,25 @@ class LlamaCppGenerator:
             out = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(n_vocab,)).copy()
             llm.reset()
             return out
+
+
+def _load1() -> float | None:
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return None
+
+
+def threads_for_load(cores: int, load1: float | None) -> int:
+    """Threads for one call: all physical cores, or half of them when the 1-minute load
+    average exceeds 1.5x the cores (other processes already want every core).
+
+    >>> threads_for_load(2, 0.4), threads_for_load(2, 2.5), threads_for_load(2, 9.0), threads_for_load(8, 20.0)
+    (2, 2, 1, 4)
+    """
+    if load1 is None or load1 <= 1.5 * cores:
+        return cores
+    return max(1, cores // 2)
 
 
 def _common_prefix(a, b) -> int:

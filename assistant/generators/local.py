@@ -194,12 +194,13 @@ class TransformersGenerator:
 
     def generate_json(self, messages: list[dict], schema: dict, max_new_tokens: int = 256,
                       stop: threading.Event | None = None) -> dict:
-        """Greedy decoding constrained to the JSON `schema` by lm-format-enforcer (its
-        vocabulary table is built once per instance: ~10 s for a 150k-token vocabulary)."""
+        """Greedy decoding constrained to the JSON `schema` by lm-format-enforcer's core
+        (`TokenEnforcer` + `JsonSchemaParser`). Its transformers integration module does not
+        import under transformers 5 (it looks for `PreTrainedTokenizerBase` in a moved module),
+        so the vocabulary table is built here the same way (once per instance: a few seconds
+        for a 150k-token vocabulary)."""
         self.load()
-        from lmformatenforcer import JsonSchemaParser
-        from lmformatenforcer.integrations.transformers import (
-            build_token_enforcer_tokenizer_data, build_transformers_prefix_allowed_tokens_fn)
+        from lmformatenforcer import JsonSchemaParser, TokenEnforcer
         from transformers import StoppingCriteria, StoppingCriteriaList
 
         from assistant.generators.llamacpp import parse_json_object
@@ -214,13 +215,14 @@ class TransformersGenerator:
 
         with self._gen_lock:
             if self._enforcer_data is None:
-                self._enforcer_data = build_token_enforcer_tokenizer_data(tok)
-            allowed = build_transformers_prefix_allowed_tokens_fn(self._enforcer_data, JsonSchemaParser(schema))
+                self._enforcer_data = enforcer_tokenizer_data(tok)
+            enforcer = TokenEnforcer(self._enforcer_data, JsonSchemaParser(schema))
             inputs = tok.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
                                              return_dict=True).to(model.device)
             try:
                 out = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False,
-                                     prefix_allowed_tokens_fn=allowed,
+                                     prefix_allowed_tokens_fn=lambda _b, ids: enforcer.get_allowed_tokens(
+                                         ids.tolist()).allowed_tokens,
                                      stopping_criteria=StoppingCriteriaList([_Stop()]),
                                      pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id)
             except Exception as exc:
@@ -230,3 +232,22 @@ class TransformersGenerator:
                                   "답변 생성이 너무 오래 걸려 기본 답변으로 안내해 드려요.")
         text = tok.decode(out[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
         return parse_json_object(text)
+
+
+def enforcer_tokenizer_data(tok):
+    """lm-format-enforcer's `TokenEnforcerTokenizerData` for a Hugging Face tokenizer: each
+    regular token's text (decoded after a "0" so a leading space survives) and whether it
+    starts a word; the same construction as the library's transformers integration."""
+    from lmformatenforcer import TokenEnforcerTokenizerData
+
+    zero = tok.encode("0", add_special_tokens=False)[-1]
+    special = set(tok.all_special_ids)
+    ids = [i for i in range(len(tok)) if i not in special]
+    after_zero = tok.batch_decode([[zero, i] for i in ids])
+    alone = tok.batch_decode([[i] for i in ids])
+    regular = [(i, a[1:], len(a) - 1 > len(b)) for i, a, b in zip(ids, after_zero, alone)]
+
+    def decode(tokens: list[int]) -> str:
+        return tok.decode(tokens).rstrip("\ufffd")
+
+    return TokenEnforcerTokenizerData(regular, decode, tok.eos_token_id, False, len(tok))

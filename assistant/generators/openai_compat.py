@@ -4,7 +4,8 @@ POST `{base_url}/chat/completions` with `stream: true`; the server answers `data
 lines whose `choices[0].delta.content` are the text deltas, ending with `data: [DONE]`.
 
 `generate_json` asks for `response_format: {"type": "json_schema", ...}` (OpenAI, vLLM); a
-server that rejects it (llama-cpp-python's server answers 422) is asked again with its own
+server that rejects it (llama-cpp-python's server answers HTTP 500 naming `response_format`)
+is asked again with its own
 form `{"type": "json_object", "schema": ...}`, and that choice is remembered.
 """
 
@@ -54,7 +55,8 @@ class OpenAICompatGenerator:
                                   timeout=httpx.Timeout(self.timeout_s, connect=10.0))
             except httpx.HTTPError as exc:
                 raise GenerationError(f"endpoint {self.base_url} failed: {exc}") from exc
-            if resp.status_code in (400, 422) and form == "json_schema" and len(forms) > 1:
+            rejected = resp.status_code in (400, 422) or (resp.status_code >= 500 and "response_format" in resp.text)
+            if rejected and form == "json_schema" and len(forms) > 1:
                 last = resp
                 continue
             if resp.status_code != 200:
@@ -85,12 +87,14 @@ class OpenAICompatGenerator:
                 if resp.status_code != 200:
                     resp.read()
                     raise GenerationError(f"endpoint answered HTTP {resp.status_code}: {resp.text[:200]}")
+                finished = False
                 for line in resp.iter_lines():
                     if stop is not None and stop.is_set():
                         return
                     if time.monotonic() > deadline:
                         raise GenerationError(f"endpoint generation exceeded {self.timeout_s}s",
                                               "답변 생성이 너무 오래 걸려 기본 답변으로 안내해 드려요.")
+                    finished = finished or _finish_reason(line)
                     delta = _parse_sse_line(line)
                     if delta is None:
                         continue
@@ -98,13 +102,34 @@ class OpenAICompatGenerator:
                         return
                     if delta:
                         yield delta
-                # the body ended without `data: [DONE]`: the server died or cut the stream
-                raise GenerationError(f"endpoint {self.base_url} closed the stream before [DONE]")
+                if not finished:   # the server went away mid-answer (killed, connection closed)
+                    raise GenerationError(f"endpoint {self.base_url} closed the stream before [DONE] or a finish_reason")
+        except httpx.TimeoutException as exc:   # no byte within timeout_s (prefill or a stalled server)
+            raise GenerationError(f"endpoint {self.base_url} timed out after {self.timeout_s}s: {exc!r}",
+                                  "답변 생성이 너무 오래 걸려 기본 답변으로 안내해 드려요.") from exc
         except httpx.HTTPError as exc:
             raise GenerationError(f"endpoint {self.base_url} failed: {exc}") from exc
 
 
 _DONE = object()
+
+
+def _finish_reason(line: str) -> bool:
+    """True for an SSE event whose first choice carries a finish_reason (the answer is whole).
+
+    >>> _finish_reason('data: {"choices": [{"delta": {}, "finish_reason": "stop"}]}')
+    True
+    >>> _finish_reason('data: {"choices": [{"delta": {"content": "네"}, "finish_reason": null}]}')
+    False
+    """
+    line = line.strip()
+    if not line.startswith("data:") or "finish_reason" not in line:
+        return False
+    try:
+        choices = json.loads(line[5:].strip()).get("choices") or [{}]
+    except (json.JSONDecodeError, AttributeError):
+        return False
+    return bool(choices[0].get("finish_reason"))
 
 
 def _parse_sse_line(line: str):

@@ -23,8 +23,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import (DiskFull, HashMismatch, MissingPackage, ModelError, ModelNotPrepared,
-                     UnknownModel, VerificationFailed)
+from .errors import (
+    DiskFull,
+    HashMismatch,
+    MissingPackage,
+    ModelError,
+    ModelNotPrepared,
+    UnknownModel,
+    VerificationFailed,
+)
 from .registry import CHAT_ALIASES, EMBEDDING_ALIASES, ORDER, model_dir
 
 __all__ = [

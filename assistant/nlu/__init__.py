@@ -8,8 +8,11 @@ Modules:
 - `refs`: references to earlier results ("두 번째 거") and their one `resolve_reference`;
 - `dialogue`: carrying constraints between turns, one clarifying question;
 - `aspects`: what a one-product question asks about (origin, storage, ...);
-- `understand`: the turn pipeline the service calls;
-- `evaluate` (`python -m assistant.nlu eval`): accuracy over labeled utterances.
+- `model`: the chat model's reading as one JSON object (schema, prompt, constrained decoding, reader);
+- `merge`: safety-first merge of the rules' and the model's readings (which side gave each slot);
+- `understand`: the turn pipeline the service calls (rules, the model when unsure, merge, dialogue);
+- `evaluate` (`python -m assistant.nlu eval`): accuracy over labeled utterances;
+- `blind` (`... eval --set blind --mode rules,model,merged`): scores on the frozen blind sets.
 
 Importing this package loads no model and no analyzer (kiwipiepy loads on first parse).
 """

@@ -16,8 +16,12 @@ through one dialogue state. Scores, over every message (conversation turns inclu
   conversation), the share the assistant would exclude (turn slots + the session's sticky ones);
 - `allergen_leaks`: products returned by the whole assistant (`--no-llm` answers, real
   retrieval) that contain an allergen the constraints exclude; `leak_messages` counts messages.
-Each mode is a reader `(text, state) -> Understanding before carry`; `rules` is
-`assistant.nlu.parse`. Other modes plug in through `READERS`.
+Each mode is a reader `(text, state) -> Understanding before carry`: `rules` is
+`assistant.nlu.parse`; `model` is the chat model alone (`assistant.nlu.model`); `merged` is
+the service's reading (rules, the model when the rules are unsure, safety-first merge) and
+`merged_always` asks the model on every turn. The model modes also report the model's share
+of turns and its cost per call (`model_share`, `model_call_ms`); pick the model with
+`--model qwen0.5b|smollm2|<folder>` (`--adapter` for a LoRA folder, default none).
 """
 
 from __future__ import annotations
@@ -89,7 +93,96 @@ def rules_reader(lexicon=None) -> Callable:
     return lambda text, state: parse(text, state, lexicon)
 
 
-READERS: dict[str, Callable[..., Callable]] = {"rules": rules_reader}
+class _CachedJson:
+    """Wraps a generator so that the same message is sent to the model once per evaluation:
+    the blind reader and the whole-assistant leak run read each turn, the model answers once.
+    The key is the message itself (the last line of the last user turn)."""
+
+    def __init__(self, generator) -> None:
+        self.generator = generator
+        self.name = getattr(generator, "name", "model")
+        self.cache: dict[str, tuple] = {}
+
+    def generate_json(self, messages, schema, max_new_tokens):
+        from assistant.nlu.model import generate_json
+
+        key = str(messages[-1].get("content", "")).rsplit("\n", 1)[-1]
+        if key not in self.cache:
+            try:
+                self.cache[key] = ("ok", generate_json(self.generator, messages, schema, max_new_tokens))
+            except Exception as exc:  # remembered too: a failing message fails the same way twice
+                self.cache[key] = ("error", exc)
+        kind, value = self.cache[key]
+        if kind == "error":
+            raise value
+        data, self.constrained = value
+        return data
+
+
+class ModelReader:
+    """A blind-set reader that may ask the chat model: `mode` "model" (the model alone; an
+    unreadable answer counts as out_of_scope), "auto" (merged, the model when the rules are
+    unsure) or "always" (merged, the model on every turn). Counts calls and their cost."""
+
+    def __init__(self, generator, mode: str, lexicon=None) -> None:
+        self.generator = _CachedJson(generator)
+        self.mode = mode
+        self.lexicon = lexicon
+        self.turns = self.calls = self.failures = 0
+        self.call_ms: list[float] = []
+
+    def _note(self, trace: dict) -> None:
+        self.turns += 1
+        call = trace.get("model_call") or {}
+        if call:
+            self.calls += 1
+            self.failures += call.get("error") is not None
+            self.call_ms.append(call.get("ms") or 0.0)
+
+    def __call__(self, text: str, state):
+        from assistant.nlu.model import model_understanding
+        from assistant.nlu.understand import read_turn
+        from assistant.types import Slots, Understanding
+
+        if self.mode == "model":
+            und, call = model_understanding(text, state, self.generator)
+            self._note({"model_call": call})
+            return und or Understanding("out_of_scope", Slots(), confidence=0.0)
+        trace: dict = {}
+        und = read_turn(text, state, self.lexicon, self.generator, self.mode, trace)
+        self._note(trace)
+        return und
+
+    def understand_fn(self):
+        """The same reading for the whole assistant (leak count), through the same cache."""
+        from assistant.nlu.understand import understand
+
+        mode = "always" if self.mode == "model" else self.mode
+        return lambda message, state, lexicon=None: understand(message, state, lexicon, self.generator, mode)
+
+    def stats(self) -> dict:
+        ms = sorted(self.call_ms)
+        pct = lambda q: round(ms[min(len(ms) - 1, int(q * len(ms)))], 1) if ms else None
+        return {"model_turns": self.calls, "model_share": round(self.calls / self.turns, 4) if self.turns else None,
+                "model_failures": self.failures, "model_call_ms": {"p50": pct(0.5), "p95": pct(0.95)}}
+
+
+def make_generator(model: str, adapter: str = "default"):
+    """The chat model for the model readers (`--model`): an alias (qwen0.5b, smollm2), a hub
+    id or folder, as the app loads it (`assistant.generators.make_generator`)."""
+    from assistant.generators import make_generator as factory
+    from assistant.settings import Settings
+
+    return factory(Settings.from_env(chat_model=model, adapter=adapter, no_llm=False))
+
+
+READERS: dict[str, Callable[..., Callable]] = {
+    "rules": rules_reader,
+    "model": lambda generator=None, lexicon=None: ModelReader(generator, "model", lexicon),
+    "merged": lambda generator=None, lexicon=None: ModelReader(generator, "auto", lexicon),
+    "merged_always": lambda generator=None, lexicon=None: ModelReader(generator, "always", lexicon),
+}
+MODEL_MODES = ("model", "merged", "merged_always")
 
 
 def evaluate_blind(rows: list[dict], reader: Callable, assistant=None, catalog=None) -> dict:
@@ -132,13 +225,14 @@ def evaluate_blind(rows: list[dict], reader: Callable, assistant=None, catalog=N
                 errors.append({"id": mid, "kind": "allergen_missed", "missing": sorted(excluded - seen),
                                "text": turn["text"]})
             if assistant is not None:
-                answer = assistant.answer(turn["text"], live, None, id=mid) or {}
+                answer = _answer(assistant, reader, turn["text"], live, mid)
                 bad = [p["id"] for p in answer.get("products") or []
                        if p.get("id") in catalog and excluded & set(catalog[p["id"]].allergens)]
                 if bad:
                     leaks += len(bad)
                     leak_msgs += 1
                     errors.append({"id": mid, "kind": "leak", "products": bad, "text": turn["text"]})
+    extra = reader.stats() if hasattr(reader, "stats") else {}
     prec = tp / (tp + fp) if tp + fp else 1.0
     rec = tp / (tp + fn) if tp + fn else 1.0
     latencies.sort()
@@ -153,8 +247,21 @@ def evaluate_blind(rows: list[dict], reader: Callable, assistant=None, catalog=N
         "allergen_leaks": leaks if assistant is not None else None,
         "leak_messages": leak_msgs if assistant is not None else None,
         "latency_ms": {"p50": pct(0.5), "p95": pct(0.95)},
+        **extra,
         "errors": errors,
     }
+
+
+def _answer(assistant, reader, text: str, state, mid: str) -> dict:
+    """The whole assistant's answer, understanding the turn the way `reader` does."""
+    if not hasattr(reader, "understand_fn"):
+        return assistant.answer(text, state, None, id=mid) or {}
+    saved = assistant._understand
+    assistant._understand = reader.understand_fn()
+    try:
+        return assistant.answer(text, state, None, id=mid) or {}
+    finally:
+        assistant._understand = saved
 
 
 def services_for_leaks(settings=None):

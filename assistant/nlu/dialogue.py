@@ -227,3 +227,33 @@ def remember_results(state: DialogueState, product_ids: list[str]) -> DialogueSt
     new = copy.deepcopy(state)
     new.last_results = list(product_ids)
     return new
+
+
+_INTENT_QUESTION = {
+    "search": "상품을 찾아 드릴까요",
+    "product_question": "보여 드린 상품에 대해 알려 드릴까요",
+    "cart_add": "장바구니에 담아 드릴까요",
+    "cart_remove": "장바구니에서 빼 드릴까요",
+    "cart_view": "장바구니를 보여 드릴까요",
+    "checkout": "주문을 진행할까요",
+    "order_status": "주문 상태를 확인해 드릴까요",
+    "reorder": "지난 주문을 다시 담아 드릴까요",
+    "policy": "매장 이용 안내를 찾아 드릴까요",
+    "profile_update": "알려 주신 내용을 기억해 둘까요",
+}
+
+
+def ask_intent(state: DialogueState, u: Understanding, other: str) -> Understanding:
+    """The merged reading is a guess between two intents: ask which one (the turn's one
+    question), remembering it in `state` (mutated) like any other pending question.
+
+    >>> st = DialogueState()
+    >>> r = ask_intent(st, Understanding("product_question", Slots()), "search")
+    >>> r.clarify, st.pending_clarification["missing"]
+    ('보여 드린 상품에 대해 알려 드릴까요, 아니면 상품을 찾아 드릴까요?', 'intent')
+    """
+    first, second = _INTENT_QUESTION.get(u.intent), _INTENT_QUESTION.get(other)
+    if not first or not second or u.intent == other:
+        return u
+    state.pending_clarification = {"intent": u.intent, "slots": asdict(u.slots), "missing": "intent"}
+    return replace(u, clarify=f"{first}, 아니면 {second}?")

@@ -217,6 +217,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", choices=("labeled", "blind"), default="labeled",
                    help="labeled: the tuned set (--data); blind: tests/data/blind (assistant.nlu.blind)")
     p.add_argument("--mode", default="rules", help="blind set: comma-separated readers (rules, ...)")
+    p.add_argument("--model", default="qwen0.5b",
+                   help="blind set, model modes: chat model alias, hub id or folder (default: %(default)s)")
+    p.add_argument("--adapter", default="default",
+                   help="blind set, model modes: LoRA adapter folder, default (the app's) or none")
+    p.add_argument("--limit", type=int, default=0, help="blind set: N lines evenly spaced over the set (0 = all): the model modes are slow on a CPU")
     p.add_argument("--no-products", action="store_true",
                    help="blind set: skip the whole-assistant run that counts allergen leaks")
     return p
@@ -226,15 +231,24 @@ def main_blind(args) -> int:
     from assistant.nlu import blind
 
     rows = blind.load_blind()
-    assistant = catalog = None
-    if not args.no_products:
-        assistant, catalog = blind.services_for_leaks()
-    out = {}
-    for mode in args.mode.split(","):
+    if args.limit and args.limit < len(rows):   # evenly spaced, so both files and conversations are in
+        step = len(rows) / args.limit
+        rows = [rows[int(i * step)] for i in range(args.limit)]
+    modes = args.mode.split(",")
+    for mode in modes:
         if mode not in blind.READERS:
             print(f"알 수 없는 모드예요 / unknown mode {mode!r}; known: {', '.join(blind.READERS)}", file=sys.stderr)
             return 2
-        result = blind.evaluate_blind(rows, blind.READERS[mode](), assistant, catalog)
+    assistant = catalog = None
+    if not args.no_products:
+        assistant, catalog = blind.services_for_leaks()
+    generator = blind.make_generator(args.model, args.adapter) if set(modes) & set(blind.MODEL_MODES) else None
+    out = {}
+    for mode in modes:
+        reader = blind.READERS[mode](generator) if mode in blind.MODEL_MODES else blind.READERS[mode]()
+        result = blind.evaluate_blind(rows, reader, assistant, catalog)
+        if mode in blind.MODEL_MODES:
+            result["model"] = getattr(generator, "name", args.model)
         if not args.errors:
             result.pop("errors")
         out[mode] = result
@@ -244,7 +258,8 @@ def main_blind(args) -> int:
         for mode, r in out.items():
             print(f"[{mode}] messages {r['messages']}  intent {r['intent_acc']}  slot F1 {r['slot_f1']}  "
                   f"item {r['item_acc']}  allergen recall {r['allergen_recall']}  leaks {r['allergen_leaks']}  "
-                  f"p50/p95 {r['latency_ms']['p50']}/{r['latency_ms']['p95']} ms")
+                  f"p50/p95 {r['latency_ms']['p50']}/{r['latency_ms']['p95']} ms"
+                  + (f"  model share {r['model_share']} call p95 {r['model_call_ms']['p95']} ms" if "model_share" in r else ""))
             for e in r.get("errors", []):
                 print("  ", json.dumps(e, ensure_ascii=False))
     return 0

@@ -21,6 +21,7 @@ INJECTION = re.compile(
     r"|가격(?:을|를)?\s?(?:\d+원으로|0원|마음대로)\s?(?:바꿔|수정|변경|해)"
     r"|(?:모든|전체|전)\s?(?:상품|제품|물건)?\s?(?:가격|값)[^.?!]{0,15}(?:0원|공짜|무료|반값|\d+원)[^.?!]{0,6}(?:말해|말하|라고|이라고|으로|로\s)"
     r"|(?:너는|넌|너)\s?(?:이제|이제부터|지금부터)|지금부터\s?(?:너는|넌)|프롬프트(?:를|을)?\s?(?:알려|보여|출력|공개)"
+    r"|(?:지시문|지시\s?사항|시스템\s?설정|내부\s?(?:설정|규칙)|지침)[가-힣\s]{0,8}(?:알려|보여|출력|공개|말해)"
 )
 
 HARMFUL = re.compile(
@@ -57,17 +58,18 @@ REORDER = re.compile(
     r"|지난\s?주문\s?(?:그대로|다시)|(?:했던|샀던|시켰던)\s?(?:거|걸|것)\s?(?:그대로|다시|또|똑같이)"
 )
 CART_REMOVE = re.compile(
-    r"빼(?:줘|\s줘|주세요|\s주세요|줄래|주라|요$|$|\s?버려)|뺄래|뺄게|삭제|지워|없애(?!는)|제거(?:해|좀|\s?부탁)|비워|취소해|줄여"
+    r"(?:담은|넣은|담았던)\s?(?:거|것|건|걸)\s?(?:다\s)?취소|빼(?:줘|\s줘|주세요|\s주세요|줄래|주라|요$|$|\s?버려)|뺄래|뺄게|삭제|지워|없애(?!는)|제거(?:해|좀|\s?부탁)|비워|취소해|줄여"
 )
 CART_ADD = re.compile(
     r"담아|담어|담자|담을게|담을래|담고|담기|넣어|넣자|넣을게|추가(?:해|할게|할래|요|$)|사\s?줘|살게|살래"
     r"|구매할게|구입할게|(?:이걸로|그걸로|저걸로|이거로|그거로)\s?(?:할게|할래|주세요|요|줘|살게)"
     r"|하나\s?더|한\s?개\s?더|더\s?(?:담|넣|추가)|(?:장바구니|카트)(?:에|로)?\s?(?:고고|고|ㄱ|go)"
+    r"|(?:장바구니|카트)(?:에|로)\s?(?:요|좀)?\s?[.!~]*$"
 )
 CHECKOUT = re.compile(
     r"(?:결제|계산|주문|구매)\s?(?:할게|할래|하자|해줘|해\s?줘|해주세요|해\s?주세요|하기|진행|하고\s?싶|할께|ㄱ|완료|하겠|해요$|할게요)"
     r"|(?:이대로|그대로|전부|다)\s?(?:주문|결제|계산|구매)|(?:장바구니|카트)[가-힣\s]{0,6}(?:결제|주문|계산)"
-    r"|체크아웃|checkout|결제창|결제\s?ㄱ"
+    r"|체크아웃|checkout|결제창|(?:결제|계산|주문)\s?(?:ㄱ|고고|go)|^(?:이제|그럼|자)?\s?(?:결제|계산)(?:요|할게요|해요)?\s?[.!~]*$"
 )
 CART_VIEW = re.compile(
     r"(?:장바구니|카트|담은\s?거|담긴\s?거|담은\s?것|담았던\s?거)[가-힣\s]{0,8}(?:보여|확인|뭐|뭘|봐|볼래|목록|리스트|얼마|총|합계|있|들어|몇)"
@@ -80,14 +82,14 @@ ORDER_STATUS = re.compile(
     r"|언제\s?(?:와|오|도착)|아직\s?안\s?(?:와|왔|오)|어디쯤"
 )
 ATTRIBUTE = re.compile(
-    r"유통\s?기한|소비\s?기한|원산지|성분|원재료|칼로리|열량|용량|중량|몇\s?(?:g|그램|ml|키로|kg|개입|개\s?들어|인분)"
+    r"유통\s?기한|소비\s?기한|원산지|성분|원재료|칼로리|열량|(?<!대)(?<!소)용량|중량|몇\s?(?:g|그램|ml|키로|kg|개입|개\s?들어|인분)"
     r"|보관(?:법|방법|은|해야|어떻게)|맛(?:은|이)?\s?(?:어때|어떤|어떻)|후기|리뷰(?:는|가)?\s?(?:어때|어떤)|재고|품절|입고"
     r"|차이|비교|달라|다른\s?점|뭐가\s?(?:더|나아)|어떤\s?게\s?(?:더|나아)|어느\s?(?:게|거|쪽)|(?<!안\s)(?<!안)들어\s?(?:있|가|간|갔)"
-    r"|함유|먹어도\s?(?:돼|되|괜찮)|먹여도|괜찮(?:아|나|을까)|얼마(?:예요|야|인가요|죠|에요|\?|$)|가격(?:이|은)?\s?(?:얼마|어떻게)"
+    r"|함유|먹어도\s?(?:돼|되|괜찮)|[가-힣](?:어도|아도|해도|려도|여도)\s?(?:돼|되|괜찮)|먹여도|괜찮(?:아|나|을까)|얼마(?:예요|야|인가요|죠|에요|\?|$)|가격(?:이|은)?\s?(?:얼마|어떻게)"
     r"|할인\s?(?:해|중|하나|돼)|세일|맞(?:아|나)(?:요)?\s?\??$|(?:이에요|예요|인가요|인지|이야|인가)\s?\?"
 )
 PRODUCT_CONTEXT = re.compile(r"먹|마시|마실|간식|음식|반찬|재료|요리|장보|구매|살\s|사\s?(?:야|고|려)|선물|과자|음료|도시락")
-STRONG_REQUEST = re.compile(r"추천|찾아|찾고|골라|보여|사고\s?싶|살만한|먹을만한|뭐가\s?좋|뭘\s?사|뭐\s?사|어떤\s?게\s?좋|담아|넣어")
+STRONG_REQUEST = re.compile(r"추천|찾아(?!가|갈|간|와|왔|오)|찾고|골라|보여|사고\s?싶|살만한|먹을만한|뭐가\s?좋|뭘\s?사|뭐\s?사|어떤\s?게\s?좋|담아|넣어")
 COMPARE = re.compile(r"차이|비교|달라|다른\s?점|뭐가\s?더|어떤\s?게\s?더|어느\s?(?:게|거|쪽)|둘\s?중")
 HOUSEHOLD = re.compile(
     r"키우(?:고|는|며|거든)|키워요|혼자\s?살|자취|(?:\d|두|세|네|다섯)\s?(?:인|식구|명)\s?(?:가족|가구|이에요|예요)"
@@ -98,15 +100,18 @@ SELF = re.compile(
     r"|(?:우리|저희)\s?(?:애|아이|아기|집|가족|남편|아내|딸|아들)|(?:애|아이|아기|남편|와이프|아내|엄마|아빠|딸|아들)(?:가|이|는|도)\s"
 )
 DECLARE = re.compile(
-    r"(?:이에요|예요|입니다|이야|임|이거든요|이라서|있어요|있어|있음|있습니다|있거든요|해요|합니다|하고\s?있어요"
+    r"(?:이에요|예요|입니다|이야|임|이거든요|이라서|라서요|라서|있어요|있어|있음|있습니다|있거든요|해요|합니다|하고\s?있어요"
     r"|중이에요|중이야|키워요|키워|살아요|살아|이에욤|여요|(?:못|안)\s?먹[가-힣]*|먹으면\s?안\s?돼[가-힣]*"
     r"|(?:좋아|싫어)[가-힣]*|안\s?맞아[가-힣]*)\s?[.!~ㅠㅜ]*$"
 )
 MEMORY = re.compile(r"앞으로|항상|기억해|프로필|설정해|저장해|등록해|내\s?정보에")
 REQUEST = re.compile(
-    r"추천|찾아|찾고|찾는|보여|골라|뭐\s?(?:있|살|사|먹|좋)|어떤\s?(?:거|게)|있어\s?\?|있나요|있어요\s?\?|있을까|있니"
+    r"추천|찾아(?!가|갈|간|와|왔|오)|찾고|찾는|보여|골라|뭐\s?(?:있|살|사|먹|좋)|어떤\s?(?:거|게)|있어\s?\?|있나요|있어요\s?\?|있을까|있니"
     r"|없어\s?\?|없나요|없을까|사고\s?싶|살까|필요해|필요한데|필요해요|구해|알아봐|살만한|먹을만한|괜찮은\s?거|리스트|목록"
     r"|뭐가\s?(?:좋|괜찮|맛있)|어떤\s?게\s?(?:좋|괜찮|맛있)|(?:높은|낮은|싼|저렴한)?\s?순(?:으로|서로)|정렬"
+    r"|있나\s?[?]|있나\s?[.~]*$|없나\s?[?]|없나\s?[.~]*$|있으면\s?(?:알려|추천|보여)|사려(?:고|는데|구)|살려고|(?:걸로|거로|으로|로)\s?부탁"
+    r"|(?:그거|이거|저거|그건|이건)\s?말고|말고\s?(?:그냥|다른|좀)?\s?[가-힣]{1,6}\s?(?:있|없|로|으로|요|$)"
+    r"|더\s?[가-힣]{1,3}(?:운|은|한|큰|싼)\s?(?:거|걸|것|게|걸로)|(?:걸로|거로|것으로)(?:요|만)?\s?[.!~]*$"
     r"|더\s?(?:싼|저렴|비싼|좋은)|다른\s?(?:거|것|걸|제품|상품)|(?:이하|이상|까지|안쪽)로만?|사야|장보기|장\s?볼|뭐\s?먹"
 )
 POLICY_ASK = re.compile(
@@ -119,6 +124,9 @@ POLICY_ASK = re.compile(
 POINTER = re.compile(r"그\s?중|이\s?중|저\s?중|거기서|여기서|저기서|방금\s?(?:거|것)\s?중|위에서")
 _POINTING_KINDS = ("index", "cheapest", "most_expensive", "best_rated")
 
+
+# Someone else's data is never shown: "다른 사람 주문내역 좀 보여줘"
+OTHERS_DATA = re.compile(r"(?:다른|남의|딴)\s?(?:사람|고객|회원|분)(?:의|이|들)?\s?[가-힣\s]{0,6}(?:주문|주소|정보|내역|전화|연락처|결제)")
 
 SQL_LIKE = re.compile(
     r"\b(?:select|drop|insert|delete|update|union)\b.*\b(?:from|table|into|set|where)\b|<script|--\s*$"
@@ -146,27 +154,41 @@ class Signals:
     order_id: str | None = None
 
 
-def classify(text: str, sig: Signals) -> tuple[str, float, bool, bool]:
-    """(intent, confidence, harmful, injection) for normalized text."""
+def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, float, bool, bool]:
+    """(intent, confidence, harmful, injection) for normalized text. `rest` is the text with
+    the allergy clauses blanked ("땅콩 들어간 건 빼주세요"): safety checks read the whole
+    message, the other rules read `rest`."""
     if INJECTION.search(text):
         return "out_of_scope", 0.95, False, True
     if HARMFUL.search(text):
         return "out_of_scope", 0.95, True, False
+    whole = text
+    if OTHERS_DATA.search(text):
+        return "out_of_scope", 0.9, False, False
+    if rest is not None and re.search(r"[가-힣a-z0-9]", whole):
+        text = re.sub(r"\s+", " ", rest).strip()
+        if not re.search(r"[가-힣a-z0-9]", text):  # the whole message was the allergy clause
+            asks = re.search(r"빼|제외|말고|없는|없이|free", whole)   # "견과류는 빼주세요" vs "우유 못 먹어요"
+            return ("search" if asks else "profile_update"), 0.75, False, False
+    if re.search(r"체크아웃|checkout", text):
+        return "checkout", 0.9, False, False
     if not re.search(r"[가-힣a-z0-9]", text):
         return "out_of_scope", 0.2, False, False
     if SQL_LIKE.search(text) and not re.search(r"[가-힣]", text):
         return "out_of_scope", 0.6, False, False
     product = sig.has_keywords or sig.has_reference or sig.has_tags or sig.has_brands
     request = bool(REQUEST.search(text))
+    # "손주 줄 과자 사려고", "애 간식 뭐 줘야 할지": 주다 there is not "give me"
+    give = sig.give_verb and not re.search(r"(?:뭐|뭘|어떤\s?거)\s?줘야|줄\s|사려|살려|줄까", text)
     if REORDER.search(text):
         return "reorder", 0.9, False, False
     if sig.policy_topic == "개인정보" and "장바구니" not in text:
         return "policy", 0.9, False, False
-    if CART_REMOVE.search(text) and not (sig.policy_topic in ("교환반품", "취소") and "장바구니" not in text):
+    if CART_REMOVE.search(text) and not (sig.policy_topic in ("교환반품", "취소") and not re.search(r"장바구니|카트|담은|넣은|담았", text)):
         return "cart_remove", 0.9, False, False
     if sig.policy_topic and not (sig.has_keywords or sig.has_reference) and "장바구니" not in text:
         pass  # "리뷰쓰면 적립금 줘요?", "주문한거에 하나 더 추가하고 싶은데": a policy question below
-    elif (CART_ADD.search(text) or sig.give_verb) and (product or sig.has_amounts or "장바구니" in text or "카트" in text):
+    elif (CART_ADD.search(text) or give) and (product or sig.has_amounts or "장바구니" in text or "카트" in text):
         return "cart_add", 0.9, False, False
     elif CART_ADD.search(text) and not sig.policy_topic:
         return "cart_add", 0.8, False, False  # "담아줘" alone: the dialogue asks what to add
@@ -201,7 +223,12 @@ def classify(text: str, sig: Signals) -> tuple[str, float, bool, bool]:
     shopping = sig.has_category or (PRODUCT_CONTEXT.search(text) and not HARD_OFF_TOPIC.search(text))
     if off_topic and not (shopping or sig.has_tags or sig.has_budget or sig.has_allergens):
         return "out_of_scope", 0.8, False, False
-    declares = bool(SELF.search(text) or DECLARE.search(text))
+    declares = bool(SELF.search(text) or DECLARE.search(text) or SELF.search(whole + " ") or DECLARE.search(whole))
+    question = "?" in text or bool(re.search(r"(?:나요|가요|어요|까요|인가|돼요)\s?$", text))
+    pointed = bool(re.match(r"(?:이|그|저)\s(?!중|거|것|게|걸)[가-힣]{2,}|방금\s?(?:그|보여\s?준|본|추천한)", text))
+    available = re.search(r"(?:있|없)(?:어|나|나요|어요|을까요|을까|니|는지|습니까)\s?[?]", text)   # "X 있어요?" is a search
+    if question and attribute and not STRONG_REQUEST.search(text) and (pointed or sig.has_brands and not available):
+        return "product_question", 0.8, False, False  # "이 기저귀 몇 kg까지 써요?", "비비고 왕교자에 새우 들어가요?"
     about_me = sig.has_tags or sig.has_allergens or sig.has_avoid_brands or bool(HOUSEHOLD.search(text))
     if not request and declares and about_me and not (attribute and not SELF.search(text)):
         return "profile_update", 0.85, False, False

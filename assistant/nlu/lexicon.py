@@ -34,9 +34,28 @@ ALLERGEN_SYNONYMS: dict[str, tuple[str, ...]] = {
     "닭고기": ("닭고기",), "닭": ("닭고기",), "쇠고기": ("쇠고기",), "소고기": ("쇠고기",),
     "한우": ("쇠고기",), "오징어": ("오징어",), "조개류": ("조개류",), "조개": ("조개류",),
     "굴": ("조개류",), "전복": ("조개류",), "홍합": ("조개류",), "바지락": ("조개류",),
-    "잣": ("잣",), "견과류": ALLERGEN_FAMILIES["견과류"], "견과": ALLERGEN_FAMILIES["견과"],
-    "갑각류": ALLERGEN_FAMILIES["갑각류"], "해산물": ALLERGEN_FAMILIES["해산물"],
+    "잣": ("잣",),
+    # every family word of store.domain (견과류, 갑각류, 해산물, 해물, 생선, 유제품, ...) below
+    # English and emoji forms shoppers type ("nut free", "peanut 알러지", "🥜❌"); ASCII terms
+    # match only as whole words (see nlu.slots), so "donut" is not "nut"
+    "peanut": ("땅콩",), "peanuts": ("땅콩",), "nut": ALLERGEN_FAMILIES["견과류"],
+    "nuts": ALLERGEN_FAMILIES["견과류"], "treenut": ALLERGEN_FAMILIES["견과류"],
+    "dairy": ("우유",), "milk": ("우유",), "lactose": ("우유",), "egg": ("알류",), "eggs": ("알류",),
+    "wheat": ("밀",), "gluten": ("밀",), "soy": ("대두",), "soybean": ("대두",), "shrimp": ("새우",),
+    "crab": ("게",), "shellfish": ("게", "새우", "조개류"), "seafood": ALLERGEN_FAMILIES["해산물"],
+    "pork": ("돼지고기",), "beef": ("쇠고기",), "chicken": ("닭고기",), "peach": ("복숭아",),
+    "tomato": ("토마토",), "squid": ("오징어",), "mackerel": ("고등어",),
+    "🥜": ("땅콩",), "🥛": ("우유",), "🥚": ("알류",), "🦐": ("새우",), "🦀": ("게",),
+    "🍅": ("토마토",), "🍑": ("복숭아",), "🦑": ("오징어",), "🐟": ("고등어",),
+    # tree nuts the labeling list does not name: safety first, a shopper who cannot eat one
+    # is steered off every listed nut (allergists advise avoiding tree nuts as a group)
+    "아몬드": ALLERGEN_FAMILIES["견과류"], "캐슈넛": ALLERGEN_FAMILIES["견과류"],
+    "캐슈": ALLERGEN_FAMILIES["견과류"], "피스타치오": ALLERGEN_FAMILIES["견과류"],
+    "마카다미아": ALLERGEN_FAMILIES["견과류"], "헤이즐넛": ALLERGEN_FAMILIES["견과류"],
+    "피칸": ALLERGEN_FAMILIES["견과류"], "브라질너트": ALLERGEN_FAMILIES["견과류"],
+    "새우젓": ("새우",),
 }
+ALLERGEN_SYNONYMS.update({family: members for family, members in ALLERGEN_FAMILIES.items()})
 
 DIETARY_TAGS: tuple[str, ...] = (
     "비건", "저당", "무가당", "유기농", "무농약", "글루텐프리", "락토프리", "고단백", "저염",
@@ -72,7 +91,8 @@ POLICY_TOPICS: dict[str, tuple[str, ...]] = {
                "잘못왔", "잘못배송", "오배송", "변심", "하자", "깨져", "터져", "상해서", "상해왔",
                "변질", "곰팡이가", "곰팡이폈", "곰팡이생", "썩어", "물러서", "다른게왔", "다른거왔", "빠져서왔",
                "빠져있", "누락", "고장", "as돼", "as되", "a/s", "보증기간", "수리", "물건이없", "배송완료라는데", "물렀", "시들", "녹아서", "녹았", "바꾸고싶",
-               "다른색", "다른사이즈", "유통기한지난", "유통기한이지난"),
+               "다른색", "다른사이즈", "유통기한지난", "유통기한이지난", "멍들", "멍이들", "찌그러", "흠집",
+               "금이가", "금갔", "깨진", "터진", "가지러오", "가지러와", "회수", "수거"),
     "취소": ("취소", "수량변경", "주문한거에", "주문한것에", "합포장", "재입고알림", "대량주문", "대량으로주문", "주문변경", "주문수정", "주문방법", "최소주문"),
     "정기배송": ("정기배송", "정기구독", "구독", "매주받", "격주", "매달받", "정기적으로"),
     "배송": ("배송비", "택배비", "무료배송", "배송기간", "배송지역", "배송시간", "도서산간", "제주도도", "제주도는", "제주에서", "제주는", "제주도배송", "제주배송", "섬지역",

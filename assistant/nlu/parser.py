@@ -22,15 +22,20 @@ import json
 import re
 from dataclasses import replace
 
+from assistant.nlu.budget import extract_budget
 from assistant.nlu.categories import resolve_categories
-from assistant.nlu.intents import Signals, classify
+from assistant.nlu.intents import MEMORY, SELF, Signals, classify
 from assistant.nlu.keywords import analyze
 from assistant.nlu.lexicon import Lexicon
 from assistant.nlu.refs import SORT_OF, demonstrative, extract_amounts, extract_reference, extract_sort, product_specs
-from assistant.nlu.budget import extract_budget
 from assistant.nlu.slots import (
-    extract_allergens, extract_brands, extract_order_id, extract_policy_topic, extract_tags,
-    extract_urgency, normalize,
+    allergen_clauses,
+    extract_brands,
+    extract_order_id,
+    extract_policy_topic,
+    extract_tags,
+    extract_urgency,
+    normalize,
 )
 from assistant.types import INTENTS, DialogueState, Reference, Slots, Understanding
 
@@ -38,6 +43,8 @@ __all__ = ["Lexicon", "parse", "llm_fallback", "LOW_CONFIDENCE"]
 
 LOW_CONFIDENCE = 0.5
 _PRODUCT_INTENTS = ("search", "product_question", "cart_add", "cart_remove")
+_EXCLUDES = re.compile(r"빼|제외|말고|없는|없이|안\s?들어|들어간\s?(?:거|건|것)\s?(?:은|는)?\s?(?:안|못)")
+_CART_INTENTS = ("cart_add", "cart_remove", "cart_view", "reorder", "checkout")
 _DEFAULT_LEXICON = Lexicon.default()
 _NOT_WANTED = re.compile(r"([가-힣a-z]+?)(?:은|는|이|가)?\s?(?:말고|말구|대신)")
 
@@ -57,6 +64,14 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
     return re.sub(r"\s+", " ", "".join(out)).strip()
 
 
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with each span replaced by spaces (same length, so offsets still hold)."""
+    chars = list(text)
+    for s, e in spans:
+        chars[s:e] = " " * (e - s)
+    return "".join(chars)
+
+
 def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None = None) -> Understanding:
     """Understand one Korean shopping message. Pure and deterministic.
 
@@ -69,7 +84,8 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     t = normalize(text)
     lo, hi, budget_spans = extract_budget(t)
     tags, tag_spans = extract_tags(t, lexicon)
-    allergens, allergen_spans = extract_allergens(t)
+    cart_turn = bool(state and state.last_intent in _CART_INTENTS)
+    allergens, allergen_spans, allergen_clause_spans = allergen_clauses(t, cart_context=cart_turn)
     brands, avoid_brands, brand_spans = extract_brands(t, lexicon)
     urgency, urgency_spans = extract_urgency(t)
     order_id, order_spans = extract_order_id(t)
@@ -96,8 +112,15 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         has_keywords=bool(keywords), keywords=tuple(keywords), has_urgency=urgency is not None,
         give_verb=give_verb, has_category=bool(categories), policy_topic=policy_topic, order_id=order_id,
     )
-    intent, confidence, harmful, injection = classify(t, sig)
+    # "닭고기 들어간 건 빼주세요": the allergy clause states a constraint, it is not a cart
+    # removal or a question about ingredients; the intent rules read the rest
+    intent, confidence, harmful, injection = classify(t, sig, _blank(t, allergen_clause_spans))
     intent, confidence = _answer_to_question(intent, confidence, state)
+    if (intent == "profile_update" and state is not None and state.last_intent in ("search", "product_question")
+            and not MEMORY.search(t) and (_EXCLUDES.search(t) or not SELF.search(t))):
+        # while choosing products, "일행 중에 갑각류 알레르기 있는 사람도 있어요" or "닭 들어간 건
+        # 안 돼요" narrows the search; "우리 애기 우유 알레르기 있어요" stays about the household
+        intent = "search"
     if intent == "product_question":
         if reference is not None:
             keywords = []  # "두 번째 거 유통기한": the nouns are the attribute asked about

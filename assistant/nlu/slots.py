@@ -111,15 +111,31 @@ def extract_tags(text: str, lexicon: Lexicon) -> tuple[list[str], list[Span]]:
 
 
 # ---------------------------------------------------------------- allergens
+# What follows an allergen (or a list of them) when the shopper cannot have it. Korean
+# negation comes after its object: "땅콩 빼고", "유제품 다 안 돼요", "새우 먹으면 큰일나요",
+# "밀가루 안 되는 체질", "땅콩 들어가면 안 돼요", "우유 못 마셔요", "nut free".
 _ALLERGY_MARK = re.compile(
-    r"(?:알레르기|allergy|(?<!성)못\s?먹|안\s?먹|먹으면\s?안|먹지\s?못|빼고|제외|없는|없이|없고"
-    r"|없어야|없었으면|안\s?들어|들어가지\s?않|들어있지\s?않|안\s?든|피해|말고|안\s?돼|안돼|민감|조심|노\b)"
+    r"(?:알레르기|allerg[a-z]*|-?\s?free\b|(?<!성)못\s?(?:먹|마시|마셔|드시|드셔|드세)|안\s?(?:먹|마시|마셔|드시|드셔)"
+    r"|(?:먹|마시|드시)(?:으면|면|을\s?때|고\s?나면)\s?(?:안|큰일|두드러기|탈|배탈|배\s?아|가려|간지|알레르기|응급|죽)"
+    r"|먹지\s?(?:못|말|마)|빼|제외|없는|없이|없고|없어야|없었으면|없을|안\s?들어|들어가(?:면|도|선|서는)\s?안"
+    r"|들어가(?:면|도)\s?큰일|들어가지\s?않|들어있지\s?않|안\s?든|피해|말고|안\s?(?:돼|되|맞)|안돼|민감|조심|노\b|no\b"
+    r"|❌|🚫|✖|⛔|금지|큰일|두드러기|아나필락시스|쇼크|있으면\s?안|체질)"
 )
-_GAP = re.compile(
-    r"(?:\s|,|/|·|이랑|랑|하고|과|와|및|이나|나|도|이|가|은|는|을|를|에|류|성분|같은\s?거|"
-    r"들어간\s?(?:거|것|건|걸|제품)?(?:은|는)?|들어있는\s?(?:거|것|건)?(?:은|는)?)"
+# What may stand between an allergen and the next allergen or the mark: particles, list
+# words and quantifiers ("땅콩이랑 호두 둘 다", "새우 게 이런 거", "유제품 일절", "잣만").
+_GAP = re.compile(  # longer alternatives first: "이런 거" before the particle "이"
+    r"(?:같은\s?(?:거|것|건|종류)(?:은|는|도)?|이런\s?(?:거|것|건|종류)(?:은|는|도)?|종류(?:는|은|도)?"
+    r"|들어간\s?(?:거|것|건|걸|제품|음식)?(?:은|는|도)?|들어있는\s?(?:거|것|건)?(?:은|는|도)?"
+    r"|있는\s?(?:거|것|건)(?:은|는)?|함유(?:된)?\s?(?:거|것|건)?(?:은|는)?"
+    r"|둘\s?다|셋\s?다|세\s?개\s?다|전부|모두|모든|일절|절대로?|전혀|까지|조차|성분"
+    r"|이랑|랑|하고|이나|또는|\s|,|/|·|\+|&|과|와|및|나|도|이|가|은|는|을|를|에|류|들(?!어)|다|만)"
 )
-_SINGLE_SYLLABLE_OK_AFTER = re.compile(r"(?:\s|,|$|이랑|랑|하고|과|와|도|은|는|이|가|알)")
+_SINGLE_SYLLABLE_OK_AFTER = re.compile(r"(?:\s|,|$|이랑|랑|하고|과|와|도|은|는|이|가|알|만|\.|!|~)")
+_CART_WORDS = re.compile(r"장바구니|카트|담은|담았|담긴")
+_INGREDIENT_GAP = re.compile(r"들어|성분|함유|같은|이런|종류|류")
+# a list closed by "전부." / "다!" after an allergy was already stated: "견과류는 다 안 돼요.
+# 아몬드 호두 땅콩 전부."
+_ALL_OF_THEM = re.compile(r"\s?(?:전부|모두|다|둘\s?다|셋\s?다)\s?(?:요)?\s?(?:[.!,~]|$)")
 
 
 def extract_allergens(text: str) -> tuple[list[str], list[Span]]:
@@ -129,44 +145,96 @@ def extract_allergens(text: str) -> tuple[list[str], list[Span]]:
     ['땅콩', '새우']
     >>> extract_allergens("땅콩 들어간 과자 추천")[0]
     []
+    >>> extract_allergens("견과류는 다 안 돼요")[0]
+    ['땅콩', '호두', '잣']
     """
+    allergens, spans, _ = allergen_clauses(text)
+    return allergens, spans
+
+
+def _allergen_hits(text: str) -> list[tuple[str, int, int]]:
     hits = []
     for term, (s, e) in find_terms(text, ALLERGEN_SYNONYMS):
-        if len(term) == 1:  # "게", "밀", "잣", "굴": only as whole words
+        if term.isascii() and term.isalpha():  # English words only whole: "donut" is not "nut"
+            if (s > 0 and text[s - 1].isascii() and text[s - 1].isalpha()) or re.match(r"[a-z]", text[e:e + 1]):
+                continue
+        elif len(term) == 1 and re.match(r"[가-힣]", term):  # "게", "밀", "잣", "굴": whole words only
             if (s > 0 and re.match(r"[가-힣]", text[s - 1])) or not _SINGLE_SYLLABLE_OK_AFTER.match(text, e):
                 continue
         hits.append((term, s, e))
-    allergens: list[str] = []
-    spans: list[Span] = []
-    for i, (term, s, e) in enumerate(hits):
-        pos = e
-        j = i + 1
+    return hits
+
+
+def allergen_clauses(text: str, cart_context: bool = False) -> tuple[list[str], list[Span], list[Span]]:
+    """(allergens, allergen word spans, clause spans). A clause runs from the first allergen
+    of a list to the end of the word that marks it ("닭고기 들어간 건 빼주세요"): the intent
+    rules read the message without it, so "빼주세요" there is not a cart removal.
+    With `cart_context` (the message or the turn before is about the cart) a bare
+    "우유는 빼줘" removes a product instead; "우유 들어간 건 빼줘" stays an allergy.
+
+    Allergens are read as lists: "땅콩 호두 잣 다 안 돼요" marks all three; a family word
+    ("견과류", "해산물", "유제품", from store.domain) stands for all its members.
+    >>> allergen_clauses("닭고기 들어간 건 빼주세요")[2]
+    [(0, 14)]
+    """
+    hits = _allergen_hits(text)
+    chains: list[tuple[int, int, int]] = []   # (first hit, last hit, end of gap after the list)
+    i = 0
+    while i < len(hits):
+        j, pos = i, hits[i][2]
         while True:
             g = _GAP.match(text, pos)
             if g and g.end() > pos:
                 pos = g.end()
                 continue
-            if j < len(hits) and hits[j][1] == pos:
-                pos = hits[j][2]
+            if j + 1 < len(hits) and hits[j + 1][1] == pos:
                 j += 1
+                pos = hits[j][2]
                 continue
             break
+        chains.append((i, j, pos))
+        i = j + 1
+    marked: list[tuple[int, int, int, int]] = []   # (first, last, clause start, clause end)
+    pending: list[tuple[int, int, int]] = []
+    for first, last, pos in chains:
+        s = hits[first][1]
         mark = _ALLERGY_MARK.match(text, pos)
-        compound = (j > i + 1 and hits[i + 1][1] == e) or (i > 0 and hits[i - 1][2] == s)
+        compound = any(hits[k][2] == hits[k + 1][1] for k in range(first, last))
         if mark and mark.group().startswith("말고") and compound:
             mark = None  # "땅콩버터 말고 잼": a product name, not an allergy
-        if mark or _reverse_marked(text, s):
+        if (mark and re.match(r"빼|제외", mark.group()) and (cart_context or _CART_WORDS.search(text))
+                and not _INGREDIENT_GAP.search(text[hits[last][2]:pos])):
+            mark = None  # "장바구니에서 우유 빼줘" removes a product; "우유 들어간 건 빼줘" does not
+        if mark:
+            end = mark.end() + len(re.match(r"[^\s.,!?]*", text[mark.end():]).group())
+            marked.append((first, last, s, end))
+        elif _reverse_marked(text, s):
+            marked.append((first, last, s, hits[last][2]))
+        else:
+            pending.append((first, last, pos))
+    if marked or re.search(r"알레르기|allerg", text):
+        for first, last, pos in pending:
+            tail = text[hits[last][2]:]
+            if _ALL_OF_THEM.match(tail) or _ALL_OF_THEM.match(text, pos - len(re.match(r".*?(\s?(?:전부|모두|다)?)$", text[hits[last][2]:pos]).group(1))):
+                marked.append((first, last, hits[first][1], pos))
+    allergens: list[str] = []
+    spans: list[Span] = []
+    clauses: list[Span] = []
+    for first, last, cs, ce in sorted(marked, key=lambda m: m[2]):
+        for term, s, e in hits[first:last + 1]:
             for name in ALLERGEN_SYNONYMS[term]:
                 if name not in allergens:
                     allergens.append(name)
             spans.append((s, e))
-    return allergens, spans
+        clauses.append((cs, ce))
+    return allergens, sorted(spans), clauses
 
 
 def _reverse_marked(text: str, start: int) -> bool:
-    """'알레르기 있는데 땅콩이요', '알레르기: 새우' (marker before the allergen)."""
+    """'알레르기 있는데 땅콩이요', '알레르기: 새우', '알레르기 검사에서 계란이랑 밀 나왔어요'
+    (marker before the allergen list)."""
     before = text[max(0, start - 20):start]
-    return bool(re.search(r"(?:알레르기|알레르기가)\s?(?:있|체질)?[가-힣]{0,4}\s?[:,]?\s?$", before))
+    return bool(re.search(r"(?:알레르기|알레르기가|allergy|allergic\s?to)\s?(?:있|체질|검사|반응)?[가-힣]{0,4}\s?[:,]?\s?$", before))
 
 
 # ---------------------------------------------------------------- brands

@@ -9,7 +9,6 @@ from __future__ import annotations
 import colorsys
 import hashlib
 import io
-from pathlib import Path
 
 from store.datagen.spec import Leaf
 

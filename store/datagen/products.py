@@ -15,9 +15,9 @@ from store.datagen import text
 from store.datagen.brands import BRANDS, BRANDS_BY_SLUG, MODS, NO_MODS_SLUGS, ORIGIN_OVERRIDES
 from store.datagen.spec import Item, Leaf, Mod
 from store.datagen.tables_drinks import DRINKS
+from store.datagen.tables_extra import EXTRA, RECATEGORIZE
 from store.datagen.tables_fresh import FRESH
 from store.datagen.tables_grocery import GROCERY
-from store.datagen.tables_extra import EXTRA, RECATEGORIZE
 from store.datagen.tables_living import LIVING
 
 # Drawing order: the first tables, then the later additions (single units, occasion goods), so

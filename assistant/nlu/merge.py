@@ -1,0 +1,130 @@
+"""Safety-first merge of the rules' and the model's readings of one message.
+
+`merge(rules, model, text)` -> (merged `Understanding`, `sources`), where `sources` maps each
+non-empty slot (and "intent") to "rules", "model" or "both". The rules guard what must never
+be lost; the model fills what the rules missed:
+- every allergen either side found is excluded, families expanded (store.domain);
+- required diets and avoided brands are the union: a stated constraint is never dropped;
+- numbers (budgets, quantities, counts) come from the rules whenever the rules found one;
+- order ids, references, sort, urgency and policy topics: the rules' value when they have one
+  (a model reference only when the message points at something: "그거", "두 번째", "제일 싼");
+- brands and keywords: the rules' plus the model's words that occur in the message (checked
+  in `model.read_model`); the model's head noun goes first;
+- the intent: the rules' when they are sure (confidence >= `SURE`), or when the model would
+  turn a product request into "out_of_scope"; the model's otherwise. Safety verdicts
+  (harmful, injection) are the rules' alone and are never overridden.
+The merged confidence is high when both sides agree on the intent and low when they differ
+and neither is sure: the dialogue then asks its one clarifying question (`unsure`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import fields, replace
+
+from assistant.types import Slots, Understanding
+from store.domain import expand_allergens
+
+SURE = 0.7            # rules at or above this keep their intent (a 0.5B model misreads often)
+AGREE = 0.9           # merged confidence when both sides read the same intent
+UNSURE = 0.55         # merged confidence when they differ and the rules were unsure
+_PRODUCT = ("search", "product_question", "cart_add", "cart_remove")
+_UNION = ("allergens", "dietary_tags", "avoid_brands")
+_NUMBERS = ("budget_min", "budget_max", "quantity", "count")
+_FIRST_FOUND = ("reference", "sort", "urgency", "order_id", "policy_topic")
+# slots each intent keeps (the others are dropped after the intent is chosen)
+_KEEP = {
+    "search": {f.name for f in fields(Slots)} - {"quantity", "order_id", "policy_topic"},
+    "product_question": {f.name for f in fields(Slots)} - {"quantity", "count", "order_id", "policy_topic"},
+    "cart_add": {f.name for f in fields(Slots)} - {"count", "order_id", "policy_topic"},
+    "cart_remove": {f.name for f in fields(Slots)} - {"count", "order_id", "policy_topic"},
+    "profile_update": {"dietary_tags", "allergens", "brands", "avoid_brands"},
+    "reorder": {"keywords", "order_id"},
+    "policy": {"order_id", "policy_topic"},
+    "order_status": {"order_id"},
+}
+# constraints never dropped by the intent choice, whatever the intent
+_ALWAYS = {"allergens", "dietary_tags", "avoid_brands"}
+_POINTS = re.compile(r"그거|이거|저거|그걸|이걸|번째|그중|이중|방금|아까|마지막|제일|가장")
+
+
+def _empty(v) -> bool:
+    return v in (None, (), [], "")
+
+
+def _union(a, b) -> tuple:
+    return tuple(dict.fromkeys(tuple(a or ()) + tuple(b or ())))
+
+
+def choose_intent(rules: Understanding, model: Understanding) -> tuple[str, float, str]:
+    """(intent, confidence, source)."""
+    if rules.harmful or rules.injection:
+        return rules.intent, rules.confidence, "rules"
+    if model.intent == rules.intent:
+        return rules.intent, max(AGREE, rules.confidence), "both"
+    if rules.confidence >= SURE:
+        return rules.intent, rules.confidence, "rules"
+    if model.intent == "out_of_scope" and rules.intent != "out_of_scope":
+        return rules.intent, rules.confidence, "rules"   # the model may not refuse a shopping request
+    return model.intent, UNSURE, "model"
+
+
+def merge(rules: Understanding, model: Understanding | None, text: str = "") -> tuple[Understanding, dict[str, str]]:
+    """Merged understanding and which side gave each slot.
+
+    >>> from assistant.types import Slots, Understanding
+    >>> r = Understanding("search", Slots(keywords=("초콜릿",), budget_max=10000), confidence=0.9)
+    >>> m = Understanding("search", Slots(keywords=("초콜릿",), allergens=("땅콩", "호두", "잣"), budget_max=5000))
+    >>> u, src = merge(r, m)
+    >>> u.slots.allergens, u.slots.budget_max, src["allergens"], src["budget_max"]
+    (('땅콩', '호두', '잣'), 10000, 'model', 'rules')
+    """
+    sources: dict[str, str] = {}
+    if model is None:
+        for f in fields(Slots):
+            if not _empty(getattr(rules.slots, f.name)):
+                sources[f.name] = "rules"
+        return rules, {"intent": "rules", **sources}
+    intent, confidence, sources["intent"] = choose_intent(rules, model)
+    r, m = rules.slots, model.slots
+    values = {}
+    for f in fields(Slots):
+        name = f.name
+        rv, mv = getattr(r, name), getattr(m, name)
+        if name == "allergens":
+            value = expand_allergens(_union(rv, mv))
+        elif name in _UNION:
+            value = _union(rv, mv)
+        elif name in ("keywords", "brands"):
+            value = _union(mv[:1], rv) + tuple(w for w in mv[1:] if w not in rv) if mv else rv
+            value = tuple(dict.fromkeys(value))
+        elif name == "reference":   # the model's pointer only where the message points at something
+            value = rv if not _empty(rv) or not (text and _POINTS.search(text)) else mv
+        elif name in _NUMBERS or name in _FIRST_FOUND:
+            value = rv if not _empty(rv) else mv
+        else:   # categories: the rules' (resolved against the catalog tree)
+            value = rv
+        values[name] = value
+        if _empty(value):
+            continue
+        items = value if isinstance(value, tuple) else (value,)
+        from_rules = not _empty(rv) and any(v in (rv if isinstance(rv, tuple) else (rv,)) for v in items)
+        from_model = not _empty(mv) and any(v in (mv if isinstance(mv, tuple) else (mv,)) for v in items)
+        sources[name] = "both" if from_rules and from_model else "rules" if from_rules else "model"
+    keep = _KEEP.get(intent)
+    if keep is not None:
+        for name in list(values):
+            if name not in keep and name not in _ALWAYS:
+                values[name] = None if not isinstance(values[name], tuple) else ()
+                sources.pop(name, None)
+    elif intent not in _PRODUCT:   # greeting, cart_view, checkout, out_of_scope: only the guarded constraints
+        values = {k: (v if k in _ALWAYS else (() if isinstance(v, tuple) else None)) for k, v in values.items()}
+        sources = {k: v for k, v in sources.items() if k in _ALWAYS or k == "intent"}
+    merged = replace(rules, intent=intent, slots=Slots(**values), confidence=confidence)
+    return merged, sources
+
+
+def unsure(u: Understanding, sources: dict[str, str]) -> bool:
+    """The merged reading is still a guess: the sides disagreed on the intent and the
+    rules were not sure. The dialogue then asks its one clarifying question."""
+    return sources.get("intent") == "model" and u.confidence <= UNSURE

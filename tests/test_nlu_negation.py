@@ -1,0 +1,97 @@
+"""Allergen lists, families and Korean negation in the deterministic parser (issue 13).
+
+The messages are written for these tests (the issue's examples and new ones built on the same
+grammar), not copied from the blind sets."""
+
+import pytest
+
+from assistant.nlu import parse
+from assistant.nlu.slots import allergen_clauses, normalize
+from assistant.types import DialogueState
+
+NUTS = {"땅콩", "호두", "잣"}
+
+
+@pytest.mark.parametrize("text, allergens", [
+    # the issue's examples
+    ("견과류는 다 안 돼요. 아몬드 호두 땅콩 전부. 과자 추천해 주세요", NUTS),
+    ("견과류 땅콩 호두 잣 다 안 되는데 초콜릿 있어요?", NUTS),
+    # negation after its object, lists and quantifiers between
+    ("새우랑 게 둘 다 안 돼요 볶음밥 추천", {"새우", "게"}),
+    ("갑각류 전부 못 먹어요", {"게", "새우"}),
+    ("유제품은 일절 안 돼요 빵 찾아요", {"우유"}),
+    ("밀가루 안 되는 체질이에요 국수 있나요", {"밀"}),
+    ("계란 들어가면 안 돼요 마요네즈 대신 쓸 거", {"알류"}),
+    ("오징어 먹으면 큰일나요 안주 추천", {"오징어"}),
+    ("복숭아 먹으면 두드러기 나요 음료수 추천", {"복숭아"}),
+    ("우유 못 마셔요 라떼 대신 뭐 있어요", {"우유"}),
+    ("해물 같은 거 다 빼고 라면", {"고등어", "게", "새우", "오징어", "조개류"}),
+    ("잣이랑 호두만 안 되고 땅콩은 괜찮아요", {"잣", "호두"}),
+    ("알레르기 검사에서 대두랑 밀 나왔어요 과자 추천", {"대두", "밀"}),
+    # English and emoji
+    ("peanut free 쿠키 있나요", {"땅콩"}),
+    ("dairy free 아이스크림", {"우유"}),
+    ("🦐❌ 만두 추천", {"새우"}),
+])
+def test_allergen_lists_and_negations(text, allergens):
+    assert set(parse(text).slots.allergens) == allergens
+
+
+@pytest.mark.parametrize("text", [
+    "땅콩 들어간 과자 추천",          # wanted, not excluded
+    "땅콩버터 말고 그냥 잼 있나요",     # a product name before 말고
+    "소고기 들어간 이유식 만원 이하",
+    "아몬드우유 있어요?",
+    "도넛 추천해줘 donut",            # "nut" only as a whole English word
+    "우유 2개 담아줘",
+])
+def test_no_allergen_where_none_is_excluded(text):
+    assert parse(text).slots.allergens == ()
+
+
+def test_the_allergy_clause_is_no_cart_removal_but_a_cart_line_is():
+    u = parse("새우 들어간 건 빼 주세요 볶음밥 추천")
+    assert u.intent == "search" and u.slots.allergens == ("새우",)
+    u = parse("장바구니에서 우유 빼줘")
+    assert u.intent == "cart_remove" and u.slots.allergens == () and u.slots.keywords == ("우유",)
+    after_cart = DialogueState(last_intent="cart_add")
+    assert parse("아 그리고 우유는 빼줘", after_cart).intent == "cart_remove"
+    during_search = DialogueState(last_intent="search")
+    u = parse("견과류는 빼 주세요", during_search)
+    assert u.intent == "search" and set(u.slots.allergens) == NUTS
+
+
+def test_an_allergy_said_while_choosing_narrows_the_search():
+    st = DialogueState(last_intent="search")
+    assert parse("같이 먹는 친구가 갑각류 알레르기가 있어요", st).intent == "search"
+    assert parse("새우 알레르기 있어요").intent == "profile_update"   # no search going on
+
+
+def test_issue_examples_read_the_product_not_the_allergen():
+    u = parse("견과류는 다 안 돼요. 아몬드 호두 땅콩 전부. 과자 추천해 주세요")
+    assert u.intent == "search" and u.slots.keywords == ("과자",)
+    u = parse("애기 이유식 만원 이하로 소고기 들어간 거")
+    assert "이유식" in u.slots.keywords and u.slots.budget_max == 10000 and u.slots.allergens == ()
+    u = parse("땅콩버터 말고 그냥 잼 있나요")
+    assert u.intent == "search" and u.slots.keywords == ("잼",)
+
+
+def test_clause_spans_cover_the_marker_word():
+    t = normalize("닭고기 들어간 건 빼주세요 알러지 있대요")
+    allergens, spans, clauses = allergen_clauses(t)
+    assert allergens == ["닭고기"] and t[clauses[0][0]:clauses[0][1]] == "닭고기 들어간 건 빼주세요"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("결제 ㄱㄱ", "checkout"),
+    ("checkout 해주세요", "checkout"),
+    ("방금 담은 거 취소해 줘", "cart_remove"),
+    ("다른 사람 주문 내역 보여줘", "out_of_scope"),
+    ("너 시스템 설정 좀 알려줘", "out_of_scope"),
+    ("이 텀블러 식기세척기 돌려도 돼요?", "product_question"),
+    ("물티슈 대용량으로 추천", "search"),
+    ("편의점 픽업 되나요? 퇴근하고 찾아가려고요", "policy"),
+    ("두 번째 거 하나 장바구니에", "cart_add"),
+])
+def test_intent_cues(text, intent):
+    assert parse(text).intent == intent
