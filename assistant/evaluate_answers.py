@@ -146,7 +146,7 @@ def score_products(assistant, rows: list[dict], with_ndcg: bool) -> dict:
     from assistant.types import DialogueState
     from retrieval.metrics import score_query
 
-    per, prec, ndcg, leaks, shown_none, not_found_text = [], [], [], 0, 0, 0
+    per, prec, ndcg, ndcg_shown, leaks, shown_none, not_found_text = [], [], [], [], 0, 0, 0
     for r in rows:
         ans = assistant.answer(r["query"], DialogueState()) or {}
         shown = (ans.get("products") or [])[:3]
@@ -166,6 +166,10 @@ def score_products(assistant, rows: list[dict], with_ndcg: bool) -> dict:
             ranked = assistant.ranked_products(r["query"], DialogueState(), k=10)
             row["ndcg@10"] = round(score_query([(i,) for i in ranked], set(r["relevant"]), 10)["ndcg@10"], 4)
             ndcg.append(row["ndcg@10"])
+            if "only_item" in getattr(assistant.ranked_products, "__code__", type("", (), {"co_varnames": ()})).co_varnames:
+                shown10 = assistant.ranked_products(r["query"], DialogueState(), k=10, only_item=True)
+                row["ndcg@10_shown"] = round(score_query([(i,) for i in shown10], set(r["relevant"]), 10)["ndcg@10"], 4)
+                ndcg_shown.append(row["ndcg@10_shown"])
         per.append(row)
     out = {"n": len(rows), "type_precision@3": round(sum(prec) / max(len(prec), 1), 4),
            "n_scored": len(prec), "allergen_leaks": leaks, "nothing_shown": shown_none,
@@ -177,6 +181,8 @@ def score_products(assistant, rows: list[dict], with_ndcg: bool) -> dict:
                                  "alt_type_precision@3": round(sum(p["p@3"] for p in relaxed) / max(len(relaxed), 1), 4)}
     if with_ndcg:
         out["ndcg@10"] = round(sum(ndcg) / max(len(ndcg), 1), 4)
+        if ndcg_shown:   # the list cut to the asked item, as a shopper would page through it
+            out["ndcg@10_item_only"] = round(sum(ndcg_shown) / len(ndcg_shown), 4)
     return out | {"rows": per}
 
 
