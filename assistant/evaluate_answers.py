@@ -9,7 +9,8 @@ fresh session) over the live index in `--index-dir`, and is scored on what the s
 
 - type precision@3: share of the (up to) three products shown whose name contains one of the
   asked item's terms and none of its exclude terms; a query where the store has the item but
-  nothing is shown scores 0. Item terms: blind rows carry them (`item_terms`,
+  nothing is shown scores 0; a spec naming no item (only tags: "고단백 저지방") is not scored.
+  Item terms: blind rows carry them (`item_terms`,
   `exclude_terms`); test/dev product rows get them from the generator's own spec line
   (`store.datagen.query_specs`, the `kw` words that define the relevant ids), or, for a spec
   that names only a category (`cat`/`in`), the item is "a product under that category path".
@@ -158,7 +159,8 @@ def score_products(assistant, rows: list[dict], with_ndcg: bool) -> dict:
         if "찾지 못했어요" in (ans.get("reply") or ""):
             not_found_text += 1
         p3 = (sum(hits) / len(hits)) if hits else 0.0
-        if r.get("exists", True):
+        labeled = bool(r.get("item_terms") or r.get("category"))   # a spec naming only tags names no item
+        if r.get("exists", True) and labeled:
             prec.append(p3)
         row = {"id": r["id"], "query": r["query"], "intent": ans.get("intent"), "p@3": round(p3, 3),
                "shown": [p.get("name") for p in shown], "exists": r.get("exists", True)}
@@ -166,8 +168,11 @@ def score_products(assistant, rows: list[dict], with_ndcg: bool) -> dict:
             ranked = assistant.ranked_products(r["query"], DialogueState(), k=10)
             row["ndcg@10"] = round(score_query([(i,) for i in ranked], set(r["relevant"]), 10)["ndcg@10"], 4)
             ndcg.append(row["ndcg@10"])
-            if "only_item" in getattr(assistant.ranked_products, "__code__", type("", (), {"co_varnames": ()})).co_varnames:
+            try:   # the list cut to the asked item (a baseline without the rerank has no such cut)
                 shown10 = assistant.ranked_products(r["query"], DialogueState(), k=10, only_item=True)
+            except TypeError:
+                shown10 = None
+            if shown10 is not None:
                 row["ndcg@10_shown"] = round(score_query([(i,) for i in shown10], set(r["relevant"]), 10)["ndcg@10"], 4)
                 ndcg_shown.append(row["ndcg@10_shown"])
         per.append(row)
