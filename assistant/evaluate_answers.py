@@ -9,7 +9,8 @@ fresh session) over the live index in `--index-dir`, and is scored on what the s
 
 - type precision@3: share of the (up to) three products shown whose name contains one of the
   asked item's terms and none of its exclude terms; a query where the store has the item but
-  nothing is shown scores 0. Item terms: blind rows carry them (`item_terms`,
+  nothing is shown scores 0; a spec naming no item (only tags: "고단백 저지방") is not scored.
+  Item terms: blind rows carry them (`item_terms`,
   `exclude_terms`); test/dev product rows get them from the generator's own spec line
   (`store.datagen.query_specs`, the `kw` words that define the relevant ids), or, for a spec
   that names only a category (`cat`/`in`), the item is "a product under that category path".
@@ -146,7 +147,7 @@ def score_products(assistant, rows: list[dict], with_ndcg: bool) -> dict:
     from assistant.types import DialogueState
     from retrieval.metrics import score_query
 
-    per, prec, ndcg, leaks, shown_none, not_found_text = [], [], [], 0, 0, 0
+    per, prec, ndcg, ndcg_shown, leaks, shown_none, not_found_text = [], [], [], [], 0, 0, 0
     for r in rows:
         ans = assistant.answer(r["query"], DialogueState()) or {}
         shown = (ans.get("products") or [])[:3]
@@ -158,7 +159,8 @@ def score_products(assistant, rows: list[dict], with_ndcg: bool) -> dict:
         if "찾지 못했어요" in (ans.get("reply") or ""):
             not_found_text += 1
         p3 = (sum(hits) / len(hits)) if hits else 0.0
-        if r.get("exists", True):
+        labeled = bool(r.get("item_terms") or r.get("category"))   # a spec naming only tags names no item
+        if r.get("exists", True) and labeled:
             prec.append(p3)
         row = {"id": r["id"], "query": r["query"], "intent": ans.get("intent"), "p@3": round(p3, 3),
                "shown": [p.get("name") for p in shown], "exists": r.get("exists", True)}
@@ -166,6 +168,13 @@ def score_products(assistant, rows: list[dict], with_ndcg: bool) -> dict:
             ranked = assistant.ranked_products(r["query"], DialogueState(), k=10)
             row["ndcg@10"] = round(score_query([(i,) for i in ranked], set(r["relevant"]), 10)["ndcg@10"], 4)
             ndcg.append(row["ndcg@10"])
+            try:   # the list cut to the asked item (a baseline without the rerank has no such cut)
+                shown10 = assistant.ranked_products(r["query"], DialogueState(), k=10, only_item=True)
+            except TypeError:
+                shown10 = None
+            if shown10 is not None:
+                row["ndcg@10_shown"] = round(score_query([(i,) for i in shown10], set(r["relevant"]), 10)["ndcg@10"], 4)
+                ndcg_shown.append(row["ndcg@10_shown"])
         per.append(row)
     out = {"n": len(rows), "type_precision@3": round(sum(prec) / max(len(prec), 1), 4),
            "n_scored": len(prec), "allergen_leaks": leaks, "nothing_shown": shown_none,
@@ -177,6 +186,8 @@ def score_products(assistant, rows: list[dict], with_ndcg: bool) -> dict:
                                  "alt_type_precision@3": round(sum(p["p@3"] for p in relaxed) / max(len(relaxed), 1), 4)}
     if with_ndcg:
         out["ndcg@10"] = round(sum(ndcg) / max(len(ndcg), 1), 4)
+        if ndcg_shown:   # the list cut to the asked item, as a shopper would page through it
+            out["ndcg@10_item_only"] = round(sum(ndcg_shown) / len(ndcg_shown), 4)
     return out | {"rows": per}
 
 

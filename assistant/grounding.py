@@ -229,8 +229,10 @@ def ground_products(retriever, catalog: dict, query: str, c: Constraints, profil
 
 def rank_products(retriever, catalog: dict, query: str, c: Constraints, profile: ProfileView | None = None,
                   k: int = 3, sort: str | None = None, stock=None, pool: int = 60,
-                  item: ItemQuery | None = None, typed_only: bool = False) -> list:
-    """The catalog products `ground_products` shows, best first (see there)."""
+                  item: ItemQuery | None = None, typed_only: bool = False, only_item: bool = True) -> list:
+    """The catalog products `ground_products` shows, best first (see there). `only_item=False`
+    keeps the whole reranked list (the item first, then the rest) instead of cutting it to the
+    item itself when the item is there (what a shopper sees)."""
     profile = profile or ProfileView()
     hits = list(retriever.search(query, k=pool, filters=retriever_filters(c)) or [])
     scored: dict[str, float] = {}
@@ -254,7 +256,7 @@ def rank_products(retriever, catalog: dict, query: str, c: Constraints, profile:
     if active:
         tiers = {pid: tier(catalog[pid], item) for pid in ranked}
         best = max(tiers.values(), default=0)
-        if typed_only or best == 2:
+        if typed_only or (best == 2 and only_item):
             # Only the asked thing: a shorter list beats a mouse shown as the third "이어폰",
             # and "제일 싼 모래" is the cheapest 모래, not a cheaper 탈취제.
             ranked = [pid for pid in ranked if tiers[pid] == 2]
@@ -341,10 +343,11 @@ def relax(retriever, catalog: dict, query: str, c: Constraints, profile: Profile
 
 
 def ground(retriever, catalog: dict, query: str, c: Constraints, profile: ProfileView | None = None,
-           k: int = 3, sort: str | None = None, stock=None, item: ItemQuery | None = None) -> Grounded:
+           k: int = 3, sort: str | None = None, stock=None, item: ItemQuery | None = None,
+           only_item: bool = True) -> Grounded:
     """Products meeting every condition; when there are none (or none of them is the asked
     item while the store sells that item), labeled relaxations instead."""
-    products = rank_products(retriever, catalog, query, c, profile, k, sort, stock, item=item)
+    products = rank_products(retriever, catalog, query, c, profile, k, sort, stock, item=item, only_item=only_item)
     typed = item is not None and item.active
     if products and (not typed or any(tier(p, item) == 2 for p in products)):
         return Grounded(tuple(_card(p, stock, catalog, c) for p in products), constraints=c)

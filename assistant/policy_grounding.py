@@ -8,8 +8,9 @@ question shares with the section heading and body, the asked topic, and whether 
 holds the kind of fact asked for (a time for "몇시", an amount for "얼마", a period for
 "며칠"). Weights were set on the dev split's section labels (`data/eval/policy_sections.jsonl`).
 
-`policy_answer` opens the reply: 네/아니요/조건 for a yes/no question, then the section's
-deciding sentence with its numbers (2일, 40,000원, 23:00). The quote and citation follow
+`policy_answer` opens the reply with the section's deciding sentence and its numbers (2일,
+40,000원, 23:00), led by "조건이 있어요:" when that sentence states a condition. A 네/아니요 read
+from negation words was measured wrong too often to print (see docs/benchmarks/answers.md). The quote and citation follow
 (`replies.policy_reply`). Every policy fact comes from the passage text, never from a model.
 """
 
@@ -174,12 +175,18 @@ def answer_sentences(question: str, text: str) -> list[str]:
     return sorted(picked, key=lambda x: order.index(x) if x in order else 0)
 
 
+LEADS = {"conditional": "조건이 있어요: "}
+
+
 def policy_answer(question: str, fact: PolicyFact) -> str:
     """The reply's first line: "네, …" / "아니요, …" / "조건이 있어요: …" or the fact itself."""
     parts = answer_sentences(question, fact.text)
     parts = [x if x.endswith((".", "!", "?")) else x + "." for x in parts if x]
     joined = " ".join(parts)
-    lead = {"yes": "네, ", "no": "아니요, ", "conditional": "조건이 있어요: "}.get(polarity(question, joined) or "", "")
+    # 네/아니요 read from negation words was measured wrong too often (a "네" on 13 of the 33
+    # blind questions whose answer is "no"): the reply opens with the deciding sentence itself,
+    # or with "조건이 있어요:" when that sentence states the condition, never with a guessed 네/아니요.
+    lead = LEADS.get(polarity(question, joined) or "", "")
     return lead + joined
 
 

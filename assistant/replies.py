@@ -1,7 +1,7 @@
 """Template replies built from facts: correct by construction, used as the LLM's draft and
 as the whole reply in `--no-llm` mode or when a model fails the validator.
 
-Shape: the answer first (what was found, 네/아니요/조건 with the deciding number, which of two
+Shape: the answer first (what was found, the deciding policy sentence or 조건, which of two
 is cheaper), then why (the shopper's own conditions), then the list or the quote. Product ids
 stay out of the text shoppers read: the answer's `sources` and product cards carry them (the
 UI shows them as chips, the CLI JSON keeps them). Policy replies end with the document id
@@ -158,7 +158,7 @@ def compare_reply(products: list[ProductFact], question: str = "") -> str:
 
 
 def policy_reply(passages: list[PolicyFact], question: str = "") -> str:
-    """Answer first (네/아니요/조건 with the deciding sentence and its numbers), then the quote
+    """Answer first (the deciding sentence and its numbers, "조건이 있어요:" for a condition), then the quote
     and the citation."""
     if not passages:
         return NO_POLICY

@@ -56,8 +56,19 @@ def name_core(name: str, brand: str = "", unit: str = "") -> str:
     return " ".join(words)
 
 
+# Size and age grades written after the noun ("팬티형 기저귀 대형", "밴드형 기저귀 신생아").
+_GRADES = frozenset("대형 중형 소형 특대형 신생아 점보 대용량 소용량".split())
+
+
 def product_head(name: str, brand: str = "", unit: str = "") -> str:
+    """The product's own head noun, size grades skipped.
+
+    >>> product_head("베베숲 팬티형 기저귀 대형 44매", "베베숲", "44매")
+    '기저귀'
+    """
     words = name_core(name, brand, unit).split()
+    while len(words) > 1 and words[-1] in _GRADES:
+        words.pop()
     return words[-1] if words else ""
 
 

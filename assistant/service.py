@@ -348,24 +348,29 @@ class Assistant:
                                      other_kind=" ".join(slots.keywords) if found.other_kind else "")
         return Facts(intent=und.intent, products=tuple(cards), notes=notes, draft=draft), cards, {}
 
-    def _search_products(self, message, slots, c, profile, k: int, sort: str | None = None) -> Grounded:
+    def _search_products(self, message, slots, c, profile, k: int, sort: str | None = None,
+                         only_item: bool = True) -> Grounded:
         """Products for a search turn (item-type reranked; relaxed and labeled when nothing meets
         every condition) and the constraints finally applied."""
         item = item_query(slots.keywords, message, self.head_vocab)
         query = search_text(slots, message)
-        found = ground(self.retriever, self.catalog, query, c, profile, k=k, sort=sort, stock=self.stock, item=item)
+        found = ground(self.retriever, self.catalog, query, c, profile, k=k, sort=sort, stock=self.stock, item=item,
+                       only_item=only_item)
         if not found.cards and not found.relaxed and c.categories and slots.keywords:
             # A category guessed from an ambiguous word ("간식") found nothing: keep the
             # shopper's own word as the constraint instead (name or category must contain it).
             c = replace(c, categories=(), keywords=tuple(slots.keywords))
             query = search_text(replace(slots, categories=()), message)
-            found = ground(self.retriever, self.catalog, query, c, profile, k=k, sort=sort, stock=self.stock, item=item)
+            found = ground(self.retriever, self.catalog, query, c, profile, k=k, sort=sort, stock=self.stock, item=item,
+                           only_item=only_item)
         return replace(found, constraints=c)
 
-    def ranked_products(self, message: str, state=None, customer_id: str | None = None, k: int = 10) -> list[str]:
+    def ranked_products(self, message: str, state=None, customer_id: str | None = None, k: int = 10,
+                        only_item: bool = False) -> list[str]:
         """The ids a search turn ranks for `message`, best first, up to `k` (for evaluation:
         nDCG over the same pipeline the reply uses, without phrasing a reply). Relaxed
-        alternatives are not counted: they do not meet the stated conditions."""
+        alternatives are not counted: they do not meet the stated conditions. By default the
+        whole reranked list (`only_item=True`: cut to the item itself, as shown)."""
         from assistant.types import DialogueState
 
         state = state if state is not None else DialogueState()
@@ -373,7 +378,7 @@ class Assistant:
         slots = message_slots(und.slots, message, state)
         profile = self.profile_view(state, customer_id)
         found = self._search_products(message, slots, constraints_from(slots, profile), profile, k,
-                                      sort_from_message(message, slots.sort))
+                                      sort_from_message(message, slots.sort), only_item=only_item)
         return [p.id for p in found.cards]
 
     def _act(self, message, und, state, customer_id, now=None) -> ActionResult:

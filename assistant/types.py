@@ -11,6 +11,7 @@ from typing import Any, Literal, TypedDict, Union
 
 # The longest message the assistant reads, in characters. The NLU cuts there; the service
 # and the UI presenters should refuse or warn at the same number (import it from here).
+from store.domain import MAX_MESSAGE_CHARS  # noqa: E402,F401  (re-export; one home: store.domain)
 
 Intent = Literal[
     "search",            # product search / recommendation

@@ -57,7 +57,7 @@ def run(ops: int, threads: int, processes: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.db"
         store = ProfileStore(connect(path))
-        store.create("B1", "벤치고객", allergies=["땅콩"], dietary=["비건"])
+        store.add_customer("B1", "벤치고객", allergies=["땅콩"], dietary=["비건"])
         store.set_consent("B1", personalization=True, history=True)
 
         lat = []

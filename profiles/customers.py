@@ -146,7 +146,7 @@ class CustomersMixin(StoreBase):
                                  (ts, customer_id))
         return self._load(customer_id)  # type: ignore[return-value]
 
-    def create(self, customer_id: str | None, display_name: str, *, pin: str | None = None,
+    def add_customer(self, customer_id: str | None, display_name: str, *, pin: str | None = None,
                source: str = "customer", now: datetime | None = None, **fields: Any) -> Customer:
         """Create a customer. `fields` are any of `validation.PROFILE_FIELDS`."""
         if customer_id is None:

@@ -79,7 +79,7 @@ def seed(store: "ProfileStore", data_dir: Path,
                              source="system")
                 updated += 1
             else:
-                store.create(row.get("id"), row.get("name"), source="system", **fields)
+                store.add_customer(row.get("id"), row.get("name"), source="system", **fields)
                 created += 1
             if row.get("pin") and not store.get(row["id"]).has_pin:
                 store.set_pin(row["id"], str(row["pin"]))

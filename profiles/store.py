@@ -2,7 +2,7 @@
 
     >>> from database import connect
     >>> store = ProfileStore(connect(":memory:"))
-    >>> store.create("C001", "김민지", allergies=["땅콩"]).allergies
+    >>> store.add_customer("C001", "김민지", allergies=["땅콩"]).allergies
     ('땅콩',)
     >>> store.ranking_features("C001").exclude_allergens
     frozenset({'땅콩'})

@@ -63,7 +63,7 @@ def make_database(path: Path, catalog: dict) -> None:
     StockLedger(db).seed_from_catalog(catalog.values())
     profiles = ProfileStore(db, auto_migrate=False)
     for i, cid in enumerate(CUSTOMERS):
-        profiles.create(cid, f"고객{i + 1}", pin=f"{1000 + i}")
+        profiles.add_customer(cid, f"고객{i + 1}", pin=f"{1000 + i}")
     db.conn.close()
 
 

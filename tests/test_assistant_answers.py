@@ -44,6 +44,7 @@ def test_product_head_is_the_last_name_word_before_the_pack_size():
     assert product_head("네츄럴펫 모래 탈취제 500g", "네츄럴펫", "500g") == "탈취제"
     assert product_head("모아전자 미니 에어프라이어 2L 1대", "모아전자", "2L 1대") == "에어프라이어"
     assert name_core("당진 고구마 3kg", "장보기 산지직송", "3kg") == "당진 고구마"
+    assert product_head("아이사랑 밴드형 기저귀 중형 58매 x 2팩", "아이사랑", "58매 x 2팩") == "기저귀"   # size grade
 
 
 def test_item_head_of_a_compound_request(shop):

@@ -25,7 +25,7 @@ def world(tmp_path):
     db = profiles_pkg.connect(tmp_path / "j.db")
     profiles_pkg.migrate(db)
     store = profiles_pkg.ProfileStore(db)
-    store.create("C001", "김장보", pin="1234")
+    store.add_customer("C001", "김장보", pin="1234")
     store.set_consent("C001", personalization=True, history=True)
     cat, pol = tiny_catalog(), tiny_policies()
     ledger = StockLedger(db)

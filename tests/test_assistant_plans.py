@@ -28,7 +28,7 @@ def shop(tmp_path_factory):
     profiles = ProfileStore(db)
     ledger = StockLedger(db)
     ledger.seed_from_catalog(CATALOG)
-    profiles.create("C900", "테스트", allergies=["땅콩"])
+    profiles.add_customer("C900", "테스트", allergies=["땅콩"])
     a = Assistant(CATALOG, [], KeywordRetriever(CATALOG), profiles=profiles, db=db, stock=StockView(ledger))
     a.data_dir, a.var_dir, a.now = REPO / "data", tmp_path_factory.mktemp("var"), "2026-07-20T08:00"
     return a

@@ -15,7 +15,7 @@ PACKAGES = ("app.py", "ui", "assistant", "database", "finetune", "profiles", "re
             "scripts")
 MIGRATIONS = ROOT / "database" / "migrations.py"
 # SQL that makes a table, and sqlite-utils' ways of making one (`db["t"].create(...)`,
-# `db.create_table(...)`, `.create_view(`); `ProfileStore.create(customer_id, ...)` is not.
+# `db.create_table(...)`, `.create_view(`); `ProfileStore.add_customer(customer_id, ...)` is not.
 CREATES_TABLE = re.compile(
     r"CREATE\s+(TEMP\s+|TEMPORARY\s+|VIRTUAL\s+)?(TABLE|VIEW)\b|\]\s*\.\s*create\s*\("
     r"|\.create_table\s*\(|\.create_view\s*\(|\.create_table_sql\s*\(", re.IGNORECASE)
@@ -34,7 +34,7 @@ def test_scan_finds_the_sources_and_would_catch_a_table():
     for bad in ('db["orders"].create({"id": str})', 'conn.execute("create table x (a)")',
                 "db.create_table('t', {})", 'CREATE TEMP TABLE t (a)'):
         assert CREATES_TABLE.search(bad), bad
-    assert not CREATES_TABLE.search('store.create("C001", "김민지")')
+    assert not CREATES_TABLE.search('store.add_customer("C001", "김민지")')
 
 
 def test_no_module_outside_the_migrations_creates_a_table():

@@ -89,7 +89,7 @@ def _file_shop(path: Path):
     db = open_database(path)
     profiles, ledger = ProfileStore(db, auto_migrate=False), StockLedger(db)
     ledger.seed_from_catalog(products)
-    profiles.create("C001", "김하늘", pin="1234")
+    profiles.add_customer("C001", "김하늘", pin="1234")
     assistant = Assistant(products, policies, KeywordRetriever(products, policies), profiles=profiles, db=db,
                           stock=ledger, understand=scripted_understanding())
     in_stock = next(p.id for p in products if p.stock > 3)

@@ -132,7 +132,7 @@ def test_one_shared_connection_survives_parallel_checkouts_and_cart_writes(tmp_p
     catalog = {f"P{i}": P(f"P{i}") for i in range(4)}
     for pid in catalog:
         ledger.receive(pid, 100_000)
-    profiles.create("A", "가")
+    profiles.add_customer("A", "가")
     errors, orders, last_qty = [], [], {}
     stop = time.monotonic() + 2.0
 

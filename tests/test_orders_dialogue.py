@@ -33,8 +33,8 @@ def world(tmp_path):
     db_path = tmp_path / "var" / "jangbogi.db"
     db = open_database(db_path)
     profiles = ProfileStore(db, auto_migrate=False)
-    profiles.create("C001", "김하늘", region="서울 마포구")
-    profiles.create("C002", "박부산", region="부산 해운대구")
+    profiles.add_customer("C001", "김하늘", region="서울 마포구")
+    profiles.add_customer("C002", "박부산", region="부산 해운대구")
     ledger = StockLedger(db)
     ledger.seed_from_catalog(CATALOG)
     policies = tiny_policies()

@@ -11,7 +11,7 @@ from profiles import AnonymousSession, OrderNotFound, ProfileStore, ValidationEr
 @pytest.fixture
 def store() -> ProfileStore:
     s = ProfileStore(Database(memory=True))
-    s.create("C1", "김민지")
+    s.add_customer("C1", "김민지")
     return s
 
 

@@ -20,7 +20,7 @@ def test_store_checkout_on_profiles_schema(tmp_path):
 
     db = connect(tmp_path / "shop.db")
     profiles = ProfileStore(db)
-    profiles.create("C001", "김민지")
+    profiles.add_customer("C001", "김민지")
     profiles.cart_add("C001", "P0001", 2)
     StockLedger(db).receive("P0001", 5)
     order = checkout(db, "C001", [("P0001", 2)], {"P0001": Product("P0001", "우유", 2500)})

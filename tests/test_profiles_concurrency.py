@@ -53,7 +53,7 @@ def _worker_in_thread(db_path: Path, name: str, errors: list[str], barrier: thre
 def test_threads_and_processes_lose_no_update(tmp_path):
     db_path, go = tmp_path / "shared.db", tmp_path / "go"
     store = ProfileStore(connect(db_path))
-    store.create("C1", "김민지")
+    store.add_customer("C1", "김민지")
     store.set_consent("C1", personalization=True)
 
     procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(db_path), f"proc{p}",
@@ -87,7 +87,7 @@ def test_threads_and_processes_lose_no_update(tmp_path):
 
 def test_one_store_shared_by_threads(tmp_path):
     store = ProfileStore(connect(tmp_path / "one.db"))
-    store.create("C1", "김민지")
+    store.add_customer("C1", "김민지")
     errors: list[str] = []
 
     def work():

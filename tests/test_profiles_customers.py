@@ -15,7 +15,7 @@ def store() -> ProfileStore:
 
 
 def test_create_and_get_round_trip(store):
-    created = store.create("C001", "  김민지 ", age_band="30대", region="서울 마포구",
+    created = store.add_customer("C001", "  김민지 ", age_band="30대", region="서울 마포구",
                            household_size=3, pets=["강아지"], allergies=["땅콩", "땅콩"],
                            dietary=["비건"], preferred_categories={"간식/과자": 0.7},
                            price_sensitivity="높음", monthly_budget=500_000)
@@ -33,7 +33,7 @@ def test_create_and_get_round_trip(store):
     ("preferred_brands", {"농심": 3}), ("allergies", 5), ("display_name", ""),
 ])
 def test_invalid_values_raise_validation_error_with_korean_message(store, field, value):
-    store.create("C001", "김민지")
+    store.add_customer("C001", "김민지")
     with pytest.raises(ValidationError) as info:
         store.update("C001", {field: value})
     assert info.value.field == field
@@ -43,13 +43,13 @@ def test_invalid_values_raise_validation_error_with_korean_message(store, field,
 
 
 def test_unknown_field_and_bad_ids(store):
-    store.create("C001", "김민지")
+    store.add_customer("C001", "김민지")
     with pytest.raises(ValidationError):
         store.update("C001", {"phone": "010-1234-5678"})
     with pytest.raises(ValidationError):
-        store.create("C 002", "이름")
+        store.add_customer("C 002", "이름")
     with pytest.raises(CustomerExists):
-        store.create("C001", "다른 사람")
+        store.add_customer("C001", "다른 사람")
     with pytest.raises(CustomerNotFound) as info:
         store.update("C404", {"region": "부산 해운대구"})
     assert "C404" in info.value.user_message
@@ -58,7 +58,7 @@ def test_unknown_field_and_bad_ids(store):
 
 
 def test_update_logs_only_real_changes_with_source(store):
-    store.create("C001", "김민지", region="서울 마포구")
+    store.add_customer("C001", "김민지", region="서울 마포구")
     store.update("C001", {"region": "서울 마포구", "household_size": 2}, source="customer")
     store.update("C001", {"allergies": ["새우"]}, source="dialogue")
     log = store.db.execute("SELECT field, source, new_value FROM change_log "
@@ -72,8 +72,8 @@ def test_update_logs_only_real_changes_with_source(store):
 
 
 def test_pin_is_stored_as_salted_hash_only(store):
-    store.create("C001", "김민지", pin="1234")
-    store.create("C002", "이서준", pin="1234")
+    store.add_customer("C001", "김민지", pin="1234")
+    store.add_customer("C002", "이서준", pin="1234")
     hashes = [r[0] for r in store.db.execute("SELECT pin_hash FROM customers ORDER BY id")]
     assert hashes[0] != hashes[1]  # salted
     dump = "\n".join(store.db.conn.iterdump())

@@ -18,7 +18,7 @@ INFO = {"P1": ("간식/과자/스낵", "오리온"), "P2": ("간식/과자/쿠�
 @pytest.fixture
 def store() -> ProfileStore:
     s = ProfileStore(Database(memory=True), half_life_days=30)
-    s.create("C1", "김민지", allergies=["땅콩"])
+    s.add_customer("C1", "김민지", allergies=["땅콩"])
     s.set_consent("C1", personalization=True)
     return s
 
@@ -51,7 +51,7 @@ def test_list_proposals_add_to_existing_facts_and_reject_changes_nothing(store):
 
 
 def test_no_learning_from_dialogue_without_personalization_consent(store):
-    store.create("C2", "이서준")
+    store.add_customer("C2", "이서준")
     assert store.propose("C2", "allergies", "새우") is None
     assert store.db.execute("SELECT COUNT(*) FROM proposals").fetchone()[0] == 0
     assert store.propose(None, "allergies", "새우") is None

@@ -51,7 +51,7 @@ def test_upgrade_in_place_from_every_earlier_version(version, tmp_path):
     if version >= 2:
         assert store.orders("C1")[0].items[0].product_id == "P0001"
     # the upgraded database is fully usable
-    store.create("C2", "박둘", pin="4321")
+    store.add_customer("C2", "박둘", pin="4321")
     assert store.verify_pin("C2", "4321")
 
 

@@ -16,7 +16,7 @@ TARGET, TARGET_NAME = "CUST-TARGET-7", "홍길동삭제대상"
 
 
 def _fill(store: ProfileStore, customer_id: str, name: str) -> None:
-    store.create(customer_id, name, region="서울 마포구", allergies=["땅콩"], dietary=["비건"],
+    store.add_customer(customer_id, name, region="서울 마포구", allergies=["땅콩"], dietary=["비건"],
                  preferred_categories={"간식": 0.5}, preferred_brands={"오리온": 0.4},
                  disliked_brands=["농심"], pets=["고양이"], pin="2468", now=NOW)
     store.set_consent(customer_id, personalization=True, history=True, marketing=True, now=NOW)
@@ -91,7 +91,7 @@ def test_anonymous_session_writes_nothing():
     assert store.record_signals(None, [("간식", "오리온")]) == 0
     assert store.prompt_profile(None, "search") == {}
     for call in (lambda: store.cart_add(None, "P1"), lambda: store.set_consent(None, history=True),
-                 lambda: store.create(None, "익명"), lambda: store.export(None),
+                 lambda: store.add_customer(None, "익명"), lambda: store.export(None),
                  lambda: store.get(None)):
         with pytest.raises(AnonymousSession) as info:
             call()
@@ -100,7 +100,7 @@ def test_anonymous_session_writes_nothing():
 
 
 def test_turns_need_history_consent_and_expire(store):
-    store.create("C3", "최삼")
+    store.add_customer("C3", "최삼")
     assert store.record_turn("C3", "S3", "user", "안녕") is False  # no consent yet
     store.set_consent("C3", history=True, now=NOW)
     assert store.record_turn("C3", "S3", "user", "메일은 kim@example.com", now=NOW)

@@ -78,7 +78,7 @@ def test_checkout_waits_out_a_short_lock(services, tmp_path_factory, capsys):
 def test_signed_in_cart_add_waits_out_a_short_lock(services, tmp_path_factory, capsys):
     db = shared_root(tmp_path_factory) / "var" / "jangbogi.db"
     profiles = services.profiles
-    profiles.create("C901", "잠금시험", pin="1234")
+    profiles.add_customer("C901", "잠금시험", pin="1234")
     rc, _ = _ask(services, "수상한농장 꿀사과 2kg 찾아줘", "lock-member", db, capsys, "--customer", "C901")
     assert rc == 0
     with WriteLock(db, 2.0):

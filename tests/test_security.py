@@ -254,7 +254,7 @@ def test_logs_hold_no_pin_token_or_phone_number(caplog):
     caplog.set_level(logging.DEBUG)
     shop = _shop(gate=Gate.ephemeral(staff_pin="604152"),
                  staff_view=lambda: {"figure": 1, "reorder": 2, "alerts_markdown": "x"})
-    shop.profiles.create("C003", "최하나", pin="918273")
+    shop.profiles.add_customer("C003", "최하나", pin="918273")
     h.sign_in(shop, None, "C003", "918274", "1.1.1.1")             # wrong
     a = h.sign_in(shop, None, "C003", "918273", "1.1.1.1").session  # right
     h.sign_in(shop, None, "010-2345-6789", "918273", "1.1.1.1")    # a phone number typed as the id

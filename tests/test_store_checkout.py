@@ -39,7 +39,7 @@ def _carts(db, lines):
 
     profiles = ProfileStore(db, auto_migrate=False)
     for customer_id, (product_id, qty) in lines.items():
-        profiles.create(customer_id, "손님")
+        profiles.add_customer(customer_id, "손님")
         profiles.cart_add(customer_id, product_id, qty)
 
 

@@ -35,8 +35,8 @@ def db():
 
     db = open_database(":memory:")
     store = ProfileStore(db, auto_migrate=False)
-    store.create("C1", "김하늘", region="서울 마포구")
-    store.create("C2", "박하나", region="서울 마포구")
+    store.add_customer("C1", "김하늘", region="서울 마포구")
+    store.add_customer("C2", "박하나", region="서울 마포구")
     ledger = StockLedger(db)
     for pid in CAT:
         ledger.receive(pid, 10)

@@ -140,7 +140,7 @@ def prepare_customers(db_path: Path, data_dir: Path, n: int, seed: int = 19) -> 
         if _exists(db, cid):
             continue
         pin = f"{rng.randrange(10**6):06d}"
-        profiles.create(cid, f"부하테스트{i}", pin=pin)
+        profiles.add_customer(cid, f"부하테스트{i}", pin=pin)
         profiles.set_consent(cid, personalization=True, history=True)
         chosen.append((cid, pin))
     db.conn.executemany("DELETE FROM cart_items WHERE customer_id = ?", [(c,) for c, _ in chosen])

@@ -62,7 +62,7 @@ def small_shop(*, generator=None, script: dict | None = None, catalog: list | No
     ledger = StockLedger(db)
     ledger.seed_from_catalog(products)
     for cid, (name, pin) in CUSTOMERS.items():
-        profiles.create(cid, name, pin=pin)
+        profiles.add_customer(cid, name, pin=pin)
         profiles.set_consent(cid, personalization=True, history=True)
     for cid, (oid, pid, total) in ORDERS.items():
         db.execute("insert into orders (id, customer_id, created_at, status, total, source) values "

@@ -22,15 +22,20 @@ import json
 import re
 from dataclasses import replace
 
+from assistant.nlu.budget import extract_budget
 from assistant.nlu.categories import resolve_categories
 from assistant.nlu.intents import MEMORY, SELF, Signals, classify
 from assistant.nlu.keywords import analyze
 from assistant.nlu.lexicon import Lexicon
 from assistant.nlu.refs import SORT_OF, demonstrative, extract_amounts, extract_reference, extract_sort, product_specs
-from assistant.nlu.budget import extract_budget
 from assistant.nlu.slots import (
-    allergen_clauses, extract_brands, extract_order_id, extract_policy_topic, extract_tags,
-    extract_urgency, normalize,
+    allergen_clauses,
+    extract_brands,
+    extract_order_id,
+    extract_policy_topic,
+    extract_tags,
+    extract_urgency,
+    normalize,
 )
 from assistant.types import INTENTS, DialogueState, Reference, Slots, Understanding
 
