@@ -90,4 +90,4 @@ if __name__ == "__main__":
         raise SystemExit(main(make_parser().parse_args()))
     except FinetuneError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(2)
+        raise SystemExit(2) from None

@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import threading
-import time
 from pathlib import Path
 
 import numpy as np

@@ -42,6 +42,19 @@ def test_missing_chat_model_falls_back_to_the_template_with_a_notice(no_model_se
     assert not no_model_services.assistant.generator.loaded
 
 
+def test_missing_gguf_on_llamacpp_falls_back_to_the_template(no_model_services, tmp_path):
+    from assistant.generators.llamacpp import LlamaCppGenerator
+    from assistant.service import Assistant
+    from assistant.types import DialogueState
+
+    base = no_model_services
+    gen = LlamaCppGenerator(str(tmp_path / "missing.gguf"), cache_dir=tmp_path)
+    a = Assistant(base.catalog, base.policies, base.retriever, generator=gen, lexicon=base.assistant.lexicon)
+    answer = a.answer("사과 추천해줘", DialogueState(), None)
+    assert answer["validation"] == "fallback" and is_korean(answer["notice"]) and "GGUF" in answer["notice"]
+    assert answer["products"] and "원" in answer["reply"] and not gen.loaded
+
+
 def test_missing_model_streams_status_then_the_template(no_model_services):
     from assistant.types import DialogueState
 
