@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
 from assistant.facts import ProductFact, effective_price, unit_price, won
-from assistant.rerank import ItemQuery, tier
+from assistant.rerank import ItemQuery, phrase_match, tier
 from assistant.rerank import score as item_score
 # Food scope (store.domain): a profile's dietary tags (비건...) do not apply to non-food goods,
 # so a vegan shopper can still find detergent. Allergens always apply.
@@ -258,8 +258,12 @@ def rank_products(retriever, catalog: dict, query: str, c: Constraints, profile:
         best = max(tiers.values(), default=0)
         if typed_only or (best == 2 and only_item):
             # Only the asked thing: a shorter list beats a mouse shown as the third "이어폰",
-            # and "제일 싼 모래" is the cheapest 모래, not a cheaper 탈취제.
+            # and "제일 싼 모래" is the cheapest 모래, not a cheaper 탈취제. When some of them carry
+            # the whole phrase ("무선이어폰"), only those ("유선 이어폰" is not what was asked).
             ranked = [pid for pid in ranked if tiers[pid] == 2]
+            phrased = [pid for pid in ranked if phrase_match(catalog[pid], item)]
+            if phrased and only_item:
+                ranked = phrased
         elif sort and best > 0:
             ranked = [pid for pid in ranked if tiers[pid] == best]
     return sort_products([catalog[pid] for pid in ranked], sort)[:k]

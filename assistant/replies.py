@@ -78,8 +78,10 @@ def search_reply(products: list[ProductFact], constraints: list[str], notes: lis
 def relaxed_reply(relaxed: list, unmet: list[str], item: str, kept: list[str]) -> str:
     """No product meets every condition: say which one cannot be met, then the nearest
     alternatives, each labeled with what it relaxes ("유기농은 아니지만 …")."""
-    what = f"{item}" if item else "상품"
-    lines = [f"{' 또는 '.join(unmet)} 조건까지 모두 맞는 {what}은(는) 지금 없어요. "
+    from assistant.grounding import _eun
+
+    what = _eun(item or "상품")
+    lines = [f"{' 또는 '.join(unmet)} 조건까지 모두 맞는 {what} 지금 없어요. "
              f"조건 하나만 바꾼 가장 가까운 상품 {len(relaxed)}개를 골랐어요."]
     lines += [product_line(i, r.card, label=r.label + ",") for i, r in enumerate(relaxed, 1)]
     if kept:

@@ -141,6 +141,12 @@ def features(product, q: ItemQuery) -> dict[str, float]:
             "mention": float(mentioned), "foreign": float(not is_head and not mentioned)}
 
 
+def phrase_match(product, q: ItemQuery) -> bool:
+    """The whole request phrase is in the product's name ("무선이어폰" in "무선 이어폰")."""
+    return bool(q.phrase) and q.phrase in norm(name_core(product.name, getattr(product, "brand", ""),
+                                                         getattr(product, "unit", "")))
+
+
 def tier(product, q: ItemQuery) -> int:
     """2 = the item itself, 1 = an accessory/consumable of it, 0 = something else (or no item asked)."""
     f = features(product, q)
