@@ -18,7 +18,7 @@ fresh session) over the live index in `--index-dir`, and is scored on what the s
   against the generator's relevant ids.
 - allergen leaks: shown products containing an allergen the row excludes (must be 0).
 - policy passage accuracy@1: the first cited policy passage (`sources[].passage_id`) is the
-  labeled section (blind: `passage` or `also_ok`; test/dev: `data/eval/policy_sections.jsonl`).
+  labeled section (blind: `passage` or `also_ok`; test/dev: `data/labels/policy_sections.jsonl` (hand labels, not generated)).
 - answer-first rate: the reply's first sentence answers (네/아니요/조건… or a deciding number
   or fact) instead of opening with a quote or a document title. Blind rows also score whether
   that sentence holds a labeled key fact, and whether its 네/아니요 matches the label.
@@ -37,7 +37,7 @@ from pathlib import Path
 from assistant.settings import REPO_ROOT
 
 SETS = ("dev", "test", "blind")
-SECTION_LABELS = REPO_ROOT / "data" / "eval" / "policy_sections.jsonl"
+SECTION_LABELS = REPO_ROOT / "data" / "labels" / "policy_sections.jsonl"
 BLIND_PRODUCT = REPO_ROOT / "tests" / "data" / "blind" / "product_blind.jsonl"
 BLIND_POLICY = REPO_ROOT / "tests" / "data" / "blind" / "policy_blind.jsonl"
 

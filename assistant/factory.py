@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:  # types only: importing the factory loads none of these
+    from sqlite_utils import Database
+
     from assistant.service import Assistant
     from assistant.settings import Settings
-    from sqlite_utils import Database
     from profiles import ProfileStore
     from retrieval import HybridRetriever
     from store import PolicyDoc, Product
@@ -102,10 +103,9 @@ def open_store(settings, catalog):
 
 def build_services(settings, progress: Progress | None = None, generator=None, status=None) -> Services:
     """Everything the assistant needs, from settings. Builds a missing index (with progress)."""
-    from store import load_catalog, load_policies
-
     from assistant.generators import make_generator
     from assistant.service import Assistant
+    from store import load_catalog, load_policies
 
     data = Path(settings.data_dir)
     catalog = load_catalog(data / "catalog" / "products.jsonl")

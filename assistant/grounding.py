@@ -22,11 +22,11 @@ from typing import Iterable, Sequence
 from assistant.facts import ProductFact, effective_price, unit_price, won
 from assistant.rerank import ItemQuery, phrase_match, tier
 from assistant.rerank import score as item_score
+
 # Food scope (store.domain): a profile's dietary tags (비건...) do not apply to non-food goods,
 # so a vegan shopper can still find detergent. Allergens always apply.
 from store.domain import is_food
 from store.domain import substitutes as _substitutes
-
 
 
 @dataclass(frozen=True)

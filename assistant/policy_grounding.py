@@ -6,7 +6,7 @@ have opposite answers. Retrieval runs at passage level (`HybridRetriever.search_
 a small rerank over the candidate sections adds what the fused score misses: the words the
 question shares with the section heading and body, the asked topic, and whether the section
 holds the kind of fact asked for (a time for "몇시", an amount for "얼마", a period for
-"며칠"). Weights were set on the dev split's section labels (`data/eval/policy_sections.jsonl`).
+"며칠"). Weights were set on the dev split's section labels (`data/labels/policy_sections.jsonl`).
 
 `policy_answer` opens the reply with the section's deciding sentence and its numbers (2일,
 40,000원, 23:00), led by "조건이 있어요:" when that sentence states a condition. A 네/아니요 read

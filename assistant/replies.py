@@ -15,8 +15,8 @@ Example:
 
 from __future__ import annotations
 
-from assistant.nlu.aspects import aspect_sentence
 from assistant.facts import PolicyFact, ProductFact, unit_price, unit_price_text, won
+from assistant.nlu.aspects import aspect_sentence
 
 GREETING = "안녕하세요! 장보기 도우미예요. 찾으시는 상품이나 예산, 알레르기를 말씀해 주시면 맞춰서 골라 드릴게요."
 DECLINE_OFF_TOPIC = "죄송하지만 그 질문은 도와드리기 어려워요. 장보기 도우미는 상품 찾기, 장바구니, 주문, 배송·반품 안내를 도와드려요."

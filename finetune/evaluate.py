@@ -28,8 +28,16 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from finetune.metrics import (citation_ok, citations, drifted, fact_recall, grounding_errors, hangul_share,
-                              policy_facts_hit, policy_required_facts)
+from finetune.metrics import (
+    citation_ok,
+    citations,
+    drifted,
+    fact_recall,
+    grounding_errors,
+    hangul_share,
+    policy_facts_hit,
+    policy_required_facts,
+)
 
 METRICS = ("grounded", "policy_fact_accuracy", "fact_recall", "citation_ok", "hangul_share", "drift", "ref_similarity",
            "length_chars", "latency_s", "judge")
@@ -83,7 +91,6 @@ def app_messages(row: dict) -> list[dict]:
     meta = row["meta"]
     if meta.get("facts"):
         from assistant.prompting import build_messages
-
         from finetune.teacher import facts_from_dict
 
         return build_messages(row["messages"][-2]["content"], facts_from_dict(meta["facts"]), meta.get("history", []))

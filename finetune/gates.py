@@ -26,6 +26,8 @@ from collections import Counter, defaultdict
 from finetune.metrics import citation_ok, grounding_errors
 
 RULES_END = "\n[자료]\n"   # the facts block opens on its own line (rules mention [자료] inline)
+QUOTE = re.compile(r"「([^」]*)」")
+
 
 
 def prompt_context(messages: list[dict]) -> str:
@@ -35,8 +37,13 @@ def prompt_context(messages: list[dict]) -> str:
         text = m["content"]
         if m["role"] == "system":
             start = text.rfind("<초안>\n")   # the rules mention <초안> inline; the draft block is last
+            # policy passages the draft quotes are listed by heading only in the facts (to keep the
+            # prompt short): their 「quoted」 text is data, so it counts as context; the rest of
+            # the draft does not
+            quotes = QUOTE.findall(text[start:]) if start != -1 else []
             text = text[:start] if start != -1 else text
             text = text[text.find(RULES_END):] if RULES_END in text else text
+            text = "\n".join([text, *quotes])
         parts.append(text)
     return "\n".join(parts)
 

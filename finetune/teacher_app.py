@@ -39,6 +39,11 @@ class RecordingGenerator:
         self.last = [dict(m) for m in messages]
         yield draft_from_messages(messages)
 
+    def generate_json(self, messages: list[dict], schema: dict, max_new_tokens: int = 160) -> dict:
+        """The understanding call is not the reply prompt being recorded: no opinion (the rules
+        stand), and `last` stays as it was."""
+        raise LookupError("the recording generator writes replies only")
+
 
 def build_assistant(data_dir: Path | None = None):
     """The app's own services with the recording generator and a throwaway database."""

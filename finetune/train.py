@@ -109,7 +109,15 @@ def main(args: argparse.Namespace) -> int:
     from safetensors.torch import load_file
     from tqdm import tqdm
 
-    from finetune.modeling import collate, encode_row, row_tokens, load_model, read_jsonl, reply_loss, resolve_model_path
+    from finetune.modeling import (
+        collate,
+        encode_row,
+        load_model,
+        read_jsonl,
+        reply_loss,
+        resolve_model_path,
+        row_tokens,
+    )
 
     cfg = config_from_args(args)
     if cfg.threads:

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False GRADIO_ANALYTICS_ENABLED=False
+# lint first (ruff.toml: pyflakes, bugbear, isort): a finding fails the test command
+.venv/bin/ruff check . || { echo "[test] ruff found problems (make lint)" >&2; exit 1; }
 set +e
 .venv/bin/python -m pytest "$@"
 rc=$?

@@ -5,9 +5,8 @@ import pytest
 
 from assistant import replies
 from assistant.facts import Facts, PolicyFact, ProductFact, unit_measure, unit_price_text
-from assistant.grounding import (Constraints, compare_targets, ground, ground_products, sort_from_message,
-                                 sort_products)
-from assistant.policy_grounding import deciding_sentence, is_yes_no, policy_answer, polarity
+from assistant.grounding import Constraints, compare_targets, ground, ground_products, sort_from_message, sort_products
+from assistant.policy_grounding import deciding_sentence, is_yes_no, polarity, policy_answer
 from assistant.rerank import head_vocabulary, item_heads, item_query, name_core, product_head, tier
 from assistant.testing import KeywordRetriever, make_product
 from assistant.validator import Context, strip_product_ids, validate

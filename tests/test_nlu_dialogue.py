@@ -2,9 +2,8 @@
 
 from dataclasses import dataclass
 
-from assistant.nlu import resolve_reference
+from assistant.nlu import parse, resolve_reference
 from assistant.nlu.dialogue import needs_clarification, remember_results, update_state
-from assistant.nlu import parse
 from assistant.types import DialogueState, Reference, Slots, Understanding
 
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from assistant.nlu.numbers import native_count, parse_amount, round_step
 from assistant.nlu import parse
 from assistant.nlu.budget import extract_budget
+from assistant.nlu.numbers import native_count, parse_amount, round_step
 from assistant.nlu.slots import normalize
 
 
