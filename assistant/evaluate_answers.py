@@ -36,10 +36,13 @@ from pathlib import Path
 
 from assistant.settings import REPO_ROOT
 
-SETS = ("dev", "test", "blind")
+SETS = ("dev", "test", "blind", "holdout")
 SECTION_LABELS = REPO_ROOT / "data" / "labels" / "policy_sections.jsonl"
 BLIND_PRODUCT = REPO_ROOT / "tests" / "data" / "blind" / "product_blind.jsonl"
 BLIND_POLICY = REPO_ROOT / "tests" / "data" / "blind" / "policy_blind.jsonl"
+# written blind while the code changed, scored once at the end (never tuned on)
+HOLDOUT_PRODUCT = REPO_ROOT / "tests" / "data" / "blind" / "holdout" / "product_blind_c.jsonl"
+HOLDOUT_POLICY = REPO_ROOT / "tests" / "data" / "blind" / "holdout" / "policy_blind_c.jsonl"
 
 # A first sentence that answers: polarity word, a condition, or a concrete fact.
 _YES = re.compile(r"^(네|예)[,.! ]")
@@ -86,8 +89,8 @@ def is_item(product: dict, label: dict) -> bool:
 
 
 def product_rows(name: str) -> list[dict]:
-    if name == "blind":
-        return read_jsonl(BLIND_PRODUCT)
+    if name in ("blind", "holdout"):
+        return read_jsonl(BLIND_PRODUCT if name == "blind" else HOLDOUT_PRODUCT)
     items = spec_items()
     rows = []
     for q in read_jsonl(REPO_ROOT / "data" / "eval" / f"queries_{name}.jsonl"):
@@ -101,8 +104,8 @@ def product_rows(name: str) -> list[dict]:
 
 
 def policy_rows(name: str) -> list[dict]:
-    if name == "blind":
-        return read_jsonl(BLIND_POLICY)
+    if name in ("blind", "holdout"):
+        return read_jsonl(BLIND_POLICY if name == "blind" else HOLDOUT_POLICY)
     labels = {r["id"]: r for r in read_jsonl(SECTION_LABELS)} if SECTION_LABELS.exists() else {}
     rows = []
     for q in read_jsonl(REPO_ROOT / "data" / "eval" / f"queries_{name}.jsonl"):
@@ -288,7 +291,7 @@ def run(name: str, settings, limit: int = 0, parts: str = "product,policy", quer
     result: dict = {"set": name}
     if "product" in parts:
         rows = product_rows(name)[: limit or None]
-        result["product"] = score_products(assistant, rows, with_ndcg=name != "blind")
+        result["product"] = score_products(assistant, rows, with_ndcg=name not in ("blind", "holdout"))
     if "policy" in parts:
         rows = policy_rows(name)[: limit or None]
         result["policy"] = score_policy(assistant, rows)
