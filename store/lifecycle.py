@@ -58,7 +58,7 @@ from store.delivery import (
 )
 from store.orders import CheckoutError, Order, OrderItem, OrderNotFound, _merge, insert_order, load_order, new_order_id
 from store.payment import CARD, ONSITE, REFUND_TIMES, PaymentError, Quote, price_order
-from store.stock import InsufficientStock, apply_event, level_in
+from store.stock import apply_event, check_lines_in
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -325,11 +325,7 @@ def place_order(db: "sqlite_utils.Database", customer_id: str | None,
 
     def write() -> Order:
         conn = db.conn
-        for li in lines:
-            available = level_in(conn, li.product_id)
-            if available < li.qty:
-                raise InsufficientStock(li.product_id, li.qty, available,
-                                        name=getattr(catalog[li.product_id], "name", ""))
+        check_lines_in(conn, lines, catalog)
         take_slot(conn, slot, slots_from(plan.method, now, region=region, store=store))
         coupons, points = _wallet(conn, customer_id)   # priced again inside the lock
         quote = price_order(items_total, plan.method, region, coupons=coupons,

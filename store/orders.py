@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from database.connection import run_read, run_write
-from store.stock import InsufficientStock, apply_event, level_in
+from store.stock import apply_event, check_lines_in
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -198,12 +198,7 @@ def checkout(db: "sqlite_utils.Database", customer_id: str | None,
 
     def write() -> Order:
         conn = db.conn
-        # Check every line before writing any, so the error names the first short product.
-        for li in lines:
-            available = level_in(conn, li.product_id)
-            if available < li.qty:
-                raise InsufficientStock(li.product_id, li.qty, available,
-                                        name=getattr(catalog[li.product_id], "name", ""))
+        check_lines_in(conn, lines, catalog)
         insert_order(conn, order)
         for li in lines:
             apply_event(conn, li.product_id, "sale", -li.qty, order.id, ts,

@@ -129,6 +129,16 @@ def level_in(conn: sqlite3.Connection, product_id: str) -> int:
     return int(row[0])
 
 
+def check_lines_in(conn: sqlite3.Connection, lines, catalog: Mapping) -> None:
+    """Raise `InsufficientStock` for the first line the stock cannot cover, inside an open
+    transaction, before anything is written (so the error names the first short product)."""
+    for li in lines:
+        available = level_in(conn, li.product_id)
+        if available < li.qty:
+            raise InsufficientStock(li.product_id, li.qty, available,
+                                    name=getattr(catalog[li.product_id], "name", ""))
+
+
 def apply_event(conn: sqlite3.Connection, product_id: str, kind: str, qty: int, ref: str,
                 created_at: str, name: str = "") -> StockEvent:
     """Write one event and the cached level inside the caller's transaction.
