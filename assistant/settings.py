@@ -72,7 +72,7 @@ class Settings:
         "help": "llama.cpp weights: auto (the embedded model merged with its adapter and re-quantized "
                 "to iq4_nl, made once; other GGUFs as they are), iq4_nl, q4_0, q8_0, or none (the GGUF "
                 "as shipped + the adapter at run time)"})
-    llama_lookup: int = field(default=10, metadata={"env": "JANGBOGI_LLAMA_LOOKUP",
+    llama_lookup: int = field(default=24, metadata={"env": "JANGBOGI_LLAMA_LOOKUP",
         "help": "llama.cpp prompt-lookup draft tokens per step for greedy replies (0 = off)"})
     max_new_tokens: int = field(default=160, metadata={"env": "JANGBOGI_MAX_NEW_TOKENS",
         "help": "generation length cap"})
