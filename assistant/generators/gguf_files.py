@@ -333,7 +333,10 @@ def quantize_gguf(src: Path | str, out: Path | str, quant: str, threads: int = 0
     keep[len(overrides)].pattern = None
     if overrides:
         params.tt_overrides = ctypes.cast(keep, ctypes.POINTER(llama_cpp.llama_model_tensor_override))
-    rc = llama_cpp.llama_model_quantize(str(src).encode(), str(out).encode(), params)
+    from llama_cpp._utils import suppress_stdout_stderr
+
+    with suppress_stdout_stderr(disable=False):      # llama.cpp logs ~300 lines per model
+        rc = llama_cpp.llama_model_quantize(str(src).encode(), str(out).encode(), params)
     if rc != 0:
         raise ValueError(f"llama_model_quantize({quant}) failed with code {rc}")
 
