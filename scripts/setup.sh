@@ -38,20 +38,34 @@ else
 fi
 
 # 2b. llama-cpp-python: an sdist only, so it is built once from source (CMake + C++ compiler)
-# and the wheel is kept in <cache>/wheels/<version>-<hash>/ for later runs and CI machines
-# of the same kind. It is built for the CPU it is built on (GGML_NATIVE: -march=native, so
-# AVX-512/VNNI where the CPU has them: 1.4x the prompt speed of a generic AVX2 build on the
-# dev VM, docs/benchmarks/llamacpp.md); the hash covers the CPU's feature flags, so a cache
-# shared with a different CPU builds its own wheel instead of crashing on a missing
-# instruction. JANGBOGI_LLAMA_CMAKE_ARGS overrides the flags (e.g. a portable AVX2 wheel:
-# "-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"). A failed build prints one
-# line, is remembered (delete the .failed file to retry) and the app uses the transformers
-# backend. JANGBOGI_NO_LLAMACPP=1 skips this step.
+# and the wheel is kept in <cache>/wheels/<version>-<flags hash>/ for later runs and CI
+# machines of the same kind. By default CMAKE_ARGS target a generic x86-64 with AVX2/FMA/F16C
+# (not -march=native), so the wheel runs on any such CPU and a kept cache is reused.
+# JANGBOGI_LLAMA_NATIVE=1 builds for this CPU instead (GGML_NATIVE: AVX-512/VNNI where present;
+# measured 1.4x the prompt speed of the AVX2 build on the dev VM, docs/benchmarks/llamacpp.md);
+# its hash covers the CPU's feature flags, so a cache shared with another CPU builds its own
+# wheel instead of crashing on a missing instruction. JANGBOGI_LLAMA_CMAKE_ARGS overrides both.
+# A failed build prints one line, is remembered (delete the .failed file to retry) and the app
+# uses the transformers backend. JANGBOGI_NO_LLAMACPP=1 skips this step.
 CACHE="${JANGBOGI_CACHE:-$HOME/.cache/jangbogi}"
 LLAMA_SPEC=$(grep '^llama-cpp-python==' requirements-llamacpp.txt)
-LLAMA_CMAKE_ARGS="${JANGBOGI_LLAMA_CMAKE_ARGS:--DGGML_NATIVE=ON -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF}"
-cpu_flags=$(grep -m1 -E '^(flags|Features)' /proc/cpuinfo 2>/dev/null | tr ' ' '\n' | sort | tr '\n' ' ' || true)
-llama_flags=$(printf '%s %s %s' "$LLAMA_SPEC" "$LLAMA_CMAKE_ARGS" "$cpu_flags" | sha256sum | cut -c1-12)
+LLAMA_OFF="-DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF"
+cpu_flags=""
+if [ -n "${JANGBOGI_LLAMA_CMAKE_ARGS:-}" ]; then
+  LLAMA_CMAKE_ARGS="$JANGBOGI_LLAMA_CMAKE_ARGS"
+elif [ "${JANGBOGI_LLAMA_NATIVE:-}" = "1" ]; then
+  LLAMA_CMAKE_ARGS="-DGGML_NATIVE=ON $LLAMA_OFF -DLLAMA_BUILD_SERVER=OFF"
+  cpu_flags=$(grep -m1 -E '^(flags|Features)' /proc/cpuinfo 2>/dev/null | tr ' ' '\n' | sort | tr '\n' ' ' || true)
+elif [ "$(uname -m)" != "x86_64" ]; then
+  LLAMA_CMAKE_ARGS="$LLAMA_OFF"
+else
+  LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON $LLAMA_OFF -DLLAMA_BUILD_SERVER=OFF"
+fi
+if [ -n "$cpu_flags" ]; then
+  llama_flags=$(printf '%s %s %s' "$LLAMA_SPEC" "$LLAMA_CMAKE_ARGS" "$cpu_flags" | sha256sum | cut -c1-12)
+else
+  llama_flags=$(printf '%s %s' "$LLAMA_SPEC" "$LLAMA_CMAKE_ARGS" | sha256sum | cut -c1-12)
+fi
 WHEELS="$CACHE/wheels/${LLAMA_SPEC#*==}-$llama_flags"
 llama_marker=$(cat requirements-llamacpp.txt | sha256sum | cut -c1-16)-$llama_flags
 if [ "${JANGBOGI_NO_LLAMACPP:-}" = "1" ]; then
