@@ -181,6 +181,9 @@ class OrderDesk:
         return any(w in name or (len(w) > 2 and w[:-1] in name) for w in words)
 
     def _pick_lines(self, order, message: str) -> list[str]:
+        exact = [li.product_id for li in order.items if f"[{li.product_id}]" in (message or "")]
+        if exact:   # "설향 딸기 500g [P0101]": the id the cards and the profile panel show
+            return exact
         words = self._words(message)
         return [li.product_id for li in order.items if self._matches(li.product_id, words)]
 
@@ -211,6 +214,23 @@ class OrderDesk:
         order, asked = self.find_order(message, state, customer_id, now, kind)
         if asked is not None:
             return asked
+        state.last_order_id = order.id
+        return getattr(self, f"_{kind}")(order, message, state, now, photo)
+
+    def start_on(self, order_id: str, kind: str, message: str, state, customer_id, now,
+                 photo: str | None = None) -> ActionResult:
+        """`start` for an order picked on screen (the profile panel): the same checks and the
+        same question, for `customer_id`'s own order only (else "not found")."""
+        from store.lifecycle import owned
+        from store.orders import OrderNotFound
+
+        if self.db is None or kind not in ACTION_STATES:
+            return _result(kind, False, "지금은 주문을 처리할 수 없어요.")
+        try:
+            order = owned(self.db, customer_id, order_id, now)
+        except OrderNotFound as exc:
+            return _result(f"order_{kind}", False, exc.user_message)
+        state.pending_action = None
         state.last_order_id = order.id
         return getattr(self, f"_{kind}")(order, message, state, now, photo)
 
