@@ -59,6 +59,7 @@ from store.delivery import (
 )
 from store.orders import CheckoutError, Order, OrderItem, OrderNotFound, _merge, insert_order, load_order, new_order_id
 from store.payment import CARD, ONSITE, REFUND_TIMES, PaymentError, Quote, price_order
+from store.rewards import due as rewards_due
 from store.rewards import settle as settle_rewards
 from store.stock import apply_event, check_lines_in
 
@@ -281,8 +282,8 @@ def plan_checkout(db: "sqlite_utils.Database", customer_id: str | None, items_to
         reason = (reason + " " if reason else "") + (f"{chosen.label} 슬롯은 마감됐어요. "
                                                       f"다음 가능한 슬롯은 {free.label}이에요.")
         chosen = free
-    if customer_id is not None:   # points and grade coupons the clock has made due
-        run_write(db, lambda: settle_rewards(db.conn, customer_id, now))
+    if customer_id is not None and run_read(db, lambda: rewards_due(db.conn, customer_id, now)):
+        run_write(db, lambda: settle_rewards(db.conn, customer_id, now))   # points, grade coupons now due
     coupons, points = run_read(db, lambda: _wallet(db.conn, customer_id))
     quote = price_order(items_total, method, region, coupons=coupons,
                         points=points if use_points else 0, now=now)

@@ -77,8 +77,9 @@ def _received(order) -> datetime:
     return kst(order.delivered_at or order.schedule.get("deliver_at") or order.created_at)
 
 
-def _customer_orders(conn: sqlite3.Connection, customer_id: str, now: datetime) -> list:
-    """The customer's orders with the clock's due transitions applied (same transaction)."""
+def _customer_orders(conn: sqlite3.Connection, customer_id: str, now: datetime, write: bool = True) -> list:
+    """The customer's orders with the clock's due transitions applied (same transaction);
+    `write=False` only looks: None when a transition is due (then `settle` must write)."""
     from store.lifecycle import _due_steps, transition
     from store.orders import customer_order_ids, load_order
 
@@ -86,16 +87,15 @@ def _customer_orders(conn: sqlite3.Connection, customer_id: str, now: datetime) 
     for order_id in customer_order_ids(conn, customer_id):
         order = load_order(conn, order_id)
         for to, when, why in _due_steps(order, now):
+            if not write:
+                return None
             transition(conn, order, to, actor="system", reason=why, now=now, at=when)
             order = load_order(conn, order_id)
         out.append(order)
     return out
 
 
-def confirmed_purchases(conn: sqlite3.Connection, customer_id: str, now) -> list[tuple[datetime, int, str]]:
-    """(confirmed at, amount paid less refunds, order id) of every confirmed purchase by `now`:
-    delivered, 7 days past delivery, no return request waiting [적립금-01]."""
-    now = kst(now)
+def _confirmed(conn: sqlite3.Connection, customer_id: str, orders: list, now: datetime) -> list:
     days = int(load_benefits()["auto_confirm_days"])
     waiting = {r[0] for r in conn.execute(
         "SELECT DISTINCT r.order_id FROM return_requests r JOIN orders o ON o.id = r.order_id "
@@ -104,16 +104,52 @@ def confirmed_purchases(conn: sqlite3.Connection, customer_id: str, now) -> list
         "SELECT p.order_id, SUM(p.amount) FROM payments p JOIN orders o ON o.id = p.order_id "
         "WHERE o.customer_id = ? AND p.kind = 'refund' GROUP BY p.order_id", (customer_id,)).fetchall())
     out = []
-    for order in _customer_orders(conn, customer_id, now):
+    for order in orders:
         at = _received(order) + timedelta(days=days)
         if order.status == "delivered" and at <= now and order.id not in waiting:
             out.append((at, max(0, int(order.total) - int(refunded.get(order.id, 0))), order.id))
     return sorted(out)
 
 
+def confirmed_purchases(conn: sqlite3.Connection, customer_id: str, now) -> list[tuple[datetime, int, str]]:
+    """(confirmed at, amount paid less refunds, order id) of every confirmed purchase by `now`:
+    delivered, 7 days past delivery, no return request waiting [적립금-01]."""
+    now = kst(now)
+    return _confirmed(conn, customer_id, _customer_orders(conn, customer_id, now), now)
+
+
 def _month_end(day: date) -> str:
     end = datetime.combine(_add_months(day.replace(day=1), 1), datetime.min.time(), tzinfo=KST)
     return (end - timedelta(seconds=1)).isoformat(timespec="seconds")
+
+
+def _todo(conn: sqlite3.Connection, customer_id: str, confirmed: list, now: datetime) -> tuple[list, list, Grade]:
+    """(point rows, coupon rows) not written yet, and this month's grade."""
+    pairs = [(at, amount) for at, amount, _ in confirmed]
+    earned = {r[0] for r in conn.execute("SELECT ref FROM point_events WHERE customer_id = ? AND ref LIKE "
+                                         "'earn:%'", (customer_id,))}
+    points = [(customer_id, amount * grade_for(pairs, at.date()).rate_permille // 1000, f"earn:{order_id}",
+               at.isoformat(timespec="seconds")) for at, amount, order_id in confirmed
+              if f"earn:{order_id}" not in earned]
+    grade = grade_for(pairs, now.date())
+    held = {r[0] for r in conn.execute("SELECT id FROM coupons WHERE customer_id = ?", (customer_id,))}
+    coupons = [(f"{customer_id}-{now:%Y%m}-{spec['kind']}-{n}", customer_id, spec["kind"], int(spec["amount"]),
+                _month_end(now.date()))
+               for spec in load_benefits()["monthly_coupons"].get(grade.name, [])
+               for n in range(1, int(spec["count"]) + 1)]
+    return [p for p in points if p[1] > 0], [c for c in coupons if c[0] not in held], grade
+
+
+def due(conn: sqlite3.Connection, customer_id: str | None, now=None) -> bool:
+    """True when `settle` would write something (read only: lets a quote skip the write)."""
+    if not customer_id or conn.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone() is None:
+        return False
+    now = kst(now)
+    orders = _customer_orders(conn, customer_id, now, write=False)
+    if orders is None:
+        return True
+    points, coupons, _ = _todo(conn, customer_id, _confirmed(conn, customer_id, orders, now), now)
+    return bool(points or coupons)
 
 
 def settle(conn: sqlite3.Connection, customer_id: str | None, now=None) -> Grade | None:
@@ -122,22 +158,10 @@ def settle(conn: sqlite3.Connection, customer_id: str | None, now=None) -> Grade
     if not customer_id or conn.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone() is None:
         return None
     now = kst(now)
-    confirmed = confirmed_purchases(conn, customer_id, now)
-    pairs = [(at, amount) for at, amount, _ in confirmed]
-    earned = {r[0] for r in conn.execute("SELECT ref FROM point_events WHERE customer_id = ? AND ref LIKE "
-                                         "'earn:%'", (customer_id,))}
-    for at, amount, order_id in confirmed:
-        points = amount * grade_for(pairs, at.date()).rate_permille // 1000
-        if points > 0 and f"earn:{order_id}" not in earned:
-            conn.execute("INSERT INTO point_events (customer_id, delta, ref, created_at) VALUES (?, ?, ?, ?)",
-                         (customer_id, points, f"earn:{order_id}", at.isoformat(timespec="seconds")))
-    grade = grade_for(pairs, now.date())
-    for spec in load_benefits()["monthly_coupons"].get(grade.name, []):
-        for n in range(1, int(spec["count"]) + 1):
-            conn.execute("INSERT OR IGNORE INTO coupons (id, customer_id, kind, amount, min_order, expires_at) "
-                         "VALUES (?, ?, ?, ?, 0, ?)",
-                         (f"{customer_id}-{now:%Y%m}-{spec['kind']}-{n}", customer_id, spec["kind"],
-                          int(spec["amount"]), _month_end(now.date())))
+    points, coupons, grade = _todo(conn, customer_id, confirmed_purchases(conn, customer_id, now), now)
+    conn.executemany("INSERT INTO point_events (customer_id, delta, ref, created_at) VALUES (?, ?, ?, ?)", points)
+    conn.executemany("INSERT OR IGNORE INTO coupons (id, customer_id, kind, amount, min_order, expires_at) "
+                     "VALUES (?, ?, ?, ?, 0, ?)", coupons)
     return grade
 
 
@@ -164,5 +188,75 @@ def coupon_label(coupon: dict) -> str:
     return f"{what} ({minimum}{until.month}/{until.day}까지)"
 
 
-__all__ = ["Grade", "load_benefits", "grade_for", "month_window", "confirmed_purchases", "settle", "wallet",
+def bench(db_path: str, customer_id: str, now: str, calls: int = 20) -> dict:
+    """Median ms of a quote (with the read-only `due` check; nothing due) and of the same quote
+    without the rewards (same run), `settle` alone, the panel; and one quote whose settlement
+    is due (it writes). Works on `db_path` (one earn row is deleted and written back)."""
+    import statistics
+    import time
+
+    from database import open_database, run_write
+    from store import lifecycle as lc
+
+    db = open_database(db_path)
+
+    def median_ms(fn) -> float:
+        times = []
+        for _ in range(calls):
+            start = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - start) * 1000)
+        return round(statistics.median(times), 2)
+
+    region = db.conn.execute("SELECT region FROM customers WHERE id = ?", (customer_id,)).fetchone()[0]
+    quote = lambda: lc.plan_checkout(db, customer_id, 25_000, region_text=region, now=now)  # noqa: E731
+    out = {"orders": db.conn.execute("SELECT COUNT(*) FROM orders WHERE customer_id = ?",
+                                     (customer_id,)).fetchone()[0],
+           "quote_ms": median_ms(quote),
+           "settle_ms": median_ms(lambda: run_write(db, lambda: settle(db.conn, customer_id, now))),
+           "panel_ms": median_ms(lambda: lc.order_panel(db, customer_id, {}, now))}
+    kept = lc.rewards_due
+    lc.rewards_due = lambda conn, cid, moment: False   # the quote as before rewards: no check, no write
+    try:
+        out["quote_without_rewards_ms"] = median_ms(quote)
+    finally:
+        lc.rewards_due = kept
+    with db.conn:   # a due settlement (the worst case of a quote): one earn row is written again
+        db.conn.execute("DELETE FROM point_events WHERE id = (SELECT MAX(id) FROM point_events "
+                        "WHERE customer_id = ? AND ref LIKE 'earn:%')", (customer_id,))
+    start = time.perf_counter()
+    quote()
+    out["quote_with_a_due_settlement_ms"] = round((time.perf_counter() - start) * 1000, 2)
+    out["wallet"] = lc.customer_wallet(db, customer_id, now)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m store.rewards --db var/jangbogi.db --customer C002 --now 2026-11-26T20:00`:
+    the customer's grade, points and coupons (written if due), with `--bench` the timings."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m store.rewards", description="등급·적립금·쿠폰 확인")
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--customer", required=True)
+    parser.add_argument("--now", default=None, help="ISO time (KST when no zone); default: the clock")
+    parser.add_argument("--bench", action="store_true", help="median ms of quote/settle/panel (20 calls)")
+    args = parser.parse_args(argv)
+    if args.bench:
+        print(json.dumps(bench(args.db, args.customer, args.now), ensure_ascii=False, indent=2))
+        return 0
+    from database import open_database
+    from store.lifecycle import customer_wallet
+
+    print(json.dumps(customer_wallet(open_database(args.db), args.customer, args.now), ensure_ascii=False, indent=2),
+          file=sys.stdout)
+    return 0
+
+
+__all__ = ["Grade", "load_benefits", "grade_for", "month_window", "confirmed_purchases", "settle", "due", "wallet",
            "coupon_label"]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
