@@ -245,8 +245,12 @@ class Assistant:
         return {"ok": True, "order": order_card(self.db, out.order, out.refund)}
 
     def add_plan(self, state, customer_id: str | None) -> dict:
-        """"전부 담기": the whole last plan into the cart in one transaction (UI button)."""
-        res = plans_intent.add_plan(self, state, customer_id)
+        """"전부 담기": the whole last plan into the cart in one transaction (UI button). A
+        refused write (busy, read-only or full database) is said in Korean, nothing added."""
+        try:
+            res = plans_intent.add_plan(self, state, customer_id)
+        except Exception as exc:
+            return _store_refusal(exc)
         return {"ok": res.ok, "message": res.message, **res.data, **({} if res.ok else {"error": res.message})}
 
     def suggestions(self, state, customer_id: str | None = None, *, now=None) -> dict:

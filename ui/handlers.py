@@ -98,6 +98,10 @@ class View:
     staff_plot: Any = None
     staff_table: Any = None
     staff_alerts: str | None = None
+    plan: str | None = None               # plan card HTML (ui.plans)
+    plan_visible: bool | None = None      # the plan card and its "전부 담기" button
+    floor: dict | None = None             # kiosk floor plan {"image", "label"}; {} hides it
+    together: str | None = None           # "함께 많이 사는 상품" after a 담기 (HTML)
     info: str = ""                        # toast
     warning: str = ""                     # warning toast
 
@@ -172,13 +176,15 @@ def send(services: UIServices, session: UISession | None, message: str, history:
             yield View(status=event.get("text", ""))
         elif kind == "done":
             answer = event["answer"]
+    from ui import plans
+
     answer = answer or {"reply": reply, "products": [], "sources": []}
     history[-1] = {"role": "assistant", "content": answer.get("error") or answer.get("reply") or reply}
     if answer.get("products"):
-        sess.products = answer["products"]
+        sess.products = plans.decorate_products(services, sess, cid, answer)
     notice = answer.get("notice") or ""
     yield View(session=sess, history=history, box="", products=sess.products, sources=sources_html(answer),
-               cart=_cart(services, sess, cid), status=notice, info=notice)
+               cart=_cart(services, sess, cid), status=notice, info=notice, **plans.answer_fields(services, answer))
 
 
 def feedback(services: UIServices, session: UISession | None, index: Any, value: Any, liked: bool) -> View:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ui import api
+from ui import api, plan_layout, plans
 from ui import handlers as h
 from ui.presenters import cart_html, product_card, profile_markdown, sources_html, won
 
@@ -69,6 +69,8 @@ def _present(view: h.View, fields: list[str]) -> tuple:
             out.append(gr.update(choices=value, value=None))
         elif name == "staff_visible":
             out.append(gr.update(visible=value))
+        elif name in ("plan_visible", "floor"):
+            out.append(plan_layout.present(view, name, value))
         else:
             out.append(value)
     return tuple(out)
@@ -103,10 +105,12 @@ def _product_tab(c: dict, ui: h.UIServices) -> None:
         for p in products:
             with gr.Group():
                 gr.HTML(product_card(p, badge=p.get("badge", "")))
+                plan_layout.card_together(p)
                 btn = gr.Button(f"담기 · {won(p.get('sale_price') or p.get('price'))}", size="sm",
                                 elem_classes="jb-add", interactive=p.get("stock", 0) > 0)
-                btn.click(lambda s, pid=p["id"]: _present(h.add_to_cart(ui, s, pid, 1), ["session", "cart"]),
-                          [c["session"]], [c["session"], c["cart"]], api_visibility="private")
+                btn.click(lambda s, pid=p["id"]: _present(plans.add_with_together(ui, s, pid, 1),
+                                                          ["session", "cart", "together"]),
+                          [c["session"]], [c["session"], c["cart"], c["together"]], api_visibility="private")
 
 
 def _profile_tab(c: dict, ui: h.UIServices) -> None:
@@ -163,6 +167,7 @@ def _components(ui: h.UIServices) -> tuple[dict, list]:
     with gr.Row():
         with gr.Column(scale=4 if ui.kiosk else 3):
             quick = _chat_column(c, ui.kiosk)
+            plan_layout.panel(c)
         with gr.Column(scale=3 if ui.kiosk else 2):
             with gr.Tab(tabs["products"]):
                 _product_tab(c, ui)
@@ -200,7 +205,7 @@ def _on(c: dict, trigger, ui: h.UIServices, handler, inputs: list[str], fields: 
 def _wire_chat(c: dict, ui: h.UIServices, quick: list) -> None:
     import gradio as gr
 
-    fields = ["history", "box", "session", "products", "sources", "cart", "status"]
+    fields = ["history", "box", "session", "products", "sources", "cart", "status", *plan_layout.PLAN_FIELDS]
 
     @gpu_decorator
     def send(message: str, history: list, session):
@@ -276,8 +281,7 @@ def build_blocks(ui: h.UIServices) -> "gr.Blocks":
         _wire_profile(c, ui)
         _on(c, c["staff_btn"].click, ui, h.staff_open, ["staff_pin"],
             ["staff_visible", "staff_plot", "staff_table", "staff_alerts"], client=True, name="staff_open")
-        if ui.kiosk:
-            _on(c, gr.Timer(5).tick, ui, h.idle_check, [], ["session", "history", "products", "cart"])
+        plan_layout.wire(c, ui, _on, demo)
         _register_api(ui)
     demo.queue(default_concurrency_limit=8)
     return demo
