@@ -87,6 +87,7 @@ def _chat_column(c: dict, kiosk: bool) -> list:
                               scale=5, elem_id="jb-input", max_lines=4)
         c["send_btn"] = gr.Button("보내기", variant="primary", scale=1, elem_id="jb-send")
         c["stop_btn"] = gr.Button("중지", scale=1, elem_id="jb-stop")
+    plan_layout.panel(c)   # plan card + 전부 담기, kiosk floor plan, bought-together
     if kiosk:
         with gr.Row(elem_id="jb-quick"):
             return [gr.Button(q, size="lg") for q in KIOSK_QUICK]
@@ -167,7 +168,6 @@ def _components(ui: h.UIServices) -> tuple[dict, list]:
     with gr.Row():
         with gr.Column(scale=4 if ui.kiosk else 3):
             quick = _chat_column(c, ui.kiosk)
-            plan_layout.panel(c)
         with gr.Column(scale=3 if ui.kiosk else 2):
             with gr.Tab(tabs["products"]):
                 _product_tab(c, ui)

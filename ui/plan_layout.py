@@ -18,7 +18,7 @@ def panel(c: dict) -> None:
         c["plan"] = gr.HTML("", elem_id="jb-plan-card")
         c["plan_add_btn"] = gr.Button("전부 담기", variant="primary", elem_id="jb-plan-add")
     c["floor"] = gr.Image(label="매장 안내도", visible=False, interactive=False, elem_id="jb-floor",
-                          buttons=[], height=420)
+                          buttons=[], height=520, format="png")   # png: sharp labels, exact pixels
     c["together"] = gr.HTML("", elem_id="jb-together")
 
 

@@ -39,7 +39,7 @@ def plan_card_html(plan: dict) -> str:
     word = plan.get("scale_word") or "명"
     who = f" · {plan['scale']}{'인' if word == '명' else e(word)}" if plan.get("scale") else ""
     budget = plan.get("budget")
-    head = (f'<div class="jb-plan-head"><b>🧺 {e(str(plan.get("name", "장보기 계획")))}{who}</b>'
+    head = (f'<div class="jb-plan-head"><b>{e(str(plan.get("name", "장보기 계획")))}{who}</b>'
             + (f' <span class="jb-plan-budget">예산 {won(budget)}</span>' if budget else "") + "</div>")
     items = plan.get("items") or []
     if not items:
@@ -93,7 +93,7 @@ def together_html(items: list[dict], after: str = "") -> str:
     title = f"{TOGETHER} · 방금 담은 {e(after)}" if after else TOGETHER
     lis = "".join(f'<li data-product-id="{e(it["id"])}">{e(it["name"])} <b>{won(it["price"])}</b></li>'
                   for it in items)
-    return f'<div class="jb-together"><div class="jb-together-title">🛒 {title}</div><ul>{lis}</ul></div>'
+    return f'<div class="jb-together"><div class="jb-together-title">{title}</div><ul>{lis}</ul></div>'
 
 
 def floor_view(assistant, location: dict) -> dict:
