@@ -124,4 +124,8 @@ def test_kiosk_first_screen_and_floor_plan_for_a_location_question(served, brows
     assert ImageChops.difference(shown, want).getbbox() is None   # the plan with zone 5-A highlighted
     page.locator("#jb-floor").scroll_into_view_if_needed()
     _shot(page, "kiosk-floor-plan.png")
+    page.get_by_role("button", name="처음으로").click()        # back to the first screen, map gone
+    page.wait_for_function("() => !(document.querySelector('#jb-chat')?.innerText || '').includes('5-A')",
+                           timeout=30_000)
+    assert not page.locator("#jb-floor img").is_visible() and "아침 식사" in page.locator("#jb-chat").inner_text()
     page.close()

@@ -190,3 +190,23 @@ def test_kiosk_idle_reset_returns_to_the_first_screen(shop):
     view = plans.idle_reset(kiosk, sess)
     assert view.session.dialogue.last_plan is None and view.plan_visible is False and view.floor == {}
     assert len(view.history) == 1 and view.history[0]["content"].startswith("안녕하세요") and view.products
+
+
+def test_sign_in_and_sign_out_clear_the_last_persons_plan_and_map(shop):
+    sess = _turn(shop, PARTY).session
+    signed = h.sign_in(shop, sess, "C001", "1234")
+    assert signed.plan_visible is False and signed.plan == "" and signed.floor == {} and signed.together == ""
+    assert signed.session.dialogue.last_plan is None
+    out = h.sign_out(shop, signed.session)
+    assert out.plan_visible is False and out.floor == {} and out.together == ""
+
+
+def test_kiosk_start_over_is_a_new_session_on_the_first_screen(shop):
+    kiosk = dataclasses.replace(shop, kiosk=True)
+    sess = _turn(kiosk, PARTY).session
+    sess = plans.add_plan(kiosk, sess).session
+    assert sess.dialogue.cart
+    view = plans.start_over(kiosk, sess)
+    assert view.session is not sess and view.session.dialogue.cart == {} and "비어 있어요" in view.cart
+    assert view.history[0]["content"].startswith("안녕하세요") and view.products
+    assert view.plan_visible is False and view.floor == {} and view.together == ""

@@ -124,9 +124,14 @@ def _customer(services: UIServices, sess: UISession) -> str | None:
     return cid if cid == sess.customer_id else None
 
 
+def _clean_panels() -> dict:
+    """No plan card, floor plan or suggestions of the previous person (sign-in, sign-out)."""
+    return {"plan": "", "plan_visible": False, "floor": {}, "together": ""}
+
+
 def _signed_out(**extra) -> View:
     return View(session=UISession(), profile=profile_markdown(None), allergies=[], consents=[],
-                cart=cart_html({}), history=[], products=[], sources=sources_html(None), **extra)
+                cart=cart_html({}), history=[], products=[], sources=sources_html(None), **_clean_panels(), **extra)
 
 
 def _who(services: UIServices, session: UISession | None) -> tuple[UISession, str | None, View | None]:
@@ -264,7 +269,8 @@ def sign_in(services: UIServices, session: UISession | None, customer_id: str, p
     consent = profile.get("consent", {})
     return View(session=sess, profile=profile_markdown(profile), allergies=list(profile.get("allergies") or []),
                 consents=[label for k, label in CONSENT_LABELS.items() if consent.get(k)],
-                cart=_cart(services, sess, customer_id), history=[], products=[], sources=sources_html(None))
+                cart=_cart(services, sess, customer_id), history=[], products=[], sources=sources_html(None),
+                **_clean_panels())
 
 
 def sign_out(services: UIServices, session: UISession | None) -> View:

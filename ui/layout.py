@@ -217,7 +217,7 @@ def _wire_chat(c: dict, ui: h.UIServices, quick: list) -> None:
     events = [c["box"].submit(send, inputs, outputs, api_name="ui_send", api_visibility="undocumented", **kw),
               c["send_btn"].click(send, inputs, outputs, api_visibility="private", **kw)]
     events += [b.click(send, [b, c["history"], c["session"]], outputs, api_visibility="private", **kw)
-               for b in quick]
+               for b in quick if b.value != plan_layout.START_OVER]   # 처음으로: ui.plan_layout.wire
     c["stop_btn"].click(None, None, None, cancels=events)
 
     def feedback(data: gr.LikeData, session):
@@ -232,7 +232,8 @@ def _wire_chat(c: dict, ui: h.UIServices, quick: list) -> None:
 
 
 def _wire_profile(c: dict, ui: h.UIServices) -> None:
-    profile_out = ["session", "profile", "allergies", "consents", "cart", "history", "products", "sources"]
+    profile_out = ["session", "profile", "allergies", "consents", "cart", "history", "products", "sources",
+                   *plan_layout.PLAN_FIELDS]
     _on(c, c["login_btn"].click, ui, h.sign_in, ["customer", "pin"], profile_out, client=True, name="sign_in")
     _on(c, c["logout_btn"].click, ui, h.sign_out, [], profile_out, name="sign_out")
     _on(c, c["save_btn"].click, ui, h.save_profile, ["allergies", "consents"], ["profile"], name="save_profile")
@@ -281,7 +282,7 @@ def build_blocks(ui: h.UIServices) -> "gr.Blocks":
         _wire_profile(c, ui)
         _on(c, c["staff_btn"].click, ui, h.staff_open, ["staff_pin"],
             ["staff_visible", "staff_plot", "staff_table", "staff_alerts"], client=True, name="staff_open")
-        plan_layout.wire(c, ui, _on, demo)
+        plan_layout.wire(c, ui, _on, demo, quick)
         _register_api(ui)
     demo.queue(default_concurrency_limit=8)
     return demo

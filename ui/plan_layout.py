@@ -7,6 +7,7 @@ from __future__ import annotations
 from ui import plans
 
 PLAN_FIELDS = ["plan", "plan_visible", "floor", "together"]
+START_OVER = "처음으로"     # the kiosk quick button that returns to the first screen
 
 
 def panel(c: dict) -> None:
@@ -34,17 +35,20 @@ def present(view, name: str, value):
     return None
 
 
-def wire(c: dict, ui, on, demo) -> None:
-    """Events: 전부 담기; in kiosk mode the first screen on load (`demo.load`) and the idle
-    reset to it. `on` is `ui.layout._on`."""
+def wire(c: dict, ui, on, demo, quick: list) -> None:
+    """Events: 전부 담기; in kiosk mode the first screen on load (`demo.load`), the idle reset
+    and the '처음으로' quick button (one of `quick`) back to it. `on` is `ui.layout._on`."""
     import gradio as gr
 
     on(c, c["plan_add_btn"].click, ui, plans.add_plan, ["history"], ["session", "cart", "history", "plan_visible"],
        name="add_plan")
     if ui.kiosk:
+        reset = ["session", "history", "products", "cart", *PLAN_FIELDS]
         on(c, demo.load, ui, plans.first_screen, [], ["session", "history", "products"])
-        on(c, gr.Timer(5).tick, ui, plans.idle_reset, [],
-           ["session", "history", "products", "cart", "plan", "plan_visible", "floor", "together"])
+        on(c, gr.Timer(5).tick, ui, plans.idle_reset, [], reset)
+        for button in quick:
+            if button.value == START_OVER:
+                on(c, button.click, ui, plans.start_over, [], reset)
 
 
 def card_together(p: dict) -> None:

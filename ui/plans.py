@@ -22,7 +22,7 @@ import logging
 from pathlib import Path
 
 from store.domain import won
-from ui.handlers import UIServices, UISession, View, _cart, _customer, _who, add_to_cart, idle_check
+from ui.handlers import UIServices, UISession, View, _cart, _clean_panels, _customer, _who, add_to_cart, idle_check
 
 log = logging.getLogger("jangbogi.ui.plans")
 
@@ -200,6 +200,16 @@ def first_screen(services: UIServices, session: UISession | None) -> View:
     return View(session=sess, history=[{"role": "assistant", "content": text}], products=products)
 
 
+def start_over(services: UIServices, session: UISession | None) -> View:
+    """The kiosk's '처음으로': a new session (empty cart, signed out) on the first screen, as
+    after the idle time; the next shopper sees nothing of this one."""
+    view = first_screen(services, UISession(last_active=services.clock()))
+    view.cart = _cart(services, view.session, None)
+    for name, value in _clean_panels().items():
+        setattr(view, name, value)
+    return view
+
+
 def idle_reset(services: UIServices, session: UISession | None) -> View:
     """Kiosk timer tick: after the idle time, a clean first screen (no plan, map or suggestions
     of the last shopper)."""
@@ -208,5 +218,6 @@ def idle_reset(services: UIServices, session: UISession | None) -> View:
         return view
     first = first_screen(services, view.session)
     view.history, view.products = first.history, first.products
-    view.plan, view.plan_visible, view.floor, view.together = "", False, {}, ""
+    for name, value in _clean_panels().items():
+        setattr(view, name, value)
     return view
