@@ -210,3 +210,22 @@ def test_kiosk_start_over_is_a_new_session_on_the_first_screen(shop):
     assert view.session is not sess and view.session.dialogue.cart == {} and "비어 있어요" in view.cart
     assert view.history[0]["content"].startswith("안녕하세요") and view.products
     assert view.plan_visible is False and view.floor == {} and view.together == ""
+
+
+def test_kiosk_app_reads_the_floor_plan_file_the_assistant_wrote(shop, tmp_path):
+    """In the app (`--mode kiosk`) the assistant writes the image under var/floorplans and the
+    answer names its path; the UI shows that file."""
+    kiosk = dataclasses.replace(shop, kiosk=True)
+    saved = shop.assistant.ui_mode, shop.assistant.var_dir
+    shop.assistant.ui_mode, shop.assistant.var_dir = "kiosk", tmp_path
+    try:
+        view = _turn(kiosk, "라면은 몇 번 통로예요?")
+    finally:
+        shop.assistant.ui_mode, shop.assistant.var_dir = saved
+    written = list((tmp_path / "floorplans").glob("floor-*.png"))
+    assert len(written) == 1 and written[0].stem.removeprefix("floor-") in view.floor["label"]
+    from PIL import Image, ImageChops
+
+    on_disk = Image.open(written[0]).convert("RGB")
+    assert ImageChops.difference(view.floor["image"].convert("RGB"), on_disk).getbbox() is None
+    assert "번 통로" in view.history[-1]["content"]
