@@ -301,7 +301,9 @@ class Session:
 
     def chat(self, turn: Turn) -> None:
         message = self._message(turn.kind)
-        self.history, _box, sources, cart, status = _timed(self.client, "ui_send", turn, message, self.history)
+        # outputs after these five (plan card, floor plan, bought-together panels) are not checked here
+        self.history, _box, sources, cart, status, *_panels = _timed(self.client, "ui_send", turn, message,
+                                                                     self.history)
         reply = _last_reply(self.history)
         if "기본 답변" in _text(status) or "다시 확인해 정리" in _text(status):
             turn.fallback = True     # the model's answer was replaced by the template
