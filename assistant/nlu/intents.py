@@ -104,6 +104,12 @@ DECLARE = re.compile(
     r"|중이에요|중이야|키워요|키워|살아요|살아|이에욤|여요|(?:못|안)\s?먹[가-힣]*|먹으면\s?안\s?돼[가-힣]*"
     r"|(?:좋아|싫어)[가-힣]*|안\s?맞아[가-힣]*)\s?[.!~ㅠㅜ]*$"
 )
+# "알러지 정보 업데이트요: 갑각류 추가", "제 알레르기 목록에 복숭아도 넣어 주세요": editing the
+# shopper's own allergy or diet record, not a cart line and not a question about labels
+PROFILE_EDIT = re.compile(
+    r"(?:알레르기|프로필|내\s?정보|제\s?정보|식단|체질)[가-힣\s:]{0,14}(?:추가|등록|업데이트|수정|넣어|저장|바꿔|변경|기록)"
+    r"|(?:추가|등록|업데이트|수정|넣어|저장|기록)[가-힣\s]{0,10}(?:알레르기|프로필)"
+)
 MEMORY = re.compile(r"앞으로|항상|기억해|프로필|설정해|저장해|등록해|내\s?정보에")
 REQUEST = re.compile(
     r"추천|찾아(?!가|갈|간|와|왔|오)|찾고|찾는|보여|골라|뭐\s?(?:있|살|사|먹|좋)|어떤\s?(?:거|게)|있어\s?\?|있나요|있어요\s?\?|있을까|있니"
@@ -119,6 +125,8 @@ POLICY_ASK = re.compile(
     r"|하려면|하고\s?싶|할\s?수|해야|해주세요|해줘|안\s?돼|안돼|안되|못\s?하|어디"
 )
 
+
+CART_WORDS = re.compile(r"장바구니|카트")
 
 # "그중에", "거기서": the shopper points into the results already shown
 POINTER = re.compile(r"그\s?중|이\s?중|저\s?중|거기서|여기서|저기서|방금\s?(?:거|것)\s?중|위에서")
@@ -170,6 +178,8 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
         if not re.search(r"[가-힣a-z0-9]", text):  # the whole message was the allergy clause
             asks = re.search(r"빼|제외|말고|없는|없이|free", whole)   # "견과류는 빼주세요" vs "우유 못 먹어요"
             return ("search" if asks else "profile_update"), 0.75, False, False
+    if (sig.has_allergens or sig.has_tags) and PROFILE_EDIT.search(whole) and not CART_WORDS.search(whole):
+        return "profile_update", 0.85, False, False
     if re.search(r"체크아웃|checkout", text):
         return "checkout", 0.9, False, False
     if not re.search(r"[가-힣a-z0-9]", text):

@@ -86,6 +86,10 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     tags, tag_spans = extract_tags(t, lexicon)
     cart_turn = bool(state and state.last_intent in _CART_INTENTS)
     allergens, allergen_spans, allergen_clause_spans = allergen_clauses(t, cart_context=cart_turn)
+    if "락토프리" in tags and "우유" in allergens and re.search(r"유당|락토", t) and not re.search(r"알레르기|allerg", t):
+        # lactose intolerance is not a milk allergy: lactose-free milk (the 락토프리 tag) is
+        # what the shopper wants, and it still contains the milk protein
+        allergens = [a for a in allergens if a != "우유"]
     brands, avoid_brands, brand_spans = extract_brands(t, lexicon)
     urgency, urgency_spans = extract_urgency(t)
     order_id, order_spans = extract_order_id(t)
