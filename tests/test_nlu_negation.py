@@ -178,3 +178,28 @@ def test_a_reason_clause_is_read_with_its_mark_and_carries_to_the_next_turn():
     u = parse("만오천원 이하로요", state)
     state, u = update_state(state, u, "만오천원 이하로요")
     assert "알류" in u.slots.allergens and u.slots.budget_max == 15000
+
+
+@pytest.mark.parametrize("text, allergens", [
+    ("남편이 갑각류 알레르기에요 저는 복숭아요", {"게", "새우", "복숭아"}),   # ellipsis after an allergy
+    ("돼지고기는 종교 때문에 안 먹어요", {"돼지고기"}),                   # a reason before the mark
+    ("토마토는 입에 대면 가려워요 소스 추천", {"토마토"}),
+    ("밀가루 프리 빵", {"밀"}),
+    ("no milk 라떼", {"우유"}),                                        # a negation before the word
+    ("우유는 노우, 두유 주세요", {"우유"}),
+    ("치즈 빼고 햄버거 재료 다 담아줘", {"우유"}),
+    ("애가 우유랑 계란 둘 다 안 맞아요", {"우유", "알류"}),
+])
+def test_more_orders_of_the_same_grammar(text, allergens):
+    assert set(parse(text).slots.allergens) == allergens
+
+
+@pytest.mark.parametrize("text, allergens", [
+    ("글루텐프리 파스타 찾아줘", set()),      # the 글루텐프리 tag (never relaxed), not the 밀 exclusion too
+    ("새우깡 말고 감자칩", set()),
+    ("장바구니에서 치즈 빼줘", set()),
+    ("밀가루 1kg 장바구니에 넣어줘", set()),
+    ("호두랑 잣은 안 돼요. 섞인 거 말고 캐슈넛만 있는 거?", {"호두", "잣"}),   # the nut wanted stays wanted
+])
+def test_tag_and_product_readings(text, allergens):
+    assert set(parse(text).slots.allergens) == allergens

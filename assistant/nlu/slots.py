@@ -130,7 +130,7 @@ _ALLERGY_MARK = re.compile(
     r"|(?:먹|마시|드시|드셔)(?:으면|면|을\s?때|고\s?나면|으니까|니까)\s?(?:안\s|안돼|알레르기|" + _REACTION + r")"
     r"|먹지\s?(?:못|말|마)|빼|제외|없는|없이|없고|없어야|없었으면|없을|안\s?들어|들어가(?:면|도|선|서는)\s?안"
     r"|들어가(?:면|도)\s?큰일|들어가지\s?않|들어있지\s?않|안\s?든|피해|피하|말고|대신|안\s?(?:돼|되|됨|맞)|안돼|안됨|민감|조심"
-    r"|노\s?노|노놉|노우|노\b|no\b|nope|x(?![a-z])|아니(?=\s|$)|싫|별로|❌|🚫|✖|⛔|🙅|금지|있으면\s?안|체질|" + _REACTION + r")"
+    r"|노\s?노|노놉|노우|노\b|no\b|nope|프리|x(?![a-z])|아니(?=\s|$)|싫|별로|❌|🚫|✖|⛔|🙅|금지|있으면\s?안|체질|" + _REACTION + r")"
 )
 # "새우 추가", "견과류 등록": only with an allergy or profile word in the message ("우유 추가" is a cart line)
 _UPDATE_MARK = re.compile(r"(?:도|은|는|을|를)?\s?(?:추가|등록|업데이트|넣어|넣었|포함|저장|기록)")
@@ -152,7 +152,7 @@ _GAP = re.compile(  # longer alternatives first: "이런 거" before the particl
     r"|있는\s?(?:거|것|건)(?:은|는)?|함유(?:된)?\s?(?:거|것|건)?(?:은|는)?|맛(?:은|는|도|이)?(?=[\s,])"
     r"|둘\s?다|셋\s?다|세\s?개\s?다|전부|모두|모든|일절|절대로?|전혀|까지|조차|성분|완전|아예|진짜|정말|특히|좀|꼭"
     r"|이고|이구|이며|이요|이에요|예요|에요|이라|이랑|" + _PERSON +
-    r"|랑|하고|이나|또는|\s|,|/|·|\+|&|과|와|및|나|도|이|가|은|는|을|를|에|류|들(?!어)|다|만|요(?=[\s,.])|고(?=[\s,]))"
+    r"|랑|하고|이나|또는|\s|,|/|·|\+|&|과|와|및|나|도|이|가|은|는|을|를|에|류|들(?!어)|다|만|요(?=[\s,.!?~]|$)|고(?=[\s,]))"
 )
 _SINGLE_SYLLABLE_OK_AFTER = re.compile(r"(?:\s|,|$|이랑|랑|하고|과|와|도|은|는|이|가|을|를|알|만|맛|\.|!|~)")
 _CART_WORDS = re.compile(r"장바구니|카트|담은|담았|담긴")
@@ -160,6 +160,7 @@ _INGREDIENT_GAP = re.compile(r"들어|성분|함유|같은|이런|종류|류")
 # a list closed by "전부." / "다!" after an allergy was already stated: "견과류는 다 안 돼요.
 # 아몬드 호두 땅콩 전부."
 _ALL_OF_THEM = re.compile(r"\s?(?:전부|모두|다|둘\s?다|셋\s?다)\s?(?:요)?\s?(?:[.!,~]|$)")
+_ELLIPSIS = re.compile(r"\s?(?:[.!?,~]|$)")
 # an allergy stated anywhere in the sentence ("첫째는 땅콩, 둘째는 우유 알레르기 있어요")
 _SENTENCE_ALLERGY = re.compile(r"알레르기|allerg|" + _REACTION)
 _SENTENCE_END = re.compile(r"[.!?\n;]|(?<=[요다])\s(?=[가-힣])")
@@ -172,7 +173,7 @@ _WANTED_AFTER = re.compile(
 )
 # a reason between the list and its mark ("우유 들어간 건 속이 안 좋아서 빼고요"): the
 # words skipped end in a connective, and none of them names another object
-_CONNECTIVE_END = re.compile(r"(?:서|니까|니깐|라서|해서|어서|아서|는데|은데|ㄴ데|데|지만|고|면)$")
+_CONNECTIVE_END = re.compile(r"(?:서|니까|니깐|라서|해서|어서|아서|는데|은데|데|지만|고|면|때문에|때매|땜에|탓에|상)$")
 _NEW_OBJECT = re.compile(r"^(?![건걸]$|것은$|거는$)[가-힣]+(?:은|는|을|를)$|담|넣|주세요|줘|추천|찾|보여|사고|사서|구매|주문|괜찮|좋아|맛있")
 # after the mark, the verb the reason led to ("... 안 좋아서 빼고요"): part of the clause
 _TRAILING_EXCLUDE = re.compile(r"(?:\s?[가-힣]*(?:서|니까|라서))?\s?(?:다\s?)?(?:빼|제외|말고|없는\s?(?:거|걸|것)|안\s?들어간)[^\s.,!?]*")
@@ -295,6 +296,8 @@ def allergen_clauses(text: str, cart_context: bool = False) -> tuple[list[str], 
         compound = (any(hits[k][2] == hits[k + 1][1] for k in range(first, last))
                     or bool(re.match(r"[가-힣]", text[hits[last][2]:hits[last][2] + 1]))
                     and not _GAP.match(text, hits[last][2]))
+        if mark and re.match(r"-?\s?(?:free|프리)", mark.group()) and all(h[0] in ("글루텐", "gluten") for h in hits[first:last + 1]):
+            mark = None  # "글루텐프리", "gluten free": the 글루텐프리 tag, a need that is never relaxed
         if mark and re.match(r"말고|대신", mark.group()) and compound:
             mark = None  # "땅콩버터 말고 잼": a product name, not an allergy
         if (mark and re.match(r"빼|제외", mark.group()) and (cart_context or _CART_WORDS.search(text))
@@ -309,12 +312,19 @@ def allergen_clauses(text: str, cart_context: bool = False) -> tuple[list[str], 
             if trailing and trailing.end() <= sentence_end:
                 end = trailing.end()
             marked.append((first, last, s, end))
-        elif _reverse_marked(text, s) and not _wanted(text, hits, first, last, pos):
+        elif _reverse_marked(text, s) and (_NEG_PREFIX.search(text[max(0, s - 10):s])
+                                           or not _wanted(text, hits, first, last, pos)):
             marked.append((first, last, s, hits[last][2]))
         else:
             pending.append((first, last, pos))
     if marked or re.search(r"알레르기|allerg", text):
         for first, last, pos in pending:
+            if (_ELLIPSIS.match(text, pos) and not _wanted(text, hits, first, last, pos)
+                    and not re.search(r"있는|들어|함유|같은|이런|종류|만", text[hits[last][2]:pos])):
+                # "남편은 갑각류 알레르기예요. 저는 복숭아요": the list ends its sentence with
+                # nothing but a copula, after an allergy was stated
+                marked.append((first, last, hits[first][1], pos))
+                continue
             tail = text[hits[last][2]:]
             if _ALL_OF_THEM.match(tail) or _ALL_OF_THEM.match(text, pos - len(re.match(r".*?(\s?(?:전부|모두|다)?)$", text[hits[last][2]:pos]).group(1))):
                 marked.append((first, last, hits[first][1], pos))
@@ -369,7 +379,11 @@ def _reverse_marked(text: str, start: int) -> bool:
     """'알레르기 있는데 땅콩이요', '알레르기: 새우', '알레르기 검사에서 계란이랑 밀 나왔어요'
     (marker before the allergen list)."""
     before = text[max(0, start - 20):start]
-    return bool(re.search(r"(?:알레르기|알레르기가|allergy|allergic\s?to)\s?(?:있|체질|검사|반응)?[가-힣]{0,4}\s?[:,]?\s?$", before))
+    return bool(re.search(r"(?:알레르기|알레르기가|allergy|allergic\s?to)\s?(?:있|체질|검사|반응)?[가-힣]{0,4}\s?[:,]?\s?$"
+                          r"|" + _NEG_PREFIX.pattern, before))
+
+
+_NEG_PREFIX = re.compile(r"(?:^|[\s(])(?:no|non|without|zero|노)[\s-]?$")
 
 
 # ---------------------------------------------------------------- brands
