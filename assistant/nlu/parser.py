@@ -46,6 +46,7 @@ _PRODUCT_INTENTS = ("search", "product_question", "cart_add", "cart_remove")
 _EXCLUDES = re.compile(r"빼|제외|말고|없는|없이|안\s?들어|들어간\s?(?:거|건|것)\s?(?:은|는)?\s?(?:안|못)")
 _CART_INTENTS = ("cart_add", "cart_remove", "cart_view", "reorder", "checkout")
 _DEFAULT_LEXICON = Lexicon.default()
+_BUYING = re.compile(r"\s?(?:만|씩)?\s?(?:사려|사고\s?싶|살\s?(?:건데|거|려)|살려|사야|구매하려|주문하려|필요)")
 _NOT_WANTED = re.compile(r"([가-힣a-z]+?)(?:은|는|이|가)?\s?(?:말고|말구|대신)")
 
 
@@ -94,7 +95,10 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     urgency, urgency_spans = extract_urgency(t)
     order_id, order_spans = extract_order_id(t)
     reference, ref_spans = extract_reference(t)
-    amounts = [a for a in extract_amounts(t) if not any(s <= a[2][0] < e for s, e in ref_spans + budget_spans)]
+    if reference is not None and any(s <= ref_spans[0][0] < e for s, e in allergen_clause_spans):
+        reference, ref_spans = None, []  # "밀, 대두, 우유 다 빼고": the list, not every shown product
+    amounts = [a for a in extract_amounts(t) if not any(s <= a[2][0] < e for s, e in ref_spans + budget_spans
+                                                        + allergen_clause_spans)]
     # brand names may contain policy words ("수상한농장" holds "상한"): blank them, same length
     t_no_brands = "".join(" " if any(s <= i < e for s, e in brand_spans) else ch for i, ch in enumerate(t))
     policy_topic, policy_spans = extract_policy_topic(t_no_brands)
@@ -147,12 +151,15 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         )
     if intent in _PRODUCT_INTENTS:
         number = amounts[0][0] if amounts else None
+        # "땅콩 한 봉지 사려는데": how much the shopper buys, not how many products to show
+        bought = bool(amounts) and bool(_BUYING.match(t, amounts[0][2][1]))
         slots = replace(
             slots, keywords=tuple(keywords), categories=tuple(categories),
             budget_min=lo, budget_max=hi, urgency=urgency, reference=reference,
             sort=sort_hint or (extract_sort(t) if reference is None else None),
             quantity=number if intent in ("cart_add", "cart_remove") else None,
-            count=(number or (count_hint if (count_hint or 0) > 1 else None)) if intent == "search" else None,
+            count=(((None if bought else number) or (count_hint if (count_hint or 0) > 1 else None))
+                   if intent == "search" else None),
         )
     if intent == "reorder":
         slots = Slots(keywords=tuple(keywords), order_id=order_id)

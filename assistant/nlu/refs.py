@@ -24,9 +24,10 @@ COUNTERS = (
 _COUNTER_RE = "|".join(sorted(COUNTERS, key=len, reverse=True))
 _AMOUNT = re.compile(
     rf"(?<![\d.])(?P<n>\d{{1,3}}|(?<![가-힣]){NATIVE_RE})\s?(?P<c>{_COUNTER_RE})"
-    rf"(?!입|구|짜리|원|번째|째|\d)"
+    rf"(?!입|구|짜리|원|번째|째|월|년|국|\d)"
 )
-_WORD_ONE = re.compile(r"(?:^|\s)(?P<w>하나|둘|셋|넷)(?:만|씩|\s?더|요|$|\s)")
+# "둘 다" (both) and "하나 있어요" (there is one) are no amounts
+_WORD_ONE = re.compile(r"(?:^|\s)(?P<w>하나|둘|셋|넷)(?=만|씩|\s?더|요|$|\s)(?!\s?다(?:\s|$|[.,!?~])|\s?(?:있|없|뿐))")
 
 
 def extract_amounts(text: str) -> list[tuple[int, str, Span]]:

@@ -161,6 +161,7 @@ _INGREDIENT_GAP = re.compile(r"들어|성분|함유|같은|이런|종류|류")
 # 아몬드 호두 땅콩 전부."
 _ALL_OF_THEM = re.compile(r"\s?(?:전부|모두|다|둘\s?다|셋\s?다)\s?(?:요)?\s?(?:[.!,~]|$)")
 _ELLIPSIS = re.compile(r"\s?(?:[.!?,~]|$)")
+_ELLIPSIS_START = re.compile(r"(?:(?:아|그리고|그럼|근데|또|참|and)\s)*(?:" + _PERSON + r")?\s?")
 # an allergy stated anywhere in the sentence ("첫째는 땅콩, 둘째는 우유 알레르기 있어요")
 _SENTENCE_ALLERGY = re.compile(r"알레르기|allerg|" + _REACTION)
 _SENTENCE_END = re.compile(r"[.!?\n;]|(?<=[요다])\s(?=[가-힣])")
@@ -295,7 +296,8 @@ def allergen_clauses(text: str, cart_context: bool = False) -> tuple[list[str], 
         mark = _mark_after(text, pos, sentence_end, context)
         compound = (any(hits[k][2] == hits[k + 1][1] for k in range(first, last))
                     or bool(re.match(r"[가-힣]", text[hits[last][2]:hits[last][2] + 1]))
-                    and not _GAP.match(text, hits[last][2]))
+                    and not _GAP.match(text, hits[last][2])
+                    or s > 0 and bool(re.match(r"[가-힣]", text[s - 1])))  # "칵테일새우 말고"
         if mark and re.match(r"-?\s?(?:free|프리)", mark.group()) and all(h[0] in ("글루텐", "gluten") for h in hits[first:last + 1]):
             mark = None  # "글루텐프리", "gluten free": the 글루텐프리 tag, a need that is never relaxed
         if mark and re.match(r"말고|대신", mark.group()) and compound:
@@ -320,7 +322,8 @@ def allergen_clauses(text: str, cart_context: bool = False) -> tuple[list[str], 
     if marked or re.search(r"알레르기|allerg", text):
         for first, last, pos in pending:
             if (_ELLIPSIS.match(text, pos) and not _wanted(text, hits, first, last, pos)
-                    and not re.search(r"있는|들어|함유|같은|이런|종류|만", text[hits[last][2]:pos])):
+                    and not re.search(r"있는|들어|함유|같은|이런|종류|만", text[hits[last][2]:pos])
+                    and _ELLIPSIS_START.fullmatch(text[_sentence_of(text, hits[first][1])[0]:hits[first][1]].strip() + " ")):
                 # "남편은 갑각류 알레르기예요. 저는 복숭아요": the list ends its sentence with
                 # nothing but a copula, after an allergy was stated
                 marked.append((first, last, hits[first][1], pos))
