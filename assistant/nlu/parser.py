@@ -24,7 +24,7 @@ from dataclasses import replace
 
 from assistant.nlu.budget import extract_budget
 from assistant.nlu.categories import resolve_categories
-from assistant.nlu.intents import MEMORY, SELF, Signals, classify
+from assistant.nlu.intents import MEMORY, SELF, STRONG_REQUEST, Signals, classify
 from assistant.nlu.keywords import analyze
 from assistant.nlu.lexicon import Lexicon
 from assistant.nlu.refs import SORT_OF, demonstrative, extract_amounts, extract_reference, extract_sort, product_specs
@@ -43,10 +43,11 @@ __all__ = ["Lexicon", "parse", "llm_fallback", "LOW_CONFIDENCE"]
 
 LOW_CONFIDENCE = 0.5
 _PRODUCT_INTENTS = ("search", "product_question", "cart_add", "cart_remove")
-_EXCLUDES = re.compile(r"빼|제외|말고|없는|없이|안\s?들어|들어간\s?(?:거|건|것)\s?(?:은|는)?\s?(?:안|못)")
+_EXCLUDES = re.compile(r"빼|제외|말고|없는|없이|안\s?들어|들어간\s?(?:거|건|것)\s?(?:은|는)?\s?(?:안|못)|도\s?(?:안\s?(?:돼|되)|못\s?먹)")
 _CART_INTENTS = ("cart_add", "cart_remove", "cart_view", "reorder", "checkout")
 _DEFAULT_LEXICON = Lexicon.default()
-_BUYING = re.compile(r"\s?(?:만|씩)?\s?(?:사려|사고\s?싶|살\s?(?:건데|거|려)|살려|사야|구매하려|주문하려|필요)")
+_FOLLOW_UP_QUESTION = re.compile(r"\?|(?:되나요|돼요|되죠|하나요|인가요|나요|까요|어요|에요)\s?$|어떻게|언제|며칠|얼마나")
+_BUYING = re.compile(r"\s?(?:만|씩)?\s?(?:사려|사고\s?싶|살\s?(?:건데|거|려)|살려|사야|구매하려|주문하려|필요|(?:에|짜리|는|은)?\s?얼마)")
 _NOT_WANTED = re.compile(r"([가-힣a-z]+?)(?:은|는|이|가)?\s?(?:말고|말구|대신)")
 
 
@@ -124,6 +125,11 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     # removal or a question about ingredients; the intent rules read the rest
     intent, confidence, harmful, injection = classify(t, sig, _blank(t, allergen_clause_spans))
     intent, confidence = _answer_to_question(intent, confidence, state)
+    if (state is not None and state.last_intent == "policy" and intent in ("search", "product_question", "out_of_scope")
+            and not injection and not harmful and _FOLLOW_UP_QUESTION.search(t) and not STRONG_REQUEST.search(t)
+            and not (tags or allergens or brands or categories or reference or lo or hi)):
+        # "사진 찍어서 보내면 되나요? 언제까지 알려야 돼요?" right after a return question
+        intent, confidence = "policy", 0.7
     if (intent == "profile_update" and state is not None and state.last_intent in ("search", "product_question")
             and not MEMORY.search(t) and (_EXCLUDES.search(t) or not SELF.search(t))):
         # while choosing products, "일행 중에 갑각류 알레르기 있는 사람도 있어요" or "닭 들어간 건

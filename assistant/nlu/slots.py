@@ -47,6 +47,7 @@ def normalize(text: str) -> str:
     s = (text or "")[:MAX_MESSAGE_CHARS]
     for jamo, word in _JAMO_WORDS:
         s = s.replace(jamo, word)
+    s = re.sub(r"(?<![\u3131-\u318e])ㄱ(?![\u3131-\u318e])", " 고 ", s)  # "장바구니 ㄱ", "결제 ㄱ"
     s = re.sub(r"[\u3131-\u318e\u1100-\u11ff]+", " ", s)
     s = unicodedata.normalize("NFKC", s).lower()
     s = re.sub(r"[\u200b-\u200f\ufeff]", "", s)
@@ -460,14 +461,40 @@ def extract_policy_topic(text: str) -> tuple[str | None, list[Span]]:
 
     topic = None
     spans: list[Span] = []
+    for pattern, name in _POLICY_PATTERNS:  # a story names its topic more precisely than one word
+        m = pattern.search(text)
+        if m:
+            topic = topic or name
+            spans.append(m.span())
     for name, triggers in POLICY_TOPICS.items():
         found = [(w, (s, e)) for w, (s, e) in find_terms(text, dict.fromkeys(triggers))
                  if not (w in _WORD_INITIAL_TRIGGERS and s > 0 and "가" <= text[s - 1] <= "힣")]
         if found:
             topic = topic or name
             spans.extend(span for _, span in found)
-    m = re.search(r"기록[가-힣\s]{0,4}(?:지워|지우|삭제|없애)", text)
-    if m:
-        topic = topic or "개인정보"
-        spans.append(m.span())
     return topic, spans
+
+
+# Policy questions told as a story or a situation rather than with a service word: what
+# happened to an order and what the shopper asks about it.
+_ORDERED = r"(?:시켰|주문했|주문한|샀|구매했|받았|왔|결제했|결제\s?끝났|결제\s?했)(?:는데|더니|고|다가)"
+_POLICY_PATTERNS = (
+    (re.compile(r"기록[가-힣\s]{0,4}(?:지워|지우|삭제|없애)"), "개인정보"),
+    # something else, less or the wrong size arrived, or the shopper wants another one
+    (re.compile(r"다른\s?(?:상품|제품|물건|게|거|것)\s?(?:이|가)?\s?(?:왔|배송|도착)|돌려\s?보내|반송비"), "교환반품"),
+    (re.compile(_ORDERED + r"[^.?!]{0,30}(?:밖에\s?안|모자라|모자르|부족|덜\s?(?:왔|들)|적게\s?왔|바꿀\s?수|바꿔\s?주|바꾸|교환)"),
+     "교환반품"),
+    # an order already placed, changed afterwards
+    (re.compile(_ORDERED + r"[^.?!]{0,25}(?:추가할|추가\s?(?:돼|되|가능)|변경|바꿀|빼\s?(?:주|줄|도|달)|취소)"), "취소"),
+    (re.compile(r"품절\s?(?:됐|되었|이라)|결품|재고\s?(?:가\s)?없으면|대신\s?(?:보내|배송)|대체\s?(?:상품|배송|해)"), "취소"),
+    (re.compile(r"\d+\s?(?:박스|상자|개|병|묶음|세트)[가-힣\s]{0,6}(?:한\s?번에|한꺼번에)|(?:한\s?번에|한꺼번에)\s?(?:많이|대량)"
+                r"|(?:회사|단체|사무실|탕비실|행사)[가-힣\s]{0,10}(?:주문|구매|사려)[가-힣\s]{0,10}(?:되나|돼요|되요|하면|가능|방법)"), "취소"),
+    (re.compile(r"돈\s?(?:은|이|만)?\s?(?:빠졌|나갔|빠져|결제됐)|출금\s?(?:됐|되)"), "결제"),
+    (re.compile(r"돈\s?(?:은|이)?\s?언제\s?(?:들어|돌려|환불|입금)|언제\s?(?:돌려|환불)\s?(?:받|돼|되)"), "교환반품"),
+    # delivery to a region, packaging returned
+    (re.compile(r"(?:제주|도서\s?산간|섬\s|울릉|백령)[가-힣\s]{0,15}(?:보낼|보내|배송|배달|받을\s?수|시킬\s?수)"), "배송"),
+    (re.compile(r"그린\s?박스|보냉\s?(?:박스|가방)|박스\s?(?:회수|반납)|문\s?앞에\s?내놓"), "배송"),
+    (re.compile(r"선물\s?(?:을|를)?\s?(?:보냈|받는\s?(?:사람|분|친구))|받는\s?(?:친구|분|사람)(?:이|가)\s?주소|가격\s?표시"), "선물"),
+    (re.compile(r"(?:글씨|글자|화면)\s?(?:를|가|좀)?\s?(?:좀\s?)?(?:크게|키워|확대|잘\s?안\s?보)|큰\s?글씨|음성\s?안내|휠체어"), "키오스크"),
+    (re.compile(r"표시(?:된|돼|되어|가\s?된)\s?[가-힣\s]{0,10}(?:맞|믿|확실|면)"), "알레르기표시"),
+)
