@@ -203,3 +203,29 @@ def test_more_orders_of_the_same_grammar(text, allergens):
 ])
 def test_tag_and_product_readings(text, allergens):
     assert set(parse(text).slots.allergens) == allergens
+
+
+@pytest.mark.parametrize("text, allergens", [
+    # the product with the allergen in it is refused, or named with an inability
+    ("우유 들어간 라떼 말고 아메리카노", {"우유"}),
+    ("땅콩 들어간 과자 말고 젤리 추천", {"땅콩"}),
+    ("토마토 들어간 소스는 못 써요", {"토마토"}),
+    ("복숭아 털 알레르기라 복숭아 주스는 못 마셔요", {"복숭아"}),
+    ("새우 빠진 볶음밥", {"새우"}),
+    ("계란 뺀 샌드위치 있어요?", {"알류"}),
+    # spacing mistakes and lists with people
+    ("땅콩알러지있어요 쿠키추천", {"땅콩"}),
+    ("견과류빼고 그래놀라", NUTS),
+    ("딸은 우유, 아들은 계란, 남편은 새우 알레르기", {"우유", "알류", "새우"}),
+    ("알레르기 있는 거: 계란, 우유, 땅콩", {"알류", "우유", "땅콩"}),
+])
+def test_refused_products_and_spacing(text, allergens):
+    assert set(parse(text).slots.allergens) == allergens
+
+
+@pytest.mark.parametrize("text", [
+    "땅콩잼 추천해줘", "우유식빵 두 개 담아", "새우튀김 있어요?", "계란말이 반찬 추천",
+    "호두과자 선물세트", "우유 들어간 빵 추천", "고등어 두 마리 주세요", "콩나물 한 봉지 추가",
+])
+def test_allergen_words_inside_product_names(text):
+    assert parse(text).slots.allergens == ()

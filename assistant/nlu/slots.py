@@ -127,9 +127,9 @@ _REACTION = (
     r"|토하|토해|발진|붓|부어|부었|트러블|아나필락시스|쇼크|응급실?|큰일|죽"
 )
 _ALLERGY_MARK = re.compile(
-    r"(?:알레르기|allerg[a-z]*|-?\s?free\b|(?<!성)못\s?(?:먹|마시|마셔|드시|드셔|드세)|안\s?(?:먹|마시|마셔|드시|드셔)"
+    r"(?:알레르기|allerg[a-z]*|-?\s?free\b|(?<!성)못\s?(?:먹|마시|마셔|드시|드셔|드세|써|쓰)|안\s?(?:먹|마시|마셔|드시|드셔)"
     r"|(?:먹|마시|드시|드셔)(?:으면|면|을\s?때|고\s?나면|으니까|니까)\s?(?:안\s|안돼|알레르기|" + _REACTION + r")"
-    r"|먹지\s?(?:못|말|마)|빼|제외|없는|없이|없고|없어야|없었으면|없을|안\s?들어|들어가(?:면|도|선|서는)\s?안"
+    r"|먹지\s?(?:못|말|마)|빼|뺀|빠진|빠져|제외|없는|없이|없고|없어야|없었으면|없을|안\s?들어|들어가(?:면|도|선|서는)\s?안"
     r"|들어가(?:면|도)\s?큰일|들어가지\s?않|들어있지\s?않|안\s?든|피해|피하|말고|대신|안\s?(?:돼|되|됨|맞)|안돼|안됨|민감|조심"
     r"|노\s?노|노놉|노우|노\b|no\b|nope|프리|x(?![a-z])|아니(?=\s|$)|싫|별로|❌|🚫|✖|⛔|🙅|금지|있으면\s?안|체질|" + _REACTION + r")"
 )
@@ -272,6 +272,25 @@ def _mark_after(text: str, pos: int, limit: int, context: bool) -> re.Match | No
     return None
 
 
+_INABILITY = re.compile(r"(?:알레르기|allerg|(?<!성)못\s?(?:먹|마시|마셔|드시|드셔|드세|써|쓰)|안\s?(?:돼|되|됨|맞)|안돼|" + _REACTION + ")")
+
+
+def _mark_after_product(text: str, pos: int, limit: int, ingredient: bool) -> re.Match | None:
+    """A mark after one product noun: "우유 들어간 라떼 말고" (the product with the allergen
+    in it is refused: any mark), "복숭아 주스는 못 마셔요", "복숭아 털 알레르기" (without an
+    ingredient word only an inability or a reaction counts: "새우깡 말고" is a product choice)."""
+    w = re.match(r"([가-힣a-z]{1,8}?)(?:은|는|도|이|가|을|를|만)?(?:\s|$)", text[pos:limit])
+    if not w or not w.group(1) or _NEW_OBJECT.search(w.group(1)) or _allergen_hits(w.group(1)):
+        return None
+    if re.match(_ALLERGY_MARK.pattern, w.group(1)):
+        return None
+    nxt = pos + w.end()
+    m = _ALLERGY_MARK.match(text, nxt)
+    if m and (ingredient or _INABILITY.match(m.group())):
+        return m
+    return None
+
+
 def allergen_clauses(text: str, cart_context: bool = False) -> tuple[list[str], list[Span], list[Span]]:
     """(allergens, allergen word spans, clause spans). A clause runs from the first allergen
     of a list to the end of the word that marks it ("닭고기 들어간 건 빼주세요"): the intent
@@ -295,6 +314,8 @@ def allergen_clauses(text: str, cart_context: bool = False) -> tuple[list[str], 
         s = hits[first][1]
         _, sentence_end = _sentence_of(text, pos)
         mark = _mark_after(text, pos, sentence_end, context)
+        if not mark:
+            mark = _mark_after_product(text, pos, sentence_end, bool(_INGREDIENT_GAP.search(text[hits[last][2]:pos])))
         compound = (any(hits[k][2] == hits[k + 1][1] for k in range(first, last))
                     or bool(re.match(r"[가-힣]", text[hits[last][2]:hits[last][2] + 1]))
                     and not _GAP.match(text, hits[last][2])
