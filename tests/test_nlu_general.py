@@ -100,3 +100,39 @@ def test_a_new_search_is_no_answer_to_which_product():
     u = parse("참기름도 국산으로 보여 주세요", state)
     state, r = update_state(state, u, "참기름도 국산으로 보여 주세요")
     assert r.intent == "search" and isinstance(r, Understanding)
+
+
+@pytest.mark.parametrize("text, lo, hi", [
+    ("블렌더 under 5만", None, 50000),              # a ceiling said before the amount
+    ("최대 이만원으로 케이크", None, 20000),
+    ("over 3만원 와인 선물", 30000, None),
+    ("비타민 b12 만원대", 10000, 19999),             # a number glued to letters is a spec
+    ("이만 원대 선물", 20000, 29999),                # numbers in words
+    ("만 오천 원 안쪽 과자", None, 15000),
+    ("만원 한 장으로 살 수 있는 간식", None, 10000),
+])
+def test_budgets(text, lo, hi):
+    u = parse(text)
+    assert (u.slots.budget_min, u.slots.budget_max) == (lo, hi) and u.slots.count is None
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("제로 사이다 큰 거", "제로칼로리"),
+    ("피부가 예민해서 순한 바디워시", "저자극"),
+    ("당 적게 들어간 요거트 추천", "저당"),
+    ("아버지가 당뇨 있으셔서 간식 추천", "저당"),
+])
+def test_tags_said_as_phrases(text, tag):
+    u = parse(text)
+    assert tag in u.slots.dietary_tags and u.intent in ("search", "profile_update")
+
+
+def test_unknown_brand_avoided_and_sorts_and_references():
+    u = parse("초코마을 거 말고 다른 브랜드 과자 있어요?")
+    assert u.slots.avoid_brands == ("초코마을",)
+    assert parse("다른 데 거면 더 싸요? 세제요").slots.sort == "price_asc"
+    assert parse("양념 비싼 순으로 보여줘").slots.sort == "price_desc"
+    shown = DialogueState(last_intent="search", last_results=["P1", "P2"])
+    assert parse("아니 그거 말고 더 큰 거", shown).slots.reference is None     # "not that one"
+    u = parse("아까 그 두부 두 개 더 담아 주세요", shown)
+    assert u.intent == "cart_add" and u.slots.reference.kind == "it" and u.slots.quantity == 2

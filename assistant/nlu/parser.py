@@ -99,7 +99,8 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     if reference is not None and any(s <= ref_spans[0][0] < e for s, e in allergen_clause_spans):
         reference, ref_spans = None, []  # "밀, 대두, 우유 다 빼고": the list, not every shown product
     amounts = [a for a in extract_amounts(t) if not any(s <= a[2][0] < e for s, e in ref_spans + budget_spans
-                                                        + allergen_clause_spans)]
+                                                        + allergen_clause_spans)
+               and not any(0 <= a[2][0] - e <= 1 and a[1] == "장" for _, e in budget_spans)]  # "만원 한 장으로"
     # brand names may contain policy words ("수상한농장" holds "상한"): blank them, same length
     t_no_brands = "".join(" " if any(s <= i < e for s, e in brand_spans) else ch for i, ch in enumerate(t))
     policy_topic, policy_spans = extract_policy_topic(t_no_brands)

@@ -102,6 +102,11 @@ def extract_tags(text: str, lexicon: Lexicon) -> tuple[list[str], list[Span]]:
     if meatless:
         tags.append("비건")
         spans.append(meatless.span())
+    for pattern, tag in _TAG_PHRASES:
+        m = pattern.search(text)
+        if m and tag not in tags:
+            tags.append(tag)
+            spans.append(m.span())
     for term, span in find_terms(text, vocab):
         tag = vocab[term]
         if tag not in tags:
@@ -109,6 +114,16 @@ def extract_tags(text: str, lexicon: Lexicon) -> tuple[list[str], list[Span]]:
         if term not in KEEP_AS_KEYWORD:
             spans.append(span)
     return tags, spans
+
+
+# Tags said as a phrase rather than a word; the span is only the tag part ("제로" in "제로
+# 콜라" leaves 콜라 a keyword).
+_TAG_PHRASES = (
+    (re.compile(r"제로(?=\s?(?:콜라|사이다|탄산|음료|소다|에이드|맥주))"), "제로칼로리"),
+    (re.compile(r"(?:피부|두피|눈|아기\s?피부)\s?(?:가|이)?\s?(?:좀\s?)?(?:예민|민감)"), "저자극"),
+    (re.compile(r"(?:설탕|당)\s?(?:이|을|은)?\s?(?:적게|덜|조금|거의\s?안)\s?(?:들어간|들어있는|넣은|든)"
+                r"|단\s?(?:거|걸|것|음식)\s?(?:을|를|은|는)?\s?(?:드시면|먹으면)\s?안|당뇨"), "저당"),
+)
 
 
 # ---------------------------------------------------------------- allergens
@@ -433,7 +448,19 @@ def extract_brands(text: str, lexicon: Lexicon) -> tuple[list[str], list[str], l
         if brand not in target:
             target.append(brand)
         spans.append((s, e))
+    for m in _OTHER_BRAND.finditer(text):
+        name = m.group(1)
+        if name not in avoided and not any(s <= m.start(1) < e for s, e in spans):
+            avoided.append(name)
+            spans.append(m.span(1))
     return wanted, avoided, spans
+
+
+# a brand the lexicon does not know, avoided by what follows it: "바삭공방 거 말고 다른 브랜드"
+_OTHER_BRAND = re.compile(
+    r"([가-힣a-z][가-힣a-z0-9]{1,11})\s?(?:정품|제품|브랜드|회사|거|꺼|것)?\s?(?:은|는)?\s?(?:말고|빼고|말구)\s?"
+    r"(?:좀\s?)?다른\s?(?:브랜드|회사|메이커|데\s?(?:거|꺼)|곳\s?(?:거|꺼))"
+)
 
 
 # ---------------------------------------------------------------- urgency, order ids
