@@ -136,3 +136,10 @@ def test_unknown_brand_avoided_and_sorts_and_references():
     assert parse("아니 그거 말고 더 큰 거", shown).slots.reference is None     # "not that one"
     u = parse("아까 그 두부 두 개 더 담아 주세요", shown)
     assert u.intent == "cart_add" and u.slots.reference.kind == "it" and u.slots.quantity == 2
+
+
+def test_cooking_plans_and_paying_for_what_was_just_added():
+    assert parse("주말에 뭐 해먹지").intent == "search"
+    after_add = DialogueState(last_intent="cart_add", last_results=["P1"])
+    assert parse("이걸로 결제할게요", after_add).intent == "checkout"
+    assert parse("이걸로 할게요", after_add).intent == "cart_add"

@@ -24,7 +24,7 @@ from dataclasses import replace
 
 from assistant.nlu.budget import extract_budget
 from assistant.nlu.categories import resolve_categories
-from assistant.nlu.intents import MEMORY, SELF, STRONG_REQUEST, Signals, classify
+from assistant.nlu.intents import CHECKOUT, MEMORY, SELF, STRONG_REQUEST, Signals, classify
 from assistant.nlu.keywords import analyze
 from assistant.nlu.lexicon import Lexicon
 from assistant.nlu.refs import SORT_OF, demonstrative, extract_amounts, extract_reference, extract_sort, product_specs
@@ -126,6 +126,9 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     # removal or a question about ingredients; the intent rules read the rest
     intent, confidence, harmful, injection = classify(t, sig, _blank(t, allergen_clause_spans))
     intent, confidence = _answer_to_question(intent, confidence, state)
+    if (intent == "cart_add" and cart_turn and reference is not None and reference.kind == "it"
+            and CHECKOUT.search(t) and not keywords):
+        intent, confidence = "checkout", 0.85  # "이걸로 결제할게요" right after adding it
     if (state is not None and state.last_intent == "policy" and intent in ("search", "product_question", "out_of_scope")
             and not injection and not harmful and _FOLLOW_UP_QUESTION.search(t) and not STRONG_REQUEST.search(t)
             and not (tags or allergens or brands or categories or reference or lo or hi)):
