@@ -229,3 +229,10 @@ def test_refused_products_and_spacing(text, allergens):
 ])
 def test_allergen_words_inside_product_names(text):
     assert parse(text).slots.allergens == ()
+
+
+def test_a_choice_between_products_is_no_exclusion():
+    # the product refused and the product chosen both hold the word: a choice, milk is wanted
+    assert parse("치즈 들어간 빵 말고 그냥 체다치즈 주세요").slots.allergens == ()
+    assert parse("우유 들어간 과자 말고 흰우유 한 팩").slots.allergens == ()
+    assert parse("우유 들어간 과자 말고 젤리").slots.allergens == ("우유",)

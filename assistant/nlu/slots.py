@@ -331,6 +331,10 @@ def allergen_clauses(text: str, cart_context: bool = False) -> tuple[list[str], 
         mark = _mark_after(text, pos, sentence_end, context)
         if not mark:
             mark = _mark_after_product(text, pos, sentence_end, bool(_INGREDIENT_GAP.search(text[hits[last][2]:pos])))
+            names = {n for h in hits[first:last + 1] for n in ALLERGEN_SYNONYMS[h[0]]}
+            if (mark and re.match(r"말고|대신|말구", mark.group())
+                    and any(set(ALLERGEN_SYNONYMS[h[0]]) & names for h in hits if h[1] >= mark.end())):
+                mark = None  # "우유 들어간 과자 말고 그냥 흰우유": a choice between products, milk is wanted
         compound = (any(hits[k][2] == hits[k + 1][1] for k in range(first, last))
                     or bool(re.match(r"[가-힣]", text[hits[last][2]:hits[last][2] + 1]))
                     and not _GAP.match(text, hits[last][2])
