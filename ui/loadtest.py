@@ -31,6 +31,9 @@ Printed (one JSON object with `--json`):
 - `leaks`: a product shown to a shopper that contains the shopper's stated allergen or an
   allergen of their profile; a cart line (or signed-in customer) of another shopper seen by
   a shopper; an order id of another shopper in their checkout;
+- `cpu`: CPU seconds of the app process and of this bench (its client threads) during the
+  drive, and per turn (`app_ms_per_turn`, `client_ms_per_turn`; Linux `/proc`): what the turns
+  cost, much less sensitive to other jobs on the machine than latency;
 - `lost_writes`: for every shopper, the database after the run against what the shopper
   did: exactly the order the checkout reported (no missing, no extra order), its items =
   what was added, one sale event per item, the cart empty after checkout (or = the lines
