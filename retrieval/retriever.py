@@ -19,6 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from retrieval.bm25 import top_k
+from retrieval.filters import to_where
 from retrieval.fusion import DEFAULT_ALPHA, minmax_fuse
 from retrieval.types import Doc, Filters, Hit, RetrievalError
 
@@ -100,12 +101,12 @@ class HybridRetriever:
         chromadb evaluates a `where` clause against its metadata store on every query (about
         10 ms here); handing it the ids instead gives the same neighbours and distances for
         a quarter of that (`tests/test_retrieval_search.py` checks both agree)."""
-        mask = self._mask(filters)
-        if mask is None:
+        if filters is None or filters.is_empty:
             return None
-        with self._lock:
+        with self._lock:   # mask and passages from the same index data (upsert swaps both under it)
             ids = self._allowed.get(filters)
             if ids is None:
+                mask = self._mask(filters)
                 ids = [c.id for c, ok in zip(self.data.chunks, mask) if ok]
                 self._allowed[filters] = ids
                 while len(self._allowed) > 64:
@@ -119,8 +120,11 @@ class HybridRetriever:
         allowed = self._allowed_ids(filters)
         if allowed is not None and not allowed:
             return {}
-        res = self.data.collection.query(query_embeddings=qvec[None, :], n_results=min(n, count),
-                                         ids=allowed, include=["distances"])
+        query = dict(query_embeddings=qvec[None, :], n_results=min(n, count), include=["distances"])
+        try:
+            res = self.data.collection.query(ids=allowed, **query)
+        except Exception:  # noqa: BLE001 - an id gone by an edit between mask and query: same filter as a where
+            res = self.data.collection.query(where=to_where(filters), **query)
         return {cid: 1.0 - float(d) for cid, d in zip(res["ids"][0], res["distances"][0])}
 
     def _dense_for(self, qvec: np.ndarray, ids: list[str]) -> dict[str, float]:

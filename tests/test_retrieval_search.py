@@ -102,6 +102,16 @@ def test_dense_stage_by_ids_equals_chroma_where(retriever):
                                                                                by_where["distances"][0])}
 
 
+def test_dense_stage_falls_back_to_where_when_an_id_is_gone(retriever, monkeypatch):
+    """An edit between the mask and the query (a passage deleted) must not fail the search."""
+    f = Filters(kinds=("product",))
+    qvec = retriever.query_vector("두유")
+    want = retriever._dense(qvec, f, 10)
+    ids = retriever._allowed_ids(f)
+    monkeypatch.setattr(retriever, "_allowed_ids", lambda filters: ids + ["P9#0"])
+    assert retriever._dense(qvec, f, 10) == want
+
+
 def test_query_vectors_are_memoized_read_only_and_bounded(retriever, monkeypatch):
     calls = []
     inner = retriever.embedder.encode_queries
