@@ -164,7 +164,9 @@ class Assistant:
             for i, word in enumerate(reply.split(" ")):
                 if first_token is None:
                     first_token = time.perf_counter()
-                yield {"type": "token", "text": word if i == 0 else " " + word}
+                # "draft": the template answer, all here at once (no model to wait for); a
+                # screen may show it whole with the final answer instead of word by word.
+                yield {"type": "token", "text": word if i == 0 else " " + word, "draft": True}
         t_end = time.perf_counter()
         answer.update({
             "reply": reply, "products": [p.card() for p in results], "sources": facts.sources(),

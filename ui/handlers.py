@@ -175,7 +175,9 @@ def send(services: UIServices, session: UISession | None, message: str, history:
             # At most one screen update per STREAM_INTERVAL_S: a model's tokens come slower
             # than that, but a template answer arrives word by word at once, and one update per
             # word cost the server more than the turn itself under load (docs/benchmarks/load.md).
-            if time.monotonic() - shown >= STREAM_INTERVAL_S:
+            # A template answer ("draft") goes out whole with the final view below: an update
+            # of its first word would be replaced a moment later.
+            if not event.get("draft") and time.monotonic() - shown >= STREAM_INTERVAL_S:
                 shown = time.monotonic()
                 yield View(history=history)
         elif kind == "status":

@@ -8,6 +8,7 @@ the functions only, so importing this module stays cheap.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 from ui import api, plan_layout, plans
@@ -64,8 +65,6 @@ def _present(view: h.View, fields: list[str]) -> tuple:
         value = getattr(view, name)
         if value is None:
             out.append(gr.skip())
-        elif name in ("allergies", "consents"):
-            out.append(gr.update(value=value))
         elif name == "pending":
             out.append(gr.update(choices=value, value=None))
         elif name == "staff_visible":
@@ -275,10 +274,27 @@ def build_demo(services: Any, settings: "Settings", gate=None) -> "gr.Blocks":
     return build_blocks(h.UIServices.from_services(services, settings, gate))
 
 
+def headless_matplotlib() -> None:
+    """Pick matplotlib's "agg" backend now, when the app starts.
+
+    Gradio wraps every event in a backend switch (`MatplotlibBackendMananger`): with the
+    backend still unresolved, the first event resolves it by importing pyplot, about a
+    second of CPU on the server's event loop while the first shoppers wait
+    (docs/benchmarks/load.md). A server draws no windows, so "agg" is what it would pick."""
+    try:
+        import matplotlib
+    except ImportError:
+        return
+    chosen = getattr(matplotlib.rcParams, "_get_backend_or_none", lambda: "unknown")()
+    if chosen is None:   # not chosen yet (no MPLBACKEND, no earlier matplotlib.use)
+        matplotlib.use("agg")
+
+
 def build_blocks(ui: h.UIServices) -> "gr.Blocks":
     """The Blocks around ready `UIServices` (tests launch it around `ui.testing.small_shop()`)."""
     import gradio as gr
 
+    headless_matplotlib()
     with gr.Blocks(title="장보기 · Jangbogi") as demo:
         c, quick = _components(ui)
         _wire_chat(c, ui, quick)
@@ -289,5 +305,9 @@ def build_blocks(ui: h.UIServices) -> "gr.Blocks":
         orders_ui.wire(c, ui, staff)   # checkout quote + confirm, the order list, pending returns
         plan_layout.wire(c, ui, _on, demo, quick)   # 전부 담기; kiosk first screen, idle reset, 처음으로
         _register_api(ui)
+    # Gradio rebuilds its per-function analytics summary (a pandas DataFrame of up to 10,000
+    # past events) after every event unless told otherwise; only its /monitoring page reads
+    # it. Every 100 events keeps that page useful without a DataFrame per shopper click.
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "100")
     demo.queue(default_concurrency_limit=8)
     return demo
