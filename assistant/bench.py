@@ -206,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     services = build_services(settings, progress=tqdm_progress(), generator=gen)
     setup_s = time.perf_counter() - t0
+    # Every turn pays its own query embedding (--repeat would otherwise hit the retriever's
+    # query-vector cache and time a repeated question, not the code path).
+    services.retriever.query_cache = 0
     load_s = None
     if hasattr(gen.inner, "load"):
         t0 = time.perf_counter()
