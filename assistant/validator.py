@@ -1,6 +1,7 @@
 """Check a generated reply against the turn's facts; repair it or fall back to the template.
 
-Checked per sentence: every price ("12,900원", "1만 2천원", "만 원") and every other number
+A quoted passage (「...」) must be the policy text word for word, or the template replaces the
+reply (a 0.5B model once wrote "나uddle어" for "나뉘어" inside a quote). Checked per sentence: every price ("12,900원", "1만 2천원", "만 원") and every other number
 must appear in the facts or the shopper's message; every citation ([P0123], [배송-02]) must
 name a fact; no catalog product outside the facts may be named; no health claim the facts do
 not make. Sentences that fail are dropped; if too little is left (or the text drifted out of
@@ -34,6 +35,7 @@ _PART = re.compile(r"(\d+(?:\.\d+)?)?([만천백]?)")
 _UNIT = {"만": 10000, "천": 1000, "백": 100, "": 1}
 _NUMBER = re.compile(_NUM)
 _SENTENCE = re.compile(r"(?<=[.!?。])\s+|\n+")
+_QUOTE = re.compile(r"「([^「」]*)」")
 
 
 def _n(s: str | None) -> float:
@@ -170,11 +172,28 @@ def _mentions(text: str, p) -> bool:
     return p.id in text or p.name in text or (len(short) >= 3 and short in text)
 
 
+def altered_quotes(reply: str, ctx: Context) -> list[str]:
+    """Quotes (「...」) that are not word for word in the turn's facts (spaces ignored).
+
+    >>> from assistant.facts import Facts
+    >>> ctx = Context(Facts(intent="policy", draft="「여러 배송 방법으로 나뉘어 출고되어도 배송비는 한 번만 받습니다.」"))
+    >>> altered_quotes("근거: 「여러 배송 방법으로 나뉘어 출고되어도」", ctx)
+    []
+    >>> altered_quotes("근거: 「여러 배송 방법으로 나uddle어 출고되어도」", ctx)
+    ['여러 배송 방법으로 나uddle어 출고되어도']
+    """
+    source = re.sub(r"\s+", "", ctx.fact_text)
+    return [q for q in _QUOTE.findall(reply) if re.sub(r"\s+", "", q) not in source]
+
+
 def validate(reply: str, ctx: Context, min_chars: int = 8) -> Validation:
-    """Keep the sentences that pass; fall back to the template when too little survives."""
+    """Keep the sentences that pass; fall back to the template when too little survives or a
+    quote was altered (a quote may span sentences, so it is checked on the whole reply)."""
     facts = ctx.facts
     if hangul_share(CITATION.sub("", reply)) < 0.5:
         return Validation(facts.draft, "fallback", ("not_korean",))
+    if altered_quotes(reply, ctx):
+        return Validation(facts.draft, "fallback", ("quote",))
     kept: list[str] = []
     bad: list[str] = []
     sentences = split_sentences(reply)

@@ -88,3 +88,14 @@ def test_bare_ids_are_checked_not_counted_as_numbers():
 def test_fragment_cut_by_the_token_limit_is_dropped_not_blamed():
     v = validate("비건 현미 누룽지칩 3,900원이에요 [P0001].\n2. 비건 다크초콜릿 — 8,9", ctx)
     assert v.outcome in ("ok", "repaired") and v.violations == () and "8,9" not in v.reply
+
+
+def test_a_quote_must_be_the_policy_text_word_for_word():
+    facts = Facts(intent="policy", policies=(POL,), draft="7일 이내예요 [반품-01]")
+    pctx = Context(facts, "반품 며칠 안에 돼요?")
+    exact = "7일 이내예요. 근거: 「단순변심 반품은 수령 후 7일 이내, 반품 배송비는 고객 부담입니다.」 [반품-01]"
+    assert validate(exact, pctx).outcome == "ok"
+    # one altered word inside the quote (a real 0.5B slip: "나uddle어" for "나뉘어") -> template
+    altered = "7일 이내예요. 근거: 「단순변심 반품은 수령 후 7일 이내, 반품 배송비는 판매자 부담입니다.」 [반품-01]"
+    v = validate(altered, pctx)
+    assert v.outcome == "fallback" and v.reply == facts.draft and v.violations == ("quote",)
