@@ -22,6 +22,9 @@ fresh session) over the live index in `--index-dir`, and is scored on what the s
 - answer-first rate: the reply's first sentence answers (네/아니요/조건… or a deciding number
   or fact) instead of opening with a quote or a document title. Blind rows also score whether
   that sentence holds a labeled key fact, and whether its 네/아니요 matches the label.
+- yes/no accuracy: among questions labeled yes/no, the share whose reply opens with the labeled
+  네/아니요 (a conditional or fact opening does not count); `yes_no_claimed` / `yes_no_wrong`:
+  replies opening with 네/아니요 at all, and how many of them the label contradicts.
 """
 
 from __future__ import annotations
@@ -197,7 +200,7 @@ def score_products(assistant, rows: list[dict], with_ndcg: bool) -> dict:
 def score_policy(assistant, rows: list[dict]) -> dict:
     from assistant.types import DialogueState
 
-    per, acc, first, key, pol, pol_n = [], 0, 0, 0, 0, 0
+    per, acc, first, key, pol, pol_n, claims, wrong = [], 0, 0, 0, 0, 0, 0, 0
     for r in rows:
         ans = assistant.answer(r["query"], DialogueState()) or {}
         cited = [s.get("passage_id") for s in ans.get("sources", []) if s.get("kind") == "policy"]
@@ -214,6 +217,9 @@ def score_policy(assistant, rows: list[dict]) -> dict:
         if r.get("answer") in ("yes", "no"):
             pol_n += 1
             pol += got == r["answer"]
+        if got in ("yes", "no"):   # every 네/아니요 the reply claims, right or wrong
+            claims += 1
+            wrong += got != r.get("answer")
         per.append({"id": r["id"], "query": r["query"], "intent": ans.get("intent"), "top": top,
                     "want": r["passage"], "ok": ok, "answer_first": af, "key_fact_first": kf,
                     "polarity": got, "label": r.get("answer"), "first": s1[:120]})
@@ -224,6 +230,8 @@ def score_policy(assistant, rows: list[dict]) -> dict:
     if pol_n:
         out["yes_no_accuracy"] = round(pol / pol_n, 4)
         out["n_yes_no"] = pol_n
+    out["yes_no_claimed"] = claims   # replies opening with 네/아니요
+    out["yes_no_wrong"] = wrong      # of those, the label says otherwise (yes/no/conditional/info)
     return out | {"rows": per}
 
 

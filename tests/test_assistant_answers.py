@@ -6,7 +6,7 @@ import pytest
 from assistant import replies
 from assistant.facts import Facts, PolicyFact, ProductFact, unit_measure, unit_price_text
 from assistant.grounding import Constraints, compare_targets, ground, ground_products, sort_from_message, sort_products
-from assistant.policy_grounding import deciding_sentence, is_yes_no, polarity, policy_answer
+from assistant.policy_grounding import decide, deciding_sentence, is_yes_no, polarity, policy_answer
 from assistant.rerank import head_vocabulary, item_heads, item_query, name_core, product_head, tier
 from assistant.testing import KeywordRetriever, make_product
 from assistant.validator import Context, strip_product_ids, validate
@@ -172,6 +172,43 @@ def test_policy_polarity_and_fact_questions():
                           "공동현관 비밀번호를 적어 주세요.")
     assert "23:00" in s
     assert policy_answer("환불 기간", FRESH).startswith("상했거나")
+
+
+INSTALLMENT = "신용카드로 5만 원 이상 결제하면 2~12개월 할부를 고를 수 있습니다. 체크카드와 간편결제 일부는 할부가 되지 않습니다."
+FREE_SHIPPING = "쿠폰과 적립금을 뺀 실제 결제 금액이 40,000원 이상이면 배송비가 무료입니다."
+DAWN = "밤 11시(23:00)까지 주문하면 다음 날 아침 7시 전에 문 앞에 도착합니다."
+CHANGE = "새벽배송 주문은 밤 10시 30분까지, 당일배송 주문은 낮 12시까지 변경할 수 있습니다."
+BROKEN = "받은 날부터 7일 안에 작동하지 않거나 제 기능을 못 하면 새 상품으로 교환하거나 환불해 드립니다."
+STORES = ("- 장보기 마포점: 서울 마포구, 매일 10:00~22:00 - 장보기 분당점: 경기 성남시 분당구, 매일 10:00~21:00.")
+LAW = ("받은 상품이 불량이거나 표시·광고 내용과 다르면 받은 날부터 3개월 안에, 그 사실을 안 날부터 30일 안에 "
+       "교환이나 환불을 신청할 수 있습니다.")
+
+
+@pytest.mark.parametrize("question, text, want", [
+    ("3만원 결제하는데 신용카드 3개월 할부 돼요?", INSTALLMENT, "no"),            # 30,000 < 50,000
+    ("6만원 결제하는데 3개월 할부 돼요?", INSTALLMENT, "yes"),
+    ("체크카드 할부 돼?", INSTALLMENT, "no"),                                   # a plain negative rule
+    ("3만원 어치만 사면 배송비 따로 내야 돼요?", FREE_SHIPPING, "yes"),          # asks a cost: free only from 40,000
+    ("4만5천원 샀는데 배송비 무료죠?", FREE_SHIPPING, "yes"),
+    ("밤 11시 반에 새벽배송 주문하면 내일 아침에 받을 수 있어요?", DAWN, "no"),   # 23:30 > 23:00, not 7시
+    ("지금 밤 9시인데 새벽배송 주소 바꿀 수 있어요?", CHANGE, "yes"),            # the 새벽배송 limit, not 12시
+    ("에어프라이어 받은 지 5일 됐는데 안 켜져요ㅠ 교환 돼요?", BROKEN, "yes"),     # the ban is in the condition
+    ("분당점 밤 9시 반에 가도 픽업 돼요?", STORES, "no"),                        # 21:30 after 분당점's 21:00
+    ("받은 지 두 달 됐는데 지금도 환불 되나요?", LAW, None),                     # two limits disagree
+    ("42,000원 주문했는데 5천원짜리 하나만 취소하면 배송비 생겨요?", FREE_SHIPPING, None),   # two amounts
+    ("할부 몇개월까지 돼요?", INSTALLMENT, None),                                # not a yes/no question
+    ("제주에서 아이스크림 주문 안돼요?", "아이스크림은 제주로 주문할 수 없습니다.", None),   # a negated question
+    ("적립금으로 배송비도 낼 수 있어요?", "적립금은 1원 단위로 바로 쓸 수 있고, 최소 사용 금액은 없습니다.", None),
+])
+def test_decide_claims_yes_no_only_when_the_rule_decides(question, text, want):
+    assert decide(question, text) == want
+
+
+def test_policy_answer_leads_with_the_verdict_and_keeps_the_numbers():
+    fact = PolicyFact("결제-02", "결제 수단", "할부", INSTALLMENT, "결제-02#2")
+    first = policy_answer("3만원 결제하는데 3개월 할부 돼요?", fact)
+    assert first.startswith("아니요, ") and "5만 원 이상" in first
+    assert policy_answer("할부 몇개월까지 돼요?", fact).startswith("신용카드로")
 
 
 def test_product_ids_leave_the_text_but_stay_in_sources():
