@@ -108,6 +108,28 @@ def test_allergens_and_needed_diets_are_never_relaxed(shop):
     assert not found.relaxed and not found.cards
 
 
+def test_a_profile_diet_is_relaxed_last_and_labeled_but_a_diet_said_this_turn_is_not():
+    rows = [P("P0101", "비건 오트쿠키", "달콤", "150g", "간식/과자/쿠키", 4500, tags=("비건",), allergens=("밀",)),
+            P("P0102", "쌀쿠키", "고소", "120g", "간식/과자/쿠키", 5500, tags=("글루텐프리",), allergens=("우유",)),
+            P("P0103", "유기농 쌀쿠키", "고소", "120g", "간식/과자/쿠키", 7500, tags=("유기농",), allergens=("우유",))]
+    catalog, retriever, vocab = {p.id: p for p in rows}, KeywordRetriever(rows), head_vocabulary(rows)
+    item = item_query(("쿠키",), "밀 알레르기가 있어요. 쿠키 추천해줘", vocab)
+    # profile 비건 + 밀 this turn: no vegan cookie without wheat; the wheat-free ones, labeled
+    c = Constraints(profile_tags=("비건",), excluded_allergens=("밀",))
+    found = ground(retriever, catalog, "쿠키", c, k=3, item=item)
+    assert {r.card.id for r in found.relaxed} == {"P0102", "P0103"} and found.unmet == ("비건",)
+    assert all(r.label == "프로필의 비건 식단에는 맞지 않지만" for r in found.relaxed)
+    # 비건 said this turn: a need, never relaxed (and 밀 never either)
+    found = ground(retriever, catalog, "쿠키", Constraints(required_tags=("비건",), excluded_allergens=("밀",)), k=3, item=item)
+    assert not found.relaxed and not found.cards
+    # a profile wish (유기농) is relaxed like any wish, before a profile diet would be
+    c = Constraints(profile_tags=("비건", "유기농"), excluded_allergens=("우유",))
+    found = ground(retriever, catalog, "쿠키", c, k=3, item=item)
+    assert [r.card.id for r in found.relaxed] == ["P0101"] and found.relaxed[0].label == "유기농은 아니지만"
+    found = ground(retriever, catalog, "쿠키", Constraints(profile_tags=("유기농",), excluded_allergens=("밀",)), k=3, item=item)
+    assert [p.id for p in found.cards] == ["P0103"] and not found.relaxed     # met: nothing relaxed
+
+
 def test_sort_words_and_value_sort():
     assert sort_from_message("리뷰 많은 라면", "rating") == "reviews"
     assert sort_from_message("평점 높은 순으로 샴푸", None) == "rating"
