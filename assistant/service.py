@@ -152,15 +152,15 @@ class Assistant:
                         streamed += event["text"]
                         yield event
             except GenerationError as exc:
-                notice, reply, outcome = exc.user_message, facts.draft, "fallback"
+                notice, reply, outcome = exc.user_message, strip_product_ids(facts.draft, facts), "fallback"
                 yield {"type": "status", "text": notice}
             if outcome == "fallback":
                 if notice is None:
                     yield {"type": "status", "text": "답변을 매장 자료로 다시 확인해 정리했어요."}
                 if not streamed.strip():   # nothing shown yet: stream the template itself
                     yield {"type": "token", "text": reply}
-        else:
-            reply = facts.draft
+        else:   # the template: product ids of this turn's facts leave the text (chips from `sources`)
+            reply = strip_product_ids(facts.draft, facts)
             for i, word in enumerate(reply.split(" ")):
                 if first_token is None:
                     first_token = time.perf_counter()
