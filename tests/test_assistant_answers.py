@@ -7,7 +7,16 @@ from assistant import replies
 from assistant.facts import Facts, PolicyFact, ProductFact, unit_measure, unit_price_text
 from assistant.grounding import Constraints, compare_targets, ground, ground_products, sort_from_message, sort_products
 from assistant.policy_grounding import decide, deciding_sentence, is_yes_no, polarity, policy_answer
-from assistant.rerank import head_vocabulary, item_heads, item_query, name_core, product_head, tier
+from assistant.rerank import (
+    features,
+    head_vocabulary,
+    item_heads,
+    item_query,
+    name_core,
+    product_head,
+    quantities,
+    tier,
+)
 from assistant.testing import KeywordRetriever, make_product
 from assistant.validator import Context, strip_product_ids, validate
 
@@ -67,6 +76,27 @@ def test_the_item_itself_comes_before_accessories_and_other_things(shop, message
                             sort=sort, item=item)
     shown = {c.id for c in cards}
     assert cards[0].id in want and not shown & not_want, [c.name for c in cards]
+
+
+def test_item_words_that_end_a_name_shelves_pack_sizes_and_uses():
+    rows = [P("P0201", "흙감자", "해남", "3kg", "신선/채소/뿌리채소", 9900),
+            P("P0202", "흙감자", "당진", "1kg", "신선/채소/뿌리채소", 3900),
+            P("P0203", "감자칩 오리지널", "오후세시", "60g", "간식/과자/스낵", 1500),
+            P("P0204", "특란", "하늘농가", "30구", "신선/정육·계란/계란", 8900),
+            P("P0205", "구운란", "김제", "10구", "신선/정육·계란/계란", 4500),
+            P("P0206", "삼겹살 구이용", "참숯정육", "500g", "신선/정육/돼지고기", 15900),
+            P("P0207", "아기 선크림", "클린랩", "50ml", "뷰티/선케어/선케어", 12000),
+            P("P0208", "생크림", "하얀들", "500ml", "유제품/치즈·버터/버터·크림", 5000)]
+    catalog, vocab = {p.id: p for p in rows}, head_vocabulary(rows)
+    potato = item_query(("감자",), "감자 3키로", vocab)
+    assert potato.heads == ("감자",) and tier(catalog["P0201"], potato) == 2 and tier(catalog["P0203"], potato) != 2
+    assert features(catalog["P0201"], potato)["size"] == 1.0 and features(catalog["P0202"], potato)["size"] == 0.0
+    eggs = item_query(("계란",), "계란 30구", vocab)             # no product is named 계란: its shelf is
+    assert tier(catalog["P0204"], eggs) == tier(catalog["P0205"], eggs) == 2
+    assert features(catalog["P0204"], eggs)["size"] == 1.0
+    assert product_head(catalog["P0206"].name, "참숯정육", "500g") == "삼겹살"
+    assert item_heads(("크림",), vocab, "아기 선크림") == ("선크림",)    # the longer name the shopper wrote
+    assert quantities("키위 20개짜리") == quantities("20입") and quantities("3키로") == quantities("3000g")
 
 
 def test_an_accessory_asked_for_by_name_is_the_item(shop):
