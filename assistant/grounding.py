@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
 from assistant.facts import ProductFact, effective_price, unit_price, won
-from assistant.rerank import ItemQuery, phrase_match, tier
+from assistant.rerank import ItemQuery, phrase_match, size_match, tier
 from assistant.rerank import score as item_score
 
 # Food scope (store.domain): a profile's dietary tags (비건...) do not apply to non-food goods,
@@ -264,6 +264,9 @@ def rank_products(retriever, catalog: dict, query: str, c: Constraints, profile:
             phrased = [pid for pid in ranked if phrase_match(catalog[pid], item)]
             if phrased and only_item:
                 ranked = phrased
+            sized = [pid for pid in ranked if size_match(catalog[pid], item)]
+            if sized and only_item:   # "사과 3kg": the 3kg packs, when the store has them
+                ranked = sized
         elif sort and best > 0:
             ranked = [pid for pid in ranked if tiers[pid] == best]
     return sort_products([catalog[pid] for pid in ranked], sort)[:k]

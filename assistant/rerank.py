@@ -154,7 +154,8 @@ def quantities(text: str) -> frozenset[tuple[float, str]]:
     "20개짜리" = "20입" (every count unit is one unit)."""
     from retrieval.analyzer import normalize_query
 
-    t = normalize_query((text or "").replace("키로", "kg").replace("킬로", "kg"))
+    t = (text or "").replace("키로", "kg").replace("킬로", "kg")
+    t = normalize_query(re.sub(r"(?<![가-힣])(?:한|1)\s*판(?![가-힣])", " 30구 ", t))   # 계란 한 판 = 30구
     out = set()
     for num, unit in _QTY.findall(t):
         v = float(num)
@@ -200,9 +201,14 @@ def features(product, q: ItemQuery) -> dict[str, float]:
     # An accessory the shopper asked for by name ("에어프라이어 종이호일") is the item itself.
     if mentioned and head and head in q.message:
         is_head, mentioned = True, False
-    size = bool(q.sizes) and bool(q.sizes & quantities(product.name + " " + (getattr(product, "unit", "") or "")))
+    size = size_match(product, q)
     return {"head": float(is_head), "phrase": float(bool(q.phrase) and q.phrase in core),
             "mention": float(mentioned), "foreign": float(not is_head and not mentioned), "size": float(size)}
+
+
+def size_match(product, q: ItemQuery) -> bool:
+    """The pack size the shopper asked for is this product's ("사과 3kg" and 충주 사과 3kg)."""
+    return bool(q.sizes) and bool(q.sizes & quantities(product.name + " " + (getattr(product, "unit", "") or "")))
 
 
 def phrase_match(product, q: ItemQuery) -> bool:

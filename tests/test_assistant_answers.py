@@ -97,6 +97,9 @@ def test_item_words_that_end_a_name_shelves_pack_sizes_and_uses():
     assert product_head(catalog["P0206"].name, "참숯정육", "500g") == "삼겹살"
     assert item_heads(("크림",), vocab, "아기 선크림") == ("선크림",)    # the longer name the shopper wrote
     assert quantities("키위 20개짜리") == quantities("20입") and quantities("3키로") == quantities("3000g")
+    assert quantities("계란 한판 만원 이하") == quantities("30구") and not quantities("한판승")
+    cards = ground_products(KeywordRetriever(rows), catalog, "감자", Constraints(), k=3, item=potato)
+    assert [c.id for c in cards] == ["P0201"]          # the 3kg pack only, when the store has it
 
 
 def test_an_accessory_asked_for_by_name_is_the_item(shop):
