@@ -326,6 +326,9 @@ def soft_options(c: Constraints, last_resort: bool = False) -> list[tuple[str, C
     if c.budget_max is not None:
         out.append(("budget_max", replace(c, budget_max=int(c.budget_max * (1 + BUDGET_SLACK))),
                     f"{won(c.budget_max)} 이하"))
+    if c.budget_min is not None:   # "5만원 이상": at most 20% below the floor
+        out.append(("budget_min", replace(c, budget_min=int(c.budget_min * (1 - BUDGET_SLACK))),
+                    f"{won(c.budget_min)} 이상"))
     return out
 
 
@@ -346,6 +349,10 @@ def relax(retriever, catalog: dict, query: str, c: Constraints, profile: Profile
             products = sorted((p for p in products if effective_price(p) > c.budget_max),
                               key=lambda p: (effective_price(p), p.id))
             label = lambda p: f"예산보다 {won(effective_price(p) - c.budget_max)} 비싸지만"
+        elif key == "budget_min":
+            products = sorted((p for p in products if effective_price(p) < c.budget_min),
+                              key=lambda p: (-effective_price(p), p.id))
+            label = lambda p: f"{won(c.budget_min)}보다 {won(c.budget_min - effective_price(p))} 싸지만"
         elif key.startswith("profile:") and key.split(":", 1)[1] in HARD_TAGS:
             tag = key.split(":", 1)[1]
             label = lambda p, tag=tag: f"프로필의 {tag} 식단에는 맞지 않지만"

@@ -130,6 +130,14 @@ def test_budget_relaxes_by_at_most_twenty_percent(shop):
     assert found.relaxed[0].label == "예산보다 900원 비싸지만"
 
 
+def test_a_price_floor_relaxes_by_at_most_twenty_percent(shop):
+    catalog, retriever, vocab = shop
+    item = item_query(("에어프라이어",), "에어프라이어 10만원 이상", vocab)
+    found = ground(retriever, catalog, "에어프라이어", Constraints(budget_min=100000), k=3, item=item)
+    assert [r.card.id for r in found.relaxed] == ["P0003"] and found.unmet == ("100,000원 이상",)   # 89,000 >= 80,000
+    assert found.relaxed[0].label == "100,000원보다 11,000원 싸지만"
+
+
 def test_allergens_and_needed_diets_are_never_relaxed(shop):
     catalog, retriever, vocab = shop
     item = item_query(("쿠키",), "땅콩 없는 유기농 쿠키", vocab)
