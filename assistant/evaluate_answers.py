@@ -293,9 +293,23 @@ def build_assistant(settings, query_cache: str | None = None):
     return assistant
 
 
-def run(name: str, settings, limit: int = 0, parts: str = "product,policy", query_cache: str | None = None) -> dict:
+def with_profile(assistant, tags: str, allergens: str = ""):
+    """Every turn as a signed-in shopper whose profile holds these diet tags / allergens
+    (comma lists): how often a standing profile condition leaves the shopper with nothing."""
+    from assistant.grounding import ProfileView
+
+    view = ProfileView(exclude_allergens=frozenset(a for a in allergens.split(",") if a),
+                       required_tags=frozenset(t for t in tags.split(",") if t))
+    assistant.profile_view = lambda state, customer_id=None: view
+    return assistant
+
+
+def run(name: str, settings, limit: int = 0, parts: str = "product,policy", query_cache: str | None = None,
+        profile_tags: str = "", profile_allergens: str = "") -> dict:
     t0 = time.perf_counter()
     assistant = build_assistant(settings, query_cache)
+    if profile_tags or profile_allergens:
+        with_profile(assistant, profile_tags, profile_allergens)
     result: dict = {"set": name}
     if "product" in parts:
         rows = product_rows(name)[: limit or None]
@@ -324,10 +338,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--rows", type=Path, help="also write every row's result to this JSON file")
     p.add_argument("--query-cache", default="", help="npz file keeping query vectors between runs (speed only)")
+    p.add_argument("--profile-tags", default="", help="run every turn with these profile diet tags (e.g. 비건)")
+    p.add_argument("--profile-allergens", default="", help="run every turn with these profile allergens")
     add_cli_args(p, only=("embedding_model", "fusion_alpha", "data_dir", "cache_dir", "index_dir"))
     args = p.parse_args(argv)
     settings = Settings.from_args(args)
-    result = run(args.set, settings, args.limit, args.parts, args.query_cache or None)
+    result = run(args.set, settings, args.limit, args.parts, args.query_cache or None,
+                 args.profile_tags, args.profile_allergens)
     if args.rows:
         args.rows.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     out = summary(result)
