@@ -184,10 +184,10 @@ LEADS = {"yes": "네, ", "no": "아니요, ", "conditional": "조건이 있어�
 def policy_answer(question: str, fact: PolicyFact) -> str:
     """The reply's first line: "네, …" / "아니요, …" when the section decides the question by
     itself (`decide`), else "조건이 있어요: …" or the deciding sentence itself."""
-    parts = answer_sentences(question, fact.text)
+    verdict, piece = decide_piece(question, fact.text)
+    parts = [piece] if verdict and piece else answer_sentences(question, fact.text)   # the item that decides
     parts = [x if x.endswith((".", "!", "?")) else x + "." for x in parts if x]
     joined = " ".join(parts)
-    verdict = decide(question, fact.text)
     if verdict is None:   # a 네/아니요 read from negation words alone was wrong too often
         verdict = "conditional" if polarity(question, joined) == "conditional" else ""
     return LEADS.get(verdict, "") + joined
@@ -340,10 +340,11 @@ def _subject_pick(question: str, cands: list) -> list:
     return own if len(own) == 1 else []
 
 
-def decide(question: str, text: str) -> str | None:
-    """'yes' / 'no' when the section text decides this yes/no question unambiguously, else None."""
+def decide_piece(question: str, text: str) -> tuple[str | None, str]:
+    """('yes' / 'no', the sentence or list item that decides it) when the section text decides
+    this yes/no question unambiguously, else (None, "")."""
     if not is_yes_no(question) or _Q_NEGATED.search(question) or not _ASKING.search(question.strip()):
-        return None
+        return None, ""
     q = _grams(question)
     pieces = [c for c in _PIECE.split(text or "") if c.strip()]
     for kind in ("amount", "clock", "span"):
@@ -362,24 +363,29 @@ def decide(question: str, text: str) -> str | None:
             if len(by_piece) > 1:   # list items ("분당점: …"): the item that fits the question best
                 scored = sorted(((_overlap(q, piece), piece) for piece in by_piece), key=lambda x: -x[0])
                 if scored[0][0] <= scored[1][0]:
-                    return None
+                    return None, ""
                 cands = by_piece[scored[0][1]]
             if len({_meets(value, t[0], t[1]) for t, _ in cands}) > 1:   # one sentence, two limits
                 cands = _subject_pick(question, cands)
                 if not cands:
-                    return None
+                    return None, ""
         (limit, op, _, _), piece = cands[0]
         good = True if op == "~" else _outcome(piece)   # hours "10:00~21:00": open until then
         if good is None:
-            return None
+            return None, ""
         met = _meets(value, limit, op)
-        return "yes" if met == (good == _asks(question)) else "no"
+        return ("yes" if met == (good == _asks(question)) else "no"), piece.strip(" -")
     best = deciding_sentence(question, text)
     denied = [c for c in re.split(r",\s|(?<=[고며])\s", best) if _denies(c)]
     if (denied and not _conditional_words(best) and _asks(question) and not _ASK_FREE.search(question)
             and not _RESTRICT.search(best) and max(_overlap(q, c) for c in denied) >= 0.3):
-        return "no"
-    return None
+        return "no", best
+    return None, ""
+
+
+def decide(question: str, text: str) -> str | None:
+    """'yes' / 'no' when the section text decides this yes/no question unambiguously, else None."""
+    return decide_piece(question, text)[0]
 
 
 def _conditional_words(sentence: str) -> bool:

@@ -272,6 +272,8 @@ def test_policy_answer_leads_with_the_verdict_and_keeps_the_numbers():
     first = policy_answer("3만원 결제하는데 3개월 할부 돼요?", fact)
     assert first.startswith("아니요, ") and "5만 원 이상" in first
     assert policy_answer("할부 몇개월까지 돼요?", fact).startswith("신용카드로")
+    stores = PolicyFact("픽업-02", "매장 픽업", "매장", STORES, "픽업-02#1")
+    assert policy_answer("분당점 밤 9시 반에 가도 픽업 돼요?", stores) == "아니요, 장보기 분당점: 경기 성남시 분당구, 매일 10:00~21:00."
 
 
 def test_product_ids_leave_the_text_but_stay_in_sources():
