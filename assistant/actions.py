@@ -160,7 +160,7 @@ class Actions:
             else:
                 order = place_order(self.db, customer_id, items, self.catalog, method=method, slot_id=slot_id,
                                     region_text=region or self.region(customer_id), now=now,
-                                    source="assistant")
+                                    source="assistant", use_points=False)   # points only when asked [적립금-01]
         except InsufficientStock as exc:
             pid = exc.product_id
             subs = self.substitutes(pid) if pid in self.catalog else ()

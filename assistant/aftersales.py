@@ -50,6 +50,8 @@ ACTION_STATES = {"cancel": ("created", "paid", "preparing", "shipped"),
                  "address": ("created", "paid", "preparing", "shipped"),
                  "quality": ("delivered",), "exchange": ("delivered",), "return": ("delivered",),
                  "return_fee": ("delivered", "shipped"), "payment": None, "status": None}
+POINTS = re.compile(r"적립금.{0,8}(써|쓸|사용|넣|차감|까지)")
+NO_POINTS = re.compile(r"적립금.{0,8}(안\s?(써|쓸|쓰)|빼고|말고|사용\s?안|없이)")
 RECENT = re.compile(r"방금|마지막|최근|지난|아까|이번")
 _STOP = {"주문", "취소", "반품", "교환", "환불", "상품", "배송", "사이즈", "크기", "하고", "싶어요", "해주세요",
          "왔어요", "물러서", "너무", "그리고", "이거", "저거"}
@@ -58,6 +60,13 @@ _STOP = {"주문", "취소", "반품", "교환", "환불", "상품", "배송", "
 def wants_method(message: str) -> str | None:
     """"내일 아침까지" -> 새벽, "매장에서 찾을게요" -> 픽업, ... (None: no preference said)."""
     return next((m for m, cue in METHOD_CUES if cue.search(message or "")), None)
+
+
+def wants_points(message: str) -> bool | None:
+    """True: "적립금 써서 주문할게요"; False: "적립금은 빼고"; None: not said [적립금-01]."""
+    if NO_POINTS.search(message or ""):
+        return False
+    return True if POINTS.search(message or "") else None
 
 
 def after_sales_kind(message: str) -> str | None:
@@ -172,6 +181,9 @@ class OrderDesk:
         return any(w in name or (len(w) > 2 and w[:-1] in name) for w in words)
 
     def _pick_lines(self, order, message: str) -> list[str]:
+        exact = [li.product_id for li in order.items if f"[{li.product_id}]" in (message or "")]
+        if exact:   # "설향 딸기 500g [P0101]": the id the cards and the profile panel show
+            return exact
         words = self._words(message)
         return [li.product_id for li in order.items if self._matches(li.product_id, words)]
 
@@ -202,6 +214,23 @@ class OrderDesk:
         order, asked = self.find_order(message, state, customer_id, now, kind)
         if asked is not None:
             return asked
+        state.last_order_id = order.id
+        return getattr(self, f"_{kind}")(order, message, state, now, photo)
+
+    def start_on(self, order_id: str, kind: str, message: str, state, customer_id, now,
+                 photo: str | None = None) -> ActionResult:
+        """`start` for an order picked on screen (the profile panel): the same checks and the
+        same question, for `customer_id`'s own order only (else "not found")."""
+        from store.lifecycle import owned
+        from store.orders import OrderNotFound
+
+        if self.db is None or kind not in ACTION_STATES:
+            return _result(kind, False, "지금은 주문을 처리할 수 없어요.")
+        try:
+            order = owned(self.db, customer_id, order_id, now)
+        except OrderNotFound as exc:
+            return _result(f"order_{kind}", False, exc.user_message)
+        state.pending_action = None
         state.last_order_id = order.id
         return getattr(self, f"_{kind}")(order, message, state, now, photo)
 
@@ -240,9 +269,12 @@ class OrderDesk:
             state.pending_action = None
             return _result(kind, False, "알겠어요. 아무것도 바꾸지 않았어요.")
         if not YES.search(message or ""):
-            if kind == "checkout" and wants_method(message):
+            if kind == "checkout" and (wants_method(message) or wants_points(message) is not None):
                 state.pending_action = None
-                return self.quote(state, customer_id, message, now, cart_lines)
+                said = wants_points(message)
+                return self.quote(state, customer_id, message, now, cart_lines,
+                                  method=wants_method(message) or pending.get("method"),
+                                  use_points=pending.get("use_points", False) if said is None else said)
             state.pending_action = None
             return None
         state.pending_action = None
@@ -358,7 +390,8 @@ class OrderDesk:
         if kind in ("quality", "exchange") and not picked and len(order.items) > 1:
             names = ", ".join(self._name(li.product_id) for li in order.items)
             return None, picked, f"어떤 상품인가요? 이 주문에는 {names}이(가) 있어요."
-        return lc.return_terms(order, lc_kind, self.catalog, product_ids=picked or None, now=now), picked, None
+        return lc.return_terms(order, lc_kind, self.catalog, product_ids=picked or None, now=now,
+                               claimed=lc.claimed_lines(self.db, order.id)), picked, None
 
     def _return(self, order, message, state, now, photo, kind="return"):
         from store import lifecycle as lc
@@ -476,8 +509,9 @@ class OrderDesk:
 
     # ---- checkout ----------------------------------------------------------------------------
     def quote(self, state, customer_id, message, now, cart_lines: dict | None, method: str | None = None,
-              slot_id: str | None = None) -> ActionResult:
-        """The priced proposal ("주문할게요"): method, slot, amount; waits for "네"."""
+              slot_id: str | None = None, use_points: bool | None = None) -> ActionResult:
+        """The priced proposal ("주문할게요"): method, slot, amount (coupons applied, points
+        when the shopper says so [적립금-01]); waits for "네"."""
         from store.delivery import kst
         from store.lifecycle import plan_checkout
 
@@ -487,8 +521,9 @@ class OrderDesk:
             return _result("checkout", False, "장바구니가 비어 있어 주문할 상품이 없어요.")
         asked = method or wants_method(message)
         region = self.region(customer_id)
+        use_points = bool(wants_points(message)) if use_points is None else use_points
         plan = plan_checkout(self.db, customer_id, total, region_text=region, method=asked, slot_id=slot_id,
-                             now=now)
+                             now=now, use_points=use_points)
         why = plan.reason
         now_k = kst(now)
         if asked == "새벽" and plan.method == "새벽" and re.search(r"내일\s?아침", message or ""):
@@ -501,8 +536,11 @@ class OrderDesk:
             why = (why + " " if why else "") + "배송지(시/구)가 등록되어 있지 않아 매장 픽업으로 안내해요."
         pay = "매장에서 픽업할 때 결제 (현장 결제)" if plan.method == "픽업" else "등록된 카드로 결제"
         state.pending_action = {"kind": "checkout", "method": plan.method, "slot_id": plan.slot_id,
-                                "total": plan.quote.total, "store": None}
+                                "total": plan.quote.total, "store": None, "use_points": use_points}
         body = " / ".join(plan.quote.lines_ko())
+        if plan.points_balance > 0 and not use_points:
+            why = (why + " " if why else "") + (f"보유 적립금 {won(plan.points_balance)}은 '적립금 써서 주문할게요'라고 "
+                                                "하시면 결제 금액에서 빼 드려요 [적립금-01].")
         msg = (f"주문 전에 확인해 주세요. {plan.slot_label}. {body}. {pay}. "
                + (why + " " if why else "") + "이대로 주문할까요? '네'라고 답해 주시면 주문할게요.")
         return _result("checkout", True, msg, None, pending=True, quote=plan.card(),
@@ -519,18 +557,20 @@ class OrderDesk:
         from store.lifecycle import plan_checkout
 
         total = sum(self.catalog[p].effective_price * q for p, q in items if p in self.catalog)
+        use_points = bool(pending.get("use_points"))
         plan = plan_checkout(self.db, customer_id, total, region_text=self.region(customer_id),
-                             method=pending["method"], slot_id=pending.get("slot_id"), now=now)
+                             method=pending["method"], slot_id=pending.get("slot_id"), now=now,
+                             use_points=use_points)
         if plan.quote.total != pending.get("total", plan.quote.total) and not plan.full:
             # the cart (or a coupon) changed since the quote: never charge an amount not shown
             again = self.quote(state, customer_id, "", now, cart_lines, method=pending["method"],
-                               slot_id=pending.get("slot_id"))
+                               slot_id=pending.get("slot_id"), use_points=use_points)
             return _result("checkout", False, "장바구니나 할인이 바뀌어 결제 금액이 달라졌어요. " + again.message,
                            None, pending=True, quote=again.data.get("quote"))
         try:
             order = place_order(self.db, customer_id, items, self.catalog, method=pending["method"],
                                 region_text=self.region(customer_id), slot_id=pending.get("slot_id"),
-                                provider=self._provider(), now=now, source="assistant")
+                                provider=self._provider(), now=now, source="assistant", use_points=use_points)
         except SlotFull as exc:
             if exc.next_free is None:
                 return _result("checkout", False, exc.user_message)

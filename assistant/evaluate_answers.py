@@ -39,13 +39,16 @@ from pathlib import Path
 
 from assistant.settings import REPO_ROOT
 
-SETS = ("dev", "test", "blind", "holdout")
 SECTION_LABELS = REPO_ROOT / "data" / "labels" / "policy_sections.jsonl"
-BLIND_PRODUCT = REPO_ROOT / "tests" / "data" / "blind" / "product_blind.jsonl"
-BLIND_POLICY = REPO_ROOT / "tests" / "data" / "blind" / "policy_blind.jsonl"
-# written blind while the code changed, scored once at the end (never tuned on)
-HOLDOUT_PRODUCT = REPO_ROOT / "tests" / "data" / "blind" / "holdout" / "product_blind_c.jsonl"
-HOLDOUT_POLICY = REPO_ROOT / "tests" / "data" / "blind" / "holdout" / "policy_blind_c.jsonl"
+_BLIND = REPO_ROOT / "tests" / "data" / "blind"
+# name -> (product file, policy file). `holdout` (batch C) and `holdout_d` (batch D) were written
+# blind while the code changed and scored first at the end of a session (see test_blind_frozen.py).
+BLIND_SETS = {
+    "blind": (_BLIND / "product_blind.jsonl", _BLIND / "policy_blind.jsonl"),
+    "holdout": (_BLIND / "holdout" / "product_blind_c.jsonl", _BLIND / "holdout" / "policy_blind_c.jsonl"),
+    "holdout_d": (_BLIND / "holdout_d" / "product_blind_d.jsonl", _BLIND / "holdout_d" / "policy_blind_d.jsonl"),
+}
+SETS = ("dev", "test", *BLIND_SETS)
 
 # A first sentence that answers: polarity word, a condition, or a concrete fact.
 _YES = re.compile(r"^(네|예)[,.! ]")
@@ -92,8 +95,8 @@ def is_item(product: dict, label: dict) -> bool:
 
 
 def product_rows(name: str) -> list[dict]:
-    if name in ("blind", "holdout"):
-        return read_jsonl(BLIND_PRODUCT if name == "blind" else HOLDOUT_PRODUCT)
+    if name in BLIND_SETS:
+        return read_jsonl(BLIND_SETS[name][0])
     items = spec_items()
     rows = []
     for q in read_jsonl(REPO_ROOT / "data" / "eval" / f"queries_{name}.jsonl"):
@@ -107,8 +110,8 @@ def product_rows(name: str) -> list[dict]:
 
 
 def policy_rows(name: str) -> list[dict]:
-    if name in ("blind", "holdout"):
-        return read_jsonl(BLIND_POLICY if name == "blind" else HOLDOUT_POLICY)
+    if name in BLIND_SETS:
+        return read_jsonl(BLIND_SETS[name][1])
     labels = {r["id"]: r for r in read_jsonl(SECTION_LABELS)} if SECTION_LABELS.exists() else {}
     rows = []
     for q in read_jsonl(REPO_ROOT / "data" / "eval" / f"queries_{name}.jsonl"):
@@ -313,7 +316,7 @@ def run(name: str, settings, limit: int = 0, parts: str = "product,policy", quer
     result: dict = {"set": name}
     if "product" in parts:
         rows = product_rows(name)[: limit or None]
-        result["product"] = score_products(assistant, rows, with_ndcg=name not in ("blind", "holdout"))
+        result["product"] = score_products(assistant, rows, with_ndcg=name not in BLIND_SETS)
     if "policy" in parts:
         rows = policy_rows(name)[: limit or None]
         result["policy"] = score_policy(assistant, rows)

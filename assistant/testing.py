@@ -14,33 +14,6 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
-class FakeProduct:
-    """Same fields as `store.catalog.Product` (used when that module is not importable)."""
-
-    id: str
-    name: str
-    brand: str
-    category: str
-    price: int
-    sale_price: int | None
-    unit: str = ""
-    description: str = ""
-    tags: tuple[str, ...] = ()
-    allergens: tuple[str, ...] = ()
-    origin: str = "국산"
-    storage: str = "실온"
-    stock: int = 10
-    rating: float = 4.0
-    review_count: int = 10
-    delivery: str = "당일"
-    image: str = ""
-
-    @property
-    def effective_price(self) -> int:
-        return self.sale_price if self.sale_price is not None else self.price
-
-
-@dataclass(frozen=True)
 class FakePolicy:
     id: str
     title: str
@@ -59,11 +32,18 @@ class FakeHit:
     scores: dict = field(default_factory=dict)
 
 
+PRODUCT_DEFAULTS = dict(unit="", description="", tags=(), allergens=(), origin="국산", storage="실온", stock=10,
+                        rating=4.0, review_count=10, delivery="당일", image="")
+
+
 def make_product(**kw):
-    return FakeProduct(**kw)
+    """A real `store.catalog.Product` with test defaults for the fields a test does not care about."""
+    from store.catalog import Product
+
+    return Product(**(PRODUCT_DEFAULTS | kw))
 
 
-def tiny_catalog() -> list[FakeProduct]:
+def tiny_catalog() -> list:
     P = make_product
     return [
         P(id="P0001", name="비건 현미 누룽지칩", brand="바른간식", category="간식/과자/스낵", price=4500, sale_price=3900,

@@ -35,4 +35,16 @@ class FinetuneError(Exception):
         self.user_message = user_message
 
 
-__all__ = ["FinetuneError"]
+def run_cli(main, make_parser) -> None:
+    """The `__main__` block of every finetune command: a FinetuneError is one line on stderr, exit 2."""
+    import sys
+
+    try:
+        code = main(make_parser().parse_args())
+    except FinetuneError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    raise SystemExit(code)
+
+
+__all__ = ["FinetuneError", "run_cli"]

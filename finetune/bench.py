@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+from finetune import run_cli
+
 
 def make_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m finetune.bench", description=__doc__,
@@ -71,4 +73,4 @@ def main(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(make_parser().parse_args()))
+    run_cli(main, make_parser)

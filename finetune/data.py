@@ -34,7 +34,7 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
-from finetune import FinetuneError
+from finetune import FinetuneError, run_cli
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -294,8 +294,4 @@ def main(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        raise SystemExit(main(make_parser().parse_args()))
-    except FinetuneError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+    run_cli(main, make_parser)

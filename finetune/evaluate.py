@@ -28,6 +28,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from finetune import run_cli
 from finetune.metrics import (
     citation_ok,
     citations,
@@ -274,4 +275,4 @@ def main(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(make_parser().parse_args()))
+    run_cli(main, make_parser)

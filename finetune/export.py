@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 from pathlib import Path
 
-from finetune import FinetuneError
+from finetune import FinetuneError, run_cli
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -86,8 +85,4 @@ def main(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        raise SystemExit(main(make_parser().parse_args()))
-    except FinetuneError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+    run_cli(main, make_parser)

@@ -32,6 +32,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from finetune import run_cli
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -254,4 +256,4 @@ def main(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(make_parser().parse_args()))
+    run_cli(main, make_parser)

@@ -11,6 +11,8 @@ checks each against the policy text. Times are Korean time (KST).
   `take_slot(conn, slot)` books one place inside the caller's transaction and raises
   `SlotFull` (with the next free slot) at capacity.
 - `delivery_fee(method, region, basis)`: the fee for a basis amount (after coupons/points).
+- `closure(method, day)`: why a method rests on a 설날/추석 day (the dates are data), so
+  slots skip it and `closures_before` says why the first slot is later.
 
 Example:
     >>> now = datetime(2026, 11, 26, 22, 0, tzinfo=KST)
@@ -140,6 +142,58 @@ def delivery_fee(method: str, region: Region, basis: int, rules: dict | None = N
     return base + surcharge(region, rules)[1]
 
 
+# ---- holiday closures -------------------------------------------------------------------
+def _josa_ira(word: str) -> str:
+    """"설날" -> "설날이라", "연휴" -> "연휴라" (the copula after a final consonant or not)."""
+    last = word[-1] if word else ""
+    has_final = "가" <= last <= "힣" and (ord(last) - 0xAC00) % 28 != 0
+    return word + ("이라" if has_final else "라")
+
+
+def closure(method: str, day: date, rules: dict | None = None) -> str | None:
+    """The Korean reason `method` does not run on `day` because of 설날/추석, or None.
+    Which days each method rests is data (`closures`, `holidays` in the rules file):
+    새벽 the main day and the days around it [배송-02], 당일 every day of the official
+    break [배송-03], 픽업 the main day [픽업-02].
+
+        >>> closure("새벽", date(2026, 2, 16)), closure("일반", date(2026, 2, 17))
+        ('2/16(월)은(는) 설날 전후라 새벽배송을 쉬어요 [배송-02].', None)
+    """
+    rules = rules or load_rules()
+    spec = rules.get("closures", {}).get(method)
+    if not spec:
+        return None
+    for holiday in rules.get("holidays", []):
+        main = date.fromisoformat(holiday["day"])
+        if spec["days"] == "당일":
+            hit, when = day == main, holiday["name"]
+        elif spec["days"] == "전후":
+            hit = abs((day - main).days) <= 1
+            when = holiday["name"] if day == main else f"{holiday['name']} 전후"
+        elif spec["days"] == "공휴일":
+            hit, when = day.isoformat() in holiday["break"], f"{holiday['name']} 연휴"
+        else:
+            raise ValueError(f"unknown closure kind {spec['days']!r} for {method}")
+        if hit:
+            label = rules["methods"][method]["label"]
+            return f"{day_ko(day)}은(는) {_josa_ira(when)} {label}을 쉬어요 [{spec['policy']}]."
+    return None
+
+
+def closures_before(method: str, now: datetime | str | None, first: "Slot",
+                    rules: dict | None = None) -> list[str]:
+    """Why the first slot of `method` for an order at `now` is later than usual: the
+    closure reason of every day from today up to the slot's day (empty when none)."""
+    now = kst(now)
+    out, day = [], now.date()
+    while day < first.day:
+        reason = closure(method, day, rules)
+        if reason:
+            out.append(reason)
+        day += timedelta(days=1)
+    return out
+
+
 # ---- slots ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Slot:
@@ -226,14 +280,15 @@ def slots_from(method: str, now: datetime | str | None, *, region: Region | None
         m = rules["methods"]["새벽"]
         day = now.date() + timedelta(days=1 if now.time() < _hm(m["order_cutoff"]) else 2)
         while True:
-            yield _dawn(day, rules, now)
+            if not closure(method, day, rules):
+                yield _dawn(day, rules, now)
             day += timedelta(days=1)
     elif method == "당일":
         m = rules["methods"]["당일"]
         closed = set(m.get("closed_weekdays", []))
         day = now.date() if now.time() < _hm(m["order_cutoff"]) else now.date() + timedelta(days=1)
         while True:
-            if day.weekday() not in closed:
+            if day.weekday() not in closed and not closure(method, day, rules):
                 yield _same_day(day, rules, now)
             day += timedelta(days=1)
     elif method == "일반":
@@ -252,7 +307,7 @@ def slots_from(method: str, now: datetime | str | None, *, region: Region | None
             opens, closes = _at(start.date(), info["open"]), _at(start.date(), info["close"])
             if start < opens:
                 start = opens
-            if start + timedelta(hours=1) > closes:
+            if start + timedelta(hours=1) > closes or closure(method, start.date(), rules):
                 start = _at(start.date() + timedelta(days=1), info["open"])
                 continue
             yield _pickup(start, info, rules)

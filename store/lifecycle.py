@@ -38,7 +38,7 @@ import json
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Collection, Mapping, Sequence
 
 from database.connection import run_read, run_write
 from store.delivery import (
@@ -46,6 +46,7 @@ from store.delivery import (
     Region,
     SlotFull,
     clock_ko,
+    closures_before,
     first_free,
     kst,
     load_rules,
@@ -58,6 +59,8 @@ from store.delivery import (
 )
 from store.orders import CheckoutError, Order, OrderItem, OrderNotFound, _merge, insert_order, load_order, new_order_id
 from store.payment import CARD, ONSITE, REFUND_TIMES, PaymentError, Quote, price_order
+from store.rewards import due as rewards_due
+from store.rewards import settle as settle_rewards
 from store.stock import apply_event, check_lines_in
 
 if TYPE_CHECKING:
@@ -224,12 +227,15 @@ class Plan:
     reason: str = ""                      # why this method (or why not the one asked for)
     methods: tuple[str, ...] = ()         # what the region gets
     full: str = ""                        # the asked-for slot that was full, if any
+    points_balance: int = 0               # the customer's points before this order [적립금-01]
 
     def card(self) -> dict:
         q = self.quote
         return {"method": self.method, "slot": self.slot_id, "slot_label": self.slot_label,
                 "items_total": q.items_total, "discount": q.discount, "points_used": q.points_used,
-                "delivery_fee": q.delivery_fee, "total": q.total, "address": self.address}
+                "coupon_discount": q.coupon_discount, "delivery_coupon": q.delivery_coupon,
+                "points_balance": self.points_balance, "delivery_fee": q.delivery_fee, "total": q.total,
+                "address": self.address}
 
 
 def _wallet(conn: sqlite3.Connection, customer_id: str | None) -> tuple[list[dict], int]:
@@ -264,6 +270,9 @@ def plan_checkout(db: "sqlite_utils.Database", customer_id: str | None, items_to
                   f"{load_rules()['methods'][fallback]['label']}으로 안내해 드려요 [배송-01].")
         method = fallback
     upcoming = list(zip(range(60), slots_from(method, now, region=region, store=store)))
+    closed = closures_before(method, now, upcoming[0][1])
+    if closed:   # 설날/추석: the first slot is later than usual, and the shopper is told why
+        reason = (reason + " " if reason else "") + f"{closed[0]} 가장 빠른 슬롯은 {upcoming[0][1].label}이에요."
     chosen = next((s for _, s in upcoming if s.id == slot_id), upcoming[0][1])
     later = (s for _, s in upcoming if s.start >= chosen.start)
     full = ""
@@ -273,11 +282,14 @@ def plan_checkout(db: "sqlite_utils.Database", customer_id: str | None, items_to
         reason = (reason + " " if reason else "") + (f"{chosen.label} 슬롯은 마감됐어요. "
                                                       f"다음 가능한 슬롯은 {free.label}이에요.")
         chosen = free
+    if customer_id is not None and run_read(db, lambda: rewards_due(db.conn, customer_id, now)):
+        run_write(db, lambda: settle_rewards(db.conn, customer_id, now))   # points, grade coupons now due
     coupons, points = run_read(db, lambda: _wallet(db.conn, customer_id))
     quote = price_order(items_total, method, region, coupons=coupons,
                         points=points if use_points else 0, now=now)
     address = region.text if method != "픽업" else _store_name(chosen.store)
-    return Plan(method, chosen.id, chosen.label, quote, region.text, address, reason, available, full)
+    return Plan(method, chosen.id, chosen.label, quote, region.text, address, reason, available, full,
+                points)
 
 
 def _methods(region: Region) -> list[str]:
@@ -327,6 +339,7 @@ def place_order(db: "sqlite_utils.Database", customer_id: str | None,
         conn = db.conn
         check_lines_in(conn, lines, catalog)
         take_slot(conn, slot, slots_from(plan.method, now, region=region, store=store))
+        settle_rewards(conn, customer_id, now)
         coupons, points = _wallet(conn, customer_id)   # priced again inside the lock
         quote = price_order(items_total, plan.method, region, coupons=coupons,
                             points=points if use_points else 0, now=now)
@@ -553,11 +566,28 @@ def _days_since_delivery(order: Order, now: datetime) -> int:
     return (now.date() - kst(when).date()).days
 
 
-def _lines(order: Order, product_ids: Sequence[str] | None) -> list[OrderItem]:
-    chosen = [li for li in order.items if not product_ids or li.product_id in product_ids]
-    if not chosen:
+def _lines(order: Order, product_ids: Sequence[str] | None, claimed: Collection[str] = ()) -> list[OrderItem]:
+    """The lines asked about (all when None), less those already in a return or exchange."""
+    asked = [li for li in order.items if not product_ids or li.product_id in product_ids]
+    if not asked:
         raise ActionRefused("반품-01", "이 주문에는 말씀하신 상품이 없어요. 상품 이름을 다시 알려 주세요.")
+    chosen = [li for li in asked if li.product_id not in claimed]
+    if not chosen:
+        raise ActionRefused("반품-01", "이미 반품이나 교환을 신청한 상품이에요. 진행 상황은 주문 내역에서 볼 수 있어요.")
     return chosen
+
+
+def claimed_lines(db: "sqlite_utils.Database", order_id: str) -> frozenset[str]:
+    """Products of the order already in a return, claim or exchange that was not rejected
+    (a line is returned once; the other lines of the order stay open)."""
+    return frozenset(run_read(db, lambda: _claimed(db.conn, order_id)))
+
+
+def _claimed(conn: sqlite3.Connection, order_id: str, statuses=("requested", "approved", "refunded")) -> set[str]:
+    marks = ", ".join("?" * len(statuses))
+    rows = conn.execute(f"SELECT product_ids FROM return_requests WHERE order_id = ? AND status IN ({marks})",
+                        (order_id, *statuses)).fetchall()
+    return {pid for (ids,) in rows for pid in json.loads(ids)}
 
 
 def _paid_share(order: Order, lines: list[OrderItem]) -> int:
@@ -570,10 +600,10 @@ def _paid_share(order: Order, lines: list[OrderItem]) -> int:
 
 
 def return_terms(order: Order, kind: str, catalog: Mapping, *, product_ids: Sequence[str] | None = None,
-                 now=None) -> dict:
+                 now=None, claimed: Collection[str] = ()) -> dict:
     """Check a return / quality claim / exchange and compute its money; raise `ActionRefused`
     citing the rule. Returns {kind, product_ids, refund_amount, deduction, rule, needs_photo,
-    send_back, fee}."""
+    send_back, fee}. `claimed`: products already in a request (`claimed_lines`), left out."""
     now = kst(now)
     rules = load_rules()["returns"]
     if kind not in KINDS:
@@ -584,7 +614,7 @@ def return_terms(order: Order, kind: str, catalog: Mapping, *, product_ids: Sequ
                             f"받으신 뒤에 신청할 수 있어요.{hint}")
     if order.status != "delivered":
         raise ActionRefused("반품-01", f"'{status_ko(order)}' 상태의 주문이라 새로 신청할 수 없어요.")
-    lines = _lines(order, product_ids)
+    lines = _lines(order, product_ids, claimed)
     fresh = [li for li in lines if li.product_id in catalog and is_fresh(catalog[li.product_id])]
     days = _days_since_delivery(order, now)
     names = ", ".join(getattr(catalog.get(li.product_id), "name", li.product_id) for li in fresh)
@@ -639,7 +669,8 @@ def request_return(db: "sqlite_utils.Database", customer_id: str | None, order_i
     `exchange_requested` and a `return_requests` row for staff. A quality claim needs a photo."""
     now = kst(now)
     order = owned(db, customer_id, order_id, now)
-    terms = return_terms(order, kind, catalog, product_ids=product_ids, now=now)
+    terms = return_terms(order, kind, catalog, product_ids=product_ids, now=now,
+                         claimed=claimed_lines(db, order.id))
     if terms["needs_photo"] and not photo:
         raise ActionRefused("반품-03", "상품 전체와 문제가 있는 부분, 송장이 함께 보이는 사진을 올려 주세요 [반품-03].")
 
@@ -647,9 +678,14 @@ def request_return(db: "sqlite_utils.Database", customer_id: str | None, order_i
         conn, ts = db.conn, _iso(now)
         current = load_order(conn, order.id)
         to = "exchange_requested" if kind == "exchange" else "return_requested"
-        transition(conn, current, to, actor="customer",
-                   reason={"change_of_mind": "단순변심 반품 신청", "quality": "품질 문제 신고",
-                           "exchange": "교환 신청"}[kind] + (f": {reason}" if reason else ""), now=now)
+        why = {"change_of_mind": "단순변심 반품 신청", "quality": "품질 문제 신고",
+               "exchange": "교환 신청"}[kind] + (f": {reason}" if reason else "")
+        rest = {li.product_id for li in current.items} - _claimed(conn, order.id)
+        if set(terms["product_ids"]) >= rest:   # the whole (rest of the) order goes back
+            transition(conn, current, to, actor="customer", reason=why, now=now)
+        else:   # one line of several: the order stays as it is, the request is the record
+            note(conn, current, actor="customer", now=now,
+                 reason=f"일부 상품 {why} ({', '.join(terms['product_ids'])})")
         cur = conn.execute("INSERT INTO return_requests (order_id, kind, product_ids, reason, photo, "
                            "refund_amount, deduction, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                            (order.id, kind, json.dumps(terms["product_ids"]), reason, photo,
@@ -670,9 +706,11 @@ def pending_returns(db: "sqlite_utils.Database") -> list[dict]:
 
 def decide_return(db: "sqlite_utils.Database", request_id: int, *, approve: bool, catalog: Mapping,
                   provider: "PaymentProvider | None" = None, now=None, reason: str = "") -> Outcome:
-    """Staff decision after inspection. Approve: `returned` (stock back only for goods that
-    can be sold again), then the refund and `refunded`; an exchange ships the new item and
-    is `delivered` again. Reject: back to `delivered`."""
+    """Staff decision after inspection. Approve: stock back only for goods that can be sold
+    again, then the refund of the request's lines; an exchange ships the new item. The order
+    moves only when no other request of it is waiting: `returned -> refunded` when every line
+    has been returned, else back to `delivered` (a partial return keeps the order open and
+    leaves its refund in the request row and the payments)."""
     now = kst(now)
     row = db.conn.execute("SELECT order_id, kind, product_ids, refund_amount, status FROM return_requests "
                           "WHERE id = ?", (request_id,)).fetchone()
@@ -680,40 +718,64 @@ def decide_return(db: "sqlite_utils.Database", request_id: int, *, approve: bool
         raise ActionRefused("반품-01", "처리할 반품 요청을 찾지 못했어요.")
     order_id, kind, product_ids, amount, _ = row
     product_ids = json.loads(product_ids)
+    refunds = approve and kind != "exchange"
 
-    def write() -> Order:
+    def write() -> tuple[Order, bool]:
         conn, ts = db.conn, _iso(now)
         order = load_order(conn, order_id)
         conn.execute("UPDATE return_requests SET status = ?, decided_at = ? WHERE id = ?",
                      ("approved" if approve else "rejected", ts, request_id))
-        if not approve:
-            transition(conn, order, "delivered", actor="staff", reason=f"반품 요청 반려: {reason}", now=now)
-            return load_order(conn, order_id)
         lines = [li for li in order.items if li.product_id in product_ids]
-        if kind == "exchange":
-            for li in lines:   # the returned unit back on the shelf, a new one out
+        for li in lines if approve else ():
+            product = catalog.get(li.product_id)
+            if kind == "exchange":   # the returned unit back on the shelf, a new one out
                 apply_event(conn, li.product_id, "return", li.qty, f"exchange-in:{order_id}", ts)
                 apply_event(conn, li.product_id, "sale", -li.qty, f"exchange-out:{order_id}", ts)
-            transition(conn, order, "delivered", actor="staff", reason="교환 상품 발송 완료", now=now)
-            return load_order(conn, order_id)
-        for li in lines:
-            product = catalog.get(li.product_id)
-            if kind == "change_of_mind" and not (product is not None and is_fresh(product)):
+            elif kind == "change_of_mind" and not (product is not None and is_fresh(product)):
                 apply_event(conn, li.product_id, "return", li.qty, f"return:{order_id}", ts)
-        transition(conn, order, "returned", actor="staff",
-                   reason="검수 완료" + ("" if kind == "change_of_mind" else " (품질 문제, 재판매 안 함)"), now=now)
-        return load_order(conn, order_id)
-    order = run_write(db, write)
-    if not approve or kind == "exchange":
+        waiting = conn.execute("SELECT COUNT(*) FROM return_requests WHERE order_id = ? AND status = "
+                               "'requested'", (order_id,)).fetchone()[0]
+        returned = _claimed(conn, order_id, ("approved", "refunded")) - _exchanged(conn, order_id)
+        every_line = {li.product_id for li in order.items} <= returned
+        why = ("반품 요청 반려" + (f": {reason}" if reason else "") if not approve else
+               "교환 상품 발송 완료" if kind == "exchange" else
+               "검수 완료" + ("" if kind == "change_of_mind" else " (품질 문제, 재판매 안 함)"))
+        if waiting or order.status not in ("return_requested", "exchange_requested"):
+            note(conn, order, actor="staff", reason=f"일부 상품 {why} ({', '.join(product_ids)})", now=now)
+            return load_order(conn, order_id), False
+        if every_line and refunds:
+            transition(conn, order, "returned", actor="staff", reason=why, now=now)
+            return load_order(conn, order_id), True
+        transition(conn, order, "delivered", actor="staff", reason=why, now=now)
+        return load_order(conn, order_id), False
+    order, whole = run_write(db, write)
+    if not refunds:
         return Outcome(order, request_id=request_id)
     refund = _refund_payment(db, order, int(amount), f"return:{request_id}", provider, now)
 
     def finish() -> Order:
         current = load_order(db.conn, order_id)
-        transition(db.conn, current, "refunded", actor="staff", reason=f"환불 {int(amount):,}원", now=now)
+        if whole:
+            transition(db.conn, current, "refunded", actor="staff", reason=f"환불 {int(amount):,}원", now=now)
+        else:
+            note(db.conn, current, actor="staff", reason=f"일부 상품 환불 {int(amount):,}원", now=now)
         db.conn.execute("UPDATE return_requests SET status = 'refunded' WHERE id = ?", (request_id,))
         return load_order(db.conn, order_id)
     return Outcome(run_write(db, finish), refund, request_id=request_id)
+
+
+def _exchanged(conn: sqlite3.Connection, order_id: str) -> set[str]:
+    rows = conn.execute("SELECT product_ids FROM return_requests WHERE order_id = ? AND kind = 'exchange'",
+                        (order_id,)).fetchall()
+    return {pid for (ids,) in rows for pid in json.loads(ids)}
+
+
+def return_requests(db: "sqlite_utils.Database", order_id: str) -> list[dict]:
+    """Every return / claim / exchange request of the order, oldest first (per-line states)."""
+    names = ("id", "kind", "product_ids", "status", "refund_amount", "deduction", "created_at")
+    rows = run_read(db, lambda: db.conn.execute(
+        f"SELECT {', '.join(names)} FROM return_requests WHERE order_id = ? ORDER BY id", (order_id,)).fetchall())
+    return [dict(zip(names, r)) | {"product_ids": json.loads(r[2])} for r in rows]
 
 
 # ---- panels (profile and staff views) ---------------------------------------------------------
@@ -721,18 +783,19 @@ ACTION_LABELS = {"cancel": "주문 취소", "change_address": "배송지 변경"
                  "quality": "품질 문제 신고", "exchange": "교환 신청"}
 
 
-def available_actions(order: Order, catalog: Mapping, now=None) -> list[dict]:
+def available_actions(order: Order, catalog: Mapping, now=None, claimed: Collection[str] = ()) -> list[dict]:
     """What the customer may do with `order` now: [{action, label, ok, why}] (why = the
     refusal with its rule when not ok), checked by the same code as the actions."""
     now = kst(now)
+    left = [li for li in order.items if li.product_id not in claimed]
     checks = {"cancel": lambda: can_cancel(order, now),
               "change_address": lambda: can_change_address(order, now),
-              "return": lambda: return_terms(order, "change_of_mind", catalog, now=now,
-                                             product_ids=[li.product_id for li in order.items
+              "return": lambda: return_terms(order, "change_of_mind", catalog, now=now, claimed=claimed,
+                                             product_ids=[li.product_id for li in left
                                                           if not is_fresh(catalog.get(li.product_id))] or None),
-              "quality": lambda: return_terms(order, "quality", catalog, now=now),
-              "exchange": lambda: return_terms(order, "exchange", catalog, now=now,
-                                               product_ids=[li.product_id for li in order.items
+              "quality": lambda: return_terms(order, "quality", catalog, now=now, claimed=claimed),
+              "exchange": lambda: return_terms(order, "exchange", catalog, now=now, claimed=claimed,
+                                               product_ids=[li.product_id for li in left
                                                             if not _food(catalog.get(li.product_id))] or None)}
     out = []
     for action, check in checks.items():
@@ -748,9 +811,21 @@ def order_panel(db: "sqlite_utils.Database", customer_id: str, catalog: Mapping,
                 limit: int = 10) -> list[dict]:
     """The profile panel: the customer's orders (newest first) as `order_card`s with
     `status_text` and `actions` (`available_actions`)."""
-    return [order_card(db, o) | {"text": status_text(o, now), "created_at": o.created_at,
-                                 "actions": available_actions(o, catalog, now)}
-            for o in customer_orders(db, customer_id, now, limit=limit)]
+    out = []
+    for o in customer_orders(db, customer_id, now, limit=limit):
+        lines = [{"product_id": li.product_id, "name": getattr(catalog.get(li.product_id), "name", li.product_id),
+                  "qty": li.qty, "amount": li.qty * li.unit_price} for li in o.items]
+        out.append(order_card(db, o) | {"text": status_text(o, now), "created_at": o.created_at, "lines": lines,
+                                        "actions": available_actions(o, catalog, now, claimed_lines(db, o.id))})
+    return out
+
+
+def customer_wallet(db: "sqlite_utils.Database", customer_id: str, now=None) -> dict:
+    """Grade, points and usable coupons, brought up to date with the clock
+    (`store.rewards.settle`): what the profile panel shows before a checkout."""
+    from store.rewards import wallet
+
+    return run_write(db, lambda: wallet(db.conn, customer_id, now))
 
 
 # ---- plain-Korean views -------------------------------------------------------------------------
@@ -765,6 +840,10 @@ def order_card(db: "sqlite_utils.Database", order: Order, refund: dict | None = 
             "payment": payment_status(db, order)}
     if refund is not None:
         card["refund"] = refund
+    requests = return_requests(db, order.id)
+    if requests:   # per-line returns, claims and exchanges (a partial return keeps the order open)
+        card["returns"] = [{k: r[k] for k in ("id", "kind", "product_ids", "status", "refund_amount")}
+                           for r in requests]
     return card
 
 
@@ -794,4 +873,4 @@ __all__ = ["STATES", "TRANSITIONS", "STATUS_KO", "ActionRefused", "TransitionErr
            "place_order", "plan_checkout", "pay", "cancel_order", "change_address", "request_return",
            "return_terms", "decide_return", "pending_returns", "order_card", "status_text", "sync",
            "owned", "events", "payments", "customer_orders", "is_fresh", "KST", "available_actions",
-           "order_panel"]
+           "order_panel", "claimed_lines", "return_requests", "customer_wallet"]

@@ -263,3 +263,56 @@ def test_browser_sign_in_needs_the_pin_and_locks_after_five_failures(browser, ap
     out = Client(app_url, verbose=False).predict(customer_id="C002", pin=_customer_pins()["C002"],
                                                  api_name="/sign_in")
     assert "token" not in out and "잠겼어요" in out["error"], out
+
+
+@pytest.fixture(scope="module")
+def fixed_clock_url(tmp_path_factory):
+    """The app on a fixed clock (JANGBOGI_NOW, Thursday evening) so a new 새벽 order can be cancelled."""
+    proc, url = _start_app(tmp_path_factory.mktemp("orders"), "browser",
+                           {"JANGBOGI_NOW": "2026-11-26T20:00:00+09:00"})
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_signed_in_customer_cancels_a_pending_order_after_confirming(browser, fixed_clock_url):
+    page = browser.new_page(viewport={"width": 1360, "height": 1400}, locale="ko-KR")
+    page.goto(fixed_clock_url)
+    page.get_by_role("tab", name="내 정보").click()
+    _sign_in(page, "C001", _customer_pins()["C001"])
+    page.wait_for_function("() => (document.querySelector('#jb-profile')?.innerText || '').includes('C001')",
+                           timeout=30_000)
+    _send(page, "비건 간식 만원 이하로 3개 추천해줘")
+    page.get_by_role("tab", name="추천 상품").click()
+    page.locator("button.jb-add").first.wait_for(timeout=120_000)
+    page.locator("button.jb-add").first.click()
+    page.get_by_role("tab", name="장바구니").click()
+    page.locator("#jb-cart table").wait_for(timeout=30_000)
+    page.locator("#jb-checkout").click()                         # the quote first ...
+    page.locator("#jb-checkout-yes").wait_for(state="visible", timeout=30_000)
+    assert "결제 금액" in page.locator("#jb-checkout-msg").inner_text()
+    page.locator("#jb-checkout-yes").click()                     # ... then the order
+    page.wait_for_function("() => (document.querySelector('#jb-checkout-msg')?.innerText || '')"
+                           ".includes('주문이 완료됐어요')", timeout=30_000)
+    order_id = next(w for w in page.locator("#jb-checkout-msg").inner_text().replace(",", " ").split()
+                    if w.startswith("O2026"))
+
+    page.get_by_role("tab", name="내 정보").click()
+    page.locator("#jb-orders-refresh").click()
+    page.wait_for_function("(id) => (document.querySelector('#jb-orders')?.innerText || '').includes(id)",
+                           arg=order_id, timeout=30_000)
+    page.locator("#jb-order-pick input").click()
+    page.get_by_role("option", name=order_id).first.click()
+    page.locator("#jb-action-pick").get_by_text("취소", exact=True).click()
+    page.locator("#jb-order-request").click()
+    page.locator("#jb-order-yes").wait_for(state="visible", timeout=30_000)
+    assert "취소할까요" in page.locator("#jb-order-prompt").inner_text()
+    state = page.locator(f"[data-order-id='{order_id}'] .jb-order-state")
+    assert state.inner_text() == "결제 완료"                      # nothing changed before "네"
+    _shot(page, "orders-confirm-cancel.png")
+    page.locator("#jb-order-yes").click()
+    page.wait_for_function("(id) => (document.querySelector(`[data-order-id='${id}'] .jb-order-state`)"
+                           "?.innerText || '') === '주문 취소'", arg=order_id, timeout=30_000)
+    assert "취소했어요" in page.locator("#jb-order-prompt").inner_text()
+    _shot(page, "orders-cancelled.png")
+    page.close()

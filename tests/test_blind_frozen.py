@@ -17,6 +17,11 @@ FROZEN = {
     "holdout/nlu_blind_c.jsonl": "3655b5af56170700332d845716e94157f2c3f4fdbab13937b5bcad95e96829ae",
     "holdout/policy_blind_c.jsonl": "7dfe1901428ef4db407ce98725d2cd39a8a4650257e2c01306c2f14a07cd1c54",
     "holdout/product_blind_c.jsonl": "9b2e123e5c5adea3e34e081406e9b600d8a961dd40e33565d0d83b02090f0133",
+    # batch D, written 2026-11-26 by a helper who read only the category list, the catalog and the
+    # policies; frozen before any rule change of that session
+    "holdout_d/nlu_blind_d.jsonl": "156e4e3fd61bb648b52ecce277b09b91ff3b28d1604a2fdc9f0f6c2ebf89b06c",
+    "holdout_d/policy_blind_d.jsonl": "905f1052e6dcd7e7c441da1f9015c0e84054c76f85e8419b21a5d6fd760ab87c",
+    "holdout_d/product_blind_d.jsonl": "ca61335b0a3bc542be5522a99b1bb2b9d78126b7d62597750cc8a15accac19fd",
 }
 
 

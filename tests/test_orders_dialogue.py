@@ -167,7 +167,10 @@ def test_fresh_quality_claim_within_2_days_accepted_with_a_photo(world, capsys, 
     sent = chat.say("사진 보냈어요", "2026-11-28T09:05", "--photo", str(photo))
     assert "18,000원" in sent["reply"] and "네" in sent["reply"]
     done = chat.say("네", "2026-11-28T09:06")
-    assert done["order"]["id"] == order_id and done["order"]["status"] == "return_requested"
+    # the strawberries are one line of two: the claim is filed on that line, the order stays open
+    assert done["order"]["id"] == order_id and done["order"]["status"] == "delivered"
+    assert done["order"]["returns"] == [{"id": 1, "kind": "quality", "product_ids": [STRAWBERRY.id],
+                                         "status": "requested", "refund_amount": 18_000}]
     assert done["order"]["refund"]["amount"] == 18_000 and done["order"]["refund"]["deduction"] == 0
     from store.lifecycle import pending_returns
 
@@ -278,3 +281,27 @@ def test_a_changed_cart_is_quoted_again_before_any_charge(world, capsys):
     assert chat.db.execute("SELECT COUNT(*) FROM orders").fetchone()[0] == 0
     done = chat.say("네", "2026-11-26T20:02")
     assert done["order"]["total"] == 50_000 and done["order"]["delivery_fee"] == 0
+
+
+def test_seollal_dawn_slot_is_skipped_with_the_reason(world, capsys):
+    chat = Chat(world, capsys)
+    chat.profiles.cart_add("C001", TSHIRT.id, 1)
+    quote = chat.say("내일 아침까지 받게 주문할게요", "2026-02-15T10:00")      # 2026 설날 2/17
+    assert quote["actions"][0]["quote"]["slot"] == "2026-02-19/새벽"
+    assert "설날 전후라 새벽배송을 쉬어요 [배송-02]" in quote["reply"] and "2/19(목)" in quote["reply"]
+
+
+def test_coupons_apply_and_points_are_used_when_asked(world, capsys):
+    chat = Chat(world, capsys)
+    for month in ("08", "09", "10"):   # delivered history: 750,000원 in Aug~Oct -> VIP in November
+        chat.profiles.record_order("C001", [(DETERGENT.id, 5, 50_000)], order_id=f"O-H-{month}", total=250_000,
+                                   status="배송완료", source="seed", created_at=f"2026-{month}-10T10:00:00+09:00")
+    chat.profiles.cart_add("C001", TSHIRT.id, 1)
+    quote = chat.say("주문할게요", "2026-11-26T20:00")
+    q = quote["actions"][0]["quote"]
+    assert (q["coupon_discount"], q["delivery_coupon"], q["points_used"], q["total"]) == (5000, 3500, 0, 20_000)
+    assert "보유 적립금 8,750원" in quote["reply"] and "[적립금-01]" in quote["reply"]
+    again = chat.say("적립금 써서 주문할게요", "2026-11-26T20:01")
+    assert again["actions"][0]["quote"]["points_used"] == 8_750 and again["actions"][0]["quote"]["total"] == 11_250
+    done = chat.say("네", "2026-11-26T20:02")
+    assert done["order"]["total"] == 11_250 and done["order"]["payment"]["charged"] == 11_250

@@ -32,6 +32,8 @@ def _renderings(value) -> list[str]:
     """How a rule value is written in the policy text."""
     if isinstance(value, list):   # weekdays
         return ["일요일"] if value == [6] else []
+    if isinstance(value, str) and not value[:1].isdigit():   # closure words: 전후, 공휴일, 당일
+        return [value]
     if isinstance(value, str) and ":" in value:   # "22:30" -> "10시 30분", "12:00" -> "12시"
         h, m = map(int, value.split(":"))
         h12 = h - 12 if h > 12 else h
@@ -172,3 +174,36 @@ def test_slots_continue_after_a_full_one():
     slots = slots_from("새벽", "2026-11-26T10:00")
     assert [next(slots).id for _ in range(3)] == ["2026-11-27/새벽", "2026-11-28/새벽", "2026-11-29/새벽"]
     assert serves("새벽", parse_region("서울 종로구")) and not serves("당일", parse_region("경기 수원시 영통구"))
+
+
+def test_holiday_dates_are_data_and_agree_with_the_store_calendar():
+    from store.calendar_kr import HOLIDAYS
+
+    known = {(name, main): days for name, main, days in HOLIDAYS}
+    assert len(RULES["holidays"]) >= 4
+    for h in RULES["holidays"]:
+        main = datetime.fromisoformat(h["day"]).date()
+        assert tuple(datetime.fromisoformat(d).date() for d in h["break"]) == known[(h["name"], main)]
+
+
+def test_slots_skip_seollal_and_chuseok_with_a_korean_reason():
+    from database import open_database
+    from store.delivery import closure
+    from store.lifecycle import plan_checkout
+
+    # 2026 설날 is 2/17 (break 2/16~2/18): 새벽 rests 2/16~2/18 [배송-02], 당일 the whole break
+    # [배송-03], pickup the main day only [픽업-02]; 일반 is not named in the policy and runs.
+    now = datetime(2026, 2, 15, 10, 0, tzinfo=KST)
+    assert next_slot("새벽", now).id == "2026-02-19/새벽"
+    assert next_slot("당일", now).id == "2026-02-19/당일"       # 2/15 is a Sunday, 2/16~18 the break
+    assert next_slot("일반", now).id == "2026-02-16/일반"
+    pickups = [s.id for _, s in zip(range(40), slots_from("픽업", datetime(2026, 2, 16, 19, 0, tzinfo=KST)))]
+    assert not any(s.startswith("2026-02-17/") for s in pickups) and pickups[1].startswith("2026-02-18/")
+    assert closure("새벽", datetime(2026, 9, 25).date()) == "9/25(금)은(는) 추석이라 새벽배송을 쉬어요 [배송-02]."
+    db = open_database(":memory:")
+    plan = plan_checkout(db, None, 20_000, region_text="서울 마포구", method="새벽", now=now)
+    assert plan.slot_id == "2026-02-19/새벽"
+    assert "설날 전후라 새벽배송을 쉬어요 [배송-02]" in plan.reason and "2/19(목)" in plan.reason
+    ordinary = plan_checkout(db, None, 20_000, region_text="서울 마포구", method="새벽",
+                             now=datetime(2026, 3, 10, 10, 0, tzinfo=KST))
+    assert ordinary.slot_id == "2026-03-11/새벽" and ordinary.reason == ""

@@ -47,6 +47,7 @@ class UISession:
     dialogue: DialogueState = field(default_factory=DialogueState)
     customer_id: str | None = None
     token: str = ""                      # signed proof of the sign-in (ui.auth.SessionTokens)
+    staff_token: str = ""                # signed proof of the staff PIN (ui.orders.staff_session)
     products: list[dict] = field(default_factory=list)
     last_active: float = field(default_factory=time.time)
 
@@ -366,15 +367,18 @@ def idle_check(services: UIServices, session: UISession | None) -> View:
 
 
 def staff_open(services: UIServices, session: UISession | None, pin: str, client: str = "") -> View:
+    """The staff PIN opens the staff view and gives the session a staff token (pending returns)."""
     check = services.gate.check_staff_pin(pin or "", client)
     if not check.ok:
         return View(staff_visible=False, warning=check.message)
     from store.history import HistoryError
+    from ui.orders import staff_session
 
+    sess = staff_session(services, session)
     try:
         view = services.staff_view()
     except (HistoryError, FileNotFoundError) as exc:
-        return View(staff_visible=False, warning=getattr(
+        return View(session=sess, staff_visible=False, warning=getattr(
             exc, "user_message", "판매 이력이나 예측 파일이 없어요. 설정 명령을 먼저 실행해 주세요."))
-    return View(staff_visible=True, staff_plot=view["figure"], staff_table=view["reorder"],
+    return View(session=sess, staff_visible=True, staff_plot=view["figure"], staff_table=view["reorder"],
                 staff_alerts=view["alerts_markdown"])

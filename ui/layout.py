@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ui import api
 from ui import handlers as h
+from ui import orders as orders_ui
 from ui.presenters import cart_html, product_card, profile_markdown, sources_html, won
 
 if TYPE_CHECKING:
@@ -138,6 +139,7 @@ def _profile_tab(c: dict, ui: h.UIServices) -> None:
         c["export_file"] = gr.File(label="내보낸 파일")
         c["confirm_delete"] = gr.Checkbox(label="모든 정보를 삭제합니다 (되돌릴 수 없어요)")
         c["delete_btn"] = gr.Button("회원 정보 삭제", variant="stop", elem_id="jb-delete")
+    orders_ui.profile_orders(c)
 
 
 def _staff_tab(c: dict) -> None:
@@ -149,6 +151,7 @@ def _staff_tab(c: dict) -> None:
         c["staff_alerts"] = gr.Markdown()
         c["staff_plot"] = gr.Plot(label="수요 예측", elem_id="jb-staff-plot")
         c["staff_table"] = gr.Dataframe(label="발주 제안", interactive=False)
+    orders_ui.staff_returns_box(c)
 
 
 def _components(ui: h.UIServices) -> tuple[dict, list]:
@@ -170,6 +173,7 @@ def _components(ui: h.UIServices) -> tuple[dict, list]:
                 c["cart"] = gr.HTML(cart_html({}), elem_id="jb-cart")
                 c["checkout_btn"] = gr.Button("주문하기", variant="primary", elem_id="jb-checkout")
                 c["checkout_msg"] = gr.Markdown("", elem_id="jb-checkout-msg")
+                orders_ui.cart_confirm(c)
             with gr.Tab(tabs["sources"]):
                 c["sources"] = gr.HTML(sources_html(None), elem_id="jb-sources")
             with gr.Tab(tabs["profile"]):
@@ -272,10 +276,11 @@ def build_blocks(ui: h.UIServices) -> "gr.Blocks":
     with gr.Blocks(title="장보기 · Jangbogi") as demo:
         c, quick = _components(ui)
         _wire_chat(c, ui, quick)
-        _on(c, c["checkout_btn"].click, ui, h.checkout, [], ["session", "cart", "checkout_msg"], name="checkout")
         _wire_profile(c, ui)
-        _on(c, c["staff_btn"].click, ui, h.staff_open, ["staff_pin"],
-            ["staff_visible", "staff_plot", "staff_table", "staff_alerts"], client=True, name="staff_open")
+        staff = _on(c, c["staff_btn"].click, ui, h.staff_open, ["staff_pin"],
+                    ["session", "staff_visible", "staff_plot", "staff_table", "staff_alerts"], client=True,
+                    name="staff_open")
+        orders_ui.wire(c, ui, staff)   # checkout quote + confirm, the order list, pending returns
         if ui.kiosk:
             _on(c, gr.Timer(5).tick, ui, h.idle_check, [], ["session", "history", "products", "cart"])
         _register_api(ui)

@@ -214,8 +214,9 @@ def make_parser() -> argparse.ArgumentParser:
                    help="instead: cross-check against a data/eval/queries_*.jsonl file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--errors", action="store_true", help="list every mismatch")
-    p.add_argument("--set", choices=("labeled", "blind", "holdout"), default="labeled",
-                   help="labeled: the tuned set (--data); blind: tests/data/blind (assistant.nlu.blind)")
+    p.add_argument("--set", choices=("labeled", "blind", "holdout", "holdout_d"), default="labeled",
+                   help="labeled: the tuned set (--data); blind: tests/data/blind (assistant.nlu.blind); "
+                        "holdout / holdout_d: batches C / D in tests/data/blind/holdout*/")
     p.add_argument("--mode", default="rules", help="blind set: comma-separated readers (rules, ...)")
     p.add_argument("--model", default="qwen0.5b",
                    help="blind set, model modes: chat model alias, hub id or folder (default: %(default)s)")
@@ -231,7 +232,7 @@ def main_blind(args) -> int:
     from assistant.nlu import blind
 
     rows = (blind.load_blind() if args.set == "blind"
-            else blind.load_blind(blind.BLIND_DIR / "holdout", "nlu_blind_*.jsonl"))
+            else blind.load_blind(blind.BLIND_DIR / args.set, "nlu_blind_*.jsonl"))
     if args.limit and args.limit < len(rows):   # evenly spaced, so both files and conversations are in
         step = len(rows) / args.limit
         rows = [rows[int(i * step)] for i in range(args.limit)]
@@ -268,7 +269,7 @@ def main_blind(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
-    if args.set in ("blind", "holdout"):
+    if args.set != "labeled":
         return main_blind(args)
     from assistant.nlu.lexicon import Lexicon
 

@@ -1,0 +1,262 @@
+"""Points and coupons customers earn, by the written rules [적립금-01, 멤버십-01].
+
+The numbers are data (`data/store/benefits.json`, checked against the policy text by
+`tests/test_store_rewards.py`); what a customer holds is rows of the migrations' tables:
+`point_events` (ref `earn:<order id>`) and `coupons` (id `<customer>-<YYYYMM>-<kind>-<n>`).
+`settle(conn, customer_id, now)` writes what the clock has made due, inside the caller's
+write transaction and idempotently, so every quote, checkout and profile panel is current:
+
+- a delivered order is confirmed 7 days after delivery (구매확정, automatic [적립금-01]) and
+  earns its grade's rate of what was actually paid less refunds, rounded down to 1원;
+- the grade of a month comes from the confirmed purchases of the three months before its
+  1st day [멤버십-01]; 골드 and VIP get that month's coupons once (free delivery ×2, VIP also
+  5,000원 ×2), expiring at the month's end.
+
+Using them is `store.payment.price_order`'s job (one product + one delivery coupon [쿠폰-01],
+points in 1원 units, also on the delivery fee [적립금-01]). Leaves out: review points, birthday
+and sign-up coupons (no birthday or sign-up date in the data), the 1-year points expiry
+[적립금-02] and taking back points of an order refunded after it was confirmed.
+
+Example:
+    >>> from datetime import date
+    >>> month_window(date(2026, 11, 26))
+    (datetime.date(2026, 8, 1), datetime.date(2026, 11, 1))
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from store.delivery import KST, kst
+
+BENEFITS_PATH = Path(__file__).resolve().parent.parent / "data" / "store" / "benefits.json"
+
+
+@lru_cache(maxsize=4)
+def load_benefits(path: str | Path = BENEFITS_PATH) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class Grade:
+    name: str
+    rate_permille: int
+    basis: int            # confirmed purchases of the three months that set it
+
+    @property
+    def rate_ko(self) -> str:
+        return f"{self.rate_permille / 10:g}%"
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_window(day: date, months: int | None = None) -> tuple[date, date]:
+    """[first day, end) of the months whose confirmed purchases set `day`'s grade."""
+    months = months or int(load_benefits()["grade_months"])
+    start = day.replace(day=1)
+    return _add_months(start, -months), start
+
+
+def grade_for(confirmed: list[tuple[datetime, int]], day: date) -> Grade:
+    """The grade on `day` from (confirmed at, amount) pairs [멤버십-01]."""
+    lo, hi = month_window(day)
+    basis = sum(amount for at, amount in confirmed if lo <= at.date() < hi)
+    spec = next(g for g in load_benefits()["grades"] if basis >= g["min"])
+    return Grade(spec["name"], int(spec["rate_permille"]), basis)
+
+
+def _received(order) -> datetime:
+    return kst(order.delivered_at or order.schedule.get("deliver_at") or order.created_at)
+
+
+def _customer_orders(conn: sqlite3.Connection, customer_id: str, now: datetime, write: bool = True) -> list:
+    """The customer's orders with the clock's due transitions applied (same transaction);
+    `write=False` only looks: None when a transition is due (then `settle` must write)."""
+    from store.lifecycle import _due_steps, transition
+    from store.orders import customer_order_ids, load_order
+
+    out = []
+    for order_id in customer_order_ids(conn, customer_id):
+        order = load_order(conn, order_id)
+        for to, when, why in _due_steps(order, now):
+            if not write:
+                return None
+            transition(conn, order, to, actor="system", reason=why, now=now, at=when)
+            order = load_order(conn, order_id)
+        out.append(order)
+    return out
+
+
+def _confirmed(conn: sqlite3.Connection, customer_id: str, orders: list, now: datetime) -> list:
+    days = int(load_benefits()["auto_confirm_days"])
+    waiting = {r[0] for r in conn.execute(
+        "SELECT DISTINCT r.order_id FROM return_requests r JOIN orders o ON o.id = r.order_id "
+        "WHERE o.customer_id = ? AND r.status = 'requested'", (customer_id,))}
+    refunded = dict(conn.execute(
+        "SELECT p.order_id, SUM(p.amount) FROM payments p JOIN orders o ON o.id = p.order_id "
+        "WHERE o.customer_id = ? AND p.kind = 'refund' GROUP BY p.order_id", (customer_id,)).fetchall())
+    out = []
+    for order in orders:
+        at = _received(order) + timedelta(days=days)
+        if order.status == "delivered" and at <= now and order.id not in waiting:
+            out.append((at, max(0, int(order.total) - int(refunded.get(order.id, 0))), order.id))
+    return sorted(out)
+
+
+def confirmed_purchases(conn: sqlite3.Connection, customer_id: str, now) -> list[tuple[datetime, int, str]]:
+    """(confirmed at, amount paid less refunds, order id) of every confirmed purchase by `now`:
+    delivered, 7 days past delivery, no return request waiting [적립금-01]."""
+    now = kst(now)
+    return _confirmed(conn, customer_id, _customer_orders(conn, customer_id, now), now)
+
+
+def _month_end(day: date) -> str:
+    end = datetime.combine(_add_months(day.replace(day=1), 1), datetime.min.time(), tzinfo=KST)
+    return (end - timedelta(seconds=1)).isoformat(timespec="seconds")
+
+
+def _todo(conn: sqlite3.Connection, customer_id: str, confirmed: list, now: datetime) -> tuple[list, list, Grade]:
+    """(point rows, coupon rows) not written yet, and this month's grade."""
+    pairs = [(at, amount) for at, amount, _ in confirmed]
+    earned = {r[0] for r in conn.execute("SELECT ref FROM point_events WHERE customer_id = ? AND ref LIKE "
+                                         "'earn:%'", (customer_id,))}
+    points = [(customer_id, amount * grade_for(pairs, at.date()).rate_permille // 1000, f"earn:{order_id}",
+               at.isoformat(timespec="seconds")) for at, amount, order_id in confirmed
+              if f"earn:{order_id}" not in earned]
+    grade = grade_for(pairs, now.date())
+    held = {r[0] for r in conn.execute("SELECT id FROM coupons WHERE customer_id = ?", (customer_id,))}
+    coupons = [(f"{customer_id}-{now:%Y%m}-{spec['kind']}-{n}", customer_id, spec["kind"], int(spec["amount"]),
+                _month_end(now.date()))
+               for spec in load_benefits()["monthly_coupons"].get(grade.name, [])
+               for n in range(1, int(spec["count"]) + 1)]
+    return [p for p in points if p[1] > 0], [c for c in coupons if c[0] not in held], grade
+
+
+def due(conn: sqlite3.Connection, customer_id: str | None, now=None) -> bool:
+    """True when `settle` would write something (read only: lets a quote skip the write)."""
+    if not customer_id or conn.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone() is None:
+        return False
+    now = kst(now)
+    orders = _customer_orders(conn, customer_id, now, write=False)
+    if orders is None:
+        return True
+    points, coupons, _ = _todo(conn, customer_id, _confirmed(conn, customer_id, orders, now), now)
+    return bool(points or coupons)
+
+
+def settle(conn: sqlite3.Connection, customer_id: str | None, now=None) -> Grade | None:
+    """Write the points and grade coupons due at `now` (inside the caller's write
+    transaction; repeating it adds nothing). Returns the customer's grade this month."""
+    if not customer_id or conn.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone() is None:
+        return None
+    now = kst(now)
+    points, coupons, grade = _todo(conn, customer_id, confirmed_purchases(conn, customer_id, now), now)
+    conn.executemany("INSERT INTO point_events (customer_id, delta, ref, created_at) VALUES (?, ?, ?, ?)", points)
+    conn.executemany("INSERT OR IGNORE INTO coupons (id, customer_id, kind, amount, min_order, expires_at) "
+                     "VALUES (?, ?, ?, ?, 0, ?)", coupons)
+    return grade
+
+
+def wallet(conn: sqlite3.Connection, customer_id: str, now=None) -> dict:
+    """What the profile panel shows: grade, points balance and the usable coupons, after
+    `settle` (so: inside a write transaction, e.g. `database.run_write`)."""
+    now = kst(now)
+    grade = settle(conn, customer_id, now) or grade_for([], now.date())
+    points = conn.execute("SELECT COALESCE(SUM(delta), 0) FROM point_events WHERE customer_id = ?",
+                          (customer_id,)).fetchone()[0]
+    names = ("id", "kind", "amount", "min_order", "expires_at")
+    coupons = [dict(zip(names, r)) for r in conn.execute(
+        "SELECT id, kind, amount, min_order, expires_at FROM coupons WHERE customer_id = ? "
+        "AND used_order_id IS NULL ORDER BY expires_at, id", (customer_id,))]
+    coupons = [c for c in coupons if kst(c["expires_at"]) >= now]
+    return {"grade": grade.name, "rate": grade.rate_ko, "points": int(points), "coupons": coupons}
+
+
+def coupon_label(coupon: dict) -> str:
+    """"무료배송 쿠폰 (11/30까지)", "5,000원 할인 쿠폰 (최소 30,000원, 11/30까지)"."""
+    until = kst(coupon["expires_at"])
+    what = "무료배송 쿠폰" if coupon["kind"] == "delivery" else f"{int(coupon['amount']):,}원 할인 쿠폰"
+    minimum = f"최소 {int(coupon['min_order']):,}원, " if coupon.get("min_order") else ""
+    return f"{what} ({minimum}{until.month}/{until.day}까지)"
+
+
+def bench(db_path: str, customer_id: str, now: str, calls: int = 20) -> dict:
+    """Median ms of a quote (with the read-only `due` check; nothing due) and of the same quote
+    without the rewards (same run), `settle` alone, the panel; and one quote whose settlement
+    is due (it writes). Works on `db_path` (one earn row is deleted and written back)."""
+    import statistics
+    import time
+
+    from database import open_database, run_write
+    from store import lifecycle as lc
+
+    db = open_database(db_path)
+
+    def median_ms(fn) -> float:
+        times = []
+        for _ in range(calls):
+            start = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - start) * 1000)
+        return round(statistics.median(times), 2)
+
+    region = db.conn.execute("SELECT region FROM customers WHERE id = ?", (customer_id,)).fetchone()[0]
+    quote = lambda: lc.plan_checkout(db, customer_id, 25_000, region_text=region, now=now)  # noqa: E731
+    out = {"orders": db.conn.execute("SELECT COUNT(*) FROM orders WHERE customer_id = ?",
+                                     (customer_id,)).fetchone()[0],
+           "quote_ms": median_ms(quote),
+           "settle_ms": median_ms(lambda: run_write(db, lambda: settle(db.conn, customer_id, now))),
+           "panel_ms": median_ms(lambda: lc.order_panel(db, customer_id, {}, now))}
+    kept = lc.rewards_due
+    lc.rewards_due = lambda conn, cid, moment: False   # the quote as before rewards: no check, no write
+    try:
+        out["quote_without_rewards_ms"] = median_ms(quote)
+    finally:
+        lc.rewards_due = kept
+    with db.conn:   # a due settlement (the worst case of a quote): one earn row is written again
+        db.conn.execute("DELETE FROM point_events WHERE id = (SELECT MAX(id) FROM point_events "
+                        "WHERE customer_id = ? AND ref LIKE 'earn:%')", (customer_id,))
+    start = time.perf_counter()
+    quote()
+    out["quote_with_a_due_settlement_ms"] = round((time.perf_counter() - start) * 1000, 2)
+    out["wallet"] = lc.customer_wallet(db, customer_id, now)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m store.rewards --db var/jangbogi.db --customer C002 --now 2026-11-26T20:00`:
+    the customer's grade, points and coupons (written if due), with `--bench` the timings."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m store.rewards", description="등급·적립금·쿠폰 확인")
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--customer", required=True)
+    parser.add_argument("--now", default=None, help="ISO time (KST when no zone); default: the clock")
+    parser.add_argument("--bench", action="store_true", help="median ms of quote/settle/panel (20 calls)")
+    args = parser.parse_args(argv)
+    if args.bench:
+        print(json.dumps(bench(args.db, args.customer, args.now), ensure_ascii=False, indent=2))
+        return 0
+    from database import open_database
+    from store.lifecycle import customer_wallet
+
+    print(json.dumps(customer_wallet(open_database(args.db), args.customer, args.now), ensure_ascii=False, indent=2),
+          file=sys.stdout)
+    return 0
+
+
+__all__ = ["Grade", "load_benefits", "grade_for", "month_window", "confirmed_purchases", "settle", "due", "wallet",
+           "coupon_label"]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,136 @@
+"""Points and coupons customers earn (store.rewards): numbers from the help center, earned
+on confirmed purchases by grade, grade coupons once a month, used at checkout by the rules
+of 쿠폰-01 / 적립금-01, given back on a cancel; a partial return keeps the order open."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from database import open_database, run_write
+from store import lifecycle as lc
+from store.rewards import load_benefits, settle
+from store.stock import StockLedger
+from tests.test_store_lifecycle import CAT
+
+BENEFITS = load_benefits()
+
+
+@pytest.fixture
+def db():
+    from profiles import ProfileStore
+
+    db = open_database(":memory:")
+    store = ProfileStore(db, auto_migrate=False)
+    store.add_customer("C1", "김하늘", region="서울 마포구")
+    store.add_customer("C2", "박하나", region="서울 마포구")
+    for month, day in (("08", 10), ("09", 10), ("10", 10)):   # 250,000원 a month, delivered (seed history)
+        store.record_order("C1", [("S", 5, 50_000)], order_id=f"O-{month}", total=250_000, status="배송완료",
+                           source="seed", created_at=f"2026-{month}-{day}T10:00:00+09:00")
+    ledger = StockLedger(db)
+    for pid in CAT:
+        ledger.receive(pid, 10)
+    return db
+
+
+def _field(path: str):
+    value = BENEFITS
+    for part in path.split("."):
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    return value
+
+
+def test_every_benefit_number_is_in_the_policy_it_cites(repo_root):
+    from store.catalog import load_policies
+
+    policies = {p.id: re.sub(r"\s+", " ", p.body) for p in load_policies(repo_root / "data" / "policies")}
+    for ev in BENEFITS["evidence"]:
+        value = _field(ev["field"])
+        shown = [f"{value / 10:g}%"] if ev["field"].endswith("rate_permille") else \
+            [f"{value // 10_000}만 원", f"{value:,}원", f"{value}장", f"{value}일", f"{value}개월"]
+        assert ev["text"] in policies[ev["policy"]], ev
+        assert any(s in ev["text"] for s in shown), ev
+    assert {g["name"] for g in BENEFITS["grades"]} == {"일반", "실버", "골드", "VIP"}
+
+
+def _points(db, cid="C1") -> int:
+    return db.conn.execute("SELECT COALESCE(SUM(delta), 0) FROM point_events WHERE customer_id = ?",
+                           (cid,)).fetchone()[0]
+
+
+def test_points_are_earned_by_grade_when_the_purchase_is_confirmed(db):
+    # Aug: no history -> 일반 0.5%; Sep: Aug's 250,000 -> 실버 1%; Oct: 500,000 -> 골드 2% [적립금-01, 멤버십-01]
+    grade = run_write(db, lambda: settle(db.conn, "C1", "2026-10-16T10:00"))   # Oct order not confirmed yet
+    assert _points(db) == 1_250 + 2_500 and grade.name == "골드"
+    grade = run_write(db, lambda: settle(db.conn, "C1", "2026-11-26T10:00"))
+    assert _points(db) == 1_250 + 2_500 + 5_000 and grade.name == "VIP" and grade.basis == 750_000
+    run_write(db, lambda: settle(db.conn, "C1", "2026-11-27T10:00"))           # repeating adds nothing
+    assert _points(db) == 8_750
+    refs = [r[0] for r in db.conn.execute("SELECT ref FROM point_events ORDER BY id")]
+    assert refs == ["earn:O-08", "earn:O-09", "earn:O-10"]
+    # 골드 in October: 2 free-delivery coupons; VIP in November: 2 more and 2 of 5,000원, once each,
+    # to the month's end
+    coupons = db.conn.execute("SELECT kind, amount, expires_at FROM coupons WHERE customer_id = 'C1' "
+                              "ORDER BY id").fetchall()
+    assert sorted(coupons) == [("delivery", 3500, "2026-10-31T23:59:59+09:00")] * 2 + \
+        [("delivery", 3500, "2026-11-30T23:59:59+09:00")] * 2 + [("product", 5000, "2026-11-30T23:59:59+09:00")] * 2
+    assert run_write(db, lambda: settle(db.conn, "C2", "2026-11-26T10:00")).name == "일반"
+    assert db.conn.execute("SELECT COUNT(*) FROM coupons WHERE customer_id = 'C2'").fetchone()[0] == 0
+
+
+def test_a_new_order_earns_seven_days_after_delivery(db):
+    order = lc.place_order(db, "C2", [("T", 1)], CAT, region_text="서울 마포구", now="2026-11-26T20:00")
+    assert order.total == 28_500                                   # 새벽 fee under 40,000원
+    run_write(db, lambda: settle(db.conn, "C2", "2026-12-04T06:00"))   # delivered 11/27 06:30: not 7 days yet
+    assert _points(db, "C2") == 0
+    run_write(db, lambda: settle(db.conn, "C2", "2026-12-04T07:00"))
+    assert _points(db, "C2") == 28_500 * 5 // 1000                # 일반 0.5%, rounded down to 1원
+
+
+def test_checkout_uses_one_coupon_of_each_kind_and_points_only_when_asked(db):
+    plan = lc.plan_checkout(db, "C1", 25_000, region_text="서울 마포구", method="새벽",
+                            now="2026-11-26T20:00", use_points=False)
+    q = plan.quote   # one product coupon (5,000) and one delivery coupon (the 3,500 fee) [쿠폰-01]
+    assert (q.coupon_discount, q.delivery_coupon, q.delivery_fee, q.points_used, q.total) == (5000, 3500, 0, 0, 20_000)
+    assert plan.points_balance == 8_750 and "상품 쿠폰 -5,000원" in q.lines_ko()
+    order = lc.place_order(db, "C1", [("T", 1)], CAT, region_text="서울 마포구", method="새벽",
+                           now="2026-11-26T20:00", use_points=True)
+    # 25,000 - 5,000 coupon - 8,750 points (1원 units, no minimum) [적립금-01]; 11,250 < 40,000: fee, then coupon
+    assert (order.discount, order.points_used, order.delivery_fee, order.total) == (8_500, 8_750, 0, 11_250)
+    assert _points(db) == 0
+    used = db.conn.execute("SELECT COUNT(*) FROM coupons WHERE used_order_id = ?", (order.id,)).fetchone()[0]
+    assert used == 2
+    again = lc.plan_checkout(db, "C1", 25_000, region_text="서울 마포구", method="새벽", now="2026-11-26T20:05")
+    assert again.quote.coupon_discount == 5000 and again.quote.delivery_coupon == 3500   # the second pair
+    lc.cancel_order(db, "C1", order.id, now="2026-11-26T20:10")
+    assert _points(db) == 8_750                                    # given back on a cancel [적립금-02]
+    wallet = lc.customer_wallet(db, "C1", "2026-11-26T20:10")
+    assert wallet["grade"] == "VIP" and wallet["points"] == 8_750 and len(wallet["coupons"]) == 4
+
+
+def test_a_partial_return_keeps_the_order_and_refunds_only_that_line(db):
+    order = lc.place_order(db, "C2", [("T", 1), ("S", 1)], CAT, region_text="서울 마포구", now="2026-11-26T20:00")
+    assert order.total == 71_000 and order.delivery_fee == 0
+    ret = lc.request_return(db, "C2", order.id, "change_of_mind", CAT, product_ids=["T"], now="2026-11-28T10:00")
+    assert ret.order.status == "delivered" and ret.extra["refund_amount"] == 25_000 - 6_000
+    with pytest.raises(lc.ActionRefused) as twice:                 # the same line cannot be returned twice
+        lc.request_return(db, "C2", order.id, "change_of_mind", CAT, product_ids=["T"], now="2026-11-28T10:05")
+    assert "이미" in twice.value.user_message
+    out = lc.decide_return(db, ret.request_id, approve=True, catalog=CAT, now="2026-11-29T10:00")
+    assert out.order.status == "delivered" and out.refund["amount"] == 19_000
+    assert StockLedger(db).level("T") == 10 and StockLedger(db).level("S") == 9
+    card = lc.order_card(db, out.order)
+    assert card["payment"]["refunded"] == 19_000 and card["returns"][0]["status"] == "refunded"
+    (panel,) = lc.order_panel(db, "C2", CAT, "2026-11-29T10:00")
+    assert {a["action"]: a["ok"] for a in panel["actions"]}["return"] is True     # the detergent is still open
+    rest = lc.request_return(db, "C2", order.id, "change_of_mind", CAT, now="2026-11-29T11:00")
+    assert rest.order.status == "return_requested" and rest.extra["product_ids"] == ["S"]
+    done = lc.decide_return(db, rest.request_id, approve=True, catalog=CAT, now="2026-11-30T10:00")
+    assert done.order.status == "refunded"                         # every line back: the whole order
+    assert lc.payment_status(db, done.order)["refunded"] == 19_000 + 40_000
+    # a rejected partial claim leaves the order delivered
+    other = lc.place_order(db, "C2", [("T", 1), ("S", 1)], CAT, region_text="서울 마포구", now="2026-11-26T20:00")
+    claim = lc.request_return(db, "C2", other.id, "change_of_mind", CAT, product_ids=["S"], now="2026-11-28T10:00")
+    no = lc.decide_return(db, claim.request_id, approve=False, catalog=CAT, now="2026-11-28T12:00")
+    assert no.order.status == "delivered" and lc.claimed_lines(db, other.id) == frozenset()
