@@ -71,9 +71,15 @@ class MeteredGenerator:
         counts = count_tokens(self.inner, messages, text)
         n = counts["generated"]
         decode_s = end - (first or end)
+        tok_per_s = (n - 1) / decode_s if decode_s > 0 and n > 1 else None
+        last = getattr(self.inner, "last", None) or {}
+        if last.get("decode_steps") and last.get("total_s", 0) > last.get("prefill_s", 0):
+            # prompt-lookup decoding: the first delta already carries a whole step's tokens, so
+            # time every token from the end of the prefill instead
+            tok_per_s = n / (last["total_s"] - last["prefill_s"])
         self.runs.append({"tokens": n, "prompt_tokens": counts["prompt"], "cached_tokens": counts["cached"],
-                          "gen_s": end - t0, "ttft_s": (first or end) - t0,
-                          "tok_per_s": (n - 1) / decode_s if decode_s > 0 and n > 1 else None})
+                          "gen_s": end - t0, "ttft_s": (first or end) - t0, "tok_per_s": tok_per_s,
+                          "decode_steps": last.get("decode_steps")})
 
 
 def count_tokens(gen, messages, text: str) -> dict:
@@ -117,7 +123,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="also write the JSON summary here (atomically)")
     p.add_argument("--backends", help="comma-separated backends to compare (each in a child process), "
                                       "e.g. transformers,llamacpp")
-    add_cli_args(p, only=("chat_model", "adapter", "backend", "n_threads", "quantization", "device", "no_llm",
+    add_cli_args(p, only=("chat_model", "adapter", "backend", "n_threads", "llama_quant", "llama_lookup",
+                          "quantization", "device", "no_llm",
                           "max_new_tokens",
                           "generation_timeout_s", "embedding_model",
                           "llm_endpoint", "llm_endpoint_model", "data_dir", "index_dir", "db_path", "cache_dir"))
@@ -160,7 +167,7 @@ def compare_backends(args, argv: list[str]) -> dict:
         result["backends"][name] = {k: child.get(k) for k in keys}
         result["backends"][name]["per_turn"] = [
             {k: t.get(k) for k in ("message", "intent", "prompt_tokens", "cached_tokens", "first_token_ms",
-                                   "total_ms", "tokens", "tok_per_s", "validation", "llm_text")}
+                                   "total_ms", "tokens", "tok_per_s", "decode_steps", "validation", "llm_text")}
             for t in child.get("per_turn", [])]
     result["load_avg_after"] = load_average()
     speeds = {n: (b.get("decode_tok_s") or 0) for n, b in result["backends"].items()}
@@ -199,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     services = build_services(settings, progress=tqdm_progress(), generator=gen)
     setup_s = time.perf_counter() - t0
+    # Every turn pays its own query embedding (--repeat would otherwise hit the retriever's
+    # query-vector cache and time a repeated question, not the code path).
+    services.retriever.query_cache = 0
     load_s = None
     if hasattr(gen.inner, "load"):
         t0 = time.perf_counter()
@@ -213,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         turns.append({"message": message, "intent": ans["intent"], **ans["timings"],
                       "validation": ans.get("validation"), "products": len(ans["products"]),
                       "tokens": run and run["tokens"], "tok_per_s": run and run["tok_per_s"],
+                      "decode_steps": run and run.get("decode_steps"),
                       "prompt_tokens": run and run["prompt_tokens"], "cached_tokens": run and run["cached_tokens"],
                       "llm_text": ans.get("llm_text"), "violations": ans.get("violations")})
     summary = {"generator": gen.name, "setup_s": round(setup_s, 2), "model_load_s": load_s and round(load_s, 2),

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
 from assistant.facts import ProductFact, effective_price, unit_price, won
-from assistant.rerank import ItemQuery, phrase_match, size_match, tier
+from assistant.rerank import ItemQuery, is_item, item_rows, phrase_match, size_match, tier
 from assistant.rerank import score as item_score
 
 # Food scope (store.domain): a profile's dietary tags (비건...) do not apply to non-food goods,
@@ -248,8 +248,8 @@ def rank_products(retriever, catalog: dict, query: str, c: Constraints, profile:
             scored[pid] = rerank_score(product, 1.0 - rank / n, profile)
     active = item is not None and item.active
     if active:
-        for pid, product in catalog.items():   # the asked thing by name, even if retrieval missed it
-            if pid not in scored and tier(product, item) == 2 and satisfies(product, c, _level(stock, product)):
+        for pid, product, head, core in item_rows(catalog):   # the asked thing by name, even if retrieval missed it
+            if pid not in scored and is_item(head, core, item, product) and satisfies(product, c, _level(stock, product)):
                 scored[pid] = rerank_score(product, 0.0, profile)
         scored = {pid: item_score(catalog[pid], s, item) for pid, s in scored.items()}
     ranked = sorted(scored, key=lambda pid: (-scored[pid], pid))

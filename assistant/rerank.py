@@ -28,7 +28,9 @@ Example:
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 GENERIC_SHARE = 0.2
@@ -44,6 +46,13 @@ def norm(text: str) -> str:
     return _SPACE.sub("", text or "")
 
 
+# Every search scans the whole catalog for the asked item (`grounding.rank_products`), so the
+# pure string functions of a product's name are memoized: keyed by the strings themselves
+# (a renamed product is a new key), bounded, and thread-safe (functools.lru_cache).
+_NAME_CACHE = 1 << 16
+
+
+@lru_cache(maxsize=_NAME_CACHE)
 def name_core(name: str, brand: str = "", unit: str = "") -> str:
     """The name without brand prefix and pack size: "모아전자 미니 에어프라이어 2L 1대" -> "미니 에어프라이어"."""
     core = name.strip()
@@ -61,6 +70,7 @@ def name_core(name: str, brand: str = "", unit: str = "") -> str:
 _GRADES = frozenset("대형 중형 소형 특대형 신생아 점보 대용량 소용량".split())
 
 
+@lru_cache(maxsize=_NAME_CACHE)
 def product_head(name: str, brand: str = "", unit: str = "") -> str:
     """The product's own head noun, size grades skipped.
 
@@ -191,11 +201,21 @@ def item_query(keywords: Sequence[str], message: str, vocabulary: set[str]) -> I
     return ItemQuery(heads, phrase, norm(message), quantities(message) if heads else frozenset(), leaves)
 
 
+@lru_cache(maxsize=_NAME_CACHE)
+def _core_key(name: str, brand: str = "", unit: str = "") -> str:
+    """`name_core` without spaces: what the phrase and mention checks look in."""
+    return norm(name_core(name, brand, unit))
+
+
+def core_of(product) -> str:
+    return _core_key(product.name, getattr(product, "brand", ""), getattr(product, "unit", ""))
+
+
 def features(product, q: ItemQuery) -> dict[str, float]:
     if not q.active:
         return {}
     head = head_of(product)
-    core = norm(name_core(product.name, getattr(product, "brand", ""), getattr(product, "unit", "")))
+    core = core_of(product)
     is_head = any(head.endswith(h) for h in q.heads) or bool(q.leaves & _leaf_words(product))
     mentioned = not is_head and any(h in core for h in q.heads)
     # An accessory the shopper asked for by name ("에어프라이어 종이호일") is the item itself.
@@ -213,8 +233,38 @@ def size_match(product, q: ItemQuery) -> bool:
 
 def phrase_match(product, q: ItemQuery) -> bool:
     """The whole request phrase is in the product's name ("무선이어폰" in "무선 이어폰")."""
-    return bool(q.phrase) and q.phrase in norm(name_core(product.name, getattr(product, "brand", ""),
-                                                         getattr(product, "unit", "")))
+    return bool(q.phrase) and q.phrase in core_of(product)
+
+
+def is_item(head: str, core: str, q: ItemQuery, product=None) -> bool:
+    """`tier(product, q) == 2` from the product's `head_of` and `core_of` (no dict built);
+    `product` for a shelf-named item ("계란": its shelf's products)."""
+    if any(head.endswith(h) for h in q.heads):
+        return True
+    if q.leaves and product is not None and q.leaves & _leaf_words(product):
+        return True
+    return bool(head) and head in q.message and any(h in core for h in q.heads)
+
+
+_ROWS: dict[int, tuple[dict, list[tuple]]] = {}
+_ROWS_LOCK = threading.Lock()
+
+
+def item_rows(catalog: dict) -> list[tuple]:
+    """[(id, product, head noun, core without spaces)] of a catalog dict, computed once per
+    catalog (every search scans the whole catalog for the asked item). Checked against the
+    dict on every call, so a changed catalog is recomputed, never served stale."""
+    with _ROWS_LOCK:
+        got = _ROWS.get(id(catalog))
+    if got is not None and got[0] is catalog and len(got[1]) == len(catalog) \
+            and all(catalog.get(pid) is product for pid, product, _, _ in got[1]):
+        return got[1]
+    rows = [(pid, p, head_of(p), core_of(p)) for pid, p in catalog.items()]
+    with _ROWS_LOCK:
+        if len(_ROWS) >= 8:                  # tests build many small catalogs
+            _ROWS.pop(next(iter(_ROWS)))
+        _ROWS[id(catalog)] = (catalog, rows)   # holds the dict, so its id is not reused
+    return rows
 
 
 def tier(product, q: ItemQuery) -> int:

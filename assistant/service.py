@@ -164,7 +164,9 @@ class Assistant:
             for i, word in enumerate(reply.split(" ")):
                 if first_token is None:
                     first_token = time.perf_counter()
-                yield {"type": "token", "text": word if i == 0 else " " + word}
+                # "draft": the template answer, all here at once (no model to wait for); a
+                # screen may show it whole with the final answer instead of word by word.
+                yield {"type": "token", "text": word if i == 0 else " " + word, "draft": True}
         t_end = time.perf_counter()
         answer.update({
             "reply": reply, "products": [p.card() for p in results], "sources": facts.sources(),
@@ -245,8 +247,12 @@ class Assistant:
         return {"ok": True, "order": order_card(self.db, out.order, out.refund)}
 
     def add_plan(self, state, customer_id: str | None) -> dict:
-        """"전부 담기": the whole last plan into the cart in one transaction (UI button)."""
-        res = plans_intent.add_plan(self, state, customer_id)
+        """"전부 담기": the whole last plan into the cart in one transaction (UI button). A
+        refused write (busy, read-only or full database) is said in Korean, nothing added."""
+        try:
+            res = plans_intent.add_plan(self, state, customer_id)
+        except Exception as exc:
+            return _store_refusal(exc)
         return {"ok": res.ok, "message": res.message, **res.data, **({} if res.ok else {"error": res.message})}
 
     def suggestions(self, state, customer_id: str | None = None, *, now=None) -> dict:

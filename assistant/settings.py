@@ -25,6 +25,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ADAPTER = REPO_ROOT / "assets" / "adapters" / "qwen0.5b-shop-lora"
 
 BACKEND_CHOICES = ("auto", "transformers", "llamacpp", "openai")
+LLAMA_QUANT_CHOICES = ("auto", "none", "iq4_nl", "q4_0", "q8_0")   # gguf_files.MERGED_QUANTS + auto/none
 QUANTIZATION_CHOICES = ("auto", "nf4", "none")
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
 UI_MODES = ("browser", "kiosk", "spaces")
@@ -67,6 +68,12 @@ class Settings:
                 "are unsure) or always (every turn: for a strong backend)"})
     n_threads: int = field(default=0, metadata={"env": "JANGBOGI_THREADS",
         "help": "llama.cpp threads (0 = physical cores)"})
+    llama_quant: str = field(default="auto", metadata={"env": "JANGBOGI_LLAMA_QUANT",
+        "help": "llama.cpp weights: auto (the embedded model merged with its adapter and re-quantized "
+                "to iq4_nl, made once; other GGUFs as they are), iq4_nl, q4_0, q8_0, or none (the GGUF "
+                "as shipped + the adapter at run time)"})
+    llama_lookup: int = field(default=24, metadata={"env": "JANGBOGI_LLAMA_LOOKUP",
+        "help": "llama.cpp prompt-lookup draft tokens per step for greedy replies (0 = off)"})
     max_new_tokens: int = field(default=160, metadata={"env": "JANGBOGI_MAX_NEW_TOKENS",
         "help": "generation length cap"})
     generation_timeout_s: float = field(default=90.0, metadata={"env": "JANGBOGI_GENERATION_TIMEOUT",
@@ -108,6 +115,10 @@ class Settings:
             raise ValueError("backend 'openai' needs an endpoint (JANGBOGI_LLM_ENDPOINT / --llm-endpoint)")
         if self.n_threads < 0:
             raise ValueError(f"n_threads must be >= 0, got {self.n_threads}")
+        if self.llama_quant not in LLAMA_QUANT_CHOICES:
+            raise ValueError(f"llama_quant must be one of {LLAMA_QUANT_CHOICES}, got {self.llama_quant!r}")
+        if self.llama_lookup < 0:
+            raise ValueError(f"llama_lookup must be >= 0, got {self.llama_lookup}")
         if self.quantization not in QUANTIZATION_CHOICES:
             raise ValueError(f"quantization must be one of {QUANTIZATION_CHOICES}, got {self.quantization!r}")
         if self.device not in DEVICE_CHOICES:
@@ -145,6 +156,14 @@ class Settings:
                 return DEFAULT_ADAPTER
             return None
         return Path(self.adapter)
+
+    @property
+    def llama_merged_quant(self) -> str:
+        """The re-quantization the llama.cpp backend runs ('' = the GGUF as shipped): 'auto'
+        is iq4_nl for the embedded default model (measured, docs/benchmarks/llamacpp.md)."""
+        if self.llama_quant == "auto":
+            return "iq4_nl" if self.chat_model == "qwen0.5b" else ""
+        return "" if self.llama_quant == "none" else self.llama_quant
 
     @property
     def demo_mode(self) -> bool:

@@ -173,12 +173,14 @@ def run(args) -> dict:
     t0 = time.perf_counter()
     base = open_index(docs, index_dir, embedder, alpha=args.alpha, progress=True, analyzer=analyzer)
     build_s = time.perf_counter() - t0
+    base.query_cache = 0   # latency is measured with fresh query embeddings (the replay cache aside)
 
     def searcher(mode: str):
         if mode == "bm25-whitespace":
             return _whitespace_search(base)
         if mode == "hybrid-rrf":
             r = HybridRetriever(base.store, base.data, embedder, analyzer, fuser=rrf_fuse(args.rrf_k))
+            r.query_cache = 0
             return lambda q, k, f: [(h.id, h.passage_id) for h in r.search(q, k, f, mode="hybrid")]
         return lambda q, k, f: [(h.id, h.passage_id) for h in base.search(q, k, f, mode=mode)]
 

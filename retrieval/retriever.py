@@ -26,6 +26,7 @@ from retrieval.types import Doc, Filters, Hit, RetrievalError
 MODES = ("hybrid", "bm25", "dense")
 MAX_QUERY_CHARS = 1000  # e5 reads ~512 tokens; longer input only slows analysis down
 MAX_K = 200
+QUERY_VECTOR_CACHE = 512   # query texts whose e5 vectors are kept (a vector is 1.5 KB)
 _CONTENT_RE = re.compile(r"[0-9A-Za-z\u1100-\u11ff\u3131-\u318e\uac00-\ud7a3\u4e00-\u9fff]")
 
 
@@ -54,6 +55,9 @@ class HybridRetriever:
         self.fuser = fuser or minmax_fuse(alpha)
         self.pool = pool
         self._masks: OrderedDict[Filters, np.ndarray] = OrderedDict()
+        self._allowed: OrderedDict[Filters, list[str]] = OrderedDict()
+        self._qvecs: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.query_cache = QUERY_VECTOR_CACHE   # 0: embed every query (latency benchmarks)
         self._lock = threading.RLock()
 
     # ----- components ----------------------------------------------------------------
@@ -69,15 +73,58 @@ class HybridRetriever:
                     self._masks.popitem(last=False)
             return self._masks[filters]
 
+    def query_vector(self, text: str) -> np.ndarray:
+        """The embedder's vector for a cleaned query, memoized by text (LRU): shoppers ask the
+        same short things ("우유", "라면") over and over, and the vector is a pure function of
+        the text and the embedder. Read-only, so a caller cannot change a shared copy."""
+        if self.query_cache <= 0:
+            return np.asarray(self.embedder.encode_queries([text])[0], dtype=np.float32)
+        with self._lock:
+            vec = self._qvecs.get(text)
+            if vec is not None:
+                self._qvecs.move_to_end(text)
+                return vec
+        vec = np.asarray(self.embedder.encode_queries([text])[0], dtype=np.float32).copy()
+        vec.setflags(write=False)
+        with self._lock:
+            self._qvecs[text] = vec
+            while len(self._qvecs) > self.query_cache:
+                self._qvecs.popitem(last=False)
+        return vec
+
     def bm25_scores(self, tokens: Sequence[str], filters: Filters | None) -> tuple[np.ndarray, np.ndarray | None]:
         return self.data.engine.scores(tokens), self._mask(filters)
+
+    def _allowed_ids(self, filters: Filters | None) -> list[str] | None:
+        """The passage ids `filters` lets through (None: no filter), from the same mask as BM25.
+
+        chromadb evaluates a `where` clause against its metadata store on every query (about
+        10 ms here); handing it the ids instead gives the same neighbours and distances for
+        a quarter of that (`tests/test_retrieval_search.py` checks both agree)."""
+        if filters is None or filters.is_empty:
+            return None
+        with self._lock:   # mask and passages from the same index data (upsert swaps both under it)
+            ids = self._allowed.get(filters)
+            if ids is None:
+                mask = self._mask(filters)
+                ids = [c.id for c, ok in zip(self.data.chunks, mask) if ok]
+                self._allowed[filters] = ids
+                while len(self._allowed) > 64:
+                    self._allowed.popitem(last=False)
+            return ids
 
     def _dense(self, qvec: np.ndarray, filters: Filters | None, n: int) -> dict[str, float]:
         count = len(self.data.chunks)
         if count == 0 or n <= 0:
             return {}
-        res = self.data.collection.query(query_embeddings=qvec[None, :], n_results=min(n, count),
-                                         where=to_where(filters), include=["distances"])
+        allowed = self._allowed_ids(filters)
+        if allowed is not None and not allowed:
+            return {}
+        query = dict(query_embeddings=qvec[None, :], n_results=min(n, count), include=["distances"])
+        try:
+            res = self.data.collection.query(ids=allowed, **query)
+        except Exception:  # noqa: BLE001 - an id gone by an edit between mask and query: same filter as a where
+            res = self.data.collection.query(where=to_where(filters), **query)
         return {cid: 1.0 - float(d) for cid, d in zip(res["ids"][0], res["distances"][0])}
 
     def _dense_for(self, qvec: np.ndarray, ids: list[str]) -> dict[str, float]:
@@ -131,7 +178,7 @@ class HybridRetriever:
             idx, sc = top_k(raw, pool, mask)
             bm25 = {data.chunks[i].id: float(s) for i, s in zip(idx, sc)}
         if mode in ("hybrid", "dense"):
-            qvec = np.asarray(self.embedder.encode_queries([text])[0], dtype=np.float32)
+            qvec = self.query_vector(text)
             dense = self._dense(qvec, filters, pool)
             if mode == "hybrid":
                 dense.update(self._dense_for(qvec, [c for c in bm25 if c not in dense]))
@@ -186,11 +233,13 @@ class HybridRetriever:
         with self._lock:
             self.data = self.store.edit(self.data, upserts=docs)
             self._masks.clear()
+            self._allowed.clear()
 
     def delete(self, doc_ids: Sequence[str]) -> None:
         with self._lock:
             self.data = self.store.edit(self.data, deletes=doc_ids)
             self._masks.clear()
+            self._allowed.clear()
 
     def __len__(self) -> int:
         return len(self.data.docs)

@@ -39,17 +39,33 @@ fi
 
 # 2b. llama-cpp-python: an sdist only, so it is built once from source (CMake + C++ compiler)
 # and the wheel is kept in <cache>/wheels/<version>-<flags hash>/ for later runs and CI
-# machines of the same kind. CMAKE_ARGS target a generic x86-64 with AVX2/FMA/F16C (not
-# -march=native), so the wheel runs on any such CPU. A failed build prints one line, is
-# remembered (delete the .failed file to retry) and the app uses the transformers backend.
-# JANGBOGI_NO_LLAMACPP=1 skips this step.
+# machines of the same kind. By default CMAKE_ARGS target a generic x86-64 with AVX2/FMA/F16C
+# (not -march=native), so the wheel runs on any such CPU and a kept cache is reused.
+# JANGBOGI_LLAMA_NATIVE=1 builds for this CPU instead (GGML_NATIVE: AVX-512/VNNI where present;
+# measured 1.4x the prompt speed of the AVX2 build on the dev VM, docs/benchmarks/llamacpp.md);
+# its hash covers the CPU's feature flags, so a cache shared with another CPU builds its own
+# wheel instead of crashing on a missing instruction. JANGBOGI_LLAMA_CMAKE_ARGS overrides both.
+# A failed build prints one line, is remembered (delete the .failed file to retry) and the app
+# uses the transformers backend. JANGBOGI_NO_LLAMACPP=1 skips this step.
 CACHE="${JANGBOGI_CACHE:-$HOME/.cache/jangbogi}"
 LLAMA_SPEC=$(grep '^llama-cpp-python==' requirements-llamacpp.txt)
-LLAMA_CMAKE_ARGS="${JANGBOGI_LLAMA_CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF}"
-if [ "$(uname -m)" != "x86_64" ] && [ -z "${JANGBOGI_LLAMA_CMAKE_ARGS:-}" ]; then
-  LLAMA_CMAKE_ARGS="-DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF"
+LLAMA_OFF="-DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF"
+cpu_flags=""
+if [ -n "${JANGBOGI_LLAMA_CMAKE_ARGS:-}" ]; then
+  LLAMA_CMAKE_ARGS="$JANGBOGI_LLAMA_CMAKE_ARGS"
+elif [ "${JANGBOGI_LLAMA_NATIVE:-}" = "1" ]; then
+  LLAMA_CMAKE_ARGS="-DGGML_NATIVE=ON $LLAMA_OFF -DLLAMA_BUILD_SERVER=OFF"
+  cpu_flags=$(grep -m1 -E '^(flags|Features)' /proc/cpuinfo 2>/dev/null | tr ' ' '\n' | sort | tr '\n' ' ' || true)
+elif [ "$(uname -m)" != "x86_64" ]; then
+  LLAMA_CMAKE_ARGS="$LLAMA_OFF"
+else
+  LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON $LLAMA_OFF -DLLAMA_BUILD_SERVER=OFF"
 fi
-llama_flags=$(printf '%s %s' "$LLAMA_SPEC" "$LLAMA_CMAKE_ARGS" | sha256sum | cut -c1-12)
+if [ -n "$cpu_flags" ]; then
+  llama_flags=$(printf '%s %s %s' "$LLAMA_SPEC" "$LLAMA_CMAKE_ARGS" "$cpu_flags" | sha256sum | cut -c1-12)
+else
+  llama_flags=$(printf '%s %s' "$LLAMA_SPEC" "$LLAMA_CMAKE_ARGS" | sha256sum | cut -c1-12)
+fi
 WHEELS="$CACHE/wheels/${LLAMA_SPEC#*==}-$llama_flags"
 llama_marker=$(cat requirements-llamacpp.txt | sha256sum | cut -c1-16)-$llama_flags
 if [ "${JANGBOGI_NO_LLAMACPP:-}" = "1" ]; then

@@ -8,10 +8,14 @@ from assistant.facts import Facts, PolicyFact, ProductFact, unit_measure, unit_p
 from assistant.grounding import Constraints, compare_targets, ground, ground_products, sort_from_message, sort_products
 from assistant.policy_grounding import decide, deciding_sentence, is_yes_no, polarity, policy_answer
 from assistant.rerank import (
+    core_of,
     features,
+    head_of,
     head_vocabulary,
+    is_item,
     item_heads,
     item_query,
+    item_rows,
     name_core,
     product_head,
     quantities,
@@ -60,6 +64,27 @@ def test_item_head_of_a_compound_request(shop):
     assert item_heads(("무선이어폰",), vocab) == ("이어폰",)
     assert item_heads(("고양이", "모래"), vocab) == ("모래",)
     assert item_heads(("자취", "에프"), vocab) == ()     # an unknown word: no rerank, no guess
+
+
+def test_item_scan_rows_agree_with_tier_and_follow_catalog_changes(shop):
+    """The catalog scan of every search uses precomputed (head, core) rows: the same answer
+    as `tier(...) == 2` for every product and request, and a changed catalog is re-read."""
+    catalog, _, vocab = shop
+    requests = [(("에어프라이어",), "에어프라이어"), (("에어프라이어", "종이호일"), "에어프라이어 종이호일"),
+                (("고양이", "모래"), "고양이 모래"), (("모래", "탈취제"), "모래 탈취제 주세요"),
+                (("무선이어폰",), "무선이어폰"), (("쿠키",), "쿠키")]
+    for keywords, message in requests:
+        q = item_query(keywords, message, vocab)
+        for pid, product, head, core in item_rows(catalog):
+            assert (head, core) == (head_of(product), core_of(product))
+            assert is_item(head, core, q) == (tier(product, q) == 2), (message, pid)
+    rows = item_rows(catalog)
+    assert item_rows(catalog) is rows
+    renamed = dict(catalog, P0001=P("P0001", "미니 에어프라이어", "에이온", "1대", "가전/주방가전/에어프라이어", 3900))
+    catalog.update(renamed)
+    assert [r for r in item_rows(catalog) if r[0] == "P0001"][0][2] == "에어프라이어"
+    catalog.pop("P0002")
+    assert "P0002" not in {r[0] for r in item_rows(catalog)}
 
 
 @pytest.mark.parametrize("message,keywords,want,not_want", [

@@ -316,3 +316,129 @@ def test_llamacpp_warms_the_rules_at_load(cache_dir):
         assert gen.last["cached_tokens"] >= len(gen.prompt_tokens([{"role": "system", "content": rules}])) - 10
     finally:
         gen.close()
+
+
+# ---------------------------------------------------------------- prompt-lookup decoding
+def test_lookup_draft_follows_the_latest_occurrence():
+    from assistant.generators.llamacpp import lookup_draft
+
+    history = [7, 1, 2, 8, 8, 5, 1, 2, 3, 4, 6, 1, 2]
+    assert lookup_draft(history, max_ngram=2, n_pred=3) == [3, 4, 6]      # not [8, 8, 5] (earliest)
+    assert lookup_draft(history, max_ngram=3, n_pred=2) == [3, 4]         # 3-gram (6, 1, 2) absent: 2-gram
+    assert lookup_draft([1, 2, 3, 4], max_ngram=2, n_pred=5) == []        # nothing repeats
+    assert lookup_draft([9, 4, 9], max_ngram=2, n_pred=5, min_ngram=1) == [4, 9]
+    assert lookup_draft([9, 4, 9], max_ngram=2, n_pred=5, min_ngram=2) == []
+    assert lookup_draft([], n_pred=4) == [] and lookup_draft([3], n_pred=4) == []
+
+
+@needs_llama
+@pytest.mark.model
+def test_prompt_lookup_gives_the_greedy_text_in_fewer_steps(cache_dir):
+    """Drafts copied from the prompt are kept only where greedy decoding predicts them, so a
+    reply that copies the prompt takes fewer model calls than tokens and is the greedy text.
+    Batched and token-by-token evaluation round differently (llama.cpp is not bit-exact across
+    batch shapes), so the two texts may part at a near-tie: then the two tokens' logits must be
+    within 0.5 of each other at that point."""
+    from assistant.generators.llamacpp import LlamaCppGenerator
+
+    _smollm2_gguf(cache_dir)
+    line = "Order 4412: two boxes of green tea, one bag of rice crackers, three bottles of soy milk."
+    msgs = [{"role": "system", "content": "Repeat the user's text exactly, nothing else."},
+            {"role": "user", "content": line}]
+    texts, lasts = {}, {}
+    gen = LlamaCppGenerator("smollm2", cache_dir=cache_dir, n_ctx=1024)
+    try:
+        for lookup in (0, 10):
+            gen.lookup_tokens = lookup
+            texts[lookup] = "".join(gen.stream(msgs, max_new_tokens=40))
+            lasts[lookup] = dict(gen.last)
+        n = lasts[10]["generated_tokens"]
+        assert texts[0].strip() and n >= 10 and lasts[10]["accepted_drafts"] > 0
+        assert lasts[10]["decode_steps"] < n / 2
+        if texts[10] != texts[0]:
+            llm = gen._llm
+            a, b = (llm.tokenize(texts[k].encode(), add_bos=False, special=False) for k in (0, 10))
+            i = next(j for j, (x, y) in enumerate(zip(a, b)) if x != y)
+            llm.reset()
+            llm.eval(gen.prompt_tokens(msgs) + a[:i])         # the common part, then both candidates' logits
+            logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm.n_vocab(),)).copy()
+            llm.reset()
+            assert abs(float(logits[a[i]]) - float(logits[b[i]])) < 0.5, (texts, i)
+    finally:
+        gen.close()
+
+
+# ---------------------------------------------------------------- merged, re-quantized GGUF
+def test_llama_quant_setting_picks_the_merged_model_for_the_default_only(tmp_path):
+    assert Settings().llama_merged_quant == "iq4_nl"
+    assert Settings(chat_model="smollm2").llama_merged_quant == ""
+    assert Settings(chat_model="smollm2", llama_quant="q4_0").llama_merged_quant == "q4_0"
+    assert Settings(llama_quant="none").llama_merged_quant == ""
+    with pytest.raises(ValueError):
+        Settings(llama_quant="q3_k")
+    gen = make_generator(Settings(backend="llamacpp", cache_dir=tmp_path, llama_lookup=0))
+    assert gen.quant == "iq4_nl" and gen.lookup_tokens == 0 and "iq4_nl" in gen.name
+
+
+@needs_llama
+@pytest.mark.model
+def test_merged_gguf_matches_the_runtime_adapter(tmp_path, cache_dir):
+    """The adapter merged into the weights (then Q8_0) gives what llama.cpp computes with the
+    same adapter applied at run time, and not what the base model computes; the q4_0 mix keeps
+    attention q/k at Q8_0."""
+    from gguf import GGUFReader
+
+    from assistant.generators.gguf_files import adapter_gguf, merged_gguf
+    from assistant.generators.llamacpp import LlamaCppGenerator
+
+    base = _smollm2_gguf(cache_dir)
+    rng = np.random.default_rng(3)
+    from safetensors.numpy import save_file
+
+    folder = tmp_path / "lora"
+    folder.mkdir()
+    tensors = {}
+    for i in range(30):
+        for proj, n_out in (("q_proj", 576), ("v_proj", 192)):
+            key = f"base_model.model.model.layers.{i}.self_attn.{proj}"
+            tensors[f"{key}.lora_A.weight"] = (0.05 * rng.standard_normal((4, 576))).astype(np.float32)
+            tensors[f"{key}.lora_B.weight"] = (0.05 * rng.standard_normal((n_out, 4))).astype(np.float32)
+    save_file(tensors, str(folder / "adapter_model.safetensors"))
+    (folder / "adapter_config.json").write_text(json.dumps({"peft_type": "LORA", "r": 4, "lora_alpha": 8}))
+    merged = merged_gguf(base, folder, tmp_path / "cache", "q8_0")
+    assert merged.name.endswith("-q8_0.gguf") and merged_gguf(base, folder, tmp_path / "cache", "q8_0") == merged
+    msgs = [{"role": "user", "content": "Name three fruits."}]
+
+    def logp(path, adapter=None):
+        gen = LlamaCppGenerator(str(path), cache_dir=tmp_path / "cache", adapter_path=adapter, n_ctx=512)
+        try:
+            x = np.asarray(gen.next_token_logits(msgs), dtype=np.float64)
+        finally:
+            gen.close()
+        return x - x.max() - np.log(np.exp(x - x.max()).sum())
+
+    runtime = logp(base, adapter_gguf(folder, base, tmp_path / "cache"))
+    kl_merged = float((np.exp(runtime) * (runtime - logp(merged))).sum())
+    kl_base = float((np.exp(runtime) * (runtime - logp(base))).sum())
+    assert kl_merged < 0.05 and kl_merged < kl_base / 5, (kl_merged, kl_base)
+    q4 = merged_gguf(base, folder, tmp_path / "cache", "q4_0")
+    types = {t.name: t.tensor_type.name for t in GGUFReader(str(q4)).tensors}
+    assert types["blk.0.attn_q.weight"] == "Q8_0" and types["blk.0.attn_k.weight"] == "Q8_0"
+    assert types["blk.0.ffn_up.weight"] == "Q4_0"
+    assert not list((tmp_path / "cache" / "gguf").glob("*.partial"))
+
+
+@needs_llama
+def test_export_command_writes_a_merged_gguf(tmp_path, cache_dir):
+    import subprocess
+    import sys
+
+    _smollm2_gguf(cache_dir)
+    _fake_peft(tmp_path / "lora", {"model.layers.2.self_attn.k_proj": (576, 192)})
+    out = tmp_path / "merged.gguf"
+    cmd = [sys.executable, "-m", "finetune.export", "--format", "gguf", "--quant", "q4_0", "--model", "smollm2",
+           "--adapter", str(tmp_path / "lora"), "--out", str(out), "--cache-dir", str(cache_dir)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "1 LoRA weights merged" in proc.stdout and out.stat().st_size > 0
+    assert not list(tmp_path.glob("*.partial"))

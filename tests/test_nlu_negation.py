@@ -95,3 +95,144 @@ def test_clause_spans_cover_the_marker_word():
 ])
 def test_intent_cues(text, intent):
     assert parse(text).intent == intent
+
+
+# ---- general negation grammar (issue 13, second pass): sentences made up for these tests
+SEAFOOD = {"고등어", "게", "새우", "오징어", "조개류"}
+
+
+@pytest.mark.parametrize("text, allergens", [
+    # chat negations after the allergen
+    ("치즈 노노 피자 말고 떡볶이 추천", {"우유"}),
+    ("견과류 노놉 초코바 있나요", NUTS),
+    ("새우 x 라면 추천해줘", {"새우"}),
+    ("계란 ㄴㄴ 빵 추천", {"알류"}),
+    ("메밀은 안 됨", {"메밀"}),
+    ("견과류는 좀 피해야 해서요 과자 추천", NUTS),
+    # several people, either order of person and allergen
+    ("남편은 새우, 저는 복숭아 알레르기가 있어요", {"새우", "복숭아"}),
+    ("큰애는 계란이고 작은애는 밀가루 알러지예요", {"알류", "밀"}),
+    ("땅콩은 첫째가, 우유는 막내가 안 돼요", {"땅콩", "우유"}),
+    ("저는 새우를, 남편은 게를 못 먹어요", {"새우", "게"}),
+    ("아빠는 고등어 못 드시고 엄마는 대두 못 드세요", {"고등어", "대두"}),
+    # updates of the allergy record
+    ("알러지 정보 수정할게요 새우 추가요", {"새우"}),
+    ("프로필 업데이트: 견과류 추가", NUTS),
+    ("제 알레르기에 조개류 추가해 주세요", {"조개류"}),
+    # a reason between the allergen and its mark, body reactions as the mark
+    ("계란 들어간 건 두드러기가 나서 빼 주세요", {"알류"}),
+    ("밀가루 들어간 건 소화가 안 돼서 말고요", {"밀"}),
+    ("우유는 먹으면 배가 아파서 안 들어간 걸로", {"우유"}),
+    ("유제품 먹으면 속이 불편해요 요거트 대신 뭐 있을까", {"우유"}),
+    ("해물은 먹으면 탈 나요 국물 요리 추천", SEAFOOD),
+    # flavours and an allergy word in the same sentence
+    ("새우맛은 빼 주세요", {"새우"}),
+    ("우유 알레르기라 두유로 바꾸려고요", {"우유"}),
+    ("복숭아 알레르기 ㅠ 과일 주스 추천", {"복숭아"}),
+])
+def test_negation_in_general(text, allergens):
+    assert set(parse(text).slots.allergens) == allergens
+
+
+@pytest.mark.parametrize("text", [
+    "땅콩버터 주세요",
+    "우유 2개 담아",
+    "계란 한 판 주세요",
+    "새우 두 팩 담아줘",
+    "치즈 케이크 추천해줘",
+    "땅콩버터 말고 딸기잼 있어요?",
+    "싼 게 없나요 라면 중에",              # 게 = 것이, not crab
+    "버터쿠키 대신 비스킷 추천",           # a product name before 대신
+])
+def test_allergen_words_as_products_stay_products(text):
+    assert parse(text).slots.allergens == ()
+
+
+def test_an_allergy_sentence_does_not_exclude_the_product_chosen_or_named():
+    u = parse("호두 알레르기라서 호두 빼고 견과류 선물세트 있을까요?")
+    assert u.slots.allergens == ("호두",) and u.intent == "search"
+    u = parse("땅콩 알레르기 있어요. 우유 2개 담아주세요")
+    assert "우유" not in u.slots.allergens
+    # lactose intolerance asks for lactose-free milk, it is not a milk allergy
+    u = parse("유당불내증이라 보통 우유는 배 아파요. 락토프리 우유 있나요?")
+    assert u.slots.allergens == () and "락토프리" in u.slots.dietary_tags
+
+
+def test_record_updates_are_profile_updates_not_cart_lines():
+    assert parse("알러지 정보 수정할게요 새우 추가요").intent == "profile_update"
+    assert parse("프로필 업데이트: 견과류 추가").intent == "profile_update"
+    u = parse("새우 추가요")                     # no allergy word: a cart line
+    assert u.intent == "cart_add" and u.slots.allergens == ()
+
+
+def test_a_reason_clause_is_read_with_its_mark_and_carries_to_the_next_turn():
+    from assistant.nlu.dialogue import update_state
+
+    state = DialogueState()
+    u = parse("간식으로 먹을 빵 추천해 주세요", state)
+    state, u = update_state(state, u, "간식으로 먹을 빵 추천해 주세요")
+    text = "계란 들어간 건 두드러기 나서 빼고요"
+    u = parse(text, state)
+    assert u.intent == "search" and u.slots.allergens == ("알류",)
+    state, u = update_state(state, u, text)
+    u = parse("만오천원 이하로요", state)
+    state, u = update_state(state, u, "만오천원 이하로요")
+    assert "알류" in u.slots.allergens and u.slots.budget_max == 15000
+
+
+@pytest.mark.parametrize("text, allergens", [
+    ("남편이 갑각류 알레르기에요 저는 복숭아요", {"게", "새우", "복숭아"}),   # ellipsis after an allergy
+    ("돼지고기는 종교 때문에 안 먹어요", {"돼지고기"}),                   # a reason before the mark
+    ("토마토는 입에 대면 가려워요 소스 추천", {"토마토"}),
+    ("밀가루 프리 빵", {"밀"}),
+    ("no milk 라떼", {"우유"}),                                        # a negation before the word
+    ("우유는 노우, 두유 주세요", {"우유"}),
+    ("치즈 빼고 햄버거 재료 다 담아줘", {"우유"}),
+    ("애가 우유랑 계란 둘 다 안 맞아요", {"우유", "알류"}),
+])
+def test_more_orders_of_the_same_grammar(text, allergens):
+    assert set(parse(text).slots.allergens) == allergens
+
+
+@pytest.mark.parametrize("text, allergens", [
+    ("글루텐프리 파스타 찾아줘", set()),      # the 글루텐프리 tag (never relaxed), not the 밀 exclusion too
+    ("새우깡 말고 감자칩", set()),
+    ("장바구니에서 치즈 빼줘", set()),
+    ("밀가루 1kg 장바구니에 넣어줘", set()),
+    ("호두랑 잣은 안 돼요. 섞인 거 말고 캐슈넛만 있는 거?", {"호두", "잣"}),   # the nut wanted stays wanted
+])
+def test_tag_and_product_readings(text, allergens):
+    assert set(parse(text).slots.allergens) == allergens
+
+
+@pytest.mark.parametrize("text, allergens", [
+    # the product with the allergen in it is refused, or named with an inability
+    ("우유 들어간 라떼 말고 아메리카노", {"우유"}),
+    ("땅콩 들어간 과자 말고 젤리 추천", {"땅콩"}),
+    ("토마토 들어간 소스는 못 써요", {"토마토"}),
+    ("복숭아 털 알레르기라 복숭아 주스는 못 마셔요", {"복숭아"}),
+    ("새우 빠진 볶음밥", {"새우"}),
+    ("계란 뺀 샌드위치 있어요?", {"알류"}),
+    # spacing mistakes and lists with people
+    ("땅콩알러지있어요 쿠키추천", {"땅콩"}),
+    ("견과류빼고 그래놀라", NUTS),
+    ("딸은 우유, 아들은 계란, 남편은 새우 알레르기", {"우유", "알류", "새우"}),
+    ("알레르기 있는 거: 계란, 우유, 땅콩", {"알류", "우유", "땅콩"}),
+])
+def test_refused_products_and_spacing(text, allergens):
+    assert set(parse(text).slots.allergens) == allergens
+
+
+@pytest.mark.parametrize("text", [
+    "땅콩잼 추천해줘", "우유식빵 두 개 담아", "새우튀김 있어요?", "계란말이 반찬 추천",
+    "호두과자 선물세트", "우유 들어간 빵 추천", "고등어 두 마리 주세요", "콩나물 한 봉지 추가",
+])
+def test_allergen_words_inside_product_names(text):
+    assert parse(text).slots.allergens == ()
+
+
+def test_a_choice_between_products_is_no_exclusion():
+    # the product refused and the product chosen both hold the word: a choice, milk is wanted
+    assert parse("치즈 들어간 빵 말고 그냥 체다치즈 주세요").slots.allergens == ()
+    assert parse("우유 들어간 과자 말고 흰우유 한 팩").slots.allergens == ()
+    assert parse("우유 들어간 과자 말고 젤리").slots.allergens == ("우유",)

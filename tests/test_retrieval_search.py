@@ -82,6 +82,57 @@ def test_python_and_chroma_filters_agree(retriever):
         assert {m["doc_id"] for m in got["metadatas"]} == py, f
 
 
+def test_dense_stage_by_ids_equals_chroma_where(retriever):
+    """The dense stage hands chromadb the mask's passage ids instead of a `where` clause:
+    the same neighbours, in the same order, at the same distances."""
+    col = retriever.data.collection
+    cases = [Filters(kinds=("product",)), Filters(excluded_allergens=("우유",)),
+             Filters(max_price=5000, in_stock=True), Filters(categories=("식품/음료",)),
+             Filters(kinds=("policy", "other")), Filters(required_tags=("비건",), excluded_allergens=("대두",))]
+    for query in ("두유", "배송 시간", "요거트 간식"):
+        qvec = retriever.query_vector(query)
+        for f in cases:
+            n = len(retriever.data.chunks)
+            by_where = col.query(query_embeddings=qvec[None, :], n_results=n, where=to_where(f),
+                                 include=["distances"])
+            by_ids = col.query(query_embeddings=qvec[None, :], n_results=n, ids=retriever._allowed_ids(f),
+                               include=["distances"])
+            assert by_ids["ids"] == by_where["ids"] and by_ids["distances"] == by_where["distances"], (query, f)
+            assert retriever._dense(qvec, f, n) == {c: 1.0 - d for c, d in zip(by_where["ids"][0],
+                                                                               by_where["distances"][0])}
+
+
+def test_dense_stage_falls_back_to_where_when_an_id_is_gone(retriever, monkeypatch):
+    """An edit between the mask and the query (a passage deleted) must not fail the search."""
+    f = Filters(kinds=("product",))
+    qvec = retriever.query_vector("두유")
+    want = retriever._dense(qvec, f, 10)
+    ids = retriever._allowed_ids(f)
+    monkeypatch.setattr(retriever, "_allowed_ids", lambda filters: ids + ["P9#0"])
+    assert retriever._dense(qvec, f, 10) == want
+
+
+def test_query_vectors_are_memoized_read_only_and_bounded(retriever, monkeypatch):
+    calls = []
+    inner = retriever.embedder.encode_queries
+    monkeypatch.setattr(retriever.embedder, "encode_queries", lambda texts: calls.append(texts) or inner(texts))
+    monkeypatch.setattr(retriever, "_qvecs", type(retriever._qvecs)())
+    first = [h.id for h in retriever.search("귀리 음료", k=3)]
+    assert [h.id for h in retriever.search("귀리 음료", k=3)] == first and calls == [["귀리 음료"]]
+    vec = retriever.query_vector("귀리 음료")
+    with pytest.raises(ValueError):
+        vec[0] = 1.0                       # a shared vector cannot be changed by a caller
+    monkeypatch.setattr(retriever, "query_cache", 2)
+    for q in ("두유", "요거트", "배송"):
+        retriever.query_vector(q)
+    assert list(retriever._qvecs) == ["요거트", "배송"]
+    monkeypatch.setattr(retriever, "query_cache", 0)   # latency benchmarks: every query embedded
+    calls.clear()
+    retriever.search("두유", k=1)
+    retriever.search("두유", k=1)
+    assert calls == [["두유"], ["두유"]]
+
+
 def test_category_keys():
     assert category_keys("식품/유제품/요거트") == ["식품", "식품/유제품", "식품/유제품/요거트", "유제품", "요거트"]
 

@@ -8,6 +8,7 @@ import json
 import pytest
 
 import ui.handlers as h
+from assistant.generators import TemplateGenerator
 from ui.auth import Gate
 from ui.testing import small_shop
 
@@ -27,8 +28,18 @@ def test_handler_doctests():
     assert doctest.testmod(h).failed == 0
 
 
-def test_send_streams_the_user_line_then_tokens_then_cards():
-    shop = small_shop()
+class DraftReader:
+    """A fake chat model that writes the template draft from its prompt, one word at a time."""
+
+    name, loaded, is_template = "draft-reader", True, False
+
+    def stream(self, messages, max_new_tokens=160, stop=None):
+        yield from TemplateGenerator().stream(messages, max_new_tokens, stop)
+
+
+def test_send_streams_the_user_line_then_tokens_then_cards(monkeypatch):
+    monkeypatch.setattr(h, "STREAM_INTERVAL_S", 0.0)      # every model token may be shown
+    shop = small_shop(generator=DraftReader())
     views = list(h.send(shop, None, "간식 추천해줘", []))
     first, last = views[0], views[-1]
     assert first.history[-2] == {"role": "user", "content": "간식 추천해줘"} and first.box == ""
@@ -37,6 +48,15 @@ def test_send_streams_the_user_line_then_tokens_then_cards():
     # product ids stay out of the text shoppers read (they are cards and source chips)
     assert last.products[0]["name"] in last.history[-1]["content"] and "[P" not in last.history[-1]["content"]
     assert last.session.products == last.products and "장바구니" in last.cart
+
+
+def test_a_template_answer_goes_out_whole_with_the_cards(monkeypatch):
+    """No model: the answer's words all arrive at once, so the screen gets the user's line and
+    then the whole answer with the cards, not an update per word (docs/benchmarks/load.md)."""
+    monkeypatch.setattr(h, "STREAM_INTERVAL_S", 0.0)
+    views = list(h.send(small_shop(), None, "간식 추천해줘", []))
+    assert len(views) == 2 and views[0].status and views[0].products is None
+    assert views[1].products and views[1].history[-1]["content"]
 
 
 @pytest.mark.parametrize("message", ["", "   ", "가" * 5000])

@@ -99,6 +99,10 @@ class View:
     staff_plot: Any = None
     staff_table: Any = None
     staff_alerts: str | None = None
+    plan: str | None = None               # plan card HTML (ui.plans)
+    plan_visible: bool | None = None      # the plan card and its "전부 담기" button
+    floor: dict | None = None             # kiosk floor plan {"image", "label"}; {} hides it
+    together: str | None = None           # "함께 많이 사는 상품" after a 담기 (HTML)
     info: str = ""                        # toast
     warning: str = ""                     # warning toast
 
@@ -121,9 +125,14 @@ def _customer(services: UIServices, sess: UISession) -> str | None:
     return cid if cid == sess.customer_id else None
 
 
+def _clean_panels() -> dict:
+    """No plan card, floor plan or suggestions of the previous person (sign-in, sign-out)."""
+    return {"plan": "", "plan_visible": False, "floor": {}, "together": ""}
+
+
 def _signed_out(**extra) -> View:
     return View(session=UISession(), profile=profile_markdown(None), allergies=[], consents=[],
-                cart=cart_html({}), history=[], products=[], sources=sources_html(None), **extra)
+                cart=cart_html({}), history=[], products=[], sources=sources_html(None), **_clean_panels(), **extra)
 
 
 def _who(services: UIServices, session: UISession | None) -> tuple[UISession, str | None, View | None]:
@@ -166,20 +175,24 @@ def send(services: UIServices, session: UISession | None, message: str, history:
             # At most one screen update per STREAM_INTERVAL_S: a model's tokens come slower
             # than that, but a template answer arrives word by word at once, and one update per
             # word cost the server more than the turn itself under load (docs/benchmarks/load.md).
-            if time.monotonic() - shown >= STREAM_INTERVAL_S:
+            # A template answer ("draft") goes out whole with the final view below: an update
+            # of its first word would be replaced a moment later.
+            if not event.get("draft") and time.monotonic() - shown >= STREAM_INTERVAL_S:
                 shown = time.monotonic()
                 yield View(history=history)
         elif kind == "status":
             yield View(status=event.get("text", ""))
         elif kind == "done":
             answer = event["answer"]
+    from ui import plans
+
     answer = answer or {"reply": reply, "products": [], "sources": []}
     history[-1] = {"role": "assistant", "content": answer.get("error") or answer.get("reply") or reply}
     if answer.get("products"):
-        sess.products = answer["products"]
+        sess.products = plans.decorate_products(services, sess, cid, answer)
     notice = answer.get("notice") or ""
     yield View(session=sess, history=history, box="", products=sess.products, sources=sources_html(answer),
-               cart=_cart(services, sess, cid), status=notice, info=notice)
+               cart=_cart(services, sess, cid), status=notice, info=notice, **plans.answer_fields(services, answer))
 
 
 def feedback(services: UIServices, session: UISession | None, index: Any, value: Any, liked: bool) -> View:
@@ -259,7 +272,8 @@ def sign_in(services: UIServices, session: UISession | None, customer_id: str, p
     consent = profile.get("consent", {})
     return View(session=sess, profile=profile_markdown(profile), allergies=list(profile.get("allergies") or []),
                 consents=[label for k, label in CONSENT_LABELS.items() if consent.get(k)],
-                cart=_cart(services, sess, customer_id), history=[], products=[], sources=sources_html(None))
+                cart=_cart(services, sess, customer_id), history=[], products=[], sources=sources_html(None),
+                **_clean_panels())
 
 
 def sign_out(services: UIServices, session: UISession | None) -> View:

@@ -8,9 +8,10 @@ the functions only, so importing this module stays cheap.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
-from ui import api
+from ui import api, plan_layout, plans
 from ui import handlers as h
 from ui import orders as orders_ui
 from ui.presenters import cart_html, product_card, profile_markdown, sources_html, won
@@ -64,12 +65,12 @@ def _present(view: h.View, fields: list[str]) -> tuple:
         value = getattr(view, name)
         if value is None:
             out.append(gr.skip())
-        elif name in ("allergies", "consents"):
-            out.append(gr.update(value=value))
         elif name == "pending":
             out.append(gr.update(choices=value, value=None))
         elif name == "staff_visible":
             out.append(gr.update(visible=value))
+        elif name in ("plan_visible", "floor"):
+            out.append(plan_layout.present(view, name, value))
         else:
             out.append(value)
     return tuple(out)
@@ -86,6 +87,7 @@ def _chat_column(c: dict, kiosk: bool) -> list:
                               scale=5, elem_id="jb-input", max_lines=4)
         c["send_btn"] = gr.Button("보내기", variant="primary", scale=1, elem_id="jb-send")
         c["stop_btn"] = gr.Button("중지", scale=1, elem_id="jb-stop")
+    plan_layout.panel(c)   # plan card + 전부 담기, kiosk floor plan, bought-together
     if kiosk:
         with gr.Row(elem_id="jb-quick"):
             return [gr.Button(q, size="lg") for q in KIOSK_QUICK]
@@ -104,10 +106,12 @@ def _product_tab(c: dict, ui: h.UIServices) -> None:
         for p in products:
             with gr.Group():
                 gr.HTML(product_card(p, badge=p.get("badge", "")))
+                plan_layout.card_together(p)
                 btn = gr.Button(f"담기 · {won(p.get('sale_price') or p.get('price'))}", size="sm",
                                 elem_classes="jb-add", interactive=p.get("stock", 0) > 0)
-                btn.click(lambda s, pid=p["id"]: _present(h.add_to_cart(ui, s, pid, 1), ["session", "cart"]),
-                          [c["session"]], [c["session"], c["cart"]], api_visibility="private")
+                btn.click(lambda s, pid=p["id"]: _present(plans.add_with_together(ui, s, pid, 1),
+                                                          ["session", "cart", "together"]),
+                          [c["session"]], [c["session"], c["cart"], c["together"]], api_visibility="private")
 
 
 def _profile_tab(c: dict, ui: h.UIServices) -> None:
@@ -204,7 +208,7 @@ def _on(c: dict, trigger, ui: h.UIServices, handler, inputs: list[str], fields: 
 def _wire_chat(c: dict, ui: h.UIServices, quick: list) -> None:
     import gradio as gr
 
-    fields = ["history", "box", "session", "products", "sources", "cart", "status"]
+    fields = ["history", "box", "session", "products", "sources", "cart", "status", *plan_layout.PLAN_FIELDS]
 
     @gpu_decorator
     def send(message: str, history: list, session):
@@ -216,7 +220,7 @@ def _wire_chat(c: dict, ui: h.UIServices, quick: list) -> None:
     events = [c["box"].submit(send, inputs, outputs, api_name="ui_send", api_visibility="undocumented", **kw),
               c["send_btn"].click(send, inputs, outputs, api_visibility="private", **kw)]
     events += [b.click(send, [b, c["history"], c["session"]], outputs, api_visibility="private", **kw)
-               for b in quick]
+               for b in quick if b.value != plan_layout.START_OVER]   # 처음으로: ui.plan_layout.wire
     c["stop_btn"].click(None, None, None, cancels=events)
 
     def feedback(data: gr.LikeData, session):
@@ -231,7 +235,8 @@ def _wire_chat(c: dict, ui: h.UIServices, quick: list) -> None:
 
 
 def _wire_profile(c: dict, ui: h.UIServices) -> None:
-    profile_out = ["session", "profile", "allergies", "consents", "cart", "history", "products", "sources"]
+    profile_out = ["session", "profile", "allergies", "consents", "cart", "history", "products", "sources",
+                   *plan_layout.PLAN_FIELDS]
     _on(c, c["login_btn"].click, ui, h.sign_in, ["customer", "pin"], profile_out, client=True, name="sign_in")
     _on(c, c["logout_btn"].click, ui, h.sign_out, [], profile_out, name="sign_out")
     _on(c, c["save_btn"].click, ui, h.save_profile, ["allergies", "consents"], ["profile"], name="save_profile")
@@ -269,10 +274,27 @@ def build_demo(services: Any, settings: "Settings", gate=None) -> "gr.Blocks":
     return build_blocks(h.UIServices.from_services(services, settings, gate))
 
 
+def headless_matplotlib() -> None:
+    """Pick matplotlib's "agg" backend now, when the app starts.
+
+    Gradio wraps every event in a backend switch (`MatplotlibBackendMananger`): with the
+    backend still unresolved, the first event resolves it by importing pyplot, about a
+    second of CPU on the server's event loop while the first shoppers wait
+    (docs/benchmarks/load.md). A server draws no windows, so "agg" is what it would pick."""
+    try:
+        import matplotlib
+    except ImportError:
+        return
+    chosen = getattr(matplotlib.rcParams, "_get_backend_or_none", lambda: "unknown")()
+    if chosen is None:   # not chosen yet (no MPLBACKEND, no earlier matplotlib.use)
+        matplotlib.use("agg")
+
+
 def build_blocks(ui: h.UIServices) -> "gr.Blocks":
     """The Blocks around ready `UIServices` (tests launch it around `ui.testing.small_shop()`)."""
     import gradio as gr
 
+    headless_matplotlib()
     with gr.Blocks(title="장보기 · Jangbogi") as demo:
         c, quick = _components(ui)
         _wire_chat(c, ui, quick)
@@ -281,8 +303,11 @@ def build_blocks(ui: h.UIServices) -> "gr.Blocks":
                     ["session", "staff_visible", "staff_plot", "staff_table", "staff_alerts"], client=True,
                     name="staff_open")
         orders_ui.wire(c, ui, staff)   # checkout quote + confirm, the order list, pending returns
-        if ui.kiosk:
-            _on(c, gr.Timer(5).tick, ui, h.idle_check, [], ["session", "history", "products", "cart"])
+        plan_layout.wire(c, ui, _on, demo, quick)   # 전부 담기; kiosk first screen, idle reset, 처음으로
         _register_api(ui)
+    # Gradio rebuilds its per-function analytics summary (a pandas DataFrame of up to 10,000
+    # past events) after every event unless told otherwise; only its /monitoring page reads
+    # it. Every 100 events keeps that page useful without a DataFrame per shopper click.
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "100")
     demo.queue(default_concurrency_limit=8)
     return demo

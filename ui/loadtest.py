@@ -31,6 +31,9 @@ Printed (one JSON object with `--json`):
 - `leaks`: a product shown to a shopper that contains the shopper's stated allergen or an
   allergen of their profile; a cart line (or signed-in customer) of another shopper seen by
   a shopper; an order id of another shopper in their checkout;
+- `cpu`: CPU seconds of the app process and of this bench (its client threads) during the
+  drive, and per turn (`app_ms_per_turn`, `client_ms_per_turn`; Linux `/proc`): what the turns
+  cost, much less sensitive to other jobs on the machine than latency;
 - `lost_writes`: for every shopper, the database after the run against what the shopper
   did: exactly the order the checkout reported (no missing, no extra order), its items =
   what was added, one sale event per item, the cart empty after checkout (or = the lines
@@ -301,7 +304,9 @@ class Session:
 
     def chat(self, turn: Turn) -> None:
         message = self._message(turn.kind)
-        self.history, _box, sources, cart, status = _timed(self.client, "ui_send", turn, message, self.history)
+        # outputs after these five (plan card, floor plan, bought-together panels) are not checked here
+        self.history, _box, sources, cart, status, *_panels = _timed(self.client, "ui_send", turn, message,
+                                                                     self.history)
         reply = _last_reply(self.history)
         if "기본 답변" in _text(status) or "다시 확인해 정리" in _text(status):
             turn.fallback = True     # the model's answer was replaced by the template
@@ -356,13 +361,36 @@ class Session:
         return turn
 
 
+_SSL: list = []
+_SSL_LOCK = threading.Lock()
+
+
+def shared_ssl_context():
+    """One default (verifying) SSL context for every client request.
+
+    gradio_client calls `httpx.post(..., verify=True)` per request, and httpx then builds a
+    new context and loads the whole CA bundle each time: tens of milliseconds of CPU per
+    request, which the bench's 20 client threads took from the app on the same 2 cores
+    (docs/benchmarks/load.md). Passing a ready context keeps verification on and costs
+    nothing per request; against http://127.0.0.1 it is never used anyway."""
+    with _SSL_LOCK:
+        if not _SSL:
+            import ssl
+
+            import certifi
+
+            _SSL.append(ssl.create_default_context(cafile=certifi.where()))
+        return _SSL[0]
+
+
 def run_shopper(url: str, shopper: Shopper, catalog: dict, names: dict[str, set[str]],
                 others: dict[str, dict], barrier: threading.Barrier, think_ms: float = 0.0) -> None:
     """Drive one session; records turns, leaks, the order id. Never raises."""
     from gradio_client import Client
 
     try:
-        client = Client(url, verbose=False, download_files=False, analytics_enabled=False)
+        client = Client(url, verbose=False, download_files=False, analytics_enabled=False,
+                        ssl_verify=shared_ssl_context())
     except Exception as exc:  # noqa: BLE001
         shopper.turns.append(Turn("connect", error=f"{type(exc).__name__}: {exc}"))
         barrier.abort()
@@ -444,6 +472,30 @@ def audit(db_path: Path, shoppers: list[Shopper], orders_before: set[str]) -> li
     finally:
         conn.close()
     return problems
+
+
+def cpu_seconds(pid: int | None = None) -> float | None:
+    """CPU seconds (user + system) used so far by process `pid` (Linux /proc), or by this
+    process when `pid` is None; None when it cannot be read."""
+    if pid is None:
+        t = os.times()
+        return t.user + t.system
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _cpu_figures(app: tuple, client: tuple, turns: int) -> dict:
+    """CPU used during the drive by the app and by this bench (its client threads), in
+    seconds and per turn: less sensitive to other jobs on the machine than latency."""
+    out: dict = {}
+    for name, (before, after) in (("app", app), ("client", client)):
+        if before is not None and after is not None:
+            out[f"{name}_s"] = round(after - before, 2)
+            out[f"{name}_ms_per_turn"] = round((after - before) * 1000 / max(1, turns), 1)
+    return out
 
 
 def load_average() -> str:
@@ -545,7 +597,10 @@ def run(sessions: int, turns: int, no_llm: bool, app_args: list[str], keep: bool
         log(f"[load] app up at {url} after {time.perf_counter() - t_start:.0f}s; "
             f"{sessions} shoppers x {turns} turns")
         load_before = load_average()
+        app_cpu, client_cpu = [cpu_seconds(proc.pid)], [cpu_seconds()]
         wall_s = _drive(url, shoppers, catalog, think_ms)
+        app_cpu.append(cpu_seconds(proc.pid))
+        client_cpu.append(cpu_seconds())
         load_after = load_average()
         proc.terminate()
         try:
@@ -556,6 +611,7 @@ def run(sessions: int, turns: int, no_llm: bool, app_args: list[str], keep: bool
         figures = summarize(shoppers, audit(db, shoppers, orders_before))
         result = {"sessions": sessions, "turns": turns, "think_ms": think_ms, **figures,
                   "wall_s": round(wall_s, 1), "model": "none (--no-llm)" if no_llm else (" ".join(app_args) or "default"),
+                  "cpu": _cpu_figures(tuple(app_cpu), tuple(client_cpu), sum(len(s.turns) for s in shoppers)),
                   "load_average": {"before": load_before, "after": load_after}, "cpus": os.cpu_count()}
         result["details"] = result.pop("details")
         if keep:

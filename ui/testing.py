@@ -72,3 +72,16 @@ def small_shop(*, generator=None, script: dict | None = None, catalog: list | No
     assistant = Assistant(products, policies, KeywordRetriever(products, policies), profiles=profiles,
                           generator=generator, db=db, stock=ledger, understand=scripted_understanding(script))
     return UIServices(assistant, profiles, **ui_options)
+
+
+def store_shop(**ui_options: Any) -> UIServices:
+    """`small_shop` around the real catalog (data/catalog) and the real rule-based
+    understanding (no model), so plans, store locations, bought-together and the moment's
+    picks run on the store's own tables as in the app."""
+    from assistant.nlu import understand
+    from assistant.settings import REPO_ROOT
+    from store.catalog import load_catalog
+
+    shop = small_shop(catalog=load_catalog(REPO_ROOT / "data" / "catalog" / "products.jsonl"), **ui_options)
+    shop.assistant._understand = understand
+    return shop

@@ -126,7 +126,8 @@ def make_generator(settings, status: Callable[[str], None] | None = None) -> Gen
         return LlamaCppGenerator(settings.chat_model, cache_dir=settings.cache_dir,
                                  adapter_path=settings.adapter_path, n_threads=settings.n_threads,
                                  timeout_s=settings.generation_timeout_s, status=status,
-                                 warm_system_prompt=RULES)
+                                 warm_system_prompt=RULES, quant=settings.llama_merged_quant,
+                                 lookup_tokens=settings.llama_lookup)
     from assistant.generators.local import TransformersGenerator
 
     return TransformersGenerator(settings.chat_model, cache_dir=settings.cache_dir,

@@ -146,14 +146,15 @@ def _permute_rows(w, n_head: int):
             .swapaxes(1, 2).reshape(w.shape))
 
 
-def convert_lora(adapter_dir: Path | str, base_gguf: Path | str, out: Path | str) -> dict:
-    """Write the peft LoRA in `adapter_dir` as a GGUF LoRA for the model in `base_gguf`.
-    Returns a summary {"tensors", "alpha", "rank", "arch"}. Raises ValueError on a mismatch."""
+def lora_tensors(adapter_dir: Path | str, base_gguf: Path | str) -> dict:
+    """The peft LoRA in `adapter_dir` as GGUF tensors for the model in `base_gguf`:
+    {"pairs": [(gguf weight name, A (r, in), B (out, r))], "alpha", "rank", "arch"}, with
+    llama-architecture q/k rows permuted like the base GGUF's. Raises ValueError on a mismatch."""
     import gguf
     import numpy as np
     from safetensors.numpy import load_file
 
-    adapter_dir, out = Path(adapter_dir), Path(out)
+    adapter_dir = Path(adapter_dir)
     cfg = json.loads((adapter_dir / "adapter_config.json").read_text())
     if cfg.get("peft_type", "LORA") != "LORA" or cfg.get("use_dora") or cfg.get("use_rslora"):
         raise ValueError("only plain LoRA adapters (no DoRA, no rsLoRA) convert to GGUF LoRA")
@@ -173,9 +174,8 @@ def convert_lora(adapter_dir: Path | str, base_gguf: Path | str, out: Path | str
         if not m:
             raise ValueError(f"unexpected tensor {name!r} in the adapter (only lora_A/lora_B are supported)")
         pairs.setdefault(m["module"], {})[m["ab"]] = arr
-    alpha = float(cfg["lora_alpha"])
     rank = None
-    ready: list[tuple[str, np.ndarray]] = []
+    ready: list[tuple[str, np.ndarray, np.ndarray]] = []
     for module in sorted(pairs, key=lambda s: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", s)]):
         ab = pairs[module]
         if set(ab) != {"A", "B"}:
@@ -192,7 +192,20 @@ def convert_lora(adapter_dir: Path | str, base_gguf: Path | str, out: Path | str
         if info["arch"] == "llama" and target.endswith(("attn_q.weight", "attn_k.weight")):
             heads = info["n_head"] if target.endswith("attn_q.weight") else info["n_head_kv"]
             b = _permute_rows(b, int(heads))
-        ready += [(target + ".lora_a", np.ascontiguousarray(a)), (target + ".lora_b", np.ascontiguousarray(b))]
+        ready.append((target, np.ascontiguousarray(a), np.ascontiguousarray(b)))
+    return {"pairs": ready, "alpha": float(cfg["lora_alpha"]), "rank": rank, "arch": info["arch"]}
+
+
+def convert_lora(adapter_dir: Path | str, base_gguf: Path | str, out: Path | str) -> dict:
+    """Write the peft LoRA in `adapter_dir` as a GGUF LoRA for the model in `base_gguf`.
+    Returns a summary {"tensors", "alpha", "rank", "arch"}. Raises ValueError on a mismatch."""
+    import gguf
+
+    out = Path(out)
+    lora = lora_tensors(adapter_dir, base_gguf)
+    alpha = lora["alpha"]
+    ready = [(name + suffix, arr) for name, a, b in lora["pairs"] for suffix, arr in ((".lora_a", a), (".lora_b", b))]
+    info = {"arch": lora["arch"]}
     partial = Path(str(out) + ".partial")
     try:
         writer = gguf.GGUFWriter(str(partial), info["arch"])
@@ -208,7 +221,7 @@ def convert_lora(adapter_dir: Path | str, base_gguf: Path | str, out: Path | str
         os.replace(partial, out)
     finally:
         partial.unlink(missing_ok=True)
-    return {"tensors": 2 * len(pairs), "alpha": alpha, "rank": rank, "arch": info["arch"]}
+    return {"tensors": len(ready), "alpha": alpha, "rank": lora["rank"], "arch": info["arch"]}
 
 
 def adapter_digest(adapter_dir: Path | str) -> str:
@@ -239,9 +252,138 @@ def adapter_gguf(adapter_dir: Path | str, base_gguf: Path | str, cache_dir: Path
     return out
 
 
+# ---------------------------------------------------------------- merged, re-quantized GGUF
+# llama.cpp's CPU backend repacks Q4_0 and IQ4_NL weights into interleaved 8x8 blocks at load
+# time (AVX2 gemm/gemv kernels); the shipped "Q4_K_M" of Qwen2.5-0.5B is mostly Q5_0 (rows of
+# 896 do not fit K-quant super-blocks), which has no such kernel. `merged_gguf` writes the
+# model with the LoRA merged in and every weight re-quantized to a repacked type: measured,
+# 1.5-2x decode per CPU-second (docs/benchmarks/llamacpp.md). Qwen2.5's attention q/k
+# weights do not survive Q4_0 (the model then emits only newlines), so the q4_0 mix keeps
+# them at Q8_0; IQ4_NL (a non-linear 4-bit grid) keeps them itself.
+_GGML_Q8_0 = 8
+MERGED_QUANTS = {   # name -> (llama_ftype, ((tensor name regex, ggml type), ...))
+    "iq4_nl": (25, ()),
+    "q4_0": (2, ((r"attn_q\.weight", _GGML_Q8_0), (r"attn_k\.weight", _GGML_Q8_0))),
+    "q8_0": (7, ()),
+}
+
+
+def write_merged_f16(base_gguf: Path | str, adapter_dir: Path | str | None, out: Path | str) -> int:
+    """`base_gguf` dequantized, with the LoRA in `adapter_dir` (if any) merged into its weights
+    (W + alpha/r * B @ A, in float32), written as an F16 GGUF (1-D tensors stay F32) with all
+    of the base's metadata. Returns the number of merged weights."""
+    import gguf
+    import numpy as np
+
+    reader = gguf.GGUFReader(str(base_gguf))
+    arch = reader.fields["general.architecture"].contents()
+    deltas = {}
+    if adapter_dir is not None:
+        lora = lora_tensors(adapter_dir, base_gguf)
+        scale = lora["alpha"] / lora["rank"]
+        deltas = {name: (a, b, scale) for name, a, b in lora["pairs"]}
+    writer = gguf.GGUFWriter(str(out), arch)
+    for fld in reader.fields.values():
+        if fld.name == gguf.Keys.General.ARCHITECTURE or fld.name.startswith("GGUF."):
+            continue
+        if fld.name == gguf.Keys.General.FILE_TYPE:
+            writer.add_file_type(int(gguf.LlamaFileType.MOSTLY_F16))
+            continue
+        vtype = fld.types[0]
+        sub = fld.types[-1] if vtype == gguf.GGUFValueType.ARRAY else None
+        writer.add_key_value(fld.name, fld.contents(), vtype, sub_type=sub)
+    merged = 0
+    plain = (gguf.GGMLQuantizationType.F32, gguf.GGMLQuantizationType.F16)
+    for t in reader.tensors:
+        if t.tensor_type in plain:
+            arr = np.asarray(t.data, dtype=np.float32)
+        else:
+            arr = gguf.quants.dequantize(t.data, t.tensor_type).astype(np.float32)
+        if t.name in deltas:
+            a, b, scale = deltas[t.name]
+            arr = arr + scale * (b @ a)
+            merged += 1
+        if arr.ndim >= 2:
+            writer.add_tensor(t.name, arr.astype(np.float16), raw_dtype=gguf.GGMLQuantizationType.F16)
+        else:
+            writer.add_tensor(t.name, arr)
+    if merged != len(deltas):
+        raise ValueError(f"merged {merged} of {len(deltas)} LoRA weights: adapter and base model differ")
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return merged
+
+
+def quantize_gguf(src: Path | str, out: Path | str, quant: str, threads: int = 0) -> None:
+    """llama.cpp's own quantizer (`llama_model_quantize`, in process) from an F16/F32 GGUF."""
+    import ctypes
+
+    import llama_cpp
+
+    ftype, overrides = MERGED_QUANTS[quant]
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = ftype
+    params.nthread = threads
+    keep = (llama_cpp.llama_model_tensor_override * (len(overrides) + 1))()
+    for i, (pattern, ggml_type) in enumerate(overrides):
+        keep[i].pattern = pattern.encode()
+        keep[i].type = ggml_type
+    keep[len(overrides)].pattern = None
+    if overrides:
+        params.tt_overrides = ctypes.cast(keep, ctypes.POINTER(llama_cpp.llama_model_tensor_override))
+    from llama_cpp._utils import suppress_stdout_stderr
+
+    with suppress_stdout_stderr(disable=False):      # llama.cpp logs ~300 lines per model
+        rc = llama_cpp.llama_model_quantize(str(src).encode(), str(out).encode(), params)
+    if rc != 0:
+        raise ValueError(f"llama_model_quantize({quant}) failed with code {rc}")
+
+
+def merged_gguf(base_gguf: Path | str, adapter_dir: Path | str | None, cache_dir: Path | str,
+                quant: str = "iq4_nl", progress: bool = False) -> Path:
+    """The base GGUF with the adapter merged in, re-quantized to `quant` (MERGED_QUANTS), made
+    once into `<cache>/gguf/<base>[-<adapter>-<hash>]-<quant>.gguf` (0.5B model: merge ~25 s;
+    IQ4_NL's grid search ~1.5 min on 2 cores, ~8 min at load 12; Q4_0/Q8_0 seconds; ~1.3 GB
+    of temporary F16 file). Setup makes it; otherwise the first load does. Raises GenerationError."""
+    if quant not in MERGED_QUANTS:
+        raise GenerationError(f"unknown llama.cpp quantization {quant!r} (choose from {', '.join(MERGED_QUANTS)})")
+    base_gguf = Path(base_gguf)
+    tag = ""
+    if adapter_dir is not None:
+        adapter_dir = Path(adapter_dir)
+        if not (adapter_dir / "adapter_model.safetensors").is_file():
+            raise GenerationError(f"no adapter_model.safetensors in {adapter_dir}",
+                                  "LoRA 어댑터를 찾지 못해 기본 답변으로 안내해 드려요.")
+        tag = f"-{adapter_dir.name}-{adapter_digest(adapter_dir)}"
+    out = Path(cache_dir).expanduser() / "gguf" / f"{base_gguf.stem}{tag}-{quant}.gguf"
+    if out.is_file():
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    f16 = out.with_name(f"{out.name}.{os.getpid()}.f16.partial")
+    partial = out.with_name(f"{out.name}.{os.getpid()}.partial")
+    try:
+        if progress:
+            print(f"[gguf] merging {adapter_dir or 'no adapter'} into {base_gguf.name} (F16) ...", flush=True)
+        write_merged_f16(base_gguf, adapter_dir, f16)
+        if progress:
+            print(f"[gguf] quantizing to {quant} ...", flush=True)
+        quantize_gguf(f16, partial, quant)
+        os.replace(partial, out)
+    except (ValueError, OSError, KeyError) as exc:
+        raise GenerationError(f"could not write the merged {quant} GGUF for {base_gguf.name}: {exc}",
+                              "llama.cpp용 모델 파일을 만들지 못해 기본 답변으로 안내해 드려요.") from exc
+    finally:
+        f16.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`python -m assistant.generators.gguf_files [--model M] [--adapter DIR|default|none]`:
-    assemble/verify the model's GGUF and convert the adapter now (setup), not on first use."""
+    """`python -m assistant.generators.gguf_files [--model M] [--adapter DIR|default|none] [--quant Q]`:
+    assemble/verify the model's GGUF, convert the adapter and write the merged, re-quantized
+    GGUF the llama.cpp backend runs (settings.llama_quant) now (setup), not on first use."""
     import argparse
     import sys
 
@@ -250,15 +392,23 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m assistant.generators.gguf_files", description=main.__doc__)
     p.add_argument("--model", default=None, help="chat model (default: settings)")
     p.add_argument("--adapter", default=None, help="adapter folder, 'default' or 'none' (default: settings)")
+    p.add_argument("--quant", default=None, help="auto, none, iq4_nl, q4_0 or q8_0 (default: settings)")
     p.add_argument("--cache-dir", default=None)
     args = p.parse_args(argv)
-    settings = Settings.from_env(chat_model=args.model, adapter=args.adapter,
+    settings = Settings.from_env(chat_model=args.model, adapter=args.adapter, llama_quant=args.quant,
                                  cache_dir=Path(args.cache_dir).expanduser() if args.cache_dir else None)
     try:
         gguf = model_gguf(settings.chat_model, settings.cache_dir, progress=True)
         print(f"[gguf] model {gguf}")
         if settings.adapter_path:
             print(f"[gguf] adapter {adapter_gguf(settings.adapter_path, gguf, settings.cache_dir)}")
+        if settings.llama_merged_quant:
+            import time
+
+            t0 = time.perf_counter()
+            merged = merged_gguf(gguf, settings.adapter_path, settings.cache_dir, settings.llama_merged_quant,
+                                 progress=True)
+            print(f"[gguf] runtime model {merged} ({time.perf_counter() - t0:.0f}s)")
     except GenerationError as exc:
         print(f"[gguf] {exc}", file=sys.stderr)
         return 1

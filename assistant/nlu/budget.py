@@ -32,6 +32,13 @@ _SINGLE_RE = re.compile(
 )
 
 
+# a ceiling or floor said before the amount: "under 10만", "최대 3만원", "max 20000"
+_PREFIX_RE = re.compile(
+    rf"(?P<p>under|below|less\s?than|max(?:imum)?|up\s?to|upto|최대|많아야|over|above|more\s?than|min(?:imum)?|최소)"
+    rf"\s?{_MONEY}"
+)
+
+
 def _unit_of(raw: str) -> int:
     return 10_000 if "만" in raw else 1000 if "천" in raw else 1
 
@@ -58,6 +65,19 @@ def extract_budget(text: str) -> tuple[int | None, int | None, list[Span]]:
     hi: int | None = None
     spans: list[Span] = []
     taken = [False] * (len(text) + 1)
+    # a number glued to letters is a model or spec, not money: "spf50 만원대", "b12 영양제"
+    text = re.sub(r"(?<=[a-z])\d+", lambda m: " " * len(m.group()), text)
+    for m in _PREFIX_RE.finditer(text):
+        raw = m.group("amt")
+        value = parse_amount(raw)
+        if value is None or not (m.group("won") or _unit_of(raw) > 1 or value >= 1000):
+            continue
+        if re.match(r"over|above|more|min|최소", m.group("p")):
+            lo = value
+        else:
+            hi = value
+        spans.append(m.span())
+        taken[m.start():m.end()] = [True] * (m.end() - m.start())
     for m in _RANGE_RE.finditer(text):
         a, b = m.group("a"), m.group("b")
         if not (m.group("wa") or m.group("wb") or _unit_of(a) > 1 or _unit_of(b) > 1):
@@ -73,7 +93,7 @@ def extract_budget(text: str) -> tuple[int | None, int | None, list[Span]]:
         spans.append(m.span())
         taken[m.start():m.end()] = [True] * (m.end() - m.start())
     for m in _SINGLE_RE.finditer(text):
-        if taken[m.start()]:
+        if taken[m.start()] or taken[m.end() - 1]:
             continue
         raw, q = m.group("amt"), m.group("q") or ""
         if not _is_money(raw, m.group("won"), bool(q or m.group("dae"))):

@@ -165,6 +165,8 @@ def _answers(pending: Mapping[str, Any], u: Understanding) -> bool:
         return True
     if u.confidence >= 0.9 and u.intent not in ("search",):
         return False  # a clear new request ("장바구니 보여줘") moves on
+    if u.intent == "search" and u.confidence >= 0.9 and pending.get("intent") in ("cart_add", "cart_remove"):
+        return False  # "고춧가루도 국산으로 보여줘요" after "어떤 상품을 담을까요?" is a new search
     if missing == "product":
         return bool(s.keywords or s.categories or s.reference)
     if missing == "reference":

@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass
 
 INJECTION = re.compile(
-    r"(?:이전|앞의|앞선|위의|기존|모든|지금까지의?|너의|니|시스템)\s?(?:지시|명령|지침|규칙|설정|프롬프트|instruction|룰)"
+    r"(?:이전|앞의|앞선|위의|기존|모든|지금까지의?|너의|니|너|넌|네|시스템)\s?(?:지시|명령|지침|규칙|설정|프롬프트|instruction|룰)"
     r"[가-힣\s]{0,8}(?:무시|잊어|잊고|따르지|취소|버려)"
+    r"|(?:규칙|지시|지침|룰)(?:은|는|을|를|따위|같은\s?거)?\s?(?:다\s?|전부\s?)?(?:무시하고|어기고|깨고|신경\s?쓰지\s?말고)"
     r"|ignore\s(?:all\s|the\s|any\s)?(?:previous|prior|above|earlier)|disregard\s"
     r"|시스템\s?프롬프트|system\s?prompt|개발자\s?모드|관리자\s?(?:모드|권한)|탈옥|jailbreak|dan\s?모드"
     r"|(?:모든|전|전체)\s?(?:상품|제품|물건|가격)[^.?!]{0,12}(?:0원|공짜|무료)(?:이라고|라고|로|으로)"
@@ -55,7 +56,8 @@ GREETING = re.compile(
 REORDER = re.compile(
     r"(?:지난번|저번|지난\s?번|전번|예전)(?:이랑|하고|과|처럼|에|거|꺼|주문)?[가-힣\s]{0,10}(?:똑같|같은|같이|그대로|다시|또)"
     r"|재주문|다시\s?(?:주문|시켜|사|담아|구매)|또\s?(?:시켜|주문)|(?:늘|항상|맨날|자주)\s?(?:사던|시키던|먹던|사는|주문하던)"
-    r"|지난\s?주문\s?(?:그대로|다시)|(?:했던|샀던|시켰던)\s?(?:거|걸|것)\s?(?:그대로|다시|또|똑같이)"
+    r"|지난\s?주문\s?(?:그대로|다시)|(?:했던|샀던|시켰던|주문했던|구매했던)\s?(?:[가-힣]{1,8}\s?)?(?:을|를)?\s?(?:그대로|다시|또|똑같이)\s?(?:살|사|주문|시키|담|구매)"
+    r"|(?:했던|샀던|시켰던)\s?(?:거|걸|것)\s?(?:그대로|다시|또|똑같이)"
 )
 CART_REMOVE = re.compile(
     r"(?:담은|넣은|담았던)\s?(?:거|것|건|걸)\s?(?:다\s)?취소|빼(?:줘|\s줘|주세요|\s주세요|줄래|주라|요$|$|\s?버려)|뺄래|뺄게|삭제|지워|없애(?!는)|제거(?:해|좀|\s?부탁)|비워|취소해|줄여"
@@ -69,7 +71,7 @@ CART_ADD = re.compile(
 CHECKOUT = re.compile(
     r"(?:결제|계산|주문|구매)\s?(?:할게|할래|하자|해줘|해\s?줘|해주세요|해\s?주세요|하기|진행|하고\s?싶|할께|ㄱ|완료|하겠|해요$|할게요)"
     r"|(?:이대로|그대로|전부|다)\s?(?:주문|결제|계산|구매)|(?:장바구니|카트)[가-힣\s]{0,6}(?:결제|주문|계산)"
-    r"|체크아웃|checkout|결제창|(?:결제|계산|주문)\s?(?:ㄱ|고고|go)|^(?:이제|그럼|자)?\s?(?:결제|계산)(?:요|할게요|해요)?\s?[.!~]*$"
+    r"|체크아웃|checkout|결제창|(?:결제|계산|주문)\s?(?:ㄱ|고고|고|go)(?![가-힣])|^(?:이제|그럼|자)?\s?(?:결제|계산)(?:요|할게요|해요)?\s?[.!~]*$"
 )
 CART_VIEW = re.compile(
     r"(?:장바구니|카트|담은\s?거|담긴\s?거|담은\s?것|담았던\s?거)[가-힣\s]{0,8}(?:보여|확인|뭐|뭘|봐|볼래|목록|리스트|얼마|총|합계|있|들어|몇)"
@@ -84,9 +86,9 @@ ORDER_STATUS = re.compile(
 ATTRIBUTE = re.compile(
     r"유통\s?기한|소비\s?기한|원산지|성분|원재료|칼로리|열량|(?<!대)(?<!소)용량|중량|몇\s?(?:g|그램|ml|키로|kg|개입|개\s?들어|인분)"
     r"|보관(?:법|방법|은|해야|어떻게)|맛(?:은|이)?\s?(?:어때|어떤|어떻)|후기|리뷰(?:는|가)?\s?(?:어때|어떤)|재고|품절|입고"
-    r"|차이|비교|달라|다른\s?점|뭐가\s?(?:더|나아)|어떤\s?게\s?(?:더|나아)|어느\s?(?:게|거|쪽)|(?<!안\s)(?<!안)들어\s?(?:있|가|간|갔)"
+    r"|차이|비교|달라|다른\s?점|뭐가\s?(?:더|나아)|어떤\s?게\s?(?:더|나아)|어느\s?(?:게|거|쪽)|(?<!안\s)(?<!안)(?<!적게\s)(?<!적게)(?<!덜\s)(?<!덜)들어\s?(?:있|가|간|갔)"
     r"|함유|먹어도\s?(?:돼|되|괜찮)|[가-힣](?:어도|아도|해도|려도|여도)\s?(?:돼|되|괜찮)|먹여도|괜찮(?:아|나|을까)|얼마(?:예요|야|인가요|죠|에요|\?|$)|가격(?:이|은)?\s?(?:얼마|어떻게)"
-    r"|할인\s?(?:해|중|하나|돼)|세일|맞(?:아|나)(?:요)?\s?\??$|(?:이에요|예요|인가요|인지|이야|인가)\s?\?"
+    r"|할인\s?(?:해|중|하나|돼)|세일|맞(?:아|나)(?:요)?\s?\??$|맞(?:죠|지요|나요|아요|습니까)\s?\?|(?:이에요|예요|인가요|인지|이야|인가)\s?\?"
 )
 PRODUCT_CONTEXT = re.compile(r"먹|마시|마실|간식|음식|반찬|재료|요리|장보|구매|살\s|사\s?(?:야|고|려)|선물|과자|음료|도시락")
 STRONG_REQUEST = re.compile(r"추천|찾아(?!가|갈|간|와|왔|오)|찾고|골라|보여|사고\s?싶|살만한|먹을만한|뭐가\s?좋|뭘\s?사|뭐\s?사|어떤\s?게\s?좋|담아|넣어")
@@ -104,21 +106,32 @@ DECLARE = re.compile(
     r"|중이에요|중이야|키워요|키워|살아요|살아|이에욤|여요|(?:못|안)\s?먹[가-힣]*|먹으면\s?안\s?돼[가-힣]*"
     r"|(?:좋아|싫어)[가-힣]*|안\s?맞아[가-힣]*)\s?[.!~ㅠㅜ]*$"
 )
+# "알러지 정보 업데이트요: 갑각류 추가", "제 알레르기 목록에 복숭아도 넣어 주세요": editing the
+# shopper's own allergy or diet record, not a cart line and not a question about labels
+PROFILE_EDIT = re.compile(
+    r"(?:알레르기|프로필|내\s?정보|제\s?정보|식단|체질)[가-힣\s:]{0,14}(?:추가|등록|업데이트|수정|넣어|저장|바꿔|변경|기록)"
+    r"|(?:추가|등록|업데이트|수정|넣어|저장|기록)[가-힣\s]{0,10}(?:알레르기|프로필)"
+)
 MEMORY = re.compile(r"앞으로|항상|기억해|프로필|설정해|저장해|등록해|내\s?정보에")
 REQUEST = re.compile(
     r"추천|찾아(?!가|갈|간|와|왔|오)|찾고|찾는|보여|골라|뭐\s?(?:있|살|사|먹|좋)|어떤\s?(?:거|게)|있어\s?\?|있나요|있어요\s?\?|있을까|있니"
     r"|없어\s?\?|없나요|없을까|사고\s?싶|살까|필요해|필요한데|필요해요|구해|알아봐|살만한|먹을만한|괜찮은\s?거|리스트|목록"
-    r"|뭐가\s?(?:좋|괜찮|맛있)|어떤\s?게\s?(?:좋|괜찮|맛있)|(?:높은|낮은|싼|저렴한)?\s?순(?:으로|서로)|정렬"
+    r"|뭐가\s?(?:좋|괜찮|맛있)|어떤\s?게\s?(?:좋|괜찮|맛있)|(?:좋은|괜찮은|맛있는|싼|저렴한|나은)\s?(?:거|게|걸|것)\s?(?:뭐|뭘|어떤|어느)|(?:높은|낮은|싼|저렴한)?\s?순(?:으로|서로)|정렬"
     r"|있나\s?[?]|있나\s?[.~]*$|없나\s?[?]|없나\s?[.~]*$|있으면\s?(?:알려|추천|보여)|사려(?:고|는데|구)|살려고|(?:걸로|거로|으로|로)\s?부탁"
     r"|(?:그거|이거|저거|그건|이건)\s?말고|말고\s?(?:그냥|다른|좀)?\s?[가-힣]{1,6}\s?(?:있|없|로|으로|요|$)"
     r"|더\s?[가-힣]{1,3}(?:운|은|한|큰|싼)\s?(?:거|걸|것|게|걸로)|(?:걸로|거로|것으로)(?:요|만)?\s?[.!~]*$"
-    r"|더\s?(?:싼|저렴|비싼|좋은)|다른\s?(?:거|것|걸|제품|상품)|(?:이하|이상|까지|안쪽)로만?|사야|장보기|장\s?볼|뭐\s?먹"
+    r"|더\s?(?:싼|저렴|비싼|좋은)|다른\s?(?:거|것|걸|제품|상품)|(?:이하|이상|까지|안쪽)로만?|사야|장보기|장\s?볼|뭐\s?(?:해\s?)?먹"
 )
 POLICY_ASK = re.compile(
     r"\?|어떻게|언제|얼마|되나|돼요|되요|되죠|돼\?|가능|있나|있어요|뭐예요|뭐야|알려|궁금|기간|방법|비용|수수료|규정|정책|몇\s?시"
     r"|하려면|하고\s?싶|할\s?수|해야|해주세요|해줘|안\s?돼|안돼|안되|못\s?하|어디"
 )
 
+
+CART_WORDS = re.compile(r"장바구니|카트")
+_DESCRIBED_CHOICE = re.compile(r"(?:없는|있는|안\s?들어간|들어간|[가-힣]{1,4}(?:한|된|운|인|은))\s?(?:걸로|거로|것으로)\s?(?:좀\s?)?(?:주세요|줘|주시)")
+# "그 물티슈 새벽배송으로 받을 수 있어요?": can the product shown come that way
+DELIVERY_ASK = re.compile(r"(?:배송|배달|택배)(?:으로|로|이|은|는|도)?\s?(?:받을\s?수|올\s?수|와요|되나|돼요|되요|가능)")
 
 # "그중에", "거기서": the shopper points into the results already shown
 POINTER = re.compile(r"그\s?중|이\s?중|저\s?중|거기서|여기서|저기서|방금\s?(?:거|것)\s?중|위에서")
@@ -170,6 +183,8 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
         if not re.search(r"[가-힣a-z0-9]", text):  # the whole message was the allergy clause
             asks = re.search(r"빼|제외|말고|없는|없이|free", whole)   # "견과류는 빼주세요" vs "우유 못 먹어요"
             return ("search" if asks else "profile_update"), 0.75, False, False
+    if (sig.has_allergens or sig.has_tags) and PROFILE_EDIT.search(whole) and not CART_WORDS.search(whole):
+        return "profile_update", 0.85, False, False
     if re.search(r"체크아웃|checkout", text):
         return "checkout", 0.9, False, False
     if not re.search(r"[가-힣a-z0-9]", text):
@@ -180,7 +195,12 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     request = bool(REQUEST.search(text))
     # "손주 줄 과자 사려고", "애 간식 뭐 줘야 할지": 주다 there is not "give me"
     give = sig.give_verb and not re.search(r"(?:뭐|뭘|어떤\s?거)\s?줘야|줄\s|사려|살려|줄까", text)
-    if REORDER.search(text):
+    if give and (CHECKOUT.search(text) and not sig.has_reference
+                 or not sig.has_reference and _DESCRIBED_CHOICE.search(text)):
+        give = False  # "결제 진행해 주세요"; "첨가물 없는 걸로 주세요" describes what to look for
+    if give and sig.policy_topic and re.search(r"(?:줘요|주나요|주시나요|줘|주세요|주는\s?(?:거|게))\s?(?:있어요|있나요)?\s?\?", text):
+        give = False  # "리뷰 쓰면 적립금 얼마 줘요?" asks what the store gives
+    if REORDER.search(text) and not (sig.policy_topic and "?" in text and POLICY_ASK.search(text)):
         return "reorder", 0.9, False, False
     if sig.policy_topic == "개인정보" and "장바구니" not in text:
         return "policy", 0.9, False, False
@@ -195,7 +215,8 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     if CHECKOUT.search(text):
         if sig.policy_topic in ("취소", "교환반품"):
             return "policy", 0.85, False, False
-        if (sig.has_keywords or sig.has_reference) and not re.search(r"장바구니|카트|이대로|그대로|전부|다\s", text):
+        named = [k for k in sig.keywords if not OFF_TOPIC.search(k) and k not in ("장난", "진행")]
+        if (named or sig.has_reference) and not re.search(r"장바구니|카트|이대로|그대로|전부|다\s", text):
             return "cart_add", 0.8, False, False
         return "checkout", 0.9, False, False
     if CART_VIEW.search(text):
@@ -216,6 +237,9 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
         # A bare "세 번째 거요" stays below 0.7 so it can answer a pending question instead.
         return "product_question", 0.8 if (request or POINTER.search(text)) else 0.65, False, False
     strong = bool(STRONG_REQUEST.search(text))
+    pointed = bool(re.match(r"(?:이|그|저)\s(?!중|거|것|게|걸)[가-힣]{2,}|방금\s?(?:그|보여\s?준|본|추천한)", text))
+    if pointed and "?" in text and not strong and (attribute or DELIVERY_ASK.search(text)):
+        return "product_question", 0.8, False, False  # "그 물티슈 새벽배송으로 받을 수 있어요?"
     delivery_constraint = sig.policy_topic == "배송" and sig.has_urgency and sig.has_category
     if sig.policy_topic and not ((strong or delivery_constraint) and (sig.has_keywords or sig.has_tags)):
         return "policy", 0.9 if POLICY_ASK.search(text) else 0.75, False, False
@@ -225,16 +249,25 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
         return "out_of_scope", 0.8, False, False
     declares = bool(SELF.search(text) or DECLARE.search(text) or SELF.search(whole + " ") or DECLARE.search(whole))
     question = "?" in text or bool(re.search(r"(?:나요|가요|어요|까요|인가|돼요)\s?$", text))
-    pointed = bool(re.match(r"(?:이|그|저)\s(?!중|거|것|게|걸)[가-힣]{2,}|방금\s?(?:그|보여\s?준|본|추천한)", text))
     available = re.search(r"(?:있|없)(?:어|나|나요|어요|을까요|을까|니|는지|습니까)\s?[?]", text)   # "X 있어요?" is a search
     if question and attribute and not STRONG_REQUEST.search(text) and (pointed or sig.has_brands and not available):
         return "product_question", 0.8, False, False  # "이 기저귀 몇 kg까지 써요?", "비비고 왕교자에 새우 들어가요?"
     about_me = sig.has_tags or sig.has_allergens or sig.has_avoid_brands or bool(HOUSEHOLD.search(text))
+    if (HOUSEHOLD.search(text) and re.search(r"위주(?:로|로요)?|앞으로|평소에", text)
+            and set(sig.keywords) <= {"소포장", "1인분", "1인용", "혼밥", "자취", "위주"}):
+        return "profile_update", 0.8, False, False
+    confirms = bool(re.search(r"맞(?:죠|지요|나요|아요|습니까)\s?\?", text))  # "이 초콜릿 우유 안 들어간 거 맞죠?"
+    if confirms and attribute and sig.has_keywords and not request:
+        return "product_question", 0.75, False, False
     if not request and declares and about_me and not (attribute and not SELF.search(text)):
         return "profile_update", 0.85, False, False
     if MEMORY.search(text) and (sig.has_tags or sig.has_allergens or sig.has_avoid_brands):
         return "profile_update", 0.8, False, False
     asks_about_product = COMPARE.search(text) or attribute and (sig.has_keywords or sig.has_brands)
+    price_of_a_kind = (re.search(r"얼마", text) and not sig.has_brands and not pointed
+                       and (sig.has_tags or re.search(r"제일|가장|젤|\d+\s?(?:l|ml|kg|g)\b", text)))
+    if price_of_a_kind and sig.has_keywords and not COMPARE.search(text):
+        return "search", 0.8, False, False  # "딸기 국산 한 팩 얼마예요": the prices of a kind of product
     if not request and not sig.has_allergens and asks_about_product:
         return "product_question", 0.75, False, False
     if request or sig.has_budget or sig.has_tags or sig.has_allergens or sig.has_avoid_brands \

@@ -24,7 +24,7 @@ from dataclasses import replace
 
 from assistant.nlu.budget import extract_budget
 from assistant.nlu.categories import resolve_categories
-from assistant.nlu.intents import MEMORY, SELF, Signals, classify
+from assistant.nlu.intents import CHECKOUT, MEMORY, SELF, STRONG_REQUEST, Signals, classify
 from assistant.nlu.keywords import analyze
 from assistant.nlu.lexicon import Lexicon
 from assistant.nlu.refs import SORT_OF, demonstrative, extract_amounts, extract_reference, extract_sort, product_specs
@@ -43,9 +43,11 @@ __all__ = ["Lexicon", "parse", "llm_fallback", "LOW_CONFIDENCE"]
 
 LOW_CONFIDENCE = 0.5
 _PRODUCT_INTENTS = ("search", "product_question", "cart_add", "cart_remove")
-_EXCLUDES = re.compile(r"빼|제외|말고|없는|없이|안\s?들어|들어간\s?(?:거|건|것)\s?(?:은|는)?\s?(?:안|못)")
+_EXCLUDES = re.compile(r"빼|제외|말고|없는|없이|안\s?들어|들어간\s?(?:거|건|것)\s?(?:은|는)?\s?(?:안|못)|도\s?(?:안\s?(?:돼|되)|못\s?먹)")
 _CART_INTENTS = ("cart_add", "cart_remove", "cart_view", "reorder", "checkout")
 _DEFAULT_LEXICON = Lexicon.default()
+_FOLLOW_UP_QUESTION = re.compile(r"\?|(?:되나요|돼요|되죠|하나요|인가요|나요|까요|어요|에요)\s?$|어떻게|언제|며칠|얼마나")
+_BUYING = re.compile(r"\s?(?:만|씩)?\s?(?:사려|사고\s?싶|살\s?(?:건데|거|려)|살려|사야|구매하려|주문하려|필요|(?:에|짜리|는|은)?\s?얼마)")
 _NOT_WANTED = re.compile(r"([가-힣a-z]+?)(?:은|는|이|가)?\s?(?:말고|말구|대신)")
 
 
@@ -86,11 +88,19 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     tags, tag_spans = extract_tags(t, lexicon)
     cart_turn = bool(state and state.last_intent in _CART_INTENTS)
     allergens, allergen_spans, allergen_clause_spans = allergen_clauses(t, cart_context=cart_turn)
+    if "락토프리" in tags and "우유" in allergens and re.search(r"유당|락토", t) and not re.search(r"알레르기|allerg", t):
+        # lactose intolerance is not a milk allergy: lactose-free milk (the 락토프리 tag) is
+        # what the shopper wants, and it still contains the milk protein
+        allergens = [a for a in allergens if a != "우유"]
     brands, avoid_brands, brand_spans = extract_brands(t, lexicon)
     urgency, urgency_spans = extract_urgency(t)
     order_id, order_spans = extract_order_id(t)
     reference, ref_spans = extract_reference(t)
-    amounts = [a for a in extract_amounts(t) if not any(s <= a[2][0] < e for s, e in ref_spans + budget_spans)]
+    if reference is not None and any(s <= ref_spans[0][0] < e for s, e in allergen_clause_spans):
+        reference, ref_spans = None, []  # "밀, 대두, 우유 다 빼고": the list, not every shown product
+    amounts = [a for a in extract_amounts(t) if not any(s <= a[2][0] < e for s, e in ref_spans + budget_spans
+                                                        + allergen_clause_spans)
+               and not any(0 <= a[2][0] - e <= 1 and a[1] == "장" for _, e in budget_spans)]  # "만원 한 장으로"
     # brand names may contain policy words ("수상한농장" holds "상한"): blank them, same length
     t_no_brands = "".join(" " if any(s <= i < e for s, e in brand_spans) else ch for i, ch in enumerate(t))
     policy_topic, policy_spans = extract_policy_topic(t_no_brands)
@@ -116,6 +126,14 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     # removal or a question about ingredients; the intent rules read the rest
     intent, confidence, harmful, injection = classify(t, sig, _blank(t, allergen_clause_spans))
     intent, confidence = _answer_to_question(intent, confidence, state)
+    if (intent == "cart_add" and cart_turn and reference is not None and reference.kind == "it"
+            and CHECKOUT.search(t) and not keywords):
+        intent, confidence = "checkout", 0.85  # "이걸로 결제할게요" right after adding it
+    if (state is not None and state.last_intent == "policy" and intent in ("search", "product_question", "out_of_scope")
+            and not injection and not harmful and _FOLLOW_UP_QUESTION.search(t) and not STRONG_REQUEST.search(t)
+            and not (tags or allergens or brands or categories or reference or lo or hi)):
+        # "사진 찍어서 보내면 되나요? 언제까지 알려야 돼요?" right after a return question
+        intent, confidence = "policy", 0.7
     if (intent == "profile_update" and state is not None and state.last_intent in ("search", "product_question")
             and not MEMORY.search(t) and (_EXCLUDES.search(t) or not SELF.search(t))):
         # while choosing products, "일행 중에 갑각류 알레르기 있는 사람도 있어요" or "닭 들어간 건
@@ -143,12 +161,15 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         )
     if intent in _PRODUCT_INTENTS:
         number = amounts[0][0] if amounts else None
+        # "땅콩 한 봉지 사려는데": how much the shopper buys, not how many products to show
+        bought = bool(amounts) and bool(_BUYING.match(t, amounts[0][2][1]))
         slots = replace(
             slots, keywords=tuple(keywords), categories=tuple(categories),
             budget_min=lo, budget_max=hi, urgency=urgency, reference=reference,
             sort=sort_hint or (extract_sort(t) if reference is None else None),
             quantity=number if intent in ("cart_add", "cart_remove") else None,
-            count=(number or (count_hint if (count_hint or 0) > 1 else None)) if intent == "search" else None,
+            count=(((None if bought else number) or (count_hint if (count_hint or 0) > 1 else None))
+                   if intent == "search" else None),
         )
     if intent == "reorder":
         slots = Slots(keywords=tuple(keywords), order_id=order_id)

@@ -47,6 +47,7 @@ def normalize(text: str) -> str:
     s = (text or "")[:MAX_MESSAGE_CHARS]
     for jamo, word in _JAMO_WORDS:
         s = s.replace(jamo, word)
+    s = re.sub(r"(?<![\u3131-\u318e])ㄱ(?![\u3131-\u318e])", " 고 ", s)  # "장바구니 ㄱ", "결제 ㄱ"
     s = re.sub(r"[\u3131-\u318e\u1100-\u11ff]+", " ", s)
     s = unicodedata.normalize("NFKC", s).lower()
     s = re.sub(r"[\u200b-\u200f\ufeff]", "", s)
@@ -101,6 +102,11 @@ def extract_tags(text: str, lexicon: Lexicon) -> tuple[list[str], list[Span]]:
     if meatless:
         tags.append("비건")
         spans.append(meatless.span())
+    for pattern, tag in _TAG_PHRASES:
+        m = pattern.search(text)
+        if m and tag not in tags:
+            tags.append(tag)
+            spans.append(m.span())
     for term, span in find_terms(text, vocab):
         tag = vocab[term]
         if tag not in tags:
@@ -110,32 +116,84 @@ def extract_tags(text: str, lexicon: Lexicon) -> tuple[list[str], list[Span]]:
     return tags, spans
 
 
+# Tags said as a phrase rather than a word; the span is only the tag part ("제로" in "제로
+# 콜라" leaves 콜라 a keyword).
+_TAG_PHRASES = (
+    (re.compile(r"제로(?=\s?(?:콜라|사이다|탄산|음료|소다|에이드|맥주))"), "제로칼로리"),
+    (re.compile(r"(?:피부|두피|눈|아기\s?피부)\s?(?:가|이)?\s?(?:좀\s?)?(?:예민|민감)"), "저자극"),
+    (re.compile(r"(?:설탕|당)\s?(?:이|을|은)?\s?(?:적게|덜|조금|거의\s?안)\s?(?:들어간|들어있는|넣은|든)"
+                r"|단\s?(?:거|걸|것|음식)\s?(?:을|를|은|는)?\s?(?:드시면|먹으면)\s?안|당뇨"), "저당"),
+)
+
+
 # ---------------------------------------------------------------- allergens
-# What follows an allergen (or a list of them) when the shopper cannot have it. Korean
-# negation comes after its object: "땅콩 빼고", "유제품 다 안 돼요", "새우 먹으면 큰일나요",
-# "밀가루 안 되는 체질", "땅콩 들어가면 안 돼요", "우유 못 마셔요", "nut free".
+# Korean puts the negation after its object, so the parser reads allergen words as lists
+# ("땅콩이랑 호두 둘 다", "첫째는 땅콩, 둘째는 우유") and looks for what marks the list as
+# avoided: a mark right after it ("빼고", "다 안 돼요", "노노", "못 먹어요"), a mark after a
+# reason ("들어간 건 속이 안 좋아서 빼고요"), a mark before it ("알레르기: 새우"), or an
+# allergy word in the same sentence ("첫째는 땅콩, 둘째는 우유 알레르기"). An allergen word that
+# is part of a product name ("땅콩버터"), chosen ("두유로 바꿀게요"), wanted ("땅콩 들어간 과자")
+# or put in the cart ("우유 2개 담아") is not an exclusion.
+
+# What follows an allergen (or a list of them) when the shopper cannot have it.
+_REACTION = (
+    r"(?:속|배|장|피부|몸|목)\s?(?:이|가)?\s?(?:안\s?좋|불편|아프|아파|아팠|뒤집|부글|난리|더부룩|가려|간지)"
+    r"|탈\s?(?:이\s?)?나|탈\s?났|배탈|소화\s?(?:가|를|도)?\s?(?:안|못|잘\s?안)|두드러기|가려|간지러|설사|체하|체해"
+    r"|토하|토해|발진|붓|부어|부었|트러블|아나필락시스|쇼크|응급실?|큰일|죽"
+)
 _ALLERGY_MARK = re.compile(
-    r"(?:알레르기|allerg[a-z]*|-?\s?free\b|(?<!성)못\s?(?:먹|마시|마셔|드시|드셔|드세)|안\s?(?:먹|마시|마셔|드시|드셔)"
-    r"|(?:먹|마시|드시)(?:으면|면|을\s?때|고\s?나면)\s?(?:안|큰일|두드러기|탈|배탈|배\s?아|가려|간지|알레르기|응급|죽)"
-    r"|먹지\s?(?:못|말|마)|빼|제외|없는|없이|없고|없어야|없었으면|없을|안\s?들어|들어가(?:면|도|선|서는)\s?안"
-    r"|들어가(?:면|도)\s?큰일|들어가지\s?않|들어있지\s?않|안\s?든|피해|말고|안\s?(?:돼|되|맞)|안돼|민감|조심|노\b|no\b"
-    r"|❌|🚫|✖|⛔|금지|큰일|두드러기|아나필락시스|쇼크|있으면\s?안|체질)"
+    r"(?:알레르기|allerg[a-z]*|-?\s?free\b|(?<!성)못\s?(?:먹|마시|마셔|드시|드셔|드세|써|쓰)|안\s?(?:먹|마시|마셔|드시|드셔)"
+    r"|(?:먹|마시|드시|드셔)(?:으면|면|을\s?때|고\s?나면|으니까|니까)\s?(?:안\s|안돼|알레르기|" + _REACTION + r")"
+    r"|먹지\s?(?:못|말|마)|빼|뺀|빠진|빠져|제외|없는|없이|없고|없어야|없었으면|없을|안\s?들어|들어가(?:면|도|선|서는)\s?안"
+    r"|들어가(?:면|도)\s?큰일|들어가지\s?않|들어있지\s?않|안\s?든|피해|피하|말고|대신|안\s?(?:돼|되|됨|맞)|안돼|안됨|민감|조심"
+    r"|노\s?노|노놉|노우|노\b|no\b|nope|프리|x(?![a-z])|아니(?=\s|$)|싫|별로|❌|🚫|✖|⛔|🙅|금지|있으면\s?안|체질|" + _REACTION + r")"
+)
+# "새우 추가", "견과류 등록": only with an allergy or profile word in the message ("우유 추가" is a cart line)
+_UPDATE_MARK = re.compile(r"(?:도|은|는|을|를)?\s?(?:추가|등록|업데이트|넣어|넣었|포함|저장|기록)")
+_PROFILE_CONTEXT = re.compile(r"알레르기|allerg|프로필|내\s?정보|회원\s?정보|목록|리스트|체질|못\s?먹|피해야")
+# people in an enumeration: "첫째는 땅콩, 둘째는 우유", "저는 새우를, 남편은 게를"
+_PERSON = (
+    r"(?:첫째|둘째|셋째|넷째|막내|큰\s?애|작은\s?애|큰\s?아이|작은\s?아이|큰\s?딸|작은\s?딸|큰\s?아들|작은\s?아들"
+    r"|남편|신랑|아내|와이프|애기|아기|아이|애|아들|딸|엄마|아빠|어머니|아버지|어머님|아버님|시어머니|장모님"
+    r"|할머니|할아버지|동생|형|누나|언니|오빠|친구|손님|조카|손주|남친|여친|아들놈|딸내미|저|제|나|내"
+    r"|(?:우리|저희)\s?(?:애|아이|아기|애기|딸|아들|집|가족|엄마|아빠|남편)?)"
+    r"(?:님|네)?(?:께서는|께서|은|는|이|가|도)?(?=[\s,])"
 )
 # What may stand between an allergen and the next allergen or the mark: particles, list
-# words and quantifiers ("땅콩이랑 호두 둘 다", "새우 게 이런 거", "유제품 일절", "잣만").
+# words, quantifiers, adverbs, copulas, people ("땅콩이랑 호두 둘 다", "새우 게 이런 거",
+# "유제품 일절", "땅콩이고 작은애는", "견과류는 좀").
 _GAP = re.compile(  # longer alternatives first: "이런 거" before the particle "이"
     r"(?:같은\s?(?:거|것|건|종류)(?:은|는|도)?|이런\s?(?:거|것|건|종류)(?:은|는|도)?|종류(?:는|은|도)?"
     r"|들어간\s?(?:거|것|건|걸|제품|음식)?(?:은|는|도)?|들어있는\s?(?:거|것|건)?(?:은|는|도)?"
-    r"|있는\s?(?:거|것|건)(?:은|는)?|함유(?:된)?\s?(?:거|것|건)?(?:은|는)?"
-    r"|둘\s?다|셋\s?다|세\s?개\s?다|전부|모두|모든|일절|절대로?|전혀|까지|조차|성분"
-    r"|이랑|랑|하고|이나|또는|\s|,|/|·|\+|&|과|와|및|나|도|이|가|은|는|을|를|에|류|들(?!어)|다|만)"
+    r"|있는\s?(?:거|것|건)(?:은|는)?|함유(?:된)?\s?(?:거|것|건)?(?:은|는)?|맛(?:은|는|도|이)?(?=[\s,])"
+    r"|둘\s?다|셋\s?다|세\s?개\s?다|전부|모두|모든|일절|절대로?|전혀|까지|조차|성분|완전|아예|진짜|정말|특히|좀|꼭"
+    r"|이고|이구|이며|이요|이에요|예요|에요|이라|이랑|" + _PERSON +
+    r"|랑|하고|이나|또는|\s|,|/|·|\+|&|과|와|및|나|도|이|가|은|는|을|를|에|류|들(?!어)|다|만|요(?=[\s,.!?~]|$)|고(?=[\s,]))"
 )
-_SINGLE_SYLLABLE_OK_AFTER = re.compile(r"(?:\s|,|$|이랑|랑|하고|과|와|도|은|는|이|가|알|만|\.|!|~)")
+_SINGLE_SYLLABLE_OK_AFTER = re.compile(r"(?:\s|,|$|이랑|랑|하고|과|와|도|은|는|이|가|을|를|알|만|맛|\.|!|~)")
 _CART_WORDS = re.compile(r"장바구니|카트|담은|담았|담긴")
 _INGREDIENT_GAP = re.compile(r"들어|성분|함유|같은|이런|종류|류")
 # a list closed by "전부." / "다!" after an allergy was already stated: "견과류는 다 안 돼요.
 # 아몬드 호두 땅콩 전부."
 _ALL_OF_THEM = re.compile(r"\s?(?:전부|모두|다|둘\s?다|셋\s?다)\s?(?:요)?\s?(?:[.!,~]|$)")
+_ELLIPSIS = re.compile(r"\s?(?:[.!?,~]|$)")
+_ELLIPSIS_START = re.compile(r"(?:(?:아|그리고|그럼|근데|또|참|and)\s)*(?:" + _PERSON + r")?\s?")
+# an allergy stated anywhere in the sentence ("첫째는 땅콩, 둘째는 우유 알레르기 있어요")
+_SENTENCE_ALLERGY = re.compile(r"알레르기|allerg|" + _REACTION)
+_SENTENCE_END = re.compile(r"[.!?\n;]|(?<=[요다])\s(?=[가-힣])")
+# after an allergen word: it is the thing bought or chosen, not avoided
+_WANTED_AFTER = re.compile(
+    r"(?:이|가|은|는|을|를)?\s?(?:들어간|들어있는|들어\s?있는|넣은|함유|(?:으)?로\s?(?:바꾸|바꿀|바꿔|대체|주|할|살|사|골라|추천|찾)"
+    r"|\d+\s?[가-힣]{0,2}|(?:한|두|세|네|다섯)\s?(?:개|팩|봉|병|통|판|박스|묶음|봉지|캔|줄|송이|마리|근|kg|g)"
+    r"|(?:도\s?|는\s?|은\s?)?(?:괜찮|먹어도|먹을\s?수\s?있|상관없|ok|오케이|좋아|잘\s?먹)"
+    r"|(?:좀\s?)?(?:담아|담을|넣어|주세요|줘|살게|살래|사고|사려|사서|추천|찾아|보여|있어요|있나요|있을까|얼마))"
+)
+# a reason between the list and its mark ("우유 들어간 건 속이 안 좋아서 빼고요"): the
+# words skipped end in a connective, and none of them names another object
+_CONNECTIVE_END = re.compile(r"(?:서|니까|니깐|라서|해서|어서|아서|는데|은데|데|지만|고|면|때문에|때매|땜에|탓에|상)$")
+_NEW_OBJECT = re.compile(r"^(?![건걸]$|것은$|거는$)[가-힣]+(?:은|는|을|를)$|담|넣|주세요|줘|추천|찾|보여|사고|사서|구매|주문|괜찮|좋아|맛있")
+# after the mark, the verb the reason led to ("... 안 좋아서 빼고요"): part of the clause
+_TRAILING_EXCLUDE = re.compile(r"(?:\s?[가-힣]*(?:서|니까|라서))?\s?(?:다\s?)?(?:빼|제외|말고|없는\s?(?:거|걸|것)|안\s?들어간)[^\s.,!?]*")
 
 
 def extract_allergens(text: str) -> tuple[list[str], list[Span]]:
@@ -152,6 +210,9 @@ def extract_allergens(text: str) -> tuple[list[str], list[Span]]:
     return allergens, spans
 
 
+_THING_AFTER_GE = re.compile(r"\s?(?:없|있|좋|나아|나을|뭐|더|어때|괜찮|필요|맞|아니|많|적)")
+
+
 def _allergen_hits(text: str) -> list[tuple[str, int, int]]:
     hits = []
     for term, (s, e) in find_terms(text, ALLERGEN_SYNONYMS):
@@ -161,8 +222,88 @@ def _allergen_hits(text: str) -> list[tuple[str, int, int]]:
         elif len(term) == 1 and re.match(r"[가-힣]", term):  # "게", "밀", "잣", "굴": whole words only
             if (s > 0 and re.match(r"[가-힣]", text[s - 1])) or not _SINGLE_SYLLABLE_OK_AFTER.match(text, e):
                 continue
+            if term == "게" and s > 1 and _adnominal(text[s - 2]) and _THING_AFTER_GE.match(text, e):
+                continue  # "싼 게 없어요": 게 = 것이, not crab
         hits.append((term, s, e))
     return hits
+
+
+def _adnominal(ch: str) -> bool:
+    """A Hangul syllable ending in ㄴ or ㄹ ("싼", "먹을"): the word before 게 = 것이."""
+    if not "가" <= ch <= "힣":
+        return False
+    return (ord(ch) - 0xAC00) % 28 in (4, 8)
+
+
+def _chains(text: str, hits: list[tuple[str, int, int]]) -> list[tuple[int, int, int]]:
+    """(first hit, last hit, end of the gap after the list) for every run of allergen words
+    joined by gap words."""
+    chains: list[tuple[int, int, int]] = []
+    i = 0
+    while i < len(hits):
+        j, pos = i, hits[i][2]
+        while True:
+            if j + 1 < len(hits) and hits[j + 1][1] == pos:
+                j += 1
+                pos = hits[j][2]
+                continue
+            g = _GAP.match(text, pos)
+            if g and g.end() > pos:
+                pos = g.end()
+                continue
+            break
+        # the gap may have run over a word start that is itself a mark ("노노" after "노")
+        chains.append((i, j, pos))
+        i = j + 1
+    return chains
+
+
+def _sentence_of(text: str, pos: int) -> tuple[int, int]:
+    starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text) if m.end() <= pos]
+    start = starts[-1]
+    m = _SENTENCE_END.search(text, pos)
+    return start, (m.start() if m else len(text))
+
+
+def _mark_after(text: str, pos: int, limit: int, context: bool) -> re.Match | None:
+    """The mark at `pos`, or after a reason clause of at most four words before `limit`."""
+    m = _ALLERGY_MARK.match(text, pos)
+    if m or (context and (m := _UPDATE_MARK.match(text, pos))):
+        return m
+    skipped: list[str] = []
+    for w in re.finditer(r"\S+", text[:limit]):
+        if w.start() < pos:
+            continue
+        if len(skipped) >= 4 or _NEW_OBJECT.search(w.group()) or _allergen_hits(w.group()):
+            return None
+        skipped.append(w.group())
+        nxt = w.end() + 1
+        if nxt >= limit:
+            return None
+        m = _ALLERGY_MARK.match(text, nxt)
+        reaction = m and re.match(_REACTION, m.group())
+        if m and (reaction or _CONNECTIVE_END.search(w.group().rstrip(",~"))):
+            return m
+    return None
+
+
+_INABILITY = re.compile(r"(?:알레르기|allerg|(?<!성)못\s?(?:먹|마시|마셔|드시|드셔|드세|써|쓰)|안\s?(?:돼|되|됨|맞)|안돼|" + _REACTION + ")")
+
+
+def _mark_after_product(text: str, pos: int, limit: int, ingredient: bool) -> re.Match | None:
+    """A mark after one product noun: "우유 들어간 라떼 말고" (the product with the allergen
+    in it is refused: any mark), "복숭아 주스는 못 마셔요", "복숭아 털 알레르기" (without an
+    ingredient word only an inability or a reaction counts: "새우깡 말고" is a product choice)."""
+    w = re.match(r"([가-힣a-z]{1,8}?)(?:은|는|도|이|가|을|를|만)?(?:\s|$)", text[pos:limit])
+    if not w or not w.group(1) or _NEW_OBJECT.search(w.group(1)) or _allergen_hits(w.group(1)):
+        return None
+    if re.match(_ALLERGY_MARK.pattern, w.group(1)):
+        return None
+    nxt = pos + w.end()
+    m = _ALLERGY_MARK.match(text, nxt)
+    if m and (ingredient or _INABILITY.match(m.group())):
+        return m
+    return None
 
 
 def allergen_clauses(text: str, cart_context: bool = False) -> tuple[list[str], list[Span], list[Span]]:
@@ -176,47 +317,65 @@ def allergen_clauses(text: str, cart_context: bool = False) -> tuple[list[str], 
     ("견과류", "해산물", "유제품", from store.domain) stands for all its members.
     >>> allergen_clauses("닭고기 들어간 건 빼주세요")[2]
     [(0, 14)]
+    >>> allergen_clauses("첫째는 땅콩, 둘째는 우유 알레르기 있어요")[0]
+    ['땅콩', '우유']
     """
     hits = _allergen_hits(text)
-    chains: list[tuple[int, int, int]] = []   # (first hit, last hit, end of gap after the list)
-    i = 0
-    while i < len(hits):
-        j, pos = i, hits[i][2]
-        while True:
-            g = _GAP.match(text, pos)
-            if g and g.end() > pos:
-                pos = g.end()
-                continue
-            if j + 1 < len(hits) and hits[j + 1][1] == pos:
-                j += 1
-                pos = hits[j][2]
-                continue
-            break
-        chains.append((i, j, pos))
-        i = j + 1
+    chains = _chains(text, hits)
+    context = bool(_PROFILE_CONTEXT.search(text))
     marked: list[tuple[int, int, int, int]] = []   # (first, last, clause start, clause end)
     pending: list[tuple[int, int, int]] = []
     for first, last, pos in chains:
         s = hits[first][1]
-        mark = _ALLERGY_MARK.match(text, pos)
-        compound = any(hits[k][2] == hits[k + 1][1] for k in range(first, last))
-        if mark and mark.group().startswith("말고") and compound:
+        _, sentence_end = _sentence_of(text, pos)
+        mark = _mark_after(text, pos, sentence_end, context)
+        if not mark:
+            mark = _mark_after_product(text, pos, sentence_end, bool(_INGREDIENT_GAP.search(text[hits[last][2]:pos])))
+            names = {n for h in hits[first:last + 1] for n in ALLERGEN_SYNONYMS[h[0]]}
+            if (mark and re.match(r"말고|대신|말구", mark.group())
+                    and any(set(ALLERGEN_SYNONYMS[h[0]]) & names for h in hits if h[1] >= mark.end())):
+                mark = None  # "우유 들어간 과자 말고 그냥 흰우유": a choice between products, milk is wanted
+        compound = (any(hits[k][2] == hits[k + 1][1] for k in range(first, last))
+                    or bool(re.match(r"[가-힣]", text[hits[last][2]:hits[last][2] + 1]))
+                    and not _GAP.match(text, hits[last][2])
+                    or s > 0 and bool(re.match(r"[가-힣]", text[s - 1])))  # "칵테일새우 말고"
+        if mark and re.match(r"-?\s?(?:free|프리)", mark.group()) and all(h[0] in ("글루텐", "gluten") for h in hits[first:last + 1]):
+            mark = None  # "글루텐프리", "gluten free": the 글루텐프리 tag, a need that is never relaxed
+        if mark and re.match(r"말고|대신", mark.group()) and compound:
             mark = None  # "땅콩버터 말고 잼": a product name, not an allergy
         if (mark and re.match(r"빼|제외", mark.group()) and (cart_context or _CART_WORDS.search(text))
                 and not _INGREDIENT_GAP.search(text[hits[last][2]:pos])):
             mark = None  # "장바구니에서 우유 빼줘" removes a product; "우유 들어간 건 빼줘" does not
+        if mark and _WANTED_AFTER.match(text, hits[last][2]) and not _INGREDIENT_GAP.search(text[hits[last][2]:pos]) \
+                and re.match(r"(?:도|은|는|을|를)?\s?(?:추가|등록|넣어|넣었|포함|저장|기록)", mark.group()):
+            mark = None  # "우유 2개 추가": a cart line even in a message about allergies
         if mark:
             end = mark.end() + len(re.match(r"[^\s.,!?]*", text[mark.end():]).group())
+            trailing = _TRAILING_EXCLUDE.match(text, end)
+            if trailing and trailing.end() <= sentence_end:
+                end = trailing.end()
             marked.append((first, last, s, end))
-        elif _reverse_marked(text, s):
+        elif _reverse_marked(text, s) and (_NEG_PREFIX.search(text[max(0, s - 10):s])
+                                           or not _wanted(text, hits, first, last, pos)):
             marked.append((first, last, s, hits[last][2]))
         else:
             pending.append((first, last, pos))
     if marked or re.search(r"알레르기|allerg", text):
         for first, last, pos in pending:
+            if (_ELLIPSIS.match(text, pos) and not _wanted(text, hits, first, last, pos)
+                    and not re.search(r"있는|들어|함유|같은|이런|종류|만", text[hits[last][2]:pos])
+                    and _ELLIPSIS_START.fullmatch(text[_sentence_of(text, hits[first][1])[0]:hits[first][1]].strip() + " ")):
+                # "남편은 갑각류 알레르기예요. 저는 복숭아요": the list ends its sentence with
+                # nothing but a copula, after an allergy was stated
+                marked.append((first, last, hits[first][1], pos))
+                continue
             tail = text[hits[last][2]:]
             if _ALL_OF_THEM.match(tail) or _ALL_OF_THEM.match(text, pos - len(re.match(r".*?(\s?(?:전부|모두|다)?)$", text[hits[last][2]:pos]).group(1))):
                 marked.append((first, last, hits[first][1], pos))
+                continue
+            start, stop = _sentence_of(text, hits[first][1])
+            if (_SENTENCE_ALLERGY.search(text, start, stop) and not _wanted(text, hits, first, last, pos)):
+                marked.append((first, last, hits[first][1], hits[last][2]))
     allergens: list[str] = []
     spans: list[Span] = []
     clauses: list[Span] = []
@@ -230,11 +389,45 @@ def allergen_clauses(text: str, cart_context: bool = False) -> tuple[list[str], 
     return allergens, sorted(spans), clauses
 
 
+def _wanted(text: str, hits: list[tuple[str, int, int]], first: int, last: int, pos: int) -> bool:
+    """An allergen word named as a product, a choice or a wish, not as an avoidance."""
+    end = hits[last][2]
+    if any(hits[k][2] == hits[k + 1][1] for k in range(first, last)):
+        return True  # "아몬드우유"
+    if re.match(r"[가-힣]", text[end:end + 1]) and not _GAP.match(text, end):
+        return True  # "땅콩버터", "새우깡"
+    if hits[first][1] > 0 and re.match(r"[가-힣]", text[hits[first][1] - 1]):
+        return True  # "귀리우유"
+    if _WANTED_AFTER.match(text, end):
+        return True
+    gap = text[end:pos]
+    # "견과류 선물세트": a bare noun before another noun names the product kind
+    return (not gap.strip() and bool(re.match(r"[가-힣a-z]", text[pos:pos + 1]))
+            and not _SENTENCE_ALLERGY.match(text, pos) and not _ALLERGY_MARK.match(text, pos)
+            and _starts_with_noun(re.match(r"[^\s.,!?]+", text[pos:]).group()))
+
+
+def _starts_with_noun(word: str) -> bool:
+    """Whether `word` opens with a noun ("선물세트") rather than a predicate ("나왔어요"),
+    by the morpheme analyzer the keyword step already loads (a suffix test without it)."""
+    from assistant.nlu.keywords import _kiwi
+
+    kiwi = _kiwi(Lexicon.default().user_words())
+    if kiwi is None:
+        return not re.search(r"(?:요|다|어|아|죠|네|고|서|면|음|함|됨|까|데|니)$", word)
+    tokens = kiwi.tokenize(word)
+    return bool(tokens) and tokens[0].tag in ("NNG", "NNP", "SL")
+
+
 def _reverse_marked(text: str, start: int) -> bool:
     """'알레르기 있는데 땅콩이요', '알레르기: 새우', '알레르기 검사에서 계란이랑 밀 나왔어요'
     (marker before the allergen list)."""
     before = text[max(0, start - 20):start]
-    return bool(re.search(r"(?:알레르기|알레르기가|allergy|allergic\s?to)\s?(?:있|체질|검사|반응)?[가-힣]{0,4}\s?[:,]?\s?$", before))
+    return bool(re.search(r"(?:알레르기|알레르기가|allergy|allergic\s?to)\s?(?:있|체질|검사|반응)?[가-힣]{0,4}\s?[:,]?\s?$"
+                          r"|" + _NEG_PREFIX.pattern, before))
+
+
+_NEG_PREFIX = re.compile(r"(?:^|[\s(])(?:no|non|without|zero|노)[\s-]?$")
 
 
 # ---------------------------------------------------------------- brands
@@ -259,7 +452,19 @@ def extract_brands(text: str, lexicon: Lexicon) -> tuple[list[str], list[str], l
         if brand not in target:
             target.append(brand)
         spans.append((s, e))
+    for m in _OTHER_BRAND.finditer(text):
+        name = m.group(1)
+        if name not in avoided and not any(s <= m.start(1) < e for s, e in spans):
+            avoided.append(name)
+            spans.append(m.span(1))
     return wanted, avoided, spans
+
+
+# a brand the lexicon does not know, avoided by what follows it: "바삭공방 거 말고 다른 브랜드"
+_OTHER_BRAND = re.compile(
+    r"([가-힣a-z][가-힣a-z0-9]{1,11})\s?(?:정품|제품|브랜드|회사|거|꺼|것)?\s?(?:은|는)?\s?(?:말고|빼고|말구)\s?"
+    r"(?:좀\s?)?다른\s?(?:브랜드|회사|메이커|데\s?(?:거|꺼)|곳\s?(?:거|꺼))"
+)
 
 
 # ---------------------------------------------------------------- urgency, order ids
@@ -308,14 +513,40 @@ def extract_policy_topic(text: str) -> tuple[str | None, list[Span]]:
 
     topic = None
     spans: list[Span] = []
+    for pattern, name in _POLICY_PATTERNS:  # a story names its topic more precisely than one word
+        m = pattern.search(text)
+        if m:
+            topic = topic or name
+            spans.append(m.span())
     for name, triggers in POLICY_TOPICS.items():
         found = [(w, (s, e)) for w, (s, e) in find_terms(text, dict.fromkeys(triggers))
                  if not (w in _WORD_INITIAL_TRIGGERS and s > 0 and "가" <= text[s - 1] <= "힣")]
         if found:
             topic = topic or name
             spans.extend(span for _, span in found)
-    m = re.search(r"기록[가-힣\s]{0,4}(?:지워|지우|삭제|없애)", text)
-    if m:
-        topic = topic or "개인정보"
-        spans.append(m.span())
     return topic, spans
+
+
+# Policy questions told as a story or a situation rather than with a service word: what
+# happened to an order and what the shopper asks about it.
+_ORDERED = r"(?:시켰|주문했|주문한|샀|구매했|받았|왔|결제했|결제\s?끝났|결제\s?했)(?:는데|더니|고|다가)"
+_POLICY_PATTERNS = (
+    (re.compile(r"기록[가-힣\s]{0,4}(?:지워|지우|삭제|없애)"), "개인정보"),
+    # something else, less or the wrong size arrived, or the shopper wants another one
+    (re.compile(r"다른\s?(?:상품|제품|물건|게|거|것)\s?(?:이|가)?\s?(?:왔|배송|도착)|돌려\s?보내|반송비"), "교환반품"),
+    (re.compile(_ORDERED + r"[^.?!]{0,30}(?:밖에\s?안|모자라|모자르|부족|덜\s?(?:왔|들)|적게\s?왔|바꿀\s?수|바꿔\s?주|바꾸|교환)"),
+     "교환반품"),
+    # an order already placed, changed afterwards
+    (re.compile(_ORDERED + r"[^.?!]{0,25}(?:추가할|추가\s?(?:돼|되|가능)|변경|바꿀|빼\s?(?:주|줄|도|달)|취소)"), "취소"),
+    (re.compile(r"품절\s?(?:됐|되었|이라)|결품|재고\s?(?:가\s)?없으면|대신\s?(?:보내|배송)|대체\s?(?:상품|배송|해)"), "취소"),
+    (re.compile(r"\d+\s?(?:박스|상자|개|병|묶음|세트)[가-힣\s]{0,6}(?:한\s?번에|한꺼번에)|(?:한\s?번에|한꺼번에)\s?(?:많이|대량)"
+                r"|(?:회사|단체|사무실|탕비실|행사)[가-힣\s]{0,10}(?:주문|구매|사려)[가-힣\s]{0,10}(?:되나|돼요|되요|하면|가능|방법)"), "취소"),
+    (re.compile(r"돈\s?(?:은|이|만)?\s?(?:빠졌|나갔|빠져|결제됐)|출금\s?(?:됐|되)"), "결제"),
+    (re.compile(r"돈\s?(?:은|이)?\s?언제\s?(?:들어|돌려|환불|입금)|언제\s?(?:돌려|환불)\s?(?:받|돼|되)"), "교환반품"),
+    # delivery to a region, packaging returned
+    (re.compile(r"(?:제주|도서\s?산간|섬\s|울릉|백령)[가-힣\s]{0,15}(?:보낼|보내|배송|배달|받을\s?수|시킬\s?수)"), "배송"),
+    (re.compile(r"그린\s?박스|보냉\s?(?:박스|가방)|박스\s?(?:회수|반납)|문\s?앞에\s?내놓"), "배송"),
+    (re.compile(r"선물\s?(?:을|를)?\s?(?:보냈|받는\s?(?:사람|분|친구))|받는\s?(?:친구|분|사람)(?:이|가)\s?주소|가격\s?표시"), "선물"),
+    (re.compile(r"(?:글씨|글자|화면)\s?(?:를|가|좀)?\s?(?:좀\s?)?(?:크게|키워|확대|잘\s?안\s?보)|큰\s?글씨|음성\s?안내|휠체어"), "키오스크"),
+    (re.compile(r"표시(?:된|돼|되어|가\s?된)\s?[가-힣\s]{0,10}(?:맞|믿|확실|면)"), "알레르기표시"),
+)
