@@ -22,6 +22,9 @@ fresh session) over the live index in `--index-dir`, and is scored on what the s
 - answer-first rate: the reply's first sentence answers (네/아니요/조건… or a deciding number
   or fact) instead of opening with a quote or a document title. Blind rows also score whether
   that sentence holds a labeled key fact, and whether its 네/아니요 matches the label.
+- yes/no accuracy: among questions labeled yes/no, the share whose reply opens with the labeled
+  네/아니요 (a conditional or fact opening does not count); `yes_no_claimed` / `yes_no_wrong`:
+  replies opening with 네/아니요 at all, and how many of them the label contradicts.
 """
 
 from __future__ import annotations
@@ -200,7 +203,7 @@ def score_products(assistant, rows: list[dict], with_ndcg: bool) -> dict:
 def score_policy(assistant, rows: list[dict]) -> dict:
     from assistant.types import DialogueState
 
-    per, acc, first, key, pol, pol_n = [], 0, 0, 0, 0, 0
+    per, acc, first, key, pol, pol_n, claims, wrong = [], 0, 0, 0, 0, 0, 0, 0
     for r in rows:
         ans = assistant.answer(r["query"], DialogueState()) or {}
         cited = [s.get("passage_id") for s in ans.get("sources", []) if s.get("kind") == "policy"]
@@ -217,6 +220,9 @@ def score_policy(assistant, rows: list[dict]) -> dict:
         if r.get("answer") in ("yes", "no"):
             pol_n += 1
             pol += got == r["answer"]
+        if got in ("yes", "no"):   # every 네/아니요 the reply claims, right or wrong
+            claims += 1
+            wrong += got != r.get("answer")
         per.append({"id": r["id"], "query": r["query"], "intent": ans.get("intent"), "top": top,
                     "want": r["passage"], "ok": ok, "answer_first": af, "key_fact_first": kf,
                     "polarity": got, "label": r.get("answer"), "first": s1[:120]})
@@ -227,6 +233,8 @@ def score_policy(assistant, rows: list[dict]) -> dict:
     if pol_n:
         out["yes_no_accuracy"] = round(pol / pol_n, 4)
         out["n_yes_no"] = pol_n
+    out["yes_no_claimed"] = claims   # replies opening with 네/아니요
+    out["yes_no_wrong"] = wrong      # of those, the label says otherwise (yes/no/conditional/info)
     return out | {"rows": per}
 
 
@@ -288,9 +296,23 @@ def build_assistant(settings, query_cache: str | None = None):
     return assistant
 
 
-def run(name: str, settings, limit: int = 0, parts: str = "product,policy", query_cache: str | None = None) -> dict:
+def with_profile(assistant, tags: str, allergens: str = ""):
+    """Every turn as a signed-in shopper whose profile holds these diet tags / allergens
+    (comma lists): how often a standing profile condition leaves the shopper with nothing."""
+    from assistant.grounding import ProfileView
+
+    view = ProfileView(exclude_allergens=frozenset(a for a in allergens.split(",") if a),
+                       required_tags=frozenset(t for t in tags.split(",") if t))
+    assistant.profile_view = lambda state, customer_id=None: view
+    return assistant
+
+
+def run(name: str, settings, limit: int = 0, parts: str = "product,policy", query_cache: str | None = None,
+        profile_tags: str = "", profile_allergens: str = "") -> dict:
     t0 = time.perf_counter()
     assistant = build_assistant(settings, query_cache)
+    if profile_tags or profile_allergens:
+        with_profile(assistant, profile_tags, profile_allergens)
     result: dict = {"set": name}
     if "product" in parts:
         rows = product_rows(name)[: limit or None]
@@ -319,10 +341,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--rows", type=Path, help="also write every row's result to this JSON file")
     p.add_argument("--query-cache", default="", help="npz file keeping query vectors between runs (speed only)")
+    p.add_argument("--profile-tags", default="", help="run every turn with these profile diet tags (e.g. 비건)")
+    p.add_argument("--profile-allergens", default="", help="run every turn with these profile allergens")
     add_cli_args(p, only=("embedding_model", "fusion_alpha", "data_dir", "cache_dir", "index_dir"))
     args = p.parse_args(argv)
     settings = Settings.from_args(args)
-    result = run(args.set, settings, args.limit, args.parts, args.query_cache or None)
+    result = run(args.set, settings, args.limit, args.parts, args.query_cache or None,
+                 args.profile_tags, args.profile_allergens)
     if args.rows:
         args.rows.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     out = summary(result)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
 from assistant.facts import ProductFact, effective_price, unit_price, won
-from assistant.rerank import ItemQuery, is_item, item_rows, phrase_match, tier
+from assistant.rerank import ItemQuery, is_item, item_rows, phrase_match, size_match, tier
 from assistant.rerank import score as item_score
 
 # Food scope (store.domain): a profile's dietary tags (비건...) do not apply to non-food goods,
@@ -249,7 +249,7 @@ def rank_products(retriever, catalog: dict, query: str, c: Constraints, profile:
     active = item is not None and item.active
     if active:
         for pid, product, head, core in item_rows(catalog):   # the asked thing by name, even if retrieval missed it
-            if pid not in scored and is_item(head, core, item) and satisfies(product, c, _level(stock, product)):
+            if pid not in scored and is_item(head, core, item, product) and satisfies(product, c, _level(stock, product)):
                 scored[pid] = rerank_score(product, 0.0, profile)
         scored = {pid: item_score(catalog[pid], s, item) for pid, s in scored.items()}
     ranked = sorted(scored, key=lambda pid: (-scored[pid], pid))
@@ -264,6 +264,9 @@ def rank_products(retriever, catalog: dict, query: str, c: Constraints, profile:
             phrased = [pid for pid in ranked if phrase_match(catalog[pid], item)]
             if phrased and only_item:
                 ranked = phrased
+            sized = [pid for pid in ranked if size_match(catalog[pid], item)]
+            if sized and only_item:   # "사과 3kg": the 3kg packs, when the store has them
+                ranked = sized
         elif sort and best > 0:
             ranked = [pid for pid in ranked if tiers[pid] == best]
     return sort_products([catalog[pid] for pid in ranked], sort)[:k]
@@ -301,16 +304,31 @@ def _eun(word: str) -> str:
     return word + "은(는)"
 
 
-def soft_options(c: Constraints) -> list[tuple[str, Constraints, str]]:
+def soft_options(c: Constraints, last_resort: bool = False) -> list[tuple[str, Constraints, str]]:
     """(key, relaxed constraints, unmet phrase) for each soft condition, one at a time.
-    Allergens, brands, delivery, stock, the item itself and hard diet tags stay as they are."""
+    Allergens, brands, delivery, stock, the item itself and the diet tags the shopper named this
+    turn (비건, 할랄, 글루텐프리, 락토프리) stay as they are. A tag the profile adds and the
+    message did not name is a standing wish: a non-diet one ("유기농") is relaxed like any
+    wish; a diet one ("비건" in the profile) only as the `last_resort`, when nothing else
+    gives an alternative, and its label says it comes from the profile."""
     out = []
+    if last_resort:
+        for tag in c.profile_tags:
+            if tag in HARD_TAGS:
+                out.append((f"profile:{tag}", replace(c, profile_tags=tuple(t for t in c.profile_tags if t != tag)), tag))
+        return out
     for tag in c.required_tags:
         if tag not in HARD_TAGS:
             out.append((f"tag:{tag}", replace(c, required_tags=tuple(t for t in c.required_tags if t != tag)), tag))
+    for tag in c.profile_tags:
+        if tag not in HARD_TAGS:
+            out.append((f"profile:{tag}", replace(c, profile_tags=tuple(t for t in c.profile_tags if t != tag)), tag))
     if c.budget_max is not None:
         out.append(("budget_max", replace(c, budget_max=int(c.budget_max * (1 + BUDGET_SLACK))),
                     f"{won(c.budget_max)} 이하"))
+    if c.budget_min is not None:   # "5만원 이상": at most 20% below the floor
+        out.append(("budget_min", replace(c, budget_min=int(c.budget_min * (1 - BUDGET_SLACK))),
+                    f"{won(c.budget_min)} 이상"))
     return out
 
 
@@ -322,13 +340,22 @@ def relax(retriever, catalog: dict, query: str, c: Constraints, profile: Profile
     found: list[list[Relaxed]] = []
     unmet: list[str] = []
     typed = item is not None and item.active
-    for key, looser, phrase in soft_options(c):
+    for key, looser, phrase in soft_options(c) + soft_options(c, last_resort=True):
+        if key.startswith("profile:") and found and key.split(":", 1)[1] in HARD_TAGS:
+            break   # a profile diet is relaxed only when nothing else gave an alternative
         products = rank_products(retriever, catalog, query, looser, profile, k=max(k, 6), stock=stock,
                                  item=item, typed_only=typed)
         if key == "budget_max":
             products = sorted((p for p in products if effective_price(p) > c.budget_max),
                               key=lambda p: (effective_price(p), p.id))
             label = lambda p: f"예산보다 {won(effective_price(p) - c.budget_max)} 비싸지만"
+        elif key == "budget_min":
+            products = sorted((p for p in products if effective_price(p) < c.budget_min),
+                              key=lambda p: (-effective_price(p), p.id))
+            label = lambda p: f"{won(c.budget_min)}보다 {won(c.budget_min - effective_price(p))} 싸지만"
+        elif key.startswith("profile:") and key.split(":", 1)[1] in HARD_TAGS:
+            tag = key.split(":", 1)[1]
+            label = lambda p, tag=tag: f"프로필의 {tag} 식단에는 맞지 않지만"
         else:
             tag = key.split(":", 1)[1]
             label = lambda p, tag=tag: f"{_eun(tag)} 아니지만"

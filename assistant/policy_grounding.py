@@ -9,8 +9,11 @@ holds the kind of fact asked for (a time for "몇시", an amount for "얼마", a
 "며칠"). Weights were set on the dev split's section labels (`data/labels/policy_sections.jsonl`).
 
 `policy_answer` opens the reply with the section's deciding sentence and its numbers (2일,
-40,000원, 23:00), led by "조건이 있어요:" when that sentence states a condition. A 네/아니요 read
-from negation words was measured wrong too often to print (see docs/benchmarks/answers.md). The quote and citation follow
+40,000원, 23:00). It leads with 네/아니요 only when the section decides the question by itself
+(`decide`: the shopper's amount, clock time or elapsed days against the rule's one threshold, or
+a plain negative rule about what was asked), else with "조건이 있어요:" when that sentence states a
+condition, else with nothing: a 네/아니요 read from negation words alone was measured wrong too
+often (see docs/benchmarks/answers.md). The quote and citation follow
 (`replies.policy_reply`). Every policy fact comes from the passage text, never from a model.
 """
 
@@ -175,19 +178,218 @@ def answer_sentences(question: str, text: str) -> list[str]:
     return sorted(picked, key=lambda x: order.index(x) if x in order else 0)
 
 
-LEADS = {"conditional": "조건이 있어요: "}
+LEADS = {"yes": "네, ", "no": "아니요, ", "conditional": "조건이 있어요: "}
 
 
 def policy_answer(question: str, fact: PolicyFact) -> str:
-    """The reply's first line: "네, …" / "아니요, …" / "조건이 있어요: …" or the fact itself."""
-    parts = answer_sentences(question, fact.text)
+    """The reply's first line: "네, …" / "아니요, …" when the section decides the question by
+    itself (`decide`), else "조건이 있어요: …" or the deciding sentence itself."""
+    verdict, piece = decide_piece(question, fact.text)
+    parts = [piece] if verdict and piece else answer_sentences(question, fact.text)   # the item that decides
     parts = [x if x.endswith((".", "!", "?")) else x + "." for x in parts if x]
     joined = " ".join(parts)
-    # 네/아니요 read from negation words was measured wrong too often (a "네" on 13 of the 33
-    # blind questions whose answer is "no"): the reply opens with the deciding sentence itself,
-    # or with "조건이 있어요:" when that sentence states the condition, never with a guessed 네/아니요.
-    lead = LEADS.get(polarity(question, joined) or "", "")
-    return lead + joined
+    if verdict is None:   # a 네/아니요 read from negation words alone was wrong too often
+        verdict = "conditional" if polarity(question, joined) == "conditional" else ""
+    return LEADS.get(verdict, "") + joined
+
+
+# ---- 네/아니요 from the rule's numbers ---------------------------------------------------------
+# A yes/no question is answered 네/아니요 only when the section decides it by itself:
+#   (a) the question states a value (an amount, a clock time, how long ago) and the deciding
+#       clause states one threshold of that kind ("40,000원 이상이면", "밤 10시 30분까지",
+#       "7일 안에"): the value meets it or not;
+#   (b) the deciding sentence is a plain negative rule with no condition ("…되지 않습니다",
+#       "…할 수 없습니다") and the question is not itself negated.
+# Anything else (two thresholds, a value of another kind, a positive rule with "만", a
+# negated question) opens with the deciding sentence itself, never a guessed 네/아니요.
+_KNUM = {"한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6}
+_AMOUNT = re.compile(r"(?<![\d,])(?:(\d+)\s*만\s*(?:(\d)\s*천)?|(\d{1,3}(?:,\d{3})+|\d+)\s*(천)?|(만))\s*원")
+_CLOCK = re.compile(r"(새벽|아침|오전|낮|오후|저녁|밤)?\s*(\d{1,2})\s*시\s*(?:(\d{1,2})\s*분|(반))?|(\d{1,2}):(\d{2})")
+_SPAN = re.compile(r"(\d+|한|두|세|네|다섯|여섯)\s*(일|주|개월|달|년)")
+_AGO = re.compile(r"^\s*(?:이|가|째|정도|쯤|넘게)?\s*(?:됐|되었|지났|지나|썼|사용|넘었|째)")
+_AMOUNT_CMP = re.compile(r"^\s*(?:\([^)]*\))?\s*(이상|넘|초과|미만|이하|아래|까지)")
+_CLOCK_CMP = re.compile(r"^\s*(?:\([^)]*\))?\s*(까지|전까지|이전|전에|부터|이후|넘)")
+_SPAN_CMP = re.compile(r"^\s*(?:이|가)?\s*(안에|이내|동안|까지)")
+_PIECE = re.compile(r"\s+-\s+|\n+|(?<=[.!?])\s+")
+_ASK_COST = re.compile(r"(?:배송비|택배비|요금|비용|수수료|위약금|돈)\S*\s*(?:\S+\s*)?(?:있|내|붙|생|나와|따로|들)|내야|물어야|토해")
+_ASK_FREE = re.compile(r"무료|공짜")
+_RULE_FREE = re.compile(r"무료|없습니다|없으며|들지 않")
+_RULE_COST = re.compile(r"붙습니다|붙을|부담합니다|추가됩니다|내셔야|빼고|뺍니다|유상")
+_Q_NEGATED = re.compile(r"안\s*(?:돼|되|해|하|나|들어|받|와|올)|않|못\s|없(?:나|어|죠|는)|말고|아니")
+_RESTRICT = re.compile(r"만\s|에만|로만|으로만|뿐")
+
+
+def _amount_values(text: str) -> list[tuple[int, int]]:
+    out = []
+    for m in _AMOUNT.finditer(text):
+        if m.group(1):
+            v = int(m.group(1)) * 10000 + (int(m.group(2)) * 1000 if m.group(2) else 0)
+        elif m.group(3):
+            v = int(m.group(3).replace(",", "")) * (1000 if m.group(4) else 1)
+        else:
+            v = 10000
+        out.append((v, m.end()))
+    return out
+
+
+def _clock_values(text: str) -> list[tuple[int, int]]:
+    out = []
+    for m in _CLOCK.finditer(text):
+        if m.group(5):
+            h, mi = int(m.group(5)), int(m.group(6))
+        else:
+            h, mi = int(m.group(2)), int(m.group(3) or (30 if m.group(4) else 0))
+            if m.group(1) in ("오후", "저녁", "밤") and h < 12:
+                h += 12
+            elif m.group(1) in ("새벽",) and h == 12:
+                h = 0
+        if h <= 24 and mi < 60:
+            out.append((h * 60 + mi, m.end()))
+    return out
+
+
+def _span_values(text: str) -> list[tuple[int, int]]:
+    days = {"일": 1, "주": 7, "개월": 30, "달": 30, "년": 365}
+    out = []
+    for m in _SPAN.finditer(text):
+        n = int(m.group(1)) if m.group(1).isdigit() else _KNUM[m.group(1)]
+        out.append((n * days[m.group(2)], m.end()))
+    return out
+
+
+_KINDS = {"amount": (_amount_values, _AMOUNT_CMP), "clock": (_clock_values, _CLOCK_CMP),
+          "span": (_span_values, _SPAN_CMP)}
+
+
+def _question_value(question: str, kind: str) -> int | None:
+    """The one value of this kind the question states (None when none or several)."""
+    find, _ = _KINDS[kind]
+    vals = find(question)
+    if kind == "span":   # how long ago: "받은 지 5일 됐는데", "8개월 썼는데"
+        vals = [(v, end) for v, end in vals if _AGO.match(question[end:end + 6])]
+    if kind == "amount":   # a threshold the shopper quotes ("4만원 이상이면") is not their value
+        vals = [(v, end) for v, end in vals if not _AMOUNT_CMP.match(question[end:end + 6])]
+    distinct = {v for v, _ in vals}
+    return distinct.pop() if len(distinct) == 1 else None
+
+
+def _thresholds(piece: str, kind: str) -> list[tuple[int, str, bool, str]]:
+    """(limit, comparator, is a condition, context) for each threshold of this kind in a sentence
+    or list item; the context runs from the previous threshold, so "새벽배송 주문은 밤 10시
+    30분까지, 당일배송 주문은 낮 12시까지" gives each time its own subject."""
+    find, cmp_re = _KINDS[kind]
+    found = []
+    for v, end in find(piece):
+        m = cmp_re.match(piece[end:end + 12])
+        if m:
+            stop = end + m.end()
+            cond = bool(re.match(r"[^.,]{0,14}?(?:면|경우)", piece[stop:stop + 16]))
+            found.append((v, m.group(1), cond, stop))
+    if kind == "clock":   # opening hours "10:00~21:00": open until the second time
+        for m in re.finditer(r"(\d{1,2}):(\d{2})\s*~\s*(\d{1,2}):(\d{2})", piece):
+            found.append((int(m.group(3)) * 60 + int(m.group(4)), "~", False, m.end()))
+    found.sort(key=lambda x: x[3])
+    out, prev = [], 0
+    for v, op, cond, stop in found:
+        out.append((v, op, cond, piece[prev:stop]))
+        prev = stop
+    return out
+
+
+def _meets(value: int, limit: int, op: str) -> bool:
+    if op in ("이상", "부터", "이후"):
+        return value >= limit
+    if op in ("넘", "초과"):
+        return value > limit
+    if op in ("미만", "아래", "전까지", "이전", "전에"):
+        return value < limit
+    return value <= limit   # 이하, 까지, 안에, 이내, 동안, "~" (open until)
+
+
+def _asks(question: str) -> bool:
+    """True when the question asks for the good outcome (can/free), False for a cost."""
+    return not (_ASK_COST.search(question) and not _ASK_FREE.search(question))
+
+
+def _outcome(piece: str) -> bool | None:
+    """What the rule gives when its condition holds, read after the condition ("…안 켜지면 /
+    교환해 드립니다"): True a good outcome (can, free, refund), False a cost or a ban."""
+    parts = re.split(r"면\s|경우에는\s|경우\s", piece)
+    clause = parts[-1] if len(parts) > 1 else piece
+    if _RULE_COST.search(clause):
+        return False
+    if _RULE_FREE.search(clause):
+        return True
+    if _denies(clause):
+        return False
+    if re.search(r"수 있|됩니다|드립니다|드려요|받을|환불|가능|합니다|도착|주세요", clause):
+        return True
+    return None
+
+
+_ASKING = re.compile(r"\?|나요|까요|가요|죠|되나|돼$|가능$|니$|냐$|ㅂ니까|습니까|[을를]까|나$")
+
+
+def _subject_pick(question: str, cands: list) -> list:
+    """Of thresholds whose verdicts differ, the one whose context alone holds a long word of the
+    question ("새벽배송"); none when no such word singles one out."""
+    words = {_PARTICLE.sub("", w) for w in re.findall(r"[가-힣]{3,}", question)}
+    words = {w for w in words if len(w) >= 3}
+    own = [c for c in cands if any(w in c[0][3] and not any(w in o[0][3] for o in cands if o is not c)
+                                   for w in words)]
+    return own if len(own) == 1 else []
+
+
+def decide_piece(question: str, text: str) -> tuple[str | None, str]:
+    """('yes' / 'no', the sentence or list item that decides it) when the section text decides
+    this yes/no question unambiguously, else (None, "")."""
+    if not is_yes_no(question) or _Q_NEGATED.search(question) or not _ASKING.search(question.strip()):
+        return None, ""
+    q = _grams(question)
+    pieces = [c for c in _PIECE.split(text or "") if c.strip()]
+    for kind in ("amount", "clock", "span"):
+        value = _question_value(question, kind)
+        if value is None:
+            continue
+        cands = [(t, piece) for piece in pieces for t in _thresholds(piece, kind)]
+        if any(t[2] for t, _ in cands):   # a stated condition ("…이상이면") over an outcome ("7시 전에 도착")
+            cands = [(t, piece) for t, piece in cands if t[2]]
+        if not cands:
+            continue
+        if len({_meets(value, t[0], t[1]) for t, _ in cands}) > 1:   # thresholds disagree: whose is it?
+            by_piece = {}
+            for t, piece in cands:
+                by_piece.setdefault(piece, []).append((t, piece))
+            if len(by_piece) > 1:   # list items ("분당점: …"): the item that fits the question best
+                scored = sorted(((_overlap(q, piece), piece) for piece in by_piece), key=lambda x: -x[0])
+                if scored[0][0] <= scored[1][0]:
+                    return None, ""
+                cands = by_piece[scored[0][1]]
+            if len({_meets(value, t[0], t[1]) for t, _ in cands}) > 1:   # one sentence, two limits
+                cands = _subject_pick(question, cands)
+                if not cands:
+                    return None, ""
+        (limit, op, _, _), piece = cands[0]
+        good = True if op == "~" else _outcome(piece)   # hours "10:00~21:00": open until then
+        if good is None:
+            return None, ""
+        met = _meets(value, limit, op)
+        return ("yes" if met == (good == _asks(question)) else "no"), piece.strip(" -")
+    best = deciding_sentence(question, text)
+    denied = [c for c in re.split(r",\s|(?<=[고며])\s", best) if _denies(c)]
+    if (denied and not _conditional_words(best) and _asks(question) and not _ASK_FREE.search(question)
+            and not _RESTRICT.search(best) and max(_overlap(q, c) for c in denied) >= 0.3):
+        return "no", best
+    return None, ""
+
+
+def decide(question: str, text: str) -> str | None:
+    """'yes' / 'no' when the section text decides this yes/no question unambiguously, else None."""
+    return decide_piece(question, text)[0]
+
+
+def _conditional_words(sentence: str) -> bool:
+    return bool(re.search(r"(?:이|하|되|있|없|넘|지나|않|오|키|고르|뜯|연|썼|쓰|았|었|였)?면\b|경우|때는|때에는|다만|단 ", sentence))
 
 
 # ---- passages --------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ retrieval rank:
 - `mention`: the item is only named as what the product is for (종이호일 for an
   에어프라이어, 탈취제 for 모래): an accessory or consumable, ranked after the item itself
   unless the shopper asked for that word;
-- `foreign`: the product's head noun is another item entirely (a 마우스 filed under 이어폰).
+- `foreign`: the product's head noun is another item entirely (a 마우스 filed under 이어폰);
+- `size`: the pack size asked for is the product's ("사과 3kg", "계란 30구", "20개짜리").
 
 Weights were set on the dev split (`python -m assistant.evaluate_answers --set dev`); test and
 blind are for reporting only. Pure functions over catalog rows: no I/O, no model.
@@ -33,7 +34,7 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 GENERIC_SHARE = 0.2
-WEIGHTS = {"head": 1.5, "phrase": 0.3, "mention": 0.4, "foreign": 0.0}
+WEIGHTS = {"head": 1.5, "phrase": 0.3, "mention": 0.4, "foreign": 0.0, "size": 0.6}
 _SIZE = re.compile(r"^(?:[\d.,]+[a-zA-Z가-힣%]*|x|X|[\d.]+x[\d.]+\w*)$")
 _SPACE = re.compile(r"\s+")
 # Words in a request that describe the item rather than name it ("무선", "휴대용" are kept:
@@ -75,9 +76,12 @@ def product_head(name: str, brand: str = "", unit: str = "") -> str:
 
     >>> product_head("베베숲 팬티형 기저귀 대형 44매", "베베숲", "44매")
     '기저귀'
+    >>> product_head("참숯정육 동물복지 삼겹살 구이용 500g", "참숯정육", "500g")
+    '삼겹살'
     """
     words = name_core(name, brand, unit).split()
-    while len(words) > 1 and words[-1] in _GRADES:
+    # size grades and uses after the noun: "기저귀 대형", "삼겹살 구이용", "앞다리살 찌개용"
+    while len(words) > 1 and (words[-1] in _GRADES or (len(words[-1]) >= 3 and words[-1].endswith("용"))):
         words.pop()
     return words[-1] if words else ""
 
@@ -86,7 +90,15 @@ def head_of(product) -> str:
     return product_head(product.name, getattr(product, "brand", ""), getattr(product, "unit", ""))
 
 
-def head_vocabulary(products: Iterable) -> set[str]:
+class Vocabulary(set):
+    """The catalog's item head nouns, plus `leaves`: category leaf words that no product's head
+    noun ends with ("계란": 특란, 구운란, 유정란; "생선": 갈치, 삼치), which name a kind of
+    thing by its shelf."""
+
+    leaves: frozenset = frozenset()
+
+
+def head_vocabulary(products: Iterable) -> Vocabulary:
     """The head nouns that name a kind of thing in this catalog, less the generic ones.
 
     A head noun that is also a category word whose products mostly do not carry it in their
@@ -95,26 +107,72 @@ def head_vocabulary(products: Iterable) -> set[str]:
     products = list(products)
     heads = {head_of(p) for p in products}
     under: dict[str, list[str]] = {}
+    leaf_words: set[str] = set()
     for p in products:
         for seg in {w for part in p.category.split("/") for w in part.split("·")}:
             if seg in heads:
                 under.setdefault(seg, []).append(norm(p.name))
+        leaf_words |= {w for w in p.category.split("/")[-1].split("·") if len(w) >= 2}
     generic = {w for w, names in under.items() if sum(w in n for n in names) < GENERIC_SHARE * len(names)}
-    return {h for h in heads if h and h not in generic}
+    vocab = Vocabulary(h for h in heads if h and h not in generic)
+    vocab.leaves = frozenset(w for w in leaf_words if not any(h.endswith(w) for h in heads))
+    return vocab
 
 
-def item_heads(keywords: Sequence[str], vocabulary: set[str]) -> tuple[str, ...]:
+def _leaf_words(product) -> set[str]:
+    return set(product.category.split("/")[-1].split("·"))
+
+
+def _known(word: str, vocabulary: set[str]) -> bool:
+    """A catalog head noun, the end of one ("감자" names 흙감자, "상추" names 청상추), or a
+    shelf word no head noun carries ("계란")."""
+    return (word in vocabulary or (len(word) >= 2 and any(h.endswith(word) for h in vocabulary))
+            or bool(_shelves(word, vocabulary)))
+
+
+def _shelves(word: str, vocabulary) -> frozenset:
+    """Shelf words that `word` names: itself ("계란") or the shelves it ends ("고기": 돼지고기)."""
+    return frozenset(w for w in getattr(vocabulary, "leaves", ()) if w == word or (len(word) >= 2 and w.endswith(word)))
+
+
+def item_heads(keywords: Sequence[str], vocabulary: set[str], message: str = "") -> tuple[str, ...]:
     """The asked item's head noun(s): the last product keyword, or the longest catalog head
-    noun that ends it ("무선이어폰" -> "이어폰"). Empty when the request names no item the
-    catalog knows by name (then the rerank leaves the retrieval order alone)."""
+    noun that ends it ("무선이어폰" -> "이어폰"); a longer head written in the message that
+    ends with it wins ("아기 선크림" read as 크림 -> 선크림). Empty when the request names no
+    item the catalog knows by name (then the rerank leaves the retrieval order alone)."""
     words = [k for k in keywords if k and k not in _NOT_ITEM]
     for word in reversed(words):
         w = norm(word)
         for i in range(len(w)):
             suffix = w[i:]
-            if suffix in vocabulary and (len(suffix) >= 2 or suffix == w):
-                return (suffix,)
+            # the whole word may end a head ("감자" of 흙감자); a cut of it must be a head itself
+            # ("무선이어폰" -> 이어폰, but "삼겹살" is not a "겹살" of 오겹살)
+            if (_known(suffix, vocabulary) if i == 0 else suffix in vocabulary) and (len(suffix) >= 2 or suffix == w):
+                longer = [m for m in re.findall(r"[가-힣A-Za-z]+", message or "")
+                          if len(m) > len(suffix) and m.endswith(suffix) and m in vocabulary]
+                return (max(longer, key=len),) if longer else (suffix,)
     return ()
+
+
+# ---- pack size ---------------------------------------------------------------------------------
+_QTY = re.compile(r"(\d+(?:\.\d+)?)\s*(kg|g|ml|l|입|개|구|롤|매|봉|팩|포|정|병|캔|장|box)(?![a-z])")
+_COUNT = frozenset("입 개 구 롤 매 봉 팩 포 정 병 캔 장 box".split())
+
+
+def quantities(text: str) -> frozenset[tuple[float, str]]:
+    """Pack sizes written in a text, comparable across spellings: "3키로" = "3kg" = "3000g",
+    "20개짜리" = "20입" (every count unit is one unit)."""
+    from retrieval.analyzer import normalize_query
+
+    t = (text or "").replace("키로", "kg").replace("킬로", "kg")
+    t = normalize_query(re.sub(r"(?<![가-힣])(?:한|1)\s*판(?![가-힣])", " 30구 ", t))   # 계란 한 판 = 30구
+    out = set()
+    for num, unit in _QTY.findall(t):
+        v = float(num)
+        if unit in ("kg", "l"):
+            v, unit = v * 1000, "g" if unit == "kg" else "ml"
+        out.add((round(v, 3), "#" if unit in _COUNT else unit))
+    return frozenset(out)
 
 
 @dataclass(frozen=True)
@@ -124,6 +182,8 @@ class ItemQuery:
     heads: tuple[str, ...] = ()        # "모래"
     phrase: str = ""                   # "고양이모래" (keywords joined, spaces removed)
     message: str = ""                  # the request without spaces (was the accessory asked for?)
+    sizes: frozenset = frozenset()     # pack sizes asked for ("3kg", "30구")
+    leaves: frozenset = frozenset()    # heads that name a shelf ("계란"): its products are the item
 
     @property
     def active(self) -> bool:
@@ -131,10 +191,14 @@ class ItemQuery:
 
 
 def item_query(keywords: Sequence[str], message: str, vocabulary: set[str]) -> ItemQuery:
-    heads = item_heads(keywords, vocabulary)
+    heads = item_heads(keywords, vocabulary, message)
     kws = [k for k in keywords if k and k not in _NOT_ITEM]
     phrase = norm("".join(kws)) if len(kws) > 1 or (kws and heads and norm(kws[-1]) != heads[0]) else ""
-    return ItemQuery(heads, phrase, norm(message))
+    # a shelf decides only for a word no product is named by ("계란", "고기"); "모래" is named
+    # by 두부 모래, so the 고양이모래 shelf (탈취제 too) is not the item
+    leaves = frozenset(w for h in heads if not any(v.endswith(h) for v in vocabulary)
+                       for w in _shelves(h, vocabulary))
+    return ItemQuery(heads, phrase, norm(message), quantities(message) if heads else frozenset(), leaves)
 
 
 @lru_cache(maxsize=_NAME_CACHE)
@@ -152,13 +216,19 @@ def features(product, q: ItemQuery) -> dict[str, float]:
         return {}
     head = head_of(product)
     core = core_of(product)
-    is_head = any(head.endswith(h) for h in q.heads)
+    is_head = any(head.endswith(h) for h in q.heads) or bool(q.leaves & _leaf_words(product))
     mentioned = not is_head and any(h in core for h in q.heads)
     # An accessory the shopper asked for by name ("에어프라이어 종이호일") is the item itself.
     if mentioned and head and head in q.message:
         is_head, mentioned = True, False
+    size = size_match(product, q)
     return {"head": float(is_head), "phrase": float(bool(q.phrase) and q.phrase in core),
-            "mention": float(mentioned), "foreign": float(not is_head and not mentioned)}
+            "mention": float(mentioned), "foreign": float(not is_head and not mentioned), "size": float(size)}
+
+
+def size_match(product, q: ItemQuery) -> bool:
+    """The pack size the shopper asked for is this product's ("사과 3kg" and 충주 사과 3kg)."""
+    return bool(q.sizes) and bool(q.sizes & quantities(product.name + " " + (getattr(product, "unit", "") or "")))
 
 
 def phrase_match(product, q: ItemQuery) -> bool:
@@ -166,9 +236,12 @@ def phrase_match(product, q: ItemQuery) -> bool:
     return bool(q.phrase) and q.phrase in core_of(product)
 
 
-def is_item(head: str, core: str, q: ItemQuery) -> bool:
-    """`tier(product, q) == 2` from the product's `head_of` and `core_of` (no dict built)."""
+def is_item(head: str, core: str, q: ItemQuery, product=None) -> bool:
+    """`tier(product, q) == 2` from the product's `head_of` and `core_of` (no dict built);
+    `product` for a shelf-named item ("계란": its shelf's products)."""
     if any(head.endswith(h) for h in q.heads):
+        return True
+    if q.leaves and product is not None and q.leaves & _leaf_words(product):
         return True
     return bool(head) and head in q.message and any(h in core for h in q.heads)
 

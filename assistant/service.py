@@ -36,7 +36,7 @@ from assistant.nlu import understand as understand_turn
 from assistant.nlu.aspects import asked_aspects
 from assistant.policy_grounding import ground_policy
 from assistant.prompting import build_messages
-from assistant.rerank import head_vocabulary, item_query
+from assistant.rerank import head_vocabulary, item_query, tier
 from assistant.types import MAX_MESSAGE_CHARS, Answer, Event, Slots, Understanding
 from assistant.validator import Context, check_sentence, is_truncated, strip_product_ids, validate
 from store.domain import message_problem
@@ -152,15 +152,15 @@ class Assistant:
                         streamed += event["text"]
                         yield event
             except GenerationError as exc:
-                notice, reply, outcome = exc.user_message, facts.draft, "fallback"
+                notice, reply, outcome = exc.user_message, strip_product_ids(facts.draft, facts), "fallback"
                 yield {"type": "status", "text": notice}
             if outcome == "fallback":
                 if notice is None:
                     yield {"type": "status", "text": "답변을 매장 자료로 다시 확인해 정리했어요."}
                 if not streamed.strip():   # nothing shown yet: stream the template itself
                     yield {"type": "token", "text": reply}
-        else:
-            reply = facts.draft
+        else:   # the template: product ids of this turn's facts leave the text (chips from `sources`)
+            reply = strip_product_ids(facts.draft, facts)
             for i, word in enumerate(reply.split(" ")):
                 if first_token is None:
                     first_token = time.perf_counter()
@@ -369,7 +369,19 @@ class Assistant:
             query = search_text(replace(slots, categories=()), message)
             found = ground(self.retriever, self.catalog, query, c, profile, k=k, sort=sort, stock=self.stock, item=item,
                            only_item=only_item)
+        if item.active and c.categories and not self._has_item(found, item):
+            # The category read from the message holds none of the asked item ("캠핑 고기" read
+            # as 캠핑·레저, "아기 선크림" as 버터·크림): the item the shopper named decides.
+            wider = replace(c, categories=())
+            retry = ground(self.retriever, self.catalog, search_text(replace(slots, categories=()), message), wider,
+                           profile, k=k, sort=sort, stock=self.stock, item=item, only_item=only_item)
+            if self._has_item(retry, item):
+                return replace(retry, constraints=wider)
         return replace(found, constraints=c)
+
+    def _has_item(self, found: Grounded, item) -> bool:
+        shown = list(found.cards) + [r.card for r in found.relaxed]
+        return any(p.id in self.catalog and tier(self.catalog[p.id], item) == 2 for p in shown)
 
     def ranked_products(self, message: str, state=None, customer_id: str | None = None, k: int = 10,
                         only_item: bool = False) -> list[str]:

@@ -6,9 +6,10 @@ import pytest
 from assistant import replies
 from assistant.facts import Facts, PolicyFact, ProductFact, unit_measure, unit_price_text
 from assistant.grounding import Constraints, compare_targets, ground, ground_products, sort_from_message, sort_products
-from assistant.policy_grounding import deciding_sentence, is_yes_no, polarity, policy_answer
+from assistant.policy_grounding import decide, deciding_sentence, is_yes_no, polarity, policy_answer
 from assistant.rerank import (
     core_of,
+    features,
     head_of,
     head_vocabulary,
     is_item,
@@ -17,6 +18,7 @@ from assistant.rerank import (
     item_rows,
     name_core,
     product_head,
+    quantities,
     tier,
 )
 from assistant.testing import KeywordRetriever, make_product
@@ -101,6 +103,30 @@ def test_the_item_itself_comes_before_accessories_and_other_things(shop, message
     assert cards[0].id in want and not shown & not_want, [c.name for c in cards]
 
 
+def test_item_words_that_end_a_name_shelves_pack_sizes_and_uses():
+    rows = [P("P0201", "흙감자", "해남", "3kg", "신선/채소/뿌리채소", 9900),
+            P("P0202", "흙감자", "당진", "1kg", "신선/채소/뿌리채소", 3900),
+            P("P0203", "감자칩 오리지널", "오후세시", "60g", "간식/과자/스낵", 1500),
+            P("P0204", "특란", "하늘농가", "30구", "신선/정육·계란/계란", 8900),
+            P("P0205", "구운란", "김제", "10구", "신선/정육·계란/계란", 4500),
+            P("P0206", "삼겹살 구이용", "참숯정육", "500g", "신선/정육/돼지고기", 15900),
+            P("P0207", "아기 선크림", "클린랩", "50ml", "뷰티/선케어/선케어", 12000),
+            P("P0208", "생크림", "하얀들", "500ml", "유제품/치즈·버터/버터·크림", 5000)]
+    catalog, vocab = {p.id: p for p in rows}, head_vocabulary(rows)
+    potato = item_query(("감자",), "감자 3키로", vocab)
+    assert potato.heads == ("감자",) and tier(catalog["P0201"], potato) == 2 and tier(catalog["P0203"], potato) != 2
+    assert features(catalog["P0201"], potato)["size"] == 1.0 and features(catalog["P0202"], potato)["size"] == 0.0
+    eggs = item_query(("계란",), "계란 30구", vocab)             # no product is named 계란: its shelf is
+    assert tier(catalog["P0204"], eggs) == tier(catalog["P0205"], eggs) == 2
+    assert features(catalog["P0204"], eggs)["size"] == 1.0
+    assert product_head(catalog["P0206"].name, "참숯정육", "500g") == "삼겹살"
+    assert item_heads(("크림",), vocab, "아기 선크림") == ("선크림",)    # the longer name the shopper wrote
+    assert quantities("키위 20개짜리") == quantities("20입") and quantities("3키로") == quantities("3000g")
+    assert quantities("계란 한판 만원 이하") == quantities("30구") and not quantities("한판승")
+    cards = ground_products(KeywordRetriever(rows), catalog, "감자", Constraints(), k=3, item=potato)
+    assert [c.id for c in cards] == ["P0201"]          # the 3kg pack only, when the store has it
+
+
 def test_an_accessory_asked_for_by_name_is_the_item(shop):
     catalog, retriever, vocab = shop
     item = item_query(("에어프라이어", "종이호일"), "에어프라이어 종이호일", vocab)
@@ -129,6 +155,14 @@ def test_budget_relaxes_by_at_most_twenty_percent(shop):
     assert found.relaxed[0].label == "예산보다 900원 비싸지만"
 
 
+def test_a_price_floor_relaxes_by_at_most_twenty_percent(shop):
+    catalog, retriever, vocab = shop
+    item = item_query(("에어프라이어",), "에어프라이어 10만원 이상", vocab)
+    found = ground(retriever, catalog, "에어프라이어", Constraints(budget_min=100000), k=3, item=item)
+    assert [r.card.id for r in found.relaxed] == ["P0003"] and found.unmet == ("100,000원 이상",)   # 89,000 >= 80,000
+    assert found.relaxed[0].label == "100,000원보다 11,000원 싸지만"
+
+
 def test_allergens_and_needed_diets_are_never_relaxed(shop):
     catalog, retriever, vocab = shop
     item = item_query(("쿠키",), "땅콩 없는 유기농 쿠키", vocab)
@@ -138,6 +172,28 @@ def test_allergens_and_needed_diets_are_never_relaxed(shop):
     found = ground(retriever, catalog, "바나나", Constraints(required_tags=("할랄",)), k=3,
                    item=item_query(("바나나",), "할랄 바나나", vocab))
     assert not found.relaxed and not found.cards
+
+
+def test_a_profile_diet_is_relaxed_last_and_labeled_but_a_diet_said_this_turn_is_not():
+    rows = [P("P0101", "비건 오트쿠키", "달콤", "150g", "간식/과자/쿠키", 4500, tags=("비건",), allergens=("밀",)),
+            P("P0102", "쌀쿠키", "고소", "120g", "간식/과자/쿠키", 5500, tags=("글루텐프리",), allergens=("우유",)),
+            P("P0103", "유기농 쌀쿠키", "고소", "120g", "간식/과자/쿠키", 7500, tags=("유기농",), allergens=("우유",))]
+    catalog, retriever, vocab = {p.id: p for p in rows}, KeywordRetriever(rows), head_vocabulary(rows)
+    item = item_query(("쿠키",), "밀 알레르기가 있어요. 쿠키 추천해줘", vocab)
+    # profile 비건 + 밀 this turn: no vegan cookie without wheat; the wheat-free ones, labeled
+    c = Constraints(profile_tags=("비건",), excluded_allergens=("밀",))
+    found = ground(retriever, catalog, "쿠키", c, k=3, item=item)
+    assert {r.card.id for r in found.relaxed} == {"P0102", "P0103"} and found.unmet == ("비건",)
+    assert all(r.label == "프로필의 비건 식단에는 맞지 않지만" for r in found.relaxed)
+    # 비건 said this turn: a need, never relaxed (and 밀 never either)
+    found = ground(retriever, catalog, "쿠키", Constraints(required_tags=("비건",), excluded_allergens=("밀",)), k=3, item=item)
+    assert not found.relaxed and not found.cards
+    # a profile wish (유기농) is relaxed like any wish, before a profile diet would be
+    c = Constraints(profile_tags=("비건", "유기농"), excluded_allergens=("우유",))
+    found = ground(retriever, catalog, "쿠키", c, k=3, item=item)
+    assert [r.card.id for r in found.relaxed] == ["P0101"] and found.relaxed[0].label == "유기농은 아니지만"
+    found = ground(retriever, catalog, "쿠키", Constraints(profile_tags=("유기농",), excluded_allergens=("밀",)), k=3, item=item)
+    assert [p.id for p in found.cards] == ["P0103"] and not found.relaxed     # met: nothing relaxed
 
 
 def test_sort_words_and_value_sort():
@@ -204,6 +260,45 @@ def test_policy_polarity_and_fact_questions():
                           "공동현관 비밀번호를 적어 주세요.")
     assert "23:00" in s
     assert policy_answer("환불 기간", FRESH).startswith("상했거나")
+
+
+INSTALLMENT = "신용카드로 5만 원 이상 결제하면 2~12개월 할부를 고를 수 있습니다. 체크카드와 간편결제 일부는 할부가 되지 않습니다."
+FREE_SHIPPING = "쿠폰과 적립금을 뺀 실제 결제 금액이 40,000원 이상이면 배송비가 무료입니다."
+DAWN = "밤 11시(23:00)까지 주문하면 다음 날 아침 7시 전에 문 앞에 도착합니다."
+CHANGE = "새벽배송 주문은 밤 10시 30분까지, 당일배송 주문은 낮 12시까지 변경할 수 있습니다."
+BROKEN = "받은 날부터 7일 안에 작동하지 않거나 제 기능을 못 하면 새 상품으로 교환하거나 환불해 드립니다."
+STORES = ("- 장보기 마포점: 서울 마포구, 매일 10:00~22:00 - 장보기 분당점: 경기 성남시 분당구, 매일 10:00~21:00.")
+LAW = ("받은 상품이 불량이거나 표시·광고 내용과 다르면 받은 날부터 3개월 안에, 그 사실을 안 날부터 30일 안에 "
+       "교환이나 환불을 신청할 수 있습니다.")
+
+
+@pytest.mark.parametrize("question, text, want", [
+    ("3만원 결제하는데 신용카드 3개월 할부 돼요?", INSTALLMENT, "no"),            # 30,000 < 50,000
+    ("6만원 결제하는데 3개월 할부 돼요?", INSTALLMENT, "yes"),
+    ("체크카드 할부 돼?", INSTALLMENT, "no"),                                   # a plain negative rule
+    ("3만원 어치만 사면 배송비 따로 내야 돼요?", FREE_SHIPPING, "yes"),          # asks a cost: free only from 40,000
+    ("4만5천원 샀는데 배송비 무료죠?", FREE_SHIPPING, "yes"),
+    ("밤 11시 반에 새벽배송 주문하면 내일 아침에 받을 수 있어요?", DAWN, "no"),   # 23:30 > 23:00, not 7시
+    ("지금 밤 9시인데 새벽배송 주소 바꿀 수 있어요?", CHANGE, "yes"),            # the 새벽배송 limit, not 12시
+    ("에어프라이어 받은 지 5일 됐는데 안 켜져요ㅠ 교환 돼요?", BROKEN, "yes"),     # the ban is in the condition
+    ("분당점 밤 9시 반에 가도 픽업 돼요?", STORES, "no"),                        # 21:30 after 분당점's 21:00
+    ("받은 지 두 달 됐는데 지금도 환불 되나요?", LAW, None),                     # two limits disagree
+    ("42,000원 주문했는데 5천원짜리 하나만 취소하면 배송비 생겨요?", FREE_SHIPPING, None),   # two amounts
+    ("할부 몇개월까지 돼요?", INSTALLMENT, None),                                # not a yes/no question
+    ("제주에서 아이스크림 주문 안돼요?", "아이스크림은 제주로 주문할 수 없습니다.", None),   # a negated question
+    ("적립금으로 배송비도 낼 수 있어요?", "적립금은 1원 단위로 바로 쓸 수 있고, 최소 사용 금액은 없습니다.", None),
+])
+def test_decide_claims_yes_no_only_when_the_rule_decides(question, text, want):
+    assert decide(question, text) == want
+
+
+def test_policy_answer_leads_with_the_verdict_and_keeps_the_numbers():
+    fact = PolicyFact("결제-02", "결제 수단", "할부", INSTALLMENT, "결제-02#2")
+    first = policy_answer("3만원 결제하는데 3개월 할부 돼요?", fact)
+    assert first.startswith("아니요, ") and "5만 원 이상" in first
+    assert policy_answer("할부 몇개월까지 돼요?", fact).startswith("신용카드로")
+    stores = PolicyFact("픽업-02", "매장 픽업", "매장", STORES, "픽업-02#1")
+    assert policy_answer("분당점 밤 9시 반에 가도 픽업 돼요?", stores) == "아니요, 장보기 분당점: 경기 성남시 분당구, 매일 10:00~21:00."
 
 
 def test_product_ids_leave_the_text_but_stay_in_sources():

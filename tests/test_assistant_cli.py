@@ -51,7 +51,8 @@ def test_session_continues_across_calls(services, tmp_path, capsys):
     assert saved["last_results"] == [p["id"] for p in first["products"]]
     main(["ask", "첫 번째 거 담아줘", *args], services=services)
     second = json.loads(capsys.readouterr().out)
-    assert second["intent"] == "cart_add" and first["products"][0]["id"] in second["reply"]
+    assert second["intent"] == "cart_add" and first["products"][0]["name"] in second["reply"]
+    assert first["products"][0]["id"] in [x["id"] for x in second["sources"]]     # the id travels in sources
     saved = json.loads((tmp_path / "var" / "sessions" / "demo.json").read_text(encoding="utf-8"))
     assert saved["cart"] == {first["products"][0]["id"]: 1} and len(saved["history"]) == 4
     assert not list((tmp_path / "var" / "sessions").glob("*.tmp"))

@@ -48,7 +48,7 @@ def product_card(p: dict, badge: str = "") -> str:
     rating_html = (f'★ {rating:.1f}' + (f' ({reviews:,})' if isinstance(reviews, int) else "")
                    if isinstance(rating, (int, float)) else "")
     badge_html = f'<span class="jb-badge">{e(badge)}</span>' if badge else ""
-    return (f'<div class="jb-card" data-product-id="{e(p["id"])}">{img_html}<div class="jb-body">'
+    return (f'<div class="jb-card" id="jb-p-{e(p["id"])}" data-product-id="{e(p["id"])}">{img_html}<div class="jb-body">'
             f'<div class="jb-name">{badge_html}{e(p.get("name", ""))} <small>[{e(p["id"])}]</small></div>'
             f'<div class="jb-price">{price_html}</div><div class="jb-meta">{rating_html} {stock_html}</div>'
             f'<div>{tags}</div><div>{allergen_html}</div></div></div>')
@@ -71,17 +71,33 @@ def cart_html(cart: dict) -> str:
             f'<td class="jb-num"><b>{won(cart.get("total", 0))}</b></td></tr></tfoot></table>')
 
 
+def source_chip(source: dict) -> str:
+    """One citation as a chip: a product links to its card (the id only in the tooltip and the
+    data attribute, never in text shoppers read); a policy shows its title and section."""
+    e = html.escape
+    sid = str(source.get("id", ""))
+    if source.get("kind") == "policy":
+        label = source.get("title", "") + (f" · {source['heading']}" if source.get("heading") else "")
+        ref = source.get("passage_id") or sid
+        return (f'<span class="jb-chip jb-chip-policy" data-source-id="{e(ref)}" title="{e(ref)}">'
+                f'정책 · {e(label or sid)}</span>')
+    return (f'<a class="jb-chip jb-chip-product" href="#jb-p-{e(sid)}" data-product-id="{e(sid)}" '
+            f'title="{e(sid)}">{e(source.get("title", "") or "상품")}</a>')
+
+
 def sources_html(answer: dict | None) -> str:
+    """The answer's citations as chips (products link to their cards), then the quoted policy
+    passages. The reply text itself carries no product ids; they travel in `sources`."""
     if not answer or not answer.get("sources"):
         return '<div class="jb-muted">이번 답변에 인용한 출처가 없어요.</div>'
-    items = []
+    chips = "".join(source_chip(s) for s in answer["sources"])
     passages = answer.get("passages") or {}
+    quotes = []
     for s in answer["sources"]:
-        kind = "정책" if s.get("kind") == "policy" else "상품"
-        quote = passages.get(s["id"], "") if isinstance(passages, dict) else ""
-        quote_html = f'<blockquote>{html.escape(quote)}</blockquote>' if quote else ""
-        items.append(f'<li><b>[{html.escape(s["id"])}]</b> {kind} · {html.escape(s.get("title", ""))}{quote_html}</li>')
-    return f'<ul class="jb-sources">{"".join(items)}</ul>'
+        quote = passages.get(s.get("id"), "") if isinstance(passages, dict) and s.get("kind") == "policy" else ""
+        if quote:
+            quotes.append(f'<blockquote><b>{html.escape(s.get("title", ""))}</b> {html.escape(quote)}</blockquote>')
+    return f'<div class="jb-sources"><div class="jb-chips">{chips}</div>{"".join(quotes)}</div>'
 
 
 def profile_markdown(profile: dict | None) -> str:
