@@ -65,12 +65,12 @@ def _present(view: h.View, fields: list[str]) -> tuple:
         value = getattr(view, name)
         if value is None:
             out.append(gr.skip())
-        elif name == "pending":
-            out.append(gr.update(choices=value, value=None))
-        elif name == "staff_visible":
-            out.append(gr.update(visible=value))
         elif name in ("plan_visible", "floor"):
             out.append(plan_layout.present(view, name, value))
+        elif name == "pending" or name.endswith("_pick"):
+            out.append(gr.update(choices=value, value=None))
+        elif name.endswith("_visible"):
+            out.append(gr.update(visible=value))
         else:
             out.append(value)
     return tuple(out)

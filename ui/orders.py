@@ -278,25 +278,10 @@ def staff_decide(services: h.UIServices, session: h.UISession | None, request_id
 
 # ---- components and wiring (Gradio is imported inside the functions) --------------------------------
 def present(view: h.View, fields: list[str]) -> tuple:
-    """`ui.layout._present` for these components: choices, visibility, toasts."""
-    import gradio as gr
+    """The outputs of `fields` for one View (`ui.layout._present`: `*_pick` choices, `*_visible`)."""
+    from ui.layout import _present
 
-    if view.warning:
-        gr.Warning(view.warning)
-    if view.info:
-        gr.Info(view.info)
-    out = []
-    for name in fields:
-        value = getattr(view, name)
-        if value is None:
-            out.append(gr.skip())
-        elif name.endswith("_pick"):
-            out.append(gr.update(choices=value, value=None))
-        elif name.endswith("_visible"):
-            out.append(gr.update(visible=value))
-        else:
-            out.append(value)
-    return tuple(out)
+    return _present(view, fields)
 
 
 def _on(c: dict, trigger, ui: h.UIServices, handler, inputs: list[str], fields: list[str], name: str = ""):
