@@ -191,7 +191,7 @@ def worker(db_path: Path, seed: int, kill_at: int) -> None:
 
 # ---- the loop -----------------------------------------------------------------------------------
 def one_try(db_path: Path, rng: random.Random, mode: str, timeout_s: float = 180.0) -> dict:
-    kill_at = rng.randint(1, 300) if mode == "statement" else 0
+    kill_at = rng.randint(1, 1200) if mode == "statement" else 0
     before = counts(db_path)
     cmd = [sys.executable, "-m", "store.faults", "--worker", str(db_path), "--seed", str(rng.randrange(10**9)),
            "--kill-at", str(kill_at)]
