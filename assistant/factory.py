@@ -103,7 +103,7 @@ def open_store(settings, catalog):
 
 def build_services(settings, progress: Progress | None = None, generator=None, status=None) -> Services:
     """Everything the assistant needs, from settings. Builds a missing index (with progress)."""
-    from assistant.generators import make_generator
+    from assistant.generators import make_generator, make_nlu_generator
     from assistant.service import Assistant
     from store import load_catalog, load_policies
 
@@ -132,6 +132,8 @@ def build_services(settings, progress: Progress | None = None, generator=None, s
     lexicon = Lexicon.from_products(catalog)
     parse("비건 간식 만원 이하", None, lexicon)   # loads Kiwi now, not in the first turn
     gen = generator or make_generator(settings, status=status)
+    # an injected generator (tests, benches) also reads the messages; else the NLU adapter's instance
+    nlu_gen = None if generator is not None else make_nlu_generator(settings, None, status=status)
     clock = None
     if getattr(settings, "now", ""):
         from store.delivery import kst
@@ -141,7 +143,7 @@ def build_services(settings, progress: Progress | None = None, generator=None, s
     assistant = Assistant(catalog, policies, retriever, profiles=profiles, generator=gen, db=db, stock=stock,
                           lexicon=lexicon, max_new_tokens=settings.max_new_tokens, clock=clock,
                           photo_dir=Path(settings.db_path).parent / "claims",
-                          nlu_mode=getattr(settings, "nlu_model", "auto"))
+                          nlu_mode=getattr(settings, "nlu_model", "auto"), nlu_generator=nlu_gen)
     # plans, locations, suggestions: where their tables live and the moment/weather to assume
     assistant.data_dir, assistant.var_dir = data, Path(settings.var_dir)
     assistant.now, assistant.weather = settings.now or None, settings.weather or None

@@ -57,7 +57,7 @@ class Assistant:
     def __init__(self, catalog, policies, retriever, profiles=None, generator=None, db=None, stock=None,
                  understand: Callable | None = None, lexicon=None, checkout_fn=None,
                  max_new_tokens: int = 160, nlu_mode: str = "auto", payment_provider=None, photo_dir=None,
-                 clock: Callable | None = None) -> None:
+                 clock: Callable | None = None, nlu_generator=None) -> None:
         self.catalog = {p.id: p for p in catalog} if not isinstance(catalog, dict) else catalog
         self.policies = list(policies)
         self.retriever = retriever
@@ -68,6 +68,8 @@ class Assistant:
         self.lexicon = lexicon
         self._understand = understand or understand_turn
         self.nlu_mode = nlu_mode   # when the chat model reads messages too (assistant.nlu.understand)
+        # the understanding call's own model (the NLU adapter's instance); None: the chat generator
+        self.nlu_generator = nlu_generator
         self.max_new_tokens = max_new_tokens
         self.actions = Actions(self.catalog, profiles=profiles, db=db, stock=stock, checkout_fn=checkout_fn)
         self.desk = OrderDesk(self.catalog, db=db, profiles=profiles, provider=payment_provider,
@@ -119,7 +121,8 @@ class Assistant:
                                            draft=routed.message), [], {"actions": [routed.event()]})
         else:
             if self._understand is understand_turn:
-                und = understand_turn(message, state, self.lexicon, generator=self.generator, mode=self.nlu_mode,
+                und = understand_turn(message, state, self.lexicon, generator=self.nlu_generator or self.generator,
+                                      mode=self.nlu_mode,
                                       trace=trace)
             else:
                 und = self._understand(message, state, self.lexicon)

@@ -23,6 +23,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Shipped LoRA adapter for the embedded model (produced by finetune/, committed small).
 DEFAULT_ADAPTER = REPO_ROOT / "assets" / "adapters" / "qwen0.5b-shop-lora"
+# Shipped LoRA adapter for the understanding call (message -> JSON; finetune.data --task nlu).
+DEFAULT_NLU_ADAPTER = REPO_ROOT / "assets" / "adapters" / "qwen0.5b-nlu-lora"
 
 BACKEND_CHOICES = ("auto", "transformers", "llamacpp", "openai")
 LLAMA_QUANT_CHOICES = ("auto", "none", "iq4_nl", "q4_0", "q8_0")   # gguf_files.MERGED_QUANTS + auto/none
@@ -66,6 +68,10 @@ class Settings:
     nlu_model: str = field(default="auto", metadata={"env": "JANGBOGI_NLU_MODEL",
         "help": "when the chat model reads the message as JSON too: off, auto (when the rules "
                 "are unsure) or always (every turn: for a strong backend)"})
+    nlu_adapter: str = field(default="default", metadata={"env": "JANGBOGI_NLU_ADAPTER",
+        "help": "LoRA adapter of the understanding call: default (the shipped NLU adapter, run as its own "
+                "model instance with a short prompt, when the chat model is the embedded one), none (the "
+                "chat model itself reads the message with the long prompt) or a folder"})
     n_threads: int = field(default=0, metadata={"env": "JANGBOGI_THREADS",
         "help": "llama.cpp threads (0 = physical cores)"})
     llama_quant: str = field(default="auto", metadata={"env": "JANGBOGI_LLAMA_QUANT",
@@ -156,6 +162,19 @@ class Settings:
                 return DEFAULT_ADAPTER
             return None
         return Path(self.adapter)
+
+    @property
+    def nlu_adapter_path(self) -> Path | None:
+        """The understanding call's own adapter, or None (the chat generator reads messages).
+        'default' resolves to the shipped NLU adapter when it exists and the chat model is the
+        embedded default."""
+        if self.nlu_adapter in ("", "none"):
+            return None
+        if self.nlu_adapter == "default":
+            if self.chat_model == "qwen0.5b" and (DEFAULT_NLU_ADAPTER / "adapter_config.json").exists():
+                return DEFAULT_NLU_ADAPTER
+            return None
+        return Path(self.nlu_adapter)
 
     @property
     def llama_merged_quant(self) -> str:

@@ -135,6 +135,40 @@ def make_generator(settings, status: Callable[[str], None] | None = None) -> Gen
                                  device=settings.device, timeout_s=settings.generation_timeout_s, status=status)
 
 
+def make_nlu_generator(settings, chat_generator: Generator | None = None,
+                       status: Callable[[str], None] | None = None) -> Generator | None:
+    """The generator of the understanding call (`assistant.nlu.model`).
+
+    With an NLU adapter (`settings.nlu_adapter_path`) and a local backend it is its own model
+    instance: the base model with that adapter (merged and re-quantized on llama.cpp, like the
+    chat adapter), marked `nlu_tuned` so the call sends the adapter's short prompt, and warmed
+    with that prompt's fixed instruction. Otherwise the chat generator reads messages itself
+    (None when that is None). Nothing is loaded here.
+    """
+    adapter = settings.nlu_adapter_path
+    if settings.no_llm or adapter is None:
+        return chat_generator
+    backend = resolve_backend(settings)
+    if backend == "openai":
+        return chat_generator
+    if backend == "llamacpp":
+        from assistant.generators.llamacpp import LlamaCppGenerator
+        from assistant.nlu.model import TUNED_SYSTEM
+
+        gen = LlamaCppGenerator(settings.chat_model, cache_dir=settings.cache_dir, adapter_path=adapter,
+                                n_threads=settings.n_threads, timeout_s=settings.generation_timeout_s,
+                                status=status, warm_system_prompt=TUNED_SYSTEM,
+                                quant=settings.llama_merged_quant, lookup_tokens=0, n_ctx=1024)
+    else:
+        from assistant.generators.local import TransformersGenerator
+
+        gen = TransformersGenerator(settings.chat_model, cache_dir=settings.cache_dir, adapter_path=adapter,
+                                    quantization=settings.quantization, device=settings.device,
+                                    timeout_s=settings.generation_timeout_s, status=status)
+    gen.nlu_tuned = True
+    return gen
+
+
 def __getattr__(name: str):
     if name == "TransformersGenerator":
         from assistant.generators.local import TransformersGenerator
@@ -152,4 +186,4 @@ def __getattr__(name: str):
 
 
 __all__ = ["Generator", "GenerationError", "TemplateGenerator", "TransformersGenerator", "LlamaCppGenerator",
-           "OpenAICompatGenerator", "make_generator", "resolve_backend"]
+           "OpenAICompatGenerator", "make_generator", "make_nlu_generator", "resolve_backend"]

@@ -171,9 +171,11 @@ def make_generator(model: str, adapter: str = "default"):
     """The chat model for the model readers (`--model`): an alias (qwen0.5b, smollm2), a hub
     id or folder, as the app loads it (`assistant.generators.make_generator`)."""
     from assistant.generators import make_generator as factory
+    from assistant.generators import make_nlu_generator
     from assistant.settings import Settings
 
-    return factory(Settings.from_env(chat_model=model, adapter=adapter, no_llm=False))
+    settings = Settings.from_env(chat_model=model, adapter=adapter, no_llm=False)
+    return make_nlu_generator(settings, None) or factory(settings)
 
 
 READERS: dict[str, Callable[..., Callable]] = {
