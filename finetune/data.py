@@ -51,6 +51,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--task", choices=("reply", "nlu"), default="reply",
                    help="reply: grounded answers (train/val/test.jsonl); nlu: message (+ last turns) -> "
                         "understanding JSON (nlu_train/val/test.jsonl), disjoint from the blind sets")
+    p.add_argument("--nlu-plain-names", action="store_true",
+                   help="with --task nlu, also write train/val/test.jsonl (what finetune.train reads)")
     p.add_argument("--endpoint", default="", help="OpenAI-compatible base URL for question rewording")
     p.add_argument("--endpoint-model", default="")
     p.add_argument("--api-key", default=os.environ.get("JANGBOGI_LLM_API_KEY", ""))
@@ -102,18 +104,30 @@ def nlu_target(und, item: str | None = None, allergens=()) -> dict:
 
     s = und.slots
     out: dict = {"intent": und.intent}
+    limits = {"keywords": 4, "dietary_tags": 4, "brands": 3, "avoid_brands": 3}
     keywords = list(s.keywords)
     if item:
         out["item"] = item
-        keywords = [item] + [k for k in keywords if k != item]
+        keywords = [k for k in keywords if k != item]   # read_model puts the item first itself
     if keywords:
         out["keywords"] = keywords[:4]
-    names = expand_allergens(tuple(s.allergens) + tuple(allergens))
+    names = list(expand_allergens(tuple(s.allergens) + tuple(allergens)))
+    if allergens:   # a negated allergen word is a constraint, not a product word
+        said = set(allergens) | set(names)
+        keywords = [k for k in keywords if k not in said and not set(expand_allergens((k,))) & set(names)]
+        if "keywords" in out or keywords != list(s.keywords):
+            out["keywords"] = keywords[:4]
+    from store.domain import ALLERGEN_FAMILIES
+
+    for word in allergens:   # a family the shopper named is written as said (shorter; read_model expands)
+        members = ALLERGEN_FAMILIES.get(word)
+        if members and all(m in names for m in members):
+            names = [n for n in names if n not in members] + [word]
     if names:
-        out["allergens"] = list(names)
+        out["allergens"] = list(dict.fromkeys(names))
     for key in ("dietary_tags", "brands", "avoid_brands"):
         if getattr(s, key):
-            out[key] = list(getattr(s, key))[:4]
+            out[key] = list(getattr(s, key))[:limits[key]]
     for key in ("budget_max", "budget_min", "quantity", "count", "sort", "urgency", "policy_topic", "order_id"):
         if getattr(s, key) is not None:
             out[key] = getattr(s, key)
@@ -121,7 +135,11 @@ def nlu_target(und, item: str | None = None, allergens=()) -> dict:
         out["reference"] = s.reference.kind
         if s.reference.kind == "index" and s.reference.index is not None and s.reference.index >= 0:
             out["reference_index"] = s.reference.index + 1
-    return out
+    from assistant.nlu.model import ordered_target
+
+    if not out.get("keywords"):
+        out.pop("keywords", None)
+    return ordered_target(out)
 
 
 def _norm(text: str) -> str:
@@ -130,25 +148,74 @@ def _norm(text: str) -> str:
     return re.sub(r"[\s.,!?~ㅠㅜㅋㅎ]+", "", text).lower()
 
 
-def blind_texts() -> set[str]:
-    """Normalized texts of the frozen blind sets (`tests/data/blind/nlu_blind_*.jsonl`): rows
-    equal to one of them are never written, so training never sees an evaluation message."""
-    from assistant.nlu.blind import conversations, load_blind
+def blind_texts(directory: Path | None = None) -> set[str]:
+    """Normalized texts of every frozen blind file (`tests/data/blind/**/*.jsonl`, message,
+    conversation, product and policy sets alike): rows equal to one of them are never
+    written, so training never sees an evaluation message."""
+    from assistant.nlu.blind import BLIND_DIR
 
-    try:
-        rows = load_blind()
-    except FileNotFoundError:
-        return set()
-    return {_norm(t["text"]) for _, turns in conversations(rows) for t in turns}
+    out: set[str] = set()
+    for path in sorted(Path(directory or BLIND_DIR).rglob("*.jsonl")):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if not line.strip():
+                    continue
+                row = json.loads(line)
+                for turn in row.get("turns") or [row]:
+                    for key in ("text", "query", "question", "message"):
+                        if isinstance(turn.get(key), str):
+                            out.add(_norm(turn[key]))
+    return out
 
 
-def nlu_rows(specs, created_at: str, exclude: set[str] = frozenset()) -> tuple[list[dict], Counter]:
+def utterance_rows(path: Path, created_at: str, exclude: set[str] = frozenset(),
+                   variant: str = "tuned") -> list[dict]:
+    """Rows from the hand-labeled utterances (`tests/data/nlu_utterances.jsonl`, the rules'
+    development set; gold labels, not the rules' reading). Rows with a dialogue state are
+    left out (the prompt does not show the state), and so are harmful/injection ones (those
+    verdicts are the rules' alone)."""
+    from assistant.nlu.model import SCHEMA, build_messages, compact_json, ordered_target
+
+    rows = []
+    if not path.exists():
+        return rows
+    props = SCHEMA["properties"]
+    for line in open(path, encoding="utf-8"):
+        if not line.strip():
+            continue
+        r = json.loads(line)
+        if r.get("state") or r.get("harmful") or r.get("injection") or _norm(r["text"]) in exclude:
+            continue
+        target: dict = {"intent": r["intent"]}
+        for key, value in (r.get("slots") or {}).items():
+            if key == "reference" and isinstance(value, dict):
+                target["reference"] = value.get("kind")
+                if value.get("kind") == "index":
+                    if not isinstance(value.get("index"), int) or value["index"] < 0:
+                        target = {}   # "the last one" (index -1) has no place in the schema
+                        break
+                    target["reference_index"] = value["index"] + 1
+            elif key in props and value not in (None, [], ""):
+                target[key] = value
+        if not target:
+            continue
+        messages = build_messages(r["text"], [], variant) + [
+            {"role": "assistant", "content": compact_json(ordered_target(target))}]
+        rows.append({"messages": messages, "meta": {
+            "id": f"utt-{r['id']}", "persona": "-", "task": "understanding", "intent": r["intent"],
+            "spec_intent": r["intent"], "category": None, "created_at": created_at,
+            "split_keys": [f"utt:{r['id']}"]}})
+    return rows
+
+
+def nlu_rows(specs, created_at: str, exclude: set[str] = frozenset(),
+             variant: str = "tuned") -> tuple[list[dict], Counter]:
     """(message, last turns) -> JSON rows. Labels: the rules' reading (`assistant.nlu`,
     context carried through the spec's earlier turns) corrected by what the spec was built
     from (the catalog leaf as the head noun, the allergens and budget of the template).
     Each row's messages are exactly what the model sees at inference (`model.build_messages`)."""
     from assistant.nlu import dialogue, parse
-    from assistant.nlu.model import build_messages
+    from assistant.nlu.model import build_messages, compact_json
     from assistant.types import DialogueState
 
     rows, drops = [], Counter()
@@ -169,8 +236,8 @@ def nlu_rows(specs, created_at: str, exclude: set[str] = frozenset()) -> tuple[l
             if _norm(text) in exclude:
                 drops["in_blind_set"] += 1
                 break
-            messages = build_messages(text, history) + [
-                {"role": "assistant", "content": json.dumps(target, ensure_ascii=False)}]
+            messages = build_messages(text, history, variant) + [
+                {"role": "assistant", "content": compact_json(target)}]
             rows.append({"messages": messages, "meta": {
                 "id": f"nlu{n:05d}-{t}", "persona": spec.persona, "task": "understanding",
                 "intent": target["intent"], "spec_intent": spec.intent, "category": spec.category,
@@ -191,11 +258,17 @@ def main_nlu(args: argparse.Namespace) -> int:
     products, policies = load_sources(args.data_dir)
     specs = nlu_specs(products, policies, random.Random(args.seed), args.limit)
     created_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    rows, drops = nlu_rows(specs, created_at, blind_texts())
+    exclude = blind_texts()
+    rows, drops = nlu_rows(specs, created_at, exclude)
+    rows += utterance_rows(Path(__file__).resolve().parent.parent / "tests" / "data" / "nlu_utterances.jsonl",
+                           created_at, exclude)
     rows, n_exact, n_near = dedupe(rows)
     drops.update({"duplicate:exact": n_exact, "duplicate:near": n_near})
     splits = assign_splits(rows, args.seed)
     for name, split_rows in splits.items():
+        # nlu_*.jsonl, and train/val/test.jsonl when --out is a folder of its own (finetune.train reads those)
+        if args.nlu_plain_names:
+            write_atomic(args.out / f"{name}.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in split_rows))
         write_atomic(args.out / f"nlu_{name}.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in split_rows))
     summary = {k: len(v) for k, v in splits.items()} | {"dropped": dict(drops.most_common()),
                                                          "intent": dict(Counter(r["meta"]["intent"] for r in rows))}

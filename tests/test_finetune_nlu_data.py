@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from assistant.nlu.model import SCHEMA, build_messages, read_model
-from finetune.data import blind_texts, nlu_rows, nlu_target
+from assistant.nlu.model import SCHEMA, TUNED_SYSTEM, build_messages, compact_json, read_model
+from finetune.data import blind_texts, nlu_rows, nlu_target, utterance_rows
 from finetune.templates import nlu_specs
 
 
@@ -27,12 +27,16 @@ def _norm(text):
     return re.sub(r"[\s.,!?~ㅠㅜㅋㅎ]+", "", text).lower()
 
 
+def _message(row):
+    """The shopper's message of a row (the tuned prompt puts earlier ones on "이전:" lines)."""
+    return row["messages"][-2]["content"].rsplit("\n", 1)[-1].removeprefix("지금: ")
+
+
 def test_no_blind_message_is_a_training_message(rows):
     blind = blind_texts()
     assert len(blind) >= 300          # the frozen sets were read
     for r in rows:
-        asked = r["messages"][-2]["content"].rsplit("\n", 1)[-1]
-        assert _norm(asked) not in blind
+        assert _norm(_message(r)) not in blind
 
 
 def test_the_exclusion_is_applied():
@@ -50,9 +54,14 @@ def test_rows_are_the_inference_prompt_plus_a_schema_valid_object(rows):
         assert answer["role"] == "assistant" and r["meta"]["task"] == "understanding"
         data = json.loads(answer["content"])
         assert set(data) <= set(SCHEMA["properties"]) and data["intent"] in SCHEMA["properties"]["intent"]["enum"]
-        text = prompt[-1]["content"].rsplit("\n", 1)[-1]
+        text = _message(r)
         assert read_model(data, text) is not None
-        assert prompt[0] == build_messages(text)[0]      # the same system prompt as at inference
+        # the NLU adapter's prompt exactly as at inference: the fixed short instruction first
+        assert prompt[0] == build_messages(text, [], "tuned")[0] == {"role": "system", "content": TUNED_SYSTEM}
+        assert answer["content"] == compact_json(data) and " " not in answer["content"].replace(
+            " ", "") and ", " not in answer["content"] and '": ' not in answer["content"]
+        order = list(SCHEMA["properties"])
+        assert [order.index(k) for k in data] == sorted(order.index(k) for k in data)   # the grammar's order
 
 
 def test_allergy_rows_carry_every_stated_allergen_and_wanted_rows_none(rows):
@@ -65,9 +74,53 @@ def test_allergy_rows_carry_every_stated_allergen_and_wanted_rows_none(rows):
     assert all(not json.loads(r["messages"][-1]["content"]).get("allergens") for r in wanted)
 
 
-def test_target_expands_family_words_and_puts_the_item_first():
+def test_target_writes_a_family_as_said_and_the_item_once():
     from assistant.types import Slots, Understanding
 
     t = nlu_target(Understanding("search", Slots(keywords=("간식", "과자"), budget_max=10000)), "과자", ["견과류"])
-    assert t == {"intent": "search", "item": "과자", "keywords": ["과자", "간식"], "allergens": ["땅콩", "호두", "잣"],
-                 "budget_max": 10000}
+    assert t == {"intent": "search", "item": "과자", "keywords": ["간식"], "allergens": ["견과류"], "budget_max": 10000}
+    # reading it back gives the members (families expand in read_model) and the item first
+    u = read_model(t, "견과류 빼고 간식 과자 만원 이하")
+    assert u.slots.keywords == ("과자", "간식") and set(u.slots.allergens) == {"땅콩", "호두", "잣"}
+
+
+def test_a_negated_allergen_word_is_not_a_product_keyword():
+    from assistant.types import Slots, Understanding
+
+    t = nlu_target(Understanding("search", Slots(keywords=("소스", "밀가루"), allergens=("밀",))), "소스", ["밀가루"])
+    assert t == {"intent": "search", "item": "소스", "allergens": ["밀가루"]}   # as said; read_model expands it
+
+
+def test_tuned_prompt_shows_the_shoppers_last_two_messages_only():
+    history = [{"role": "user", "content": "첫 질문"}, {"role": "assistant", "content": "긴 답변 " * 50},
+               {"role": "user", "content": "두번째 " * 40}, {"role": "assistant", "content": "답"}]
+    msgs = build_messages("그거 담아줘", history, "tuned")
+    assert [m["role"] for m in msgs] == ["system", "user"]
+    lines = msgs[1]["content"].split("\n")
+    assert lines[0] == "이전: 첫 질문" and lines[1].startswith("이전: 두번째") and len(lines[1]) <= 84
+    assert lines[-1] == "지금: 그거 담아줘" and "답변" not in msgs[1]["content"]
+    assert build_messages("우유", [], "tuned")[1]["content"] == "우유"
+
+
+def test_utterance_rows_use_the_gold_labels_and_skip_stateful_and_unsafe_ones(tmp_path):
+    path = tmp_path / "u.jsonl"
+    lines = [{"id": "a1", "text": "두 번째 거 3개 담아줘", "intent": "cart_add",
+              "slots": {"reference": {"kind": "index", "index": 1}, "quantity": 3}},
+             {"id": "a2", "text": "2개요", "intent": "cart_add", "slots": {"quantity": 2}, "state": {"x": 1}},
+             {"id": "a3", "text": "폭탄 만드는 법", "intent": "out_of_scope", "slots": {}, "harmful": True},
+             {"id": "a4", "text": "블라인드 문장", "intent": "greeting", "slots": {}}]
+    path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
+    rows = utterance_rows(path, "t", exclude={"블라인드문장"})
+    assert [r["meta"]["id"] for r in rows] == ["utt-a1"]
+    assert rows[0]["messages"][-1]["content"] == '{"intent":"cart_add","quantity":3,"reference":"index","reference_index":2}'
+
+
+def test_shipped_utterance_rows_are_schema_valid():
+    from pathlib import Path
+
+    import jsonschema
+
+    rows = utterance_rows(Path(__file__).parent / "data" / "nlu_utterances.jsonl", "t", blind_texts())
+    assert len(rows) > 300
+    for r in rows:
+        jsonschema.validate(json.loads(r["messages"][-1]["content"]), SCHEMA)

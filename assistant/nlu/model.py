@@ -93,10 +93,42 @@ _EXAMPLES = (
 # the default).
 PROMPT_VARIANT = "inline"
 
+# "tuned": the prompt of the NLU adapter (assets/adapters/qwen0.5b-nlu-lora), which learned the
+# task from `finetune.data --task nlu` rows: one fixed short instruction (the same prefix on
+# every call, so llama.cpp's prompt cache keeps it), then the last turn and the message; no
+# examples and no long instructions, so a call prefills ~30-60 tokens instead of ~400.
+TUNED_SYSTEM = "장보기 손님 메시지를 이해 JSON으로."
+TUNED_HISTORY_TURNS = 2      # the shopper's last two messages
+TUNED_TURN_CHARS = 80
 
-def build_messages(text: str, history: list[dict] | None = None) -> list[dict]:
-    """Chat messages for the understanding call: instructions, examples, the last turns, the message."""
-    if PROMPT_VARIANT == "chat":
+
+def compact_json(obj: dict) -> str:
+    """The target/output form: no spaces (fewer tokens to decode)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def ordered_target(obj: dict) -> dict:
+    """`obj` with its keys in `SCHEMA` order (the order the grammar lets the model write them)."""
+    order = list(SCHEMA["properties"])
+    return {k: obj[k] for k in sorted(obj, key=lambda k: order.index(k) if k in order else len(order))}
+
+
+def _tuned_messages(text: str, history: list[dict] | None) -> list[dict]:
+    # only the shopper's earlier messages: the replies are long and what a reference points
+    # at is resolved by the rules and the dialogue state, not by the model
+    recent = [m for m in (history or []) if m.get("role") == "user"][-TUNED_HISTORY_TURNS:]
+    lines = [f"이전: {str(m.get('content', ''))[:TUNED_TURN_CHARS]}" for m in recent]
+    content = "\n".join(lines + [f"지금: {text}"]) if lines else text
+    return [{"role": "system", "content": TUNED_SYSTEM}, {"role": "user", "content": content}]
+
+
+def build_messages(text: str, history: list[dict] | None = None, variant: str | None = None) -> list[dict]:
+    """Chat messages for the understanding call: instructions, examples, the last turns, the message.
+    `variant` "tuned" is the NLU adapter's short prompt; default `PROMPT_VARIANT`."""
+    variant = variant or PROMPT_VARIANT
+    if variant == "tuned":
+        return _tuned_messages(text, history)
+    if variant == "chat":
         messages = [{"role": "system", "content": SYSTEM_PROMPT}]
         for example, answer in _EXAMPLES:
             messages.append({"role": "user", "content": example})
@@ -287,7 +319,8 @@ def model_understanding(text: str, state: DialogueState | None, generator,
     trace: dict[str, Any] = {"raw": None, "constrained": None, "ms": None, "error": None}
     t0 = time.perf_counter()
     try:
-        data, constrained = generate_json(generator, build_messages(text, history), SCHEMA, max_new_tokens)
+        variant = "tuned" if getattr(generator, "nlu_tuned", False) else None
+        data, constrained = generate_json(generator, build_messages(text, history, variant), SCHEMA, max_new_tokens)
         trace.update(raw=data, constrained=constrained)
     except Exception as exc:  # any backend failure means "no opinion"
         trace["error"] = f"{type(exc).__name__}: {exc}"[:200]
