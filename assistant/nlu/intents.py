@@ -167,6 +167,11 @@ class Signals:
     order_id: str | None = None
 
 
+# Topics about an order already placed (returns, refunds, changes): with them "빼", "결제" or
+# an order number ask the policy, they do not edit the cart or look up a delivery.
+_AFTER_ORDER_TOPICS = ("교환반품", "환불", "주문")
+
+
 def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, float, bool, bool]:
     """(intent, confidence, harmful, injection) for normalized text. `rest` is the text with
     the allergy clauses blanked ("땅콩 들어간 건 빼주세요"): safety checks read the whole
@@ -204,7 +209,7 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
         return "reorder", 0.9, False, False
     if sig.policy_topic == "개인정보" and "장바구니" not in text:
         return "policy", 0.9, False, False
-    if CART_REMOVE.search(text) and not (sig.policy_topic in ("교환반품", "취소") and not re.search(r"장바구니|카트|담은|넣은|담았", text)):
+    if CART_REMOVE.search(text) and not (sig.policy_topic in _AFTER_ORDER_TOPICS and not re.search(r"장바구니|카트|담은|넣은|담았", text)):
         return "cart_remove", 0.9, False, False
     if sig.policy_topic and not (sig.has_keywords or sig.has_reference) and "장바구니" not in text:
         pass  # "리뷰쓰면 적립금 줘요?", "주문한거에 하나 더 추가하고 싶은데": a policy question below
@@ -213,7 +218,7 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     elif CART_ADD.search(text) and not sig.policy_topic:
         return "cart_add", 0.8, False, False  # "담아줘" alone: the dialogue asks what to add
     if CHECKOUT.search(text):
-        if sig.policy_topic in ("취소", "교환반품"):
+        if sig.policy_topic in _AFTER_ORDER_TOPICS:
             return "policy", 0.85, False, False
         named = [k for k in sig.keywords if not OFF_TOPIC.search(k) and k not in ("장난", "진행")]
         if (named or sig.has_reference) and not re.search(r"장바구니|카트|이대로|그대로|전부|다\s", text):
@@ -224,7 +229,7 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     how_to = re.search(r"(?:주문|결제)하면|어케|어떻게|어디서\s?(?:봐|확인|보)", text)
     if (ORDER_STATUS.search(text) and (not sig.policy_topic or sig.policy_topic == "배송" and not how_to)) \
             or (sig.order_id and not sig.policy_topic):
-        if sig.policy_topic in ("교환반품", "취소"):
+        if sig.policy_topic in _AFTER_ORDER_TOPICS:
             return "policy", 0.85, False, False
         return "order_status", 0.9, False, False
     attribute = bool(ATTRIBUTE.search(text))
