@@ -83,7 +83,7 @@ TAG_SYNONYMS: dict[str, str] = {
     "저자극": "저자극", "순한": "저자극", "제로칼로리": "제로칼로리", "칼로리제로": "제로칼로리",
     "국산": "국산", "국내산": "국산", "민감성": "저자극", "민감피부": "저자극", "칼로리없는": "제로칼로리",
     "0칼로리": "제로칼로리", "선물": "선물용", "선물용": "선물용", "1인가구": "1인가구", "1인용": "1인가구",
-    "혼밥": "1인가구", "자취": "1인가구", "혼자먹을": "1인가구", "소포장": "1인가구", "1인분": "1인가구",
+    "혼밥": "1인가구", "자취": "1인가구", "혼자먹을": "1인가구", "혼자사는": "1인가구", "소포장": "1인가구", "1인분": "1인가구",
     "제로슈가": "제로슈거", "친환경": "친환경", "동물복지": "동물복지",
 }
 
@@ -196,9 +196,63 @@ def _doc_prefixes() -> dict[str, tuple[str, ...]]:
 # the recognised topic (derived from POLICY_FAMILY_NAMES: 교환반품 -> 교환, 반품).
 POLICY_TOPIC_DOC_PREFIXES: dict[str, tuple[str, ...]] = _doc_prefixes()
 
-# Catalog tags that describe a use or a pack, not a requirement: matched as keywords for
-# retrieval, never turned into a hard "required tag" filter ("캠핑 갈 때 먹을 고기").
-SOFT_TAGS = frozenset({"가성비", "캠핑", "반려견", "반려묘", "유아", "간편조리"})
+# Catalog tags that say what a product is for or how it is packed (캠핑, 반려견, 유아, 대용량,
+# ...). Said by the shopper they are a requirement ("캠핑용 랜턴", "강아지 간식", "물티슈 대용량")
+# where the catalog carries the tag, but only there: "아기 이유식" names a leaf whose products
+# carry no 유아 tag (the leaf itself is the use), "캠핑 가서 먹을 고기" a food no 캠핑 tag is on,
+# "즉석밥 가성비" a leaf without 가성비; requiring the tag would exclude every right product, so
+# it is kept as a keyword there (`Lexicon.tag_fits`).
+USE_TAGS = frozenset({"가성비", "캠핑", "반려견", "반려묘", "유아", "간편조리", "대용량", "리필"})
+SOFT_TAGS = USE_TAGS   # the older name
+# surface form (spaces removed) -> use tag. Words that name the one the product is for stay
+# keywords too ("강아지 사료": 강아지 still helps retrieval); the rest are only the tag. "아이"
+# is not here: it is inside 아이스크림 and 아이디, and "아이가 ... 알레르기" is about a person.
+USE_TAG_WORDS: dict[str, str] = {
+    "캠핑": "캠핑", "반려견": "반려견", "강아지": "반려견", "애견": "반려견", "댕댕이": "반려견",
+    "멍멍이": "반려견", "반려묘": "반려묘", "고양이": "반려묘", "냥이": "반려묘", "애묘": "반려묘",
+    "유아": "유아", "아기": "유아", "애기": "유아", "아가": "유아", "신생아": "유아", "키즈": "유아",
+    "어린이": "유아", "아이용": "유아", "유아용": "유아",
+    "대용량": "대용량", "벌크": "대용량", "리필": "리필", "가성비": "가성비", "간편조리": "간편조리",
+    "데우기만": "간편조리", "전자레인지에": "간편조리", "렌지에": "간편조리", "렌지용": "간편조리",
+}
+USE_TAG_KEYWORDS = frozenset({"캠핑", "반려견", "반려묘", "강아지", "애견", "댕댕이", "멍멍이", "고양이", "냥이", "애묘",
+                              "아기", "애기", "아가", "신생아", "키즈", "어린이", "유아"})
+# Where the store catalog carries each use tag ("mid/leaf" of the category paths), mirrored
+# for the built-in lexicon like `categories.DEFAULT_CATEGORY_PATHS` (a test checks the
+# catalog); `Lexicon.from_products` reads it from the products.
+_USE_TAG_LEAVES = """
+캠핑: 디지털액세서리/이어폰·스피커 디지털액세서리/충전기·케이블 스킨케어/선케어 조리도구/프라이팬·냄비
+  캠핑용품/랜턴·캠핑소품 캠핑용품/버너·연료
+반려견: 강아지/강아지간식 강아지/강아지사료 강아지/배변용품
+반려묘: 고양이/고양이모래 고양이/고양이사료·간식
+유아: 구강용품/치약·칫솔 기저귀·물티슈/기저귀 기저귀·물티슈/물티슈 세탁세제/세탁세제 스킨케어/선케어 유아용품/수유·식기
+  헤어·바디/샴푸·린스
+가성비: 정육·계란/계란
+간편조리: 만두·간편식/볶음밥·피자 정육·계란/계란 즉석식품/즉석국·찌개 즉석식품/즉석밥
+대용량: 강아지/강아지사료 강아지/배변용품 견과·건과/견과류 고양이/고양이모래 고양이/고양이사료·간식 과일/감귤·만감류
+  과일/바나나·열대과일 과일/사과·배 기저귀·물티슈/기저귀 기저귀·물티슈/물티슈 냉동육가공/너겟·돈까스
+  단백질·다이어트/닭가슴살 단백질·다이어트/프로틴 두부·김치/김치 라면·면/국수·파스타 라면·면/라면 만두·간편식/만두
+  비타민·영양제/비타민 비타민·영양제/유산균 생수·탄산/탄산음료 세탁세제/섬유유연제 세탁세제/세탁세제
+  소스·양념/식용유·참기름 소스·양념/장류 수산/새우·갑각류 쌀·잡곡/쌀 쌀·잡곡/잡곡 우유/우유 정육·계란/계란
+  정육·계란/닭·오리 정육·계란/돼지고기 정육·계란/소고기 주스·식물성음료/두유·식물성음료 주스·식물성음료/주스
+  즉석식품/즉석밥 즉석식품/통조림 차/녹차·티백 채소/뿌리채소 채소/양파·마늘·파 채소/열매채소 채소/잎채소·쌈채소
+  치즈·버터/치즈 캠핑용품/버너·연료 커피/원두·드립백 커피/캡슐·인스턴트 헤어·바디/샴푸·린스 화장지·티슈/화장지
+리필: 세탁세제/세탁세제 주방·청소세제/주방세제
+"""
+
+
+def _parse_use_tag_leaves(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    out: dict[str, list[str]] = {}
+    tag = ""
+    for line in text.strip().splitlines():
+        if ":" in line:
+            tag, line = line.split(":", 1)
+            tag = tag.strip()
+        out.setdefault(tag, []).extend(line.split())
+    return tuple((t, tuple(v)) for t, v in sorted(out.items()))
+
+
+DEFAULT_USE_TAG_LEAVES = _parse_use_tag_leaves(_USE_TAG_LEAVES)
 # Tag synonyms whose words stay keywords too ("선물세트" -> tag 선물용 and keyword 선물세트).
 KEEP_AS_KEYWORD = frozenset({"선물", "혼밥", "자취", "1인용", "1인분", "소포장"})
 
@@ -217,6 +271,8 @@ class Lexicon:
     brands: tuple[str, ...] = ()
     categories: tuple[tuple[str, str], ...] = ()
     tags: tuple[str, ...] = DIETARY_TAGS
+    # use tag -> the "mid/leaf" category paths where some product carries it (empty: unknown)
+    tag_leaves: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @classmethod
     def from_products(cls, products: Iterable, known_brands: Iterable[str] = _DEFAULT_BRANDS) -> "Lexicon":
@@ -232,17 +288,23 @@ class Lexicon:
         brands: set[str] = set(known_brands)
         cats: dict[str, str] = {}
         tags: set[str] = set(DIETARY_TAGS)
+        leaves: dict[str, set[str]] = {t: set() for t in USE_TAGS}
         for p in products:
             if getattr(p, "brand", ""):
                 brands.add(p.brand.strip())
             category = getattr(p, "category", "") or ""
             if category:
                 cats.setdefault(category.rsplit("/", 1)[-1], category)
-            tags.update(t for t in (getattr(p, "tags", ()) or ()) if t)
+            product_tags = [t for t in (getattr(p, "tags", ()) or ()) if t]
+            tags.update(product_tags)
+            for t in product_tags:
+                if t in leaves and category:
+                    leaves[t].add(category.split("/", 1)[-1])
         return cls(
             brands=tuple(sorted(b for b in brands if len(b) >= 2)),
             categories=tuple(sorted(cats.items())),
             tags=tuple(sorted(tags)),
+            tag_leaves=tuple((t, tuple(sorted(v))) for t, v in sorted(leaves.items())),
         )
 
     @classmethod
@@ -252,7 +314,29 @@ class Lexicon:
 
         cats = {c.rsplit("/", 1)[-1]: c for c in DEFAULT_CATEGORY_PATHS}
         return cls(brands=_DEFAULT_BRANDS, categories=tuple(sorted(cats.items())),
-                   tags=DIETARY_TAGS)
+                   tags=DIETARY_TAGS, tag_leaves=DEFAULT_USE_TAG_LEAVES)
+
+    def tag_fits(self, tag: str, categories: Iterable[str]) -> bool:
+        """Whether use tag `tag` can be required of a search in `categories` (full leaf paths
+        or segment names, as `resolve_categories` gives them): no category named, or some
+        product of one of them carries the tag. Without coverage facts, it fits.
+
+        >>> lex = Lexicon.default()
+        >>> lex.tag_fits("반려견", ["반려동물/강아지/강아지간식"]), lex.tag_fits("유아", ["유아동/이유식·아기간식/이유식"])
+        (True, False)
+        >>> lex.tag_fits("캠핑", ["캠핑·레저"]), lex.tag_fits("캠핑", [])
+        (True, True)
+        """
+        cats = [c for c in categories if c]
+        known = dict(self.tag_leaves)
+        if tag not in USE_TAGS or not cats or not known:
+            return True
+        covered = known.get(tag, ())
+        for c in cats:   # a segment name stands for every leaf path under it
+            paths = [c] if "/" in c else [p for _, p in self.categories if c in p.split("/")] or [c]
+            if any(p == leaf or p.endswith("/" + leaf) or leaf.startswith(p + "/") for p in paths for leaf in covered):
+                return True
+        return False
 
     def category_paths(self) -> tuple[str, ...]:
         """Every full "top/mid/leaf" path."""

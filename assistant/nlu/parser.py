@@ -26,7 +26,7 @@ from assistant.nlu.budget import extract_budget
 from assistant.nlu.categories import resolve_categories
 from assistant.nlu.intents import CHECKOUT, MEMORY, SELF, STRONG_REQUEST, Signals, classify
 from assistant.nlu.keywords import analyze
-from assistant.nlu.lexicon import Lexicon
+from assistant.nlu.lexicon import USE_TAGS, Lexicon
 from assistant.nlu.refs import SORT_OF, demonstrative, extract_amounts, extract_reference, extract_sort, product_specs
 from assistant.nlu.slots import (
     allergen_clauses,
@@ -48,6 +48,7 @@ _CART_INTENTS = ("cart_add", "cart_remove", "cart_view", "reorder", "checkout")
 _DEFAULT_LEXICON = Lexicon.default()
 _FOLLOW_UP_QUESTION = re.compile(r"\?|(?:되나요|돼요|되죠|하나요|인가요|나요|까요|어요|에요)\s?$|어떻게|언제|며칠|얼마나")
 _BUYING = re.compile(r"\s?(?:만|씩)?\s?(?:사려|사고\s?싶|살\s?(?:건데|거|려)|살려|사야|구매하려|주문하려|필요|(?:에|짜리|는|은)?\s?얼마)")
+_INGREDIENT = re.compile(r"([가-힣]{2,})(?:이|가)?\s?(?:들어간|들어있는|들어\s?있는|든|넣은|넣어\s?만든)\s?(?:거|걸|것|게|제품|상품)")
 _NOT_WANTED = re.compile(r"([가-힣a-z]+?)(?:은|는|이|가)?\s?(?:말고|말구|대신)")
 
 
@@ -111,6 +112,18 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
                    + ref_spans + [a[2] for a in amounts] + product_specs(t) + not_wanted + policy_spans)
     keywords, give_verb = analyze(masked, lexicon)
     categories = resolve_categories(masked, keywords, lexicon.category_paths(), context=t)
+    inside = [m.span(1) for m in _INGREDIENT.finditer(t)]
+    if inside and len(categories) > 1:
+        # "이유식 소고기 들어간 거": 소고기 is what is inside the 이유식, not a second kind of
+        # product; its category goes when another one is left (the word stays a keyword)
+        words = {t[s:e] for s, e in inside}
+        kept = resolve_categories(_mask(masked, [m.span() for w in words for m in re.finditer(re.escape(w), masked)]),
+                                  [k for k in keywords if k not in words], lexicon.category_paths(), context=t)
+        if kept:
+            categories = kept
+    # a use tag (캠핑, 유아, 대용량, ...) is required only where the catalog carries it: "아기
+    # 이유식" names a leaf that is the use itself, and requiring 유아 there would exclude it all
+    tags = [tag for tag in tags if lexicon.tag_fits(tag, categories)]
     for leaf, path in lexicon.categories:  # the analyzer sometimes splits a known leaf name
         if path in categories and leaf in masked and not any(leaf in k for k in keywords):
             keywords.append(leaf)
@@ -154,6 +167,8 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         reference = Reference("all")
 
     slots = Slots()
+    if intent == "profile_update":   # "우리 애기 우유 알레르기 있어요": a person, not a product's use
+        tags = [tag for tag in tags if tag not in USE_TAGS]
     if intent in _PRODUCT_INTENTS or intent == "profile_update":
         slots = Slots(
             dietary_tags=tuple(tags), allergens=tuple(allergens),

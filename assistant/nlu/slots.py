@@ -91,10 +91,11 @@ def find_terms(text: str, terms: dict[str, object]) -> list[tuple[str, Span]]:
 
 
 def extract_tags(text: str, lexicon: Lexicon) -> tuple[list[str], list[Span]]:
-    from assistant.nlu.lexicon import KEEP_AS_KEYWORD, SOFT_TAGS
+    from assistant.nlu.lexicon import KEEP_AS_KEYWORD, USE_TAG_KEYWORDS, USE_TAG_WORDS
 
     vocab: dict[str, str] = dict(TAG_SYNONYMS)
-    vocab.update({t.lower(): t for t in lexicon.tags if t not in SOFT_TAGS})
+    vocab.update({t.lower(): t for t in lexicon.tags})
+    vocab.update(USE_TAG_WORDS)
     vocab["유당불내증"] = "락토프리"
     tags: list[str] = []
     spans: list[Span] = []
@@ -111,7 +112,7 @@ def extract_tags(text: str, lexicon: Lexicon) -> tuple[list[str], list[Span]]:
         tag = vocab[term]
         if tag not in tags:
             tags.append(tag)
-        if term not in KEEP_AS_KEYWORD:
+        if term not in KEEP_AS_KEYWORD and term not in USE_TAG_KEYWORDS:
             spans.append(span)
     return tags, spans
 
