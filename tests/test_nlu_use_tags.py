@@ -42,7 +42,8 @@ def test_use_words_about_a_person_are_no_tag(text):
 
 
 def test_keyword_kept_for_the_one_it_is_for():
-    assert "강아지" in parse("강아지 간식 추천해줘").slots.keywords
+    assert "신생아" in parse("신생아 기저귀 추천해줘").slots.keywords
+    assert "강아지간식" in parse("강아지 간식 추천해줘").slots.keywords    # the catalog kind, whole
 
 
 @pytest.mark.parametrize("text", ["무가당 두유 있어요", "세탁세제 대용량 있어요"])

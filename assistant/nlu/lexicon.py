@@ -348,10 +348,25 @@ class Lexicon:
                 return path
         return None
 
+    def item_words(self) -> tuple[str, ...]:
+        """The kinds of product the catalog's leaf names hold, each part of a "·" name on its
+        own ("시리얼·그래놀라" -> 시리얼, 그래놀라), 2+ characters.
+
+        >>> "그래놀라" in Lexicon.default().item_words(), "고양이모래" in Lexicon.default().item_words()
+        (True, True)
+        """
+        return _item_words(self)
+
     def user_words(self) -> tuple[str, ...]:
         """Words the morpheme analyzer should keep whole: leaf category names (brands and
         tags are masked out before the analyzer runs, so they need no entry)."""
         return _user_words(self)
+
+
+@functools.lru_cache(maxsize=8)
+def _item_words(lexicon: Lexicon) -> tuple[str, ...]:
+    words = {part.strip() for name, _ in lexicon.categories for part in name.split("·")}
+    return tuple(sorted(w for w in words if len(w) >= 2))
 
 
 @functools.lru_cache(maxsize=8)

@@ -25,8 +25,8 @@ from dataclasses import replace
 from assistant.nlu.budget import extract_budget
 from assistant.nlu.categories import resolve_categories
 from assistant.nlu.intents import CHECKOUT, MEMORY, SELF, STRONG_REQUEST, Signals, classify
-from assistant.nlu.keywords import analyze
-from assistant.nlu.lexicon import USE_TAGS, Lexicon
+from assistant.nlu.keywords import analyze, reads_as_noun
+from assistant.nlu.lexicon import ALLERGEN_SYNONYMS, USE_TAGS, Lexicon
 from assistant.nlu.refs import SORT_OF, demonstrative, extract_amounts, extract_reference, extract_sort, product_specs
 from assistant.nlu.slots import (
     allergen_clauses,
@@ -35,6 +35,7 @@ from assistant.nlu.slots import (
     extract_policy_topic,
     extract_tags,
     extract_urgency,
+    find_terms,
     normalize,
 )
 from assistant.types import INTENTS, DialogueState, Reference, Slots, Understanding
@@ -49,7 +50,35 @@ _DEFAULT_LEXICON = Lexicon.default()
 _FOLLOW_UP_QUESTION = re.compile(r"\?|(?:되나요|돼요|되죠|하나요|인가요|나요|까요|어요|에요)\s?$|어떻게|언제|며칠|얼마나")
 _BUYING = re.compile(r"\s?(?:만|씩)?\s?(?:사려|사고\s?싶|살\s?(?:건데|거|려)|살려|사야|구매하려|주문하려|필요|(?:에|짜리|는|은)?\s?얼마)")
 _INGREDIENT = re.compile(r"([가-힣]{2,})(?:이|가)?\s?(?:들어간|들어있는|들어\s?있는|든|넣은|넣어\s?만든)\s?(?:거|걸|것|게|제품|상품)")
+_OWNED = re.compile(r"([가-힣a-z]{2,}?)(?:은|는)\s?(?:이미\s?|벌써\s?|집에\s?)?(?:있어요|있어|있음|있거든요|있으니까|있으니|있는데|있고)(?!\s?\?)")
 _NOT_WANTED = re.compile(r"([가-힣a-z]+?)(?:은|는|이|가)?\s?(?:말고|말구|대신)")
+
+
+_WORD_END = re.compile(r"(?:은|는|이|가|을|를|도|만|과|와|에|로|으로|의|랑|이랑|하고|요|용|류|세트|좀)")
+
+
+def _whole_item_words(masked: str, keywords: list[str], lexicon: Lexicon) -> list[str]:
+    """A kind of product the catalog sells, said in words the analyzer split or spaced
+    ("고양이 모래" -> 고양이모래, "말린 과일" -> 말린과일, "그래놀라" read as 그래+놀라): the
+    whole word replaces its pieces among the keywords.
+
+    >>> _whole_item_words("고양이 모래 추천", ["고양이", "모래"], Lexicon.default())
+    ['고양이모래']
+    """
+    out = list(keywords)
+    for word, (s, e) in find_terms(masked, dict.fromkeys(lexicon.item_words())):
+        if any(word in k for k in out):
+            continue
+        starts = s == 0 or not masked[s - 1].isalnum()
+        ends = e == len(masked) or not masked[e].isalnum() or bool(_WORD_END.match(masked, e))
+        if not (starts and ends):
+            continue   # inside a longer word ("두부모래" holds no 두부 kind of its own)
+        pieces = [k for k in out if k in word]
+        if not pieces and reads_as_noun(word, lexicon):
+            continue   # the analyzer read it and the rules left it out ("충전기는 있어요")
+        out = [k for k in out if k not in pieces]
+        out.append(word)
+    return out
 
 
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:
@@ -93,6 +122,10 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         # lactose intolerance is not a milk allergy: lactose-free milk (the 락토프리 tag) is
         # what the shopper wants, and it still contains the milk protein
         allergens = [a for a in allergens if a != "우유"]
+    # an allergen word the shopper did not exclude ("생선 중에 고등어 말고": 생선 is what they
+    # want) stays in the text the keywords come from
+    allergen_spans = [(s, e) for s, e in allergen_spans
+                      if set(ALLERGEN_SYNONYMS.get(t[s:e].replace(" ", "").lower(), ())) <= set(allergens)]
     brands, avoid_brands, brand_spans = extract_brands(t, lexicon)
     urgency, urgency_spans = extract_urgency(t)
     order_id, order_spans = extract_order_id(t)
@@ -111,6 +144,13 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     masked = _mask(t, budget_spans + tag_spans + allergen_spans + brand_spans + urgency_spans + order_spans
                    + ref_spans + [a[2] for a in amounts] + product_specs(t) + not_wanted + policy_spans)
     keywords, give_verb = analyze(masked, lexicon)
+    owned = [m.span(1) for m in _OWNED.finditer(t)]
+    if owned and keywords:
+        # "케이블만 필요해요 충전기는 있어요": what the shopper already has is not what to find,
+        # when something else is named (a lone "우유는 있어요" keeps its word)
+        narrowed = analyze(_mask(masked, [m.span() for s, e in owned for m in re.finditer(re.escape(t[s:e]), masked)]), lexicon)
+        if narrowed[0]:
+            keywords, give_verb = narrowed
     categories = resolve_categories(masked, keywords, lexicon.category_paths(), context=t)
     inside = [m.span(1) for m in _INGREDIENT.finditer(t)]
     if inside and len(categories) > 1:
@@ -127,6 +167,7 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     for leaf, path in lexicon.categories:  # the analyzer sometimes splits a known leaf name
         if path in categories and leaf in masked and not any(leaf in k for k in keywords):
             keywords.append(leaf)
+    keywords = _whole_item_words(masked, keywords, lexicon)
     sig = Signals(
         has_reference=reference is not None, reference_kind=reference.kind if reference else None,
         has_amounts=bool(amounts),
