@@ -27,3 +27,21 @@ def test_pointer_and_amount_is_an_order(text, qty):
 
 def test_pointer_amount_and_a_question_stays_a_question():
     assert parse("그거 두 개 얼마예요?", SHOWN).intent == "product_question"
+
+
+@pytest.mark.parametrize("text", ["김에 들깨 들어갔어요?", "이 라면에 새우 들었나요? 남편이 새우 알레르기예요"])
+def test_asking_what_a_product_holds(text):
+    assert parse(text, SHOWN).intent == "product_question"
+
+
+@pytest.mark.parametrize("text, allergen", [("호두 든 건 빼고 쿠키 보여줘", "호두"), ("우유 든 거 빼 주세요 과자로", "우유")])
+def test_den_geon_ppaego_excludes(text, allergen):
+    assert allergen in parse(text).slots.allergens
+
+
+def test_from_now_on_is_a_profile_fact():
+    assert parse("앞으로 복숭아 든 건 빼 주세요 딸이 알레르기 있어요").intent == "profile_update"
+
+
+def test_a_product_made_a_way_is_a_search():
+    assert parse("생수 유리병으로 된 거").intent == "search"

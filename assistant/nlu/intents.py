@@ -210,6 +210,9 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
         return "reorder", 0.9, False, False
     if sig.policy_topic == "개인정보" and "장바구니" not in text:
         return "policy", 0.9, False, False
+    if (sig.has_allergens and MEMORY.search(whole) and not CART_WORDS.search(whole)
+            and not REQUEST.search(whole) and not sig.has_reference):
+        return "profile_update", 0.85, False, False  # "앞으로 땅콩 든 건 빼주세요": from now on, always
     if CART_REMOVE.search(text) and not (sig.policy_topic in _AFTER_ORDER_TOPICS and not re.search(r"장바구니|카트|담은|넣은|담았", text)):
         return "cart_remove", 0.9, False, False
     if sig.policy_topic and not (sig.has_keywords or sig.has_reference) and "장바구니" not in text:
@@ -280,7 +283,7 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
         return "search", 0.8, False, False  # "딸기 국산 한 팩 얼마예요": the prices of a kind of product
     # "아기 이유식 소고기 들어간 거": a product described, then 거 with no question, is what to find
     described_want = (sig.has_keywords and "?" not in text and not pointed and not sig.has_reference
-                      and re.search(r"(?:들어간|든|들어있는|있는|넣은)\s?(?:거|걸로|것|걸)\s?(?:요|으로요|로요)?\s?$", text))
+                      and re.search(r"(?:들어간|든|들어있는|있는|넣은|된)\s?(?:거|걸로|것|걸)\s?(?:요|으로요|로요)?\s?$", text))
     if not request and not sig.has_allergens and asks_about_product and not described_want:
         return "product_question", 0.75, False, False
     if request or sig.has_budget or sig.has_tags or sig.has_allergens or sig.has_avoid_brands \
