@@ -247,7 +247,7 @@ def _wallet(conn: sqlite3.Connection, customer_id: str | None) -> tuple[list[dic
         "WHERE customer_id = ? AND used_order_id IS NULL", (customer_id,))]
     points = conn.execute("SELECT COALESCE(SUM(delta), 0) FROM point_events WHERE customer_id = ?",
                           (customer_id,)).fetchone()[0]
-    return coupons, int(points)
+    return coupons, max(0, int(points))   # points taken back beyond the balance are owed, not spendable
 
 
 def plan_checkout(db: "sqlite_utils.Database", customer_id: str | None, items_total: int, *,

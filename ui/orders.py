@@ -91,8 +91,14 @@ def wallet_markdown(wallet: dict | None) -> str:
     from store.rewards import coupon_label
 
     coupons = ", ".join(coupon_label(c) for c in wallet["coupons"]) or "없음"
+    notes = ""
+    for lot in wallet.get("expiring", []):   # 소멸 30일 전 안내 [적립금-02]
+        month, day = int(lot["date"][5:7]), int(lot["date"][8:10])
+        notes += f"  \n⏳ 적립금 {won(lot['points'])}이 {month}월 {day}일에 소멸돼요 [적립금-02]"
+    if wallet.get("points_owed"):
+        notes += (f"  \n환불된 주문의 적립금 {won(wallet['points_owed'])}은 다음 적립금에서 차감돼요")
     return (f"회원 등급 **{wallet['grade']}** (적립률 {wallet['rate']}) · 적립금 **{won(wallet['points'])}**  \n"
-            f"쿠폰 {len(wallet['coupons'])}장: {coupons}")
+            f"쿠폰 {len(wallet['coupons'])}장: {coupons}{notes}")
 
 
 def returns_html(rows: list[dict]) -> str:
