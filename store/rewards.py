@@ -207,24 +207,29 @@ def _clawbacks(conn: sqlite3.Connection, customer_id: str, now: datetime) -> lis
             entry[0], entry[2] = delta, created
         else:
             entry[1] += delta
+    if not earned:
+        return []
+    totals = dict(conn.execute("SELECT id, total FROM orders WHERE customer_id = ?", (customer_id,)).fetchall())
+    refunds: dict[str, list] = {}
+    for order_id, created, amount in conn.execute(
+            "SELECT p.order_id, p.created_at, p.amount FROM payments p JOIN orders o ON o.id = p.order_id "
+            "WHERE o.customer_id = ? AND p.kind = 'refund'", (customer_id,)):
+        refunds.setdefault(order_id, []).append((created, amount))
+    counts = {}
+    for (ref,) in conn.execute("SELECT ref FROM point_events WHERE customer_id = ? AND ref LIKE 'clawback:%'",
+                               (customer_id,)):
+        counts[ref.split(":")[1]] = counts.get(ref.split(":")[1], 0) + 1
     out = []
     for order_id, (earn, taken, at) in earned.items():
-        if earn <= 0 or at is None:
+        if earn <= 0 or at is None or order_id not in totals or order_id not in refunds:
             continue
-        total = conn.execute("SELECT total FROM orders WHERE id = ?", (order_id,)).fetchone()
-        if total is None:
-            continue
-        refunds = conn.execute("SELECT created_at, amount FROM payments WHERE order_id = ? AND kind = 'refund'",
-                               (order_id,)).fetchall()
-        before = sum(a for t, a in refunds if kst(t) <= kst(at))
-        base = max(0, int(total[0]) - before)
-        now_paid = max(0, int(total[0]) - sum(a for _, a in refunds))
-        keep = earn * now_paid // base if base else 0
+        total, paid_back = int(totals[order_id]), refunds[order_id]
+        base = max(0, total - sum(a for t, a in paid_back if kst(t) <= kst(at)))
+        keep = earn * max(0, total - sum(a for _, a in paid_back)) // base if base else 0
         due = earn + taken - keep
         if due > 0:
-            n = conn.execute("SELECT COUNT(*) FROM point_events WHERE ref LIKE ?",
-                             (f"clawback:{order_id}:%",)).fetchone()[0]
-            out.append((customer_id, -due, f"clawback:{order_id}:{n + 1}", now.isoformat(timespec="seconds")))
+            out.append((customer_id, -due, f"clawback:{order_id}:{counts.get(order_id, 0) + 1}",
+                        now.isoformat(timespec="seconds")))
     return out
 
 
