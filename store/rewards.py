@@ -15,7 +15,8 @@ write transaction and idempotently, so every quote, checkout and profile panel i
 - points last a year from the day they were earned and are used oldest first; what is left
   of a lot at its end is written off (`expire:<lot>`); points given back by a cancel keep
   their lots' end dates, or get 7 days from the day they came back when those have passed
-  [적립금-02] (`point_lots`);
+  [적립금-02] (`point_lots`); a returned line gives back its share of the points paid
+  (`return:<order id>:<request>`, written by `store.lifecycle.decide_return`) [환불-01];
 - an order refunded after its points were earned gives back the same share of them
   (`clawback:<order id>:<n>`), so a return cannot keep points for money refunded.
 
@@ -145,7 +146,7 @@ def point_lots(conn: sqlite3.Connection, customer_id: str) -> tuple[list[Lot], i
     """Replay the customer's point events: (lots with what is left of each, points owed).
 
     Every spending event (use, expiry, clawback) takes from the oldest lots first; a cancel
-    gives back the very lots its order used, with their end dates, or 7 days from the day
+    or a return gives back the very lots its order used, with their end dates, or 7 days from the day
     they came back when those have passed [적립금-02]. Points taken back beyond what is left
     are owed and come off the next points earned."""
     rules = load_benefits()
@@ -158,12 +159,17 @@ def point_lots(conn: sqlite3.Connection, customer_id: str) -> tuple[list[Lot], i
     for delta, ref, created in rows:
         at = kst(created)
         if delta > 0:
-            parts = used_by.pop(ref.split(":", 1)[1], []) if ref.startswith("cancel:") else []
+            # a cancel or a return gives back the lots its order used, oldest first
+            parts = used_by.get(ref.split(":")[1], []) if ref.startswith(("cancel:", "return:")) else []
             new = []
             rest = delta
-            for lot, amount in parts:
+            while parts and rest:
+                lot, amount = parts[0]
                 take = min(amount, rest)
                 rest -= take
+                parts[0] = (lot, amount - take)
+                if not parts[0][1]:
+                    parts.pop(0)
                 new.append(Lot(ref, lot.earned, max(lot.expires, at + grace), take))
             if rest:
                 new.append(Lot(ref, at, _plus_years(at, years), rest))

@@ -214,3 +214,20 @@ def test_points_taken_back_beyond_the_balance_are_owed_and_never_spent(db):
     _event(db, 500, "earn:B", "2026-10-05T10:00:00+09:00", "C2")   # the debt comes off the next points
     w = run_write(db, lambda: wallet(db.conn, "C2", "2026-10-06T10:00"))
     assert w["points"] == 300 and w["points_owed"] == 0
+
+
+def test_a_returned_line_gives_back_its_share_of_the_points_paid(db):
+    from store.rewards import point_lots
+
+    order = lc.place_order(db, "C1", [("T", 1), ("S", 1)], CAT, region_text="서울 마포구",
+                           now="2026-11-26T20:00", use_points=True)
+    assert order.points_used == 8_750 and _points(db) == 0
+    share = round(8_750 * 25_000 / order.items_total)             # split by amount like the discounts [환불-02]
+    ret = lc.request_return(db, "C1", order.id, "change_of_mind", CAT, product_ids=["T"], now="2026-11-28T10:00")
+    out = lc.decide_return(db, ret.request_id, approve=True, catalog=CAT, now="2026-11-29T10:00")
+    assert out.refund["points_restored"] == share and _points(db) == share   # 적립금: 다시 적립 [환불-01]
+    rest = lc.request_return(db, "C1", order.id, "change_of_mind", CAT, now="2026-11-29T11:00")
+    done = lc.decide_return(db, rest.request_id, approve=True, catalog=CAT, now="2026-11-30T10:00")
+    assert done.order.status == "refunded" and _points(db) == 8_750      # all of it, never more
+    lots = [lot for lot in point_lots(db.conn, "C1")[0] if lot.ref.startswith("return:")]
+    assert sum(lot.left for lot in lots) == 8_750 and all(lot.earned.year == 2026 for lot in lots)
