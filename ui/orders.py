@@ -278,6 +278,8 @@ def staff_decide(services: h.UIServices, session: h.UISession | None, request_id
         return view
     order = out["order"]
     refund = f", 환불 {won(order['refund']['amount'])}" if order.get("refund") else ""
+    if (order.get("refund") or {}).get("points_restored"):
+        refund += f", 적립금 {won(order['refund']['points_restored'])} 다시 적립"
     view.info = f"요청 {request_id}을(를) {'승인' if approve else '반려'}했어요 (주문 {order['id']}: {order['status_ko']}{refund})."
     return view
 
