@@ -210,7 +210,11 @@ def sort_from_message(message: str, sort: str | None) -> str | None:
 
 
 def search_text(slots, message: str) -> str:
-    words = list(slots.keywords) + list(slots.categories) + list(slots.dietary_tags) + list(slots.brands)
+    from assistant.rerank import alias
+
+    # the catalog's spelling next to the shopper's ("휴지" -> 화장지, "에프" -> 에어프라이어)
+    words = [w for k in slots.keywords for w in (k, alias(k))]
+    words += list(slots.categories) + list(slots.dietary_tags) + list(slots.brands)
     return " ".join(dict.fromkeys(w for w in words if w)) or message
 
 

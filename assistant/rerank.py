@@ -34,6 +34,7 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 GENERIC_SHARE = 0.2
+HOME_SHARE = 0.4
 WEIGHTS = {"head": 1.5, "phrase": 0.3, "mention": 0.4, "foreign": 0.0, "size": 0.6}
 _SIZE = re.compile(r"^(?:[\d.,]+[a-zA-Z가-힣%]*|x|X|[\d.]+x[\d.]+\w*)$")
 _SPACE = re.compile(r"\s+")
@@ -44,6 +45,58 @@ _NOT_ITEM = frozenset("용 전용 세트 선물 아이 아기 애기 자취 자�
 
 def norm(text: str) -> str:
     return _SPACE.sub("", text or "")
+
+
+# Shoppers' spellings of an item the catalog names otherwise: clippings ("에프"), sound-alike
+# misspellings ("샴프", "기저기", "썬크림"), and everyday words for a catalog noun ("휴지",
+# "달걀", "주전자"). Only the item noun is rewritten, for the rerank's head match; the retrieval
+# query keeps the shopper's words. Whole words only ("에프" in "에프터" is not 에어프라이어).
+ITEM_ALIASES = {
+    "에프": "에어프라이어", "에어프라이기": "에어프라이어", "에어후라이어": "에어프라이어", "에어프라이": "에어프라이어",
+    "샴프": "샴푸", "샴퓨": "샴푸", "기저기": "기저귀", "기져귀": "기저귀",
+    "썬크림": "선크림", "썬스틱": "선스틱", "썬블럭": "선크림", "선블럭": "선크림", "자외선차단제": "선크림",
+    "휴지": "화장지", "두루마리휴지": "화장지", "키친타올": "키친타월", "키친타울": "키친타월",
+    "달걀": "계란", "주전자": "전기포트", "전기주전자": "전기포트", "커피메이커": "커피머신",
+    "쿨러박스": "아이스박스", "쿨러": "아이스박스", "멀티비타민": "종합비타민",
+    "방토": "방울토마토", "돈가스": "돈까스", "돈카츠": "돈까스", "쏘세지": "소시지", "소세지": "소시지",
+    "케찹": "케첩", "쥬스": "주스", "요구르트": "요거트", "요플레": "요거트", "숯": "참숯",
+    "핸드폰충전기": "충전기", "폰충전기": "충전기", "고속충전기": "충전기",
+}
+_ALIAS_RE = re.compile("|".join(sorted(map(re.escape, ITEM_ALIASES), key=len, reverse=True)))
+
+
+def alias(word: str) -> str:
+    """The catalog's noun for a shopper's spelling of an item ("에프" -> "에어프라이어")."""
+    return ITEM_ALIASES.get(norm(word), word)
+
+
+def alias_text(text: str) -> str:
+    """`alias` for every whole word of a message ("에프 작은거" -> "에어프라이어 작은거"; a word
+    with a particle attached keeps it: "휴지는" -> "화장지는")."""
+    def one(m: re.Match) -> str:
+        before = m.string[m.start() - 1] if m.start() else " "
+        return ITEM_ALIASES[m.group(0)] if not ("가" <= before <= "힣") else m.group(0)
+    return _ALIAS_RE.sub(one, text or "")
+
+
+# A noun that says what the item is for, not what it is: "미역국 끓일 (소고기)", "계란말이 할
+# (팬)", "요거트에 올릴 (블루베리)", "전골 끓일 (냄비)", "캠핑 가서 구워먹을 (고기)".
+_PURPOSE_AFTER = re.compile(r"^\s*(?:에\s*(?:다|다가)?\s*)?(?:끓일|끓이|할|해\s*먹을|만들|만들어\s*먹을|넣을|올릴|올려|"
+                            r"곁들일|찍어\s*먹을|뿌릴|싸\s*먹을|부칠|볶을|구울|담을|쓸|재울|먹일)")
+_PURPOSE_DAT = re.compile(r"^\s*에\s*(?:다|다가)?\s")
+
+
+def purpose_words(message: str, keywords: Sequence[str]) -> frozenset[str]:
+    """Keywords the message uses as a purpose ("미역국 끓일 소고기" -> {"미역국"}): the item is
+    another word of the request. A keyword that is the only one left is kept."""
+    text = message or ""
+    out = set()
+    for k in keywords:
+        for m in re.finditer(re.escape(k), text):
+            rest = text[m.end():]
+            if _PURPOSE_AFTER.match(rest) or _PURPOSE_DAT.match(rest):
+                out.add(k)
+    return frozenset(out)
 
 
 # Every search scans the whole catalog for the asked item (`grounding.rank_products`), so the
@@ -96,6 +149,10 @@ class Vocabulary(set):
     thing by its shelf."""
 
     leaves: frozenset = frozenset()
+    # head noun -> where the thing it names is filed: the category paths of the products named
+    # by exactly it, and those holding at least HOME_SHARE of the products whose head ends with
+    # it ("샴푸": 샴푸·린스, not 세탁세제's 울샴푸; "세제": 주방세제 and 세탁세제)
+    homes: dict = {}
 
 
 def head_vocabulary(products: Iterable) -> Vocabulary:
@@ -115,7 +172,23 @@ def head_vocabulary(products: Iterable) -> Vocabulary:
         leaf_words |= {w for w in p.category.split("/")[-1].split("·") if len(w) >= 2}
     generic = {w for w, names in under.items() if sum(w in n for n in names) < GENERIC_SHARE * len(names)}
     vocab = Vocabulary(h for h in heads if h and h not in generic)
-    vocab.leaves = frozenset(w for w in leaf_words if not any(h.endswith(w) for h in heads))
+    # a generic word that is a shelf ("이유식", "소고기": most of the shelf is named otherwise,
+    # 야채죽, 양지) names that shelf's products
+    vocab.leaves = frozenset(w for w in leaf_words if not any(h.endswith(w) for h in vocab))
+    by_head: dict[str, dict[str, int]] = {}
+    for p in products:
+        cats = by_head.setdefault(head_of(p), {})
+        cats[p.category] = cats.get(p.category, 0) + 1
+    homes = {}
+    for h in vocab:
+        counts: dict[str, int] = {}
+        for head, cats in by_head.items():
+            if head.endswith(h):
+                for cat, n in cats.items():
+                    counts[cat] = counts.get(cat, 0) + n
+        total = sum(counts.values())
+        homes[h] = frozenset(c for c, n in counts.items() if n >= HOME_SHARE * total) | frozenset(by_head.get(h, ()))
+    vocab.homes = homes
     return vocab
 
 
@@ -140,7 +213,8 @@ def item_heads(keywords: Sequence[str], vocabulary: set[str], message: str = "")
     noun that ends it ("무선이어폰" -> "이어폰"); a longer head written in the message that
     ends with it wins ("아기 선크림" read as 크림 -> 선크림). Empty when the request names no
     item the catalog knows by name (then the rerank leaves the retrieval order alone)."""
-    words = [k for k in keywords if k and k not in _NOT_ITEM]
+    words = [alias(k) for k in keywords if k and k not in _NOT_ITEM]
+    message = alias_text(message)
     for word in reversed(words):
         w = norm(word)
         for i in range(len(w)):
@@ -151,11 +225,40 @@ def item_heads(keywords: Sequence[str], vocabulary: set[str], message: str = "")
                 longer = [m for m in re.findall(r"[가-힣A-Za-z]+", message or "")
                           if len(m) > len(suffix) and m.endswith(suffix) and m in vocabulary]
                 return (max(longer, key=len),) if longer else (suffix,)
-    return ()
+    return message_heads(message, vocabulary) if message else ()
+
+
+_WORD = re.compile(r"[가-힣A-Za-z0-9]+")
+# Words before which a noun is a condition, not the item: "땅콩 없는", "계란 알레르기", "두유는 안되고".
+_NEGATED_AFTER = re.compile(r"^\s*(?:은|는|이|가|을|를)?\s*(?:없|빼|뺀|빠진|안\s*들|안\s*되|말고|대신|제외|알레르기|알러지|"
+                            r"알르레기|들어가지|안\s*먹|못\s*먹|프리|free)")
+
+
+def message_heads(message: str, vocabulary: set[str]) -> tuple[str, ...]:
+    """The item read from the message itself when understanding kept no product keyword
+    ("땅콩 없는 프로틴바" -> 단백질바 via the alias, "팬티형 기저기" -> 기저귀): the last word
+    of the message that is a catalog head noun or ends with one (two syllables or more), not
+    negated ("땅콩 없는") and not a purpose ("미역국 끓일")."""
+    text = message or ""
+    best = ()
+    for m in _WORD.finditer(text):
+        w = m.group(0)
+        rest = text[m.end():]
+        if _NEGATED_AFTER.match(rest) or _PURPOSE_AFTER.match(rest) or _PURPOSE_DAT.match(rest):
+            continue
+        # strip a trailing particle or copula ("기저귀는", "에어프라이어요")
+        for cut in (w, re.sub(r"(?:은|는|이|가|을|를|요|도|로|으로|랑|이랑|하고|이요)$", "", w)):
+            hit = next((cut[i:] for i in range(len(cut) - 1) if cut[i:] in vocabulary and len(cut[i:]) >= 2), None)
+            if hit is None and len(cut) == 1 and sum(h.endswith(cut) for h in vocabulary) >= 2:
+                hit = cut   # "작은 팬": a one-syllable word that ends several item nouns (프라이팬, 에그팬)
+            if hit and hit not in _NOT_ITEM:
+                best = (hit,)
+                break
+    return best
 
 
 # ---- pack size ---------------------------------------------------------------------------------
-_QTY = re.compile(r"(\d+(?:\.\d+)?)\s*(kg|g|ml|l|입|개|구|롤|매|봉|팩|포|정|병|캔|장|box)(?![a-z])")
+_QTY = re.compile(r"(\d+(?:\.\d+)?)\s*(kg|g|ml|l|입|개|구|롤|매|봉|팩|포|정|병|캔|장|box)(?![a-z]|월|년|일|시|분)")
 _COUNT = frozenset("입 개 구 롤 매 봉 팩 포 정 병 캔 장 box".split())
 
 
@@ -184,6 +287,9 @@ class ItemQuery:
     message: str = ""                  # the request without spaces (was the accessory asked for?)
     sizes: frozenset = frozenset()     # pack sizes asked for ("3kg", "30구")
     leaves: frozenset = frozenset()    # heads that name a shelf ("계란"): its products are the item
+    # where the asked item itself is filed: a longer head ending with it elsewhere is another
+    # thing ("울샴푸" under 세탁세제 is not a 샴푸; "꼬마사과" under 사과·배 is a 사과)
+    homes: frozenset = frozenset()
 
     @property
     def active(self) -> bool:
@@ -191,14 +297,31 @@ class ItemQuery:
 
 
 def item_query(keywords: Sequence[str], message: str, vocabulary: set[str]) -> ItemQuery:
+    purpose = purpose_words(message, keywords)
+    if purpose and len(purpose) < len([k for k in keywords if k]):
+        keywords = [k for k in keywords if k not in purpose]
     heads = item_heads(keywords, vocabulary, message)
-    kws = [k for k in keywords if k and k not in _NOT_ITEM]
+    kws = [alias(k) for k in keywords if k and k not in _NOT_ITEM]
+    message = alias_text(message)
     phrase = norm("".join(kws)) if len(kws) > 1 or (kws and heads and norm(kws[-1]) != heads[0]) else ""
     # a shelf decides only for a word no product is named by ("계란", "고기"); "모래" is named
     # by 두부 모래, so the 고양이모래 shelf (탈취제 too) is not the item
     leaves = frozenset(w for h in heads if not any(v.endswith(h) for v in vocabulary)
                        for w in _shelves(h, vocabulary))
-    return ItemQuery(heads, phrase, norm(message), quantities(message) if heads else frozenset(), leaves)
+    # only for an item the shopper wrote as a whole word ("세제", "샴프"): a cut of a longer
+    # word ("휘핑크림" read as 크림) says too little about where the thing is filed
+    whole = {norm(alias(k)) for k in keywords} | set(_WORD.findall(message))
+    homes = frozenset(c for h in heads if h in whole for c in getattr(vocabulary, "homes", {}).get(h, ()))
+    return ItemQuery(heads, phrase, norm(message), quantities(message) if heads else frozenset(), leaves, homes)
+
+
+def _heads_match(head: str, product, q: ItemQuery) -> bool:
+    """The product's head noun is the asked one, or ends with it and the product is filed where
+    the asked item is ("꼬마사과" is a 사과; "울샴푸", a laundry soap, is not a 샴푸)."""
+    for h in q.heads:
+        if head == h or (head.endswith(h) and (not q.homes or product is None or product.category in q.homes)):
+            return True
+    return False
 
 
 @lru_cache(maxsize=_NAME_CACHE)
@@ -216,7 +339,7 @@ def features(product, q: ItemQuery) -> dict[str, float]:
         return {}
     head = head_of(product)
     core = core_of(product)
-    is_head = any(head.endswith(h) for h in q.heads) or bool(q.leaves & _leaf_words(product))
+    is_head = _heads_match(head, product, q) or bool(q.leaves & _leaf_words(product))
     mentioned = not is_head and any(h in core for h in q.heads)
     # An accessory the shopper asked for by name ("에어프라이어 종이호일") is the item itself.
     if mentioned and head and head in q.message:
@@ -239,7 +362,7 @@ def phrase_match(product, q: ItemQuery) -> bool:
 def is_item(head: str, core: str, q: ItemQuery, product=None) -> bool:
     """`tier(product, q) == 2` from the product's `head_of` and `core_of` (no dict built);
     `product` for a shelf-named item ("계란": its shelf's products)."""
-    if any(head.endswith(h) for h in q.heads):
+    if _heads_match(head, product, q):
         return True
     if q.leaves and product is not None and q.leaves & _leaf_words(product):
         return True

@@ -16,8 +16,10 @@ from assistant.rerank import (
     item_heads,
     item_query,
     item_rows,
+    message_heads,
     name_core,
     product_head,
+    purpose_words,
     quantities,
     tier,
 )
@@ -63,7 +65,8 @@ def test_item_head_of_a_compound_request(shop):
     _, _, vocab = shop
     assert item_heads(("무선이어폰",), vocab) == ("이어폰",)
     assert item_heads(("고양이", "모래"), vocab) == ("모래",)
-    assert item_heads(("자취", "에프"), vocab) == ()     # an unknown word: no rerank, no guess
+    assert item_heads(("자취", "뭐시기"), vocab) == ()   # an unknown word: no rerank, no guess
+    assert item_heads(("자취", "에프"), vocab) == ("에어프라이어",)   # a clipping the shoppers use
 
 
 def test_item_scan_rows_agree_with_tier_and_follow_catalog_changes(shop):
@@ -125,6 +128,51 @@ def test_item_words_that_end_a_name_shelves_pack_sizes_and_uses():
     assert quantities("계란 한판 만원 이하") == quantities("30구") and not quantities("한판승")
     cards = ground_products(KeywordRetriever(rows), catalog, "감자", Constraints(), k=3, item=potato)
     assert [c.id for c in cards] == ["P0201"]          # the 3kg pack only, when the store has it
+
+
+def test_shopper_spellings_purposes_and_the_message_name_the_item():
+    rows = [P("P0301", "약산성 샴푸", "클린랩", "1L", "뷰티/헤어·바디/샴푸·린스", 9900),
+            P("P0302", "어린이 샴푸", "클린랩", "300ml", "뷰티/헤어·바디/샴푸·린스", 6900),
+            P("P0303", "탈모 샴푸", "장보기", "400ml", "뷰티/헤어·바디/샴푸·린스", 12900),
+            P("P0304", "울샴푸", "보송", "1L", "세제·위생/세탁세제/세탁세제", 5900),
+            P("P0305", "주방세제", "맑음", "1L", "세제·위생/주방·청소세제/주방세제", 3900),
+            P("P0306", "세제", "맑음", "1kg", "세제·위생/주방·청소세제/주방세제", 4900),
+            P("P0307", "세탁세제", "보송", "3L", "세제·위생/세탁세제/세탁세제", 9900),
+            P("P0317", "캡슐세제", "보송", "30개입", "세제·위생/세탁세제/세탁세제", 12900),
+            P("P0308", "한우 국거리 양지", "도담정육", "300g", "신선/정육·계란/소고기", 15900),
+            P("P0309", "다짐육 소고기", "하늘농가", "300g", "신선/정육·계란/소고기", 8900),
+            *[P(f"P033{i}", name, "바른목장", "300g", "신선/정육·계란/소고기", 19900)
+              for i, name in enumerate(("한우 등심", "한우 채끝", "찜갈비", "우둔 불고기용", "사태"))],
+            P("P0310", "미역국", "정담", "500g x 2입", "가공/즉석식품/즉석국·찌개", 5900),
+            P("P0311", "프로틴바", "닥터뉴트리", "40g x 12입", "건강/단백질/프로틴", 15900, allergens=("땅콩",)),
+            P("P0312", "땅콩", "오후세시", "300g", "간식/견과/견과류", 6900),
+            P("P0313", "에그팬", "살림공방", "1개", "주방/조리도구/프라이팬·냄비", 12900),
+            P("P0314", "프라이팬 28cm", "셰프라인", "1개", "주방/조리도구/프라이팬·냄비", 25900),
+            P("P0315", "특란", "하늘농가", "30구", "신선/정육·계란/계란", 8900),
+            P("P0316", "에어프라이어 5L", "모아전자", "1대", "가전/주방가전/에어프라이어", 59000)]
+    catalog, vocab = {p.id: p for p in rows}, head_vocabulary(rows)
+    # a misspelling / clipping / everyday word becomes the catalog's noun
+    assert item_query(("샴프",), "샴프 만원 이하", vocab).heads == ("샴푸",)
+    assert item_query(("자취", "에프"), "자취생인데 에프 하나", vocab).heads == ("에어프라이어",)
+    # a longer head filed elsewhere is another thing: 울샴푸 is laundry soap, not a 샴푸
+    shampoo = item_query(("샴푸",), "샴푸", vocab)
+    assert tier(catalog["P0301"], shampoo) == 2 and tier(catalog["P0304"], shampoo) != 2
+    # ... but a kind of the thing filed on another shelf that holds many of them still is one
+    soap = item_query(("빨래", "세제"), "빨래 세제", vocab)
+    assert tier(catalog["P0307"], soap) == 2 and tier(catalog["P0305"], soap) == 2
+    # a purpose is not the item: "미역국 끓일 소고기" asks for beef (a shelf mostly named otherwise); "요거트에 올릴 블루베리" for berries
+    assert purpose_words("미역국 끓일 소고기 국거리", ("미역국", "소고기", "국거리")) == {"미역국"}
+    assert purpose_words("생 블루베리 요거트에 올릴거", ("블루베리", "요거트")) == {"요거트"}
+    beef = item_query(("미역국", "소고기", "국거리"), "미역국 끓일 소고기 국거리", vocab)
+    assert tier(catalog["P0308"], beef) == 2 and tier(catalog["P0310"], beef) != 2
+    # understanding kept no keyword: the message names the item; a negated word is a condition
+    assert message_heads("땅콩 없는 프로틴바", vocab) == ("프로틴바",)
+    assert item_query((), "땅콩 빠진 프로틴바", vocab).heads == ("프로틴바",)
+    assert item_query(("계란말이",), "계란말이 할 작은 팬", vocab).heads == ("팬",)
+    pan = item_query(("계란말이",), "계란말이 할 작은 팬", vocab)
+    assert tier(catalog["P0313"], pan) == 2 and tier(catalog["P0315"], pan) != 2
+    # "5개월" is an age, not a pack of 5
+    assert not quantities("5개월 아기 이유식") and quantities("5개") == quantities("5입")
 
 
 def test_an_accessory_asked_for_by_name_is_the_item(shop):
