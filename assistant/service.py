@@ -160,7 +160,7 @@ class Assistant:
                 if not streamed.strip():   # nothing shown yet: stream the template itself
                     yield {"type": "token", "text": reply}
         else:   # the template: product ids of this turn's facts leave the text (chips from `sources`)
-            reply = strip_product_ids(facts.draft, facts)
+            reply = strip_product_ids(facts.draft, facts, also=self.catalog)   # the desk's texts too
             for i, word in enumerate(reply.split(" ")):
                 if first_token is None:
                     first_token = time.perf_counter()
