@@ -326,10 +326,13 @@ class Assistant:
             if len(cards) == 1:
                 return (Facts(intent="product_question", products=tuple(cards),
                               draft=replies.product_detail_reply(cards[0], aspects)), cards, {})
-            verdict, numbers = replies.compare_verdict(cards, message)
-            return (Facts(intent="product_question", products=tuple(cards), notes=replies.compare_notes(cards, message),
-                          numbers=numbers,
-                          draft=replies.compare_reply(cards, message)), cards, {})
+            # "첫 번째랑 세 번째": name them by the places the shopper saw them in
+            last = list(state.last_results or ())
+            places = [last.index(p.id) for p in cards] if all(p.id in last for p in cards) else None
+            verdict, numbers = replies.compare_verdict(cards, message, places)
+            return (Facts(intent="product_question", products=tuple(cards),
+                          notes=replies.compare_notes(cards, message, places), numbers=numbers,
+                          draft=replies.compare_reply(cards, message, places)), cards, {})
         sort = sort_from_message(message, slots.sort)
         found = self._search_products(message, slots, c, profile, slots.count or 3, sort)
         cards, c = list(found.cards), found.constraints or c

@@ -269,10 +269,30 @@ def test_comparison_names_both_and_the_deciding_number():
     b = ProductFact("P2", "다라 두유", "다라", "x", 5480, None, unit="1L", allergens=("대두",))
     text = replies.compare_reply([a, b], "첫 번째랑 두 번째 중에 뭐가 더 싸요?")
     first = text.splitlines()[0]
-    assert first == "첫 번째 상품(가나 두유)이 500원 더 싸요."
+    assert first == "첫 번째 상품(가나 두유)이 두 번째 상품(다라 두유)보다 500원 더 싸요."
     assert "다라 두유" in text and "100ml당" in text and "대두" in text and "[P" not in text
     same = ProductFact("P3", "마바 두유", "마바", "x", 4980, None, unit="1L")
     assert replies.compare_reply([a, same], "뭐가 더 싸요").startswith("둘 다 4,980원으로 가격이 같아요.")
+
+
+def test_comparison_names_the_places_the_shopper_saw():
+    """"첫 번째랑 세 번째": the third product is called the third, not the second (a bug the
+    hand-written dialogue caught)."""
+    a = ProductFact("P1", "가나 두유", "가나", "x", 38900, None, unit="190ml x 48팩")
+    c = ProductFact("P3", "마바 두유", "마바", "x", 35900, None, unit="190ml x 48팩")
+    text = replies.compare_reply([a, c], "첫번째랑 세번째 차이가 뭐예요?", positions=[0, 2])
+    assert text.splitlines()[0] == "세 번째 상품(마바 두유)이 첫 번째 상품(가나 두유)보다 3,000원 더 싸요."
+    assert text.splitlines()[2].startswith("3. 마바 두유")
+    dear = replies.compare_verdict([a, c], "어느 게 더 비싸요?", positions=[0, 2])[0]
+    assert dear == "첫 번째 상품(가나 두유)이 세 번째 상품(마바 두유)보다 3,000원 더 비싸요."
+
+
+def test_review_sort_shows_review_counts():
+    p = make_product(id="P7", name="가나 샴푸 1L", brand="가나", unit="1L", category="x", price=9900,
+                     sale_price=None, review_count=1234)
+    card = ProductFact.from_product(p)
+    assert card.review_count == 1234
+    assert "리뷰 1,234개" in replies.search_reply([card], [], sort="reviews")
 
 
 def test_compare_targets_from_ordinals_and_names():
