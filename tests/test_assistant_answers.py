@@ -378,3 +378,20 @@ def test_product_ids_leave_the_text_but_stay_in_sources():
     bad = validate("국산콩 두유는 12,900원이에요. [P9999] 추천해요.", Context(facts, "두유"))
     assert "P9999" not in bad.reply and bad.violations     # an unknown citation is still caught
     assert strip_product_ids("두유 [P0123].", facts) == "두유."
+
+
+def test_rerank_fit_learns_weights_that_rank_the_labelled_item_first():
+    from assistant.rerank_fit import FEATURES, fit, ndcg_at_10
+
+    def f(**on):
+        return {k: float(on.get(k, 0)) for k in FEATURES}
+
+    # retrieval puts an accessory first; the relevant product is the one named by the asked item
+    groups = [(f"q{i}", [("acc", 0.9, f(mention=1)), ("item", 0.5, f(head=1)), ("other", 0.7, f(foreign=1)),
+                         ("item2", 0.3, f(head=1, size=1))], {"item", "item2"}) for i in range(20)]
+    groups += [(f"r{i}", [("a", 0.9, f(head=1)), ("b", 0.2, f(head=1)), ("c", 0.8, f(foreign=1))], {"a"})
+               for i in range(20)]
+    learned = fit(groups)
+    assert learned["head"] > learned["mention"] and learned["head"] > learned["foreign"]
+    flat = {k: 0.0 for k in FEATURES}
+    assert ndcg_at_10(groups, learned) > ndcg_at_10(groups, flat)
