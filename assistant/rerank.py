@@ -13,12 +13,19 @@ retrieval rank:
   에어프라이어, 탈취제 for 모래): an accessory or consumable, ranked after the item itself
   unless the shopper asked for that word;
 - `foreign`: the product's head noun is another item entirely (a 마우스 filed under 이어폰);
-- `size`: the pack size asked for is the product's ("사과 3kg", "계란 30구", "20개짜리").
+- `size`: the pack size asked for is the product's ("사과 3kg", "계란 30구", "20개짜리");
+- `words`: how many of the request's other words the item's name carries ("키튼" 사료, "신생아"
+  기저귀, "대형견" for 대형 배변패드), so among the items the one described comes first.
+
+The item noun is read after shopper spellings are mapped to the catalog's (`ITEM_ALIASES`:
+에프 -> 에어프라이어, 샴프 -> 샴푸, 휴지 -> 화장지), leaving out purposes ("미역국 끓일 소고기"
+asks for 소고기) and, when understanding kept no product keyword, from the message itself.
 
 Weights were set on the dev split (`python -m assistant.evaluate_answers --set dev`); test and
 blind are for reporting only. `python -m assistant.rerank_fit` learns them instead (logistic
 regression on dev candidates): on 2026-11-26 the fitted weights gained 0.006 candidate nDCG@10 on
-dev and lost 0.015 on test, so the hand weights stay (docs/benchmarks/answers.md). Pure functions over catalog rows: no I/O, no model.
+dev and lost 0.012 on test, so the hand weights stay (docs/benchmarks/answers.md); the fit put
+`words` at 0.48, the hand weight is 0.4. Pure functions over catalog rows: no I/O, no model.
 
 Example:
     >>> product_head("네츄럴펫 모래 탈취제 500g", "네츄럴펫", "500g")
@@ -37,7 +44,8 @@ from typing import Iterable, Sequence
 
 GENERIC_SHARE = 0.2
 HOME_SHARE = 0.4
-WEIGHTS = {"head": 1.5, "phrase": 0.3, "mention": 0.4, "foreign": 0.0, "size": 0.6}
+WEIGHTS = {"head": 1.5, "phrase": 0.3, "mention": 0.4, "foreign": 0.0, "size": 0.6, "words": 0.4}
+MAX_WORDS = 2
 _SIZE = re.compile(r"^(?:[\d.,]+[a-zA-Z가-힣%]*|x|X|[\d.]+x[\d.]+\w*)$")
 _SPACE = re.compile(r"\s+")
 # Words in a request that describe the item rather than name it ("무선", "휴대용" are kept:
@@ -62,7 +70,7 @@ ITEM_ALIASES = {
     "쿨러박스": "아이스박스", "쿨러": "아이스박스", "멀티비타민": "종합비타민",
     "방토": "방울토마토", "돈가스": "돈까스", "돈카츠": "돈까스", "쏘세지": "소시지", "소세지": "소시지",
     "케찹": "케첩", "쥬스": "주스", "요구르트": "요거트", "요플레": "요거트", "숯": "참숯",
-    "핸드폰충전기": "충전기", "폰충전기": "충전기", "고속충전기": "충전기",
+    "핸드폰충전기": "충전기", "애기": "아기", "폰충전기": "충전기", "고속충전기": "충전기",
 }
 _ALIAS_RE = re.compile("|".join(sorted(map(re.escape, ITEM_ALIASES), key=len, reverse=True)))
 
@@ -292,6 +300,9 @@ class ItemQuery:
     # where the asked item itself is filed: a longer head ending with it elsewhere is another
     # thing ("울샴푸" under 세탁세제 is not a 샴푸; "꼬마사과" under 사과·배 is a 사과)
     homes: frozenset = frozenset()
+    # the request's other words that may be in the item's name ("키튼" 사료, "신생아" 기저귀, "구운"
+    # of 구운계란): a negated word ("캡슐 말고") or a purpose ("미역국 끓일") is none of them
+    words: tuple = ()
 
     @property
     def active(self) -> bool:
@@ -314,7 +325,50 @@ def item_query(keywords: Sequence[str], message: str, vocabulary: set[str]) -> I
     # word ("휘핑크림" read as 크림) says too little about where the thing is filed
     whole = {norm(alias(k)) for k in keywords} | set(_WORD.findall(message))
     homes = frozenset(c for h in heads if h in whole for c in getattr(vocabulary, "homes", {}).get(h, ()))
-    return ItemQuery(heads, phrase, norm(message), quantities(message) if heads else frozenset(), leaves, homes)
+    return ItemQuery(heads, phrase, norm(message), quantities(message) if heads else frozenset(), leaves, homes,
+                     modifier_words(message, heads))
+
+
+_PARTICLE = re.compile(r"(?:은|는|이|가|을|를|요|도|로|으로|랑|이랑|하고|이요|용)$")
+# request words no product name carries (prices and the asking itself)
+_MOD_STOP = frozenset("이하 이상 안쪽 이내 정도 미만 초과 추천 추천해줘 추천해주세요 있나요 있어요 있을까요 주세요 찾아주세요 "
+                      "보여줘 알려줘 제일 가장 아무거나 그냥 좋은 싼거 싼 저렴한 하나 살라구요 사려고 "
+                      "말고 없는 없이 빼고 대신 들어간 안들어간 알레르기 알러지 있는데".split())
+_PRICE_WORD = re.compile(r"^\d*(?:[만천백]?원|만|천)|원$|^\d+$")
+
+
+def modifier_words(message: str, heads: Sequence[str]) -> tuple[str, ...]:
+    """The words of the request besides the item noun that a product's name may carry ("아기고양이
+    키튼 사료" -> 아기고양이, 키튼; "구운계란" -> 구운). Negated ("캡슐 말고", "땅콩 없는") and purpose
+    words ("미역국 끓일") and prices are left out."""
+    if not heads:
+        return ()
+    out: list[str] = []
+    for m in _WORD.finditer(message or ""):
+        rest = message[m.end():]
+        if _NEGATED_AFTER.match(rest) or _PURPOSE_AFTER.match(rest) or _PURPOSE_DAT.match(rest):
+            continue
+        w = m.group(0)
+        if _PURPOSE_AFTER.match(w):    # the verb of a purpose ("끓일")
+            continue
+        for h in heads:
+            if w.endswith(h):
+                w = w[: -len(h)]      # "구운계란" -> "구운"; the head itself -> ""
+        if len(w) < 2 or _PRICE_WORD.search(w) or w in _MOD_STOP or w in out:
+            continue
+        out.append(w)
+    return tuple(out)
+
+
+def words_match(core: str, q: ItemQuery) -> int:
+    """How many of the request's other words the name carries (a particle or a trailing
+    syllable off: "대형견" matches "대형 배변패드"), at most MAX_WORDS."""
+    n = 0
+    for w in q.words:
+        bare = _PARTICLE.sub("", w)
+        if w in core or (len(bare) >= 2 and bare in core) or (len(w) >= 3 and w[:-1] in core):
+            n += 1
+    return min(n, MAX_WORDS)
 
 
 def _heads_match(head: str, product, q: ItemQuery) -> bool:
@@ -348,7 +402,8 @@ def features(product, q: ItemQuery) -> dict[str, float]:
         is_head, mentioned = True, False
     size = size_match(product, q)
     return {"head": float(is_head), "phrase": float(bool(q.phrase) and q.phrase in core),
-            "mention": float(mentioned), "foreign": float(not is_head and not mentioned), "size": float(size)}
+            "mention": float(mentioned), "foreign": float(not is_head and not mentioned), "size": float(size),
+            "words": float(words_match(core, q)) if is_head else 0.0}   # orders the item itself only
 
 
 def size_match(product, q: ItemQuery) -> bool:

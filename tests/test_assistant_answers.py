@@ -17,6 +17,7 @@ from assistant.rerank import (
     item_query,
     item_rows,
     message_heads,
+    modifier_words,
     name_core,
     product_head,
     purpose_words,
@@ -395,3 +396,24 @@ def test_rerank_fit_learns_weights_that_rank_the_labelled_item_first():
     assert learned["head"] > learned["mention"] and learned["head"] > learned["foreign"]
     flat = {k: 0.0 for k in FEATURES}
     assert ndcg_at_10(groups, learned) > ndcg_at_10(groups, flat)
+
+
+def test_the_described_item_comes_first_among_the_items():
+    rows = [P("P0401", "실내묘 사료", "멍냥키친", "2kg", "반려동물/고양이/고양이사료·간식", 15900),
+            P("P0402", "키튼 사료", "반려공감", "1.5kg", "반려동물/고양이/고양이사료·간식", 16900),
+            P("P0403", "배변패드", "펫플러스", "100매", "반려동물/강아지/배변용품", 12900),
+            P("P0404", "대형 배변패드", "반려공감", "50매", "반려동물/강아지/배변용품", 13900),
+            P("P0405", "캡슐 커피머신", "볼트랩", "1대", "가전/주방가전/커피머신", 99000),
+            P("P0406", "커피머신", "테크온", "1대", "가전/주방가전/커피머신", 89000)]
+    catalog, retriever, vocab = {p.id: p for p in rows}, KeywordRetriever(rows), head_vocabulary(rows)
+    assert modifier_words("아기고양이 키튼 사료 2만원 이하", ("사료",)) == ("아기고양이", "키튼")
+    assert modifier_words("구운계란", ("계란",)) == ("구운",)
+    assert modifier_words("커피머신 캡슐 말고", ("커피머신",)) == ()     # a negated word is no wish
+    assert modifier_words("미역국 끓일 소고기 국거리", ("소고기",)) == ("국거리",)   # nor a purpose
+    for message, keywords, want in (("아기고양이 키튼 사료 2만원 이하", ("키튼", "사료"), "P0402"),
+                                    ("대형견 배변패드 만오천원 이하로", ("대형견", "배변패드"), "P0404")):
+        item = item_query(keywords, message, vocab)
+        cards = ground_products(retriever, catalog, " ".join(keywords), Constraints(), k=2, item=item)
+        assert cards[0].id == want, (message, [c.name for c in cards])
+    other = item_query(("키튼",), "키튼 배변패드", vocab)     # only the item itself is ordered by the words
+    assert features(catalog["P0402"], other)["words"] == 0.0
