@@ -159,6 +159,7 @@ class Vocabulary(set):
     thing by its shelf."""
 
     leaves: frozenset = frozenset()
+    tops: frozenset = frozenset()   # department words no head noun carries ("간식" of 간식·과자)
     # head noun -> where the thing it names is filed: the category paths of the products named
     # by exactly it, and those holding at least HOME_SHARE of the products whose head ends with
     # it ("샴푸": 샴푸·린스, not 세탁세제's 울샴푸; "세제": 주방세제 and 세탁세제)
@@ -185,6 +186,8 @@ def head_vocabulary(products: Iterable) -> Vocabulary:
     # a generic word that is a shelf ("이유식", "소고기": most of the shelf is named otherwise,
     # 야채죽, 양지) names that shelf's products
     vocab.leaves = frozenset(w for w in leaf_words if not any(h.endswith(w) for h in vocab))
+    vocab.tops = frozenset(w for p in products for w in p.category.split("/")[0].split("·")
+                           if len(w) >= 2 and not any(h.endswith(w) for h in vocab))
     by_head: dict[str, dict[str, int]] = {}
     for p in products:
         cats = by_head.setdefault(head_of(p), {})
@@ -203,7 +206,12 @@ def head_vocabulary(products: Iterable) -> Vocabulary:
 
 
 def _leaf_words(product) -> set[str]:
-    return set(product.category.split("/")[-1].split("·"))
+    """The words of the product's shelf, and its department's marked "^" ("^간식" for 간식·과자)."""
+    parts = product.category.split("/")
+    return set(parts[-1].split("·")) | {TOP + w for w in parts[0].split("·")}
+
+
+TOP = "^"   # marks a department word among shelf words
 
 
 def _known(word: str, vocabulary: set[str]) -> bool:
@@ -214,7 +222,10 @@ def _known(word: str, vocabulary: set[str]) -> bool:
 
 
 def _shelves(word: str, vocabulary) -> frozenset:
-    """Shelf words that `word` names: itself ("계란") or the shelves it ends ("고기": 돼지고기)."""
+    """Shelf words that `word` names: a department ("간식": 간식·과자, not the cat treats of
+    고양이사료·간식), itself ("계란") or the shelves it ends ("고기": 돼지고기)."""
+    if word in getattr(vocabulary, "tops", ()):
+        return frozenset({TOP + word})
     return frozenset(w for w in getattr(vocabulary, "leaves", ()) if w == word or (len(word) >= 2 and w.endswith(word)))
 
 
@@ -321,6 +332,11 @@ def item_query(keywords: Sequence[str], message: str, vocabulary: set[str]) -> I
     # by 두부 모래, so the 고양이모래 shelf (탈취제 too) is not the item
     leaves = frozenset(w for h in heads if not any(v.endswith(h) for v in vocabulary)
                        for w in _shelves(h, vocabulary))
+    # a longer shelf the message spells out wins ("강아지 간식": the 강아지간식 shelf, not 간식·과자)
+    spelled = frozenset(w for h in heads for w in getattr(vocabulary, "leaves", ())
+                        if len(w) > len(h) and w.endswith(h) and w in norm(message))
+    if leaves and spelled:
+        leaves = spelled
     # only for an item the shopper wrote as a whole word ("세제", "샴프"): a cut of a longer
     # word ("휘핑크림" read as 크림) says too little about where the thing is filed
     whole = {norm(alias(k)) for k in keywords} | set(_WORD.findall(message))

@@ -417,3 +417,16 @@ def test_the_described_item_comes_first_among_the_items():
         assert cards[0].id == want, (message, [c.name for c in cards])
     other = item_query(("키튼",), "키튼 배변패드", vocab)     # only the item itself is ordered by the words
     assert features(catalog["P0402"], other)["words"] == 0.0
+
+
+def test_a_department_word_names_its_department_unless_a_longer_shelf_is_spelled_out():
+    rows = [P("P0501", "쌀과자", "오후세시", "40g", "간식·과자/과자/스낵", 2500),
+            P("P0502", "버터쿠키", "달콤", "200g", "간식·과자/과자/쿠키·비스킷", 4500),
+            P("P0503", "참치 츄르", "멍냥", "14g x 4개", "반려동물/고양이/고양이사료·간식", 3900),
+            P("P0504", "황태 트릿", "반려공감", "100g", "반려동물/강아지/강아지간식", 6900),
+            P("P0505", "덴탈껌", "반려공감", "20개입", "반려동물/강아지/강아지간식", 8900)]
+    catalog, vocab = {p.id: p for p in rows}, head_vocabulary(rows)
+    snack = item_query(("간식",), "비건 간식 만원 이하로 추천해줘", vocab)
+    assert tier(catalog["P0502"], snack) == 2 and tier(catalog["P0503"], snack) != 2   # not the cat treats
+    dog = item_query(("강아지", "간식"), "강아지 간식 만원 이하", vocab)
+    assert tier(catalog["P0504"], dog) == 2 and tier(catalog["P0502"], dog) != 2
