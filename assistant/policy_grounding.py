@@ -3,10 +3,11 @@
 A policy question is answered by one `##` section ("반품-03#2 품질에 문제가 있을 때"), not by
 a document: "멍든 과일 환불돼요?" and "단순변심 반품 되나요?" live in the same document and
 have opposite answers. Retrieval runs at passage level (`HybridRetriever.search_passages`);
-a small rerank over the candidate sections adds what the fused score misses: the words the
-question shares with the section heading and body, the asked topic, and whether the section
-holds the kind of fact asked for (a time for "몇시", an amount for "얼마", a period for
-"며칠"). Weights were set on the dev split's section labels (`data/labels/policy_sections.jsonl`).
+the question is searched with the help center's own words added ("맘 바뀌었어요" -> 단순변심),
+and a small listwise logistic model over the top sections (`assistant.policy_rank`: heading and
+body overlap, a policy-only BM25, the asked topic, the kind of fact asked for) picks the
+deciding one. Its weights were fit on the dev split's section labels only
+(`data/labels/policy_sections.jsonl`).
 
 `policy_answer` opens the reply with the section's deciding sentence and its numbers (2일,
 40,000원, 23:00). It leads with 네/아니요 only when the section decides the question by itself
@@ -22,12 +23,8 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from assistant import policy_rank
 from assistant.facts import PolicyFact
-
-# Section rerank weights (dev split): fused retrieval score (min-max over candidates), word
-# overlap with the heading and with the body, topic match, asked-fact-kind match.
-WEIGHTS = {"fused": 1.0, "heading": 0.6, "body": 0.8, "topic": 0.15, "cue": 0.25}
-POOL = 20
 
 _WH = re.compile(r"언제|얼마|몇|며칠|어디|어떻게|어케|어떡|뭐|뭔|무엇|무슨|왜|누가|누구|어느|방법|기준|기간|시간|금액")
 _CUES = (
@@ -45,13 +42,7 @@ _PARTICLE = re.compile(r"(은|는|이|가|을|를|에|에서|으로|로|도|만|
 
 def _grams(text: str) -> set[str]:
     """Character bigrams of Hangul/alnum runs: robust to spacing and endings ("반품돼요"~"반품")."""
-    out: set[str] = set()
-    for word in re.findall(r"[가-힣A-Za-z0-9]+", text or ""):
-        word = _PARTICLE.sub("", word) if len(word) > 2 else word
-        if len(word) == 1:
-            out.add(word)
-        out |= {word[i:i + 2] for i in range(len(word) - 1)}
-    return out
+    return policy_rank.grams(text)
 
 
 def _overlap(q: set[str], text: str) -> float:
@@ -60,37 +51,9 @@ def _overlap(q: set[str], text: str) -> float:
     return len(q & _grams(text)) / len(q)
 
 
-def section_features(question: str, hit, topic: str | None, doc) -> dict[str, float]:
-    q = _grams(question)
-    heading, body = _split_passage(hit, doc)
-    cue = 0.0
-    for asks, has in _CUES:
-        if asks.search(question):
-            cue = max(cue, 1.0 if has.search(body) else 0.0)
-    topic_ok = bool(topic and doc is not None and _topic_of(doc, hit.id).startswith(topic[:2]))
-    return {"heading": _overlap(q, heading), "body": _overlap(q, body), "topic": float(topic_ok), "cue": cue}
-
-
-def rank_sections(question: str, hits: Sequence, by_id: dict, topic: str | None = None) -> list[tuple[float, object]]:
-    """(score, hit) for passage hits, best first."""
-    if not hits:
-        return []
-    fused = [float(getattr(h, "score", 0.0)) for h in hits]
-    lo, hi = min(fused), max(fused)
-    out = []
-    for h, f in zip(hits, fused):
-        doc = by_id.get(h.id.split("#")[0])
-        feats = section_features(question, h, topic, doc)
-        feats["fused"] = (f - lo) / (hi - lo) if hi > lo else 1.0
-        out.append((sum(WEIGHTS[k] * v for k, v in feats.items()), h))
-    out.sort(key=lambda sh: (-sh[0], getattr(sh[1], "passage_id", "")))
-    return out
-
-
-def ground_policy(retriever, policies: Sequence, query: str, topic: str | None = None,
-                  k: int = 2) -> list[PolicyFact]:
-    """The deciding section first, then the next best section (passage-level retrieval plus
-    the section rerank)."""
+def policy_hits(retriever, query: str, k: int = policy_rank.POOL) -> list:
+    """The retriever's top `k` policy sections for the question, searched with the help
+    center's own words added (`policy_rank.expand`: "맘 바뀌었어요" -> 단순변심)."""
     filters = None
     try:
         from retrieval import Filters
@@ -98,15 +61,34 @@ def ground_policy(retriever, policies: Sequence, query: str, topic: str | None =
         filters = Filters(kinds=("policy",))
     except Exception:  # fall back to filtering hits by kind below
         filters = None
-    by_id = {d.id: d for d in policies}
+    text = policy_rank.expand(query)
     search = getattr(retriever, "search_passages", None)
     if callable(search):
-        hits = list(search(query, k=POOL, filters=filters) or [])
+        hits = list(search(text, k=k, filters=filters) or [])
     else:   # a retriever without passage search: its per-document best passages
-        hits = list(retriever.search(query, k=10, filters=filters) or [])
-    hits = [h for h in hits if getattr(h, "kind", "") == "policy"]
+        hits = list(retriever.search(text, k=10, filters=filters) or [])
+    return [h for h in hits if getattr(h, "kind", "") == "policy"]
+
+
+def rank_sections(question: str, hits: Sequence, by_id: dict, topic: str | None = None,
+                  retriever=None) -> list[tuple[float, object]]:
+    """(score, hit) for passage hits, best first (`policy_rank`: features and the dev-fit model)."""
+    if not hits:
+        return []
+    policies = list(by_id.values())
+    tokenize = policy_rank._tokenizer(retriever) if retriever is not None else None
+    sb = policy_rank.section_bm25(policies, tokenize).scores(question) if policies else {}
+    return policy_rank.rank(question, hits, by_id, topic, sb)
+
+
+def ground_policy(retriever, policies: Sequence, query: str, topic: str | None = None,
+                  k: int = 2) -> list[PolicyFact]:
+    """The deciding section first, then the next best section (passage-level retrieval plus
+    the section rerank)."""
+    by_id = {d.id: d for d in policies}
+    hits = policy_hits(retriever, query)
     out: list[PolicyFact] = []
-    for _, h in rank_sections(query, hits, by_id, topic):
+    for _, h in rank_sections(query, hits, by_id, topic, retriever):
         fact = _passage(h, by_id)
         if fact and all(f.passage_id != fact.passage_id for f in out):
             out.append(fact)
@@ -393,12 +375,6 @@ def _conditional_words(sentence: str) -> bool:
 
 
 # ---- passages --------------------------------------------------------------------------------
-def _topic_of(doc, hit_id: str) -> str:
-    if doc is not None and getattr(doc, "category", ""):
-        return doc.category + " " + doc.id
-    return hit_id
-
-
 def _section_index(hit) -> int | None:
     pid = getattr(hit, "passage_id", "") or ""
     if "#" in pid:
