@@ -167,12 +167,44 @@ def policy_answer(question: str, fact: PolicyFact) -> str:
     """The reply's first line: "네, …" / "아니요, …" when the section decides the question by
     itself (`decide`), else "조건이 있어요: …" or the deciding sentence itself."""
     verdict, piece = decide_piece(question, fact.text)
+    if verdict and not in_scope(question, f"{fact.title} {fact.heading} {fact.text}"):
+        verdict, piece = None, ""   # the section is not about what was asked: no 네/아니요 from it
     parts = [piece] if verdict and piece else answer_sentences(question, fact.text)   # the item that decides
+    if verdict:
+        caveat = exception_sentence(fact.text, piece)
+        if caveat:   # "…무상 수리를 받을 수 있습니다" but "사용자 과실로 고장 난 경우는 유상 수리입니다"
+            verdict, parts = "conditional", [piece, caveat]
     parts = [x if x.endswith((".", "!", "?")) else x + "." for x in parts if x]
     joined = " ".join(parts)
     if verdict is None:   # a 네/아니요 read from negation words alone was wrong too often
         verdict = "conditional" if polarity(question, joined) == "conditional" else ""
     return LEADS.get(verdict, "") + joined
+
+
+# The service or action a question names must be what the deciding section is about before a
+# 네/아니요 is read from it: "새벽배송 … 취소해도 돼요?" is not decided by the 새벽배송 order cut-off,
+# "정기배송 … 배송비 무료예요?" not by the general free-shipping threshold.
+_SCOPE = ("정기배송", "새벽배송", "당일배송", "픽업", "선물", "키오스크", "제주", "도서산간", "패스", "멤버십",
+          "교환", "취소", "반품", "환불", "수리", "할부", "적립금", "쿠폰", "탈퇴", "변경")
+_EXCEPTION = re.compile(r"경우는|경우에는|다만|단,|\b단\s|제외|과실|별도")
+
+
+def in_scope(question: str, section: str) -> bool:
+    """Every service/action word of `_SCOPE` the question names is in the section's title,
+    heading or text."""
+    q = re.sub(r"\s+", "", question or "")
+    sec = re.sub(r"\s+", "", section or "")
+    return all(w in sec for w in _SCOPE if w in q)
+
+
+def exception_sentence(text: str, piece: str) -> str:
+    """Another sentence of the section that makes an exception to the deciding one ("사용자
+    과실로 고장 난 경우는 유상 수리입니다"), or ""."""
+    for sent in sentences(text):
+        if sent.strip(" -.") and sent.strip(" -.") not in (piece or "") and (piece or "").strip(" -.") not in sent \
+                and _EXCEPTION.search(sent):
+            return sent
+    return ""
 
 
 # ---- 네/아니요 from the rule's numbers ---------------------------------------------------------
