@@ -389,12 +389,33 @@ def decide_piece(question: str, text: str) -> tuple[str | None, str]:
             return None, ""
         met = _meets(value, limit, op)
         return ("yes" if met == (good == _asks(question)) else "no"), piece.strip(" -")
+    absent = _absent_piece(question, text)
+    if absent:   # "배송비 있어요?" / "위약금은 없습니다": what was asked about does not exist
+        return "no", absent
     best = deciding_sentence(question, text)
     denied = [c for c in re.split(r",\s|(?<=[고며])\s", best) if _denies(c)]
     if (denied and not _conditional_words(best) and _asks(question) and not _ASK_FREE.search(question)
             and not _RESTRICT.search(best) and max(_overlap(q, c) for c in denied) >= 0.3):
         return "no", best
     return None, ""
+
+
+_ASK_EXIST = re.compile(r"([가-힣]{2,})\s*(?:도|은|는|이|가)?\s*(?:따로\s*|또\s*|추가로\s*)?"
+                        r"(?:있(?:어요|나요|어|나|을까요|습니까)|내(?:요|야|나요)|붙(?:어요|나요)|나가(?:요|나요))\s*\??\s*$")
+
+
+def _absent_piece(question: str, text: str) -> str:
+    """For "X 있어요?" / "X 내요?" (X a fee, a minimum, a penalty), the sentence of the section
+    that says X does not exist ("위약금은 없습니다", "배송비가 없으며"), else ""."""
+    for clause in re.split(r"[?.!]\s*", question or ""):
+        m = _ASK_EXIST.search(clause.strip() + "?") if clause.strip() else None
+        if not m:
+            continue
+        noun = _PARTICLE.sub("", m.group(1)) if len(m.group(1)) > 2 else m.group(1)
+        for sent in sentences(text):
+            if re.search(re.escape(noun) + r"(?:은|는|이|가|도)?없", re.sub(r"\s+", "", sent)):
+                return sent
+    return ""
 
 
 def decide(question: str, text: str) -> str | None:
