@@ -112,8 +112,20 @@ class SectionBM25:
                 self.ids.append(f"{d.id}#{i}")
                 texts.append(f"{d.title} {d.category} {head}\n{body}")
         self.pos = {pid: i for i, pid in enumerate(self.ids)}
+        tokens = [self.tokenize(t) or ["_"] for t in texts]
         self.engine = make_bm25_engine("bm25s")
-        self.engine.index([self.tokenize(t) or ["_"] for t in texts])
+        self.engine.index(tokens)
+        # within one document: which sections hold a word (a word in one section of four decides
+        # between them; "배송비" is everywhere in the store but in one section of 정기배송-01)
+        self.words = [set(t) for t in tokens]
+        self.doc_of = [pid.split("#")[0] for pid in self.ids]
+        self.doc_df: dict[str, dict[str, int]] = {}
+        self.doc_n: dict[str, int] = {}
+        for d, ws in zip(self.doc_of, self.words):
+            self.doc_n[d] = self.doc_n.get(d, 0) + 1
+            df = self.doc_df.setdefault(d, {})
+            for w in ws:
+                df[w] = df.get(w, 0) + 1
 
     def scores(self, question: str) -> dict[str, float]:
         tokens = self.tokenize(question)
@@ -121,6 +133,16 @@ class SectionBM25:
             return {}
         raw = self.engine.scores(tokens)
         return {pid: float(raw[i]) for i, pid in enumerate(self.ids)}
+
+    def local_scores(self, question: str) -> dict[str, float]:
+        """Per section: the question's words it holds, each weighted by how few other sections of
+        the same document hold it (log((n+1)/(df+0.5)))."""
+        q = set(self.tokenize(question))
+        out = {}
+        for pid, d, ws in zip(self.ids, self.doc_of, self.words):
+            n, df = self.doc_n[d], self.doc_df[d]
+            out[pid] = sum(math.log((n + 1) / (df[w] + 0.5)) for w in q & ws)
+        return out
 
 
 _BM25_CACHE: dict[tuple, SectionBM25] = {}
@@ -142,7 +164,7 @@ def _sections(doc) -> list[tuple[str, str]]:
 
 
 def features(question: str, hits: Sequence, by_id: dict, topic: str | None = None,
-             sbm25: dict[str, float] | None = None) -> list[dict[str, float]]:
+             sbm25: dict[str, float] | None = None, local: dict[str, float] | None = None) -> list[dict[str, float]]:
     """One feature dict per hit (hits: the retriever's passage hits, best first)."""
     q = grams(question)
     fused = [float(getattr(h, "score", 0.0)) for h in hits]
@@ -159,6 +181,8 @@ def features(question: str, hits: Sequence, by_id: dict, topic: str | None = Non
         doc_best[d] = max(doc_best.get(d, 0.0), n)
     sb = [float((sbm25 or {}).get(_pid(h), 0.0)) for h in hits]
     sb_hi = max(sb, default=0.0) or 1.0
+    lc = [float((local or {}).get(_pid(h), 0.0)) for h in hits]
+    lc_hi = max(lc, default=0.0) or 1.0
     asks = [has for ask, has in _CUES if ask.search(question)]
     values = [sec for qv, sec in _VALUE_KINDS if qv.search(question)]
     q_neg = bool(_Q_NEG.search(question))
@@ -180,6 +204,7 @@ def features(question: str, hits: Sequence, by_id: dict, topic: str | None = Non
             "dense": ((d - dn_lo) / (dn_hi - dn_lo) if dn_hi > dn_lo else 1.0) if d is not None else 0.0,
             "doc": doc_best.get(doc_id, 0.0),
             "sbm25": sb[r] / sb_hi,
+            "local": lc[r] / lc_hi,
             "heading": _share(q, head),
             "cover": len(hg & q) / len(hg) if hg else 0.0,
             "title": _share(q, title),
@@ -253,9 +278,11 @@ def rank(question: str, hits: Sequence, by_id: dict, topic: str | None = None,
 # ---- the shopper's words -> the help center's words ---------------------------------------
 # Each right-hand side is wording of the policy texts themselves (data/policies/*.md); the
 # left-hand side is how shoppers say it. Added to the search query, never shown.
-EXPANSIONS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(p), w) for p, w in (
+_RULES = (   # (pattern, or patterns that must all match) -> the policies' words
     (r"맘\s*(?:에\s*)?안\s*들|맘\s*(?:이\s*)?바뀌|맘바뀜|마음\s*(?:이\s*)?(?:바뀌|바꼈|변했)|변심|"
      r"생각(?:보다|했던\s*거랑)\s*(?:맛없|안\s*달|별로|달라)|필요\s*없어졌|잘못\s*(?:샀|시켰|주문)", "단순변심"),
+    ((r"과일|채소|야채|고기|정육|생선|수산|우유|유제품|요거트|딸기|포도|사과|귤|바나나|수박|복숭아|계란|달걀|두부|냉장|냉동|아이스크림",
+      r"맘|마음|변심|생각보다|안\s*달|맛없|필요\s*없"), "신선식품 냉장·냉동 단순변심 반품 불가"),
     (r"깨져|깨진|깨졌|찌그러|터져|터진|박살", "파손 깨졌거나"),
     (r"다른\s*(?:게|거|걸|상품|물건|제품)\s*(?:이|가)?\s*(?:왔|배송|도착)|잘못\s*(?:왔|배송)|엉뚱한", "오배송 다른 상품이 왔거나"),
     (r"(?:하나|한\s*개|몇\s*개|일부)?\s*(?:빠져\s*(?:있|왔)|덜\s*왔|안\s*들어\s*있|모자라)", "누락 빠졌다면"),
@@ -268,21 +295,46 @@ EXPANSIONS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(p), w) for p,
     (r"내일\s*아침|아침\s*(?:일찍|에)\s*(?:받|와|도착)|새벽에\s*(?:받|와)", "새벽배송"),
     (r"첫\s*구매|처음\s*(?:사|주문|구매)|신규|가입\s*(?:하면|했는데|선물)", "신규 가입 쿠폰"),
     (r"멍들|멍이|물러|무른|물렀|상했|상한|썩|시들|곰팡|쉰\s*냄새|상태가\s*안\s*좋", "품질에 문제 상했거나 무르거나"),
-    (r"중량|무게|저울|\d+\s*g\s*밖에", "표시된 중량보다 적다면"),
+    (r"중량|무게|저울|\d+\s*g\s*(?:밖에|모자|덜|적)", "표시된 중량보다 적다면"),
     (r"먹다\s*남|먹던|먹어\s*(?:봤|보고)|일부\s*(?:먹|썼)|조금\s*(?:먹|썼)", "일부 소비해 사용하거나"),
     (r"몇\s*(?:프로|%)|얼마나\s*(?:쌓|적립)|적립\s*(?:률|율|얼마)", "적립률"),
+    ((r"적립금", r"언제|쌓|비율|퍼센트"), "적립률 구매확정"),
     (r"(?:돈|환불)\S*\s*(?:은|이)?\s*언제|언제\s*(?:들어|돌려|환불)|환불\s*(?:기간|며칠)", "환불 시점 환불을 진행합니다"),
+    ((r"환불|돈", r"카드|카카오|간편|계좌|휴대폰"), "결제 수단별 환불"),
     (r"유료\s*(?:멤버십|회원)|패스", "장보기 패스"),
     (r"(?:자리|그냥)\s*(?:뜨|가|떠나|가버)|화면에\s*(?:남|그대로)", "개인정보 보호 화면"),
     (r"피부|뒤집|뾰루지|트러블|가려", "피부 트러블"),
     (r"왕복|택배비|반송비|돌려\s*보내는\s*(?:비용|돈)", "반품 배송비"),
-))
+    ((r"택배비|배송비", r"빠져|빼|차감|얼마\s*(?:나|빠)"), "환불 금액에서 뺍니다"),
+    (r"PIN|핀\s*번호|(?:여러|계속|몇)\s*번\s*틀|틀려서|틀렸", "PIN 잘못 입력하면 잠금"),
+    ((r"무통장|입금|가상계좌", r"언제|까지|기한|안\s*넣|늦"), "무통장입금(가상계좌) 입금하지 않으면 자동 취소"),
+    ((r"정기배송", r"배송비|무료|공짜|할인"), "정기배송 혜택 배송비가 무료"),
+    ((r"키오스크", r"로그인\s*(?:안|없이|하지)|비회원|그냥\s*(?:사|구매)"), "로그인하지 않아도 바로 구매"),
+    ((r"키오스크|매장", r"현금|카드|결제|페이"), "매장·키오스크 결제"),
+    ((r"픽업", r"며칠|나흘|사흘|늦게|못\s*가|안\s*가|안\s*찾|안\s*하면|뒤에\s*가"), "보관 기간 찾아가지 않으면"),
+    ((r"배송\s*완료", r"없|안\s*왔|못\s*받|안\s*보"), "배송 완료인데 상품이 없을 때"),
+    ((r"주말|토요일|일요일|공휴일|밤에|새벽에", r"상담|고객센터|전화|채팅|문의"), "운영 시간"),
+    ((r"쿠폰", r"돌려|다시|살아|복구|되돌"), "쿠폰 다시 발급"),
+    ((r"쿠폰", r"두\s*장|2\s*장|같이|중복|함께|여러\s*장"), "사용 규칙 함께 쓸 수"),
+    ((r"일부|하나만|부분|몇\s*개만", r"반품|환불|취소"), "부분 환불"),
+    ((r"선물", r"환불|취소"), "선물 환불 보낸 분의 결제 수단"),
+    ((r"두\s*번|여러\s*번|또\s*주문|따로\s*주문", r"배송비"), "함께 받기 한 번만"),
+    ((r"사진", r"어떻게|찍"), "사진 찍는 방법"),
+    (r"공장|같은\s*(?:제조\s*)?시설|혼입|교차\s*오염", "같은 제조 시설 혼입"),
+    ((r"샴푸|세제|화장품|로션|기저귀", r"써\s*봤|쓰|썼|사용|뜯"), "쓰기 시작했거나 개봉 후 반품"),
+    (r"송장|운송장|어디쯤|배송\s*조회", "배송 조회 운송장"),
+    ((r"한\s*달|몇\s*달|\d+\s*개월|두\s*달", r"불량|고장|문제"), "불량 신청 기간 3개월"),
+    ((r"휴대폰\s*결제", r"취소|환불"), "휴대폰 결제 취소는 결제한 달 안에만"),
+    (r"대량|\d+\s*(?:박스|상자)|회사|단체|기업", "대량 주문"),
+)
+EXPANSIONS: tuple[tuple[tuple[re.Pattern, ...], str], ...] = tuple(
+    (tuple(re.compile(x) for x in ((p,) if isinstance(p, str) else p)), w) for p, w in _RULES)
 
 
 def expand(question: str) -> str:
     """The question plus the policy texts' words for what it says ("맘 바뀌었어요" ->
     단순변심, "깨져서 왔어요" -> 파손): BM25 and the vectors then see the help center's terms."""
-    extra = [w for pat, w in EXPANSIONS if pat.search(question or "")]
+    extra = [w for pats, w in EXPANSIONS if all(p.search(question or "") for p in pats)]
     return f"{question} ({' '.join(extra)})" if extra else question
 
 
