@@ -108,6 +108,19 @@ def sentences(text: str) -> list[str]:
     return [p for p in parts if len(p) >= 4]
 
 
+_CLAUSE = re.compile(r"[.?!,;]+\s*|(?<=[는은]데)\s+|(?<=는데요)\s+|(?<=어서|아서|니까)\s+")
+_CUES = _CUES + (
+    (re.compile(r"주는|줘요|주나요|주세요|드리나요|보상|혜택|받을\s*수\s*있"), re.compile(r"드립니다|드려요|지급|\d[\d,]*\s*원을")),
+)
+
+
+def asked_clause(question: str) -> str:
+    """The part of the message that asks (its last clause: "어제 온 딸기에 곰팡이가 폈어요. 이거
+    다시 포장해서 돌려보내야 하나요?" -> "이거 다시 포장해서 돌려보내야 하나요")."""
+    parts = [p for p in _CLAUSE.split(question or "") if p and len(p.strip()) >= 2]
+    return parts[-1] if parts else (question or "")
+
+
 def deciding_sentence(question: str, text: str) -> str:
     """The sentence of the section that answers: most words shared with the question, a
     sentence holding the asked kind of fact (time, amount, period) preferred."""
@@ -115,6 +128,8 @@ def deciding_sentence(question: str, text: str) -> str:
     if not cands:
         return (text or "").strip()
     q = _grams(question)
+    clause = asked_clause(question)
+    ask = _grams(clause) if clause.strip() != (question or "").strip() else set()   # a story, then the ask
 
     def score(i_s):
         i, s = i_s
@@ -122,7 +137,7 @@ def deciding_sentence(question: str, text: str) -> str:
         for asks, has in _CUES:
             if asks.search(question) and has.search(s):
                 cue = 0.5
-        return _overlap(q, s) + cue + (0.1 if re.search(r"\d", s) else 0.0) - 0.01 * i
+        return (_overlap(q, s) + _overlap(ask, s) + cue + (0.1 if re.search(r"\d", s) else 0.0) - 0.01 * i)
 
     return max(enumerate(cands), key=score)[1]
 

@@ -129,3 +129,16 @@ def test_no_verdict_from_a_section_about_another_action():
 def test_a_fee_the_section_says_does_not_exist_is_answered_no():
     assert policy_answer("매장 픽업도 배송비 있어요?", PICKUP).startswith("아니요, 매장 픽업은 배송비가 없으며")
     assert not policy_answer("리뷰쓰면 적립금 줘요?", PICKUP).startswith(("네", "아니요"))
+
+
+FRESH_QUALITY = ("상했거나, 무르거나, 표시된 중량보다 적다면 받은 날을 포함해 2일 안에 사진과 함께 1:1 문의로 알려 주세요. "
+                 "확인 뒤 전액 환불하거나 다시 보내드리며, 상품을 돌려보내실 필요는 없습니다.")
+
+
+def test_the_asked_clause_picks_the_deciding_sentence_after_a_story():
+    from assistant.policy_grounding import asked_clause, deciding_sentence
+
+    q = "어제 온 딸기에 곰팡이가 폈어요. 이거 다시 포장해서 돌려보내야 하나요?"
+    assert asked_clause(q) == "이거 다시 포장해서 돌려보내야 하나요"
+    assert "돌려보내실 필요는 없습니다" in deciding_sentence(q, FRESH_QUALITY)
+    assert deciding_sentence("환불 기간", FRESH_QUALITY).startswith("상했거나")   # one clause: no double weight
