@@ -112,20 +112,8 @@ class SectionBM25:
                 self.ids.append(f"{d.id}#{i}")
                 texts.append(f"{d.title} {d.category} {head}\n{body}")
         self.pos = {pid: i for i, pid in enumerate(self.ids)}
-        tokens = [self.tokenize(t) or ["_"] for t in texts]
         self.engine = make_bm25_engine("bm25s")
-        self.engine.index(tokens)
-        # within one document: which sections hold a word (a word in one section of four decides
-        # between them; "배송비" is everywhere in the store but in one section of 정기배송-01)
-        self.words = [set(t) for t in tokens]
-        self.doc_of = [pid.split("#")[0] for pid in self.ids]
-        self.doc_df: dict[str, dict[str, int]] = {}
-        self.doc_n: dict[str, int] = {}
-        for d, ws in zip(self.doc_of, self.words):
-            self.doc_n[d] = self.doc_n.get(d, 0) + 1
-            df = self.doc_df.setdefault(d, {})
-            for w in ws:
-                df[w] = df.get(w, 0) + 1
+        self.engine.index([self.tokenize(t) or ["_"] for t in texts])
 
     def scores(self, question: str) -> dict[str, float]:
         tokens = self.tokenize(question)
@@ -134,23 +122,14 @@ class SectionBM25:
         raw = self.engine.scores(tokens)
         return {pid: float(raw[i]) for i, pid in enumerate(self.ids)}
 
-    def local_scores(self, question: str) -> dict[str, float]:
-        """Per section: the question's words it holds, each weighted by how few other sections of
-        the same document hold it (log((n+1)/(df+0.5)))."""
-        q = set(self.tokenize(question))
-        out = {}
-        for pid, d, ws in zip(self.ids, self.doc_of, self.words):
-            n, df = self.doc_n[d], self.doc_df[d]
-            out[pid] = sum(math.log((n + 1) / (df[w] + 0.5)) for w in q & ws)
-        return out
-
 
 _BM25_CACHE: dict[tuple, SectionBM25] = {}
 _LOCK = threading.Lock()
 
 
 def section_bm25(policies: Sequence, tokenize=None) -> SectionBM25:
-    key = (tuple((d.id, hash(d.body)) for d in policies), id(tokenize))
+    owner = getattr(tokenize, "__self__", tokenize)   # a bound method is a new object on every access
+    key = (tuple((d.id, hash(d.body)) for d in policies), id(owner))
     with _LOCK:
         found = _BM25_CACHE.get(key)
         if found is None:
@@ -164,7 +143,7 @@ def _sections(doc) -> list[tuple[str, str]]:
 
 
 def features(question: str, hits: Sequence, by_id: dict, topic: str | None = None,
-             sbm25: dict[str, float] | None = None, local: dict[str, float] | None = None) -> list[dict[str, float]]:
+             sbm25: dict[str, float] | None = None) -> list[dict[str, float]]:
     """One feature dict per hit (hits: the retriever's passage hits, best first)."""
     q = grams(question)
     fused = [float(getattr(h, "score", 0.0)) for h in hits]
@@ -181,8 +160,6 @@ def features(question: str, hits: Sequence, by_id: dict, topic: str | None = Non
         doc_best[d] = max(doc_best.get(d, 0.0), n)
     sb = [float((sbm25 or {}).get(_pid(h), 0.0)) for h in hits]
     sb_hi = max(sb, default=0.0) or 1.0
-    lc = [float((local or {}).get(_pid(h), 0.0)) for h in hits]
-    lc_hi = max(lc, default=0.0) or 1.0
     asks = [has for ask, has in _CUES if ask.search(question)]
     values = [sec for qv, sec in _VALUE_KINDS if qv.search(question)]
     q_neg = bool(_Q_NEG.search(question))
@@ -204,7 +181,6 @@ def features(question: str, hits: Sequence, by_id: dict, topic: str | None = Non
             "dense": ((d - dn_lo) / (dn_hi - dn_lo) if dn_hi > dn_lo else 1.0) if d is not None else 0.0,
             "doc": doc_best.get(doc_id, 0.0),
             "sbm25": sb[r] / sb_hi,
-            "local": lc[r] / lc_hi,
             "heading": _share(q, head),
             "cover": len(hg & q) / len(hg) if hg else 0.0,
             "title": _share(q, title),

@@ -142,3 +142,13 @@ def test_the_asked_clause_picks_the_deciding_sentence_after_a_story():
     assert asked_clause(q) == "이거 다시 포장해서 돌려보내야 하나요"
     assert "돌려보내실 필요는 없습니다" in deciding_sentence(q, FRESH_QUALITY)
     assert deciding_sentence("환불 기간", FRESH_QUALITY).startswith("상했거나")   # one clause: no double weight
+
+
+def test_section_bm25_is_built_once_per_analyzer():
+    class Analyzer:
+        def tokenize(self, text):
+            return (text or "").split()
+
+    a = Analyzer()
+    first = pr.section_bm25(tiny_policies(), a.tokenize)
+    assert pr.section_bm25(tiny_policies(), a.tokenize) is first   # a fresh bound method each access
