@@ -292,7 +292,7 @@ _RULES = (   # (pattern, or patterns that must all match) -> the policies' words
     ((r"주말|토요일|일요일|공휴일|밤에|새벽에", r"상담|고객센터|전화|채팅|문의"), "운영 시간"),
     ((r"쿠폰", r"돌려|다시|살아|복구|되돌"), "쿠폰 다시 발급"),
     ((r"쿠폰", r"두\s*장|2\s*장|같이|중복|함께|여러\s*장"), "사용 규칙 함께 쓸 수"),
-    ((r"일부|하나만|부분|몇\s*개만", r"반품|환불|취소"), "부분 환불"),
+    ((r"일부|하나만|부분|몇\s*개만", r"반품|환불", r"!배송비|무료배송|4\s*만"), "부분 환불"),
     ((r"선물", r"환불|취소"), "선물 환불 보낸 분의 결제 수단"),
     ((r"두\s*번|여러\s*번|또\s*주문|따로\s*주문", r"배송비"), "함께 받기 한 번만"),
     ((r"사진", r"어떻게|찍"), "사진 찍는 방법"),
@@ -302,15 +302,28 @@ _RULES = (   # (pattern, or patterns that must all match) -> the policies' words
     ((r"한\s*달|몇\s*달|\d+\s*개월|두\s*달", r"불량|고장|문제"), "불량 신청 기간 3개월"),
     ((r"휴대폰\s*결제", r"취소|환불"), "휴대폰 결제 취소는 결제한 달 안에만"),
     (r"대량|\d+\s*(?:박스|상자)|회사|단체|기업", "대량 주문"),
+    ((r"\d\s*만|\d[\d,]*\s*천?\s*원|어치", r"배송비|무료|공짜",
+      r"!정기배송|픽업|패스|멤버십|제주|도서|산간|반품|환불|취소|교환"), "무료배송 기준 40,000원 이상"),
+    ((r"일부|하나만|부분|몇\s*개만|하나", r"반품|환불", r"배송비|무료배송|4\s*만"), "부분 환불 무료배송 기준 되돌리지 않습니다"),
+    ((r"일부|부분|하나만|몇\s*개만|하나", r"취소", r"!정기배송|선물"), "부분 취소"),
+    ((r"선물", r"주소"), "주소 입력 기한"),
+    ((r"쿠폰", r"정기배송|상품권|행사|적용|안\s*되는"), "쓸 수 없는 상품"),
+    ((r"당일배송", r"토요일|토욜|일요일|일욜|주말|공휴일"), "일요일과 공휴일"),
+    ((r"취소", r"새벽배송|당일배송|몇\s*시|\d+\s*시"), "배송 방법별 취소 가능 시간"),
+    ((r"교환", r"얼마|비용|배송비|교환비|택배비"), "교환 기간과 비용"),
+    ((r"반품|환불", r"안\s*되는|안되는|불가|제한|못\s*하는"), "반품이 제한되는 경우"),
 )
-EXPANSIONS: tuple[tuple[tuple[re.Pattern, ...], str], ...] = tuple(
-    (tuple(re.compile(x) for x in ((p,) if isinstance(p, str) else p)), w) for p, w in _RULES)
+# A pattern starting with "!" must not match ("an amount and 배송비, but no other service named").
+EXPANSIONS: tuple[tuple[tuple[tuple[bool, re.Pattern], ...], str], ...] = tuple(
+    (tuple((x.startswith("!"), re.compile(x.lstrip("!"))) for x in ((p,) if isinstance(p, str) else p)), w)
+    for p, w in _RULES)
 
 
 def expand(question: str) -> str:
     """The question plus the policy texts' words for what it says ("맘 바뀌었어요" ->
     단순변심, "깨져서 왔어요" -> 파손): BM25 and the vectors then see the help center's terms."""
-    extra = [w for pats, w in EXPANSIONS if all(p.search(question or "") for p in pats)]
+    q = question or ""
+    extra = [w for pats, w in EXPANSIONS if all(bool(p.search(q)) != neg for neg, p in pats)]
     return f"{question} ({' '.join(extra)})" if extra else question
 
 

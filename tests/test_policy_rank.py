@@ -152,3 +152,11 @@ def test_section_bm25_is_built_once_per_analyzer():
     a = Analyzer()
     first = pr.section_bm25(tiny_policies(), a.tokenize)
     assert pr.section_bm25(tiny_policies(), a.tokenize) is first   # a fresh bound method each access
+
+
+def test_an_expansion_with_a_ruled_out_word_does_not_fire():
+    assert "무료배송 기준" in pr.expand("3만8천원어치 일반배송 시키면 배송비 붙어요?")
+    out = pr.expand("생수 정기배송하면 배송비 따로 내요? 만원어치밖에 안되는데")
+    assert "무료배송 기준" not in out and "정기배송 혜택" in out
+    assert "부분 취소" in pr.expand("42,000원 주문했는데 5천원짜리 하나만 취소하면 배송비 생겨요?")
+    assert "부분 환불" not in pr.expand("42,000원 주문했는데 5천원짜리 하나만 취소하면 배송비 생겨요?")
