@@ -32,6 +32,9 @@ def _hit(pid: str, score: float, bm25: float | None = None, dense: float | None 
     ("포인트 몇프로 적립", "적립금"),
     ("새벽배송 늦게 왔어요 보상 있나요", "지연"),
     ("제주도 사는데 새벽배송 되나여", "제주·도서산간"),
+    ("키오스크 핀번호 까먹었어요", "키오스크 PIN 만들고 바꿀 수"),
+    ("매장 키오스크에서 PIN을 여러 번 틀려서 로그인이 안 돼요", "잠금"),
+    ("돈은 빠져나갔는데 주문내역에 없어요", "돈은 빠졌는데 주문이 없을 때"),
 ])
 def test_expand_adds_the_help_centers_words(question, term):
     out = pr.expand(question)
