@@ -235,16 +235,17 @@ def _wire_chat(c: dict, ui: h.UIServices, quick: list) -> None:
     fields = ["history", "box", "session", "products", "sources", "cart", "status", *plan_fields(ui)]
     # Without a language model every answer is composed at once (tens of ms): the turn's
     # views go out as one update, not the user's line first and the answer a moment later.
-    one_update = template_only(ui)
-
-    @gpu_decorator
-    def send(message: str, history: list, session):
-        views = h.send(ui, session, message, history)
-        if one_update:
-            yield _present(h.merge_views(views), fields)
-            return
-        for view in views:
-            yield _present(view, fields)
+    # A plain function then, not a generator: Gradio streams a generator's results (one
+    # thread hand-off per step and a progress message per update) even when there is one.
+    if template_only(ui):
+        @gpu_decorator
+        def send(message: str, history: list, session):
+            return _present(h.merge_views(h.send(ui, session, message, history)), fields)
+    else:
+        @gpu_decorator
+        def send(message: str, history: list, session):
+            for view in h.send(ui, session, message, history):
+                yield _present(view, fields)
 
     kw = dict(concurrency_id=GEN_CONCURRENCY_ID, concurrency_limit=chat_concurrency(ui))
     outputs, inputs = [c[f] for f in fields], [c["box"], c["history"], c["session"]]
