@@ -67,7 +67,7 @@ def section_features(question: str, hit, topic: str | None, doc) -> dict[str, fl
     for asks, has in _CUES:
         if asks.search(question):
             cue = max(cue, 1.0 if has.search(body) else 0.0)
-    topic_ok = bool(topic and doc is not None and _topic_of(doc, hit.id).startswith(topic[:2]))
+    topic_ok = _covers(topic, doc, hit.id)
     return {"heading": _overlap(q, heading), "body": _overlap(q, body), "topic": float(topic_ok), "cue": cue}
 
 
@@ -393,10 +393,14 @@ def _conditional_words(sentence: str) -> bool:
 
 
 # ---- passages --------------------------------------------------------------------------------
-def _topic_of(doc, hit_id: str) -> str:
-    if doc is not None and getattr(doc, "category", ""):
-        return doc.category + " " + doc.id
-    return hit_id
+def _covers(topic: str | None, doc, hit_id: str) -> bool:
+    """Whether the hit's document answers the parser's topic: its family (the id before the
+    number, "반품-03" -> 교환반품) is that topic (`nlu.lexicon.topic_covers`)."""
+    if not topic or doc is None:
+        return False
+    from assistant.nlu.lexicon import topic_covers
+
+    return topic_covers(topic, getattr(doc, "id", "") or hit_id)
 
 
 def _section_index(hit) -> int | None:
