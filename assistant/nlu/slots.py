@@ -174,7 +174,7 @@ _GAP = re.compile(  # longer alternatives first: "이런 거" before the particl
 )
 _SINGLE_SYLLABLE_OK_AFTER = re.compile(r"(?:\s|,|$|이랑|랑|하고|과|와|도|은|는|이|가|을|를|알|만|맛|\.|!|~)")
 _CART_WORDS = re.compile(r"장바구니|카트|담은|담았|담긴")
-_INGREDIENT_GAP = re.compile(r"들어|성분|함유|같은|이런|종류|류")
+_INGREDIENT_GAP = re.compile(r"들어|성분|함유|같은|이런|종류|류|(?:^|\s)(?:든|넣은)(?=\s|$)")
 # a list closed by "전부." / "다!" after an allergy was already stated: "견과류는 다 안 돼요.
 # 아몬드 호두 땅콩 전부."
 _ALL_OF_THEM = re.compile(r"\s?(?:전부|모두|다|둘\s?다|셋\s?다)\s?(?:요)?\s?(?:[.!,~]|$)")
@@ -246,6 +246,11 @@ def _chains(text: str, hits: list[tuple[str, int, int]]) -> list[tuple[int, int,
         j, pos = i, hits[i][2]
         while True:
             if j + 1 < len(hits) and hits[j + 1][1] == pos:
+                nxt = hits[j + 1]
+                g = _GAP.match(text, nxt[2])
+                if (_INGREDIENT_GAP.search(text[hits[j][2]:pos]) and re.match(r"[가-힣]", text[nxt[2]:nxt[2] + 1])
+                        and (not g or re.match(r"[가-힣]", text[g.end():g.end() + 1]))):
+                    break  # "오징어 들어간 해물라면": the product the allergen is in, not a second allergen
                 j += 1
                 pos = hits[j][2]
                 continue
@@ -296,9 +301,14 @@ def _mark_after_product(text: str, pos: int, limit: int, ingredient: bool) -> re
     """A mark after one product noun: "우유 들어간 라떼 말고" (the product with the allergen
     in it is refused: any mark), "복숭아 주스는 못 마셔요", "복숭아 털 알레르기" (without an
     ingredient word only an inability or a reaction counts: "새우깡 말고" is a product choice)."""
+    lead = re.match(r"(?:든|넣은|들어간|들어있는|함유된)\s", text[pos:limit])
+    if lead:   # "계란 든 빵 말고": the ingredient verb the gap words did not take
+        pos, ingredient = pos + lead.end(), True
     w = re.match(r"([가-힣a-z]{1,8}?)(?:은|는|도|이|가|을|를|만)?(?:\s|$)", text[pos:limit])
-    if not w or not w.group(1) or _NEW_OBJECT.search(w.group(1)) or _allergen_hits(w.group(1)):
+    if not w or not w.group(1) or _NEW_OBJECT.search(w.group(1)):
         return None
+    if _allergen_hits(w.group(1)) and not ingredient:
+        return None   # "새우깡 말고"; but "새우 들어간 해물만두 말고": the product the allergen is in
     if re.match(_ALLERGY_MARK.pattern, w.group(1)):
         return None
     nxt = pos + w.end()
