@@ -81,6 +81,8 @@ def build_rows(specs, teacher, names: tuple[str, ...], product_ids: set[str], cr
         last = turns[-1]
         messages = list(last.messages) + [{"role": "assistant", "content": last.reply}]
         reasons = check_example(list(last.messages), last.reply, last.context_ids, names)
+        if not reasons and last.facts and last.facts.get("intent") in REPLY_INTENTS:
+            reasons = validator_problems(last, names)
         if reasons:
             drops.update(reasons)
             continue
@@ -92,6 +94,20 @@ def build_rows(specs, teacher, names: tuple[str, ...], product_ids: set[str], cr
             "required_facts": list(last.required_facts), "generator": teacher.name,
             "created_at": created_at, "split_keys": keys, "facts": last.facts, "history": list(last.history)}})
     return rows, drops
+
+
+REPLY_INTENTS = ("search", "product_question", "policy")   # the turns the app sends to a model
+
+
+def validator_problems(turn, names: tuple[str, ...]) -> list[str]:
+    """The app's own validator on a composed target: anything but "ok" (a sentence dropped, a
+    citation appended, a fall-back) drops the row, so every target is what the app would show."""
+    from assistant.validator import Context, validate
+    from finetune.teacher import facts_from_dict
+
+    facts = facts_from_dict(turn.facts)
+    result = validate(turn.reply, Context(facts, turn.messages[-1]["content"], names))
+    return [] if result.outcome == "ok" else [f"validator:{result.outcome}"]
 
 
 # ---------------------------------------------------------------- understanding (JSON) rows

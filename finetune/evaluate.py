@@ -40,7 +40,8 @@ from finetune.metrics import (
     policy_required_facts,
 )
 
-METRICS = ("grounded", "policy_fact_accuracy", "fact_recall", "citation_ok", "hangul_share", "drift", "ref_similarity",
+METRICS = ("grounded", "shown_grounded", "fallback", "differs_from_template", "template_similarity", "answer_first",
+           "policy_fact_accuracy", "fact_recall", "citation_ok", "hangul_share", "drift", "ref_similarity",
            "length_chars", "latency_s", "judge")
 
 
@@ -55,6 +56,12 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1, help="picks the row sample (and sampling, with --temperature > 0)")
     p.add_argument("--intents", default=LLM_INTENTS, help="meta intents to evaluate ('' = all)")
     p.add_argument("--temperature", type=float, default=0.0, help="0 = greedy, as in the app")
+    p.add_argument("--backend", choices=("transformers", "llamacpp"), default="transformers",
+                   help="transformers: the peft adapter on the bf16 model; llamacpp: the app's default CPU "
+                        "backend (the GGUF, the adapter merged and re-quantized to --llama-quant)")
+    p.add_argument("--llama-quant", default="iq4_nl",
+                   help="llamacpp: weight type of the merged GGUF, used for the base model too ('' = the "
+                        "shipped Q4_K_M file, the adapter applied at run time)")
     p.add_argument("--max-new-tokens", type=int, default=160, help="the app's default (Settings.max_new_tokens)")
     p.add_argument("--out", type=Path, default=Path("var/ft-eval"), help="report folder")
     p.add_argument("--json", action="store_true", help="print the JSON summary to stdout")
@@ -115,16 +122,47 @@ def question_kind(row: dict) -> str:
     return "compare" if len(row["meta"]["context_ids"]) > 1 else "product_detail"
 
 
+def _squash(text: str) -> str:
+    return " ".join((text or "").split())
+
+
+def app_outcome(answer: str, row: dict, names: tuple[str, ...]) -> tuple[str, str]:
+    """(what the app would show, validator outcome ok/repaired/fallback) for a model answer."""
+    from assistant.validator import Context, validate
+    from finetune.teacher import facts_from_dict
+
+    facts = facts_from_dict(row["meta"]["facts"])
+    result = validate(answer, Context(facts, row["messages"][-2]["content"], names))
+    return result.reply, result.outcome
+
+
 def score(answer: str, row: dict, messages: list[dict], names: tuple[str, ...]) -> dict:
+    from assistant.evaluate_answers import answers_first
+    from assistant.validator import strip_product_ids
     from finetune.gates import prompt_context
 
     ref = row["messages"][-1]["content"]
-    errors = grounding_errors(answer, prompt_context(messages), names, len(row["meta"]["context_ids"]))
-    s = {"grounded": float(not errors), "errors": errors,
+    n_items = len(row["meta"]["context_ids"])
+    errors = grounding_errors(answer, prompt_context(messages), names, n_items)
+    s = {"grounded": float(not errors), "errors": errors, "answer_first": float(answers_first(answer)),
          "citation_ok": float(citation_ok(answer, row["meta"]["context_ids"], required=bool(citations(ref)))),
          "hangul_share": hangul_share(answer), "drift": float(drifted(answer)), "length_chars": float(len(answer)),
          "ref_similarity": difflib.SequenceMatcher(None, answer, ref).ratio(),
          "fact_recall": fact_recall(answer, ref)}
+    if (row["meta"].get("facts") or {}).get("draft"):
+        from finetune.teacher import facts_from_dict
+
+        facts = facts_from_dict(row["meta"]["facts"])
+        draft = strip_product_ids(facts.draft, facts)
+        s["differs_from_template"] = float(_squash(answer) != _squash(draft)
+                                           and _squash(answer) != _squash(facts.draft))
+        s["template_similarity"] = difflib.SequenceMatcher(None, _squash(answer), _squash(draft)).ratio()
+        shown, outcome = app_outcome(answer, row, names)
+        s["fallback"], s["outcome"] = float(outcome == "fallback"), outcome
+        from assistant.prompting import facts_block
+
+        s["shown_grounded"] = float(not grounding_errors(shown, facts_block(facts) + "\n" + facts.draft + "\n"
+                                                         + row["messages"][-2]["content"], names, n_items))
     if row["meta"]["intent"] == "policy":
         required = required_policy_facts(row)
         if required:
@@ -155,7 +193,8 @@ def summarize(scores: list[dict], seed: int) -> dict:
     return out
 
 
-KIND_METRICS = ("grounded", "policy_fact_accuracy", "fact_recall", "citation_ok", "hangul_share")
+KIND_METRICS = ("grounded", "shown_grounded", "fallback", "differs_from_template", "answer_first", "policy_fact_accuracy",
+                "fact_recall", "citation_ok", "hangul_share")
 
 
 def by_kind(scores: list[dict], seed: int) -> dict:
@@ -171,22 +210,46 @@ def by_kind(scores: list[dict], seed: int) -> dict:
     return out
 
 
-def run_model(label: str, args, rows: list[dict], adapter: str | None, names, endpoint) -> tuple[dict, list[dict]]:
-    import torch
-    from tqdm import tqdm
+def make_eval_generator(args, adapter: str | None):
+    """The app's own generator for `--backend`: `TransformersGenerator` (peft adapter on the bf16
+    model) or `LlamaCppGenerator` (the GGUF; with `--llama-quant` the adapter merged and
+    re-quantized, as the app runs it, and the base model re-quantized the same way)."""
+    cache_dir = Path(args.cache_dir).expanduser()
+    adapter_path = Path(adapter) if adapter else None
+    if getattr(args, "backend", "transformers") == "llamacpp":
+        from assistant.generators.llamacpp import LlamaCppGenerator
+        from assistant.prompting import RULES
 
+        return LlamaCppGenerator(args.model, cache_dir=cache_dir, adapter_path=adapter_path, timeout_s=600,
+                                 temperature=args.temperature, warm_system_prompt=RULES, quant=args.llama_quant)
     from assistant.generators.local import TransformersGenerator
 
-    gen = TransformersGenerator(args.model, cache_dir=Path(args.cache_dir).expanduser(),
-                                adapter_path=Path(adapter) if adapter else None, quantization="auto",
-                                timeout_s=600, temperature=args.temperature)
+    return TransformersGenerator(args.model, cache_dir=cache_dir, adapter_path=adapter_path, quantization="auto",
+                                 timeout_s=600, temperature=args.temperature)
+
+
+def seed_generator(gen, seed: int) -> None:
+    """Seed the sampler of either backend (per row, so a run is repeatable)."""
+    llm = getattr(gen, "_llm", None)
+    if llm is not None and hasattr(llm, "set_seed"):
+        llm.set_seed(seed)
+        return
+    import torch
+
+    torch.manual_seed(seed)
+
+
+def run_model(label: str, args, rows: list[dict], adapter: str | None, names, endpoint) -> tuple[dict, list[dict]]:
+    from tqdm import tqdm
+
+    gen = make_eval_generator(args, adapter)
     t0 = time.perf_counter()
     gen.load()
     load_s = time.perf_counter() - t0
     scores, answers = [], []
     for i, row in enumerate(tqdm(rows, desc=label, file=sys.stderr)):
         messages = app_messages(row)
-        torch.manual_seed(args.seed * 100003 + i)
+        seed_generator(gen, args.seed * 100003 + i)
         t = time.perf_counter()
         answer = "".join(gen.stream(messages, max_new_tokens=args.max_new_tokens)).strip()
         s = score(answer, row, messages, names)
@@ -207,7 +270,10 @@ def run_model(label: str, args, rows: list[dict], adapter: str | None, names, en
     return summary, answers
 
 
-DELTA_ROWS = (("grounded", "groundedness"), ("policy_fact_accuracy", "policy fact accuracy"),
+DELTA_ROWS = (("grounded", "groundedness"), ("shown_grounded", "groundedness of the shown reply (after the validator)"),
+              ("fallback", "validator fall-backs to the template"),
+              ("differs_from_template", "differs from the template"), ("template_similarity", "similarity to the template"),
+              ("answer_first", "answer-first rate"), ("policy_fact_accuracy", "policy fact accuracy"),
               ("fact_recall", "fact recall vs reference"),
               ("citation_ok", "citation format"), ("hangul_share", "Hangul share"), ("drift", "drift rate"),
               ("ref_similarity", "similarity to reference"), ("length_chars", "mean length (chars)"),

@@ -227,7 +227,11 @@ class BuiltinTeacher:
         return self._aspect(target, text)
 
     def run(self, spec: QuestionSpec) -> list[TeacherTurn]:
+        import random
+        import zlib
+
         from assistant.prompting import build_messages
+        from finetune.compose import compose_reply
 
         state: dict = {}
         history: list[dict] = []
@@ -237,9 +241,11 @@ class BuiltinTeacher:
             facts, _ = self._facts(intent, prods, pols, notes, draft)
             messages = build_messages(message, facts, history)
             ids = tuple(p.id for p in prods) + tuple(x.doc_id for x in pols)
-            turns.append(TeacherTurn(tuple(messages), draft, intent, ids, required, facts_to_dict(facts),
+            # the target is written from the facts (varied shapes), not the template draft
+            reply = compose_reply(message, facts, random.Random(zlib.crc32(f"{spec.persona}|{message}|{k}".encode())))
+            turns.append(TeacherTurn(tuple(messages), reply, intent, ids, required, facts_to_dict(facts),
                                      tuple(history)))
-            history += [{"role": "user", "content": message}, {"role": "assistant", "content": draft}]
+            history += [{"role": "user", "content": message}, {"role": "assistant", "content": reply}]
         return turns
 
 
