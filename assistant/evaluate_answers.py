@@ -41,12 +41,13 @@ from assistant.settings import REPO_ROOT
 
 SECTION_LABELS = REPO_ROOT / "data" / "labels" / "policy_sections.jsonl"
 _BLIND = REPO_ROOT / "tests" / "data" / "blind"
-# name -> (product file, policy file). `holdout` (batch C) and `holdout_d` (batch D) were written
+# name -> (product file, policy file). `holdout` (batch C), `holdout_d` (D) and `holdout_e` (E) were written
 # blind while the code changed and scored first at the end of a session (see test_blind_frozen.py).
 BLIND_SETS = {
     "blind": (_BLIND / "product_blind.jsonl", _BLIND / "policy_blind.jsonl"),
     "holdout": (_BLIND / "holdout" / "product_blind_c.jsonl", _BLIND / "holdout" / "policy_blind_c.jsonl"),
     "holdout_d": (_BLIND / "holdout_d" / "product_blind_d.jsonl", _BLIND / "holdout_d" / "policy_blind_d.jsonl"),
+    "holdout_e": (_BLIND / "holdout_e" / "product_blind_e.jsonl", _BLIND / "holdout_e" / "policy_blind_e.jsonl"),
 }
 SETS = ("dev", "test", *BLIND_SETS)
 

@@ -247,7 +247,7 @@ def _wallet(conn: sqlite3.Connection, customer_id: str | None) -> tuple[list[dic
         "WHERE customer_id = ? AND used_order_id IS NULL", (customer_id,))]
     points = conn.execute("SELECT COALESCE(SUM(delta), 0) FROM point_events WHERE customer_id = ?",
                           (customer_id,)).fetchone()[0]
-    return coupons, int(points)
+    return coupons, max(0, int(points))   # points taken back beyond the balance are owed, not spendable
 
 
 def plan_checkout(db: "sqlite_utils.Database", customer_id: str | None, items_total: int, *,
@@ -760,8 +760,25 @@ def decide_return(db: "sqlite_utils.Database", request_id: int, *, approve: bool
         else:
             note(db.conn, current, actor="staff", reason=f"일부 상품 환불 {int(amount):,}원", now=now)
         db.conn.execute("UPDATE return_requests SET status = 'refunded' WHERE id = ?", (request_id,))
+        back = _points_share(db.conn, current, product_ids)
+        if back:   # the points part of what was paid comes back as points [환불-01, 적립금-02]
+            db.conn.execute("INSERT INTO point_events (customer_id, delta, ref, created_at) VALUES (?, ?, ?, ?)",
+                            (current.customer_id, back, f"return:{order_id}:{request_id}", _iso(now)))
+            refund["points_restored"] = back
         return load_order(db.conn, order_id)
     return Outcome(run_write(db, finish), refund, request_id=request_id)
+
+
+def _points_share(conn: sqlite3.Connection, order: Order, product_ids: list[str]) -> int:
+    """The points the customer paid for these lines (split by amount like the discounts
+    [환불-02]); never more than the order used less what earlier returns gave back."""
+    if not order.points_used or not order.customer_id:
+        return 0
+    amount = sum(li.qty * li.unit_price for li in order.items if li.product_id in product_ids)
+    items_total = order.items_total or sum(li.qty * li.unit_price for li in order.items) or 1
+    given = conn.execute("SELECT COALESCE(SUM(delta), 0) FROM point_events WHERE customer_id = ? AND ref LIKE ?",
+                         (order.customer_id, f"return:{order.id}:%")).fetchone()[0]
+    return max(0, min(round(order.points_used * amount / items_total), order.points_used - int(given)))
 
 
 def _exchanged(conn: sqlite3.Connection, order_id: str) -> set[str]:

@@ -12,10 +12,18 @@ write transaction and idempotently, so every quote, checkout and profile panel i
   1st day [멤버십-01]; 골드 and VIP get that month's coupons once (free delivery ×2, VIP also
   5,000원 ×2), expiring at the month's end.
 
+- points last a year from the day they were earned and are used oldest first; what is left
+  of a lot at its end is written off (`expire:<lot>`); points given back by a cancel keep
+  their lots' end dates, or get 7 days from the day they came back when those have passed
+  [적립금-02] (`point_lots`); a returned line gives back its share of the points paid
+  (`return:<order id>:<request>`, written by `store.lifecycle.decide_return`) [환불-01];
+- an order refunded after its points were earned gives back the same share of them
+  (`clawback:<order id>:<n>`), so a return cannot keep points for money refunded.
+
 Using them is `store.payment.price_order`'s job (one product + one delivery coupon [쿠폰-01],
 points in 1원 units, also on the delivery fee [적립금-01]). Leaves out: review points, birthday
-and sign-up coupons (no birthday or sign-up date in the data), the 1-year points expiry
-[적립금-02] and taking back points of an order refunded after it was confirmed.
+and sign-up coupons (no birthday or sign-up date in the data). The 30-day expiry notice
+[적립금-02] is `wallet()["expiring"]`, shown in the profile panel; there is no app push or e-mail.
 
 Example:
     >>> from datetime import date
@@ -118,6 +126,119 @@ def confirmed_purchases(conn: sqlite3.Connection, customer_id: str, now) -> list
     return _confirmed(conn, customer_id, _customer_orders(conn, customer_id, now), now)
 
 
+@dataclass
+class Lot:
+    """Points earned (or given back) together: `left` of them usable until `expires`."""
+    ref: str
+    earned: datetime          # the day they were first earned: the order of use [적립금-02]
+    expires: datetime
+    left: int
+
+
+def _plus_years(at: datetime, years: int) -> datetime:
+    try:
+        return at.replace(year=at.year + years)
+    except ValueError:        # 29 Feb
+        return at.replace(year=at.year + years, day=28)
+
+
+def point_lots(conn: sqlite3.Connection, customer_id: str) -> tuple[list[Lot], int]:
+    """Replay the customer's point events: (lots with what is left of each, points owed).
+
+    Every spending event (use, expiry, clawback) takes from the oldest lots first; a cancel
+    or a return gives back the very lots its order used, with their end dates, or 7 days from the day
+    they came back when those have passed [적립금-02]. Points taken back beyond what is left
+    are owed and come off the next points earned."""
+    rules = load_benefits()
+    years, grace = int(rules["points_valid_years"]), timedelta(days=int(rules["restored_points_days"]))
+    lots: list[Lot] = []
+    used_by: dict[str, list[tuple[Lot, int]]] = {}
+    owed = 0
+    rows = conn.execute("SELECT delta, ref, created_at FROM point_events WHERE customer_id = ? "
+                        "ORDER BY created_at, id", (customer_id,)).fetchall()
+    for delta, ref, created in rows:
+        at = kst(created)
+        if delta > 0:
+            # a cancel or a return gives back the lots its order used, oldest first
+            parts = used_by.get(ref.split(":")[1], []) if ref.startswith(("cancel:", "return:")) else []
+            new = []
+            rest = delta
+            while parts and rest:
+                lot, amount = parts[0]
+                take = min(amount, rest)
+                rest -= take
+                parts[0] = (lot, amount - take)
+                if not parts[0][1]:
+                    parts.pop(0)
+                new.append(Lot(ref, lot.earned, max(lot.expires, at + grace), take))
+            if rest:
+                new.append(Lot(ref, at, _plus_years(at, years), rest))
+            for lot in new:
+                paid = min(owed, lot.left)
+                owed -= paid
+                lot.left -= paid
+            lots.extend(new)
+        elif delta < 0:
+            need, taken = -delta, []
+            for lot in sorted((x for x in lots if x.left > 0), key=lambda x: x.earned):
+                take = min(lot.left, need)
+                lot.left -= take
+                need -= take
+                taken.append((lot, take))
+                if not need:
+                    break
+            owed += need
+            if ref.startswith("use:"):
+                used_by[ref[4:]] = taken
+    return lots, owed
+
+
+def _expiries(conn: sqlite3.Connection, customer_id: str, now: datetime) -> list[tuple]:
+    """Point rows writing off what is left of the lots that ended by `now` (dated at the end)."""
+    lots, _ = point_lots(conn, customer_id)
+    return [(customer_id, -lot.left, f"expire:{lot.ref}:{lot.expires.date().isoformat()}",
+             lot.expires.isoformat(timespec="seconds"))
+            for lot in sorted(lots, key=lambda x: x.expires) if lot.left > 0 and lot.expires <= now]
+
+
+def _clawbacks(conn: sqlite3.Connection, customer_id: str, now: datetime) -> list[tuple]:
+    """Point rows taking back the share of earned points whose money was refunded afterwards."""
+    earned: dict[str, list] = {}
+    for delta, ref, created in conn.execute(
+            "SELECT delta, ref, created_at FROM point_events WHERE customer_id = ? AND "
+            "(ref LIKE 'earn:%' OR ref LIKE 'clawback:%')", (customer_id,)):
+        order_id = ref.split(":")[1]
+        entry = earned.setdefault(order_id, [0, 0, None])
+        if ref.startswith("earn:"):
+            entry[0], entry[2] = delta, created
+        else:
+            entry[1] += delta
+    if not earned:
+        return []
+    totals = dict(conn.execute("SELECT id, total FROM orders WHERE customer_id = ?", (customer_id,)).fetchall())
+    refunds: dict[str, list] = {}
+    for order_id, created, amount in conn.execute(
+            "SELECT p.order_id, p.created_at, p.amount FROM payments p JOIN orders o ON o.id = p.order_id "
+            "WHERE o.customer_id = ? AND p.kind = 'refund'", (customer_id,)):
+        refunds.setdefault(order_id, []).append((created, amount))
+    counts = {}
+    for (ref,) in conn.execute("SELECT ref FROM point_events WHERE customer_id = ? AND ref LIKE 'clawback:%'",
+                               (customer_id,)):
+        counts[ref.split(":")[1]] = counts.get(ref.split(":")[1], 0) + 1
+    out = []
+    for order_id, (earn, taken, at) in earned.items():
+        if earn <= 0 or at is None or order_id not in totals or order_id not in refunds:
+            continue
+        total, paid_back = int(totals[order_id]), refunds[order_id]
+        base = max(0, total - sum(a for t, a in paid_back if kst(t) <= kst(at)))
+        keep = earn * max(0, total - sum(a for _, a in paid_back)) // base if base else 0
+        due = earn + taken - keep
+        if due > 0:
+            out.append((customer_id, -due, f"clawback:{order_id}:{counts.get(order_id, 0) + 1}",
+                        now.isoformat(timespec="seconds")))
+    return out
+
+
 def _month_end(day: date) -> str:
     end = datetime.combine(_add_months(day.replace(day=1), 1), datetime.min.time(), tzinfo=KST)
     return (end - timedelta(seconds=1)).isoformat(timespec="seconds")
@@ -149,7 +270,7 @@ def due(conn: sqlite3.Connection, customer_id: str | None, now=None) -> bool:
     if orders is None:
         return True
     points, coupons, _ = _todo(conn, customer_id, _confirmed(conn, customer_id, orders, now), now)
-    return bool(points or coupons)
+    return bool(points or coupons or _clawbacks(conn, customer_id, now) or _expiries(conn, customer_id, now))
 
 
 def settle(conn: sqlite3.Connection, customer_id: str | None, now=None) -> Grade | None:
@@ -159,7 +280,10 @@ def settle(conn: sqlite3.Connection, customer_id: str | None, now=None) -> Grade
         return None
     now = kst(now)
     points, coupons, grade = _todo(conn, customer_id, confirmed_purchases(conn, customer_id, now), now)
-    conn.executemany("INSERT INTO point_events (customer_id, delta, ref, created_at) VALUES (?, ?, ?, ?)", points)
+    insert = "INSERT INTO point_events (customer_id, delta, ref, created_at) VALUES (?, ?, ?, ?)"
+    conn.executemany(insert, points)
+    conn.executemany(insert, _clawbacks(conn, customer_id, now))
+    conn.executemany(insert, _expiries(conn, customer_id, now))   # after the clawbacks: they take first
     conn.executemany("INSERT OR IGNORE INTO coupons (id, customer_id, kind, amount, min_order, expires_at) "
                      "VALUES (?, ?, ?, ?, 0, ?)", coupons)
     return grade
@@ -170,14 +294,21 @@ def wallet(conn: sqlite3.Connection, customer_id: str, now=None) -> dict:
     `settle` (so: inside a write transaction, e.g. `database.run_write`)."""
     now = kst(now)
     grade = settle(conn, customer_id, now) or grade_for([], now.date())
-    points = conn.execute("SELECT COALESCE(SUM(delta), 0) FROM point_events WHERE customer_id = ?",
-                          (customer_id,)).fetchone()[0]
+    lots, owed = point_lots(conn, customer_id)
+    points = sum(lot.left for lot in lots if lot.expires > now)
+    notice = now + timedelta(days=int(load_benefits()["expiry_notice_days"]))
+    ending: dict[date, int] = {}
+    for lot in lots:
+        if lot.left > 0 and now < lot.expires <= notice:   # 소멸 30일 전 안내 [적립금-02]
+            ending[lot.expires.date()] = ending.get(lot.expires.date(), 0) + lot.left
     names = ("id", "kind", "amount", "min_order", "expires_at")
     coupons = [dict(zip(names, r)) for r in conn.execute(
         "SELECT id, kind, amount, min_order, expires_at FROM coupons WHERE customer_id = ? "
         "AND used_order_id IS NULL ORDER BY expires_at, id", (customer_id,))]
     coupons = [c for c in coupons if kst(c["expires_at"]) >= now]
-    return {"grade": grade.name, "rate": grade.rate_ko, "points": int(points), "coupons": coupons}
+    return {"grade": grade.name, "rate": grade.rate_ko, "points": int(points), "points_owed": int(owed),
+            "expiring": [{"date": d.isoformat(), "points": n} for d, n in sorted(ending.items())],
+            "coupons": coupons}
 
 
 def coupon_label(coupon: dict) -> str:
@@ -254,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-__all__ = ["Grade", "load_benefits", "grade_for", "month_window", "confirmed_purchases", "settle", "due", "wallet",
+__all__ = ["Grade", "Lot", "point_lots", "load_benefits", "grade_for", "month_window", "confirmed_purchases", "settle", "due", "wallet",
            "coupon_label"]
 
 

@@ -129,3 +129,22 @@ def test_kiosk_first_screen_and_floor_plan_for_a_location_question(served, brows
                            timeout=30_000)
     assert not page.locator("#jb-floor img").is_visible() and "아침 식사" in page.locator("#jb-chat").inner_text()
     page.close()
+
+
+def test_a_bought_together_suggestion_has_its_own_add_button(served, browser):
+    _, url, _ = served
+    page = browser.new_page(viewport={"width": 1280, "height": 1400}, locale="ko-KR")
+    page.goto(url)
+    _send(page, "삼겹살 추천해줘")
+    page.get_by_role("tab", name="추천 상품").click()
+    extra = page.locator(".jb-add-together").first
+    extra.wait_for(timeout=120_000)
+    label = extra.inner_text()                 # "+ 쌈채소 200g · 2,980원"
+    name = label.removeprefix("+ ").rsplit(" · ", 1)[0]
+    extra.click()
+    page.wait_for_function("(n) => (document.querySelector('#jb-together')?.innerText || '').includes(n)",
+                           arg=name, timeout=60_000)   # the panel after a 담기 names what was just added
+    page.get_by_role("tab", name="장바구니").click()
+    page.locator("#jb-cart table").wait_for(timeout=30_000)
+    assert name in page.locator("#jb-cart").inner_text()
+    page.close()

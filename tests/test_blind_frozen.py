@@ -22,6 +22,11 @@ FROZEN = {
     "holdout_d/nlu_blind_d.jsonl": "156e4e3fd61bb648b52ecce277b09b91ff3b28d1604a2fdc9f0f6c2ebf89b06c",
     "holdout_d/policy_blind_d.jsonl": "905f1052e6dcd7e7c441da1f9015c0e84054c76f85e8419b21a5d6fd760ab87c",
     "holdout_d/product_blind_d.jsonl": "ca61335b0a3bc542be5522a99b1bb2b9d78126b7d62597750cc8a15accac19fd",
+    # batch E, written 2026-11-26 21:29-21:39 UTC the same way (category list, catalog, policies
+    # only); frozen before the session's rule, ranking and model changes were merged
+    "holdout_e/nlu_blind_e.jsonl": "df1a5462e1e97ddba7361102c1612e2a71690310a5aa18de44430f25f54740ff",
+    "holdout_e/policy_blind_e.jsonl": "918bc6dfbc93b4de6ab3f45ec8d2d08b00900cef73c574270294dce7d791af33",
+    "holdout_e/product_blind_e.jsonl": "17766540b8bb70b6500ca5bb350ca88c8d3963f48ce6df05e040114761e1ee87",
 }
 
 

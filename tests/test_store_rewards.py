@@ -48,7 +48,7 @@ def test_every_benefit_number_is_in_the_policy_it_cites(repo_root):
     for ev in BENEFITS["evidence"]:
         value = _field(ev["field"])
         shown = [f"{value / 10:g}%"] if ev["field"].endswith("rate_permille") else \
-            [f"{value // 10_000}만 원", f"{value:,}원", f"{value}장", f"{value}일", f"{value}개월"]
+            [f"{value // 10_000}만 원", f"{value:,}원", f"{value}장", f"{value}일", f"{value}개월", f"{value}년"]
         assert ev["text"] in policies[ev["policy"]], ev
         assert any(s in ev["text"] for s in shown), ev
     assert {g["name"] for g in BENEFITS["grades"]} == {"일반", "실버", "골드", "VIP"}
@@ -134,3 +134,100 @@ def test_a_partial_return_keeps_the_order_and_refunds_only_that_line(db):
     claim = lc.request_return(db, "C2", other.id, "change_of_mind", CAT, product_ids=["S"], now="2026-11-28T10:00")
     no = lc.decide_return(db, claim.request_id, approve=False, catalog=CAT, now="2026-11-28T12:00")
     assert no.order.status == "delivered" and lc.claimed_lines(db, other.id) == frozenset()
+
+
+def _event(db, delta: int, ref: str, at: str, cid: str = "C1") -> None:
+    with db.conn:
+        db.conn.execute("INSERT INTO point_events (customer_id, delta, ref, created_at) VALUES (?, ?, ?, ?)",
+                        (cid, delta, ref, at))
+
+
+def test_points_expire_a_year_after_they_were_earned_oldest_used_first(db):
+    from store.rewards import wallet
+
+    _event(db, 1_000, "earn:A", "2025-03-01T10:00:00+09:00", "C2")
+    _event(db, 500, "earn:B", "2025-06-01T10:00:00+09:00", "C2")
+    _event(db, -800, "use:X", "2025-07-01T10:00:00+09:00", "C2")     # takes 800 of A (oldest first) [적립금-02]
+    # 2026-02-10: A's 200 end within 30 days -> the panel says so; nothing written yet
+    w = run_write(db, lambda: wallet(db.conn, "C2", "2026-02-10T10:00"))
+    assert w["points"] == 700 and w["expiring"] == [{"date": "2026-03-01", "points": 200}]
+    assert _points(db, "C2") == 700
+    # 2026-03-02: A's 200 are written off at their end; B's 500 still usable until 2026-06-01
+    w = run_write(db, lambda: wallet(db.conn, "C2", "2026-03-02T10:00"))
+    assert w["points"] == 500 and _points(db, "C2") == 500
+    rows = db.conn.execute("SELECT delta, ref, created_at FROM point_events WHERE ref LIKE 'expire:%'").fetchall()
+    assert rows == [(-200, "expire:earn:A:2026-03-01", "2026-03-01T10:00:00+09:00")]
+    run_write(db, lambda: settle(db.conn, "C2", "2026-03-03T10:00"))     # repeating writes nothing
+    assert _points(db, "C2") == 500
+    run_write(db, lambda: settle(db.conn, "C2", "2026-06-02T10:00"))
+    assert _points(db, "C2") == 0
+
+
+def test_points_given_back_by_a_cancel_keep_their_dates_or_get_seven_days(db):
+    from store.rewards import point_lots, wallet
+
+    _event(db, 1_000, "earn:A", "2025-01-10T10:00:00+09:00", "C2")
+    _event(db, -1_000, "use:O1", "2025-12-20T10:00:00+09:00", "C2")
+    _event(db, 1_000, "cancel:O1", "2026-01-20T10:00:00+09:00", "C2")   # A had ended on 2026-01-10
+    lots, owed = point_lots(db.conn, "C2")
+    back = [lot for lot in lots if lot.ref == "cancel:O1"]
+    assert owed == 0 and [(lot.left, lot.expires.date().isoformat()) for lot in back] == [(1_000, "2026-01-27")]
+    assert run_write(db, lambda: wallet(db.conn, "C2", "2026-01-25T10:00"))["points"] == 1_000
+    assert run_write(db, lambda: wallet(db.conn, "C2", "2026-01-28T10:00"))["points"] == 0
+
+
+def test_a_refund_after_the_points_were_earned_takes_back_their_share(db):
+    from store.rewards import wallet
+
+    run_write(db, lambda: settle(db.conn, "C1", "2026-11-26T10:00"))
+    assert _points(db) == 8_750                       # O-10 earned 5,000 (골드 2% of 250,000)
+
+    def refund(amount: int, key: str, at: str) -> None:
+        with db.conn:
+            db.conn.execute("INSERT INTO payments (order_id, kind, method, amount, status, idempotency_key, "
+                            "provider, created_at) VALUES ('O-10', 'refund', 'card', ?, 'refunded', ?, 'test', ?)",
+                            (amount, key, at))
+
+    refund(50_000, "r1", "2026-11-26T11:00:00+09:00")   # a fifth of the order comes back
+    w = run_write(db, lambda: wallet(db.conn, "C1", "2026-11-26T12:00"))
+    assert w["points"] == 8_750 - 1_000 and w["points_owed"] == 0
+    run_write(db, lambda: settle(db.conn, "C1", "2026-11-26T13:00"))   # nothing more is due
+    assert _points(db) == 7_750
+    refund(200_000, "r2", "2026-11-27T11:00:00+09:00")  # then the rest: all of O-10's points go back
+    run_write(db, lambda: settle(db.conn, "C1", "2026-11-27T12:00"))
+    refs = [r[0] for r in db.conn.execute("SELECT ref FROM point_events WHERE ref LIKE 'clawback:%' ORDER BY id")]
+    assert _points(db) == 3_750 and refs == ["clawback:O-10:1", "clawback:O-10:2"]
+
+
+def test_points_taken_back_beyond_the_balance_are_owed_and_never_spent(db):
+    from store.lifecycle import _wallet
+    from store.rewards import point_lots, wallet
+    from ui.orders import wallet_markdown
+
+    _event(db, 300, "earn:A", "2026-10-01T10:00:00+09:00", "C2")
+    _event(db, -300, "use:O1", "2026-10-02T10:00:00+09:00", "C2")
+    _event(db, -200, "clawback:A:1", "2026-10-03T10:00:00+09:00", "C2")
+    assert point_lots(db.conn, "C2")[1] == 200 and _wallet(db.conn, "C2")[1] == 0
+    w = run_write(db, lambda: wallet(db.conn, "C2", "2026-10-04T10:00"))
+    assert w["points"] == 0 and w["points_owed"] == 200
+    assert "다음 적립금에서 차감" in wallet_markdown(w)
+    _event(db, 500, "earn:B", "2026-10-05T10:00:00+09:00", "C2")   # the debt comes off the next points
+    w = run_write(db, lambda: wallet(db.conn, "C2", "2026-10-06T10:00"))
+    assert w["points"] == 300 and w["points_owed"] == 0
+
+
+def test_a_returned_line_gives_back_its_share_of_the_points_paid(db):
+    from store.rewards import point_lots
+
+    order = lc.place_order(db, "C1", [("T", 1), ("S", 1)], CAT, region_text="서울 마포구",
+                           now="2026-11-26T20:00", use_points=True)
+    assert order.points_used == 8_750 and _points(db) == 0
+    share = round(8_750 * 25_000 / order.items_total)             # split by amount like the discounts [환불-02]
+    ret = lc.request_return(db, "C1", order.id, "change_of_mind", CAT, product_ids=["T"], now="2026-11-28T10:00")
+    out = lc.decide_return(db, ret.request_id, approve=True, catalog=CAT, now="2026-11-29T10:00")
+    assert out.refund["points_restored"] == share and _points(db) == share   # 적립금: 다시 적립 [환불-01]
+    rest = lc.request_return(db, "C1", order.id, "change_of_mind", CAT, now="2026-11-29T11:00")
+    done = lc.decide_return(db, rest.request_id, approve=True, catalog=CAT, now="2026-11-30T10:00")
+    assert done.order.status == "refunded" and _points(db) == 8_750      # all of it, never more
+    lots = [lot for lot in point_lots(db.conn, "C1")[0] if lot.ref.startswith("return:")]
+    assert sum(lot.left for lot in lots) == 8_750 and all(lot.earned.year == 2026 for lot in lots)

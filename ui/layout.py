@@ -106,12 +106,14 @@ def _product_tab(c: dict, ui: h.UIServices) -> None:
         for p in products:
             with gr.Group():
                 gr.HTML(product_card(p, badge=p.get("badge", "")))
-                plan_layout.card_together(p)
                 btn = gr.Button(f"담기 · {won(p.get('sale_price') or p.get('price'))}", size="sm",
                                 elem_classes="jb-add", interactive=p.get("stock", 0) > 0)
-                btn.click(lambda s, pid=p["id"]: _present(plans.add_with_together(ui, s, pid, 1),
-                                                          ["session", "cart", "together"]),
-                          [c["session"]], [c["session"], c["cart"], c["together"]], api_visibility="private")
+                add = [btn]
+                add += plan_layout.card_together(p)   # its "함께 많이 사는 상품", each with its own 담기
+                for button, pid in zip(add, [p["id"]] + [t["id"] for t in p.get("together") or []]):
+                    button.click(lambda s, pid=pid: _present(plans.add_with_together(ui, s, pid, 1),
+                                                             ["session", "cart", "together"]),
+                                 [c["session"]], [c["session"], c["cart"], c["together"]], api_visibility="private")
 
 
 def _profile_tab(c: dict, ui: h.UIServices) -> None:

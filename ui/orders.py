@@ -91,8 +91,14 @@ def wallet_markdown(wallet: dict | None) -> str:
     from store.rewards import coupon_label
 
     coupons = ", ".join(coupon_label(c) for c in wallet["coupons"]) or "없음"
+    notes = ""
+    for lot in wallet.get("expiring", []):   # 소멸 30일 전 안내 [적립금-02]
+        month, day = int(lot["date"][5:7]), int(lot["date"][8:10])
+        notes += f"  \n⏳ 적립금 {won(lot['points'])}이 {month}월 {day}일에 소멸돼요 [적립금-02]"
+    if wallet.get("points_owed"):
+        notes += (f"  \n환불된 주문의 적립금 {won(wallet['points_owed'])}은 다음 적립금에서 차감돼요")
     return (f"회원 등급 **{wallet['grade']}** (적립률 {wallet['rate']}) · 적립금 **{won(wallet['points'])}**  \n"
-            f"쿠폰 {len(wallet['coupons'])}장: {coupons}")
+            f"쿠폰 {len(wallet['coupons'])}장: {coupons}{notes}")
 
 
 def returns_html(rows: list[dict]) -> str:
@@ -272,6 +278,8 @@ def staff_decide(services: h.UIServices, session: h.UISession | None, request_id
         return view
     order = out["order"]
     refund = f", 환불 {won(order['refund']['amount'])}" if order.get("refund") else ""
+    if (order.get("refund") or {}).get("points_restored"):
+        refund += f", 적립금 {won(order['refund']['points_restored'])} 다시 적립"
     view.info = f"요청 {request_id}을(를) {'승인' if approve else '반려'}했어요 (주문 {order['id']}: {order['status_ko']}{refund})."
     return view
 

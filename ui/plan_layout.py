@@ -51,9 +51,15 @@ def wire(c: dict, ui, on, demo, quick: list) -> None:
                 on(c, button.click, ui, plans.start_over, [], reset)
 
 
-def card_together(p: dict) -> None:
-    """Inside a product card's group: its '함께 많이 사는 상품' line, when it has one."""
+def card_together(p: dict) -> list:
+    """Inside a product card's group: its '함께 많이 사는 상품', one small 담기 button per
+    suggestion (returned in the order of `p["together"]`; the caller wires them)."""
     import gradio as gr
 
-    if p.get("together"):
-        gr.HTML(plans.together_html(p["together"]), elem_classes="jb-card-together")
+    from ui.presenters import won
+
+    if not p.get("together"):
+        return []
+    gr.Markdown(plans.TOGETHER, elem_classes="jb-card-together")
+    return [gr.Button(f"+ {t['name']} · {won(t['price'])}", size="sm", elem_classes="jb-add-together")
+            for t in p["together"]]
