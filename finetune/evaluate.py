@@ -1,10 +1,14 @@
 """Before/after evaluation of a chat model (and LoRA adapter) on the held-out split.
 
 Each test row's prompt is rebuilt with the app's own `assistant.prompting.build_messages`
-from the facts stored with the row, and answered by the app's own generator
-(`assistant.generators.local.TransformersGenerator`: same chat template, decoding and
-adapter loading as the app). Scores per answer (`finetune.metrics`): grounded (no number or
-product name outside the prompt's facts), policy fact accuracy (required facts kept),
+from the facts stored with the row, and answered by the app's own generator (`--backend
+transformers`: `TransformersGenerator`, peft adapter on the bf16 model; `--backend llamacpp`:
+`LlamaCppGenerator`, the adapter merged and re-quantized as the app runs it by default).
+Scores per answer (`finetune.metrics`): grounded (no number or product name outside the
+prompt's facts), what the app would show after its validator (`shown_grounded`, and the
+share of `fallback`s to the template), whether the answer differs from the template draft
+(`differs_from_template`, `template_similarity`), answer-first rate (the first sentence
+answers: `assistant.evaluate_answers.answers_first`), policy fact accuracy (required facts kept),
 citation format ([ID] naming a context id; required when the reference cites), Hangul
 share and drift (Chinese/Japanese or mostly Latin), length, latency, similarity to the
 reference draft, and an optional LLM judge score through an OpenAI-compatible endpoint.
@@ -12,6 +16,8 @@ Means come with a 95% bootstrap interval over the rows.
 
     python -m finetune.evaluate --data var/ft-data --model qwen0.5b \
         --adapter assets/adapters/qwen0.5b-shop-lora --limit 30 --seed 1 --json --out var/ft-eval-s1
+    python -m finetune.evaluate --data var/ft-data --model qwen0.5b --backend llamacpp \
+        --adapter assets/adapters/qwen0.5b-shop-lora --limit 36 --seed 2 --temperature 0.7 --out var/ft-eval-l2
 
 Writes OUT/eval.json, OUT/eval.md and OUT/answers.jsonl; `--json` also prints the JSON.
 """

@@ -9,6 +9,8 @@ Two interchangeable teachers behind one Protocol, chosen by `make_teacher`:
   of the app's NLU and retrieval, writes the draft with the app's own `assistant.replies`
   (search, detail, compare and policy replies; action replies for cart turns) and builds the
   prompt with `assistant.prompting.build_messages`, so wording and fact placement are the app's.
+  The reply target of a model turn is composed from those facts by `finetune.compose` (varied
+  shapes, answer first); the draft stays in the facts as what the app falls back to.
 
 Leaves out: question wording (`templates`), quality gates and splits (`data`).
 """
