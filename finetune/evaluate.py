@@ -73,6 +73,12 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the JSON summary to stdout")
     p.add_argument("--cache-dir", default="~/.cache/jangbogi")
     p.add_argument("--data-dir", type=Path, default=None, help="catalog for product-name checks")
+    p.add_argument("--prompt-layout", choices=("facts", "draft"), default="facts",
+                   help="facts: rules and facts only (what finetune.data trains on); draft: the old layout with "
+                        "the template draft in the prompt (`assistant.prompting`)")
+    p.add_argument("--before-from", type=Path, default=None,
+                   help="reuse the 'before' run of an earlier report folder with the same rows and settings "
+                        "(its eval.json and answers.jsonl) instead of running the base model again")
     p.add_argument("--endpoint", default="", help="OpenAI-compatible base URL for the optional judge")
     p.add_argument("--endpoint-model", default="")
     return p
@@ -100,14 +106,15 @@ def pick_rows(rows: list[dict], limit: int, seed: int = 0, intents: str = LLM_IN
     return out
 
 
-def app_messages(row: dict) -> list[dict]:
-    """The prompt as the app builds it now (falls back to the stored one without facts)."""
+def app_messages(row: dict, layout: str = "facts") -> list[dict]:
+    """The prompt as the app builds it in `layout` (falls back to the stored one without facts)."""
     meta = row["meta"]
     if meta.get("facts"):
         from assistant.prompting import build_messages
         from finetune.teacher import facts_from_dict
 
-        return build_messages(row["messages"][-2]["content"], facts_from_dict(meta["facts"]), meta.get("history", []))
+        return build_messages(row["messages"][-2]["content"], facts_from_dict(meta["facts"]), meta.get("history", []),
+                              layout=layout)
     return row["messages"][:-1]
 
 
@@ -224,10 +231,11 @@ def make_eval_generator(args, adapter: str | None):
     adapter_path = Path(adapter) if adapter else None
     if getattr(args, "backend", "transformers") == "llamacpp":
         from assistant.generators.llamacpp import LlamaCppGenerator
-        from assistant.prompting import RULES
+        from assistant.prompting import rules_for
 
         return LlamaCppGenerator(args.model, cache_dir=cache_dir, adapter_path=adapter_path, timeout_s=600,
-                                 temperature=args.temperature, warm_system_prompt=RULES, quant=args.llama_quant)
+                                 temperature=args.temperature, warm_system_prompt=rules_for(args.prompt_layout),
+                                 quant=args.llama_quant)
     from assistant.generators.local import TransformersGenerator
 
     return TransformersGenerator(args.model, cache_dir=cache_dir, adapter_path=adapter_path, quantization="auto",
@@ -254,7 +262,7 @@ def run_model(label: str, args, rows: list[dict], adapter: str | None, names, en
     load_s = time.perf_counter() - t0
     scores, answers = [], []
     for i, row in enumerate(tqdm(rows, desc=label, file=sys.stderr)):
-        messages = app_messages(row)
+        messages = app_messages(row, args.prompt_layout)
         seed_generator(gen, args.seed * 100003 + i)
         t = time.perf_counter()
         answer = "".join(gen.stream(messages, max_new_tokens=args.max_new_tokens)).strip()
@@ -309,6 +317,18 @@ def markdown(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def reuse_before(folder: Path, rows: list[dict]) -> tuple[dict, list[dict]]:
+    """The 'before' summary and answers of an earlier report; refuses when its rows differ."""
+    from finetune import FinetuneError
+
+    prev = json.loads((folder / "eval.json").read_text(encoding="utf-8"))
+    answers = [json.loads(line) for line in (folder / "answers.jsonl").read_text(encoding="utf-8").splitlines()]
+    answers = [{k: v for k, v in a.items() if k != "run"} for a in answers if a.get("run") == "before"]
+    if [a["id"] for a in answers] != [r["meta"]["id"] for r in rows]:
+        raise FinetuneError(f"{folder} was run on other rows", "이전 평가의 행이 이번 평가와 다릅니다.")
+    return prev["before"], answers
+
+
 def main(args: argparse.Namespace) -> int:
     from finetune.data import write_atomic
     from finetune.modeling import read_jsonl
@@ -331,7 +351,10 @@ def main(args: argparse.Namespace) -> int:
 
         endpoint = Endpoint(args.endpoint, args.endpoint_model)
     config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
-    before, answers_b = run_model("before", args, rows, None, names, endpoint)
+    if args.before_from:
+        before, answers_b = reuse_before(args.before_from, rows)
+    else:
+        before, answers_b = run_model("before", args, rows, None, names, endpoint)
     result: dict = {"config": config, "before": before, "after": None}
     answers = [dict(a, run="before") for a in answers_b]
     if args.adapter:

@@ -241,7 +241,7 @@ class BuiltinTeacher:
         for k, message in enumerate(spec.turns):
             intent, prods, pols, notes, draft, required = self._turn(spec, k, state)
             facts, _ = self._facts(intent, prods, pols, notes, draft)
-            messages = build_messages(message, facts, history)
+            messages = build_messages(message, facts, history, layout="facts")
             ids = tuple(p.id for p in prods) + tuple(x.doc_id for x in pols)
             # the target is written from the facts (varied shapes), not the template draft
             reply = compose_reply(message, facts, random.Random(zlib.crc32(f"{spec.persona}|{message}|{k}".encode())))

@@ -1,9 +1,22 @@
 """Prompt building: facts in the system prompt, draft round trip, poisoned data neutralised."""
 
+from functools import partial
+
 from assistant.facts import Facts, PolicyFact, ProductFact, sanitize_data_text
 from assistant.generators import TemplateGenerator
-from assistant.prompting import RULES, build_messages, chat_messages, draft_from_messages, facts_block, policy_excerpt
+from assistant.prompting import (
+    RULES_DRAFT,
+    RULES_FACTS,
+    chat_messages,
+    default_layout,
+    draft_from_messages,
+    facts_block,
+    policy_excerpt,
+)
+from assistant.prompting import build_messages as app_build_messages
 from assistant.testing import tiny_catalog
+
+build_messages = partial(app_build_messages, layout="facts")   # the layout the fine-tuning data uses
 
 
 def _facts():
@@ -66,7 +79,7 @@ def test_prompt_keeps_only_the_facts_a_turn_needs():
     assert "알레르기 없음" not in system
     full = facts_block(facts)
     assert "설명 현미로 만든 바삭한 칩이에요." in full and "재고 " in full and "단위가격 100g당 3,250원" in full
-    assert system.startswith(RULES)     # the fixed rules open the prompt: the backend caches their KV
+    assert system.startswith(RULES_FACTS)     # the fixed rules open the prompt: the backend caches their KV
     one = Facts(intent="product_question", products=(facts.products[0],))
     card = build_messages("원산지 어디예요?", one, [])[0]["content"]
     assert "100g당 3,250원" in card and "재고 " in card and "알레르기 대두" in card
@@ -88,6 +101,21 @@ def test_unstated_aspects_are_named_and_notes_kept():
     facts = Facts(intent="product_question", products=(card,), notes=("비교 결과: 같아요.",))
     system = build_messages("칼로리 얼마예요?", facts, [])[0]["content"]
     assert "자료에 없음: 칼로리(열량)" in system and "비교 결과: 같아요." in system
+
+
+def test_default_layout_keeps_the_draft_for_the_shipped_adapter(monkeypatch):
+    """The app's default layout is the one the shipped adapter was trained on ("draft": the
+    template draft in the prompt); JANGBOGI_PROMPT_LAYOUT=facts switches to the facts-only one."""
+    monkeypatch.delenv("JANGBOGI_PROMPT_LAYOUT", raising=False)
+    facts = _facts()
+    assert default_layout() == "draft"
+    system = app_build_messages("비건 간식", facts, [])[0]["content"]
+    assert system.startswith(RULES_DRAFT) and "<초안>\n추천 상품이에요 [P0001].\n</초안>" in system
+    monkeypatch.setenv("JANGBOGI_PROMPT_LAYOUT", "facts")
+    system = app_build_messages("비건 간식", facts, [])[0]["content"]
+    assert system.startswith(RULES_FACTS) and "<초안>" not in system
+    monkeypatch.setenv("JANGBOGI_PROMPT_LAYOUT", "bogus")
+    assert default_layout() == "draft"
 
 
 def test_sanitize_edge_cases():

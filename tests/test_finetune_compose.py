@@ -33,7 +33,7 @@ def _policy_facts():
 def _check(message, facts, reply):
     from assistant.prompting import build_messages
 
-    messages = build_messages(message, facts, [])
+    messages = build_messages(message, facts, [], layout="facts")
     assert grounding_errors(reply, prompt_context(messages), NAMES, len(facts.products) + len(facts.policies)) == []
     result = validate(reply, Context(facts, message, NAMES))
     assert result.outcome == "ok", (reply, result.violations)
