@@ -113,8 +113,10 @@ class Actions:
         self._set(state, customer_id, pid, left)
         name = self.catalog[pid].name if pid in self.catalog else pid
         view = self.view(state, customer_id)
-        msg = (f"{name}을(를) 장바구니에서 뺐어요 [{pid}]." if left == 0
-               else f"{name}을(를) {left}개로 줄였어요 [{pid}].") + f" 합계는 {won(view.data['total'])}이에요."
+        # the name, not the id: the removed product is no card of this turn, so nothing would
+        # take a bare "[P0123]" out of the text (the id stays in the action's data)
+        msg = (f"{name}을(를) 장바구니에서 뺐어요." if left == 0
+               else f"{name}을(를) {left}개로 줄였어요.") + f" 합계는 {won(view.data['total'])}이에요."
         return ActionResult("cart_remove", True, msg, (), (left, view.data["total"]), {"product_id": pid, "qty": left})
 
     def view(self, state, customer_id: str | None) -> ActionResult:

@@ -189,7 +189,7 @@ class OrderDesk:
 
     def _name(self, pid: str) -> str:
         product = self.catalog.get(pid)
-        return f"{product.name} [{pid}]" if product is not None else pid
+        return product.name if product is not None else "주문한 상품"   # shoppers read names, not ids
 
     # ---- the turn -----------------------------------------------------------------------
     def route(self, message: str, state, customer_id, now, photo: str | None = None,

@@ -150,7 +150,8 @@ def answers_first(reply: str) -> bool:
     s = first_sentence(reply)
     if not s or _QUOTE_OPEN.search(s) or s.startswith(("관련된 정책 안내를 찾지 못했어요",)):
         return False
-    return polarity(s) is not None or bool(re.search(r"\d", s)) or s.rstrip().endswith(("요.", "다.", "요", "다"))
+    tail = re.sub(r"\s*\([^()]*\)\s*(?=[.!]?$)", "", s.rstrip())   # "…무료입니다(… 별도)." ends a fact sentence
+    return polarity(s) is not None or bool(re.search(r"\d", s)) or tail.endswith(("요.", "다.", "요", "다"))
 
 
 def score_products(assistant, rows: list[dict], with_ndcg: bool) -> dict:

@@ -102,6 +102,7 @@ class ProductFact:
     allergens: tuple[str, ...] = ()
     stock: int = 0
     rating: float = 0.0
+    review_count: int = 0                     # "리뷰 많은 순" shows it
     image: str = ""
     description: str = ""
     delivery: str = ""
@@ -122,6 +123,7 @@ class ProductFact:
             price=int(p.price), sale_price=None if p.sale_price is None else int(p.sale_price),
             unit=getattr(p, "unit", ""), tags=tuple(p.tags), allergens=tuple(p.allergens),
             stock=int(p.stock if stock is None else stock), rating=float(getattr(p, "rating", 0.0)),
+            review_count=int(getattr(p, "review_count", 0) or 0),
             image=getattr(p, "image", ""), description=sanitize_data_text(getattr(p, "description", ""), limit=90),
             delivery=getattr(p, "delivery", ""), origin=sanitize_data_text(getattr(p, "origin", "") or "", limit=30),
             storage=sanitize_data_text(getattr(p, "storage", "") or "", limit=10),

@@ -210,7 +210,11 @@ def sort_from_message(message: str, sort: str | None) -> str | None:
 
 
 def search_text(slots, message: str) -> str:
-    words = list(slots.keywords) + list(slots.categories) + list(slots.dietary_tags) + list(slots.brands)
+    from assistant.rerank import alias
+
+    # the catalog's spelling next to the shopper's ("휴지" -> 화장지, "에프" -> 에어프라이어)
+    words = [w for k in slots.keywords for w in (k, alias(k))]
+    words += list(slots.categories) + list(slots.dietary_tags) + list(slots.brands)
     return " ".join(dict.fromkeys(w for w in words if w)) or message
 
 
@@ -229,10 +233,12 @@ def ground_products(retriever, catalog: dict, query: str, c: Constraints, profil
 
 def rank_products(retriever, catalog: dict, query: str, c: Constraints, profile: ProfileView | None = None,
                   k: int = 3, sort: str | None = None, stock=None, pool: int = 60,
-                  item: ItemQuery | None = None, typed_only: bool = False, only_item: bool = True) -> list:
+                  item: ItemQuery | None = None, typed_only: bool = False, only_item: bool = True,
+                  trace: dict | None = None) -> list:
     """The catalog products `ground_products` shows, best first (see there). `only_item=False`
     keeps the whole reranked list (the item first, then the rest) instead of cutting it to the
-    item itself when the item is there (what a shopper sees)."""
+    item itself when the item is there (what a shopper sees). `trace`: filled with each
+    candidate's {id: (retrieval score, rerank features)} (`assistant.rerank_fit` learns from it)."""
     profile = profile or ProfileView()
     hits = list(retriever.search(query, k=pool, filters=retriever_filters(c)) or [])
     scored: dict[str, float] = {}
@@ -251,6 +257,10 @@ def rank_products(retriever, catalog: dict, query: str, c: Constraints, profile:
         for pid, product, head, core in item_rows(catalog):   # the asked thing by name, even if retrieval missed it
             if pid not in scored and is_item(head, core, item, product) and satisfies(product, c, _level(stock, product)):
                 scored[pid] = rerank_score(product, 0.0, profile)
+        if trace is not None:
+            from assistant.rerank import features
+
+            trace.update({pid: (s, features(catalog[pid], item)) for pid, s in scored.items()})
         scored = {pid: item_score(catalog[pid], s, item) for pid, s in scored.items()}
     ranked = sorted(scored, key=lambda pid: (-scored[pid], pid))
     if active:

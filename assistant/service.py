@@ -36,7 +36,7 @@ from assistant.nlu import understand as understand_turn
 from assistant.nlu.aspects import asked_aspects
 from assistant.policy_grounding import ground_policy
 from assistant.prompting import build_messages
-from assistant.rerank import head_vocabulary, item_query, tier
+from assistant.rerank import alias, head_vocabulary, item_query, tier
 from assistant.types import MAX_MESSAGE_CHARS, Answer, Event, Slots, Understanding
 from assistant.validator import Context, check_sentence, is_truncated, strip_product_ids, validate
 from store.domain import message_problem
@@ -160,7 +160,7 @@ class Assistant:
                 if not streamed.strip():   # nothing shown yet: stream the template itself
                     yield {"type": "token", "text": reply}
         else:   # the template: product ids of this turn's facts leave the text (chips from `sources`)
-            reply = strip_product_ids(facts.draft, facts)
+            reply = strip_product_ids(facts.draft, facts, also=self.catalog)   # the desk's texts too
             for i, word in enumerate(reply.split(" ")):
                 if first_token is None:
                     first_token = time.perf_counter()
@@ -326,10 +326,13 @@ class Assistant:
             if len(cards) == 1:
                 return (Facts(intent="product_question", products=tuple(cards),
                               draft=replies.product_detail_reply(cards[0], aspects)), cards, {})
-            verdict, numbers = replies.compare_verdict(cards, message)
-            return (Facts(intent="product_question", products=tuple(cards), notes=replies.compare_notes(cards, message),
-                          numbers=numbers,
-                          draft=replies.compare_reply(cards, message)), cards, {})
+            # "첫 번째랑 세 번째": name them by the places the shopper saw them in
+            last = list(state.last_results or ())
+            places = [last.index(p.id) for p in cards] if all(p.id in last for p in cards) else None
+            verdict, numbers = replies.compare_verdict(cards, message, places)
+            return (Facts(intent="product_question", products=tuple(cards),
+                          notes=replies.compare_notes(cards, message, places), numbers=numbers,
+                          draft=replies.compare_reply(cards, message, places)), cards, {})
         sort = sort_from_message(message, slots.sort)
         found = self._search_products(message, slots, c, profile, slots.count or 3, sort)
         cards, c = list(found.cards), found.constraints or c
@@ -362,21 +365,22 @@ class Assistant:
         query = search_text(slots, message)
         found = ground(self.retriever, self.catalog, query, c, profile, k=k, sort=sort, stock=self.stock, item=item,
                        only_item=only_item)
-        if not found.cards and not found.relaxed and c.categories and slots.keywords:
-            # A category guessed from an ambiguous word ("간식") found nothing: keep the
-            # shopper's own word as the constraint instead (name or category must contain it).
-            c = replace(c, categories=(), keywords=tuple(slots.keywords))
-            query = search_text(replace(slots, categories=()), message)
-            found = ground(self.retriever, self.catalog, query, c, profile, k=k, sort=sort, stock=self.stock, item=item,
-                           only_item=only_item)
         if item.active and c.categories and not self._has_item(found, item):
             # The category read from the message holds none of the asked item ("캠핑 고기" read
-            # as 캠핑·레저, "아기 선크림" as 버터·크림): the item the shopper named decides.
+            # as 캠핑·레저, "아기 썬크림" as 버터·크림): the item the shopper named decides.
             wider = replace(c, categories=())
             retry = ground(self.retriever, self.catalog, search_text(replace(slots, categories=()), message), wider,
                            profile, k=k, sort=sort, stock=self.stock, item=item, only_item=only_item)
             if self._has_item(retry, item):
                 return replace(retry, constraints=wider)
+        if not found.cards and not found.relaxed and c.categories and slots.keywords:
+            # A category guessed from an ambiguous word ("간식") found nothing: keep the
+            # shopper's own word as the constraint instead (name or category must contain it;
+            # the catalog's spelling of it: "썬크림" -> 선크림).
+            c = replace(c, categories=(), keywords=tuple(alias(k) for k in slots.keywords))
+            query = search_text(replace(slots, categories=()), message)
+            found = ground(self.retriever, self.catalog, query, c, profile, k=k, sort=sort, stock=self.stock, item=item,
+                           only_item=only_item)
         return replace(found, constraints=c)
 
     def _has_item(self, found: Grounded, item) -> bool:

@@ -152,11 +152,12 @@ def ensure_citations(reply: str, facts: Facts, limit: int = 2) -> str:
 _PRODUCT_ID = re.compile(r"\s*\[?(?<![A-Za-z0-9])(P\d{4,})(?!\d)\]?")
 
 
-def strip_product_ids(reply: str, facts: Facts) -> str:
+def strip_product_ids(reply: str, facts: Facts, also=()) -> str:
     """Remove product ids of this turn's facts from text shoppers read ("두유 [P0123]" ->
-    "두유"); the ids stay in `sources`. Unknown ids never get here: the checks drop them."""
+    "두유"); the ids stay in `sources`. Unknown ids never get here: the checks drop them.
+    `also`: more ids the text may carry (a template written by code: every catalog id)."""
     known = {p.id for p in facts.products}
-    out = _PRODUCT_ID.sub(lambda m: "" if m.group(1) in known else m.group(0), reply)
+    out = _PRODUCT_ID.sub(lambda m: "" if m.group(1) in known or m.group(1) in also else m.group(0), reply)
     return re.sub(r"[ \t]+([.,!?)])", r"\1", out)
 
 

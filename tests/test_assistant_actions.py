@@ -34,8 +34,13 @@ def test_anonymous_cart_lives_in_session_state(catalog):
     assert a.add(st, None, "P0001", 2).ok and st.cart == {"P0001": 2}
     view = a.view(st, None)
     assert view.data["total"] == 2 * 3900 and "7,800원" in view.message
-    assert a.remove(st, None, "P0001", 1).ok and st.cart == {"P0001": 1}
-    assert a.remove(st, None, "P0001").ok and st.cart == {}
+    fewer = a.remove(st, None, "P0001", 1)
+    assert fewer.ok and st.cart == {"P0001": 1}
+    gone = a.remove(st, None, "P0001")
+    assert gone.ok and st.cart == {}
+    for res in (fewer, gone):   # the name, not the id, in the text; the id in the data
+        assert catalog["P0001"].name in res.message and "P0001" not in res.message
+        assert res.data["product_id"] == "P0001"
     assert not a.remove(st, None, "P0001").ok
     assert not a.add(st, None, "P9999", 1).ok
 

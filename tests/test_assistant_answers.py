@@ -16,8 +16,11 @@ from assistant.rerank import (
     item_heads,
     item_query,
     item_rows,
+    message_heads,
+    modifier_words,
     name_core,
     product_head,
+    purpose_words,
     quantities,
     tier,
 )
@@ -63,7 +66,8 @@ def test_item_head_of_a_compound_request(shop):
     _, _, vocab = shop
     assert item_heads(("무선이어폰",), vocab) == ("이어폰",)
     assert item_heads(("고양이", "모래"), vocab) == ("모래",)
-    assert item_heads(("자취", "에프"), vocab) == ()     # an unknown word: no rerank, no guess
+    assert item_heads(("자취", "뭐시기"), vocab) == ()   # an unknown word: no rerank, no guess
+    assert item_heads(("자취", "에프"), vocab) == ("에어프라이어",)   # a clipping the shoppers use
 
 
 def test_item_scan_rows_agree_with_tier_and_follow_catalog_changes(shop):
@@ -125,6 +129,51 @@ def test_item_words_that_end_a_name_shelves_pack_sizes_and_uses():
     assert quantities("계란 한판 만원 이하") == quantities("30구") and not quantities("한판승")
     cards = ground_products(KeywordRetriever(rows), catalog, "감자", Constraints(), k=3, item=potato)
     assert [c.id for c in cards] == ["P0201"]          # the 3kg pack only, when the store has it
+
+
+def test_shopper_spellings_purposes_and_the_message_name_the_item():
+    rows = [P("P0301", "약산성 샴푸", "클린랩", "1L", "뷰티/헤어·바디/샴푸·린스", 9900),
+            P("P0302", "어린이 샴푸", "클린랩", "300ml", "뷰티/헤어·바디/샴푸·린스", 6900),
+            P("P0303", "탈모 샴푸", "장보기", "400ml", "뷰티/헤어·바디/샴푸·린스", 12900),
+            P("P0304", "울샴푸", "보송", "1L", "세제·위생/세탁세제/세탁세제", 5900),
+            P("P0305", "주방세제", "맑음", "1L", "세제·위생/주방·청소세제/주방세제", 3900),
+            P("P0306", "세제", "맑음", "1kg", "세제·위생/주방·청소세제/주방세제", 4900),
+            P("P0307", "세탁세제", "보송", "3L", "세제·위생/세탁세제/세탁세제", 9900),
+            P("P0317", "캡슐세제", "보송", "30개입", "세제·위생/세탁세제/세탁세제", 12900),
+            P("P0308", "한우 국거리 양지", "도담정육", "300g", "신선/정육·계란/소고기", 15900),
+            P("P0309", "다짐육 소고기", "하늘농가", "300g", "신선/정육·계란/소고기", 8900),
+            *[P(f"P033{i}", name, "바른목장", "300g", "신선/정육·계란/소고기", 19900)
+              for i, name in enumerate(("한우 등심", "한우 채끝", "찜갈비", "우둔 불고기용", "사태"))],
+            P("P0310", "미역국", "정담", "500g x 2입", "가공/즉석식품/즉석국·찌개", 5900),
+            P("P0311", "프로틴바", "닥터뉴트리", "40g x 12입", "건강/단백질/프로틴", 15900, allergens=("땅콩",)),
+            P("P0312", "땅콩", "오후세시", "300g", "간식/견과/견과류", 6900),
+            P("P0313", "에그팬", "살림공방", "1개", "주방/조리도구/프라이팬·냄비", 12900),
+            P("P0314", "프라이팬 28cm", "셰프라인", "1개", "주방/조리도구/프라이팬·냄비", 25900),
+            P("P0315", "특란", "하늘농가", "30구", "신선/정육·계란/계란", 8900),
+            P("P0316", "에어프라이어 5L", "모아전자", "1대", "가전/주방가전/에어프라이어", 59000)]
+    catalog, vocab = {p.id: p for p in rows}, head_vocabulary(rows)
+    # a misspelling / clipping / everyday word becomes the catalog's noun
+    assert item_query(("샴프",), "샴프 만원 이하", vocab).heads == ("샴푸",)
+    assert item_query(("자취", "에프"), "자취생인데 에프 하나", vocab).heads == ("에어프라이어",)
+    # a longer head filed elsewhere is another thing: 울샴푸 is laundry soap, not a 샴푸
+    shampoo = item_query(("샴푸",), "샴푸", vocab)
+    assert tier(catalog["P0301"], shampoo) == 2 and tier(catalog["P0304"], shampoo) != 2
+    # ... but a kind of the thing filed on another shelf that holds many of them still is one
+    soap = item_query(("빨래", "세제"), "빨래 세제", vocab)
+    assert tier(catalog["P0307"], soap) == 2 and tier(catalog["P0305"], soap) == 2
+    # a purpose is not the item: "미역국 끓일 소고기" asks for beef (a shelf mostly named otherwise); "요거트에 올릴 블루베리" for berries
+    assert purpose_words("미역국 끓일 소고기 국거리", ("미역국", "소고기", "국거리")) == {"미역국"}
+    assert purpose_words("생 블루베리 요거트에 올릴거", ("블루베리", "요거트")) == {"요거트"}
+    beef = item_query(("미역국", "소고기", "국거리"), "미역국 끓일 소고기 국거리", vocab)
+    assert tier(catalog["P0308"], beef) == 2 and tier(catalog["P0310"], beef) != 2
+    # understanding kept no keyword: the message names the item; a negated word is a condition
+    assert message_heads("땅콩 없는 프로틴바", vocab) == ("프로틴바",)
+    assert item_query((), "땅콩 빠진 프로틴바", vocab).heads == ("프로틴바",)
+    assert item_query(("계란말이",), "계란말이 할 작은 팬", vocab).heads == ("팬",)
+    pan = item_query(("계란말이",), "계란말이 할 작은 팬", vocab)
+    assert tier(catalog["P0313"], pan) == 2 and tier(catalog["P0315"], pan) != 2
+    # "5개월" is an age, not a pack of 5
+    assert not quantities("5개월 아기 이유식") and quantities("5개") == quantities("5입")
 
 
 def test_an_accessory_asked_for_by_name_is_the_item(shop):
@@ -221,10 +270,30 @@ def test_comparison_names_both_and_the_deciding_number():
     b = ProductFact("P2", "다라 두유", "다라", "x", 5480, None, unit="1L", allergens=("대두",))
     text = replies.compare_reply([a, b], "첫 번째랑 두 번째 중에 뭐가 더 싸요?")
     first = text.splitlines()[0]
-    assert first == "첫 번째 상품(가나 두유)이 500원 더 싸요."
+    assert first == "첫 번째 상품(가나 두유)이 두 번째 상품(다라 두유)보다 500원 더 싸요."
     assert "다라 두유" in text and "100ml당" in text and "대두" in text and "[P" not in text
     same = ProductFact("P3", "마바 두유", "마바", "x", 4980, None, unit="1L")
     assert replies.compare_reply([a, same], "뭐가 더 싸요").startswith("둘 다 4,980원으로 가격이 같아요.")
+
+
+def test_comparison_names_the_places_the_shopper_saw():
+    """"첫 번째랑 세 번째": the third product is called the third, not the second (a bug the
+    hand-written dialogue caught)."""
+    a = ProductFact("P1", "가나 두유", "가나", "x", 38900, None, unit="190ml x 48팩")
+    c = ProductFact("P3", "마바 두유", "마바", "x", 35900, None, unit="190ml x 48팩")
+    text = replies.compare_reply([a, c], "첫번째랑 세번째 차이가 뭐예요?", positions=[0, 2])
+    assert text.splitlines()[0] == "세 번째 상품(마바 두유)이 첫 번째 상품(가나 두유)보다 3,000원 더 싸요."
+    assert text.splitlines()[2].startswith("3. 마바 두유")
+    dear = replies.compare_verdict([a, c], "어느 게 더 비싸요?", positions=[0, 2])[0]
+    assert dear == "첫 번째 상품(가나 두유)이 세 번째 상품(마바 두유)보다 3,000원 더 비싸요."
+
+
+def test_review_sort_shows_review_counts():
+    p = make_product(id="P7", name="가나 샴푸 1L", brand="가나", unit="1L", category="x", price=9900,
+                     sale_price=None, review_count=1234)
+    card = ProductFact.from_product(p)
+    assert card.review_count == 1234
+    assert "리뷰 1,234개" in replies.search_reply([card], [], sort="reviews")
 
 
 def test_compare_targets_from_ordinals_and_names():
@@ -310,3 +379,54 @@ def test_product_ids_leave_the_text_but_stay_in_sources():
     bad = validate("국산콩 두유는 12,900원이에요. [P9999] 추천해요.", Context(facts, "두유"))
     assert "P9999" not in bad.reply and bad.violations     # an unknown citation is still caught
     assert strip_product_ids("두유 [P0123].", facts) == "두유."
+
+
+def test_rerank_fit_learns_weights_that_rank_the_labelled_item_first():
+    from assistant.rerank_fit import FEATURES, fit, ndcg_at_10
+
+    def f(**on):
+        return {k: float(on.get(k, 0)) for k in FEATURES}
+
+    # retrieval puts an accessory first; the relevant product is the one named by the asked item
+    groups = [(f"q{i}", [("acc", 0.9, f(mention=1)), ("item", 0.5, f(head=1)), ("other", 0.7, f(foreign=1)),
+                         ("item2", 0.3, f(head=1, size=1))], {"item", "item2"}) for i in range(20)]
+    groups += [(f"r{i}", [("a", 0.9, f(head=1)), ("b", 0.2, f(head=1)), ("c", 0.8, f(foreign=1))], {"a"})
+               for i in range(20)]
+    learned = fit(groups)
+    assert learned["head"] > learned["mention"] and learned["head"] > learned["foreign"]
+    flat = {k: 0.0 for k in FEATURES}
+    assert ndcg_at_10(groups, learned) > ndcg_at_10(groups, flat)
+
+
+def test_the_described_item_comes_first_among_the_items():
+    rows = [P("P0401", "실내묘 사료", "멍냥키친", "2kg", "반려동물/고양이/고양이사료·간식", 15900),
+            P("P0402", "키튼 사료", "반려공감", "1.5kg", "반려동물/고양이/고양이사료·간식", 16900),
+            P("P0403", "배변패드", "펫플러스", "100매", "반려동물/강아지/배변용품", 12900),
+            P("P0404", "대형 배변패드", "반려공감", "50매", "반려동물/강아지/배변용품", 13900),
+            P("P0405", "캡슐 커피머신", "볼트랩", "1대", "가전/주방가전/커피머신", 99000),
+            P("P0406", "커피머신", "테크온", "1대", "가전/주방가전/커피머신", 89000)]
+    catalog, retriever, vocab = {p.id: p for p in rows}, KeywordRetriever(rows), head_vocabulary(rows)
+    assert modifier_words("아기고양이 키튼 사료 2만원 이하", ("사료",)) == ("아기고양이", "키튼")
+    assert modifier_words("구운계란", ("계란",)) == ("구운",)
+    assert modifier_words("커피머신 캡슐 말고", ("커피머신",)) == ()     # a negated word is no wish
+    assert modifier_words("미역국 끓일 소고기 국거리", ("소고기",)) == ("국거리",)   # nor a purpose
+    for message, keywords, want in (("아기고양이 키튼 사료 2만원 이하", ("키튼", "사료"), "P0402"),
+                                    ("대형견 배변패드 만오천원 이하로", ("대형견", "배변패드"), "P0404")):
+        item = item_query(keywords, message, vocab)
+        cards = ground_products(retriever, catalog, " ".join(keywords), Constraints(), k=2, item=item)
+        assert cards[0].id == want, (message, [c.name for c in cards])
+    other = item_query(("키튼",), "키튼 배변패드", vocab)     # only the item itself is ordered by the words
+    assert features(catalog["P0402"], other)["words"] == 0.0
+
+
+def test_a_department_word_names_its_department_unless_a_longer_shelf_is_spelled_out():
+    rows = [P("P0501", "쌀과자", "오후세시", "40g", "간식·과자/과자/스낵", 2500),
+            P("P0502", "버터쿠키", "달콤", "200g", "간식·과자/과자/쿠키·비스킷", 4500),
+            P("P0503", "참치 츄르", "멍냥", "14g x 4개", "반려동물/고양이/고양이사료·간식", 3900),
+            P("P0504", "황태 트릿", "반려공감", "100g", "반려동물/강아지/강아지간식", 6900),
+            P("P0505", "덴탈껌", "반려공감", "20개입", "반려동물/강아지/강아지간식", 8900)]
+    catalog, vocab = {p.id: p for p in rows}, head_vocabulary(rows)
+    snack = item_query(("간식",), "비건 간식 만원 이하로 추천해줘", vocab)
+    assert tier(catalog["P0502"], snack) == 2 and tier(catalog["P0503"], snack) != 2   # not the cat treats
+    dog = item_query(("강아지", "간식"), "강아지 간식 만원 이하", vocab)
+    assert tier(catalog["P0504"], dog) == 2 and tier(catalog["P0502"], dog) != 2

@@ -6,6 +6,7 @@ The states and amounts asserted here come from the JSON `order` object of each t
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,8 @@ class Chat:
         out = json.loads(self.capsys.readouterr().out)
         assert "error" not in out, out
         assert rc == 0
+        # shoppers read product names, never ids (the ids stay in `actions` / `sources`)
+        assert not re.search(r"P\d{4}", out.get("reply", "")), out["reply"]
         return out
 
     def buy(self, items: dict[str, int], now: str, *, message: str = "주문할게요") -> dict:
@@ -162,6 +165,7 @@ def test_fresh_quality_claim_within_2_days_accepted_with_a_photo(world, capsys, 
     order_id = chat.buy({STRAWBERRY.id: 2, TSHIRT.id: 1}, "2026-11-26T20:00")["order"]["id"]
     claim = chat.say("딸기가 물러서 왔어요", "2026-11-28T09:00")          # delivered 11/27: day 2
     assert claim["intent"] == "order_quality" and claim["actions"][0]["needs_photo"]
+    assert STRAWBERRY.name in claim["reply"]
     photo = tmp_path / "strawberry.png"
     photo.write_bytes(b"\x89PNG\r\n\x1a\n")
     sent = chat.say("사진 보냈어요", "2026-11-28T09:05", "--photo", str(photo))
@@ -192,6 +196,7 @@ def test_exchange_for_size_needs_yes_and_costs_the_round_trip(world, capsys):
     chat.buy({TSHIRT.id: 1}, "2026-11-26T20:00")
     ask = chat.say("사이즈가 안 맞아서 교환하고 싶어요", "2026-11-28T10:00")
     assert ask["intent"] == "order_exchange" and "6,000원" in ask["reply"] and "[교환-01]" in ask["reply"]
+    assert TSHIRT.name in ask["reply"]
     no = chat.say("아니요", "2026-11-28T10:01")
     assert not no["actions"][0]["ok"]
     from store.lifecycle import pending_returns

@@ -98,7 +98,8 @@ HOUSEHOLD = re.compile(
     r"|임산부|임신|수유|다이어트\s?중|운동\s?(?:해|하)|당뇨|고혈압|아기\s?(?:있|키)|애가\s?(?:있|둘|셋)"
 )
 SELF = re.compile(
-    r"(?:^|\s)(?:저|전|제가|저는|나|난|내가|나는|저희|우리)(?:\s|$|도|는|도요)"
+    # "먼지 안 나는 거": 나다 (to come out) before 거/게/걸 is no "나는" (I)
+    r"(?:^|\s)(?:저|전|제가|저는|나|난|내가|나는|저희|우리)(?:\s|$|도|는|도요)(?!\s?(?:거|게|걸|것)(?:\s|$|[은는을를이가요로]))"
     r"|(?:우리|저희)\s?(?:애|아이|아기|집|가족|남편|아내|딸|아들)|(?:애|아이|아기|남편|와이프|아내|엄마|아빠|딸|아들)(?:가|이|는|도)\s"
 )
 DECLARE = re.compile(
@@ -167,6 +168,11 @@ class Signals:
     order_id: str | None = None
 
 
+# Topics about an order already placed (returns, refunds, changes): with them "빼", "결제" or
+# an order number ask the policy, they do not edit the cart or look up a delivery.
+_AFTER_ORDER_TOPICS = ("교환반품", "환불", "주문")
+
+
 def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, float, bool, bool]:
     """(intent, confidence, harmful, injection) for normalized text. `rest` is the text with
     the allergy clauses blanked ("땅콩 들어간 건 빼주세요"): safety checks read the whole
@@ -204,7 +210,10 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
         return "reorder", 0.9, False, False
     if sig.policy_topic == "개인정보" and "장바구니" not in text:
         return "policy", 0.9, False, False
-    if CART_REMOVE.search(text) and not (sig.policy_topic in ("교환반품", "취소") and not re.search(r"장바구니|카트|담은|넣은|담았", text)):
+    if (sig.has_allergens and MEMORY.search(whole) and not CART_WORDS.search(whole)
+            and not REQUEST.search(whole) and not sig.has_reference):
+        return "profile_update", 0.85, False, False  # "앞으로 땅콩 든 건 빼주세요": from now on, always
+    if CART_REMOVE.search(text) and not (sig.policy_topic in _AFTER_ORDER_TOPICS and not re.search(r"장바구니|카트|담은|넣은|담았", text)):
         return "cart_remove", 0.9, False, False
     if sig.policy_topic and not (sig.has_keywords or sig.has_reference) and "장바구니" not in text:
         pass  # "리뷰쓰면 적립금 줘요?", "주문한거에 하나 더 추가하고 싶은데": a policy question below
@@ -213,7 +222,7 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     elif CART_ADD.search(text) and not sig.policy_topic:
         return "cart_add", 0.8, False, False  # "담아줘" alone: the dialogue asks what to add
     if CHECKOUT.search(text):
-        if sig.policy_topic in ("취소", "교환반품"):
+        if sig.policy_topic in _AFTER_ORDER_TOPICS:
             return "policy", 0.85, False, False
         named = [k for k in sig.keywords if not OFF_TOPIC.search(k) and k not in ("장난", "진행")]
         if (named or sig.has_reference) and not re.search(r"장바구니|카트|이대로|그대로|전부|다\s", text):
@@ -224,7 +233,7 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     how_to = re.search(r"(?:주문|결제)하면|어케|어떻게|어디서\s?(?:봐|확인|보)", text)
     if (ORDER_STATUS.search(text) and (not sig.policy_topic or sig.policy_topic == "배송" and not how_to)) \
             or (sig.order_id and not sig.policy_topic):
-        if sig.policy_topic in ("교환반품", "취소"):
+        if sig.policy_topic in _AFTER_ORDER_TOPICS:
             return "policy", 0.85, False, False
         return "order_status", 0.9, False, False
     attribute = bool(ATTRIBUTE.search(text))
@@ -259,7 +268,11 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     confirms = bool(re.search(r"맞(?:죠|지요|나요|아요|습니까)\s?\?", text))  # "이 초콜릿 우유 안 들어간 거 맞죠?"
     if confirms and attribute and sig.has_keywords and not request:
         return "product_question", 0.75, False, False
-    if not request and declares and about_me and not (attribute and not SELF.search(text)):
+    # "비건 과자 있어요", "세탁세제 리필용 있어요": a kind of product then 있어요 asks whether the
+    # store has it (no question mark needed); "땅콩 알레르기 있어요", "저 비건이에요" declare
+    stock_ask = (sig.has_keywords and not sig.has_allergens and not SELF.search(text) and not HOUSEHOLD.search(text)
+                 and re.search(r"(?:용|로|으로|[가-힣a-z0-9])\s?(?:있어요|있나|있음|있을까요|있어)\s?[.~]*$", text))
+    if not request and declares and about_me and not (attribute and not SELF.search(text)) and not stock_ask:
         return "profile_update", 0.85, False, False
     if MEMORY.search(text) and (sig.has_tags or sig.has_allergens or sig.has_avoid_brands):
         return "profile_update", 0.8, False, False
@@ -268,7 +281,10 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
                        and (sig.has_tags or re.search(r"제일|가장|젤|\d+\s?(?:l|ml|kg|g)\b", text)))
     if price_of_a_kind and sig.has_keywords and not COMPARE.search(text):
         return "search", 0.8, False, False  # "딸기 국산 한 팩 얼마예요": the prices of a kind of product
-    if not request and not sig.has_allergens and asks_about_product:
+    # "아기 이유식 소고기 들어간 거": a product described, then 거 with no question, is what to find
+    described_want = (sig.has_keywords and "?" not in text and not pointed and not sig.has_reference
+                      and re.search(r"(?:들어간|든|들어있는|있는|넣은|된)\s?(?:거|걸로|것|걸)\s?(?:요|으로요|로요)?\s?$", text))
+    if not request and not sig.has_allergens and asks_about_product and not described_want:
         return "product_question", 0.75, False, False
     if request or sig.has_budget or sig.has_tags or sig.has_allergens or sig.has_avoid_brands \
             or (sig.has_urgency and sig.has_keywords):

@@ -116,6 +116,21 @@ def analyze(masked: str, lexicon: Lexicon) -> tuple[list[str], bool]:
     return keywords, give_verb
 
 
+@functools.lru_cache(maxsize=512)
+def _reads_as_noun(word: str, user_words: tuple[str, ...]) -> bool:
+    kiwi = _kiwi(user_words)
+    if kiwi is None:
+        return True
+    with _LOCK:
+        tokens = kiwi.tokenize(word)
+    return bool(tokens) and all(t.tag in _NOUN_TAGS or t.tag == "XSN" for t in tokens)
+
+
+def reads_as_noun(word: str, lexicon: Lexicon) -> bool:
+    """Whether the analyzer reads `word` alone as nouns ("그래놀라" is read 그래+놀라: no)."""
+    return _reads_as_noun(word, lexicon.user_words())
+
+
 _PARTICLE = re.compile(r"(?:이랑|랑|하고|으로|로|은|는|이|가|을|를|도|만|요|의|에|에서)$")
 
 

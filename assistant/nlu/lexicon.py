@@ -15,7 +15,9 @@ Synonym decisions (documented in docs/benchmarks/nlu.md):
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable
 
 # Korean food-allergen labeling list (식품 등의 표시·광고에 관한 법률 시행규칙 별표).
@@ -81,62 +83,176 @@ TAG_SYNONYMS: dict[str, str] = {
     "저자극": "저자극", "순한": "저자극", "제로칼로리": "제로칼로리", "칼로리제로": "제로칼로리",
     "국산": "국산", "국내산": "국산", "민감성": "저자극", "민감피부": "저자극", "칼로리없는": "제로칼로리",
     "0칼로리": "제로칼로리", "선물": "선물용", "선물용": "선물용", "1인가구": "1인가구", "1인용": "1인가구",
-    "혼밥": "1인가구", "자취": "1인가구", "혼자먹을": "1인가구", "소포장": "1인가구", "1인분": "1인가구",
+    "혼밥": "1인가구", "자취": "1인가구", "혼자먹을": "1인가구", "혼자사는": "1인가구", "소포장": "1인가구", "1인분": "1인가구",
     "제로슈가": "제로슈거", "친환경": "친환경", "동물복지": "동물복지",
 }
 
-# canonical topic -> trigger substrings (matched on the space-free lowercase text)
+# ---- policy topics -------------------------------------------------------------------------
+# A policy topic is a policy *family* of the help center: the part of a document id before the
+# number (data/policies front matter `id`: "반품-03" -> 반품), under the name shoppers and the
+# store's labels use for it where that differs: 교환 and 반품 are asked about as one thing
+# (교환반품), 정기배송 is the 구독 service, the 회원 documents answer 계정 questions.
+POLICY_FAMILY_NAMES: dict[str, str] = {"교환": "교환반품", "반품": "교환반품", "정기배송": "구독", "회원": "계정"}
+# Coarser names older readers emit (the chat model's schema, stored sessions): each covers
+# these families, so a document of any of them still matches the topic.
+LEGACY_POLICY_TOPICS: dict[str, tuple[str, ...]] = {
+    "혜택": ("쿠폰", "적립금", "멤버십"), "취소": ("주문",), "정기배송": ("구독",),
+    "알레르기표시": ("알레르기",), "상품정책": ("상품",),
+}
+_POLICY_DIR = Path(__file__).resolve().parents[2] / "data" / "policies"
+
+
+def policy_topic_of(doc_id: str) -> str:
+    """The topic a policy document answers, from its id.
+
+    >>> policy_topic_of("반품-03"), policy_topic_of("정기배송-01"), policy_topic_of("쿠폰-02")
+    ('교환반품', '구독', '쿠폰')
+    """
+    family = (doc_id or "").split("#", 1)[0].rsplit("-", 1)[0].strip()
+    return POLICY_FAMILY_NAMES.get(family, family)
+
+
+def topic_covers(topic: str | None, doc_id: str) -> bool:
+    """Whether a document (by id) answers questions on `topic` (a topic or a legacy name).
+
+    >>> topic_covers("환불", "환불-01"), topic_covers("환불", "반품-03"), topic_covers("혜택", "적립금-02")
+    (True, False, True)
+    """
+    if not topic:
+        return False
+    doc_topic = policy_topic_of(doc_id)
+    return doc_topic == topic or doc_topic in LEGACY_POLICY_TOPICS.get(topic, ())
+
+
+@functools.lru_cache(maxsize=4)
+def policy_topics(directory: str | None = None) -> tuple[str, ...]:
+    """Every topic the help center's documents answer (read from their front matter ids),
+    sorted; the trigger table's topics when the documents are not there."""
+    folder = Path(directory) if directory else _POLICY_DIR
+    topics: set[str] = set()
+    for file in sorted(folder.glob("*.md")) if folder.is_dir() else ():
+        head = file.read_text(encoding="utf-8").split("\n---", 1)[0]
+        m = re.search(r"^id:\s*(\S+)", head, re.MULTILINE)
+        if m:
+            topics.add(policy_topic_of(m.group(1)))
+    return tuple(sorted(topics or POLICY_TOPICS))
+
+
+# topic -> trigger substrings (matched on the space-free lowercase text). Order matters: the
+# first topic with a trigger in the message wins. A named service (멤버십, 구독, 선물, 픽업,
+# 키오스크) is what the question is about, whatever it asks of it ("장보기 패스 해지하면 돈
+# 돌려받아요?", "키오스크에서 영수증"); then a money-back (환불) before the damage it is about
+# ("물러서 왔어요 환불 돼요?"), and 주문 (취소) before the delivery kind it names.
 POLICY_TOPICS: dict[str, tuple[str, ...]] = {
-    "교환반품": ("반품", "환불", "교환", "반송", "불량", "파손", "상했", "상한", "썩었", "썩은",
+    "멤버십": ("멤버십", "멤버쉽", "회원등급", "등급", "회원혜택", "vip", "우수회원", "장보기패스", "패스해지"),
+    "구독": ("정기배송", "정기구독", "구독", "매주받", "격주", "매달받", "정기적으로"),
+    "선물": ("선물하기", "선물포장", "선물로보내", "선물로보낼", "선물보내", "메시지카드", "받는사람",
+           "선물에가격", "가격안보이게", "가격나와", "받은선물", "선물받은"),
+    "픽업": ("픽업", "매장수령", "매장에서찾", "찾으러", "방문수령", "점몇시", "매장몇시", "매장운영",
+           "영업시간", "주차"),
+    "키오스크": ("키오스크", "무인계산", "셀프계산", "무인매장"),
+    "환불": ("환불", "환급", "돈돌려받", "카드취소되", "부분환불", "결품환불"),
+    "교환반품": ("반품", "교환", "반송", "불량", "파손", "상했", "상한", "썩었", "썩은",
                "잘못왔", "잘못배송", "오배송", "변심", "하자", "깨져", "터져", "상해서", "상해왔",
                "변질", "곰팡이가", "곰팡이폈", "곰팡이생", "썩어", "물러서", "다른게왔", "다른거왔", "빠져서왔",
                "빠져있", "누락", "고장", "as돼", "as되", "a/s", "보증기간", "수리", "물건이없", "배송완료라는데", "물렀", "시들", "녹아서", "녹았", "바꾸고싶",
                "다른색", "다른사이즈", "유통기한지난", "유통기한이지난", "멍들", "멍이들", "찌그러", "흠집",
                "금이가", "금갔", "깨진", "터진", "가지러오", "가지러와", "회수", "수거"),
-    "취소": ("취소", "수량변경", "주문한거에", "주문한것에", "합포장", "재입고알림", "대량주문", "대량으로주문", "주문변경", "주문수정", "주문방법", "최소주문"),
-    "정기배송": ("정기배송", "정기구독", "구독", "매주받", "격주", "매달받", "정기적으로"),
+    "주문": ("취소", "수량변경", "주문한거에", "주문한것에", "합포장", "재입고알림", "대량주문", "대량으로주문", "주문변경", "주문수정", "주문방법", "최소주문"),
     "배송": ("배송비", "택배비", "무료배송", "배송기간", "배송지역", "배송시간", "도서산간", "제주도도", "제주도는", "제주에서", "제주는", "제주도배송", "제주배송", "섬지역",
            "새벽배송", "당일배송", "배송마감", "몇시까지주문", "배송은", "배송이", "배송가능", "배달비",
            "배달되", "배송되", "배송돼", "배달가능", "배송얼마", "배송지", "주소변경",
            "배송방법", "배송옵션", "공동현관", "출입번호", "배송메모", "요청사항", "부재", "집에없으면",
            "문앞", "경비실", "주문하면언제", "넘어서주문", "배송추가비", "택배로", "아이스팩", "보냉",
-           "포장재", "포장쓰레기", "친환경포장", "송장", "오늘주문하면", "주문하면오늘", "조회어케", "조회어떻게"),
+           "포장재", "포장쓰레기", "친환경포장", "송장", "오늘주문하면", "주문하면오늘", "조회어케", "조회어떻게", "무배"),
     "결제": ("결제수단", "결제방법", "결제가", "결제는", "결제오류", "카드결제", "무통장", "할부",
            "간편결제", "페이", "현금영수증", "영수증", "세금계산서", "계좌이체", "상품권",
            "결제돼", "결제되", "나눠서결제", "분할결제", "결제안돼", "결제실패", "카드두",
            "결제두번", "두번결제", "중복결제", "이중결제", "돈은나갔", "돈이나갔", "결제됐는데"),
-    "혜택": ("적립금", "포인트", "쿠폰", "멤버십", "회원등급", "등급", "할인코드", "회원혜택", "적립",
-           "vip", "우수회원", "신규가입", "가입혜택", "장보기패스", "패스해지"),
-    "개인정보": ("개인정보", "내정보", "탈퇴", "정보삭제", "기록삭제", "기록지워", "데이터삭제",
-             "마케팅수신", "수신거부", "가입가능", "가입하려", "회원가입", "비밀번호", "pin", "잠겼",
-             "로그인", "계정", "맞춤추천", "추천끄", "추천안받", "추천안", "대화기록", "주문기록", "몇년보관",
+    "쿠폰": ("쿠폰", "할인코드", "프로모션코드", "신규가입", "가입혜택", "첫구매", "생일할인"),
+    "적립금": ("적립금", "포인트", "적립"),
+    "개인정보": ("개인정보", "내정보", "정보삭제", "기록삭제", "기록지워", "데이터삭제",
+             "마케팅수신", "수신거부", "맞춤추천", "추천끄", "추천안받", "추천안", "대화기록", "주문기록", "몇년보관",
              "저장돼", "저장되", "광고문자", "마케팅문자", "마케팅동의", "정보보관", "보관기간", "개인정보처리", "내데이터", "정보다운로드"),
-    "픽업": ("픽업", "매장수령", "매장에서찾", "찾으러", "방문수령", "점몇시", "매장몇시", "매장운영",
-           "영업시간", "주차"),
-    "선물": ("선물하기", "선물포장", "선물로보내", "선물로보낼", "선물보내", "메시지카드", "받는사람",
-           "선물에가격", "가격안보이게", "가격나와", "받은선물"),
+    "계정": ("탈퇴", "가입가능", "가입하려", "회원가입", "비밀번호", "pin", "잠겼", "로그인", "계정", "아이디"),
     "고객센터": ("고객센터", "상담원", "상담사", "문의전화", "전화번호", "운영시간", "1:1문의",
               "채팅상담", "상담연결", "사람이랑", "직원연결", "상담돼", "상담되",
               "상담가능", "1대1", "문의할때", "문의답변", "사진첨부"),
-    "알레르기표시": ("알레르기표시", "알레르기표기", "알러지표시", "알레르기정보", "성분표시",
-                "알레르기유발", "표시기준", "알레르기성분몇", "필터되", "필터돼", "포함돼요", "포함되나"),
-    "키오스크": ("키오스크", "무인계산", "셀프계산", "무인매장"),
-    "상품정책": ("유통기한얼마나남은", "남은거와", "유통기한임박", "임박상품", "신선도보장", "신선도",
-             "리뷰언제", "리뷰숨김", "리뷰작성", "리뷰쓰", "리뷰는언제", "후기작성"),
+    "알레르기": ("알레르기표시", "알레르기표기", "알러지표시", "알레르기정보", "성분표시",
+              "알레르기유발", "표시기준", "알레르기성분몇", "필터되", "필터돼", "포함돼요", "포함되나"),
+    "상품": ("유통기한얼마나남은", "남은거와", "유통기한임박", "임박상품", "신선도보장", "신선도",
+           "리뷰언제", "리뷰숨김", "리뷰작성", "리뷰쓰", "리뷰는언제", "후기작성"),
 }
 
-# Policy document id prefixes (data/policies front matter `id`, e.g. "반품-01") per topic,
-# for callers that want to boost or filter policy retrieval by the recognised topic.
-POLICY_TOPIC_DOC_PREFIXES: dict[str, tuple[str, ...]] = {
-    "교환반품": ("교환", "반품", "환불"), "취소": ("주문",), "정기배송": ("정기배송",),
-    "배송": ("배송",), "결제": ("결제",), "혜택": ("쿠폰", "적립금", "멤버십"),
-    "개인정보": ("개인정보", "회원"), "픽업": ("픽업",), "선물": ("선물",), "고객센터": ("고객센터",),
-    "알레르기표시": ("알레르기",), "키오스크": ("키오스크",), "상품정책": ("상품",),
-}
 
-# Catalog tags that describe a use or a pack, not a requirement: matched as keywords for
-# retrieval, never turned into a hard "required tag" filter ("캠핑 갈 때 먹을 고기").
-SOFT_TAGS = frozenset({"가성비", "캠핑", "반려견", "반려묘", "유아", "간편조리"})
+def _doc_prefixes() -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for family, topic in POLICY_FAMILY_NAMES.items():
+        out.setdefault(topic, []).append(family)
+    return {t: tuple(out.get(t, [t])) for t in POLICY_TOPICS}
+
+
+# Policy document id prefixes per topic, for callers that boost or filter policy retrieval by
+# the recognised topic (derived from POLICY_FAMILY_NAMES: 교환반품 -> 교환, 반품).
+POLICY_TOPIC_DOC_PREFIXES: dict[str, tuple[str, ...]] = _doc_prefixes()
+
+# Catalog tags that say what a product is for or how it is packed (캠핑, 반려견, 유아, 대용량,
+# ...). Said by the shopper they are a requirement ("캠핑용 랜턴", "강아지 간식", "물티슈 대용량")
+# where the catalog carries the tag, but only there: "아기 이유식" names a leaf whose products
+# carry no 유아 tag (the leaf itself is the use), "캠핑 가서 먹을 고기" a food no 캠핑 tag is on,
+# "즉석밥 가성비" a leaf without 가성비; requiring the tag would exclude every right product, so
+# it is kept as a keyword there (`Lexicon.tag_fits`).
+USE_TAGS = frozenset({"가성비", "캠핑", "반려견", "반려묘", "유아", "간편조리", "대용량", "리필"})
+SOFT_TAGS = USE_TAGS   # the older name
+# surface form (spaces removed) -> use tag. Words that name the one the product is for stay
+# keywords too ("강아지 사료": 강아지 still helps retrieval); the rest are only the tag. "아이"
+# is not here: it is inside 아이스크림 and 아이디, and "아이가 ... 알레르기" is about a person.
+USE_TAG_WORDS: dict[str, str] = {
+    "캠핑": "캠핑", "반려견": "반려견", "강아지": "반려견", "애견": "반려견", "댕댕이": "반려견",
+    "멍멍이": "반려견", "반려묘": "반려묘", "고양이": "반려묘", "냥이": "반려묘", "애묘": "반려묘",
+    "유아": "유아", "아기": "유아", "애기": "유아", "아가": "유아", "신생아": "유아", "키즈": "유아",
+    "어린이": "유아", "아이용": "유아", "유아용": "유아",
+    "대용량": "대용량", "벌크": "대용량", "리필": "리필", "가성비": "가성비", "간편조리": "간편조리",
+    "데우기만": "간편조리", "전자레인지에": "간편조리", "렌지에": "간편조리", "렌지용": "간편조리",
+}
+USE_TAG_KEYWORDS = frozenset({"캠핑", "반려견", "반려묘", "강아지", "애견", "댕댕이", "멍멍이", "고양이", "냥이", "애묘",
+                              "아기", "애기", "아가", "신생아", "키즈", "어린이", "유아"})
+# Where the store catalog carries each use tag ("mid/leaf" of the category paths), mirrored
+# for the built-in lexicon like `categories.DEFAULT_CATEGORY_PATHS` (a test checks the
+# catalog); `Lexicon.from_products` reads it from the products.
+_USE_TAG_LEAVES = """
+캠핑: 디지털액세서리/이어폰·스피커 디지털액세서리/충전기·케이블 스킨케어/선케어 조리도구/프라이팬·냄비
+  캠핑용품/랜턴·캠핑소품 캠핑용품/버너·연료
+반려견: 강아지/강아지간식 강아지/강아지사료 강아지/배변용품
+반려묘: 고양이/고양이모래 고양이/고양이사료·간식
+유아: 구강용품/치약·칫솔 기저귀·물티슈/기저귀 기저귀·물티슈/물티슈 세탁세제/세탁세제 스킨케어/선케어 유아용품/수유·식기
+  헤어·바디/샴푸·린스
+가성비: 정육·계란/계란
+간편조리: 만두·간편식/볶음밥·피자 정육·계란/계란 즉석식품/즉석국·찌개 즉석식품/즉석밥
+대용량: 강아지/강아지사료 강아지/배변용품 견과·건과/견과류 고양이/고양이모래 고양이/고양이사료·간식 과일/감귤·만감류
+  과일/바나나·열대과일 과일/사과·배 기저귀·물티슈/기저귀 기저귀·물티슈/물티슈 냉동육가공/너겟·돈까스
+  단백질·다이어트/닭가슴살 단백질·다이어트/프로틴 두부·김치/김치 라면·면/국수·파스타 라면·면/라면 만두·간편식/만두
+  비타민·영양제/비타민 비타민·영양제/유산균 생수·탄산/탄산음료 세탁세제/섬유유연제 세탁세제/세탁세제
+  소스·양념/식용유·참기름 소스·양념/장류 수산/새우·갑각류 쌀·잡곡/쌀 쌀·잡곡/잡곡 우유/우유 정육·계란/계란
+  정육·계란/닭·오리 정육·계란/돼지고기 정육·계란/소고기 주스·식물성음료/두유·식물성음료 주스·식물성음료/주스
+  즉석식품/즉석밥 즉석식품/통조림 차/녹차·티백 채소/뿌리채소 채소/양파·마늘·파 채소/열매채소 채소/잎채소·쌈채소
+  치즈·버터/치즈 캠핑용품/버너·연료 커피/원두·드립백 커피/캡슐·인스턴트 헤어·바디/샴푸·린스 화장지·티슈/화장지
+리필: 세탁세제/세탁세제 주방·청소세제/주방세제
+"""
+
+
+def _parse_use_tag_leaves(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    out: dict[str, list[str]] = {}
+    tag = ""
+    for line in text.strip().splitlines():
+        if ":" in line:
+            tag, line = line.split(":", 1)
+            tag = tag.strip()
+        out.setdefault(tag, []).extend(line.split())
+    return tuple((t, tuple(v)) for t, v in sorted(out.items()))
+
+
+DEFAULT_USE_TAG_LEAVES = _parse_use_tag_leaves(_USE_TAG_LEAVES)
 # Tag synonyms whose words stay keywords too ("선물세트" -> tag 선물용 and keyword 선물세트).
 KEEP_AS_KEYWORD = frozenset({"선물", "혼밥", "자취", "1인용", "1인분", "소포장"})
 
@@ -155,6 +271,8 @@ class Lexicon:
     brands: tuple[str, ...] = ()
     categories: tuple[tuple[str, str], ...] = ()
     tags: tuple[str, ...] = DIETARY_TAGS
+    # use tag -> the "mid/leaf" category paths where some product carries it (empty: unknown)
+    tag_leaves: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @classmethod
     def from_products(cls, products: Iterable, known_brands: Iterable[str] = _DEFAULT_BRANDS) -> "Lexicon":
@@ -170,17 +288,23 @@ class Lexicon:
         brands: set[str] = set(known_brands)
         cats: dict[str, str] = {}
         tags: set[str] = set(DIETARY_TAGS)
+        leaves: dict[str, set[str]] = {t: set() for t in USE_TAGS}
         for p in products:
             if getattr(p, "brand", ""):
                 brands.add(p.brand.strip())
             category = getattr(p, "category", "") or ""
             if category:
                 cats.setdefault(category.rsplit("/", 1)[-1], category)
-            tags.update(t for t in (getattr(p, "tags", ()) or ()) if t)
+            product_tags = [t for t in (getattr(p, "tags", ()) or ()) if t]
+            tags.update(product_tags)
+            for t in product_tags:
+                if t in leaves and category:
+                    leaves[t].add(category.split("/", 1)[-1])
         return cls(
             brands=tuple(sorted(b for b in brands if len(b) >= 2)),
             categories=tuple(sorted(cats.items())),
             tags=tuple(sorted(tags)),
+            tag_leaves=tuple((t, tuple(sorted(v))) for t, v in sorted(leaves.items())),
         )
 
     @classmethod
@@ -190,7 +314,29 @@ class Lexicon:
 
         cats = {c.rsplit("/", 1)[-1]: c for c in DEFAULT_CATEGORY_PATHS}
         return cls(brands=_DEFAULT_BRANDS, categories=tuple(sorted(cats.items())),
-                   tags=DIETARY_TAGS)
+                   tags=DIETARY_TAGS, tag_leaves=DEFAULT_USE_TAG_LEAVES)
+
+    def tag_fits(self, tag: str, categories: Iterable[str]) -> bool:
+        """Whether use tag `tag` can be required of a search in `categories` (full leaf paths
+        or segment names, as `resolve_categories` gives them): no category named, or some
+        product of one of them carries the tag. Without coverage facts, it fits.
+
+        >>> lex = Lexicon.default()
+        >>> lex.tag_fits("반려견", ["반려동물/강아지/강아지간식"]), lex.tag_fits("유아", ["유아동/이유식·아기간식/이유식"])
+        (True, False)
+        >>> lex.tag_fits("캠핑", ["캠핑·레저"]), lex.tag_fits("캠핑", [])
+        (True, True)
+        """
+        cats = [c for c in categories if c]
+        known = dict(self.tag_leaves)
+        if tag not in USE_TAGS or not cats or not known:
+            return True
+        covered = known.get(tag, ())
+        for c in cats:   # a segment name stands for every leaf path under it
+            paths = [c] if "/" in c else [p for _, p in self.categories if c in p.split("/")] or [c]
+            if any(p == leaf or p.endswith("/" + leaf) or leaf.startswith(p + "/") for p in paths for leaf in covered):
+                return True
+        return False
 
     def category_paths(self) -> tuple[str, ...]:
         """Every full "top/mid/leaf" path."""
@@ -202,10 +348,25 @@ class Lexicon:
                 return path
         return None
 
+    def item_words(self) -> tuple[str, ...]:
+        """The kinds of product the catalog's leaf names hold, each part of a "·" name on its
+        own ("시리얼·그래놀라" -> 시리얼, 그래놀라), 2+ characters.
+
+        >>> "그래놀라" in Lexicon.default().item_words(), "고양이모래" in Lexicon.default().item_words()
+        (True, True)
+        """
+        return _item_words(self)
+
     def user_words(self) -> tuple[str, ...]:
         """Words the morpheme analyzer should keep whole: leaf category names (brands and
         tags are masked out before the analyzer runs, so they need no entry)."""
         return _user_words(self)
+
+
+@functools.lru_cache(maxsize=8)
+def _item_words(lexicon: Lexicon) -> tuple[str, ...]:
+    words = {part.strip() for name, _ in lexicon.categories for part in name.split("·")}
+    return tuple(sorted(w for w in words if len(w) >= 2))
 
 
 @functools.lru_cache(maxsize=8)

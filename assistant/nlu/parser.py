@@ -25,8 +25,8 @@ from dataclasses import replace
 from assistant.nlu.budget import extract_budget
 from assistant.nlu.categories import resolve_categories
 from assistant.nlu.intents import CHECKOUT, MEMORY, SELF, STRONG_REQUEST, Signals, classify
-from assistant.nlu.keywords import analyze
-from assistant.nlu.lexicon import Lexicon
+from assistant.nlu.keywords import analyze, reads_as_noun
+from assistant.nlu.lexicon import ALLERGEN_SYNONYMS, USE_TAGS, Lexicon
 from assistant.nlu.refs import SORT_OF, demonstrative, extract_amounts, extract_reference, extract_sort, product_specs
 from assistant.nlu.slots import (
     allergen_clauses,
@@ -35,6 +35,7 @@ from assistant.nlu.slots import (
     extract_policy_topic,
     extract_tags,
     extract_urgency,
+    find_terms,
     normalize,
 )
 from assistant.types import INTENTS, DialogueState, Reference, Slots, Understanding
@@ -48,7 +49,38 @@ _CART_INTENTS = ("cart_add", "cart_remove", "cart_view", "reorder", "checkout")
 _DEFAULT_LEXICON = Lexicon.default()
 _FOLLOW_UP_QUESTION = re.compile(r"\?|(?:되나요|돼요|되죠|하나요|인가요|나요|까요|어요|에요)\s?$|어떻게|언제|며칠|얼마나")
 _BUYING = re.compile(r"\s?(?:만|씩)?\s?(?:사려|사고\s?싶|살\s?(?:건데|거|려)|살려|사야|구매하려|주문하려|필요|(?:에|짜리|는|은)?\s?얼마)")
+_INGREDIENT = re.compile(r"([가-힣]{2,})(?:이|가)?\s?(?:들어간|들어있는|들어\s?있는|든|넣은|넣어\s?만든)\s?(?:거|걸|것|게|제품|상품)")
+_CONTENT_ASK = re.compile(r"(?:들었|들어\s?(?:가|있|갔)|포함\s?(?:돼|되|됐))(?:나요|어요|어|나|죠|는지|요|니|습니까)\s?\?")
+_ORDER_FILLER = re.compile(r"\s*(?:거|것|걸|꺼|걸로|거로)?\s*(?:(?:은|는|을|를|으로|로|도)?\s?(?:요|만|만요|씩|씩요|이요|주세요|줘요|줘|할게요|살게요|살래요|사요|주문할게요|이요)?)\s*[.!~]*\s*")
+_OWNED = re.compile(r"([가-힣a-z]{2,}?)(?:은|는)\s?(?:이미\s?|벌써\s?|집에\s?)?(?:있어요|있어|있음|있거든요|있으니까|있으니|있는데|있고)(?!\s?\?)")
 _NOT_WANTED = re.compile(r"([가-힣a-z]+?)(?:은|는|이|가)?\s?(?:말고|말구|대신)")
+
+
+_WORD_END = re.compile(r"(?:은|는|이|가|을|를|도|만|과|와|에|로|으로|의|랑|이랑|하고|요|용|류|세트|좀)")
+
+
+def _whole_item_words(masked: str, keywords: list[str], lexicon: Lexicon) -> list[str]:
+    """A kind of product the catalog sells, said in words the analyzer split or spaced
+    ("고양이 모래" -> 고양이모래, "말린 과일" -> 말린과일, "그래놀라" read as 그래+놀라): the
+    whole word replaces its pieces among the keywords.
+
+    >>> _whole_item_words("고양이 모래 추천", ["고양이", "모래"], Lexicon.default())
+    ['고양이모래']
+    """
+    out = list(keywords)
+    for word, (s, e) in find_terms(masked, dict.fromkeys(lexicon.item_words())):
+        if any(word in k for k in out):
+            continue
+        starts = s == 0 or not masked[s - 1].isalnum()
+        ends = e == len(masked) or not masked[e].isalnum() or bool(_WORD_END.match(masked, e))
+        if not (starts and ends):
+            continue   # inside a longer word ("두부모래" holds no 두부 kind of its own)
+        pieces = [k for k in out if k in word]
+        if not pieces and reads_as_noun(word, lexicon):
+            continue   # the analyzer read it and the rules left it out ("충전기는 있어요")
+        out = [k for k in out if k not in pieces]
+        out.append(word)
+    return out
 
 
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:
@@ -92,6 +124,10 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         # lactose intolerance is not a milk allergy: lactose-free milk (the 락토프리 tag) is
         # what the shopper wants, and it still contains the milk protein
         allergens = [a for a in allergens if a != "우유"]
+    # an allergen word the shopper did not exclude ("생선 중에 고등어 말고": 생선 is what they
+    # want) stays in the text the keywords come from
+    allergen_spans = [(s, e) for s, e in allergen_spans
+                      if set(ALLERGEN_SYNONYMS.get(t[s:e].replace(" ", "").lower(), ())) <= set(allergens)]
     brands, avoid_brands, brand_spans = extract_brands(t, lexicon)
     urgency, urgency_spans = extract_urgency(t)
     order_id, order_spans = extract_order_id(t)
@@ -110,10 +146,30 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     masked = _mask(t, budget_spans + tag_spans + allergen_spans + brand_spans + urgency_spans + order_spans
                    + ref_spans + [a[2] for a in amounts] + product_specs(t) + not_wanted + policy_spans)
     keywords, give_verb = analyze(masked, lexicon)
+    owned = [m.span(1) for m in _OWNED.finditer(t)]
+    if owned and keywords:
+        # "케이블만 필요해요 충전기는 있어요": what the shopper already has is not what to find,
+        # when something else is named (a lone "우유는 있어요" keeps its word)
+        narrowed = analyze(_mask(masked, [m.span() for s, e in owned for m in re.finditer(re.escape(t[s:e]), masked)]), lexicon)
+        if narrowed[0]:
+            keywords, give_verb = narrowed
     categories = resolve_categories(masked, keywords, lexicon.category_paths(), context=t)
+    inside = [m.span(1) for m in _INGREDIENT.finditer(t)]
+    if inside and len(categories) > 1:
+        # "이유식 소고기 들어간 거": 소고기 is what is inside the 이유식, not a second kind of
+        # product; its category goes when another one is left (the word stays a keyword)
+        words = {t[s:e] for s, e in inside}
+        kept = resolve_categories(_mask(masked, [m.span() for w in words for m in re.finditer(re.escape(w), masked)]),
+                                  [k for k in keywords if k not in words], lexicon.category_paths(), context=t)
+        if kept:
+            categories = kept
+    # a use tag (캠핑, 유아, 대용량, ...) is required only where the catalog carries it: "아기
+    # 이유식" names a leaf that is the use itself, and requiring 유아 there would exclude it all
+    tags = [tag for tag in tags if lexicon.tag_fits(tag, categories)]
     for leaf, path in lexicon.categories:  # the analyzer sometimes splits a known leaf name
         if path in categories and leaf in masked and not any(leaf in k for k in keywords):
             keywords.append(leaf)
+    keywords = _whole_item_words(masked, keywords, lexicon)
     sig = Signals(
         has_reference=reference is not None, reference_kind=reference.kind if reference else None,
         has_amounts=bool(amounts),
@@ -126,6 +182,14 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     # removal or a question about ingredients; the intent rules read the rest
     intent, confidence, harmful, injection = classify(t, sig, _blank(t, allergen_clause_spans))
     intent, confidence = _answer_to_question(intent, confidence, state)
+    if (intent in ("search", "profile_update") and _CONTENT_ASK.search(t) and not injection and not harmful
+            and (keywords or reference is not None or demonstrative(t) or brands)):
+        # "조미김에 대두 들었어요?", "이 쿠키에 견과류 들었나요? 애가 호두 알러지라서요": asks
+        # what a product holds; the allergens said stay in the slots (and the session)
+        intent, confidence = "product_question", 0.8
+    if (reference is not None and amounts and intent not in ("cart_add", "cart_remove") and not injection
+            and not harmful and _ORDER_FILLER.fullmatch(_mask(t, ref_spans + [a[2] for a in amounts]))):
+        intent, confidence = "cart_add", 0.8   # "이거 3개요", "두 번째 거 두 봉지만": a pointer and an amount
     if (intent == "cart_add" and cart_turn and reference is not None and reference.kind == "it"
             and CHECKOUT.search(t) and not keywords):
         intent, confidence = "checkout", 0.85  # "이걸로 결제할게요" right after adding it
@@ -154,6 +218,8 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         reference = Reference("all")
 
     slots = Slots()
+    if intent == "profile_update":   # "우리 애기 우유 알레르기 있어요": a person, not a product's use
+        tags = [tag for tag in tags if tag not in USE_TAGS]
     if intent in _PRODUCT_INTENTS or intent == "profile_update":
         slots = Slots(
             dietary_tags=tuple(tags), allergens=tuple(allergens),

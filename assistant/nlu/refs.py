@@ -64,6 +64,7 @@ _INDEX = re.compile(
     rf"|(?P<w2>첫째|둘째|셋째|넷째)\s?(?={_THING})"
     rf"|(?P<d>\d{{1,2}})\s?번\s?(?={_THING}|담|넣|빼|추가|으로|로|이요|요|$|\s?주세요)"
     rf"|(?P<last>맨\s?마지막|마지막|맨\s?끝|맨\s?아래)\s?(?={_THING}|에|꺼)"
+    rf"|(?P<first>맨\s?(?:처음|앞|위)|제일\s?(?:처음|앞|위)|젤\s?(?:처음|앞|위)|처음|첫\s?번)\s?(?:에\s?(?:나온|있는|보여\s?준)\s?)?(?={_THING}|꺼)"
 )
 _SUPER = r"(?:제일|가장|젤|최고로|젤루|젤로)\s?"
 # A superlative is a reference only when it names no product ("제일 싼 거"); "제일 싼 우유"
@@ -105,6 +106,8 @@ def extract_reference(text: str) -> tuple[Reference | None, list[Span]]:
     if m:
         if m.group("last"):
             return Reference("index", index=-1), [m.span()]
+        if m.group("first"):   # "맨 처음 거", "제일 위에 있는 거"
+            return Reference("index", index=0), [m.span()]
         word = m.group("w") or m.group("w2") or m.group("d")
         n = int(word) if word.isdigit() else _ORD_WORDS.get(word, 1)
         return Reference("index", index=max(n, 1) - 1), [m.span()]

@@ -91,10 +91,11 @@ def find_terms(text: str, terms: dict[str, object]) -> list[tuple[str, Span]]:
 
 
 def extract_tags(text: str, lexicon: Lexicon) -> tuple[list[str], list[Span]]:
-    from assistant.nlu.lexicon import KEEP_AS_KEYWORD, SOFT_TAGS
+    from assistant.nlu.lexicon import KEEP_AS_KEYWORD, USE_TAG_KEYWORDS, USE_TAG_WORDS
 
     vocab: dict[str, str] = dict(TAG_SYNONYMS)
-    vocab.update({t.lower(): t for t in lexicon.tags if t not in SOFT_TAGS})
+    vocab.update({t.lower(): t for t in lexicon.tags})
+    vocab.update(USE_TAG_WORDS)
     vocab["유당불내증"] = "락토프리"
     tags: list[str] = []
     spans: list[Span] = []
@@ -111,7 +112,7 @@ def extract_tags(text: str, lexicon: Lexicon) -> tuple[list[str], list[Span]]:
         tag = vocab[term]
         if tag not in tags:
             tags.append(tag)
-        if term not in KEEP_AS_KEYWORD:
+        if term not in KEEP_AS_KEYWORD and term not in USE_TAG_KEYWORDS:
             spans.append(span)
     return tags, spans
 
@@ -165,6 +166,7 @@ _PERSON = (
 _GAP = re.compile(  # longer alternatives first: "이런 거" before the particle "이"
     r"(?:같은\s?(?:거|것|건|종류)(?:은|는|도)?|이런\s?(?:거|것|건|종류)(?:은|는|도)?|종류(?:는|은|도)?"
     r"|들어간\s?(?:거|것|건|걸|제품|음식)?(?:은|는|도)?|들어있는\s?(?:거|것|건)?(?:은|는|도)?"
+    r"|든\s?(?:거|것|건|걸|제품|음식)(?:은|는|도)?"
     r"|있는\s?(?:거|것|건)(?:은|는)?|함유(?:된)?\s?(?:거|것|건)?(?:은|는)?|맛(?:은|는|도|이)?(?=[\s,])"
     r"|둘\s?다|셋\s?다|세\s?개\s?다|전부|모두|모든|일절|절대로?|전혀|까지|조차|성분|완전|아예|진짜|정말|특히|좀|꼭"
     r"|이고|이구|이며|이요|이에요|예요|에요|이라|이랑|" + _PERSON +
@@ -537,16 +539,20 @@ _POLICY_PATTERNS = (
     (re.compile(_ORDERED + r"[^.?!]{0,30}(?:밖에\s?안|모자라|모자르|부족|덜\s?(?:왔|들)|적게\s?왔|바꿀\s?수|바꿔\s?주|바꾸|교환)"),
      "교환반품"),
     # an order already placed, changed afterwards
-    (re.compile(_ORDERED + r"[^.?!]{0,25}(?:추가할|추가\s?(?:돼|되|가능)|변경|바꿀|빼\s?(?:주|줄|도|달)|취소)"), "취소"),
-    (re.compile(r"품절\s?(?:됐|되었|이라)|결품|재고\s?(?:가\s)?없으면|대신\s?(?:보내|배송)|대체\s?(?:상품|배송|해)"), "취소"),
+    (re.compile(_ORDERED + r"[^.?!]{0,25}(?:추가할|추가\s?(?:돼|되|가능)|변경|바꿀|빼\s?(?:주|줄|도|달)|취소)"), "주문"),
+    (re.compile(r"품절\s?(?:됐|되었|이라)|결품|재고\s?(?:가\s)?없으면|대신\s?(?:보내|배송)|대체\s?(?:상품|배송|해)"), "주문"),
     (re.compile(r"\d+\s?(?:박스|상자|개|병|묶음|세트)[가-힣\s]{0,6}(?:한\s?번에|한꺼번에)|(?:한\s?번에|한꺼번에)\s?(?:많이|대량)"
-                r"|(?:회사|단체|사무실|탕비실|행사)[가-힣\s]{0,10}(?:주문|구매|사려)[가-힣\s]{0,10}(?:되나|돼요|되요|하면|가능|방법)"), "취소"),
+                r"|(?:회사|단체|사무실|탕비실|행사)[가-힣\s]{0,10}(?:주문|구매|사려)[가-힣\s]{0,10}(?:되나|돼요|되요|하면|가능|방법)"), "주문"),
     (re.compile(r"돈\s?(?:은|이|만)?\s?(?:빠졌|나갔|빠져|결제됐)|출금\s?(?:됐|되)"), "결제"),
-    (re.compile(r"돈\s?(?:은|이)?\s?언제\s?(?:들어|돌려|환불|입금)|언제\s?(?:돌려|환불)\s?(?:받|돼|되)"), "교환반품"),
+    (re.compile(r"돈\s?(?:은|이)?\s?언제\s?(?:들어|돌려|환불|입금)|언제\s?(?:돌려|환불)\s?(?:받|돼|되)"), "환불"),
     # delivery to a region, packaging returned
     (re.compile(r"(?:제주|도서\s?산간|섬\s|울릉|백령)[가-힣\s]{0,15}(?:보낼|보내|배송|배달|받을\s?수|시킬\s?수)"), "배송"),
     (re.compile(r"그린\s?박스|보냉\s?(?:박스|가방)|박스\s?(?:회수|반납)|문\s?앞에\s?내놓"), "배송"),
     (re.compile(r"선물\s?(?:을|를)?\s?(?:보냈|받는\s?(?:사람|분|친구))|받는\s?(?:친구|분|사람)(?:이|가)\s?주소|가격\s?표시"), "선물"),
     (re.compile(r"(?:글씨|글자|화면)\s?(?:를|가|좀)?\s?(?:좀\s?)?(?:크게|키워|확대|잘\s?안\s?보)|큰\s?글씨|음성\s?안내|휠체어"), "키오스크"),
-    (re.compile(r"표시(?:된|돼|되어|가\s?된)\s?[가-힣\s]{0,10}(?:맞|믿|확실|면)"), "알레르기표시"),
+    (re.compile(r"표시(?:된|돼|되어|가\s?된)\s?[가-힣\s]{0,10}(?:맞|믿|확실|면)"), "알레르기"),
+    # a return or exchange to be made is what the question is about, even when it asks what
+    # comes back ("반품하면 얼마 빼고 환불돼요?"); one already made is the background of a refund
+    # question ("반품한 거 환불 언제 들어와요") and the table below decides
+    (re.compile(r"(?:반품|교환|반송)(?!\s?(?:한\s?(?:거|건|것|게)|했|해\s?놨|해\s?뒀|보냈|신청\s?했|처리\s?(?:됐|되었)))"), "교환반품"),
 )

@@ -1,0 +1,56 @@
+"""Policy topics are the help center's own families (data/policies front matter ids), named as
+shoppers and the store's labels name them; sentences made up for these tests."""
+
+import pytest
+
+from assistant.nlu import parse
+from assistant.nlu.lexicon import (
+    LEGACY_POLICY_TOPICS,
+    POLICY_TOPIC_DOC_PREFIXES,
+    POLICY_TOPICS,
+    policy_topic_of,
+    policy_topics,
+    topic_covers,
+)
+from assistant.settings import REPO_ROOT
+from store.catalog import load_policies
+
+
+def test_every_document_family_is_a_topic_and_back():
+    docs = load_policies(REPO_ROOT / "data" / "policies")
+    from_docs = {policy_topic_of(d.id) for d in docs}
+    assert set(policy_topics()) == from_docs
+    assert set(POLICY_TOPICS) == from_docs          # a trigger table for every family, no other
+    for topic, prefixes in POLICY_TOPIC_DOC_PREFIXES.items():
+        assert any(d.id.rsplit("-", 1)[0] in prefixes for d in docs), topic
+    for name, topics in LEGACY_POLICY_TOPICS.items():
+        assert set(topics) <= from_docs, name
+
+
+def test_documents_cover_their_topic_only():
+    assert topic_covers("교환반품", "반품-04") and topic_covers("교환반품", "교환-01#2")
+    assert not topic_covers("환불", "반품-04") and not topic_covers("교환반품", "환불-01")
+    assert topic_covers("구독", "정기배송-02") and topic_covers("계정", "회원-01")
+    assert topic_covers("혜택", "멤버십-01") and not topic_covers("혜택", "배송-01")   # an older coarse name
+    assert not topic_covers(None, "배송-01")
+
+
+@pytest.mark.parametrize("text, topic", [
+    ("택배 상자가 찢어져서 왔는데 환불 가능한가요", "환불"),            # the refund asked about the damage
+    ("환불받으면 카드로 며칠 만에 들어와요?", "환불"),
+    ("교환 신청하면 헌 물건은 언제 가져가요?", "교환반품"),              # a return to be made
+    ("다 먹은 것도 반품하면 돈 돌려주나요", "교환반품"),
+    ("교환 신청했는데 환불로 바꿀 수 있나요", "환불"),                 # the exchange is done: refund asked
+    ("포인트 다음 달에 사라져요?", "적립금"),
+    ("생일 쿠폰 언제 들어와요", "쿠폰"),
+    ("멤버십 등급 올리려면 얼마 사야 돼요", "멤버십"),
+    ("정기배송 이번 달 쉬고 싶어요", "구독"),
+    ("구독 해지하면 남은 회차 돈 돌려받아요?", "구독"),                 # the service, not the refund
+    ("픽업 주문하면 몇 시부터 찾으러 가요?", "픽업"),
+    ("키오스크 결제 카드만 돼요?", "키오스크"),
+    ("비밀번호 까먹었는데 어떻게 찾아요", "계정"),
+    ("주문 취소 오늘 몇 시까지 돼요", "주문"),
+])
+def test_topic_is_the_family_asked_about(text, topic):
+    u = parse(text)
+    assert (u.intent, u.slots.policy_topic) == ("policy", topic)

@@ -1,0 +1,47 @@
+"""Pointers to the first product and orders said as a pointer plus an amount; sentences made
+up for these tests."""
+
+import pytest
+
+from assistant.nlu import parse
+from assistant.types import DialogueState
+
+SHOWN = DialogueState(last_intent="search", last_results=["p1", "p2", "p3"])
+
+
+@pytest.mark.parametrize("text", ["맨 처음 거 장바구니에 넣어줘", "제일 위에 있는 거 담아", "처음 거 빼 주세요"])
+def test_first_shown_product(text):
+    ref = parse(text, SHOWN).slots.reference
+    assert ref is not None and (ref.kind, ref.index) == ("index", 0)
+
+
+def test_first_in_other_senses_is_no_pointer():
+    assert parse("처음 보는 과자 추천", SHOWN).slots.reference is None
+
+
+@pytest.mark.parametrize("text, qty", [("그거 두 개요", 2), ("세 번째 거 다섯 봉지만", 5), ("저거 4개 주세요", 4)])
+def test_pointer_and_amount_is_an_order(text, qty):
+    u = parse(text, SHOWN)
+    assert (u.intent, u.slots.quantity) == ("cart_add", qty) and u.slots.reference is not None
+
+
+def test_pointer_amount_and_a_question_stays_a_question():
+    assert parse("그거 두 개 얼마예요?", SHOWN).intent == "product_question"
+
+
+@pytest.mark.parametrize("text", ["김에 들깨 들어갔어요?", "이 라면에 새우 들었나요? 남편이 새우 알레르기예요"])
+def test_asking_what_a_product_holds(text):
+    assert parse(text, SHOWN).intent == "product_question"
+
+
+@pytest.mark.parametrize("text, allergen", [("호두 든 건 빼고 쿠키 보여줘", "호두"), ("우유 든 거 빼 주세요 과자로", "우유")])
+def test_den_geon_ppaego_excludes(text, allergen):
+    assert allergen in parse(text).slots.allergens
+
+
+def test_from_now_on_is_a_profile_fact():
+    assert parse("앞으로 복숭아 든 건 빼 주세요 딸이 알레르기 있어요").intent == "profile_update"
+
+
+def test_a_product_made_a_way_is_a_search():
+    assert parse("생수 유리병으로 된 거").intent == "search"
