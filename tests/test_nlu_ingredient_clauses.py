@@ -33,3 +33,27 @@ def test_the_parser_reads_it_as_an_allergy_of_the_search():
 
     first = parse("오징어 들어간 해물짬뽕 말고 얼큰한 라면")
     assert first.intent == "search" and "오징어" in first.slots.allergens
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("땅콩도요", ["땅콩"]), ("아 그리고 새우랑 게도", ["새우", "게"]), ("조개까지요", ["조개류"]),
+    ("호두도 빼주세요", ["호두"]), ("복숭아요", []), ("우유도 보여줘", []), ("땅콩 있어요?", []),
+])
+def test_a_bare_allergen_with_do_only_adds_to_an_allergy(text, expected):
+    from assistant.nlu.slots import added_allergy
+
+    assert added_allergy(text) == expected
+
+
+def test_an_added_allergen_after_an_allergy_turn_is_excluded_but_not_after_a_search():
+    from assistant.nlu.parser import parse
+    from assistant.types import DialogueState
+
+    def after(first: str) -> DialogueState:
+        return DialogueState(history=[{"role": "user", "content": first}, {"role": "assistant", "content": "네"}],
+                             last_intent="search")
+
+    said = parse("호두도요", after("과자 찾는데 땅콩은 알레르기라 빼 주세요"))
+    assert said.intent == "search" and said.slots.allergens == ("호두",)
+    wanted = parse("호두도요", after("아몬드 보여줘"))        # "show walnuts too": a product, not an allergy
+    assert wanted.slots.allergens == () and "호두" in wanted.slots.keywords

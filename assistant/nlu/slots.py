@@ -318,6 +318,33 @@ def _mark_after_product(text: str, pos: int, limit: int, ingredient: bool) -> re
     return None
 
 
+# what may stand around a bare allergen list that adds to the allergy just stated ("오징어도요",
+# "아 그리고 새우랑 게도", "조개까지요"): particles, list joiners and an optional exclusion verb
+_ADDED_ALLERGY_REST = re.compile(r"(?:(?:아|그리고|참|또|그럼|근데|and)\s)*(?:\s|,|이랑|랑|하고|와|과)*"
+                                 r"(?:도|까지)\s?(?:요|이요|요오)?\s?(?:(?:빼|제외|안\s?돼|못\s?먹)\S*)?\s?[.!~ㅠㅜ]*")
+
+
+def added_allergy(text: str) -> list[str]:
+    """Allergens of a message that only adds to the allergy the shopper stated the turn before:
+    the allergen words followed by 도/까지 and nothing asked ("오징어도요"). The caller checks the
+    turn before; without "도" ("고등어요") it may be the answer to "어떤 생선?", so it is not read.
+    >>> added_allergy("오징어도요"), added_allergy("오징어 보여줘")
+    (['오징어'], [])
+    """
+    hits = _allergen_hits(text)
+    if not hits:
+        return []
+    rest = text
+    for _, s, e in sorted(hits, key=lambda h: -h[1]):
+        rest = rest[:s] + " " + rest[e:]
+    if not _ADDED_ALLERGY_REST.fullmatch(re.sub(r"\s+", " ", rest).strip()):
+        return []
+    out: list[str] = []
+    for term, _, _ in hits:
+        out += [n for n in ALLERGEN_SYNONYMS[term] if n not in out]
+    return out
+
+
 def allergen_clauses(text: str, cart_context: bool = False) -> tuple[list[str], list[Span], list[Span]]:
     """(allergens, allergen word spans, clause spans). A clause runs from the first allergen
     of a list to the end of the word that marks it ("닭고기 들어간 건 빼주세요"): the intent
