@@ -298,6 +298,9 @@ def _question_value(question: str, kind: str) -> int | None:
         vals = [(v, end) for v, end in vals if _AGO.match(question[end:end + 6])]
     if kind == "amount":   # a threshold the shopper quotes ("4만원 이상이면") is not their value
         vals = [(v, end) for v, end in vals if not _AMOUNT_CMP.match(question[end:end + 6])]
+        # "적립금 500원만 배송비에 써요?": the points' or coupon's value, not the order's amount
+        vals = [(v, end) for v, end in vals
+                if not re.search(r"(?:적립금|포인트|쿠폰|상품권)\s*[\d,.만천백원\s]*$", question[:end])]
     distinct = {v for v, _ in vals}
     return distinct.pop() if len(distinct) == 1 else None
 
@@ -338,6 +341,40 @@ def _meets(value: int, limit: int, op: str) -> bool:
 def _asks(question: str) -> bool:
     """True when the question asks for the good outcome (can/free), False for a cost."""
     return not (_ASK_COST.search(question) and not _ASK_FREE.search(question))
+
+
+# services and means the help center sets rules for one at a time: a rule about one member
+# does not decide a question about another
+_SUBJECTS = (("신용카드", "체크카드", "간편결제", "계좌이체", "무통장", "휴대폰 결제", "상품권"),
+             ("새벽배송", "당일배송", "일반배송", "픽업", "정기배송"))
+
+
+def _other_subject(question: str, piece: str) -> bool:
+    """Whether the question names a member of a subject group that the rule does not, while
+    the rule names another member ("체크카드" asked, "신용카드" ruled)."""
+    for group in _SUBJECTS:
+        asked = {g for g in group if g in question}
+        ruled = {g for g in group if g in piece}
+        if asked and ruled and not asked & ruled:
+            return True
+    return False
+
+
+def _outcome_after(piece: str, context: str) -> bool | None:
+    """The outcome of THIS threshold's condition when a sentence holds two ("40,000원 이상이면
+    무료이고, 미만이면 배송비 3,500원이 붙습니다": at or above the limit it is free), else None."""
+    at = piece.find(context)
+    if at < 0:
+        return None
+    m = re.match(r"[^.]*?(?:면|경우에는|경우)\s+(.*)", piece[at + len(context):], re.S)
+    if not m:
+        return None
+    clause = re.split(r",\s|(?<=이고)\s|(?<=[고며])\s", m.group(1), maxsplit=1)[0]
+    if _RULE_COST.search(clause):
+        return False
+    if _RULE_FREE.search(clause):
+        return True
+    return None
 
 
 def _outcome(piece: str) -> bool | None:
@@ -398,8 +435,10 @@ def decide_piece(question: str, text: str) -> tuple[str | None, str]:
                 cands = _subject_pick(question, cands)
                 if not cands:
                     return None, ""
-        (limit, op, _, _), piece = cands[0]
-        good = True if op == "~" else _outcome(piece)   # hours "10:00~21:00": open until then
+        (limit, op, cond, context), piece = cands[0]
+        if _other_subject(question, piece):
+            return None, ""   # "체크카드로 8만원 할부?" vs "신용카드로 5만 원 이상이면 할부": not this rule
+        good = True if op == "~" else (cond and _outcome_after(piece, context)) or _outcome(piece)   # hours "10:00~21:00": open until then
         if good is None:
             return None, ""
         met = _meets(value, limit, op)

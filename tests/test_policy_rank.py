@@ -163,3 +163,34 @@ def test_an_expansion_with_a_ruled_out_word_does_not_fire():
     assert "무료배송 기준" not in out and "정기배송 혜택" in out
     assert "부분 취소" in pr.expand("42,000원 주문했는데 5천원짜리 하나만 취소하면 배송비 생겨요?")
     assert "부분 환불" not in pr.expand("42,000원 주문했는데 5천원짜리 하나만 취소하면 배송비 생겨요?")
+
+
+# ---- wrong 네/아니요 found by the first scores of blind batches E and F (sentences rewritten) ----
+_FEE = "새벽배송은 결제 금액 40,000원 이상이면 무료이고, 미만이면 배송비 3,500원이 붙습니다."
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("새벽배송 3만2천원 주문인데 배송비 내야 돼요?", "yes"),     # under the limit: the fee applies
+    ("새벽배송 4만2천원이면 무료예요?", "yes"),
+    ("새벽배송 2만원어치면 공짜로 와요?", "no"),
+    ("새벽배송 6만원 시키면 배송비 붙어요?", "no"),
+])
+def test_the_outcome_read_is_the_one_of_the_condition_that_holds(question, expected):
+    from assistant.policy_grounding import decide_piece
+
+    assert decide_piece(question, _FEE)[0] == expected
+
+
+def test_a_rule_about_another_means_or_service_decides_nothing():
+    from assistant.policy_grounding import decide_piece
+
+    rule = "신용카드로 5만 원 이상 결제하면 2~12개월 할부를 고를 수 있습니다."
+    assert decide_piece("체크카드로 7만원 사는데 할부 되나요?", rule)[0] is None
+    assert decide_piece("신용카드로 7만원 사는데 할부 되나요?", rule)[0] == "yes"
+
+
+def test_a_points_amount_is_not_the_order_amount():
+    from assistant.policy_grounding import _question_value
+
+    assert _question_value("적립금 300원만 배송비에 써도 돼요?", "amount") is None
+    assert _question_value("쿠폰 2천원 쓰고 3만5천원이면 배송비 붙어요?", "amount") == 35_000
