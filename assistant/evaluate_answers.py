@@ -41,13 +41,14 @@ from assistant.settings import REPO_ROOT
 
 SECTION_LABELS = REPO_ROOT / "data" / "labels" / "policy_sections.jsonl"
 _BLIND = REPO_ROOT / "tests" / "data" / "blind"
-# name -> (product file, policy file). `holdout` (batch C), `holdout_d` (D) and `holdout_e` (E) were written
+# name -> (product file, policy file). `holdout` (batch C), `holdout_d` (D), `holdout_e` (E) and `holdout_f` (F) were written
 # blind while the code changed and scored first at the end of a session (see test_blind_frozen.py).
 BLIND_SETS = {
     "blind": (_BLIND / "product_blind.jsonl", _BLIND / "policy_blind.jsonl"),
     "holdout": (_BLIND / "holdout" / "product_blind_c.jsonl", _BLIND / "holdout" / "policy_blind_c.jsonl"),
     "holdout_d": (_BLIND / "holdout_d" / "product_blind_d.jsonl", _BLIND / "holdout_d" / "policy_blind_d.jsonl"),
     "holdout_e": (_BLIND / "holdout_e" / "product_blind_e.jsonl", _BLIND / "holdout_e" / "policy_blind_e.jsonl"),
+    "holdout_f": (_BLIND / "holdout_f" / "product_blind_f.jsonl", _BLIND / "holdout_f" / "policy_blind_f.jsonl"),
 }
 SETS = ("dev", "test", *BLIND_SETS)
 
@@ -150,7 +151,8 @@ def answers_first(reply: str) -> bool:
     s = first_sentence(reply)
     if not s or _QUOTE_OPEN.search(s) or s.startswith(("관련된 정책 안내를 찾지 못했어요",)):
         return False
-    return polarity(s) is not None or bool(re.search(r"\d", s)) or s.rstrip().endswith(("요.", "다.", "요", "다"))
+    tail = re.sub(r"\s*\([^()]*\)\s*(?=[.!]?$)", "", s.rstrip())   # "…무료입니다(… 별도)." ends a fact sentence
+    return polarity(s) is not None or bool(re.search(r"\d", s)) or tail.endswith(("요.", "다.", "요", "다"))
 
 
 def score_products(assistant, rows: list[dict], with_ndcg: bool) -> dict:

@@ -3,10 +3,11 @@
 A policy question is answered by one `##` section ("반품-03#2 품질에 문제가 있을 때"), not by
 a document: "멍든 과일 환불돼요?" and "단순변심 반품 되나요?" live in the same document and
 have opposite answers. Retrieval runs at passage level (`HybridRetriever.search_passages`);
-a small rerank over the candidate sections adds what the fused score misses: the words the
-question shares with the section heading and body, the asked topic, and whether the section
-holds the kind of fact asked for (a time for "몇시", an amount for "얼마", a period for
-"며칠"). Weights were set on the dev split's section labels (`data/labels/policy_sections.jsonl`).
+the question is searched with the help center's own words added ("맘 바뀌었어요" -> 단순변심),
+and a small listwise logistic model over the top sections (`assistant.policy_rank`: heading and
+body overlap, a policy-only BM25, the asked topic, the kind of fact asked for) picks the
+deciding one. Its weights were fit on the dev split's section labels only
+(`data/labels/policy_sections.jsonl`).
 
 `policy_answer` opens the reply with the section's deciding sentence and its numbers (2일,
 40,000원, 23:00). It leads with 네/아니요 only when the section decides the question by itself
@@ -22,12 +23,8 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from assistant import policy_rank
 from assistant.facts import PolicyFact
-
-# Section rerank weights (dev split): fused retrieval score (min-max over candidates), word
-# overlap with the heading and with the body, topic match, asked-fact-kind match.
-WEIGHTS = {"fused": 1.0, "heading": 0.6, "body": 0.8, "topic": 0.15, "cue": 0.25}
-POOL = 20
 
 _WH = re.compile(r"언제|얼마|몇|며칠|어디|어떻게|어케|어떡|뭐|뭔|무엇|무슨|왜|누가|누구|어느|방법|기준|기간|시간|금액")
 _CUES = (
@@ -45,13 +42,7 @@ _PARTICLE = re.compile(r"(은|는|이|가|을|를|에|에서|으로|로|도|만|
 
 def _grams(text: str) -> set[str]:
     """Character bigrams of Hangul/alnum runs: robust to spacing and endings ("반품돼요"~"반품")."""
-    out: set[str] = set()
-    for word in re.findall(r"[가-힣A-Za-z0-9]+", text or ""):
-        word = _PARTICLE.sub("", word) if len(word) > 2 else word
-        if len(word) == 1:
-            out.add(word)
-        out |= {word[i:i + 2] for i in range(len(word) - 1)}
-    return out
+    return policy_rank.grams(text)
 
 
 def _overlap(q: set[str], text: str) -> float:
@@ -60,37 +51,9 @@ def _overlap(q: set[str], text: str) -> float:
     return len(q & _grams(text)) / len(q)
 
 
-def section_features(question: str, hit, topic: str | None, doc) -> dict[str, float]:
-    q = _grams(question)
-    heading, body = _split_passage(hit, doc)
-    cue = 0.0
-    for asks, has in _CUES:
-        if asks.search(question):
-            cue = max(cue, 1.0 if has.search(body) else 0.0)
-    topic_ok = _covers(topic, doc, hit.id)
-    return {"heading": _overlap(q, heading), "body": _overlap(q, body), "topic": float(topic_ok), "cue": cue}
-
-
-def rank_sections(question: str, hits: Sequence, by_id: dict, topic: str | None = None) -> list[tuple[float, object]]:
-    """(score, hit) for passage hits, best first."""
-    if not hits:
-        return []
-    fused = [float(getattr(h, "score", 0.0)) for h in hits]
-    lo, hi = min(fused), max(fused)
-    out = []
-    for h, f in zip(hits, fused):
-        doc = by_id.get(h.id.split("#")[0])
-        feats = section_features(question, h, topic, doc)
-        feats["fused"] = (f - lo) / (hi - lo) if hi > lo else 1.0
-        out.append((sum(WEIGHTS[k] * v for k, v in feats.items()), h))
-    out.sort(key=lambda sh: (-sh[0], getattr(sh[1], "passage_id", "")))
-    return out
-
-
-def ground_policy(retriever, policies: Sequence, query: str, topic: str | None = None,
-                  k: int = 2) -> list[PolicyFact]:
-    """The deciding section first, then the next best section (passage-level retrieval plus
-    the section rerank)."""
+def policy_hits(retriever, query: str, k: int = policy_rank.POOL) -> list:
+    """The retriever's top `k` policy sections for the question, searched with the help
+    center's own words added (`policy_rank.expand`: "맘 바뀌었어요" -> 단순변심)."""
     filters = None
     try:
         from retrieval import Filters
@@ -98,15 +61,34 @@ def ground_policy(retriever, policies: Sequence, query: str, topic: str | None =
         filters = Filters(kinds=("policy",))
     except Exception:  # fall back to filtering hits by kind below
         filters = None
-    by_id = {d.id: d for d in policies}
+    text = policy_rank.expand(query)
     search = getattr(retriever, "search_passages", None)
     if callable(search):
-        hits = list(search(query, k=POOL, filters=filters) or [])
+        hits = list(search(text, k=k, filters=filters) or [])
     else:   # a retriever without passage search: its per-document best passages
-        hits = list(retriever.search(query, k=10, filters=filters) or [])
-    hits = [h for h in hits if getattr(h, "kind", "") == "policy"]
+        hits = list(retriever.search(text, k=10, filters=filters) or [])
+    return [h for h in hits if getattr(h, "kind", "") == "policy"]
+
+
+def rank_sections(question: str, hits: Sequence, by_id: dict, topic: str | None = None,
+                  retriever=None) -> list[tuple[float, object]]:
+    """(score, hit) for passage hits, best first (`policy_rank`: features and the dev-fit model)."""
+    if not hits:
+        return []
+    policies = list(by_id.values())
+    tokenize = policy_rank._tokenizer(retriever) if retriever is not None else None
+    sb = policy_rank.section_bm25(policies, tokenize).scores(question) if policies else {}
+    return policy_rank.rank(question, hits, by_id, topic, sb)
+
+
+def ground_policy(retriever, policies: Sequence, query: str, topic: str | None = None,
+                  k: int = 2) -> list[PolicyFact]:
+    """The deciding section first, then the next best section (passage-level retrieval plus
+    the section rerank)."""
+    by_id = {d.id: d for d in policies}
+    hits = policy_hits(retriever, query)
     out: list[PolicyFact] = []
-    for _, h in rank_sections(query, hits, by_id, topic):
+    for _, h in rank_sections(query, hits, by_id, topic, retriever):
         fact = _passage(h, by_id)
         if fact and all(f.passage_id != fact.passage_id for f in out):
             out.append(fact)
@@ -126,6 +108,19 @@ def sentences(text: str) -> list[str]:
     return [p for p in parts if len(p) >= 4]
 
 
+_CLAUSE = re.compile(r"[.?!,;]+\s*|(?<=[는은]데)\s+|(?<=는데요)\s+|(?<=어서|아서|니까)\s+")
+_CUES = _CUES + (
+    (re.compile(r"주는|줘요|주나요|주세요|드리나요|보상|혜택|받을\s*수\s*있"), re.compile(r"드립니다|드려요|지급|\d[\d,]*\s*원을")),
+)
+
+
+def asked_clause(question: str) -> str:
+    """The part of the message that asks (its last clause: "어제 온 딸기에 곰팡이가 폈어요. 이거
+    다시 포장해서 돌려보내야 하나요?" -> "이거 다시 포장해서 돌려보내야 하나요")."""
+    parts = [p for p in _CLAUSE.split(question or "") if p and len(p.strip()) >= 2]
+    return parts[-1] if parts else (question or "")
+
+
 def deciding_sentence(question: str, text: str) -> str:
     """The sentence of the section that answers: most words shared with the question, a
     sentence holding the asked kind of fact (time, amount, period) preferred."""
@@ -133,6 +128,8 @@ def deciding_sentence(question: str, text: str) -> str:
     if not cands:
         return (text or "").strip()
     q = _grams(question)
+    clause = asked_clause(question)
+    ask = _grams(clause) if clause.strip() != (question or "").strip() else set()   # a story, then the ask
 
     def score(i_s):
         i, s = i_s
@@ -140,7 +137,7 @@ def deciding_sentence(question: str, text: str) -> str:
         for asks, has in _CUES:
             if asks.search(question) and has.search(s):
                 cue = 0.5
-        return _overlap(q, s) + cue + (0.1 if re.search(r"\d", s) else 0.0) - 0.01 * i
+        return (_overlap(q, s) + _overlap(ask, s) + cue + (0.1 if re.search(r"\d", s) else 0.0) - 0.01 * i)
 
     return max(enumerate(cands), key=score)[1]
 
@@ -185,12 +182,44 @@ def policy_answer(question: str, fact: PolicyFact) -> str:
     """The reply's first line: "네, …" / "아니요, …" when the section decides the question by
     itself (`decide`), else "조건이 있어요: …" or the deciding sentence itself."""
     verdict, piece = decide_piece(question, fact.text)
+    if verdict and not in_scope(question, f"{fact.title} {fact.heading} {fact.text}"):
+        verdict, piece = None, ""   # the section is not about what was asked: no 네/아니요 from it
     parts = [piece] if verdict and piece else answer_sentences(question, fact.text)   # the item that decides
+    if verdict:
+        caveat = exception_sentence(fact.text, piece)
+        if caveat:   # "…무상 수리를 받을 수 있습니다" but "사용자 과실로 고장 난 경우는 유상 수리입니다"
+            verdict, parts = "conditional", [piece, caveat]
     parts = [x if x.endswith((".", "!", "?")) else x + "." for x in parts if x]
     joined = " ".join(parts)
     if verdict is None:   # a 네/아니요 read from negation words alone was wrong too often
         verdict = "conditional" if polarity(question, joined) == "conditional" else ""
     return LEADS.get(verdict, "") + joined
+
+
+# The service or action a question names must be what the deciding section is about before a
+# 네/아니요 is read from it: "새벽배송 … 취소해도 돼요?" is not decided by the 새벽배송 order cut-off,
+# "정기배송 … 배송비 무료예요?" not by the general free-shipping threshold.
+_SCOPE = ("정기배송", "새벽배송", "당일배송", "픽업", "선물", "키오스크", "제주", "도서산간", "패스", "멤버십",
+          "교환", "취소", "반품", "환불", "수리", "할부", "적립금", "쿠폰", "탈퇴", "변경")
+_EXCEPTION = re.compile(r"경우는|경우에는|다만|단,|\b단\s|제외|과실|별도")
+
+
+def in_scope(question: str, section: str) -> bool:
+    """Every service/action word of `_SCOPE` the question names is in the section's title,
+    heading or text."""
+    q = re.sub(r"\s+", "", question or "")
+    sec = re.sub(r"\s+", "", section or "")
+    return all(w in sec for w in _SCOPE if w in q)
+
+
+def exception_sentence(text: str, piece: str) -> str:
+    """Another sentence of the section that makes an exception to the deciding one ("사용자
+    과실로 고장 난 경우는 유상 수리입니다"), or ""."""
+    for sent in sentences(text):
+        if sent.strip(" -.") and sent.strip(" -.") not in (piece or "") and (piece or "").strip(" -.") not in sent \
+                and _EXCEPTION.search(sent):
+            return sent
+    return ""
 
 
 # ---- 네/아니요 from the rule's numbers ---------------------------------------------------------
@@ -269,6 +298,9 @@ def _question_value(question: str, kind: str) -> int | None:
         vals = [(v, end) for v, end in vals if _AGO.match(question[end:end + 6])]
     if kind == "amount":   # a threshold the shopper quotes ("4만원 이상이면") is not their value
         vals = [(v, end) for v, end in vals if not _AMOUNT_CMP.match(question[end:end + 6])]
+        # "적립금 500원만 배송비에 써요?": the points' or coupon's value, not the order's amount
+        vals = [(v, end) for v, end in vals
+                if not re.search(r"(?:적립금|포인트|쿠폰|상품권)\s*[\d,.만천백원\s]*$", question[:end])]
     distinct = {v for v, _ in vals}
     return distinct.pop() if len(distinct) == 1 else None
 
@@ -309,6 +341,40 @@ def _meets(value: int, limit: int, op: str) -> bool:
 def _asks(question: str) -> bool:
     """True when the question asks for the good outcome (can/free), False for a cost."""
     return not (_ASK_COST.search(question) and not _ASK_FREE.search(question))
+
+
+# services and means the help center sets rules for one at a time: a rule about one member
+# does not decide a question about another
+_SUBJECTS = (("신용카드", "체크카드", "간편결제", "계좌이체", "무통장", "휴대폰 결제", "상품권"),
+             ("새벽배송", "당일배송", "일반배송", "픽업", "정기배송"))
+
+
+def _other_subject(question: str, piece: str) -> bool:
+    """Whether the question names a member of a subject group that the rule does not, while
+    the rule names another member ("체크카드" asked, "신용카드" ruled)."""
+    for group in _SUBJECTS:
+        asked = {g for g in group if g in question}
+        ruled = {g for g in group if g in piece}
+        if asked and ruled and not asked & ruled:
+            return True
+    return False
+
+
+def _outcome_after(piece: str, context: str) -> bool | None:
+    """The outcome of THIS threshold's condition when a sentence holds two ("40,000원 이상이면
+    무료이고, 미만이면 배송비 3,500원이 붙습니다": at or above the limit it is free), else None."""
+    at = piece.find(context)
+    if at < 0:
+        return None
+    m = re.match(r"[^.]*?(?:면|경우에는|경우)\s+(.*)", piece[at + len(context):], re.S)
+    if not m:
+        return None
+    clause = re.split(r",\s|(?<=이고)\s|(?<=[고며])\s", m.group(1), maxsplit=1)[0]
+    if _RULE_COST.search(clause):
+        return False
+    if _RULE_FREE.search(clause):
+        return True
+    return None
 
 
 def _outcome(piece: str) -> bool | None:
@@ -369,18 +435,41 @@ def decide_piece(question: str, text: str) -> tuple[str | None, str]:
                 cands = _subject_pick(question, cands)
                 if not cands:
                     return None, ""
-        (limit, op, _, _), piece = cands[0]
-        good = True if op == "~" else _outcome(piece)   # hours "10:00~21:00": open until then
+        (limit, op, cond, context), piece = cands[0]
+        if _other_subject(question, piece):
+            return None, ""   # "체크카드로 8만원 할부?" vs "신용카드로 5만 원 이상이면 할부": not this rule
+        good = True if op == "~" else (cond and _outcome_after(piece, context)) or _outcome(piece)   # hours "10:00~21:00": open until then
         if good is None:
             return None, ""
         met = _meets(value, limit, op)
         return ("yes" if met == (good == _asks(question)) else "no"), piece.strip(" -")
+    absent = _absent_piece(question, text)
+    if absent:   # "배송비 있어요?" / "위약금은 없습니다": what was asked about does not exist
+        return "no", absent
     best = deciding_sentence(question, text)
     denied = [c for c in re.split(r",\s|(?<=[고며])\s", best) if _denies(c)]
     if (denied and not _conditional_words(best) and _asks(question) and not _ASK_FREE.search(question)
             and not _RESTRICT.search(best) and max(_overlap(q, c) for c in denied) >= 0.3):
         return "no", best
     return None, ""
+
+
+_ASK_EXIST = re.compile(r"([가-힣]{2,})\s*(?:도|은|는|이|가)?\s*(?:따로\s*|또\s*|추가로\s*)?"
+                        r"(?:있(?:어요|나요|어|나|을까요|습니까)|내(?:요|야|나요)|붙(?:어요|나요)|나가(?:요|나요))\s*\??\s*$")
+
+
+def _absent_piece(question: str, text: str) -> str:
+    """For "X 있어요?" / "X 내요?" (X a fee, a minimum, a penalty), the sentence of the section
+    that says X does not exist ("위약금은 없습니다", "배송비가 없으며"), else ""."""
+    for clause in re.split(r"[?.!]\s*", question or ""):
+        m = _ASK_EXIST.search(clause.strip() + "?") if clause.strip() else None
+        if not m:
+            continue
+        noun = _PARTICLE.sub("", m.group(1)) if len(m.group(1)) > 2 else m.group(1)
+        for sent in sentences(text):
+            if re.search(re.escape(noun) + r"(?:은|는|이|가|도)?없", re.sub(r"\s+", "", sent)):
+                return sent
+    return ""
 
 
 def decide(question: str, text: str) -> str | None:
@@ -393,16 +482,6 @@ def _conditional_words(sentence: str) -> bool:
 
 
 # ---- passages --------------------------------------------------------------------------------
-def _covers(topic: str | None, doc, hit_id: str) -> bool:
-    """Whether the hit's document answers the parser's topic: its family (the id before the
-    number, "반품-03" -> 교환반품) is that topic (`nlu.lexicon.topic_covers`)."""
-    if not topic or doc is None:
-        return False
-    from assistant.nlu.lexicon import topic_covers
-
-    return topic_covers(topic, getattr(doc, "id", "") or hit_id)
-
-
 def _section_index(hit) -> int | None:
     pid = getattr(hit, "passage_id", "") or ""
     if "#" in pid:

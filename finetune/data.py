@@ -2,9 +2,10 @@
 
 Steps: load catalog and policies (`store`), draw template questions for every persona and
 intent (`templates`), optionally reword them through an OpenAI-compatible endpoint
-(`--endpoint`), answer each with the teacher (the assistant's grounded pipeline with its
-template generator; prompts built by `assistant.prompting`), run the gates (length,
-grounding, citations, exact and near duplicates, intent/category balance), split by item
+(`--endpoint`), answer each with the teacher (facts picked by the spec's slots, prompts built
+by `assistant.prompting`, replies composed from those facts by `finetune.compose`), run the
+gates (length, grounding, citations, the app's validator on model turns, exact and near
+duplicates, intent/category balance), split by item
 so val/test products and policy documents are unseen in training, and write
 `train.jsonl`, `val.jsonl`, `test.jsonl` plus a dataset card (`card.json`, `README.md`).
 
@@ -83,6 +84,8 @@ def build_rows(specs, teacher, names: tuple[str, ...], product_ids: set[str], cr
         last = turns[-1]
         messages = list(last.messages) + [{"role": "assistant", "content": last.reply}]
         reasons = check_example(list(last.messages), last.reply, last.context_ids, names)
+        if not reasons and last.facts and last.facts.get("intent") in REPLY_INTENTS:
+            reasons = validator_problems(last, names)
         if reasons:
             drops.update(reasons)
             continue
@@ -94,6 +97,20 @@ def build_rows(specs, teacher, names: tuple[str, ...], product_ids: set[str], cr
             "required_facts": list(last.required_facts), "generator": teacher.name,
             "created_at": created_at, "split_keys": keys, "facts": last.facts, "history": list(last.history)}})
     return rows, drops
+
+
+REPLY_INTENTS = ("search", "product_question", "policy")   # the turns the app sends to a model
+
+
+def validator_problems(turn, names: tuple[str, ...]) -> list[str]:
+    """The app's own validator on a composed target: anything but "ok" (a sentence dropped, a
+    citation appended, a fall-back) drops the row, so every target is what the app would show."""
+    from assistant.validator import Context, validate
+    from finetune.teacher import facts_from_dict
+
+    facts = facts_from_dict(turn.facts)
+    result = validate(turn.reply, Context(facts, turn.messages[-1]["content"], names))
+    return [] if result.outcome == "ok" else [f"validator:{result.outcome}"]
 
 
 # ---------------------------------------------------------------- understanding (JSON) rows
@@ -299,9 +316,11 @@ def card(splits: dict[str, list[dict]], drops: Counter, args, n_specs: int) -> d
 def card_markdown(c: dict) -> str:
     lines = ["# Jangbogi fine-tuning data card", "",
              f"Seed {c['seed']}, {c['questions_drawn']} template questions drawn; teacher: {', '.join(c['generator'])}.",
-             "Answers are correct-by-construction template drafts written by `assistant.replies` (the text the",
-             "app's TemplateGenerator returns); prompts are built by `assistant.prompting.build_messages`",
-             "exactly as at inference. Val/test products and policy documents never occur in train.", "", f"Dropped by gates: {c['dropped']}", ""]
+             "Model turns (search, product questions, policy) answer with replies composed from the prompt's facts",
+             "in varied shapes (`finetune.compose`: answer first, why, next step), each checked by the app's validator;",
+             "other turns keep the template reply (`assistant.replies`). The template draft is not in the prompt",
+             "(`assistant.prompting.build_messages`, exactly as at inference). Val/test products and policy",
+             "documents never occur in train.", "", f"Dropped by gates: {c['dropped']}", ""]
     for split, s in c["splits"].items():
         lines += [f"## {split}: {s['examples']} examples", ""]
         for key in ("intent", "spec_intent", "question_kind", "persona", "category", "turns", "reply_chars"):

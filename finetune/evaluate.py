@@ -1,10 +1,14 @@
 """Before/after evaluation of a chat model (and LoRA adapter) on the held-out split.
 
 Each test row's prompt is rebuilt with the app's own `assistant.prompting.build_messages`
-from the facts stored with the row, and answered by the app's own generator
-(`assistant.generators.local.TransformersGenerator`: same chat template, decoding and
-adapter loading as the app). Scores per answer (`finetune.metrics`): grounded (no number or
-product name outside the prompt's facts), policy fact accuracy (required facts kept),
+from the facts stored with the row, and answered by the app's own generator (`--backend
+transformers`: `TransformersGenerator`, peft adapter on the bf16 model; `--backend llamacpp`:
+`LlamaCppGenerator`, the adapter merged and re-quantized as the app runs it by default).
+Scores per answer (`finetune.metrics`): grounded (no number or product name outside the
+prompt's facts), what the app would show after its validator (`shown_grounded`, and the
+share of `fallback`s to the template), whether the answer differs from the template draft
+(`differs_from_template`, `template_similarity`), answer-first rate (the first sentence
+answers: `assistant.evaluate_answers.answers_first`), policy fact accuracy (required facts kept),
 citation format ([ID] naming a context id; required when the reference cites), Hangul
 share and drift (Chinese/Japanese or mostly Latin), length, latency, similarity to the
 reference draft, and an optional LLM judge score through an OpenAI-compatible endpoint.
@@ -12,6 +16,8 @@ Means come with a 95% bootstrap interval over the rows.
 
     python -m finetune.evaluate --data var/ft-data --model qwen0.5b \
         --adapter assets/adapters/qwen0.5b-shop-lora --limit 30 --seed 1 --json --out var/ft-eval-s1
+    python -m finetune.evaluate --data var/ft-data --model qwen0.5b --backend llamacpp \
+        --adapter assets/adapters/qwen0.5b-shop-lora --limit 36 --seed 2 --temperature 0.7 --out var/ft-eval-l2
 
 Writes OUT/eval.json, OUT/eval.md and OUT/answers.jsonl; `--json` also prints the JSON.
 """
@@ -40,7 +46,8 @@ from finetune.metrics import (
     policy_required_facts,
 )
 
-METRICS = ("grounded", "policy_fact_accuracy", "fact_recall", "citation_ok", "hangul_share", "drift", "ref_similarity",
+METRICS = ("grounded", "shown_grounded", "fallback", "differs_from_template", "template_similarity", "answer_first",
+           "policy_fact_accuracy", "fact_recall", "citation_ok", "hangul_share", "drift", "ref_similarity",
            "length_chars", "latency_s", "judge")
 
 
@@ -55,11 +62,23 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1, help="picks the row sample (and sampling, with --temperature > 0)")
     p.add_argument("--intents", default=LLM_INTENTS, help="meta intents to evaluate ('' = all)")
     p.add_argument("--temperature", type=float, default=0.0, help="0 = greedy, as in the app")
+    p.add_argument("--backend", choices=("transformers", "llamacpp"), default="transformers",
+                   help="transformers: the peft adapter on the bf16 model; llamacpp: the app's default CPU "
+                        "backend (the GGUF, the adapter merged and re-quantized to --llama-quant)")
+    p.add_argument("--llama-quant", default="iq4_nl",
+                   help="llamacpp: weight type of the merged GGUF, used for the base model too ('' = the "
+                        "shipped Q4_K_M file, the adapter applied at run time)")
     p.add_argument("--max-new-tokens", type=int, default=160, help="the app's default (Settings.max_new_tokens)")
     p.add_argument("--out", type=Path, default=Path("var/ft-eval"), help="report folder")
     p.add_argument("--json", action="store_true", help="print the JSON summary to stdout")
     p.add_argument("--cache-dir", default="~/.cache/jangbogi")
     p.add_argument("--data-dir", type=Path, default=None, help="catalog for product-name checks")
+    p.add_argument("--prompt-layout", choices=("facts", "draft"), default="facts",
+                   help="facts: rules and facts only (what finetune.data trains on); draft: the old layout with "
+                        "the template draft in the prompt (`assistant.prompting`)")
+    p.add_argument("--before-from", type=Path, default=None,
+                   help="reuse the 'before' run of an earlier report folder with the same rows and settings "
+                        "(its eval.json and answers.jsonl) instead of running the base model again")
     p.add_argument("--endpoint", default="", help="OpenAI-compatible base URL for the optional judge")
     p.add_argument("--endpoint-model", default="")
     return p
@@ -87,14 +106,15 @@ def pick_rows(rows: list[dict], limit: int, seed: int = 0, intents: str = LLM_IN
     return out
 
 
-def app_messages(row: dict) -> list[dict]:
-    """The prompt as the app builds it now (falls back to the stored one without facts)."""
+def app_messages(row: dict, layout: str = "facts") -> list[dict]:
+    """The prompt as the app builds it in `layout` (falls back to the stored one without facts)."""
     meta = row["meta"]
     if meta.get("facts"):
         from assistant.prompting import build_messages
         from finetune.teacher import facts_from_dict
 
-        return build_messages(row["messages"][-2]["content"], facts_from_dict(meta["facts"]), meta.get("history", []))
+        return build_messages(row["messages"][-2]["content"], facts_from_dict(meta["facts"]), meta.get("history", []),
+                              layout=layout)
     return row["messages"][:-1]
 
 
@@ -115,16 +135,47 @@ def question_kind(row: dict) -> str:
     return "compare" if len(row["meta"]["context_ids"]) > 1 else "product_detail"
 
 
+def _squash(text: str) -> str:
+    return " ".join((text or "").split())
+
+
+def app_outcome(answer: str, row: dict, names: tuple[str, ...]) -> tuple[str, str]:
+    """(what the app would show, validator outcome ok/repaired/fallback) for a model answer."""
+    from assistant.validator import Context, validate
+    from finetune.teacher import facts_from_dict
+
+    facts = facts_from_dict(row["meta"]["facts"])
+    result = validate(answer, Context(facts, row["messages"][-2]["content"], names))
+    return result.reply, result.outcome
+
+
 def score(answer: str, row: dict, messages: list[dict], names: tuple[str, ...]) -> dict:
+    from assistant.evaluate_answers import answers_first
+    from assistant.validator import strip_product_ids
     from finetune.gates import prompt_context
 
     ref = row["messages"][-1]["content"]
-    errors = grounding_errors(answer, prompt_context(messages), names, len(row["meta"]["context_ids"]))
-    s = {"grounded": float(not errors), "errors": errors,
+    n_items = len(row["meta"]["context_ids"])
+    errors = grounding_errors(answer, prompt_context(messages), names, n_items)
+    s = {"grounded": float(not errors), "errors": errors, "answer_first": float(answers_first(answer)),
          "citation_ok": float(citation_ok(answer, row["meta"]["context_ids"], required=bool(citations(ref)))),
          "hangul_share": hangul_share(answer), "drift": float(drifted(answer)), "length_chars": float(len(answer)),
          "ref_similarity": difflib.SequenceMatcher(None, answer, ref).ratio(),
          "fact_recall": fact_recall(answer, ref)}
+    if (row["meta"].get("facts") or {}).get("draft"):
+        from finetune.teacher import facts_from_dict
+
+        facts = facts_from_dict(row["meta"]["facts"])
+        draft = strip_product_ids(facts.draft, facts)
+        s["differs_from_template"] = float(_squash(answer) != _squash(draft)
+                                           and _squash(answer) != _squash(facts.draft))
+        s["template_similarity"] = difflib.SequenceMatcher(None, _squash(answer), _squash(draft)).ratio()
+        shown, outcome = app_outcome(answer, row, names)
+        s["fallback"], s["outcome"] = float(outcome == "fallback"), outcome
+        from assistant.prompting import facts_block
+
+        s["shown_grounded"] = float(not grounding_errors(shown, facts_block(facts) + "\n" + facts.draft + "\n"
+                                                         + row["messages"][-2]["content"], names, n_items))
     if row["meta"]["intent"] == "policy":
         required = required_policy_facts(row)
         if required:
@@ -155,7 +206,8 @@ def summarize(scores: list[dict], seed: int) -> dict:
     return out
 
 
-KIND_METRICS = ("grounded", "policy_fact_accuracy", "fact_recall", "citation_ok", "hangul_share")
+KIND_METRICS = ("grounded", "shown_grounded", "fallback", "differs_from_template", "answer_first", "policy_fact_accuracy",
+                "fact_recall", "citation_ok", "hangul_share")
 
 
 def by_kind(scores: list[dict], seed: int) -> dict:
@@ -171,22 +223,47 @@ def by_kind(scores: list[dict], seed: int) -> dict:
     return out
 
 
-def run_model(label: str, args, rows: list[dict], adapter: str | None, names, endpoint) -> tuple[dict, list[dict]]:
-    import torch
-    from tqdm import tqdm
+def make_eval_generator(args, adapter: str | None):
+    """The app's own generator for `--backend`: `TransformersGenerator` (peft adapter on the bf16
+    model) or `LlamaCppGenerator` (the GGUF; with `--llama-quant` the adapter merged and
+    re-quantized, as the app runs it, and the base model re-quantized the same way)."""
+    cache_dir = Path(args.cache_dir).expanduser()
+    adapter_path = Path(adapter) if adapter else None
+    if getattr(args, "backend", "transformers") == "llamacpp":
+        from assistant.generators.llamacpp import LlamaCppGenerator
+        from assistant.prompting import rules_for
 
+        return LlamaCppGenerator(args.model, cache_dir=cache_dir, adapter_path=adapter_path, timeout_s=600,
+                                 temperature=args.temperature, warm_system_prompt=rules_for(args.prompt_layout),
+                                 quant=args.llama_quant)
     from assistant.generators.local import TransformersGenerator
 
-    gen = TransformersGenerator(args.model, cache_dir=Path(args.cache_dir).expanduser(),
-                                adapter_path=Path(adapter) if adapter else None, quantization="auto",
-                                timeout_s=600, temperature=args.temperature)
+    return TransformersGenerator(args.model, cache_dir=cache_dir, adapter_path=adapter_path, quantization="auto",
+                                 timeout_s=600, temperature=args.temperature)
+
+
+def seed_generator(gen, seed: int) -> None:
+    """Seed the sampler of either backend (per row, so a run is repeatable)."""
+    llm = getattr(gen, "_llm", None)
+    if llm is not None and hasattr(llm, "set_seed"):
+        llm.set_seed(seed)
+        return
+    import torch
+
+    torch.manual_seed(seed)
+
+
+def run_model(label: str, args, rows: list[dict], adapter: str | None, names, endpoint) -> tuple[dict, list[dict]]:
+    from tqdm import tqdm
+
+    gen = make_eval_generator(args, adapter)
     t0 = time.perf_counter()
     gen.load()
     load_s = time.perf_counter() - t0
     scores, answers = [], []
     for i, row in enumerate(tqdm(rows, desc=label, file=sys.stderr)):
-        messages = app_messages(row)
-        torch.manual_seed(args.seed * 100003 + i)
+        messages = app_messages(row, args.prompt_layout)
+        seed_generator(gen, args.seed * 100003 + i)
         t = time.perf_counter()
         answer = "".join(gen.stream(messages, max_new_tokens=args.max_new_tokens)).strip()
         s = score(answer, row, messages, names)
@@ -207,7 +284,10 @@ def run_model(label: str, args, rows: list[dict], adapter: str | None, names, en
     return summary, answers
 
 
-DELTA_ROWS = (("grounded", "groundedness"), ("policy_fact_accuracy", "policy fact accuracy"),
+DELTA_ROWS = (("grounded", "groundedness"), ("shown_grounded", "groundedness of the shown reply (after the validator)"),
+              ("fallback", "validator fall-backs to the template"),
+              ("differs_from_template", "differs from the template"), ("template_similarity", "similarity to the template"),
+              ("answer_first", "answer-first rate"), ("policy_fact_accuracy", "policy fact accuracy"),
               ("fact_recall", "fact recall vs reference"),
               ("citation_ok", "citation format"), ("hangul_share", "Hangul share"), ("drift", "drift rate"),
               ("ref_similarity", "similarity to reference"), ("length_chars", "mean length (chars)"),
@@ -237,6 +317,18 @@ def markdown(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def reuse_before(folder: Path, rows: list[dict]) -> tuple[dict, list[dict]]:
+    """The 'before' summary and answers of an earlier report; refuses when its rows differ."""
+    from finetune import FinetuneError
+
+    prev = json.loads((folder / "eval.json").read_text(encoding="utf-8"))
+    answers = [json.loads(line) for line in (folder / "answers.jsonl").read_text(encoding="utf-8").splitlines()]
+    answers = [{k: v for k, v in a.items() if k != "run"} for a in answers if a.get("run") == "before"]
+    if [a["id"] for a in answers] != [r["meta"]["id"] for r in rows]:
+        raise FinetuneError(f"{folder} was run on other rows", "이전 평가의 행이 이번 평가와 다릅니다.")
+    return prev["before"], answers
+
+
 def main(args: argparse.Namespace) -> int:
     from finetune.data import write_atomic
     from finetune.modeling import read_jsonl
@@ -259,7 +351,10 @@ def main(args: argparse.Namespace) -> int:
 
         endpoint = Endpoint(args.endpoint, args.endpoint_model)
     config = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
-    before, answers_b = run_model("before", args, rows, None, names, endpoint)
+    if args.before_from:
+        before, answers_b = reuse_before(args.before_from, rows)
+    else:
+        before, answers_b = run_model("before", args, rows, None, names, endpoint)
     result: dict = {"config": config, "before": before, "after": None}
     answers = [dict(a, run="before") for a in answers_b]
     if args.adapter:

@@ -9,6 +9,8 @@ Two interchangeable teachers behind one Protocol, chosen by `make_teacher`:
   of the app's NLU and retrieval, writes the draft with the app's own `assistant.replies`
   (search, detail, compare and policy replies; action replies for cart turns) and builds the
   prompt with `assistant.prompting.build_messages`, so wording and fact placement are the app's.
+  The reply target of a model turn is composed from those facts by `finetune.compose` (varied
+  shapes, answer first); the draft stays in the facts as what the app falls back to.
 
 Leaves out: question wording (`templates`), quality gates and splits (`data`).
 """
@@ -227,7 +229,11 @@ class BuiltinTeacher:
         return self._aspect(target, text)
 
     def run(self, spec: QuestionSpec) -> list[TeacherTurn]:
+        import random
+        import zlib
+
         from assistant.prompting import build_messages
+        from finetune.compose import compose_reply
 
         state: dict = {}
         history: list[dict] = []
@@ -235,11 +241,13 @@ class BuiltinTeacher:
         for k, message in enumerate(spec.turns):
             intent, prods, pols, notes, draft, required = self._turn(spec, k, state)
             facts, _ = self._facts(intent, prods, pols, notes, draft)
-            messages = build_messages(message, facts, history)
+            messages = build_messages(message, facts, history, layout="facts")
             ids = tuple(p.id for p in prods) + tuple(x.doc_id for x in pols)
-            turns.append(TeacherTurn(tuple(messages), draft, intent, ids, required, facts_to_dict(facts),
+            # the target is written from the facts (varied shapes), not the template draft
+            reply = compose_reply(message, facts, random.Random(zlib.crc32(f"{spec.persona}|{message}|{k}".encode())))
+            turns.append(TeacherTurn(tuple(messages), reply, intent, ids, required, facts_to_dict(facts),
                                      tuple(history)))
-            history += [{"role": "user", "content": message}, {"role": "assistant", "content": draft}]
+            history += [{"role": "user", "content": message}, {"role": "assistant", "content": reply}]
         return turns
 
 

@@ -56,6 +56,8 @@ class StoreBase:
         # The connection's own lock (database.connection): one lock for every transaction on
         # this connection, whoever opens it, so no two locks can be taken in opposite orders.
         self._lock = connection_lock(db)
+        # ranking_features results by (customer, second, tags), valid for one database version
+        self._features_memo: dict[tuple, tuple[tuple[int, int], Any]] = {}
         if not db.conn.in_transaction:
             db.execute("PRAGMA foreign_keys=ON")
         if auto_migrate:
@@ -64,6 +66,16 @@ class StoreBase:
     def _write(self, fn: Callable[[], T]) -> T:
         with self._lock:
             return run_write(self.db, fn)
+
+    def _data_version(self) -> tuple[int, int] | None:
+        """A key that changes whenever the database may have changed: rows written through
+        this connection (`total_changes`, triggers included) and commits by any other
+        connection (`PRAGMA data_version`). None inside an open transaction (its writes may
+        still roll back), so nothing read there is memoized. Call with the lock held."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            return None
+        return conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0]
 
     def _read(self, fn: Callable[[], T]) -> T:
         with self._lock:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Collection, Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -196,7 +197,24 @@ class LearningMixin(StoreBase):
         if customer_id is None:
             return RankingFeatures()
         at = parse_iso(iso(now))
-        return self._read(lambda: self._features(customer_id, at, known_tags))
+        # One search turn asks several times (the search, each card's bought-together) within
+        # the same second: the result depends only on the database and `at` (whole seconds),
+        # so it is reused while neither changed (docs/benchmarks/load.md).
+        key = (customer_id, at, None if known_tags is None else frozenset(known_tags))
+        with self._lock:
+            version = self._data_version()
+            hit = self._features_memo.get(key)
+            if version is not None and hit is not None and hit[0] == version:
+                features = hit[1]
+            else:
+                features = self._read(lambda: self._features(customer_id, at, known_tags))
+                if version is not None:
+                    if len(self._features_memo) >= 256:
+                        self._features_memo.clear()
+                    self._features_memo[key] = (version, features)
+        # callers get their own dicts (the dataclass is frozen, its dicts are not)
+        return replace(features, category_affinity=dict(features.category_affinity),
+                       brand_affinity=dict(features.brand_affinity))
 
     def _features(self, customer_id: str, at: datetime,
                   known_tags: Collection[str] | None) -> RankingFeatures:

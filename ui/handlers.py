@@ -108,6 +108,28 @@ class View:
 
 
 STREAM_INTERVAL_S = 0.05
+
+
+def merge_views(views) -> View:
+    """One View with what `views` (in order) changed: for each field the last value that is
+    not None; toasts joined. A template answer is composed at once, so its turn needs one
+    screen update instead of several (each update is an event message and, for every
+    unchanged output, a component rebuild in Gradio: docs/benchmarks/load.md).
+
+    >>> v = merge_views([View(history=[1], box="", status="…"), View(status="끝", info="a"), View(info="b")])
+    >>> v.history, v.box, v.status, v.info.splitlines()
+    ([1], '', '끝', ['a', 'b'])
+    """
+    merged = View()
+    for view in views:
+        for name in View.__dataclass_fields__:
+            value = getattr(view, name)
+            if name in ("info", "warning"):
+                if value and value not in getattr(merged, name).split("\n"):
+                    setattr(merged, name, "\n".join(filter(None, [getattr(merged, name), value])))
+            elif value is not None:
+                setattr(merged, name, value)
+    return merged
 NEED_SIGN_IN = "로그인한 고객만 할 수 있어요. '{tab}' 탭에서 로그인해 주세요."
 EXPIRED = "로그인 시간이 지났어요. 다시 로그인해 주세요."
 NEED_PIN_AGAIN = "본인 확인을 위해 PIN을 다시 입력해 주세요."

@@ -33,6 +33,7 @@ KIOSK_QUICK = ["오늘의 할인 상품", "우유 어디 있어요?", "반품 �
 GEN_CONCURRENCY_ID = "generate"
 # One generation at a time: the chat model is a single shared instance (CPU or one GPU).
 GEN_CONCURRENCY_LIMIT = 1
+TEMPLATE_CHAT_CONCURRENCY = 1
 # Kiosk type is large: short tab labels keep every tab on screen (no overflow menu).
 TABS = dict(products="추천 상품", cart="장바구니", sources="출처", profile="내 정보", staff="매장 관리")
 KIOSK_TABS = dict(TABS, products="상품", profile="로그인", staff="직원")
@@ -74,6 +75,27 @@ def _present(view: h.View, fields: list[str]) -> tuple:
         else:
             out.append(value)
     return tuple(out)
+
+
+def template_only(ui: h.UIServices) -> bool:
+    """No language model: every answer is composed from templates at once."""
+    generator = getattr(ui.assistant, "generator", None)
+    return bool(generator is not None and getattr(generator, "is_template", False))
+
+
+def chat_concurrency(ui: h.UIServices) -> int:
+    """Chat turns at once: one with a model (one shared instance); without one,
+    JANGBOGI_TEMPLATE_CHAT_CONCURRENCY (default TEMPLATE_CHAT_CONCURRENCY)."""
+    if not template_only(ui):
+        return GEN_CONCURRENCY_LIMIT
+    return max(1, int(os.environ.get("JANGBOGI_TEMPLATE_CHAT_CONCURRENCY", TEMPLATE_CHAT_CONCURRENCY)))
+
+
+def plan_fields(ui: h.UIServices) -> list[str]:
+    """The plan-panel outputs of chat and sign-in events. The floor plan is shown only in
+    kiosk mode; elsewhere it is no output at all (every output a turn leaves unchanged is
+    still a component rebuild in Gradio, and the image is the costliest of them)."""
+    return [f for f in plan_layout.PLAN_FIELDS if ui.kiosk or f != "floor"]
 
 
 def _chat_column(c: dict, kiosk: bool) -> list:
@@ -210,14 +232,22 @@ def _on(c: dict, trigger, ui: h.UIServices, handler, inputs: list[str], fields: 
 def _wire_chat(c: dict, ui: h.UIServices, quick: list) -> None:
     import gradio as gr
 
-    fields = ["history", "box", "session", "products", "sources", "cart", "status", *plan_layout.PLAN_FIELDS]
+    fields = ["history", "box", "session", "products", "sources", "cart", "status", *plan_fields(ui)]
+    # Without a language model every answer is composed at once (tens of ms): the turn's
+    # views go out as one update, not the user's line first and the answer a moment later.
+    # A plain function then, not a generator: Gradio streams a generator's results (one
+    # thread hand-off per step and a progress message per update) even when there is one.
+    if template_only(ui):
+        @gpu_decorator
+        def send(message: str, history: list, session):
+            return _present(h.merge_views(h.send(ui, session, message, history)), fields)
+    else:
+        @gpu_decorator
+        def send(message: str, history: list, session):
+            for view in h.send(ui, session, message, history):
+                yield _present(view, fields)
 
-    @gpu_decorator
-    def send(message: str, history: list, session):
-        for view in h.send(ui, session, message, history):
-            yield _present(view, fields)
-
-    kw = dict(concurrency_id=GEN_CONCURRENCY_ID, concurrency_limit=GEN_CONCURRENCY_LIMIT)
+    kw = dict(concurrency_id=GEN_CONCURRENCY_ID, concurrency_limit=chat_concurrency(ui))
     outputs, inputs = [c[f] for f in fields], [c["box"], c["history"], c["session"]]
     events = [c["box"].submit(send, inputs, outputs, api_name="ui_send", api_visibility="undocumented", **kw),
               c["send_btn"].click(send, inputs, outputs, api_visibility="private", **kw)]
@@ -238,7 +268,7 @@ def _wire_chat(c: dict, ui: h.UIServices, quick: list) -> None:
 
 def _wire_profile(c: dict, ui: h.UIServices) -> None:
     profile_out = ["session", "profile", "allergies", "consents", "cart", "history", "products", "sources",
-                   *plan_layout.PLAN_FIELDS]
+                   *plan_fields(ui)]
     _on(c, c["login_btn"].click, ui, h.sign_in, ["customer", "pin"], profile_out, client=True, name="sign_in")
     _on(c, c["logout_btn"].click, ui, h.sign_out, [], profile_out, name="sign_out")
     _on(c, c["save_btn"].click, ui, h.save_profile, ["allergies", "consents"], ["profile"], name="save_profile")
@@ -267,7 +297,7 @@ def _register_api(ui: h.UIServices) -> None:
     for fn in (sign_in, ask):
         fn.__annotations__["request"] = gr.Request
     gr.api(sign_in, api_name="sign_in", concurrency_limit=8)
-    gr.api(ask, api_name="ask", concurrency_id=GEN_CONCURRENCY_ID, concurrency_limit=GEN_CONCURRENCY_LIMIT)
+    gr.api(ask, api_name="ask", concurrency_id=GEN_CONCURRENCY_ID, concurrency_limit=chat_concurrency(ui))
 
 
 def build_demo(services: Any, settings: "Settings", gate=None) -> "gr.Blocks":

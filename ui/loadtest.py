@@ -81,7 +81,9 @@ SHOPPING = [
 EXTRA_FOODS = ["간식", "음료", "반찬", "과일", "채소", "밀키트"]
 VAR_FILES = ("crosssell.json", "forecast", "history")      # what the app reads from var/
 TURN_TIMEOUT_S = 600.0       # --turn-timeout-s
-SOURCE_ID = re.compile(r"<b>\[([A-Z]\d+)\]</b> 상품")
+# product citations in the sources panel: chips carry the id in `data-product-id` (the older
+# "<b>[P0001]</b> 상품" form is still read)
+SOURCE_ID = re.compile(r'data-product-id="([A-Z]\d+)"|<b>\[([A-Z]\d+)\]</b> 상품')
 ORDER_ID = re.compile(r"주문번호 (O[\w-]+)")
 
 
@@ -312,7 +314,7 @@ class Session:
             turn.fallback = True     # the model's answer was replaced by the template
         if not reply.strip() or "요청이 많아" in reply or "오류" in reply:
             turn.error = f"reply: {reply[:160]!r}"
-        ids = SOURCE_ID.findall(_text(sources)) + re.findall(r"\[([A-Z]\d{4})\]", reply)
+        ids = [a or b for a, b in SOURCE_ID.findall(_text(sources))] + re.findall(r"\[([A-Z]\d{4})\]", reply)
         if turn.kind == "search" and not ids:
             turn.note = f"{message!r} -> {reply[:160]!r}"
         for pid in dict.fromkeys(ids):

@@ -48,7 +48,7 @@ class OpenAICompatGenerator:
         for form in forms:
             fmt = ({"type": "json_schema", "json_schema": {"name": "output", "schema": schema, "strict": True}}
                    if form == "json_schema" else {"type": "json_object", "schema": schema})
-            body = {"model": self.model, "messages": messages, "max_tokens": max_new_tokens,
+            body = {"model": self.model, "messages": [{"role": m["role"], "content": m["content"]} for m in messages], "max_tokens": max_new_tokens,
                     "temperature": 0.0, "stream": False, "response_format": fmt}
             try:
                 resp = httpx.post(f"{self.base_url}/chat/completions", json=body, headers=self._headers(),
@@ -78,7 +78,7 @@ class OpenAICompatGenerator:
         import httpx
 
         headers = {**self._headers(), "Accept": "text/event-stream"}
-        body = {"model": self.model, "messages": messages, "max_tokens": max_new_tokens,
+        body = {"model": self.model, "messages": [{"role": m["role"], "content": m["content"]} for m in messages], "max_tokens": max_new_tokens,
                 "temperature": self.temperature, "stream": True}
         deadline = time.monotonic() + self.timeout_s
         try:

@@ -205,6 +205,9 @@ def evaluate_blind(rows: list[dict], reader: Callable, assistant=None, catalog=N
             raw = reader(turn["text"], state)
             state, und = dialogue.update_state(state, raw, turn["text"])
             latencies.append((time.perf_counter() - t0) * 1000)
+            # the app keeps the last turns in the state (AssistantService._remember); so does this
+            state.history = (state.history + [{"role": "user", "content": turn["text"]},
+                                              {"role": "assistant", "content": ""}])[-20:]
             n += 1
             intent_ok += und.intent == turn["intent"]
             if und.intent != turn["intent"]:

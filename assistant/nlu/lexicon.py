@@ -56,6 +56,8 @@ ALLERGEN_SYNONYMS: dict[str, tuple[str, ...]] = {
     "마카다미아": ALLERGEN_FAMILIES["견과류"], "헤이즐넛": ALLERGEN_FAMILIES["견과류"],
     "피칸": ALLERGEN_FAMILIES["견과류"], "브라질너트": ALLERGEN_FAMILIES["견과류"],
     "새우젓": ("새우",),
+    # the allergen's meat named as an ingredient ("게살 들어간 거 빼고", "크랩 들어간 건")
+    "게살": ("게",), "꽃게살": ("게",), "크랩": ("게",), "새우살": ("새우",), "조갯살": ("조개류",),
 }
 ALLERGEN_SYNONYMS.update({family: members for family, members in ALLERGEN_FAMILIES.items()})
 

@@ -29,6 +29,7 @@ from assistant.nlu.keywords import analyze, reads_as_noun
 from assistant.nlu.lexicon import ALLERGEN_SYNONYMS, USE_TAGS, Lexicon
 from assistant.nlu.refs import SORT_OF, demonstrative, extract_amounts, extract_reference, extract_sort, product_specs
 from assistant.nlu.slots import (
+    added_allergy,
     allergen_clauses,
     extract_brands,
     extract_order_id,
@@ -106,6 +107,11 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
+def _allergy_said_last_turn(state: DialogueState) -> bool:
+    last = next((m.get("content", "") for m in reversed(state.history or []) if m.get("role") == "user"), "")
+    return bool(last) and bool(allergen_clauses(normalize(last))[0])
+
+
 def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None = None) -> Understanding:
     """Understand one Korean shopping message. Pure and deterministic.
 
@@ -120,6 +126,11 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     tags, tag_spans = extract_tags(t, lexicon)
     cart_turn = bool(state and state.last_intent in _CART_INTENTS)
     allergens, allergen_spans, allergen_clause_spans = allergen_clauses(t, cart_context=cart_turn)
+    if not allergens and state is not None and _allergy_said_last_turn(state):
+        more = added_allergy(t)   # "고등어는 알러지 있어서 빼고" -> "오징어도요": squid is excluded too
+        if more:
+            allergens = more
+            allergen_spans = allergen_clause_spans = [(0, len(t))]
     if "락토프리" in tags and "우유" in allergens and re.search(r"유당|락토", t) and not re.search(r"알레르기|allerg", t):
         # lactose intolerance is not a milk allergy: lactose-free milk (the 락토프리 tag) is
         # what the shopper wants, and it still contains the milk protein

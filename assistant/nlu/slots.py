@@ -174,7 +174,7 @@ _GAP = re.compile(  # longer alternatives first: "이런 거" before the particl
 )
 _SINGLE_SYLLABLE_OK_AFTER = re.compile(r"(?:\s|,|$|이랑|랑|하고|과|와|도|은|는|이|가|을|를|알|만|맛|\.|!|~)")
 _CART_WORDS = re.compile(r"장바구니|카트|담은|담았|담긴")
-_INGREDIENT_GAP = re.compile(r"들어|성분|함유|같은|이런|종류|류")
+_INGREDIENT_GAP = re.compile(r"들어|성분|함유|같은|이런|종류|류|(?:^|\s)(?:든|넣은)(?=\s|$)")
 # a list closed by "전부." / "다!" after an allergy was already stated: "견과류는 다 안 돼요.
 # 아몬드 호두 땅콩 전부."
 _ALL_OF_THEM = re.compile(r"\s?(?:전부|모두|다|둘\s?다|셋\s?다)\s?(?:요)?\s?(?:[.!,~]|$)")
@@ -246,6 +246,11 @@ def _chains(text: str, hits: list[tuple[str, int, int]]) -> list[tuple[int, int,
         j, pos = i, hits[i][2]
         while True:
             if j + 1 < len(hits) and hits[j + 1][1] == pos:
+                nxt = hits[j + 1]
+                g = _GAP.match(text, nxt[2])
+                if (_INGREDIENT_GAP.search(text[hits[j][2]:pos]) and re.match(r"[가-힣]", text[nxt[2]:nxt[2] + 1])
+                        and (not g or re.match(r"[가-힣]", text[g.end():g.end() + 1]))):
+                    break  # "오징어 들어간 해물라면": the product the allergen is in, not a second allergen
                 j += 1
                 pos = hits[j][2]
                 continue
@@ -296,9 +301,14 @@ def _mark_after_product(text: str, pos: int, limit: int, ingredient: bool) -> re
     """A mark after one product noun: "우유 들어간 라떼 말고" (the product with the allergen
     in it is refused: any mark), "복숭아 주스는 못 마셔요", "복숭아 털 알레르기" (without an
     ingredient word only an inability or a reaction counts: "새우깡 말고" is a product choice)."""
+    lead = re.match(r"(?:든|넣은|들어간|들어있는|함유된)\s", text[pos:limit])
+    if lead:   # "계란 든 빵 말고": the ingredient verb the gap words did not take
+        pos, ingredient = pos + lead.end(), True
     w = re.match(r"([가-힣a-z]{1,8}?)(?:은|는|도|이|가|을|를|만)?(?:\s|$)", text[pos:limit])
-    if not w or not w.group(1) or _NEW_OBJECT.search(w.group(1)) or _allergen_hits(w.group(1)):
+    if not w or not w.group(1) or _NEW_OBJECT.search(w.group(1)):
         return None
+    if _allergen_hits(w.group(1)) and not ingredient:
+        return None   # "새우깡 말고"; but "새우 들어간 해물만두 말고": the product the allergen is in
     if re.match(_ALLERGY_MARK.pattern, w.group(1)):
         return None
     nxt = pos + w.end()
@@ -306,6 +316,33 @@ def _mark_after_product(text: str, pos: int, limit: int, ingredient: bool) -> re
     if m and (ingredient or _INABILITY.match(m.group())):
         return m
     return None
+
+
+# what may stand around a bare allergen list that adds to the allergy just stated ("오징어도요",
+# "아 그리고 새우랑 게도", "조개까지요"): particles, list joiners and an optional exclusion verb
+_ADDED_ALLERGY_REST = re.compile(r"(?:(?:아|그리고|참|또|그럼|근데|and)\s)*(?:\s|,|이랑|랑|하고|와|과)*"
+                                 r"(?:도|까지)\s?(?:요|이요|요오)?\s?(?:(?:빼|제외|안\s?돼|못\s?먹)\S*)?\s?[.!~ㅠㅜ]*")
+
+
+def added_allergy(text: str) -> list[str]:
+    """Allergens of a message that only adds to the allergy the shopper stated the turn before:
+    the allergen words followed by 도/까지 and nothing asked ("오징어도요"). The caller checks the
+    turn before; without "도" ("고등어요") it may be the answer to "어떤 생선?", so it is not read.
+    >>> added_allergy("오징어도요"), added_allergy("오징어 보여줘")
+    (['오징어'], [])
+    """
+    hits = _allergen_hits(text)
+    if not hits:
+        return []
+    rest = text
+    for _, s, e in sorted(hits, key=lambda h: -h[1]):
+        rest = rest[:s] + " " + rest[e:]
+    if not _ADDED_ALLERGY_REST.fullmatch(re.sub(r"\s+", " ", rest).strip()):
+        return []
+    out: list[str] = []
+    for term, _, _ in hits:
+        out += [n for n in ALLERGEN_SYNONYMS[term] if n not in out]
+    return out
 
 
 def allergen_clauses(text: str, cart_context: bool = False) -> tuple[list[str], list[Span], list[Span]]:
