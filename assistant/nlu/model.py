@@ -30,14 +30,16 @@ import time
 from dataclasses import asdict
 from typing import Any
 
+from assistant.nlu.lexicon import LEGACY_POLICY_TOPICS
+from assistant.nlu.lexicon import POLICY_TOPICS as _RULE_POLICY_TOPICS
 from assistant.types import INTENTS, DialogueState, Reference, Slots, Understanding
 from store.domain import ALLERGEN_FAMILIES, ALLERGENS, expand_allergens
 
 MAX_HISTORY_TURNS = 4        # messages of history shown to the model (2 exchanges)
 MAX_NEW_TOKENS = 96
 _REF_KINDS = ("it", "index", "cheapest", "most_expensive", "best_rated", "all")
-POLICY_TOPICS = ("교환반품", "취소", "정기배송", "배송", "결제", "혜택", "개인정보", "픽업", "선물",
-                 "고객센터", "알레르기표시", "키오스크", "상품정책")
+# the rules' policy topics (policy families of data/policies) and the older names they replace
+POLICY_TOPICS = tuple(dict.fromkeys(list(_RULE_POLICY_TOPICS) + list(LEGACY_POLICY_TOPICS)))
 
 # Field order is the order the model writes them: intent and the head noun first, the
 # constraints next, the rarely used fields last. Only "intent" is required, so a short
