@@ -482,20 +482,10 @@ def _conditional_words(sentence: str) -> bool:
 
 
 # ---- passages --------------------------------------------------------------------------------
-def _section_index(hit) -> int | None:
-    pid = getattr(hit, "passage_id", "") or ""
-    if "#" in pid:
-        try:
-            return int(pid.rsplit("#", 1)[1])
-        except ValueError:
-            return None
-    return None
-
-
 def _split_passage(hit, doc) -> tuple[str, str]:
     """(heading, body) of the hit's section: by its passage id, else by matching the text."""
     sections = list(getattr(doc, "sections", ()) or ()) if doc is not None else []
-    idx = _section_index(hit)
+    idx = policy_rank.section_index(hit)
     if idx is not None and 1 <= idx <= len(sections):
         return sections[idx - 1]
     passage = getattr(hit, "passage", "") or ""

@@ -190,7 +190,7 @@ def features(question: str, hits: Sequence, by_id: dict, topic: str | None = Non
             "cue": float(any(has.search(body) for has in asks)) if asks else 0.0,
             "value": float(any(sec.search(body) for sec in values)) if values else 0.0,
             "neg": float(q_neg and bool(_S_NEG.search(head + " " + body))),
-            "first": float(_index(h) == 1),
+            "first": float(section_index(h) == 1),
             "fresh": float(q_fresh and bool(_S_FRESH.search(head + " " + body))),
         })
     return out
@@ -200,7 +200,8 @@ def _pid(hit) -> str:
     return getattr(hit, "passage_id", "") or hit.id
 
 
-def _index(hit) -> int | None:
+def section_index(hit) -> int | None:
+    """n of a hit's passage id `doc#n` (1-based section), else None."""
     pid = _pid(hit)
     if "#" in pid:
         try:
@@ -214,7 +215,7 @@ def _head_body(hit, doc) -> tuple[str, str]:
     if doc is None:
         return "", getattr(hit, "passage", "") or ""
     secs = _sections(doc)
-    i = _index(hit)
+    i = section_index(hit)
     if i is not None and 1 <= i <= len(secs):
         return secs[i - 1]
     passage = getattr(hit, "passage", "") or ""
