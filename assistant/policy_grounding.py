@@ -37,7 +37,7 @@ _NOT_DENIAL = re.compile(r"필요(?:는|가)?\s*없|걱정(?:은|하실)?\s*없|
 _NEG = re.compile(r"않습니다|않아요|없습니다|없어요|불가|안 됩니다|수 없|되지 않|쓰지 않|받지 않|하지 않|드리지 않|제한됩니다|못 합니다|쉬며|쉽니다")
 _COND = re.compile(r"(?:이|하|되|있|없|넘|지나|않|오|키|고르|뜯|연|썼|쓰)?면\b|경우|안에|이상|이하|미만|까지|전까지|조건|다만|단 ")
 _SENT = re.compile(r"(?<=[.!?])\s+|\n+")
-_PARTICLE = re.compile(r"(은|는|이|가|을|를|에|에서|으로|로|도|만|요|나요|까요|어요|아요|해요|돼요|되나요|인가요|있나요|있어요|나|까)$")
+_PARTICLE = policy_rank._PARTICLE   # one list of endings cut before matching words
 
 
 def _grams(text: str) -> set[str]:
