@@ -18,10 +18,13 @@ check goes through `ui.auth.Gate` (5 failures per id or client lock it for 5 min
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import tempfile
+import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -50,6 +53,41 @@ class UISession:
     staff_token: str = ""                # signed proof of the staff PIN (ui.orders.staff_session)
     products: list[dict] = field(default_factory=list)
     last_active: float = field(default_factory=time.time)
+
+
+class SessionLocks:
+    """One lock per live `UISession`: a tab's events run one at a time.
+
+    Gradio hands every event of a browser session the same state object, and events run on
+    worker threads (chat turns without a model two at a time, the buttons up to eight). Two
+    events of one tab (a double-sent message, 담기 while an answer is being composed) would
+    otherwise change one dialogue state at once. Other tabs and shoppers are not held up.
+    The lock goes with its session object (`weakref.finalize`)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, threading.RLock] = {}
+        self._mutex = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+    @contextlib.contextmanager
+    def hold(self, session: Any):
+        """Hold `session`'s lock for the block (no lock for None: a first event has no state yet)."""
+        if session is None:
+            yield
+            return
+        key = id(session)
+        with self._mutex:
+            lock = self._locks.get(key)
+            if lock is None:
+                lock = self._locks[key] = threading.RLock()
+                weakref.finalize(session, self._locks.pop, key, None)
+        with lock:
+            yield
+
+
+SESSION_LOCKS = SessionLocks()
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,10 @@ KIOSK_QUICK = ["오늘의 할인 상품", "우유 어디 있어요?", "반품 �
 GEN_CONCURRENCY_ID = "generate"
 # One generation at a time: the chat model is a single shared instance (CPU or one GPU).
 GEN_CONCURRENCY_LIMIT = 1
-TEMPLATE_CHAT_CONCURRENCY = 1
+# Without a model, two chat turns at once: a turn waits on SQLite, the embedder and the
+# analyzers (which release the GIL) part of the time, and the second lane uses the other core
+# (docs/benchmarks/load.md: 20 shoppers, p95 1.01-1.07 s with one lane, 0.81-0.87 s with two).
+TEMPLATE_CHAT_CONCURRENCY = 2
 # Kiosk type is large: short tab labels keep every tab on screen (no overflow menu).
 TABS = dict(products="추천 상품", cart="장바구니", sources="출처", profile="내 정보", staff="매장 관리")
 KIOSK_TABS = dict(TABS, products="상품", profile="로그인", staff="직원")
@@ -133,9 +136,14 @@ def _product_tab(c: dict, ui: h.UIServices) -> None:
                 add = [btn]
                 add += plan_layout.card_together(p)   # its "함께 많이 사는 상품", each with its own 담기
                 for button, pid in zip(add, [p["id"]] + [t["id"] for t in p.get("together") or []]):
-                    button.click(lambda s, pid=pid: _present(plans.add_with_together(ui, s, pid, 1),
-                                                             ["session", "cart", "together"]),
-                                 [c["session"]], [c["session"], c["cart"], c["together"]], api_visibility="private")
+                    button.click(lambda s, pid=pid: _add_card(ui, pid, s), [c["session"]],
+                                 [c["session"], c["cart"], c["together"]], api_visibility="private")
+
+
+def _add_card(ui: h.UIServices, pid: str, session):
+    """A card's 담기 (or one of its suggestions'): one at a time per tab, like every event."""
+    with h.SESSION_LOCKS.hold(session):
+        return _present(plans.add_with_together(ui, session, pid, 1), ["session", "cart", "together"])
 
 
 def _profile_tab(c: dict, ui: h.UIServices) -> None:
@@ -219,11 +227,13 @@ def _on(c: dict, trigger, ui: h.UIServices, handler, inputs: list[str], fields: 
 
     if client:   # PIN checks: the caller's address is one key of the attempt limit
         def run(request, session, *values):
-            return _present(handler(ui, session, *values, _client(request)), fields)
+            with h.SESSION_LOCKS.hold(session):
+                return _present(handler(ui, session, *values, _client(request)), fields)
         run.__annotations__ = {"request": gr.Request}
     else:
         def run(session, *values):
-            return _present(handler(ui, session, *values), fields)
+            with h.SESSION_LOCKS.hold(session):
+                return _present(handler(ui, session, *values), fields)
     visibility = (dict(api_name=f"ui_{name}", api_visibility="undocumented") if name
                   else dict(api_visibility="private"))
     return trigger(run, [c["session"]] + [c[i] for i in inputs], [c[f] for f in fields], **visibility, **kwargs)
@@ -237,10 +247,13 @@ def _wire_chat(c: dict, ui: h.UIServices, quick: list) -> None:
     # views go out as one update, not the user's line first and the answer a moment later.
     # A plain function then, not a generator: Gradio streams a generator's results (one
     # thread hand-off per step and a progress message per update) even when there is one.
+    # Turns of one tab run one at a time (h.SESSION_LOCKS); with a model the chat lane is one
+    # wide anyway, and a lock held across a stream's yields would outlive a cancelled stream.
     if template_only(ui):
         @gpu_decorator
         def send(message: str, history: list, session):
-            return _present(h.merge_views(h.send(ui, session, message, history)), fields)
+            with h.SESSION_LOCKS.hold(session):
+                return _present(h.merge_views(h.send(ui, session, message, history)), fields)
     else:
         @gpu_decorator
         def send(message: str, history: list, session):
