@@ -6,10 +6,19 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 
 import pytest
 
-from assistant.nlu.model import SCHEMA, TUNED_SYSTEM, build_messages, compact_json, model_understanding, read_model
+from assistant.nlu.model import (
+    SCHEMA,
+    TUNED_SYSTEM,
+    build_messages,
+    compact_json,
+    model_understanding,
+    ordered_target,
+    read_model,
+)
 from assistant.types import DialogueState
 
 HAS_LLAMA = importlib.util.find_spec("llama_cpp") is not None
@@ -22,6 +31,21 @@ def test_schema_compiles_to_a_llamacpp_grammar():
 
     grammar = LlamaGrammar.from_json_schema(json.dumps(SCHEMA), verbose=False)
     assert grammar is not None
+
+
+@needs_llama
+def test_the_grammar_takes_properties_in_the_order_the_adapter_writes_them():
+    """The adapter learned targets in SCHEMA order (`ordered_target`); the grammar must allow
+    exactly that order. Built from a key-sorted schema, it put "allergens" before "item", and
+    a model that wrote intent, item, ... could then no longer write its allergens."""
+    from assistant.generators.llamacpp import schema_gbnf
+
+    root = next(line for line in schema_gbnf(SCHEMA).splitlines() if line.startswith("root ::="))
+    written = list(dict.fromkeys(re.findall(r"([a-z-]+)-kv", root)))
+    assert written == [k.replace("_", "-") for k in SCHEMA["properties"]]
+    target = ordered_target({"allergens": ["땅콩"], "budget_max": 10000, "item": "과자", "intent": "search"})
+    assert list(target) == ["intent", "item", "allergens", "budget_max"]
+    assert [k.replace("_", "-") for k in target] == [k for k in written if k.replace("-", "_") in target]
 
 
 def test_compact_target_reads_back_to_the_same_understanding():

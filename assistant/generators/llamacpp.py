@@ -385,15 +385,12 @@ class LlamaCppGenerator:
                       stop: threading.Event | None = None) -> dict:
         """Decode an object that conforms to the JSON `schema` (llama.cpp GBNF grammar)."""
         self.load()
-        key = json.dumps(schema, sort_keys=True, ensure_ascii=False)
+        key = json.dumps(schema, ensure_ascii=False)
         grammar = self._grammars.get(key)
         if grammar is None:
             from llama_cpp import LlamaGrammar
 
-            try:
-                grammar = LlamaGrammar.from_json_schema(key, verbose=False)
-            except Exception as exc:
-                raise GenerationError(f"schema not supported by llama.cpp's grammar converter: {exc}") from exc
+            grammar = LlamaGrammar.from_string(schema_gbnf(schema), verbose=False)
             self._grammars[key] = grammar
         text = "".join(self._completion(messages, max_new_tokens, stop, grammar=grammar))
         return parse_json_object(text)
@@ -413,6 +410,22 @@ class LlamaCppGenerator:
             out = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(n_vocab,)).copy()
             llm.reset()
             return out
+
+
+def schema_gbnf(schema: dict) -> str:
+    """The GBNF grammar of a JSON schema (llama.cpp's converter).
+
+    The object's properties may be written only in the schema's order (required ones first),
+    so that order must be the order the model learned: a schema serialized with sorted keys
+    made the NLU adapter, which writes intent, item, keywords, allergens, choose between
+    "allergens" and "item" right after the intent, and once it wrote "item" the grammar no
+    longer allowed "allergens" (docs/benchmarks/nlu.md)."""
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+    try:
+        return json_schema_to_gbnf(json.dumps(schema, ensure_ascii=False))
+    except Exception as exc:
+        raise GenerationError(f"schema not supported by llama.cpp's grammar converter: {exc}") from exc
 
 
 def _load1() -> float | None:
