@@ -32,6 +32,11 @@ FROZEN = {
     "holdout_f/nlu_blind_f.jsonl": "faa4d3ac6194bf813663a17ee097808f298ac8bd5607454e9d1cb9e5b2bdd0b1",
     "holdout_f/policy_blind_f.jsonl": "c5a068529e4b04462233df60f6bbb76efe73e859ed6d891ce4d9e45f83198b79",
     "holdout_f/product_blind_f.jsonl": "2ce5505239f2163e488bd455c70227ecda0bc9befccb5dbb80fdaba350bc0035",
+    # batch G, written 2026-11-27 00:25-00:36 UTC the same way (category list, catalog, policies
+    # only), after every fix scored on E and F; frozen before this session's changes to the rules
+    "holdout_g/nlu_blind_g.jsonl": "2e2b8ff360640233bfe8cac4054b3b6749a4fa12f0b4ee8c16e0362eaeadae48",
+    "holdout_g/policy_blind_g.jsonl": "e10ec27ce0161e476d60eb8d9c1eac984df3fe5c896a4214700e202a3e94fd18",
+    "holdout_g/product_blind_g.jsonl": "45d406dbdd0eefb259220d47a0081f89ce0d143852f6445c2d7be87bdef6e561",
 }
 
 
