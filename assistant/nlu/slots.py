@@ -140,17 +140,22 @@ _TAG_PHRASES = (
 _REACTION = (
     r"(?:속|배|장|피부|몸|목)\s?(?:이|가)?\s?(?:안\s?좋|불편|아프|아파|아팠|뒤집|부글|난리|더부룩|가려|간지)"
     r"|탈\s?(?:이\s?)?나|탈\s?났|배탈|소화\s?(?:가|를|도)?\s?(?:안|못|잘\s?안)|두드러기|가려|간지러|설사|체하|체해"
-    r"|토하|토해|발진|붓|부어|부었|트러블|아나필락시스|쇼크|응급실?|큰일|죽"
+    r"|토하|토해|발진|붓|부어|부었|트러블|아나필락시스|쇼크|응급실?|큰일|죽|빨개|빨갛|붉어|붉게|울긋|고생"
 )
 _ALLERGY_MARK = re.compile(
-    r"(?:알레르기|allerg[a-z]*|-?\s?free\b|(?<!성)못\s?(?:먹|마시|마셔|드시|드셔|드세|써|쓰)|안\s?(?:먹|마시|마셔|드시|드셔)"
+    r"(?:알레르기|allerg[a-z]*|-?\s?free\b|(?<!성)못\s?(?:먹|마시|마셔|드시|드셔|드세|써|쓰)|안\s?(?:먹|마시|마셔|드시|드셔|드세)"
     r"|(?:먹|마시|드시|드셔)(?:으면|면|을\s?때|고\s?나면|으니까|니까)\s?(?:안\s|안돼|알레르기|" + _REACTION + r")"
+    # "먹으면 입 주변이 빨개져요", "때문에 고생했어요": the reaction a few words on
+    r"|(?:먹|마시|드시|드셔)(?:으면|면|을\s?때|고\s?나면)\s(?:[가-힣]{1,5}\s){1,3}(?:" + _REACTION + r")"
+    r"|(?:때문에|땜에|때매)\s?(?:고생|" + _REACTION + r")"
     r"|먹지\s?(?:못|말|마)|빼|뺀|빠진|빠져|제외|없는|없이|없고|없어야|없었으면|없을|안\s?들어|들어가(?:면|도|선|서는)\s?안"
     r"|들어가(?:면|도)\s?큰일|들어가지\s?않|들어있지\s?않|안\s?든|피해|피하|말고|대신|안\s?(?:돼|되|됨|맞)|안돼|안됨|민감|조심"
     r"|노\s?노|노놉|노우|노\b|no\b|nope|프리|x(?![a-z])|아니(?=\s|$)|싫|별로|❌|🚫|✖|⛔|🙅|금지|있으면\s?안|체질|" + _REACTION + r")"
 )
 # "새우 추가", "견과류 등록": only with an allergy or profile word in the message ("우유 추가" is a cart line)
 _UPDATE_MARK = re.compile(r"(?:도|은|는|을|를)?\s?(?:추가|등록|업데이트|넣어|넣었|포함|저장|기록)")
+# "알레르기 목록에 대두 넣어 주세요": the record the allergen goes into, so not a cart line
+_RECORD_PLACE = re.compile(r"(?:알레르기|allerg[a-z]*|프로필|정보|목록|리스트)\s?(?:에|에다|에다가|란에)\s")
 _PROFILE_CONTEXT = re.compile(r"알레르기|allerg|프로필|내\s?정보|회원\s?정보|목록|리스트|체질|못\s?먹|피해야")
 # people in an enumeration: "첫째는 땅콩, 둘째는 우유", "저는 새우를, 남편은 게를"
 _PERSON = (
@@ -386,7 +391,8 @@ def allergen_clauses(text: str, cart_context: bool = False) -> tuple[list[str], 
                 and not _INGREDIENT_GAP.search(text[hits[last][2]:pos])):
             mark = None  # "장바구니에서 우유 빼줘" removes a product; "우유 들어간 건 빼줘" does not
         if mark and _WANTED_AFTER.match(text, hits[last][2]) and not _INGREDIENT_GAP.search(text[hits[last][2]:pos]) \
-                and re.match(r"(?:도|은|는|을|를)?\s?(?:추가|등록|넣어|넣었|포함|저장|기록)", mark.group()):
+                and re.match(r"(?:도|은|는|을|를)?\s?(?:추가|등록|넣어|넣었|포함|저장|기록)", mark.group()) \
+                and not _RECORD_PLACE.search(text[_sentence_of(text, s)[0]:s]):
             mark = None  # "우유 2개 추가": a cart line even in a message about allergies
         if mark:
             end = mark.end() + len(re.match(r"[^\s.,!?]*", text[mark.end():]).group())
