@@ -171,6 +171,9 @@ class Signals:
 # Topics about an order already placed (returns, refunds, changes): with them "빼", "결제" or
 # an order number ask the policy, they do not edit the cart or look up a delivery.
 _AFTER_ORDER_TOPICS = ("교환반품", "환불", "주문")
+# an order already placed (or a gift sent) that the message is about
+_PLACED = re.compile(r"(?:주문|결제|구매)\s?한\s?(?:거|것|게|건)\s?(?:에|에다|에서)|(?:선물|택배)\s?(?:을|를)?\s?보냈(?:는데|더니|어요)"
+                     r"|(?:주문|결제)\s?(?:했|한)\s?(?:는데|거|건)[^.?!]{0,20}(?:추가|빼|바꾸|바꿀|변경|취소)[^.?!]{0,6}(?:수|돼|되|가능)")
 
 
 def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, float, bool, bool]:
@@ -215,6 +218,11 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
         return "profile_update", 0.85, False, False  # "앞으로 땅콩 든 건 빼주세요": from now on, always
     if CART_REMOVE.search(text) and not (sig.policy_topic in _AFTER_ORDER_TOPICS and not re.search(r"장바구니|카트|담은|넣은|담았", text)):
         return "cart_remove", 0.9, False, False
+    if (sig.policy_topic in (*_AFTER_ORDER_TOPICS, "선물") and _PLACED.search(text)
+            and not re.search(r"장바구니|카트", text)):
+        # "주문한 거에 두부 하나 더 추가할 수 있어요?", "선물 보냈는데 친구가 주소를 안 넣어요":
+        # an order already placed or sent; what may be done with it is the store's rule
+        return "policy", 0.8, False, False
     if sig.policy_topic and not (sig.has_keywords or sig.has_reference) and "장바구니" not in text:
         pass  # "리뷰쓰면 적립금 줘요?", "주문한거에 하나 더 추가하고 싶은데": a policy question below
     elif (CART_ADD.search(text) or give) and (product or sig.has_amounts or "장바구니" in text or "카트" in text):
