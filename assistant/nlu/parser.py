@@ -57,7 +57,7 @@ _OWNED = re.compile(r"([가-힣a-z]{2,}?)(?:은|는)\s?(?:이미\s?|벌써\s?|�
 _NOT_WANTED = re.compile(r"([가-힣a-z]+?)(?:은|는|이|가)?\s?(?:말고|말구|대신)")
 
 
-_WORD_END = re.compile(r"(?:은|는|이|가|을|를|도|만|과|와|에|로|으로|의|랑|이랑|하고|요|용|류|세트|좀)")
+_WORD_END = re.compile(r"(?:인데|인지|인가|예요|에요|은|는|이|가|을|를|도|만|과|와|에|로|으로|의|랑|이랑|하고|요|용|류|세트|좀)")
 
 
 def _whole_item_words(masked: str, keywords: list[str], lexicon: Lexicon) -> list[str]:
