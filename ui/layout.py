@@ -35,7 +35,8 @@ GEN_CONCURRENCY_ID = "generate"
 GEN_CONCURRENCY_LIMIT = 1
 # Without a model, two chat turns at once: a turn waits on SQLite, the embedder and the
 # analyzers (which release the GIL) part of the time, and the second lane uses the other core
-# (docs/benchmarks/load.md: 20 shoppers, p95 1.01-1.07 s with one lane, 0.81-0.87 s with two).
+# (docs/benchmarks/load.md: 20 shoppers on a quiet machine, p95 1.03-1.07 s with one lane, 0.83-0.88 s
+# with two).
 TEMPLATE_CHAT_CONCURRENCY = 2
 # Kiosk type is large: short tab labels keep every tab on screen (no overflow menu).
 TABS = dict(products="추천 상품", cart="장바구니", sources="출처", profile="내 정보", staff="매장 관리")
