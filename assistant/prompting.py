@@ -1,10 +1,11 @@
 """Chat messages for the language model: fixed rules, then the turn's facts in a terse form.
 
 Two layouts (`default_layout`, `JANGBOGI_PROMPT_LAYOUT`); the app must use the one its adapter
-was trained on. "draft" (the default, what the shipped adapter learned): rules, compact facts and
-the template draft to rephrase. "facts" (what `finetune.data` now writes): described below. A
-mismatch is visible: the draft-trained adapter echoes the facts block when given "facts"
-(docs/benchmarks/finetune.md).
+was trained on. "facts" (the default since 2026-11-27: what `finetune.data` writes and the
+shipped adapter learned): described below. "draft" (the adapter shipped before it): rules,
+compact facts and the template draft to rephrase; set `JANGBOGI_PROMPT_LAYOUT=draft` for an
+adapter trained that way. A mismatch is visible: the draft-trained adapter echoes the facts
+block when given "facts" (docs/benchmarks/finetune.md).
 
 The app and the fine-tuning pipeline (`finetune/`) both call `build_messages`, so a model is
 trained on exactly the prompt it later sees. Facts sit in the system prompt because the
@@ -70,13 +71,14 @@ RULES_FACTS = """당신은 온라인 마트 '장보기'의 쇼핑 도우미입�
 
 
 def default_layout() -> str:
-    """The app's prompt layout (`JANGBOGI_PROMPT_LAYOUT`): "draft" (rules, compact facts and the
-    template draft to rephrase: what the shipped adapter was trained on) or "facts" (rules and
-    terse facts only; the model composes). It must match the shipped adapter's training data."""
+    """The app's prompt layout (`JANGBOGI_PROMPT_LAYOUT`): "facts" (rules and terse facts only;
+    the model composes: what the shipped adapter was trained on) or "draft" (rules, compact
+    facts and the template draft to rephrase: the earlier adapter). It must match the
+    adapter's training data."""
     import os
 
-    value = os.environ.get("JANGBOGI_PROMPT_LAYOUT", "draft").strip().lower()
-    return value if value in LAYOUTS else "draft"
+    value = os.environ.get("JANGBOGI_PROMPT_LAYOUT", "facts").strip().lower()
+    return value if value in LAYOUTS else "facts"
 
 
 def rules_for(layout: str | None = None) -> str:

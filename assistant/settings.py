@@ -78,8 +78,12 @@ class Settings:
         "help": "llama.cpp weights: auto (the embedded model merged with its adapter and re-quantized "
                 "to iq4_nl, made once; other GGUFs as they are), iq4_nl, q4_0, q8_0, or none (the GGUF "
                 "as shipped + the adapter at run time)"})
-    llama_lookup: int = field(default=24, metadata={"env": "JANGBOGI_LLAMA_LOOKUP",
-        "help": "llama.cpp prompt-lookup draft tokens per step for greedy replies (0 = off)"})
+    # Prompt lookup paid off while the adapter copied the template draft from the prompt; the
+    # shipped adapter writes from the facts, and rejected 24-token drafts cut decode from 24-31
+    # to 11.6 tok/s (docs/benchmarks/llamacpp.md, 2026-11-27), so it is off by default.
+    llama_lookup: int = field(default=0, metadata={"env": "JANGBOGI_LLAMA_LOOKUP",
+        "help": "llama.cpp prompt-lookup draft tokens per step for greedy replies (0 = off; 24 suits "
+                "an adapter that copies the draft layout's text)"})
     max_new_tokens: int = field(default=160, metadata={"env": "JANGBOGI_MAX_NEW_TOKENS",
         "help": "generation length cap"})
     generation_timeout_s: float = field(default=90.0, metadata={"env": "JANGBOGI_GENERATION_TIMEOUT",

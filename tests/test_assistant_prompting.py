@@ -103,19 +103,19 @@ def test_unstated_aspects_are_named_and_notes_kept():
     assert "자료에 없음: 칼로리(열량)" in system and "비교 결과: 같아요." in system
 
 
-def test_default_layout_keeps_the_draft_for_the_shipped_adapter(monkeypatch):
-    """The app's default layout is the one the shipped adapter was trained on ("draft": the
-    template draft in the prompt); JANGBOGI_PROMPT_LAYOUT=facts switches to the facts-only one."""
+def test_default_layout_is_the_shipped_adapters_facts_layout(monkeypatch):
+    """The app's default layout is the one the shipped adapter was trained on ("facts": no
+    template draft in the prompt); JANGBOGI_PROMPT_LAYOUT=draft switches back to the draft one."""
     monkeypatch.delenv("JANGBOGI_PROMPT_LAYOUT", raising=False)
     facts = _facts()
-    assert default_layout() == "draft"
-    system = app_build_messages("비건 간식", facts, [])[0]["content"]
-    assert system.startswith(RULES_DRAFT) and "<초안>\n추천 상품이에요 [P0001].\n</초안>" in system
-    monkeypatch.setenv("JANGBOGI_PROMPT_LAYOUT", "facts")
+    assert default_layout() == "facts"
     system = app_build_messages("비건 간식", facts, [])[0]["content"]
     assert system.startswith(RULES_FACTS) and "<초안>" not in system
+    monkeypatch.setenv("JANGBOGI_PROMPT_LAYOUT", "draft")
+    system = app_build_messages("비건 간식", facts, [])[0]["content"]
+    assert system.startswith(RULES_DRAFT) and "<초안>\n추천 상품이에요 [P0001].\n</초안>" in system
     monkeypatch.setenv("JANGBOGI_PROMPT_LAYOUT", "bogus")
-    assert default_layout() == "draft"
+    assert default_layout() == "facts"
 
 
 def test_sanitize_edge_cases():
