@@ -160,7 +160,9 @@ def test_llm_prompt_carries_facts_in_system_prompt():
     llm = ScriptedLLM("비건 현미 누룽지칩 3,900원 [P0001].")
     make(llm).answer("비건 간식 만원 이하 땅콩 빼고", DialogueState())
     system = llm.calls[0][0]
-    assert system["role"] == "system" and "[P0001]" in system["content"] and "<초안>" in system["content"]
+    # the default ("facts") layout: the product's facts, no id and no template draft to copy
+    assert system["role"] == "system" and "비건 현미 누룽지칩" in system["content"] and "3,900원" in system["content"]
+    assert "[P0001]" not in system["content"] and "<초안>" not in system["content"]
 
 
 def test_anonymous_profile_update_applies_to_later_searches():
