@@ -162,26 +162,25 @@ class Settings:
     def adapter_path(self) -> Path | None:
         """The adapter to load, or None. 'default' resolves to the shipped one when it exists
         and the chat model is the embedded default."""
-        if self.adapter in ("", "none"):
-            return None
-        if self.adapter == "default":
-            if self.chat_model == "qwen0.5b" and (DEFAULT_ADAPTER / "adapter_config.json").exists():
-                return DEFAULT_ADAPTER
-            return None
-        return Path(self.adapter)
+        return self._adapter_folder(self.adapter, DEFAULT_ADAPTER)
 
     @property
     def nlu_adapter_path(self) -> Path | None:
         """The understanding call's own adapter, or None (the chat generator reads messages).
         'default' resolves to the shipped NLU adapter when it exists and the chat model is the
         embedded default."""
-        if self.nlu_adapter in ("", "none"):
+        return self._adapter_folder(self.nlu_adapter, DEFAULT_NLU_ADAPTER)
+
+    def _adapter_folder(self, value: str, shipped: Path) -> Path | None:
+        """'' / 'none' -> None; 'default' -> `shipped` when it exists and the chat model is the
+        embedded default, else None; anything else is a folder path."""
+        if value in ("", "none"):
             return None
-        if self.nlu_adapter == "default":
-            if self.chat_model == "qwen0.5b" and (DEFAULT_NLU_ADAPTER / "adapter_config.json").exists():
-                return DEFAULT_NLU_ADAPTER
+        if value == "default":
+            if self.chat_model == "qwen0.5b" and (shipped / "adapter_config.json").exists():
+                return shipped
             return None
-        return Path(self.nlu_adapter)
+        return Path(value)
 
     @property
     def llama_merged_quant(self) -> str:
