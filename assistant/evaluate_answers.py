@@ -41,7 +41,7 @@ from assistant.settings import REPO_ROOT
 
 SECTION_LABELS = REPO_ROOT / "data" / "labels" / "policy_sections.jsonl"
 _BLIND = REPO_ROOT / "tests" / "data" / "blind"
-# name -> (product file, policy file). `holdout` (batch C), `holdout_d` (D), `holdout_e` (E), `holdout_f` (F) and `holdout_g` (G) were written
+# name -> (product file, policy file). `holdout` (batch C), `holdout_d` (D), `holdout_e` (E), `holdout_f` (F), `holdout_g` (G) and `holdout_h` (H) were written
 # blind while the code changed and scored first at the end of a session (see test_blind_frozen.py).
 BLIND_SETS = {
     "blind": (_BLIND / "product_blind.jsonl", _BLIND / "policy_blind.jsonl"),
@@ -50,6 +50,7 @@ BLIND_SETS = {
     "holdout_e": (_BLIND / "holdout_e" / "product_blind_e.jsonl", _BLIND / "holdout_e" / "policy_blind_e.jsonl"),
     "holdout_f": (_BLIND / "holdout_f" / "product_blind_f.jsonl", _BLIND / "holdout_f" / "policy_blind_f.jsonl"),
     "holdout_g": (_BLIND / "holdout_g" / "product_blind_g.jsonl", _BLIND / "holdout_g" / "policy_blind_g.jsonl"),
+    "holdout_h": (_BLIND / "holdout_h" / "product_blind_h.jsonl", _BLIND / "holdout_h" / "policy_blind_h.jsonl"),
 }
 SETS = ("dev", "test", *BLIND_SETS)
 

@@ -37,6 +37,11 @@ FROZEN = {
     "holdout_g/nlu_blind_g.jsonl": "2e2b8ff360640233bfe8cac4054b3b6749a4fa12f0b4ee8c16e0362eaeadae48",
     "holdout_g/policy_blind_g.jsonl": "e10ec27ce0161e476d60eb8d9c1eac984df3fe5c896a4214700e202a3e94fd18",
     "holdout_g/product_blind_g.jsonl": "45d406dbdd0eefb259220d47a0081f89ce0d143852f6445c2d7be87bdef6e561",
+    # batch H, written 2026-11-27 03:21-03:30 UTC the same way (category list, catalog, policies
+    # only), after the fixes scored on G; frozen before this session's changes to the rules
+    "holdout_h/nlu_blind_h.jsonl": "ddd258ed0e1417bac11aead1529890efe174eb77a7b6e7ed9593316fc755d726",
+    "holdout_h/policy_blind_h.jsonl": "b5594fe53e3feedbfd0e78cd590c8115b4a4a96f523f46f4c7d6025267d450ed",
+    "holdout_h/product_blind_h.jsonl": "afc75951ffbb6d2cf70ce6f49f7c599ef28598c32c40aad2a026abebd909b612",
 }
 
 

@@ -214,10 +214,11 @@ def make_parser() -> argparse.ArgumentParser:
                    help="instead: cross-check against a data/eval/queries_*.jsonl file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--errors", action="store_true", help="list every mismatch")
-    p.add_argument("--set", choices=("labeled", "blind", "holdout", "holdout_d", "holdout_e", "holdout_f", "holdout_g"),
+    p.add_argument("--set", choices=("labeled", "blind", "holdout", "holdout_d", "holdout_e", "holdout_f", "holdout_g",
+                                      "holdout_h"),
                    default="labeled",
                    help="labeled: the tuned set (--data); blind: tests/data/blind (assistant.nlu.blind); "
-                        "holdout / holdout_d ... holdout_g: batches C / D / E / F / G in tests/data/blind/holdout*/")
+                        "holdout / holdout_d ... holdout_h: batches C / D / E / F / G / H in tests/data/blind/holdout*/")
     p.add_argument("--mode", default="rules", help="blind set: comma-separated readers (rules, ...)")
     p.add_argument("--model", default="qwen0.5b",
                    help="blind set, model modes: chat model alias, hub id or folder (default: %(default)s)")
