@@ -49,6 +49,27 @@ def load_blind(directory: Path = BLIND_DIR, pattern: str = "nlu_blind_*.jsonl") 
     return rows
 
 
+# Batch H's writer labeled ordinals from 1 ("두번째" -> index 2; the brief's example did not say),
+# every earlier batch and `Reference.index` count from 0. The frozen files stay as written; this
+# fixed conversion is applied to every reference of such a set when it is read for scoring.
+ONE_BASED_ORDINALS = frozenset({"holdout_h"})
+
+
+def zero_based_references(rows: list[dict]) -> list[dict]:
+    """Copies of `rows` with every index reference moved from 1-based to 0-based.
+
+    >>> zero_based_references([{"id": "x", "slots": {"reference": {"kind": "index", "index": 2}}}])[0]["slots"]
+    {'reference': {'kind': 'index', 'index': 1}}
+    """
+    def fix(msg: dict) -> dict:
+        ref = (msg.get("slots") or {}).get("reference")
+        if not ref or ref.get("kind") != "index" or ref.get("index") is None:
+            return msg
+        return {**msg, "slots": {**msg["slots"], "reference": {**ref, "index": ref["index"] - 1}}}
+
+    return [{**r, "turns": [fix(t) for t in r["turns"]]} if "turns" in r else fix(r) for r in rows]
+
+
 def conversations(rows: Iterable[dict]) -> Iterator[tuple[str, list[dict]]]:
     """(id, turns) for every line; a single message is a one-turn conversation."""
     for row in rows:

@@ -235,6 +235,8 @@ def main_blind(args) -> int:
 
     rows = (blind.load_blind() if args.set == "blind"
             else blind.load_blind(blind.BLIND_DIR / args.set, "nlu_blind_*.jsonl"))
+    if args.set in blind.ONE_BASED_ORDINALS:
+        rows = blind.zero_based_references(rows)
     if args.limit and args.limit < len(rows):   # evenly spaced, so both files and conversations are in
         step = len(rows) / args.limit
         rows = [rows[int(i * step)] for i in range(args.limit)]
