@@ -27,12 +27,6 @@ from assistant import policy_rank
 from assistant.facts import PolicyFact
 
 _WH = re.compile(r"언제|얼마|몇|며칠|어디|어떻게|어케|어떡|뭐|뭔|무엇|무슨|왜|누가|누구|어느|방법|기준|기간|시간|금액")
-_CUES = (
-    (re.compile(r"몇\s*시|시간|마감|언제까지"), re.compile(r"\d+\s*시|\d{1,2}:\d{2}|시간")),
-    (re.compile(r"얼마|비용|배송비|요금|금액|몇\s*만\s*원|몇\s*원|택배비"), re.compile(r"\d[\d,]*\s*원|만\s*원|무료")),
-    (re.compile(r"며칠|기간|몇\s*일|언제|몇\s*년|몇\s*개월"), re.compile(r"\d+\s*(일|년|개월|영업일|시간)")),
-    (re.compile(r"어디|어떻게|어케|방법"), re.compile(r"마이페이지|>|누르|버튼|신청|문의")),
-)
 _NOT_DENIAL = re.compile(r"필요(?:는|가)?\s*없|걱정(?:은|하실)?\s*없|관계없|상관없|제외\)")
 _NEG = re.compile(r"않습니다|않아요|없습니다|없어요|불가|안 됩니다|수 없|되지 않|쓰지 않|받지 않|하지 않|드리지 않|제한됩니다|못 합니다|쉬며|쉽니다")
 _COND = re.compile(r"(?:이|하|되|있|없|넘|지나|않|오|키|고르|뜯|연|썼|쓰)?면\b|경우|안에|이상|이하|미만|까지|전까지|조건|다만|단 ")
@@ -109,7 +103,9 @@ def sentences(text: str) -> list[str]:
 
 
 _CLAUSE = re.compile(r"[.?!,;]+\s*|(?<=[는은]데)\s+|(?<=는데요)\s+|(?<=어서|아서|니까)\s+")
-_CUES = _CUES + (
+# (what the question asks for, what a sentence holding it looks like): the rerank's one table
+# (`policy_rank._CUES`), plus a reward cue ("보상 있나요") for picking the deciding sentence.
+_CUES = policy_rank._CUES + (
     (re.compile(r"주는|줘요|주나요|주세요|드리나요|보상|혜택|받을\s*수\s*있"), re.compile(r"드립니다|드려요|지급|\d[\d,]*\s*원을")),
 )
 
@@ -233,7 +229,7 @@ def exception_sentence(text: str, piece: str) -> str:
 # negated question) opens with the deciding sentence itself, never a guessed 네/아니요.
 _KNUM = {"한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6}
 _AMOUNT = re.compile(r"(?<![\d,])(?:(\d+)\s*만\s*(?:(\d)\s*천)?|(\d{1,3}(?:,\d{3})+|\d+)\s*(천)?|(만))\s*원")
-_CLOCK = re.compile(r"(새벽|아침|오전|낮|오후|저녁|밤)?\s*(\d{1,2})\s*시\s*(?:(\d{1,2})\s*분|(반))?|(\d{1,2}):(\d{2})")
+_CLOCK = re.compile(r"(새벽|아침|오전|점심|낮|오후|저녁|밤)?\s*(\d{1,2})\s*시\s*(?:(\d{1,2})\s*분|(반))?|(\d{1,2}):(\d{2})")
 _SPAN = re.compile(r"(\d+|한|두|세|네|다섯|여섯)\s*(일|주|개월|달|년)")
 _AGO = re.compile(r"^\s*(?:이|가|째|정도|쯤|넘게)?\s*(?:됐|되었|지났|지나|썼|사용|넘었|째)")
 _AMOUNT_CMP = re.compile(r"^\s*(?:\([^)]*\))?\s*(이상|넘|초과|미만|이하|아래|까지)")
@@ -270,11 +266,19 @@ def _clock_values(text: str) -> list[tuple[int, int]]:
             h, mi = int(m.group(2)), int(m.group(3) or (30 if m.group(4) else 0))
             if m.group(1) in ("오후", "저녁", "밤") and h < 12:
                 h += 12
+            elif m.group(1) in ("낮", "점심") and 1 <= h <= 6:   # "점심 1시", "낮 2시": afternoon
+                h += 12
             elif m.group(1) in ("새벽",) and h == 12:
                 h = 0
         if h <= 24 and mi < 60:
             out.append((h * 60 + mi, m.end()))
     return out
+
+
+def _clock_ambiguous(question: str) -> bool:
+    """The question's clock time is a bare hour of 1 to 11 ("1시쯤 결제했는데"): 01:00 or 13:00."""
+    return any(not m.group(1) and not m.group(5) and 1 <= int(m.group(2)) <= 11
+               for m in _CLOCK.finditer(question))
 
 
 def _span_values(text: str) -> list[tuple[int, int]]:
@@ -442,6 +446,8 @@ def decide_piece(question: str, text: str) -> tuple[str | None, str]:
         if good is None:
             return None, ""
         met = _meets(value, limit, op)
+        if kind == "clock" and _clock_ambiguous(question) and _meets(value + 720, limit, op) != met:
+            return None, ""   # "1시에 결제하면 당일배송?": 오전 or 오후 decides it, so no 네/아니요
         return ("yes" if met == (good == _asks(question)) else "no"), piece.strip(" -")
     absent = _absent_piece(question, text)
     if absent:   # "배송비 있어요?" / "위약금은 없습니다": what was asked about does not exist

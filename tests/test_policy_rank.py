@@ -194,3 +194,49 @@ def test_a_points_amount_is_not_the_order_amount():
 
     assert _question_value("적립금 300원만 배송비에 써도 돼요?", "amount") is None
     assert _question_value("쿠폰 2천원 쓰고 3만5천원이면 배송비 붙어요?", "amount") == 35_000
+
+
+# ---- a wrong 네 found by the first score of blind batch H (sentences rewritten) ----
+_SAME_DAY = "낮 12시(12:00)까지 결제를 마치면 같은 날 밤 10시까지 배송합니다."
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("오후 2시에 결제하면 오늘 당일배송으로 받나요?", "no"),
+    ("점심 2시 넘어서 주문했는데 당일배송 되나요?", "no"),        # 점심/낮 + 1..6시 is the afternoon
+    ("오전 10시에 결제하면 당일배송 되나요?", "yes"),
+    ("2시쯤 결제했는데 당일배송 받을 수 있나요?", None),           # 02:00 or 14:00: the reply must not guess
+    ("11시에 주문하면 오늘 당일배송 되나요?", None),
+])
+def test_a_bare_clock_hour_that_could_be_either_half_of_the_day_decides_nothing(question, expected):
+    from assistant.policy_grounding import decide_piece
+
+    assert decide_piece(question, _SAME_DAY)[0] == expected
+
+
+# ---- situations of blind batches G and H that reached another section (sentences rewritten) ----
+@pytest.mark.parametrize("question, term", [
+    ("저녁 9시에 시키면 다음 날 출근 전에 도착해요?", "새벽배송"),
+    ("지금 결제하면 언제쯤 받아요?", "주문 마감과 도착 시간"),
+    ("새벽배송 건 주소를 저녁에 수정해서 바꿀 수 있나요", "배송지 변경"),
+    ("바디워시 250ml 샀는데 큰 용량으로 교환돼요?", "다른 옵션"),
+    ("티셔츠 사이즈로 바꿀 수 있어요?", "다른 옵션"),
+    ("매장 키오스크 앞에서 한참 가만히 있으면 로그인 풀려요?", "자동으로 로그아웃"),
+    ("포인트 80원 남았는데 그것도 쓸 수 있나요", "최소 사용 금액"),
+    ("무료배송으로 받은 냄비 반품하면 얼마 떼고 줘요?", "반품 배송비"),
+    ("장보기 패스 있으면 2만원어치도 배송비 무료예요?", "모든 배송이 무료"),
+    ("믹서기가 이틀 만에 안 돌아가요", "초기 불량"),
+])
+def test_expand_reads_the_situation_that_names_the_deciding_section(question, term):
+    assert term in pr.expand(question)[len(question):]
+
+
+@pytest.mark.parametrize("question, term", [
+    ("토요일 오후에 주문하면 일요일에 받나요?", "주문 마감과 도착 시간"),   # 휴무 rules decide, not the cut-off
+    ("주문한 거 아직 안 왔는데 언제 와요?", "주문 마감과 도착 시간"),          # a late order, not the cut-off
+    ("리뷰 쓰면 적립금 줘요?", "최소 사용 금액"),                              # earning points, not spending them
+    ("탈퇴하면 남은 적립금 돌려받나요?", "최소 사용 금액"),
+    ("3만원어치만 반품하면 배송비 다시 내요?", "반품 배송비"),                 # a partial return: 부분 환불
+    ("패스 첫 달 무료예요?", "모든 배송이 무료"),
+])
+def test_expand_rules_stay_off_their_neighbours(question, term):
+    assert term not in pr.expand(question)[len(question):]
