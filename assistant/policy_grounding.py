@@ -305,6 +305,10 @@ def _question_value(question: str, kind: str) -> int | None:
         # "적립금 500원만 배송비에 써요?": the points' or coupon's value, not the order's amount
         vals = [(v, end) for v, end in vals
                 if not re.search(r"(?:적립금|포인트|쿠폰|상품권)\s*[\d,.만천백원\s]*$", question[:end])]
+        # "왕복배송비 6천원 맞아?": a fee's own amount, not the order's
+        vals = [(v, end) for v, end in vals
+                if not re.search(r"(?:배송비|택배비|반품비|교환비|반송비|수수료|위약금|요금)\s*(?:는|은|가|이)?\s*[\d,.만천백원\s]*$",
+                                 question[:end])]
     distinct = {v for v, _ in vals}
     return distinct.pop() if len(distinct) == 1 else None
 

@@ -240,3 +240,12 @@ def test_expand_reads_the_situation_that_names_the_deciding_section(question, te
 ])
 def test_expand_rules_stay_off_their_neighbours(question, term):
     assert term not in pr.expand(question)[len(question):]
+
+
+def test_a_fee_amount_is_not_the_order_amount():
+    from assistant.policy_grounding import _question_value, decide_piece
+
+    assert _question_value("교환 택배비 6천원 맞나요?", "amount") is None
+    assert _question_value("반품비는 3,000원이죠?", "amount") is None
+    assert decide_piece("교환 택배비 6천원 맞나요?", "결제 금액이 40,000원 이상이면 배송비가 무료입니다.")[0] is None
+    assert _question_value("3만5천원 샀는데 배송비 붙어요?", "amount") == 35_000
