@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
 from assistant.facts import ProductFact, effective_price, unit_price, won
-from assistant.rerank import ItemQuery, is_item, item_rows, phrase_match, size_match, tier
+from assistant.rerank import ItemQuery, is_item, item_rows, kind_match, kind_words, phrase_match, size_match, tier
 from assistant.rerank import score as item_score
 
 # Food scope (store.domain): a profile's dietary tags (비건...) do not apply to non-food goods,
@@ -271,6 +271,8 @@ def rank_products(retriever, catalog: dict, query: str, c: Constraints, profile:
             # and "제일 싼 모래" is the cheapest 모래, not a cheaper 탈취제. When some of them carry
             # the whole phrase ("무선이어폰"), only those ("유선 이어폰" is not what was asked).
             ranked = [pid for pid in ranked if tiers[pid] == 2]
+            if item.kind:   # "무선이어폰": a 유선 이어폰 is another kind, not a looser match
+                ranked = [pid for pid in ranked if kind_match(catalog[pid], item)]
             phrased = [pid for pid in ranked if phrase_match(catalog[pid], item)]
             if phrased and only_item:
                 ranked = phrased
@@ -388,13 +390,36 @@ def ground(retriever, catalog: dict, query: str, c: Constraints, profile: Profil
            only_item: bool = True) -> Grounded:
     """Products meeting every condition; when there are none (or none of them is the asked
     item while the store sells that item), labeled relaxations instead."""
-    products = rank_products(retriever, catalog, query, c, profile, k, sort, stock, item=item, only_item=only_item)
     typed = item is not None and item.active
+    if typed and only_item and not item.kind:
+        conditions = c.required_tags + c.profile_tags + c.excluded_allergens + c.brands
+        item = replace(item, kind=kind_words(item, item_rows(catalog), conditions))
+    products = rank_products(retriever, catalog, query, c, profile, k, sort, stock, item=item, only_item=only_item)
     if products and (not typed or any(tier(p, item) == 2 for p in products)):
         return Grounded(tuple(_card(p, stock, catalog, c) for p in products), constraints=c)
     relaxed, unmet = relax(retriever, catalog, query, c, profile, item, stock, k=min(k, 3))
-    if relaxed:
+    if relaxed:   # the asked kind with one wish relaxed ("신생아 기저귀", 20% over budget)
         return Grounded((), tuple(relaxed), tuple(unmet), c)
+    if typed and item.kind:
+        # No item of the asked kind, even relaxed: the kind word may be a use or an audience
+        # ("아기 과자": 쌀과자 are baby snacks whose names do not say 아기): the item of any kind.
+        item = replace(item, kind=())
+        products = rank_products(retriever, catalog, query, c, profile, k, sort, stock, item=item,
+                                 only_item=only_item)
+        if products and any(tier(p, item) == 2 for p in products):   # shown as other things ("유선 이어폰")
+            return Grounded(tuple(_card(p, stock, catalog, c) for p in products), constraints=c,
+                            other_kind=only_item)
+        relaxed, unmet = relax(retriever, catalog, query, c, profile, item, stock, k=min(k, 3))
+        if relaxed:
+            return Grounded((), tuple(relaxed), tuple(unmet), c)
+    if typed and only_item:
+        # The store sells the asked item, but none of it meets the conditions even with one
+        # wish relaxed. Other things that meet every condition are offered, labeled as other
+        # things (비건 마요 for 마요네즈), never an accessory of the item (종이호일 for 에어프라이어);
+        # with none, the reply says the item is not there ("…조건에 맞는 에어프라이어는 지금 없어요").
+        near = [p for p in rank_products(retriever, catalog, query, c, profile, max(k, 3) * 4, sort, stock,
+                                         item=item, only_item=False) if tier(p, item) == 0][:k]
+        return Grounded(tuple(_card(p, stock, catalog, c) for p in near), constraints=c, other_kind=True)
     return Grounded(tuple(_card(p, stock, catalog, c) for p in products), constraints=c,
                     other_kind=bool(products) and typed)
 

@@ -59,6 +59,12 @@ def search_reply(products: list[ProductFact], constraints: list[str], notes: lis
     """Answer first: how many products meet the shopper's conditions (or that the asked item
     itself does not, `other_kind`), then one line per product with why it fits."""
     cond = f"{', '.join(constraints)} 조건으로 " if constraints else ""
+    if not products and other_kind:   # the store has the item, none of it meets the conditions
+        from assistant.grounding import _eun
+
+        what = _eun(other_kind)
+        return (f"{', '.join(constraints)} 조건에 맞는 {what} 지금 없어요. 다른 조건으로 찾아 드릴까요?"
+                if constraints else f"{what} 지금 없어요. 다른 상품을 찾아 드릴까요?")
     if not products:
         return (f"{cond}맞는 상품을 찾지 못했어요. 예산이나 조건을 조금 넓혀 보시겠어요?"
                 if cond else "찾으시는 상품을 찾지 못했어요. 다른 이름으로 말씀해 주시겠어요?")

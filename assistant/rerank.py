@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable, Sequence
 
@@ -251,8 +251,16 @@ def item_heads(keywords: Sequence[str], vocabulary: set[str], message: str = "")
 
 _WORD = re.compile(r"[가-힣A-Za-z0-9]+")
 # Words before which a noun is a condition, not the item: "땅콩 없는", "계란 알레르기", "두유는 안되고".
-_NEGATED_AFTER = re.compile(r"^\s*(?:은|는|이|가|을|를)?\s*(?:없|빼|뺀|빠진|안\s*들|안\s*되|말고|대신|제외|알레르기|알러지|"
-                            r"알르레기|들어가지|안\s*먹|못\s*먹|프리|free)")
+_NEGATED_AFTER = re.compile(r"^\s*(?:은|는|이|가|을|를)?\s*(?:없|빼|뺀|빠진|안\s*들|안\s*되|말고|말구|대신|제외|알레르기|알러지|"
+                            r"알르레기|들어가지|안\s*먹|못\s*먹|프리|free|아니고|아닌)")
+
+
+def unnegated(message: str) -> str:
+    """The message without the words it rules out ("에어프라이어 본체요, 종이호일 말구요" ->
+    no 종이호일): a ruled-out accessory is not one the shopper asked for by name."""
+    text = message or ""
+    return "".join(text[m.start():m.end()] + " " for m in _WORD.finditer(text)
+                   if not _NEGATED_AFTER.match(text[m.end():]))
 
 
 def message_heads(message: str, vocabulary: set[str]) -> tuple[str, ...]:
@@ -314,6 +322,9 @@ class ItemQuery:
     # the request's other words that may be in the item's name ("키튼" 사료, "신생아" 기저귀, "구운"
     # of 구운계란): a negated word ("캡슐 말고") or a purpose ("미역국 끓일") is none of them
     words: tuple = ()
+    # words of the request that the store's names of this item split on ("무선" of 이어폰,
+    # "벤토나이트" of 모래): the asked kind, kept when any other condition is relaxed
+    kind: tuple = ()
 
     @property
     def active(self) -> bool:
@@ -326,6 +337,7 @@ def item_query(keywords: Sequence[str], message: str, vocabulary: set[str]) -> I
         keywords = [k for k in keywords if k not in purpose]
     heads = item_heads(keywords, vocabulary, message)
     kws = [alias(k) for k in keywords if k and k not in _NOT_ITEM]
+    asked = alias_text(unnegated(message))   # what the shopper asks for, ruled-out words left out
     message = alias_text(message)
     phrase = norm("".join(kws)) if len(kws) > 1 or (kws and heads and norm(kws[-1]) != heads[0]) else ""
     # a shelf decides only for a word no product is named by ("계란", "고기"); "모래" is named
@@ -341,7 +353,7 @@ def item_query(keywords: Sequence[str], message: str, vocabulary: set[str]) -> I
     # word ("휘핑크림" read as 크림) says too little about where the thing is filed
     whole = {norm(alias(k)) for k in keywords} | set(_WORD.findall(message))
     homes = frozenset(c for h in heads if h in whole for c in getattr(vocabulary, "homes", {}).get(h, ()))
-    return ItemQuery(heads, phrase, norm(message), quantities(message) if heads else frozenset(), leaves, homes,
+    return ItemQuery(heads, phrase, norm(asked), quantities(message) if heads else frozenset(), leaves, homes,
                      modifier_words(message, heads))
 
 
@@ -425,6 +437,39 @@ def features(product, q: ItemQuery) -> dict[str, float]:
 def size_match(product, q: ItemQuery) -> bool:
     """The pack size the shopper asked for is this product's ("사과 3kg" and 충주 사과 3kg)."""
     return bool(q.sizes) and bool(q.sizes & quantities(product.name + " " + (getattr(product, "unit", "") or "")))
+
+
+# a use ("찌개용", "선물용") or who it is for ("아기 과자"): the store's names of the item need
+# not say it (a 쌀과자 is a baby snack), so it orders the item, it does not split it
+_USE_OR_AUDIENCE = re.compile(r"용$|^(?:아기|애기|유아|어린이|아이|키즈|돌쟁이|신생아용|어른|성인|노인|부모님|엄마|아빠|"
+                              r"강아지|고양이|반려견|반려묘|애견|애묘|멍멍이|냥이)$")
+
+
+def kind_words(q: ItemQuery, rows: Sequence[tuple], conditions: Sequence[str] = ()) -> tuple[str, ...]:
+    """The request's words that split the store's items of the asked kind (some of their names
+    carry the word, some do not: "무선" of 무선/유선 이어폰, "신생아" of 신생아/수영장 기저귀).
+    `rows`: `item_rows(catalog)`; `conditions`: tag and allergen words, handled as conditions."""
+    if not q.active or not q.words:
+        return ()
+    cores = [core for _, p, head, core in rows if is_item(head, core, q, p)]
+    if q.leaves:   # items found by their shelf: only those named for the item say its kinds
+        cores = [core for core in cores if any(h[-2:] in core for h in q.heads)]
+    if len(cores) < 2:
+        return ()
+    out = []
+    for w in q.words:
+        if any(c and (c in w or w in c) for c in conditions) or _USE_OR_AUDIENCE.search(w):
+            continue
+        one = replace(q, words=(w,))
+        n = sum(1 for core in cores if words_match(core, one))
+        if 0 < n < len(cores):
+            out.append(w)
+    return tuple(out)
+
+
+def kind_match(product, q: ItemQuery) -> bool:
+    """The product's name carries every kind word of the request (`kind_words`)."""
+    return not q.kind or words_match(core_of(product), replace(q, words=q.kind)) >= min(len(q.kind), MAX_WORDS)
 
 
 def phrase_match(product, q: ItemQuery) -> bool:

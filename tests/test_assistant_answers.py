@@ -430,3 +430,35 @@ def test_a_department_word_names_its_department_unless_a_longer_shelf_is_spelled
     assert tier(catalog["P0502"], snack) == 2 and tier(catalog["P0503"], snack) != 2   # not the cat treats
     dog = item_query(("강아지", "간식"), "강아지 간식 만원 이하", vocab)
     assert tier(catalog["P0504"], dog) == 2 and tier(catalog["P0502"], dog) != 2
+
+
+# ---- the asked kind is kept when nothing meets every condition (blind batch H, reworded) ----
+def test_words_the_store_names_split_an_item_into_kinds(shop):
+    from assistant.rerank import kind_words, unnegated
+
+    catalog, _, vocab = shop
+    rows = item_rows(catalog)
+    assert kind_words(item_query(("무선이어폰",), "무선이어폰 3만원대로", vocab), rows) == ("무선",)
+    assert kind_words(item_query(("모래",), "벤토나이트 모래 있나요", vocab), rows) == ("벤토나이트",)
+    # a use or who it is for does not split the item; nor does a word no name carries
+    assert kind_words(item_query(("모래",), "고양이 모래 선물용", vocab), rows) == ()
+    assert "종이호일" not in unnegated("에어프라이어 본체요, 종이호일 말구요")
+
+
+def test_a_budget_relaxation_keeps_the_asked_kind(shop):
+    catalog, retriever, vocab = shop
+    item = item_query(("무선이어폰",), "무선이어폰 3만5천원 이하", vocab)
+    found = ground(retriever, catalog, "무선이어폰 이어폰", Constraints(budget_max=35000), k=3, item=item)
+    # the 유선 이어폰 (9,900원) meets the budget but is another kind: the 무선 one, 4,900원 over, is offered
+    assert not found.cards and [r.card.id for r in found.relaxed] == ["P0008"]
+    assert found.relaxed[0].label == "예산보다 4,900원 비싸지만"
+
+
+def test_an_accessory_is_never_an_alternative_to_its_item(shop):
+    catalog, retriever, vocab = shop
+    item = item_query(("에어프라이어", "본체"), "에어프라이어 본체 3만원 이하요, 종이호일 말구요", vocab)
+    found = ground(retriever, catalog, "에어프라이어", Constraints(budget_max=30000), k=3, item=item)
+    assert not found.relaxed and found.other_kind and "P0001" not in {p.id for p in found.cards}
+    # with nothing else either, the reply names the item instead of "찾지 못했어요"
+    text = replies.search_reply([], ["30,000원 이하"], other_kind="에어프라이어")
+    assert text.startswith("30,000원 이하 조건에 맞는 에어프라이어는 지금 없어요") and "찾지 못했어요" not in text
