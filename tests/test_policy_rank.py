@@ -225,6 +225,7 @@ def test_a_bare_clock_hour_that_could_be_either_half_of_the_day_decides_nothing(
     ("무료배송으로 받은 냄비 반품하면 얼마 떼고 줘요?", "반품 배송비"),
     ("장보기 패스 있으면 2만원어치도 배송비 무료예요?", "모든 배송이 무료"),
     ("믹서기가 이틀 만에 안 돌아가요", "초기 불량"),
+    ("구독으로 받는 기저귀에도 쿠폰 먹여져요?", "쿠폰을 쓸 수 없으며"),
 ])
 def test_expand_reads_the_situation_that_names_the_deciding_section(question, term):
     assert term in pr.expand(question)[len(question):]
