@@ -123,7 +123,7 @@ def deciding_sentence(question: str, text: str) -> str:
     cands = sentences(text)
     if not cands:
         return (text or "").strip()
-    q = _grams(question)
+    q = _grams(policy_rank.expand(question))   # the help center's words for the situation ("공짜" -> 무료)
     clause = asked_clause(question)
     ask = _grams(clause) if clause.strip() != (question or "").strip() else set()   # a story, then the ask
 

@@ -250,3 +250,12 @@ def test_a_fee_amount_is_not_the_order_amount():
     assert _question_value("반품비는 3,000원이죠?", "amount") is None
     assert decide_piece("교환 택배비 6천원 맞나요?", "결제 금액이 40,000원 이상이면 배송비가 무료입니다.")[0] is None
     assert _question_value("3만5천원 샀는데 배송비 붙어요?", "amount") == 35_000
+
+
+def test_the_deciding_sentence_is_read_with_the_help_centers_words_for_the_situation():
+    from assistant.policy_grounding import deciding_sentence
+
+    text = ("장보기 패스는 월 4,900원(연간 결제 시 49,000원)입니다. 결제 금액과 관계없이 모든 배송이 무료이고, "
+            "등급 적립금에 더해 1%를 추가로 적립합니다.")
+    # "공짜" is not in the text: the expansion's "모든 배송이 무료" finds the sentence that answers
+    assert deciding_sentence("패스 있으면 5천원어치만 사도 배송 공짜예요?", text).startswith("결제 금액과 관계없이")
