@@ -255,7 +255,7 @@ def test_a_fee_amount_is_not_the_order_amount():
 def test_the_deciding_sentence_is_read_with_the_help_centers_words_for_the_situation():
     from assistant.policy_grounding import deciding_sentence
 
-    text = ("장보기 패스는 월 4,900원(연간 결제 시 49,000원)입니다. 결제 금액과 관계없이 모든 배송이 무료이고, "
-            "등급 적립금에 더해 1%를 추가로 적립합니다.")
-    # "공짜" is not in the text: the expansion's "모든 배송이 무료" finds the sentence that answers
-    assert deciding_sentence("패스 있으면 5천원어치만 사도 배송 공짜예요?", text).startswith("결제 금액과 관계없이")
+    text = ("고객 번호와 4자리 PIN으로 로그인하면 적립금 적립, 맞춤 추천, 주문 내역 확인을 할 수 있습니다. "
+            "로그인하지 않아도 바로 구매할 수 있습니다.")
+    # the shopper's "로그인 없이 그냥 사도" is the text's "로그인하지 않아도 바로 구매" (the expansion's words)
+    assert deciding_sentence("매장 키오스크에서 로그인 없이 그냥 사도 되나요?", text).startswith("로그인하지 않아도")
