@@ -77,6 +77,9 @@ class Settings:
                 "chat model itself reads the message with the long prompt) or a folder"})
     n_threads: int = field(default=0, metadata={"env": "JANGBOGI_THREADS",
         "help": "llama.cpp threads (0 = physical cores)"})
+    llama_decode_threads: int = field(default=0, metadata={"env": "JANGBOGI_DECODE_THREADS",
+        "help": "llama.cpp threads while generating tokens one at a time (0 = 1 on a machine with at "
+                "most 2 physical cores, else JANGBOGI_THREADS)"})
     llama_quant: str = field(default="auto", metadata={"env": "JANGBOGI_LLAMA_QUANT",
         "help": "llama.cpp weights: auto (the embedded model merged with its adapter and re-quantized "
                 "to iq4_nl, made once; other GGUFs as they are), iq4_nl, q4_0, q8_0, or none (the GGUF "
@@ -128,6 +131,8 @@ class Settings:
             raise ValueError("backend 'openai' needs an endpoint (JANGBOGI_LLM_ENDPOINT / --llm-endpoint)")
         if self.n_threads < 0:
             raise ValueError(f"n_threads must be >= 0, got {self.n_threads}")
+        if self.llama_decode_threads < 0:
+            raise ValueError(f"llama_decode_threads must be >= 0, got {self.llama_decode_threads}")
         if self.llama_quant not in LLAMA_QUANT_CHOICES:
             raise ValueError(f"llama_quant must be one of {LLAMA_QUANT_CHOICES}, got {self.llama_quant!r}")
         if self.llama_lookup < 0:
