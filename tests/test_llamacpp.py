@@ -385,14 +385,14 @@ def test_prompt_lookup_gives_the_greedy_text_in_fewer_steps(cache_dir):
 
 # ---------------------------------------------------------------- merged, re-quantized GGUF
 def test_llama_quant_setting_picks_the_merged_model_for_the_default_only(tmp_path):
-    assert Settings().llama_merged_quant == "iq4_nl"
+    assert Settings().llama_merged_quant == "iq4_nl_all"
     assert Settings(chat_model="smollm2").llama_merged_quant == ""
     assert Settings(chat_model="smollm2", llama_quant="q4_0").llama_merged_quant == "q4_0"
     assert Settings(llama_quant="none").llama_merged_quant == ""
     with pytest.raises(ValueError):
         Settings(llama_quant="q3_k")
     gen = make_generator(Settings(backend="llamacpp", cache_dir=tmp_path, llama_lookup=0))
-    assert gen.quant == "iq4_nl" and gen.lookup_tokens == 0 and "iq4_nl" in gen.name
+    assert gen.quant == "iq4_nl_all" and gen.lookup_tokens == 0 and "iq4_nl_all" in gen.name
 
 
 @needs_llama
