@@ -226,6 +226,7 @@ def test_a_bare_clock_hour_that_could_be_either_half_of_the_day_decides_nothing(
     ("장보기 패스 있으면 2만원어치도 배송비 무료예요?", "모든 배송이 무료"),
     ("믹서기가 이틀 만에 안 돌아가요", "초기 불량"),
     ("구독으로 받는 기저귀에도 쿠폰 먹여져요?", "쿠폰을 쓸 수 없으며"),
+    ("제 알러지 정보로 마케팅 연락 오는 건 아니죠?", "마케팅에는 쓰지 않습니다"),
 ])
 def test_expand_reads_the_situation_that_names_the_deciding_section(question, term):
     assert term in pr.expand(question)[len(question):]
