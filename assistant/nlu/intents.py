@@ -132,6 +132,9 @@ POLICY_ASK = re.compile(
 
 
 CART_WORDS = re.compile(r"장바구니|카트")
+# an exclusion verb and nothing else ("빼주세요", "그것도 제외해 주세요")
+_EXCLUDE_ONLY = re.compile(r"(?:그것도|그거도|그것까지|그건|다|전부|같이|함께|좀|\s)*"
+                           r"(?:빼|제외)[가-힣]{0,2}(?:\s?(?:주세요|줘요|줘|줄래요|주실래요|주시겠어요|해\s?주세요|해\s?줘|해요))?\s?[.!~]*")
 _DESCRIBED_CHOICE = re.compile(r"(?:없는|있는|안\s?들어간|들어간|[가-힣]{1,4}(?:한|된|운|인|은))\s?(?:걸로|거로|것으로)\s?(?:좀\s?)?(?:주세요|줘|주시)")
 # "그 물티슈 새벽배송으로 받을 수 있어요?": can the product shown come that way
 DELIVERY_ASK = re.compile(r"(?:배송|배달|택배)(?:으로|로|이|은|는|도)?\s?(?:받을\s?수|올\s?수|와요|되나|돼요|되요|가능)")
@@ -194,6 +197,9 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
         if not re.search(r"[가-힣a-z0-9]", text):  # the whole message was the allergy clause
             asks = re.search(r"빼|제외|말고|없는|없이|free", whole)   # "견과류는 빼주세요" vs "우유 못 먹어요"
             return ("search" if asks else "profile_update"), 0.75, False, False
+        if sig.has_allergens and _EXCLUDE_ONLY.fullmatch(text):
+            # "대두도 좀 걸리네요. 빼주세요": the allergy clause, then only the verb that excludes it
+            return "search", 0.75, False, False
     if (sig.has_allergens or sig.has_tags) and PROFILE_EDIT.search(whole) and not CART_WORDS.search(whole):
         return "profile_update", 0.85, False, False
     if re.search(r"체크아웃|checkout", text):

@@ -26,7 +26,7 @@ from store.domain import ALLERGEN_FAMILIES, ALLERGENS  # noqa: E402,F401  (one h
 # surface form -> labeling names. Single-syllable forms ("게", "밀", "잣", "콩") are only
 # trusted next to an allergy marker (see nlu.slots), never as free keywords.
 ALLERGEN_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "알류": ("알류",), "난류": ("알류",), "계란": ("알류",), "달걀": ("알류",), "에그": ("알류",),
+    "알류": ("알류",), "난류": ("알류",), "계란": ("알류",), "달걀": ("알류",), "에그": ("알류",), "난백": ("알류",), "난황": ("알류",),
     "우유": ("우유",), "유제품": ("우유",), "유당": ("우유",), "치즈": ("우유",), "버터": ("우유",),
     "메밀": ("메밀",), "땅콩": ("땅콩",), "피넛": ("땅콩",),
     "대두": ("대두",), "콩": ("대두",), "두유": ("대두",), "밀가루": ("밀",), "밀": ("밀",),

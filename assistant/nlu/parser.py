@@ -31,6 +31,7 @@ from assistant.nlu.refs import SORT_OF, demonstrative, extract_amounts, extract_
 from assistant.nlu.slots import (
     added_allergy,
     allergen_clauses,
+    asked_allergens,
     extract_brands,
     extract_order_id,
     extract_policy_topic,
@@ -47,11 +48,12 @@ LOW_CONFIDENCE = 0.5
 _PRODUCT_INTENTS = ("search", "product_question", "cart_add", "cart_remove")
 _EXCLUDES = re.compile(r"빼|제외|말고|없는|없이|안\s?들어|들어간\s?(?:거|건|것)\s?(?:은|는)?\s?(?:안|못)|도\s?(?:안\s?(?:돼|되)|못\s?먹)")
 _CART_INTENTS = ("cart_add", "cart_remove", "cart_view", "reorder", "checkout")
+_CART_PLACE = re.compile(r"장바구니|카트|담은|담았|담긴|넣은|넣었")
 _DEFAULT_LEXICON = Lexicon.default()
 _FOLLOW_UP_QUESTION = re.compile(r"\?|(?:되나요|돼요|되죠|하나요|인가요|나요|까요|어요|에요)\s?$|어떻게|언제|며칠|얼마나")
 _BUYING = re.compile(r"\s?(?:만|씩)?\s?(?:사려|사고\s?싶|살\s?(?:건데|거|려)|살려|사야|구매하려|주문하려|필요|(?:에|짜리|는|은)?\s?얼마)")
 _INGREDIENT = re.compile(r"([가-힣]{2,})(?:이|가)?\s?(?:들어간|들어있는|들어\s?있는|든|넣은|넣어\s?만든)\s?(?:거|걸|것|게|제품|상품)")
-_CONTENT_ASK = re.compile(r"(?:들었|들어\s?(?:가|있|갔)|포함\s?(?:돼|되|됐))(?:나요|어요|어|나|죠|는지|요|니|습니까)\s?\?")
+_CONTENT_ASK = re.compile(r"(?:들었|들어\s?(?:가|있|갔)|포함\s?(?:돼|되|됐)|성분\s?(?:이|은|도)?\s?있)(?:(?:나요|어요|어|나|죠|는지|요|니|습니까)\s?\?|나요\s?[.~]*$)")
 _ORDER_FILLER = re.compile(r"\s*(?:거|것|걸|꺼|걸로|거로)?\s*(?:(?:은|는|을|를|으로|로|도)?\s?(?:요|만|만요|씩|씩요|이요|주세요|줘요|줘|할게요|살게요|살래요|사요|주문할게요|이요)?)\s*[.!~]*\s*")
 _OWNED = re.compile(r"([가-힣a-z]{2,}?)(?:은|는)\s?(?:이미\s?|벌써\s?|집에\s?)?(?:있어요|있어|있음|있거든요|있으니까|있으니|있는데|있고)(?!\s?\?)")
 _NOT_WANTED = re.compile(r"([가-힣a-z]+?)(?:은|는|이|가)?\s?(?:말고|말구|대신)")
@@ -105,6 +107,15 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     for s, e in spans:
         chars[s:e] = " " * (e - s)
     return "".join(chars)
+
+
+def _without(keywords: list[str], drop: list[str], masked: str, t: str, lexicon: Lexicon) -> tuple[list[str], list[str]]:
+    """Keywords less `drop`, and the categories the rest names."""
+    if not drop:
+        return keywords, resolve_categories(masked, keywords, lexicon.category_paths(), context=t)
+    kept = [k for k in keywords if k not in drop]
+    rest = _mask(masked, [m.span() for k in drop for m in re.finditer(re.escape(k), masked)])
+    return kept, (resolve_categories(rest, kept, lexicon.category_paths(), context=t) if kept else [])
 
 
 def _allergy_said_last_turn(state: DialogueState) -> bool:
@@ -193,6 +204,15 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     # removal or a question about ingredients; the intent rules read the rest
     intent, confidence, harmful, injection = classify(t, sig, _blank(t, allergen_clause_spans))
     intent, confidence = _answer_to_question(intent, confidence, state)
+    if (intent == "cart_remove" and allergens and state is not None and state.last_intent in ("search", "product_question")
+            and not _CART_PLACE.search(t)):
+        # "오징어도 같이 빼 주세요", "새우맛 과자도 빼줘요 갑각류 있는 애가 있어서" while choosing
+        # products: the allergen is taken out of the results, nothing is taken out of the cart
+        intent, confidence = "search", 0.8
+        verb = re.search(r"빼|제외", t)
+        # what is taken out ("새우맛 과자도 빼줘요") is no word to search for: the search refined is the last one
+        keywords, categories = _without(keywords, [k for k in keywords if verb and 0 <= t.find(k) < verb.start()],
+                                        masked, t, lexicon)
     if (intent in ("search", "profile_update") and _CONTENT_ASK.search(t) and not injection and not harmful
             and (keywords or reference is not None or demonstrative(t) or brands)):
         # "조미김에 대두 들었어요?", "이 쿠키에 견과류 들었나요? 애가 호두 알러지라서요": asks
@@ -214,6 +234,15 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         # while choosing products, "일행 중에 갑각류 알레르기 있는 사람도 있어요" or "닭 들어간 건
         # 안 돼요" narrows the search; "우리 애기 우유 알레르기 있어요" stays about the household
         intent = "search"
+    if intent == "product_question" and not injection and not harmful:
+        # "이 쿠키 계란 들어가요?", "그 소스 복숭아 성분 있나요": the allergen asked about is the
+        # shopper's concern; it stays in the slots (and the session), never as a product word
+        for name in asked_allergens(t):
+            if name not in allergens:
+                allergens.append(name)
+        asked = [k for k in keywords if set(ALLERGEN_SYNONYMS.get(k, ("-",))) <= set(allergens)]
+        if asked:
+            keywords, categories = _without(keywords, asked, masked, t, lexicon)
     if intent == "product_question":
         if reference is not None:
             keywords = []  # "두 번째 거 유통기한": the nouns are the attribute asked about

@@ -29,6 +29,9 @@ _TYPOS = (
     (r"(?<=\s)꺼(?=\s|$|로|요)", "거"),
     (r"싼거", "싼 거"),
     (r"얼마에요|얼마예여", "얼마예요"),
+    # clipped item names the morpheme analyzer reads as something else ("마요" as 말다 + 요);
+    # "하지 마요", "걱정 마요" stay the verb
+    (r"(?<![가-힣])(?<!지 )(?<!걱정 )마요(?=\s|$|[,.!?~)]|(?:는|를|도|랑|만|로|가|만요)(?![가-힣]))", "마요네즈"),
 )
 
 
@@ -141,6 +144,7 @@ _REACTION = (
     r"(?:속|배|장|피부|몸|목)\s?(?:이|가)?\s?(?:안\s?좋|불편|아프|아파|아팠|뒤집|부글|난리|더부룩|가려|간지)"
     r"|탈\s?(?:이\s?)?나|탈\s?났|배탈|소화\s?(?:가|를|도)?\s?(?:안|못|잘\s?안)|두드러기|가려|간지러|설사|체하|체해"
     r"|토하|토해|발진|붓|부어|부었|트러블|아나필락시스|쇼크|응급실?|큰일|죽|빨개|빨갛|붉어|붉게|울긋|고생"
+    r"|양성|반응\s?(?:이\s?)?(?:나|있|왔|보)"
 )
 _ALLERGY_MARK = re.compile(
     r"(?:알레르기|allerg[a-z]*|-?\s?free\b|(?<!성)못\s?(?:먹|마시|마셔|드시|드셔|드세|써|쓰)|안\s?(?:먹|마시|마셔|드시|드셔|드세)"
@@ -150,6 +154,12 @@ _ALLERGY_MARK = re.compile(
     r"|(?:때문에|땜에|때매)\s?(?:고생|" + _REACTION + r")"
     r"|먹지\s?(?:못|말|마)|빼|뺀|빠진|빠져|제외|없는|없이|없고|없어야|없었으면|없을|안\s?들어|들어가(?:면|도|선|서는)\s?안"
     r"|들어가(?:면|도)\s?큰일|들어가지\s?않|들어있지\s?않|안\s?든|피해|피하|말고|대신|안\s?(?:돼|되|됨|맞)|안돼|안됨|민감|조심"
+    # made without it: "계란 안 쓴 마요", "버터 안 넣은 쿠키", "우유 쓰지 않은", "무사용"
+    r"|안\s?(?:쓴|쓰고|쓰는|써서|넣은|넣고|넣는|넣어서|섞은|첨가한|첨가된)|(?:쓰|넣|사용하|첨가하|섞)지\s?않|사용\s?안\s?(?:한|함|된)|[무미]사용"
+    # "갑각류 있는 애가 있어서": a person who has it is a person allergic to it
+    r"|(?:있는|있으신)\s?(?:애|아이|아기|애기|사람|분|친구|손님|가족|동생|조카|손주|아들|딸)(?=[\s,이가도는은]|$)"
+    # "대두도 좀 걸리네요": it is a concern for the shopper
+    r"|걸리(?:네|는데|거든|고|더라|니까|잖)|걸려(?:요|서|가지고)?"
     r"|노\s?노|노놉|노우|노\b|no\b|nope|프리|x(?![a-z])|아니(?=\s|$)|싫|별로|❌|🚫|✖|⛔|🙅|금지|있으면\s?안|체질|" + _REACTION + r")"
 )
 # "새우 추가", "견과류 등록": only with an allergy or profile word in the message ("우유 추가" is a cart line)
@@ -174,6 +184,8 @@ _GAP = re.compile(  # longer alternatives first: "이런 거" before the particl
     r"|든\s?(?:거|것|건|걸|제품|음식)(?:은|는|도)?"
     r"|있는\s?(?:거|것|건)(?:은|는)?|함유(?:된)?\s?(?:거|것|건)?(?:은|는)?|맛(?:은|는|도|이)?(?=[\s,])"
     r"|둘\s?다|셋\s?다|세\s?개\s?다|전부|모두|모든|일절|절대로?|전혀|까지|조차|성분|완전|아예|진짜|정말|특히|좀|꼭"
+    # "견과류 하나도 안 든", "우유 조금이라도", "오징어랑 조개도 같이 빼 주세요"
+    r"|(?:하나|한\s?(?:개|톨|알|방울|조각)|조금|쪼금|쬐끔|약간|1)\s?(?:도|이라도|라도)|같이|함께|다\s?같이"
     r"|이고|이구|이며|이요|이에요|예요|에요|이라|이랑|" + _PERSON +
     r"|랑|하고|이나|또는|\s|,|/|·|\+|&|과|와|및|나|도|이|가|은|는|을|를|에|류|들(?!어)|다|만|요(?=[\s,.!?~]|$)|고(?=[\s,]))"
 )
@@ -182,7 +194,7 @@ _CART_WORDS = re.compile(r"장바구니|카트|담은|담았|담긴")
 _INGREDIENT_GAP = re.compile(r"들어|성분|함유|같은|이런|종류|류|(?:^|\s)(?:든|넣은)(?=\s|$)")
 # a list closed by "전부." / "다!" after an allergy was already stated: "견과류는 다 안 돼요.
 # 아몬드 호두 땅콩 전부."
-_ALL_OF_THEM = re.compile(r"\s?(?:전부|모두|다|둘\s?다|셋\s?다)\s?(?:요)?\s?(?:[.!,~]|$)")
+_ALL_OF_THEM = re.compile(r"\s?(?:전부|모두|다|둘\s?다|셋\s?다)\s?(?:요)?\s?(?:[.!,~)]|$)")
 _ELLIPSIS = re.compile(r"\s?(?:[.!?,~]|$)")
 _ELLIPSIS_START = re.compile(r"(?:(?:아|그리고|그럼|근데|또|참|and)\s)*(?:" + _PERSON + r")?\s?")
 # an allergy stated anywhere in the sentence ("첫째는 땅콩, 둘째는 우유 알레르기 있어요")
@@ -215,6 +227,37 @@ def extract_allergens(text: str) -> tuple[list[str], list[Span]]:
     """
     allergens, spans, _ = allergen_clauses(text)
     return allergens, spans
+
+
+# after an allergen word: a question whether a product holds it ("계란 들어가요?", "복숭아 성분
+# 있나요", "땅콩 다루는 공장에서 만든 거예요?")
+_ASKED_AFTER = re.compile(
+    r"(?:이|가|은|는|도|을|를)?\s?(?:성분\s?(?:이|은|도)?\s?(?:있|들|포함|함유)|들어\s?(?:가|있|갔)(?!게)|들었|함유|포함"
+    r"|(?:다루|취급하|쓰|만들)는\s?(?:공장|시설|곳|라인)|같은\s?(?:공장|시설|라인))"
+)
+_QUESTION_END = re.compile(r"\?|(?:나요|가요|어요|까요|는지|죠|니|습니까|예요|에요|인가요)\s?[.~]*$")
+
+
+def asked_allergens(text: str) -> list[str]:
+    """Allergens a question asks a product about ("이 쿠키 계란 들어가요?" -> 알류): the
+    shopper's concern. Only for a question; "땅콩 들어간 과자" wants peanuts and asks nothing.
+
+    >>> asked_allergens("그 과자 밀가루 들었나요"), asked_allergens("땅콩 들어간 과자 추천")
+    (['밀'], [])
+    """
+    if not _QUESTION_END.search(text):
+        return []
+    hits = _allergen_hits(text)
+    out: list[str] = []
+    for first, last, _ in _chains(text, hits):
+        end = hits[last][2]
+        if re.match(r"[가-힣]", text[end:end + 1]) and not _GAP.match(text, end):
+            continue   # "땅콩버터 들어간 거예요?": a product name
+        if not _ASKED_AFTER.match(text, end):
+            continue
+        for term, _, _ in hits[first:last + 1]:
+            out += [n for n in ALLERGEN_SYNONYMS[term] if n not in out]
+    return out
 
 
 _THING_AFTER_GE = re.compile(r"\s?(?:없|있|좋|나아|나을|뭐|더|어때|괜찮|필요|맞|아니|많|적)")
@@ -412,6 +455,11 @@ def allergen_clauses(text: str, cart_context: bool = False) -> tuple[list[str], 
                     and _ELLIPSIS_START.fullmatch(text[_sentence_of(text, hits[first][1])[0]:hits[first][1]].strip() + " ")):
                 # "남편은 갑각류 알레르기예요. 저는 복숭아요": the list ends its sentence with
                 # nothing but a copula, after an allergy was stated
+                marked.append((first, last, hits[first][1], pos))
+                continue
+            if (re.search(r"\(\s*$", text[:hits[first][1]]) and re.match(r"\s*\)", text[pos:])
+                    and not _wanted(text, hits, first, last, pos)):
+                # "유제품 빼고 빵 (계란, 대두)": a list in parentheses after an exclusion spells it out
                 marked.append((first, last, hits[first][1], pos))
                 continue
             tail = text[hits[last][2]:]
