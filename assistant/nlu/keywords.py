@@ -27,7 +27,7 @@ STOPWORDS = frozenset("""
 주세요 장보기 가능 여부 관련 무료 랑 이랑 거랑 얘 걔 녀석 놈 거요 뭘 지난번 저번 예전 전번 지난 종류
 인증 삭제 계산 완료 진행 카드 수단 변경 거부 수신 마케팅 문자 지난주 지난달 얼마 보관 순 순서 정렬 시작
 고고 오케이 응 아니 하이 바이 로만 개입 방법 사용법 기간 시간 주소 어디 언제 때문 거예요
-위주 혼자
+위주 혼자 이번 만요
 """.split())
 # Words dropped when they stand alone but kept inside a compound ("선물세트", "생수박스").
 WEAK = frozenset("""

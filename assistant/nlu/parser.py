@@ -48,6 +48,10 @@ LOW_CONFIDENCE = 0.5
 _PRODUCT_INTENTS = ("search", "product_question", "cart_add", "cart_remove")
 _EXCLUDES = re.compile(r"빼|제외|말고|없는|없이|안\s?들어|들어간\s?(?:거|건|것)\s?(?:은|는)?\s?(?:안|못)|도\s?(?:안\s?(?:돼|되)|못\s?먹)")
 _CART_INTENTS = ("cart_add", "cart_remove", "cart_view", "reorder", "checkout")
+# what may stand around the amount that changes a reorder: "이번엔 두 박스로", "그럼 세 개만요"
+_REORDER_AMOUNT = re.compile(r"(?:(?:이번엔|이번에는|이번에|이번|그럼|아|근데|대신|그냥|다시)\s?)*(?:으로|로)?\s?(?:만|씩)?\s?"
+                             r"(?:요|이요|주세요|해\s?주세요|해줘|할게요|부탁해요|부탁드려요|주문해\s?주세요|시켜\s?주세요)?\s?[.!~]*")
+_LIVING_ALONE = re.compile(r"혼자\s?(?:살아|살고|살거든|삽니다|살면서)")
 _CART_PLACE = re.compile(r"장바구니|카트|담은|담았|담긴|넣은|넣었")
 _DEFAULT_LEXICON = Lexicon.default()
 _FOLLOW_UP_QUESTION = re.compile(r"\?|(?:되나요|돼요|되죠|하나요|인가요|나요|까요|어요|에요)\s?$|어떻게|언제|며칠|얼마나")
@@ -221,6 +225,9 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     if (reference is not None and amounts and intent not in ("cart_add", "cart_remove") and not injection
             and not harmful and _ORDER_FILLER.fullmatch(_mask(t, ref_spans + [a[2] for a in amounts]))):
         intent, confidence = "cart_add", 0.8   # "이거 3개요", "두 번째 거 두 봉지만": a pointer and an amount
+    if (state is not None and state.last_intent == "reorder" and amounts and reference is None
+            and not injection and not harmful and _REORDER_AMOUNT.fullmatch(_mask(t, [a[2] for a in amounts]))):
+        intent, confidence = "reorder", 0.8   # "이번엔 두 박스로" right after "지난번 거 그대로 주문해줘"
     if (intent == "cart_add" and cart_turn and reference is not None and reference.kind == "it"
             and CHECKOUT.search(t) and not keywords):
         intent, confidence = "checkout", 0.85  # "이걸로 결제할게요" right after adding it
@@ -257,6 +264,10 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     if intent == "cart_remove" and reference is None and re.search(r"비워|비우|싹\s?다|전부", t):
         reference = Reference("all")
 
+    if intent == "search" and _LIVING_ALONE.search(t) and "1인가구" not in tags:
+        # "혼자 살아서 작은 걸로요": the single-household size is what is searched for; said
+        # about oneself alone ("저 혼자 살아요") it is no diet to put on every later search
+        tags.append("1인가구")
     slots = Slots()
     if intent == "profile_update":   # "우리 애기 우유 알레르기 있어요": a person, not a product's use
         tags = [tag for tag in tags if tag not in USE_TAGS]
@@ -278,7 +289,7 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
                    if intent == "search" else None),
         )
     if intent == "reorder":
-        slots = Slots(keywords=tuple(keywords), order_id=order_id)
+        slots = Slots(keywords=tuple(keywords), order_id=order_id, quantity=amounts[0][0] if amounts else None)
     if intent in ("policy", "order_status"):
         slots = Slots(order_id=order_id, policy_topic=policy_topic if intent == "policy" else None)
     return Understanding(intent=intent, slots=slots, confidence=confidence,

@@ -113,6 +113,8 @@ def extract_tags(text: str, lexicon: Lexicon) -> tuple[list[str], list[Span]]:
             spans.append(m.span())
     for term, span in find_terms(text, vocab):
         tag = vocab[term]
+        if term.startswith("고기") and span[0] > 0 and re.match(r"[가-힣]", text[span[0] - 1]):
+            continue   # "돼지고기 안 들어간", "소고기없는": one named meat left out, not every meat (비건)
         if tag not in tags:
             tags.append(tag)
         if term not in KEEP_AS_KEYWORD and term not in USE_TAG_KEYWORDS:
