@@ -115,3 +115,19 @@ def test_living_alone_is_the_single_household_tag_of_a_search_only():
 def test_a_general_question_about_a_kind_of_product_asks_nothing_back():
     u = _run("요거트 중에 락토프리 있어요?", "근데 우유 알레르기면 락토프리도 안 되는 거죠?")
     assert u.intent == "product_question" and u.clarify is None
+
+
+def test_well_rated_without_a_superlative_points_at_the_results():
+    st = DialogueState(last_intent="search", last_results=["a", "b", "c"])
+    u = parse("평점 높은 걸로 두 개 장바구니에", st)
+    assert u.intent == "cart_add" and u.slots.reference == Reference("best_rated", count=2)   # the best two
+    assert u.slots.keywords == ()                 # "두 장바구니" is no amount of 장 and no 바구니
+    u = parse("후기 좋은 라면 추천")             # a product named: a sorted search
+    assert u.intent == "search" and u.slots.reference is None and u.slots.sort == "rating"
+
+
+def test_a_pack_counter_with_nothing_to_show_is_the_size_bought():
+    assert parse("무가당 두유 16팩").slots.count is None
+    assert parse("사과 한 봉지").slots.count is None
+    assert parse("와인 세 병 추천해 주세요").slots.count == 3
+    assert parse("저당 과자 4개").slots.count == 4

@@ -51,6 +51,7 @@ _CART_INTENTS = ("cart_add", "cart_remove", "cart_view", "reorder", "checkout")
 # what may stand around the amount that changes a reorder: "이번엔 두 박스로", "그럼 세 개만요"
 _REORDER_AMOUNT = re.compile(r"(?:(?:이번엔|이번에는|이번에|이번|그럼|아|근데|대신|그냥|다시)\s?)*(?:으로|로)?\s?(?:만|씩)?\s?"
                              r"(?:요|이요|주세요|해\s?주세요|해줘|할게요|부탁해요|부탁드려요|주문해\s?주세요|시켜\s?주세요)?\s?[.!~]*")
+_SHOW = re.compile(r"추천|보여|골라|찾아|알려")
 _LIVING_ALONE = re.compile(r"혼자\s?(?:살아|살고|살거든|삽니다|살면서)")
 _CART_PLACE = re.compile(r"장바구니|카트|담은|담았|담긴|넣은|넣었")
 _DEFAULT_LEXICON = Lexicon.default()
@@ -280,6 +281,10 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         number = amounts[0][0] if amounts else None
         # "땅콩 한 봉지 사려는데": how much the shopper buys, not how many products to show
         bought = bool(amounts) and bool(_BUYING.match(t, amounts[0][2][1]))
+        # "바나나 한 송이", "탄산 24캔": a pack counter with nothing asked to be shown is the size
+        # bought; "와인 두 병 추천" and "샴푸 5개" are how many to show
+        bought = bought or (bool(amounts) and amounts[0][1] not in ("개", "개씩", "가지", "종류")
+                            and not _SHOW.search(t))
         slots = replace(
             slots, keywords=tuple(keywords), categories=tuple(categories),
             budget_min=lo, budget_max=hi, urgency=urgency, reference=reference,

@@ -24,7 +24,7 @@ COUNTERS = (
 _COUNTER_RE = "|".join(sorted(COUNTERS, key=len, reverse=True))
 _AMOUNT = re.compile(
     rf"(?<![\d.])(?P<n>\d{{1,3}}|(?<![가-힣]){NATIVE_RE})\s?(?P<c>{_COUNTER_RE})"
-    rf"(?!입|구|짜리|원|번째|째|월|년|국|\d)"
+    rf"(?!입|구|짜리|원|번째|째|월|년|국|바구니|\d)"
 )
 # "둘 다" (both) and "하나 있어요" (there is one) are no amounts
 _WORD_ONE = re.compile(r"(?:^|\s)(?P<w>하나|둘|셋|넷)(?=만|씩|\s?더|요|$|\s)(?!\s?다(?:\s|$|[.,!?~])|\s?(?:있|없|뿐))")
@@ -77,6 +77,8 @@ _KINDS = (
     ("best_rated", re.compile(
         rf"(?:(?:평점|별점|리뷰|후기|평가|리뷰\s?평점)\s?(?:이|가)?\s?{_SUPER}(?:높은|좋은|많은)"
         rf"|{_SUPER}(?:평점|별점|리뷰)\s?(?:이|가)?\s?(?:높은|좋은|많은)"
+        # "리뷰 좋은 걸로 하나": the well rated one among those shown
+        rf"|(?:평점|별점|리뷰|후기)\s?(?:이|가)?\s?(?:높은|좋은|많은)(?=\s?(?:걸로|거로|것으로|거|걸|것)(?![가-힣]))"
         rf"|{_SUPER}(?:인기\s?(?:있는|많은)|잘\s?팔리는|맛있는|좋은|괜찮은)|베스트){_END}"
     )),
     ("all", re.compile(
