@@ -2,6 +2,8 @@
 written for these tests, each with a negative example that must keep its old reading."""
 
 
+import pytest
+
 from assistant.nlu import parse
 from assistant.nlu.dialogue import update_state
 from assistant.nlu.lexicon import Lexicon
@@ -131,3 +133,28 @@ def test_a_pack_counter_with_nothing_to_show_is_the_size_bought():
     assert parse("사과 한 봉지").slots.count is None
     assert parse("와인 세 병 추천해 주세요").slots.count == 3
     assert parse("저당 과자 4개").slots.count == 4
+
+
+@pytest.mark.parametrize("text", [
+    "저는 새우를 못 먹어요. 볶음밥 중에 새우 없는 거",
+    "우리 고양이가 생선 알러지라 생선 안 들어간 간식이요",
+    "남편이 땅콩 먹으면 큰일나요. 맥주 안주 할 과자 좀",
+    "우유 들어간 빵은 안 돼요 유제품 알러지라",
+])
+def test_an_allergy_then_the_product_asked_for_is_a_search(text):
+    assert parse(text).intent == "search"
+
+
+@pytest.mark.parametrize("text", ["저 새우 못 먹어요", "우리 애기 땅콩 알레르기 있어요", "우유 못 먹어요"])
+def test_an_allergy_said_alone_stays_a_profile_statement(text):
+    assert parse(text).intent == "profile_update"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("지난주에 시킨 생수 또 시킬래요", "reorder"),
+    ("작년에 산 김치 다시 주문하고 싶어요", "reorder"),
+    ("산에서 먹을 간식 다시 추천", "search"),       # 산 the mountain, not bought
+    ("유기농 당근 세 개 살 거예요", "search"),
+])
+def test_earlier_purchases_bought_again(text, intent):
+    assert parse(text).intent == intent

@@ -62,8 +62,11 @@ REORDER = re.compile(
     r"|재주문|다시\s?(?:주문|시켜|사|담아|구매)|또\s?(?:시켜|주문)|(?:늘|항상|맨날|자주)\s?(?:사던|시키던|먹던|사는|주문하던)"
     r"|지난\s?주문\s?(?:그대로|다시)|(?:했던|샀던|시켰던|주문했던|구매했던)\s?(?:[가-힣]{1,8}\s?)?(?:을|를)?\s?(?:그대로|다시|또|똑같이)\s?(?:살|사|주문|시키|담|구매)"
     r"|(?:했던|샀던|시켰던)\s?(?:거|걸|것)\s?(?:그대로|다시|또|똑같이)"
-    # "전에 샀던 세제 한 번 더": what was bought, once more
+    # "전에 샀던 세제 한 번 더", "지난달에 시킨 모래 또 시킬래요": what was bought, once more
     r"|(?:샀던|시켰던|주문했던|구매했던)\s?(?:[가-힣]{1,8}\s?){0,3}(?:을|를)?\s?한\s?번\s?더"
+    r"|(?:지난|저번|예전|전에|작년|며칠\s?전|얼마\s?전)[가-힣\s]{0,5}(?:산|샀던|시킨|시켰던|주문한|주문했던|구매한|구매했던)"
+    r"\s(?:[가-힣]{1,8}\s?){1,3}(?:을|를)?\s?(?:한\s?번\s?더|다시|또|그대로|똑같이)\s?(?:시키|시킬|시켜|주문|사|살|담|구매|$|[0-9]|(?:한|두|세|네|다섯)\s)"
+    r"|주문\s?(?:똑같이|그대로)\s?(?:한\s?번\s?더|다시|또)"
 )
 CART_REMOVE = re.compile(
     r"(?:담은|넣은|담았던)\s?(?:거|것|건|걸)\s?(?:다\s)?취소|빼(?:줘|\s줘|주세요|\s주세요|줄래|주라|요$|$|\s?버려)|뺄래|뺄게|삭제|지워|없애(?!는)|제거(?:해|좀|\s?부탁)|비워|취소해|줄여"
@@ -126,7 +129,7 @@ REQUEST = re.compile(
     r"추천|찾아(?!가|갈|간|와|왔|오)|찾고|찾는|보여(?!요|서|도|지|야)|골라|뭐\s?(?:있|살|사|먹|좋)|어떤\s?(?:거|게)|있어\s?\?|있나요|있어요\s?\?|있을까|있니"
     r"|없어\s?\?|없나요|없을까|사고\s?싶|살까|필요해|필요한데|필요해요|구해|알아봐|살만한|먹을만한|괜찮은\s?거|리스트|목록"
     r"|뭐가\s?(?:좋|괜찮|맛있)|어떤\s?게\s?(?:좋|괜찮|맛있)|(?:좋은|괜찮은|맛있는|싼|저렴한|나은)\s?(?:거|게|걸|것)\s?(?:뭐|뭘|어떤|어느)|(?:높은|낮은|싼|저렴한)?\s?순(?:으로|서로)|정렬"
-    r"|있나\s?[?]|있나\s?[.~]*$|없나\s?[?]|없나\s?[.~]*$|있으면\s?(?:알려|추천|보여)|사려(?:고|는데|구)|살려고|(?:걸로|거로|으로|로)\s?부탁"
+    r"|있나\s?[?]|있나\s?[.~]*$|없나\s?[?]|없나\s?[.~]*$|있으면\s?(?:알려|추천|보여)|사려(?:고|는데|구)|살려고|살\s?(?:거예요|거에요|게요|래요)|(?:걸로|거로|으로|로)\s?부탁"
     r"|(?:그거|이거|저거|그건|이건)\s?말고|말고\s?(?:그냥|다른|좀)?\s?[가-힣]{1,6}\s?(?:있|없|로|으로|요|$)"
     r"|더\s?[가-힣]{1,3}(?:운|은|한|큰|싼)\s?(?:거|걸|것|게|걸로)|(?:걸로|거로|것으로)(?:요|만)?\s?[.!~]*$"
     r"|더\s?(?:싼|저렴|비싼|좋은)|다른\s?(?:거|것|걸|제품|상품)|(?:이하|이상|까지|안쪽)로만?|사야|장보기|장\s?볼|뭐\s?(?:해\s?)?먹"
@@ -142,6 +145,26 @@ POLICY_ASK = re.compile(
 
 
 CART_WORDS = re.compile(r"장바구니|카트")
+# the words a message may end on after the product it asks for: "닭 안 들어간 사료요",
+# "술안주 할 스낵 좀", "두유 말고"
+_PRODUCT_TAIL = re.compile(r"(?:이요|요|좀|으로|로|으로요|로요|류|류요|이나|나|도|만)?\s?(?:좀|요)?\s?(?:[가-힣]{1,4}\s?말고)?\s?[.!~?]*")
+_PERSON_WORDS = frozenset({"애", "아이", "애기", "아기", "아가", "강아지", "고양이", "반려견", "반려묘", "남편", "아내", "와이프"})
+
+
+def _ends_on_product(text: str, keywords: tuple[str, ...]) -> bool:
+    """The message ends on a product it asks for ("...닭 안 들어간 사료요", "...중에 돼지고기 없는
+    거"), after whatever it says about the shopper: a search, not a profile statement."""
+    if re.search(r"(?:없는|안\s?들어간|안\s?든|빠진)\s?(?:거|걸로|것|걸)\s?(?:요|으로요|로요)?\s?[.!~?]*$", text):
+        return True
+    for k in keywords:
+        if k in _PERSON_WORDS:
+            continue
+        i = text.rfind(k)
+        if i >= 0 and (i == 0 or not re.match(r"[가-힣]", text[i - 1])) and _PRODUCT_TAIL.fullmatch(text[i + len(k):]):
+            return True
+    return False
+
+
 # "결제하기 전에", "주문할 때": when a rule applies, not a request to pay now
 _BEFORE_PAYING = re.compile(r"(?:결제|계산|주문|구매)\s?(?:하기|할)\s?(?:전에?|직전에?|때|시에?)")
 # the assistant called by its name ("하이 장보기~")
@@ -217,6 +240,8 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
         text = re.sub(r"\s+", " ", rest).strip()
         if not re.search(r"[가-힣a-z0-9]", text):  # the whole message was the allergy clause
             asks = re.search(r"빼|제외|말고|없는|없이|free", whole)   # "견과류는 빼주세요" vs "우유 못 먹어요"
+            # "새우젓 들어간 김치는 안 돼요": a kind of product with the allergen in it is refused
+            asks = asks or (sig.has_keywords and re.search(r"(?:들어간|들어있는|든|넣은)\s?[가-힣]{2,}", whole))
             return ("search" if asks else "profile_update"), 0.75, False, False
         if sig.has_allergens and _EXCLUDE_ONLY.fullmatch(text):
             # "대두도 좀 걸리네요. 빼주세요": the allergy clause, then only the verb that excludes it
@@ -322,7 +347,8 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     # store has it (no question mark needed); "땅콩 알레르기 있어요", "저 비건이에요" declare
     stock_ask = (sig.has_keywords and not sig.has_allergens and not SELF.search(text) and not HOUSEHOLD.search(text)
                  and re.search(r"(?:용|로|으로|[가-힣a-z0-9])\s?(?:있어요|있나|있음|있을까요|있어)\s?[.~]*$", text))
-    if not request and declares and about_me and not (attribute and not SELF.search(text)) and not stock_ask:
+    if (not request and declares and about_me and not (attribute and not SELF.search(text)) and not stock_ask
+            and not _ends_on_product(whole, sig.keywords)):
         return "profile_update", 0.85, False, False
     if MEMORY.search(text) and (sig.has_tags or sig.has_allergens or sig.has_avoid_brands):
         return "profile_update", 0.8, False, False
