@@ -105,3 +105,30 @@ def test_clipped_mayonnaise_is_an_item_but_the_verb_stays_a_verb():
     assert parse("마요도 하나 담아줘").slots.keywords == ("마요네즈",)
     assert "마요네즈" not in normalize("걱정 마요") and "마요네즈" not in normalize("그러지 마요")
     assert parse("참치마요 삼각김밥").slots.keywords == ("참치마요", "삼각김밥")
+
+
+@pytest.mark.parametrize("text, allergens", [
+    ("견과류는 패스요 과자 추천", NUTS),
+    ("새우 들어간 건 사절이요", {"새우"}),
+    ("계란 들어간 거 걸러 주세요", {"알류"}),
+    ("우유 섭취 불가라서 라떼 대신 뭐 있어요", {"우유"}),
+    ("밀가루 제한 중이라 빵 말고 떡", {"밀"}),
+    ("우유 성분 포함되지 않은 빵", {"우유"}),
+    ("우유 함유되지 않은 과자", {"우유"}),
+    ("땅콩만 아니면 돼요 과자 추천", {"땅콩"}),
+    ("땅콩 섞인 거 말고 초콜릿", {"땅콩"}),
+    ("견과류 묻은 거 빼고", NUTS),
+])
+def test_chat_and_label_words_for_avoiding(text, allergens):
+    u = parse(text)
+    assert set(u.slots.allergens) == allergens and u.intent == "search"
+    assert not set(u.slots.keywords) & {"패스요", "불가", "제한", "섭취", "포함", "함유"}
+
+
+@pytest.mark.parametrize("text", [
+    "우유 제한 없이 아무거나 추천",      # no restriction
+    "땅콩 섞인 초콜릿 추천",              # wanted
+    "새우 두 팩 불가능한가요?",
+])
+def test_the_same_words_without_avoiding(text):
+    assert parse(text).slots.allergens == ()

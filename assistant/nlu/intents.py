@@ -239,7 +239,7 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     if rest is not None and re.search(r"[가-힣a-z0-9]", whole):
         text = re.sub(r"\s+", " ", rest).strip()
         if not re.search(r"[가-힣a-z0-9]", text):  # the whole message was the allergy clause
-            asks = re.search(r"빼|제외|말고|없는|없이|free", whole)   # "견과류는 빼주세요" vs "우유 못 먹어요"
+            asks = re.search(r"빼|제외|말고|없는|없이|free|패스|사절|걸러|거르", whole)   # "견과류는 빼주세요" vs "우유 못 먹어요"
             # "새우젓 들어간 김치는 안 돼요": a kind of product with the allergen in it is refused
             asks = asks or (sig.has_keywords and re.search(r"(?:들어간|들어있는|든|넣은)\s?[가-힣]{2,}", whole))
             return ("search" if asks else "profile_update"), 0.75, False, False

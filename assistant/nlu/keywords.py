@@ -28,6 +28,7 @@ STOPWORDS = frozenset("""
 인증 삭제 계산 완료 진행 카드 수단 변경 거부 수신 마케팅 문자 지난주 지난달 얼마 보관 순 순서 정렬 시작
 고고 오케이 응 아니 하이 바이 로만 개입 방법 사용법 기간 시간 주소 어디 언제 때문 거예요
 위주 혼자 이번 만요
+패스 패스요 사절 불가 제한 섭취 두드러기 양성 검사 큰일 알러지 배탈 설사 포함 함유
 """.split())
 # Words dropped when they stand alone but kept inside a compound ("선물세트", "생수박스").
 WEAK = frozenset("""
