@@ -158,3 +158,8 @@ def test_an_allergy_said_alone_stays_a_profile_statement(text):
 ])
 def test_earlier_purchases_bought_again(text, intent):
     assert parse(text).intent == intent
+
+
+def test_one_kind_chosen_instead_of_another_is_a_search():
+    assert parse("우유 말고 두유로 우유 알러지 있음").intent == "search"
+    assert parse("유청 단백질 말고 식물성으로 주세요 유제품 못 먹어요").intent in ("search", "cart_add")

@@ -132,3 +132,23 @@ def test_chat_and_label_words_for_avoiding(text, allergens):
 ])
 def test_the_same_words_without_avoiding(text):
     assert parse(text).slots.allergens == ()
+
+
+@pytest.mark.parametrize("text, allergens", [
+    ("프로틴 유청 말고 식물성으로", {"우유"}),
+    ("흰자 알레르기 있어요", {"알류"}),
+    ("통밀 빼고 빵 추천", {"밀"}),
+    ("대하 먹으면 두드러기 나요", {"새우"}),
+    ("무계란 케이크 있어요?", {"알류"}),
+])
+def test_ingredient_names_and_the_without_prefix(text, allergens):
+    assert set(parse(text).slots.allergens) == allergens
+
+
+def test_without_prefix_diet_tags_and_plain_words():
+    u = parse("무글루텐 빵 추천")
+    assert u.slots.dietary_tags == ("글루텐프리",) and u.slots.allergens == () and u.slots.keywords == ("빵",)
+    assert parse("무유당 우유").slots.dietary_tags == ("락토프리",)
+    assert parse("무 우유 두부 사야 돼요").slots.allergens == ()     # radish, milk, tofu
+    assert parse("무게 가벼운 텀블러").slots.allergens == ()         # 무게 is weight, 게 no crab
+    assert parse("생크림 케이크 추천").slots.allergens == ()

@@ -148,6 +148,8 @@ CART_WORDS = re.compile(r"장바구니|카트")
 # the words a message may end on after the product it asks for: "닭 안 들어간 사료요",
 # "술안주 할 스낵 좀", "두유 말고"
 _PRODUCT_TAIL = re.compile(r"(?:이요|요|좀|으로|로|으로요|로요|류|류요|이나|나|도|만)?\s?(?:좀|요)?\s?(?:[가-힣]{1,4}\s?말고)?\s?[.!~?]*")
+# "유청 말고 식물성으로": one kind chosen instead of another
+_CHOICE = re.compile(r"(?:말고|대신|말구)\s?[가-힣]{1,8}(?:으로|로)(?:요|만)?(?=\s|$|[.!~,])")
 _PERSON_WORDS = frozenset({"애", "아이", "애기", "아기", "아가", "강아지", "고양이", "반려견", "반려묘", "남편", "아내", "와이프"})
 
 
@@ -348,7 +350,7 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     stock_ask = (sig.has_keywords and not sig.has_allergens and not SELF.search(text) and not HOUSEHOLD.search(text)
                  and re.search(r"(?:용|로|으로|[가-힣a-z0-9])\s?(?:있어요|있나|있음|있을까요|있어)\s?[.~]*$", text))
     if (not request and declares and about_me and not (attribute and not SELF.search(text)) and not stock_ask
-            and not _ends_on_product(whole, sig.keywords)):
+            and not _ends_on_product(whole, sig.keywords) and not _CHOICE.search(whole)):
         return "profile_update", 0.85, False, False
     if MEMORY.search(text) and (sig.has_tags or sig.has_allergens or sig.has_avoid_brands):
         return "profile_update", 0.8, False, False
