@@ -129,6 +129,8 @@ def test_chat_and_label_words_for_avoiding(text, allergens):
     "우유 제한 없이 아무거나 추천",      # no restriction
     "땅콩 섞인 초콜릿 추천",              # wanted
     "새우 두 팩 불가능한가요?",
+    "우유 불가능한가요 새벽 배송",
+    "우유 패스트 배송 되나요",
 ])
 def test_the_same_words_without_avoiding(text):
     assert parse(text).slots.allergens == ()
