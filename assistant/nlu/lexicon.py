@@ -260,6 +260,10 @@ def _parse_use_tag_leaves(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 
 DEFAULT_USE_TAG_LEAVES = _parse_use_tag_leaves(_USE_TAG_LEAVES)
+# Short item nouns the catalog names products with ("비건 마요 300g") that the morpheme analyzer
+# reads as something else ("마요" as 말다 + 요): kept as keywords where they stand as a word,
+# unless the verb is meant ("하지 마요", "걱정 마요").
+SHORT_ITEM_NOUNS = re.compile(r"(?<![가-힣])(?<!지 )(?<!걱정 )(마요)(?=\s|$|[,.!?~)]|(?:는|를|도|랑|만|로|가|만요|요)(?![가-힣]))")
 # Tag synonyms whose words stay keywords too ("선물세트" -> tag 선물용 and keyword 선물세트).
 KEEP_AS_KEYWORD = frozenset({"선물", "혼밥", "자취", "1인용", "1인분", "소포장"})
 

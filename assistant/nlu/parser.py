@@ -26,7 +26,7 @@ from assistant.nlu.budget import extract_budget
 from assistant.nlu.categories import resolve_categories
 from assistant.nlu.intents import CHECKOUT, MEMORY, SELF, STRONG_REQUEST, Signals, classify
 from assistant.nlu.keywords import analyze, reads_as_noun
-from assistant.nlu.lexicon import ALLERGEN_SYNONYMS, USE_TAGS, Lexicon
+from assistant.nlu.lexicon import ALLERGEN_SYNONYMS, SHORT_ITEM_NOUNS, USE_TAGS, Lexicon
 from assistant.nlu.refs import SORT_OF, demonstrative, extract_amounts, extract_reference, extract_sort, product_specs
 from assistant.nlu.slots import (
     added_allergy,
@@ -197,6 +197,9 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         if path in categories and leaf in masked and not any(leaf in k for k in keywords):
             keywords.append(leaf)
     keywords = _whole_item_words(masked, keywords, lexicon)
+    for m in SHORT_ITEM_NOUNS.finditer(masked):
+        if not any(m.group(1) in k for k in keywords):
+            keywords.append(m.group(1))   # "계란 안 쓴 마요": the analyzer read 마요 as a verb
     sig = Signals(
         has_reference=reference is not None, reference_kind=reference.kind if reference else None,
         has_amounts=bool(amounts),

@@ -29,11 +29,8 @@ _TYPOS = (
     (r"(?<=\s)꺼(?=\s|$|로|요)", "거"),
     (r"싼거", "싼 거"),
     (r"얼마에요|얼마예여", "얼마예요"),
-    # clipped item names the morpheme analyzer reads as something else ("마요" as 말다 + 요);
-    # "하지 마요", "걱정 마요" stay the verb
     # "무계란 케이크": 무- (without) before an allergen ("무글루텐", "무유당" are diet tags in the lexicon)
     (r"(?<![가-힣])무(계란|달걀|우유|버터|치즈|밀가루|대두|땅콩|견과류|새우)(?=\s|$|[가-힣])", r"\1 없는 "),
-    (r"(?<![가-힣])(?<!지 )(?<!걱정 )마요(?=\s|$|[,.!?~)]|(?:는|를|도|랑|만|로|가|만요)(?![가-힣]))", "마요네즈"),
 )
 
 
