@@ -27,7 +27,7 @@ DEFAULT_ADAPTER = REPO_ROOT / "assets" / "adapters" / "qwen0.5b-shop-lora"
 DEFAULT_NLU_ADAPTER = REPO_ROOT / "assets" / "adapters" / "qwen0.5b-nlu-lora"
 
 BACKEND_CHOICES = ("auto", "transformers", "llamacpp", "openai")
-LLAMA_QUANT_CHOICES = ("auto", "none", "iq4_nl", "q4_0", "q8_0")   # gguf_files.MERGED_QUANTS + auto/none
+LLAMA_QUANT_CHOICES = ("auto", "none", "iq4_nl_all", "iq4_nl", "q4_0", "q8_0")   # gguf_files.MERGED_QUANTS + auto/none
 QUANTIZATION_CHOICES = ("auto", "nf4", "none")
 DEVICE_CHOICES = ("auto", "cpu", "cuda")
 UI_MODES = ("browser", "kiosk", "spaces")
@@ -77,9 +77,13 @@ class Settings:
                 "chat model itself reads the message with the long prompt) or a folder"})
     n_threads: int = field(default=0, metadata={"env": "JANGBOGI_THREADS",
         "help": "llama.cpp threads (0 = physical cores)"})
+    llama_decode_threads: int = field(default=0, metadata={"env": "JANGBOGI_DECODE_THREADS",
+        "help": "llama.cpp threads while generating tokens one at a time (0 = 1 on a machine with at "
+                "most 2 physical cores, else JANGBOGI_THREADS)"})
     llama_quant: str = field(default="auto", metadata={"env": "JANGBOGI_LLAMA_QUANT",
         "help": "llama.cpp weights: auto (the embedded model merged with its adapter and re-quantized "
-                "to iq4_nl, made once; other GGUFs as they are), iq4_nl, q4_0, q8_0, or none (the GGUF "
+                "to iq4_nl_all, made once; other GGUFs as they are), iq4_nl_all (every matrix IQ4_NL), "
+                "iq4_nl (llama.cpp's IQ4_NL mix: output projection Q8_0), q4_0, q8_0, or none (the GGUF "
                 "as shipped + the adapter at run time)"})
     # Prompt lookup paid off while the adapter copied the template draft from the prompt; the
     # shipped adapter writes from the facts, and rejected 24-token drafts cut decode from 24-31
@@ -128,6 +132,8 @@ class Settings:
             raise ValueError("backend 'openai' needs an endpoint (JANGBOGI_LLM_ENDPOINT / --llm-endpoint)")
         if self.n_threads < 0:
             raise ValueError(f"n_threads must be >= 0, got {self.n_threads}")
+        if self.llama_decode_threads < 0:
+            raise ValueError(f"llama_decode_threads must be >= 0, got {self.llama_decode_threads}")
         if self.llama_quant not in LLAMA_QUANT_CHOICES:
             raise ValueError(f"llama_quant must be one of {LLAMA_QUANT_CHOICES}, got {self.llama_quant!r}")
         if self.llama_lookup < 0:
@@ -185,9 +191,9 @@ class Settings:
     @property
     def llama_merged_quant(self) -> str:
         """The re-quantization the llama.cpp backend runs ('' = the GGUF as shipped): 'auto'
-        is iq4_nl for the embedded default model (measured, docs/benchmarks/llamacpp.md)."""
+        is iq4_nl_all for the embedded default model (measured, docs/benchmarks/llamacpp.md)."""
         if self.llama_quant == "auto":
-            return "iq4_nl" if self.chat_model == "qwen0.5b" else ""
+            return "iq4_nl_all" if self.chat_model == "qwen0.5b" else ""
         return "" if self.llama_quant == "none" else self.llama_quant
 
     @property

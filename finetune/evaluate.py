@@ -65,7 +65,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=("transformers", "llamacpp"), default="transformers",
                    help="transformers: the peft adapter on the bf16 model; llamacpp: the app's default CPU "
                         "backend (the GGUF, the adapter merged and re-quantized to --llama-quant)")
-    p.add_argument("--llama-quant", default="iq4_nl",
+    p.add_argument("--llama-quant", default="iq4_nl_all",
                    help="llamacpp: weight type of the merged GGUF, used for the base model too ('' = the "
                         "shipped Q4_K_M file, the adapter applied at run time)")
     p.add_argument("--max-new-tokens", type=int, default=160, help="the app's default (Settings.max_new_tokens)")

@@ -3,8 +3,8 @@
     python -m finetune.export --model qwen0.5b --adapter assets/adapters/qwen0.5b-shop-lora --out var/qwen0.5b-shop
     python -m finetune.export --format gguf-lora --model qwen0.5b \
         --adapter assets/adapters/qwen0.5b-shop-lora --out var/qwen0.5b-shop-lora.gguf
-    python -m finetune.export --format gguf --quant iq4_nl --model qwen0.5b \
-        --adapter assets/adapters/qwen0.5b-shop-lora --out var/qwen0.5b-shop-iq4_nl.gguf
+    python -m finetune.export --format gguf --quant iq4_nl_all --model qwen0.5b \
+        --adapter assets/adapters/qwen0.5b-shop-lora --out var/qwen0.5b-shop-iq4_nl_all.gguf
 
 `--format hf` (default): the folder loads like any Hugging Face model (point
 `JANGBOGI_CHAT_MODEL` at it and set `JANGBOGI_ADAPTER=none`). Merging happens in the base
@@ -17,8 +17,8 @@ converts the shipped adapter itself on first use (`assistant.generators.gguf_fil
 this is for other adapters and for inspection.
 
 `--format gguf`: the base GGUF dequantized, the adapter merged in, re-quantized by llama.cpp
-to `--quant` (iq4_nl default: repacked AVX2 kernels, 1.5-2x the decode speed of the shipped
-Q4_K_M mix on CPU; docs/benchmarks/llamacpp.md). This is the file the app itself makes once
+to `--quant` (iq4_nl_all default: every matrix IQ4_NL, repacked AVX2 kernels, 1.5-2x the decode
+speed of the shipped Q4_K_M mix on CPU; docs/benchmarks/llamacpp.md). This is the file the app itself makes once
 and runs by default (`JANGBOGI_LLAMA_QUANT`); point `JANGBOGI_CHAT_MODEL` at an exported
 file with `JANGBOGI_ADAPTER=none JANGBOGI_LLAMA_QUANT=none` to run it as it is.
 """
@@ -41,8 +41,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("hf", "gguf", "gguf-lora"), default="hf",
                    help="hf: merged Hugging Face folder; gguf: merged, re-quantized GGUF for llama.cpp; "
                         "gguf-lora: llama.cpp GGUF LoRA adapter")
-    p.add_argument("--quant", choices=("iq4_nl", "q4_0", "q8_0"), default="iq4_nl",
-                   help="weight type of --format gguf (default iq4_nl)")
+    p.add_argument("--quant", choices=("iq4_nl_all", "iq4_nl", "q4_0", "q8_0"), default="iq4_nl_all",
+                   help="weight type of --format gguf (default iq4_nl_all: every matrix IQ4_NL, as the app runs it)")
     p.add_argument("--cache-dir", default="~/.cache/jangbogi")
     p.add_argument("--force", action="store_true", help="replace an existing --out folder")
     return p

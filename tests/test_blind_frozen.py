@@ -42,6 +42,11 @@ FROZEN = {
     "holdout_h/nlu_blind_h.jsonl": "ddd258ed0e1417bac11aead1529890efe174eb77a7b6e7ed9593316fc755d726",
     "holdout_h/policy_blind_h.jsonl": "b5594fe53e3feedbfd0e78cd590c8115b4a4a96f523f46f4c7d6025267d450ed",
     "holdout_h/product_blind_h.jsonl": "afc75951ffbb6d2cf70ce6f49f7c599ef28598c32c40aad2a026abebd909b612",
+    # batch I, written 2026-11-27 03:47-04:00 UTC the same way (ordinals counted from 0), frozen
+    # before any of this session's fixes from batch H landed; scored once, at the session's end
+    "holdout_i/nlu_blind_i.jsonl": "0075b17337279a2eaafa2157dfd3c56536e21f92382567f62fc60575bd443bff",
+    "holdout_i/policy_blind_i.jsonl": "5ab7f2d1b73b687419e9c1666842c1a6ddc6e6a358802bdc1cf4003aa752f195",
+    "holdout_i/product_blind_i.jsonl": "2516aaf7f2b5b9569f2fec2b4a02826967916045393f66d06207ce5f6084dd14",
 }
 
 

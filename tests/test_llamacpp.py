@@ -56,6 +56,15 @@ def test_factory_builds_llamacpp_without_loading(tmp_path):
     assert isinstance(make_generator(Settings(no_llm=True, backend="llamacpp")), TemplateGenerator)
 
 
+def test_decode_threads_default_to_one_on_two_cores(tmp_path):
+    base = dict(backend="llamacpp", adapter="none", n_threads=2, cache_dir=tmp_path)
+    auto = make_generator(Settings(**base))
+    assert auto.decode_threads == (1 if physical_cores() <= 2 else 2)
+    assert make_generator(Settings(**base, llama_decode_threads=2)).decode_threads == 2
+    with pytest.raises(ValueError):
+        Settings(llama_decode_threads=-1)
+
+
 def test_physical_cores_is_sane():
     import os
 
@@ -197,6 +206,12 @@ def test_llamacpp_streams_stops_and_times_out(smol):
     finally:
         smol.timeout_s = 60
     assert "".join(smol.stream([{"role": "user", "content": "Say hi."}], max_new_tokens=4)).strip()
+    import llama_cpp  # one token at a time on `decode_threads`, prompts on all the call's threads
+
+    ctx = smol._llm._ctx.ctx
+    decode, batch = smol.last["threads"]
+    assert (llama_cpp.llama_n_threads(ctx), llama_cpp.llama_n_threads_batch(ctx)) == (decode, batch)
+    assert decode == min(smol.decode_threads, batch)
 
 
 @needs_llama
@@ -370,14 +385,14 @@ def test_prompt_lookup_gives_the_greedy_text_in_fewer_steps(cache_dir):
 
 # ---------------------------------------------------------------- merged, re-quantized GGUF
 def test_llama_quant_setting_picks_the_merged_model_for_the_default_only(tmp_path):
-    assert Settings().llama_merged_quant == "iq4_nl"
+    assert Settings().llama_merged_quant == "iq4_nl_all"
     assert Settings(chat_model="smollm2").llama_merged_quant == ""
     assert Settings(chat_model="smollm2", llama_quant="q4_0").llama_merged_quant == "q4_0"
     assert Settings(llama_quant="none").llama_merged_quant == ""
     with pytest.raises(ValueError):
         Settings(llama_quant="q3_k")
     gen = make_generator(Settings(backend="llamacpp", cache_dir=tmp_path, llama_lookup=0))
-    assert gen.quant == "iq4_nl" and gen.lookup_tokens == 0 and "iq4_nl" in gen.name
+    assert gen.quant == "iq4_nl_all" and gen.lookup_tokens == 0 and "iq4_nl_all" in gen.name
 
 
 @needs_llama

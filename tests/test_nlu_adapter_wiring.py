@@ -56,7 +56,7 @@ def test_llamacpp_nlu_generator_is_its_own_merged_instance_marked_tuned(tmp_path
     gen = make_nlu_generator(s, chat)
     assert isinstance(gen, LlamaCppGenerator) and gen is not chat
     assert gen.nlu_tuned is True and gen.adapter_path == adapter
-    assert gen.quant == s.llama_merged_quant == "iq4_nl"     # merged + re-quantized, as the chat adapter
+    assert gen.quant == s.llama_merged_quant == "iq4_nl_all"     # merged + re-quantized, as the chat adapter
     assert gen.warm_system_prompt == TUNED_SYSTEM and not gen.loaded   # nothing loaded yet
 
 

@@ -127,7 +127,8 @@ def make_generator(settings, status: Callable[[str], None] | None = None) -> Gen
                                  adapter_path=settings.adapter_path, n_threads=settings.n_threads,
                                  timeout_s=settings.generation_timeout_s, status=status,
                                  warm_system_prompt=RULES, quant=settings.llama_merged_quant,
-                                 lookup_tokens=settings.llama_lookup)
+                                 lookup_tokens=settings.llama_lookup,
+                                 decode_threads=settings.llama_decode_threads)
     from assistant.generators.local import TransformersGenerator
 
     return TransformersGenerator(settings.chat_model, cache_dir=settings.cache_dir,
@@ -158,7 +159,8 @@ def make_nlu_generator(settings, chat_generator: Generator | None = None,
         gen = LlamaCppGenerator(settings.chat_model, cache_dir=settings.cache_dir, adapter_path=adapter,
                                 n_threads=settings.n_threads, timeout_s=settings.generation_timeout_s,
                                 status=status, warm_system_prompt=TUNED_SYSTEM,
-                                quant=settings.llama_merged_quant, lookup_tokens=0, n_ctx=1024)
+                                quant=settings.llama_merged_quant, lookup_tokens=0, n_ctx=1024,
+                                decode_threads=settings.llama_decode_threads)
     else:
         from assistant.generators.local import TransformersGenerator
 

@@ -25,6 +25,11 @@ is used as given. llama.cpp's threads meet at a barrier after every operation, s
 that loses its core stalls its partner: on the shared 2-core dev machine (load 17-22) two
 spinning threads decoded 0.6 tok/s, two passive threads 5-6, one thread 8. OpenMP's wait
 policy is therefore set to PASSIVE (unless the environment sets it) before llama.cpp loads.
+Prompts (batches) use `n_threads`; generating one token at a time uses `decode_threads`
+(llama.cpp's `n_threads` vs `n_threads_batch`). A token of the 0.5B model is ~25 tiny
+operations per layer, each ending at that barrier, and a passive thread sleeps and wakes at
+every one of them, so on 2 cores one decode thread beats two (`decode_threads=0`: one
+thread on machines with at most 2 physical cores, else `n_threads`; docs/benchmarks/llamacpp.md).
 
 Greedy decoding (temperature 0) matches `TransformersGenerator`. `generate_json` constrains
 decoding with a GBNF grammar built from a JSON schema by llama.cpp (`LlamaGrammar`).
@@ -90,13 +95,15 @@ class LlamaCppGenerator:
                  n_threads: int = 0, n_ctx: int = 4096, timeout_s: float = 90.0,
                  status: Callable[[str], None] | None = None, temperature: float = 0.0,
                  state_slots: int = 2, warm_system_prompt: str | None = None, lookup_tokens: int = 24,
-                 quant: str = "") -> None:
+                 quant: str = "", decode_threads: int = 0) -> None:
         self.model_name = model
         self.cache_dir = Path(cache_dir).expanduser()
         self.adapter_path = adapter_path
         self.auto_threads = not n_threads
-        self.n_threads = n_threads or physical_cores()
-        self._threads_now = self.n_threads
+        cores = physical_cores()
+        self.n_threads = n_threads or cores
+        self.decode_threads = decode_threads or decode_threads_for(cores, self.n_threads)
+        self._threads_now = (min(self.decode_threads, self.n_threads), self.n_threads)
         self.n_ctx = n_ctx
         self.timeout_s = timeout_s
         self.status = status
@@ -174,7 +181,7 @@ class LlamaCppGenerator:
                                   "`scripts/setup.sh`가 설치하거나 JANGBOGI_BACKEND=transformers로 바꿀 수 있어요.") from exc
         self.run_gguf = model_path
         llm = Llama(model_path=str(model_path), n_ctx=self.n_ctx, n_batch=512,
-                    n_threads=self.n_threads, n_threads_batch=self.n_threads,
+                    n_threads=self._threads_now[0], n_threads_batch=self._threads_now[1],
                     verbose=False, **kwargs)
         template = llm.metadata.get("tokenizer.chat_template")
         if not template:
@@ -257,9 +264,10 @@ class LlamaCppGenerator:
 
     def _set_threads(self) -> None:
         n = threads_for_load(self.n_threads, _load1()) if self.auto_threads else self.n_threads
-        if n != self._threads_now:
-            self._llm._ctx.set_n_threads(n, n)
-            self._threads_now = n
+        now = (min(self.decode_threads, n), n)
+        if now != self._threads_now:
+            self._llm._ctx.set_n_threads(*now)
+            self._threads_now = now
 
     # ------------------------------------------------------------------ generation
     def _completion(self, messages: list[dict], max_new_tokens: int, stop: threading.Event | None,
@@ -275,7 +283,7 @@ class LlamaCppGenerator:
                 raise GenerationError(f"prompt of {len(tokens)} tokens does not fit n_ctx={self.n_ctx}")
             cached = self._prefill(tokens, stop, deadline)
             self.last = {"prompt_tokens": len(tokens), "cached_tokens": cached, "generated_tokens": 0,
-                         "prefill_s": time.perf_counter() - t0, "threads": self._threads_now}
+                         "prefill_s": time.perf_counter() - t0, "threads": list(self._threads_now)}
             if stop.is_set():
                 return
             if grammar is None and not self.temperature and self.lookup_tokens > 0:
@@ -445,6 +453,17 @@ def threads_for_load(cores: int, load1: float | None) -> int:
     if load1 is None or load1 <= 1.5 * cores:
         return cores
     return max(1, cores // 2)
+
+
+def decode_threads_for(cores: int, n_threads: int) -> int:
+    """Threads for generating one token at a time when not set: 1 on a machine with at most 2
+    physical cores (the per-operation barrier costs more than the second core gives back for a
+    small model; measured on 2 cores only), else the prompt threads.
+
+    >>> decode_threads_for(2, 2), decode_threads_for(1, 1), decode_threads_for(8, 8), decode_threads_for(8, 4)
+    (1, 1, 8, 4)
+    """
+    return 1 if cores <= 2 else n_threads
 
 
 def lookup_draft(history, max_ngram: int = 3, n_pred: int = 10, min_ngram: int = 1) -> list[int]:
