@@ -1,7 +1,6 @@
 """Intent rules found missing on blind batch H (issue 13, third pass). The sentences are
 written for these tests, each with a negative example that must keep its old reading."""
 
-
 import pytest
 
 from assistant.nlu import parse
