@@ -70,6 +70,9 @@ def test_may_the_allergic_child_eat_this_kind_is_a_question():
     assert u.intent == "product_question" and "새우" in u.slots.allergens
     u = parse("조개류는 안 돼요. 생선 중에 먹을 수 있는 거?")      # a search for what may be eaten
     assert u.intent == "search" and u.slots.allergens == ("조개류",)
+    u = parse("새우 알레르기면 어떤 라면이 괜찮아요?")             # which ones: a search
+    assert u.intent == "search" and u.slots.allergens == ("새우",)
+    assert parse("애가 계란 알레르기인데 마요 먹여도 되나요").intent == "product_question"
 
 
 def test_a_yes_no_question_about_a_numbered_product():

@@ -173,6 +173,8 @@ _BEFORE_PAYING = re.compile(r"(?:결제|계산|주문|구매)\s?(?:하기|할)\s
 _ASSISTANT_NAME = re.compile(r"장보기\s?(?:님|야|아|씨|봇)?")
 # a yes/no question: "되나요", "돼요?", "인가요", "있나요"
 _YES_NO_END = re.compile(r"\?\s*$|(?:나요|가요|되나|돼요|되요|인가|인가요|거죠|건가요|까요|습니까)\s?[.~]*$")
+# a question word: "어떤 과자가 좋아요?" asks for products, not yes or no
+_WH = re.compile(r"어떤|무슨|뭐|뭘|무엇|어느|어디|언제|얼마|추천")
 # may this be eaten / given: "먹여도 되나요", "마셔도 괜찮아요?"
 _MAY_EAT = re.compile(r"(?:(?:먹어도|먹여도|마셔도|드셔도|줘도)\s?(?:돼|되|괜찮)[가-힣]{0,4}"
                       r"|(?:먹을|먹일|마실)\s?수\s?있(?:나요|어요|을까요|을까|나|니|습니까))\s?\??\s*$")
@@ -340,8 +342,9 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     confirms = bool(re.search(r"맞(?:죠|지요|나요|아요|습니까)\s?\?", text))  # "이 초콜릿 우유 안 들어간 거 맞죠?"
     if confirms and attribute and sig.has_keywords and not request:
         return "product_question", 0.75, False, False
-    if (sig.has_keywords or sig.has_tags) and not request and (
-            _MAY_EAT.search(text) or _IF_ALLERGIC.search(whole) and _YES_NO_END.search(text)):
+    if (sig.has_keywords or sig.has_tags or sig.has_allergens) and not request and not _WH.search(whole) and (
+            _MAY_EAT.search(whole) or (sig.has_keywords or sig.has_tags) and _IF_ALLERGIC.search(whole)
+            and _YES_NO_END.search(text)):
         # "애가 우유 알레르기인데 치즈스틱 먹여도 되나요", "새우 알레르기면 게맛살도 안 되는
         # 거죠?": whether a kind of product suits the allergy, a question about it
         return "product_question", 0.75, False, False
