@@ -154,3 +154,21 @@ def test_without_prefix_diet_tags_and_plain_words():
     assert parse("무 우유 두부 사야 돼요").slots.allergens == ()     # radish, milk, tofu
     assert parse("무게 가벼운 텀블러").slots.allergens == ()         # 무게 is weight, 게 no crab
     assert parse("생크림 케이크 추천").slots.allergens == ()
+
+
+@pytest.mark.parametrize("text, allergens, keywords", [
+    ("우유 단 한 방울도 안 들어간 빵", {"우유"}, ("빵",)),
+    ("우유랑 계란 둘 다 안 넣은 빵 (버터도요)", {"우유", "알류"}, ("빵",)),
+    ("딸이 견과류 있는 애라 땅콩과자 말고 쌀과자", {"땅콩", "호두", "잣"}, None),
+    ("오징어채 들어간 반찬은 빼줘", {"오징어"}, None),      # the allergen's own product form inside
+])
+def test_more_orders_of_avoiding(text, allergens, keywords):
+    u = parse(text)
+    assert set(u.slots.allergens) == allergens and u.intent == "search"
+    if keywords is not None:
+        assert u.slots.keywords == keywords
+
+
+@pytest.mark.parametrize("text", ["오징어채 볶음 추천", "새우깡 들어간 과자 선물세트 추천", "땅콩 있는 아이스크림 추천"])
+def test_allergen_compounds_named_as_products_stay_products(text):
+    assert parse(text).slots.allergens == ()

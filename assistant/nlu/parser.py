@@ -51,6 +51,8 @@ _CART_INTENTS = ("cart_add", "cart_remove", "cart_view", "reorder", "checkout")
 # what may stand around the amount that changes a reorder: "이번엔 두 박스로", "그럼 세 개만요"
 _REORDER_AMOUNT = re.compile(r"(?:(?:이번엔|이번에는|이번에|이번|그럼|아|근데|대신|그냥|다시)\s?)*(?:으로|로)?\s?(?:만|씩)?\s?"
                              r"(?:요|이요|주세요|해\s?주세요|해줘|할게요|부탁해요|부탁드려요|주문해\s?주세요|시켜\s?주세요)?\s?[.!~]*")
+# "한 방울도", "한 톨도": a quantifier of a negation, no product
+_NOT_EVEN = re.compile(r"(?:단\s?)?한\s?(?:방울|톨|알|조각)\s?(?:도|이라도|라도)(?![가-힣])")
 _SHOW = re.compile(r"추천|보여|골라|찾아|알려")
 _LIVING_ALONE = re.compile(r"혼자\s?(?:살아|살고|살거든|삽니다|살면서)")
 _CART_PLACE = re.compile(r"장바구니|카트|담은|담았|담긴|넣은|넣었")
@@ -171,7 +173,8 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     policy_spans = [(s, e + len(re.match(r"\S*", t[e:]).group())) for s, e in policy_spans]
     not_wanted = [m.span(1) for m in _NOT_WANTED.finditer(t)]  # "땅콩버터 말고 잼" -> not 땅콩버터
     masked = _mask(t, budget_spans + tag_spans + allergen_spans + brand_spans + urgency_spans + order_spans
-                   + ref_spans + [a[2] for a in amounts] + product_specs(t) + not_wanted + policy_spans)
+                   + ref_spans + [a[2] for a in amounts] + product_specs(t) + not_wanted + policy_spans
+                   + [m.span() for m in _NOT_EVEN.finditer(t)])
     keywords, give_verb = analyze(masked, lexicon)
     owned = [m.span(1) for m in _OWNED.finditer(t)]
     if owned and keywords:

@@ -158,7 +158,7 @@ _ALLERGY_MARK = re.compile(
     # made without it: "계란 안 쓴 마요", "버터 안 넣은 쿠키", "우유 쓰지 않은", "무사용"
     r"|안\s?(?:쓴|쓰고|쓰는|써서|넣은|넣고|넣는|넣어서|섞은|첨가한|첨가된)|(?:쓰|넣|사용하|첨가하|섞)지\s?않|사용\s?안\s?(?:한|함|된)|[무미]사용"
     # "갑각류 있는 애가 있어서": a person who has it is a person allergic to it
-    r"|(?:있는|있으신)\s?(?:애|아이|아기|애기|사람|분|친구|손님|가족|동생|조카|손주|아들|딸)(?=[\s,이가도는은]|$)"
+    r"|(?:있는|있으신)\s?(?:애|아이|아기|애기|사람|분|친구|손님|가족|동생|조카|손주|아들|딸)(?=[\s,이가도는은라예에들]|$)"
     # "대두도 좀 걸리네요": it is a concern for the shopper
     r"|걸리(?:네|는데|거든|고|더라|니까|잖)|걸려(?:요|서|가지고)?"
     # chat and label words: "견과류는 패스", "새우는 사절", "걸러 주세요", "섭취 불가", "함유되지 않은",
@@ -191,9 +191,9 @@ _GAP = re.compile(  # longer alternatives first: "이런 거" before the particl
     r"|있는\s?(?:거|것|건)(?:은|는)?|함유(?:된)?\s?(?:거|것|건)?(?:은|는)?|맛(?:은|는|도|이)?(?=[\s,])"
     r"|둘\s?다|셋\s?다|세\s?개\s?다|전부|모두|모든|일절|절대로?|전혀|까지|조차|성분|완전|아예|진짜|정말|특히|좀|꼭"
     # "견과류 하나도 안 든", "우유 조금이라도", "오징어랑 조개도 같이 빼 주세요"
-    r"|(?:하나|한\s?(?:개|톨|알|방울|조각)|조금|쪼금|쬐끔|약간|1)\s?(?:도|이라도|라도)|같이|함께|다\s?같이"
+    r"|(?:단\s?)?(?:하나|한\s?(?:개|톨|알|방울|조각)|조금|쪼금|쬐끔|약간|1)\s?(?:도|이라도|라도)|같이|함께|다\s?같이"
     r"|이고|이구|이며|이요|이에요|예요|에요|이라|이랑|" + _PERSON +
-    r"|랑|하고|이나|또는|\s|,|/|·|\+|&|과|와|및|나|도|이|가|은|는|을|를|에|류|들(?!어)|다|만|요(?=[\s,.!?~]|$)|고(?=[\s,]))"
+    r"|랑|하고|이나|또는|\s|,|/|·|\+|&|과|와|및|나|도|이|가|은|는|을|를|에|류|들(?!어)|다|만|요(?=[\s,.!?~)]|$)|고(?=[\s,]))"
 )
 _SINGLE_SYLLABLE_OK_AFTER = re.compile(r"(?:\s|,|$|이랑|랑|하고|과|와|도|은|는|이|가|을|를|알|만|맛|\.|!|~)")
 _CART_WORDS = re.compile(r"장바구니|카트|담은|담았|담긴")
@@ -356,6 +356,9 @@ def _mark_after_product(text: str, pos: int, limit: int, ingredient: bool) -> re
     in it is refused: any mark), "복숭아 주스는 못 마셔요", "복숭아 털 알레르기" (without an
     ingredient word only an inability or a reaction counts: "새우깡 말고" is a product choice)."""
     lead = re.match(r"(?:든|넣은|들어간|들어있는|함유된)\s", text[pos:limit])
+    if not lead and pos > 0 and re.match(r"[가-힣]", text[pos - 1]):
+        # "오징어채 들어간 반찬은 빼줘": the allergen's own product form, then the ingredient verb
+        lead = re.match(r"[가-힣]{1,3}\s(?:든|넣은|들어간|들어있는|함유된)\s", text[pos:limit])
     if lead:   # "계란 든 빵 말고": the ingredient verb the gap words did not take
         pos, ingredient = pos + lead.end(), True
     w = re.match(r"([가-힣a-z]{1,8}?)(?:은|는|도|이|가|을|를|만)?(?:\s|$)", text[pos:limit])
