@@ -165,3 +165,27 @@ def test_earlier_purchases_bought_again(text, intent):
 def test_one_kind_chosen_instead_of_another_is_a_search():
     assert parse("우유 말고 두유로 우유 알러지 있음").intent == "search"
     assert parse("유청 단백질 말고 식물성으로 주세요 유제품 못 먹어요").intent in ("search", "cart_add")
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("너 챗봇이야?", "out_of_scope"),
+    ("제주 숙소 좀 알아봐 줘", "out_of_scope"),
+    ("택시 불러 줄 수 있어?", "out_of_scope"),
+    ("영화 추천해 줘", "out_of_scope"),
+    ("근처 맛집 추천 좀 해 줘", "out_of_scope"),
+    ("여행 갈 때 챙길 간식 추천", "search"),
+    ("비 와서 배송 늦게 오나요?", "policy"),
+])
+def test_travel_and_assistant_questions_and_what_stays_shopping(text, intent):
+    assert parse(text).intent == intent
+
+
+def test_more_cart_and_reorder_forms():
+    st = DialogueState(last_intent="search", last_results=["a", "b", "c"])
+    u = parse("두 번째 거 장바구니", st)
+    assert u.intent == "cart_add" and u.slots.reference == Reference("index", index=1)
+    assert parse("장바구니").intent == "cart_view"
+    u = parse("예전에 주문했던 샴푸 세 통 더")
+    assert u.intent == "reorder" and u.slots.quantity == 3
+    assert parse("아내가 새우 알러지라 그냥 돼지고기로 할게요", st).intent == "search"
+    assert parse("땅콩 알레르기인데 이 과자 괜찮아요?", st).intent == "product_question"
