@@ -123,8 +123,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="also write the JSON summary here (atomically)")
     p.add_argument("--backends", help="comma-separated backends to compare (each in a child process), "
                                       "e.g. transformers,llamacpp")
-    add_cli_args(p, only=("chat_model", "adapter", "backend", "n_threads", "llama_quant", "llama_lookup",
-                          "quantization", "device", "no_llm",
+    add_cli_args(p, only=("chat_model", "adapter", "backend", "n_threads", "llama_decode_threads", "llama_quant",
+                          "llama_lookup", "quantization", "device", "no_llm",
                           "max_new_tokens",
                           "generation_timeout_s", "embedding_model",
                           "llm_endpoint", "llm_endpoint_model", "data_dir", "index_dir", "db_path", "cache_dir"))
