@@ -199,6 +199,8 @@ def _clarification(u: Understanding, st: DialogueState, before: DialogueState) -
             return _reference_problem(s.reference, results)
         if s.keywords or s.categories or s.brands:
             return None, None
+        if u.intent == "product_question" and s.dietary_tags:
+            return None, None   # "우유 알레르기면 락토프리도 안 되는 거죠?": a kind of product, asked in general
         if u.intent == "cart_remove" and st.cart and len(st.cart) == 1:
             return None, None
         if len(results) == 1:

@@ -40,13 +40,17 @@ HARMFUL = re.compile(
 
 # Never about groceries, whatever verb comes with them ("비트코인 사야 돼?").
 HARD_OFF_TOPIC = re.compile(
-    r"날씨|기온|미세\s?먼지|비\s?(?:와|오|올)(?!건)|눈\s?(?:와|오|올)|주식|주가|코스피|코스닥|비트\s?코인|코인|환율"
+    # the weather as the reason for a purchase ("비 오니까 부침개 땡기네") is not the topic
+    r"날씨|기온|미세\s?먼지|(?:비|눈)\s?(?:와|오|올)(?!건)(?!니까|니깐|는데|(?:아|와)서|길래|면)|주식|주가|코스피|코스닥|비트\s?코인|코인|환율"
     r"|뉴스|정치|대통령|선거|로또|운세|별자리|타로|숙제|과제|코딩|파이썬|python|번역|수학"
 )
 # Off topic unless the message also talks about food or buying ("영화 볼 때 먹을 간식").
 OFF_TOPIC = re.compile(
     HARD_OFF_TOPIC.pattern + r"|축구|야구|영어로|시\s?(?:써|지어)|노래|영화|드라마|맛집|여행|연애|소개팅|게임"
     r"|몇\s?시야|지금\s?몇\s?시|너\s?누구|넌\s?누구|심심|농담|재미있는\s?얘기"
+    # about the assistant itself, and bookings of travel
+    r"|(?:너|넌|네)\s?(?:이름|정체|나이)|(?:너|넌)\s?(?:뭐야|사람|로봇|gpt|chatgpt|챗gpt|챗봇|ai|인공지능)|(?:사람|로봇|ai|인공지능|봇)\s?(?:이야|이에요|예요|인가요|이니|이지)\s?\?"
+    r"|ktx|srt|기차표|비행기|항공권|예매|호텔|숙소|펜션|렌터카|렌트카|택시|대리운전|예약(?!\s?(?:배송|주문|구매|판매|상품))"
 )
 GREETING = re.compile(
     r"안녕|하이|^hi\b|hello|헬로|ㅎㅇ|반가|반갑|처음\s?왔|좋은\s?(?:아침|하루|저녁)|고마워|고맙|감사|ㄱㅅ|thank"
@@ -58,6 +62,11 @@ REORDER = re.compile(
     r"|재주문|다시\s?(?:주문|시켜|사|담아|구매)|또\s?(?:시켜|주문)|(?:늘|항상|맨날|자주)\s?(?:사던|시키던|먹던|사는|주문하던)"
     r"|지난\s?주문\s?(?:그대로|다시)|(?:했던|샀던|시켰던|주문했던|구매했던)\s?(?:[가-힣]{1,8}\s?)?(?:을|를)?\s?(?:그대로|다시|또|똑같이)\s?(?:살|사|주문|시키|담|구매)"
     r"|(?:했던|샀던|시켰던)\s?(?:거|걸|것)\s?(?:그대로|다시|또|똑같이)"
+    # "전에 샀던 세제 한 번 더", "시켰던 세제 두 통 더", "지난달에 시킨 모래 또 시킬래요": bought, once more
+    r"|(?:샀던|시켰던|주문했던|구매했던)\s?(?:[가-힣]{1,8}\s?){0,3}(?:을|를)?\s?(?:한\s?번|(?:\d{1,3}|한|두|세|네|다섯)\s?[가-힣]{1,2})\s?더"
+    r"|(?:지난|저번|예전|전에|작년|며칠\s?전|얼마\s?전)[가-힣\s]{0,5}(?:산|샀던|시킨|시켰던|주문한|주문했던|구매한|구매했던)"
+    r"\s(?:[가-힣]{1,8}\s?){1,3}(?:을|를)?\s?(?:한\s?번\s?더|다시|또|그대로|똑같이)\s?(?:시키|시킬|시켜|주문|사|살|담|구매|$|[0-9]|(?:한|두|세|네|다섯)\s)"
+    r"|주문\s?(?:똑같이|그대로)\s?(?:한\s?번\s?더|다시|또)"
 )
 CART_REMOVE = re.compile(
     r"(?:담은|넣은|담았던)\s?(?:거|것|건|걸)\s?(?:다\s)?취소|빼(?:줘|\s줘|주세요|\s주세요|줄래|주라|요$|$|\s?버려)|뺄래|뺄게|삭제|지워|없애(?!는)|제거(?:해|좀|\s?부탁)|비워|취소해|줄여"
@@ -84,14 +93,14 @@ ORDER_STATUS = re.compile(
     r"|언제\s?(?:와|오|도착)|아직\s?안\s?(?:와|왔|오)|어디쯤"
 )
 ATTRIBUTE = re.compile(
-    r"유통\s?기한|소비\s?기한|원산지|성분|원재료|칼로리|열량|(?<!대)(?<!소)용량|중량|몇\s?(?:g|그램|ml|키로|kg|개입|개\s?들어|인분)"
+    r"유통\s?기한|소비\s?기한|원산지|성분|원재료|(?<!제로)(?<!저)(?<!무)칼로리(?!\s?(?:낮은|적은|없는|제로))|열량|(?<!대)(?<!소)(?<!작은\s)(?<!작은)(?<!적은\s)(?<!큰\s)(?<!큰)용량|중량|몇\s?(?:g|그램|ml|키로|kg|개입|개\s?들어|인분)"
     r"|보관(?:법|방법|은|해야|어떻게)|맛(?:은|이)?\s?(?:어때|어떤|어떻)|후기|리뷰(?:는|가)?\s?(?:어때|어떤)|재고|품절|입고"
     r"|차이|비교|달라|다른\s?점|뭐가\s?(?:더|나아)|어떤\s?게\s?(?:더|나아)|어느\s?(?:게|거|쪽)|(?<!안\s)(?<!안)(?<!적게\s)(?<!적게)(?<!덜\s)(?<!덜)들어\s?(?:있|가|간|갔)"
     r"|함유|먹어도\s?(?:돼|되|괜찮)|[가-힣](?:어도|아도|해도|려도|여도)\s?(?:돼|되|괜찮)|먹여도|괜찮(?:아|나|을까)|얼마(?:예요|야|인가요|죠|에요|\?|$)|가격(?:이|은)?\s?(?:얼마|어떻게)"
     r"|할인\s?(?:해|중|하나|돼)|세일|맞(?:아|나)(?:요)?\s?\??$|맞(?:죠|지요|나요|아요|습니까)\s?\?|(?:이에요|예요|인가요|인지|이야|인가)\s?\?"
 )
 PRODUCT_CONTEXT = re.compile(r"먹|마시|마실|간식|음식|반찬|재료|요리|장보|구매|살\s|사\s?(?:야|고|려)|선물|과자|음료|도시락")
-STRONG_REQUEST = re.compile(r"추천|찾아(?!가|갈|간|와|왔|오)|찾고|골라|보여|사고\s?싶|살만한|먹을만한|뭐가\s?좋|뭘\s?사|뭐\s?사|어떤\s?게\s?좋|담아|넣어")
+STRONG_REQUEST = re.compile(r"추천|찾아(?!가|갈|간|와|왔|오)|찾고|골라|보여(?!요|서|도|지|야)|사고\s?싶|살만한|먹을만한|뭐가\s?좋|뭘\s?사|뭐\s?사|어떤\s?게\s?좋|담아|넣어")
 COMPARE = re.compile(r"차이|비교|달라|다른\s?점|뭐가\s?더|어떤\s?게\s?더|어느\s?(?:게|거|쪽)|둘\s?중")
 HOUSEHOLD = re.compile(
     r"키우(?:고|는|며|거든)|키워요|혼자\s?살|자취|(?:\d|두|세|네|다섯)\s?(?:인|식구|명)\s?(?:가족|가구|이에요|예요)"
@@ -111,19 +120,23 @@ DECLARE = re.compile(
 # shopper's own allergy or diet record, not a cart line and not a question about labels
 PROFILE_EDIT = re.compile(
     r"(?:알레르기|프로필|내\s?정보|제\s?정보|식단|체질)[가-힣\s:]{0,14}(?:추가|등록|업데이트|수정|넣어|저장|바꿔|변경|기록)"
+    # "우유 알레르기 다 나았어요 목록에서 지워주세요": taken off the record
+    r"|(?:알레르기|프로필|내\s?정보|제\s?정보|식단)[가-힣\s:]{0,20}(?:목록|리스트|정보|기록|프로필)\s?에서\s?(?:지워|삭제|빼|없애)"
     r"|(?:추가|등록|업데이트|수정|넣어|저장|기록)[가-힣\s]{0,10}(?:알레르기|프로필)"
 )
 MEMORY = re.compile(r"앞으로|항상|기억해|프로필|설정해|저장해|등록해|내\s?정보에")
 REQUEST = re.compile(
-    r"추천|찾아(?!가|갈|간|와|왔|오)|찾고|찾는|보여|골라|뭐\s?(?:있|살|사|먹|좋)|어떤\s?(?:거|게)|있어\s?\?|있나요|있어요\s?\?|있을까|있니"
+    r"추천|찾아(?!가|갈|간|와|왔|오)|찾고|찾는|보여(?!요|서|도|지|야)|골라|뭐\s?(?:있|살|사|먹|좋)|어떤\s?(?:거|게)|있어\s?\?|있나요|있어요\s?\?|있을까|있니"
     r"|없어\s?\?|없나요|없을까|사고\s?싶|살까|필요해|필요한데|필요해요|구해|알아봐|살만한|먹을만한|괜찮은\s?거|리스트|목록"
     r"|뭐가\s?(?:좋|괜찮|맛있)|어떤\s?게\s?(?:좋|괜찮|맛있)|(?:좋은|괜찮은|맛있는|싼|저렴한|나은)\s?(?:거|게|걸|것)\s?(?:뭐|뭘|어떤|어느)|(?:높은|낮은|싼|저렴한)?\s?순(?:으로|서로)|정렬"
-    r"|있나\s?[?]|있나\s?[.~]*$|없나\s?[?]|없나\s?[.~]*$|있으면\s?(?:알려|추천|보여)|사려(?:고|는데|구)|살려고|(?:걸로|거로|으로|로)\s?부탁"
+    r"|있나\s?[?]|있나\s?[.~]*$|없나\s?[?]|없나\s?[.~]*$|있으면\s?(?:알려|추천|보여)|사려(?:고|는데|구)|살려고|살\s?(?:거예요|거에요|게요|래요)|(?:걸로|거로|으로|로)\s?부탁"
     r"|(?:그거|이거|저거|그건|이건)\s?말고|말고\s?(?:그냥|다른|좀)?\s?[가-힣]{1,6}\s?(?:있|없|로|으로|요|$)"
     r"|더\s?[가-힣]{1,3}(?:운|은|한|큰|싼)\s?(?:거|걸|것|게|걸로)|(?:걸로|거로|것으로)(?:요|만)?\s?[.!~]*$"
     r"|더\s?(?:싼|저렴|비싼|좋은)|다른\s?(?:거|것|걸|제품|상품)|(?:이하|이상|까지|안쪽)로만?|사야|장보기|장\s?볼|뭐\s?(?:해\s?)?먹"
     # a message that ends on what it is for: "복숭아 알레르기 아이가 마실 주스"
-    r"|(?:먹을|마실|먹일|쓸|바를|입힐|신길|줄)\s[가-힣]{1,8}\s?[.!~?]*$"
+    r"|(?:먹을|마실|먹일|쓸|바를|입힐|신길|줄)\s[가-힣]{1,8}\s?[.!~?]*$|(?:먹을|마실|먹일|쓸)\s?(?:거|것|걸)(?:요)?\s?[.!~?]*$"
+    # switching to another product: "생선으로 바꿀게요", "사료 바꿔 보려는데"
+    r"|(?:으로|로)\s?(?:바꿀게|바꿀래|바꿀까|바꿔\s?주|바꾸려|바꿔\s?볼)|바꿔\s?보려|바꾸려(?:고|는데|구)|바꿔\s?볼까"
 )
 POLICY_ASK = re.compile(
     r"\?|어떻게|언제|얼마|되나|돼요|되요|되죠|돼\?|가능|있나|있어요|뭐예요|뭐야|알려|궁금|기간|방법|비용|수수료|규정|정책|몇\s?시"
@@ -132,6 +145,46 @@ POLICY_ASK = re.compile(
 
 
 CART_WORDS = re.compile(r"장바구니|카트")
+# the words a message may end on after the product it asks for: "닭 안 들어간 사료요",
+# "술안주 할 스낵 좀", "두유 말고"
+_PRODUCT_TAIL = re.compile(r"(?:이요|요|좀|으로|로|으로요|로요|류|류요|이나|나|도|만)?\s?(?:좀|요)?\s?(?:[가-힣]{1,4}\s?말고)?\s?[.!~?]*")
+# "유청 말고 식물성으로": one kind chosen instead of another
+_CHOICE = re.compile(r"(?:말고|대신|말구)\s?[가-힣]{1,8}(?:으로|로)(?:요|만)?(?=\s|$|[.!~,])"
+                     r"|[가-힣]{2,8}(?:으로|로)\s?(?:할게|할래|갈게|갈래|바꿀게|바꿀래)")   # "그냥 소고기로 할게요"
+_PERSON_WORDS = frozenset({"애", "아이", "애기", "아기", "아가", "강아지", "고양이", "반려견", "반려묘", "남편", "아내", "와이프"})
+
+
+def _ends_on_product(text: str, keywords: tuple[str, ...]) -> bool:
+    """The message ends on a product it asks for ("...닭 안 들어간 사료요", "...중에 돼지고기 없는
+    거"), after whatever it says about the shopper: a search, not a profile statement."""
+    if re.search(r"(?:없는|안\s?들어간|안\s?든|빠진)\s?(?:거|걸로|것|걸)\s?(?:요|으로요|로요)?\s?[.!~?]*$", text):
+        return True
+    for k in keywords:
+        if k in _PERSON_WORDS:
+            continue
+        i = text.rfind(k)
+        if i >= 0 and (i == 0 or not re.match(r"[가-힣]", text[i - 1])) and _PRODUCT_TAIL.fullmatch(text[i + len(k):]):
+            return True
+    return False
+
+
+# "결제하기 전에", "주문할 때": when a rule applies, not a request to pay now
+_BEFORE_PAYING = re.compile(r"(?:결제|계산|주문|구매)\s?(?:하기|할)\s?(?:전에?|직전에?|때|시에?)")
+# the assistant called by its name ("하이 장보기~")
+_ASSISTANT_NAME = re.compile(r"장보기\s?(?:님|야|아|씨|봇)?")
+# a yes/no question: "되나요", "돼요?", "인가요", "있나요"
+_YES_NO_END = re.compile(r"\?\s*$|(?:나요|가요|되나|돼요|되요|인가|인가요|거죠|건가요|까요|습니까)\s?[.~]*$")
+# a question word: "어떤 과자가 좋아요?" asks for products, not yes or no
+_WH = re.compile(r"어떤|무슨|뭐|뭘|무엇|어느|어디|언제|얼마|추천")
+# may this be eaten / given: "먹여도 되나요", "마셔도 괜찮아요?"
+_MAY_EAT = re.compile(r"(?:(?:먹어도|먹여도|마셔도|드셔도|줘도)\s?(?:돼|되|괜찮)[가-힣]{0,4}"
+                      r"|(?:먹을|먹일|마실)\s?수\s?있(?:나요|어요|을까요|을까|나|니|습니까)"
+                      r"|괜찮(?:아요|나요|을까요|을까|아|나|죠|겠죠|겠어요))\s?\??\s*$")
+# an allergy as a condition: "우유 알레르기면", "땅콩 못 먹으면"
+_IF_ALLERGIC = re.compile(r"(?:알레르기|allerg[a-z]*)\s?(?:(?:가|이)\s?있(?:으면|다면)|(?:이|이라)?면)|(?:못|안)\s?먹(?:으면|는다면)")
+# an exclusion verb and nothing else ("빼주세요", "그것도 제외해 주세요")
+_EXCLUDE_ONLY = re.compile(r"(?:그것도|그거도|그것까지|그건|다|전부|같이|함께|좀|\s)*"
+                           r"(?:빼|제외)[가-힣]{0,2}(?:\s?(?:주세요|줘요|줘|줄래요|주실래요|주시겠어요|해\s?주세요|해\s?줘|해요))?\s?[.!~]*")
 _DESCRIBED_CHOICE = re.compile(r"(?:없는|있는|안\s?들어간|들어간|[가-힣]{1,4}(?:한|된|운|인|은))\s?(?:걸로|거로|것으로)\s?(?:좀\s?)?(?:주세요|줘|주시)")
 # "그 물티슈 새벽배송으로 받을 수 있어요?": can the product shown come that way
 DELIVERY_ASK = re.compile(r"(?:배송|배달|택배)(?:으로|로|이|은|는|도)?\s?(?:받을\s?수|올\s?수|와요|되나|돼요|되요|가능)")
@@ -192,8 +245,13 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     if rest is not None and re.search(r"[가-힣a-z0-9]", whole):
         text = re.sub(r"\s+", " ", rest).strip()
         if not re.search(r"[가-힣a-z0-9]", text):  # the whole message was the allergy clause
-            asks = re.search(r"빼|제외|말고|없는|없이|free", whole)   # "견과류는 빼주세요" vs "우유 못 먹어요"
+            asks = re.search(r"빼|제외|말고|없는|없이|free|패스|사절|걸러|거르", whole)   # "견과류는 빼주세요" vs "우유 못 먹어요"
+            # "새우젓 들어간 김치는 안 돼요": a kind of product with the allergen in it is refused
+            asks = asks or (sig.has_keywords and re.search(r"(?:들어간|들어있는|든|넣은)\s?[가-힣]{2,}", whole))
             return ("search" if asks else "profile_update"), 0.75, False, False
+        if sig.has_allergens and _EXCLUDE_ONLY.fullmatch(text):
+            # "대두도 좀 걸리네요. 빼주세요": the allergy clause, then only the verb that excludes it
+            return "search", 0.75, False, False
     if (sig.has_allergens or sig.has_tags) and PROFILE_EDIT.search(whole) and not CART_WORDS.search(whole):
         return "profile_update", 0.85, False, False
     if re.search(r"체크아웃|checkout", text):
@@ -202,6 +260,9 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
         return "out_of_scope", 0.2, False, False
     if SQL_LIKE.search(text) and not re.search(r"[가-힣]", text):
         return "out_of_scope", 0.6, False, False
+    named = _ASSISTANT_NAME.sub(" ", text).strip()
+    if named != text and GREETING.search(named) and len(re.sub(r"[^가-힣a-z]", "", named)) <= 6:
+        return "greeting", 0.9, False, False   # "하이 장보기~", "장보기야 안녕"
     product = sig.has_keywords or sig.has_reference or sig.has_tags or sig.has_brands
     request = bool(REQUEST.search(text))
     # "손주 줄 과자 사려고", "애 간식 뭐 줘야 할지": 주다 there is not "give me"
@@ -227,10 +288,14 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
         return "policy", 0.8, False, False
     if sig.policy_topic and not (sig.has_keywords or sig.has_reference) and "장바구니" not in text:
         pass  # "리뷰쓰면 적립금 줘요?", "주문한거에 하나 더 추가하고 싶은데": a policy question below
+    elif (sig.has_reference or sig.has_amounts) and re.search(r"\S\s?(?:장바구니|카트)(?:에|로)?\s?[.!~]*$", text):
+        return "cart_add", 0.85, False, False   # "첫 번째 거 장바구니", "제일 싼 걸로 3개 장바구니"
     elif (CART_ADD.search(text) or give) and (product or sig.has_amounts or "장바구니" in text or "카트" in text):
         return "cart_add", 0.9, False, False
     elif CART_ADD.search(text) and not sig.policy_topic:
         return "cart_add", 0.8, False, False  # "담아줘" alone: the dialogue asks what to add
+    if sig.policy_topic and _BEFORE_PAYING.search(text) and POLICY_ASK.search(text):
+        return "policy", 0.85, False, False   # "결제하기 전에 쿠폰 두 장 쓸 수 있어요?": a rule, not paying now
     if CHECKOUT.search(text):
         if sig.policy_topic in _AFTER_ORDER_TOPICS:
             return "policy", 0.85, False, False
@@ -249,6 +314,9 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     attribute = bool(ATTRIBUTE.search(text))
     if sig.has_reference and attribute:
         return "product_question", 0.9, False, False
+    if (sig.reference_kind == "index" and _YES_NO_END.search(text) and not REQUEST.search(text)
+            and not STRONG_REQUEST.search(text)):
+        return "product_question", 0.8, False, False   # "세 번째 청소기 무선 되나요": about a shown product
     if (sig.reference_kind in _POINTING_KINDS and not sig.has_keywords and not sig.has_brands
             and not (sig.has_tags or sig.has_budget or sig.has_allergens or sig.policy_topic)
             and (POINTER.search(text) or sig.reference_kind == "index" or not request)):
@@ -278,11 +346,18 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     confirms = bool(re.search(r"맞(?:죠|지요|나요|아요|습니까)\s?\?", text))  # "이 초콜릿 우유 안 들어간 거 맞죠?"
     if confirms and attribute and sig.has_keywords and not request:
         return "product_question", 0.75, False, False
+    if (sig.has_keywords or sig.has_tags or sig.has_allergens) and not request and not _WH.search(whole) and (
+            _MAY_EAT.search(whole) or (sig.has_keywords or sig.has_tags) and _IF_ALLERGIC.search(whole)
+            and _YES_NO_END.search(text)):
+        # "애가 우유 알레르기인데 치즈스틱 먹여도 되나요", "새우 알레르기면 게맛살도 안 되는
+        # 거죠?": whether a kind of product suits the allergy, a question about it
+        return "product_question", 0.75, False, False
     # "비건 과자 있어요", "세탁세제 리필용 있어요": a kind of product then 있어요 asks whether the
     # store has it (no question mark needed); "땅콩 알레르기 있어요", "저 비건이에요" declare
     stock_ask = (sig.has_keywords and not sig.has_allergens and not SELF.search(text) and not HOUSEHOLD.search(text)
                  and re.search(r"(?:용|로|으로|[가-힣a-z0-9])\s?(?:있어요|있나|있음|있을까요|있어)\s?[.~]*$", text))
-    if not request and declares and about_me and not (attribute and not SELF.search(text)) and not stock_ask:
+    if (not request and declares and about_me and not (attribute and not SELF.search(text)) and not stock_ask
+            and not _ends_on_product(whole, sig.keywords) and not _CHOICE.search(whole)):
         return "profile_update", 0.85, False, False
     if MEMORY.search(text) and (sig.has_tags or sig.has_allergens or sig.has_avoid_brands):
         return "profile_update", 0.8, False, False

@@ -26,11 +26,12 @@ from assistant.nlu.budget import extract_budget
 from assistant.nlu.categories import resolve_categories
 from assistant.nlu.intents import CHECKOUT, MEMORY, SELF, STRONG_REQUEST, Signals, classify
 from assistant.nlu.keywords import analyze, reads_as_noun
-from assistant.nlu.lexicon import ALLERGEN_SYNONYMS, USE_TAGS, Lexicon
+from assistant.nlu.lexicon import ALLERGEN_SYNONYMS, SHORT_ITEM_NOUNS, USE_TAGS, Lexicon
 from assistant.nlu.refs import SORT_OF, demonstrative, extract_amounts, extract_reference, extract_sort, product_specs
 from assistant.nlu.slots import (
     added_allergy,
     allergen_clauses,
+    asked_allergens,
     extract_brands,
     extract_order_id,
     extract_policy_topic,
@@ -47,11 +48,19 @@ LOW_CONFIDENCE = 0.5
 _PRODUCT_INTENTS = ("search", "product_question", "cart_add", "cart_remove")
 _EXCLUDES = re.compile(r"빼|제외|말고|없는|없이|안\s?들어|들어간\s?(?:거|건|것)\s?(?:은|는)?\s?(?:안|못)|도\s?(?:안\s?(?:돼|되)|못\s?먹)")
 _CART_INTENTS = ("cart_add", "cart_remove", "cart_view", "reorder", "checkout")
+# what may stand around the amount that changes a reorder: "이번엔 두 박스로", "그럼 세 개만요"
+_REORDER_AMOUNT = re.compile(r"(?:(?:이번엔|이번에는|이번에|이번|그럼|아|근데|대신|그냥|다시)\s?)*(?:으로|로)?\s?(?:만|씩)?\s?"
+                             r"(?:요|이요|주세요|해\s?주세요|해줘|할게요|부탁해요|부탁드려요|주문해\s?주세요|시켜\s?주세요)?\s?[.!~]*")
+# "한 방울도", "한 톨도": a quantifier of a negation, no product
+_NOT_EVEN = re.compile(r"(?:단\s?)?한\s?(?:방울|톨|알|조각)\s?(?:도|이라도|라도)(?![가-힣])")
+_SHOW = re.compile(r"추천|보여|골라|찾아|알려")
+_LIVING_ALONE = re.compile(r"혼자\s?(?:살아|살고|살거든|삽니다|살면서)")
+_CART_PLACE = re.compile(r"장바구니|카트|담은|담았|담긴|넣은|넣었")
 _DEFAULT_LEXICON = Lexicon.default()
 _FOLLOW_UP_QUESTION = re.compile(r"\?|(?:되나요|돼요|되죠|하나요|인가요|나요|까요|어요|에요)\s?$|어떻게|언제|며칠|얼마나")
 _BUYING = re.compile(r"\s?(?:만|씩)?\s?(?:사려|사고\s?싶|살\s?(?:건데|거|려)|살려|사야|구매하려|주문하려|필요|(?:에|짜리|는|은)?\s?얼마)")
 _INGREDIENT = re.compile(r"([가-힣]{2,})(?:이|가)?\s?(?:들어간|들어있는|들어\s?있는|든|넣은|넣어\s?만든)\s?(?:거|걸|것|게|제품|상품)")
-_CONTENT_ASK = re.compile(r"(?:들었|들어\s?(?:가|있|갔)|포함\s?(?:돼|되|됐))(?:나요|어요|어|나|죠|는지|요|니|습니까)\s?\?")
+_CONTENT_ASK = re.compile(r"(?:들었|들어\s?(?:가|있|갔)|포함\s?(?:돼|되|됐)|성분\s?(?:이|은|도)?\s?있)(?:(?:나요|어요|어|나|죠|는지|요|니|습니까)\s?\?|나요\s?[.~]*$)")
 _ORDER_FILLER = re.compile(r"\s*(?:거|것|걸|꺼|걸로|거로)?\s*(?:(?:은|는|을|를|으로|로|도)?\s?(?:요|만|만요|씩|씩요|이요|주세요|줘요|줘|할게요|살게요|살래요|사요|주문할게요|이요)?)\s*[.!~]*\s*")
 _OWNED = re.compile(r"([가-힣a-z]{2,}?)(?:은|는)\s?(?:이미\s?|벌써\s?|집에\s?)?(?:있어요|있어|있음|있거든요|있으니까|있으니|있는데|있고)(?!\s?\?)")
 _NOT_WANTED = re.compile(r"([가-힣a-z]+?)(?:은|는|이|가)?\s?(?:말고|말구|대신)")
@@ -107,6 +116,15 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
+def _without(keywords: list[str], drop: list[str], masked: str, t: str, lexicon: Lexicon) -> tuple[list[str], list[str]]:
+    """Keywords less `drop`, and the categories the rest names."""
+    if not drop:
+        return keywords, resolve_categories(masked, keywords, lexicon.category_paths(), context=t)
+    kept = [k for k in keywords if k not in drop]
+    rest = _mask(masked, [m.span() for k in drop for m in re.finditer(re.escape(k), masked)])
+    return kept, (resolve_categories(rest, kept, lexicon.category_paths(), context=t) if kept else [])
+
+
 def _allergy_said_last_turn(state: DialogueState) -> bool:
     last = next((m.get("content", "") for m in reversed(state.history or []) if m.get("role") == "user"), "")
     return bool(last) and bool(allergen_clauses(normalize(last))[0])
@@ -155,7 +173,8 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     policy_spans = [(s, e + len(re.match(r"\S*", t[e:]).group())) for s, e in policy_spans]
     not_wanted = [m.span(1) for m in _NOT_WANTED.finditer(t)]  # "땅콩버터 말고 잼" -> not 땅콩버터
     masked = _mask(t, budget_spans + tag_spans + allergen_spans + brand_spans + urgency_spans + order_spans
-                   + ref_spans + [a[2] for a in amounts] + product_specs(t) + not_wanted + policy_spans)
+                   + ref_spans + [a[2] for a in amounts] + product_specs(t) + not_wanted + policy_spans
+                   + [m.span() for m in _NOT_EVEN.finditer(t)])
     keywords, give_verb = analyze(masked, lexicon)
     owned = [m.span(1) for m in _OWNED.finditer(t)]
     if owned and keywords:
@@ -181,6 +200,9 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         if path in categories and leaf in masked and not any(leaf in k for k in keywords):
             keywords.append(leaf)
     keywords = _whole_item_words(masked, keywords, lexicon)
+    for m in SHORT_ITEM_NOUNS.finditer(masked):
+        if not any(m.group(1) in k for k in keywords):
+            keywords.append(m.group(1))   # "계란 안 쓴 마요": the analyzer read 마요 as a verb
     sig = Signals(
         has_reference=reference is not None, reference_kind=reference.kind if reference else None,
         has_amounts=bool(amounts),
@@ -193,6 +215,15 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     # removal or a question about ingredients; the intent rules read the rest
     intent, confidence, harmful, injection = classify(t, sig, _blank(t, allergen_clause_spans))
     intent, confidence = _answer_to_question(intent, confidence, state)
+    if (intent == "cart_remove" and allergens and state is not None and state.last_intent in ("search", "product_question")
+            and not _CART_PLACE.search(t)):
+        # "오징어도 같이 빼 주세요", "새우맛 과자도 빼줘요 갑각류 있는 애가 있어서" while choosing
+        # products: the allergen is taken out of the results, nothing is taken out of the cart
+        intent, confidence = "search", 0.8
+        verb = re.search(r"빼|제외", t)
+        # what is taken out ("새우맛 과자도 빼줘요") is no word to search for: the search refined is the last one
+        keywords, categories = _without(keywords, [k for k in keywords if verb and 0 <= t.find(k) < verb.start()],
+                                        masked, t, lexicon)
     if (intent in ("search", "profile_update") and _CONTENT_ASK.search(t) and not injection and not harmful
             and (keywords or reference is not None or demonstrative(t) or brands)):
         # "조미김에 대두 들었어요?", "이 쿠키에 견과류 들었나요? 애가 호두 알러지라서요": asks
@@ -201,6 +232,9 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     if (reference is not None and amounts and intent not in ("cart_add", "cart_remove") and not injection
             and not harmful and _ORDER_FILLER.fullmatch(_mask(t, ref_spans + [a[2] for a in amounts]))):
         intent, confidence = "cart_add", 0.8   # "이거 3개요", "두 번째 거 두 봉지만": a pointer and an amount
+    if (state is not None and state.last_intent == "reorder" and amounts and reference is None
+            and not injection and not harmful and _REORDER_AMOUNT.fullmatch(_mask(t, [a[2] for a in amounts]))):
+        intent, confidence = "reorder", 0.8   # "이번엔 두 박스로" right after "지난번 거 그대로 주문해줘"
     if (intent == "cart_add" and cart_turn and reference is not None and reference.kind == "it"
             and CHECKOUT.search(t) and not keywords):
         intent, confidence = "checkout", 0.85  # "이걸로 결제할게요" right after adding it
@@ -214,6 +248,15 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         # while choosing products, "일행 중에 갑각류 알레르기 있는 사람도 있어요" or "닭 들어간 건
         # 안 돼요" narrows the search; "우리 애기 우유 알레르기 있어요" stays about the household
         intent = "search"
+    if intent == "product_question" and not injection and not harmful:
+        # "이 쿠키 계란 들어가요?", "그 소스 복숭아 성분 있나요": the allergen asked about is the
+        # shopper's concern; it stays in the slots (and the session), never as a product word
+        for name in asked_allergens(t):
+            if name not in allergens:
+                allergens.append(name)
+        asked = [k for k in keywords if set(ALLERGEN_SYNONYMS.get(k, ("-",))) <= set(allergens)]
+        if asked:
+            keywords, categories = _without(keywords, asked, masked, t, lexicon)
     if intent == "product_question":
         if reference is not None:
             keywords = []  # "두 번째 거 유통기한": the nouns are the attribute asked about
@@ -228,6 +271,10 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     if intent == "cart_remove" and reference is None and re.search(r"비워|비우|싹\s?다|전부", t):
         reference = Reference("all")
 
+    if intent == "search" and _LIVING_ALONE.search(t) and "1인가구" not in tags:
+        # "혼자 살아서 작은 걸로요": the single-household size is what is searched for; said
+        # about oneself alone ("저 혼자 살아요") it is no diet to put on every later search
+        tags.append("1인가구")
     slots = Slots()
     if intent == "profile_update":   # "우리 애기 우유 알레르기 있어요": a person, not a product's use
         tags = [tag for tag in tags if tag not in USE_TAGS]
@@ -240,6 +287,10 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         number = amounts[0][0] if amounts else None
         # "땅콩 한 봉지 사려는데": how much the shopper buys, not how many products to show
         bought = bool(amounts) and bool(_BUYING.match(t, amounts[0][2][1]))
+        # "바나나 한 송이", "탄산 24캔": a pack counter with nothing asked to be shown is the size
+        # bought; "와인 두 병 추천" and "샴푸 5개" are how many to show
+        bought = bought or (bool(amounts) and amounts[0][1] not in ("개", "개씩", "가지", "종류")
+                            and not _SHOW.search(t))
         slots = replace(
             slots, keywords=tuple(keywords), categories=tuple(categories),
             budget_min=lo, budget_max=hi, urgency=urgency, reference=reference,
@@ -249,7 +300,7 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
                    if intent == "search" else None),
         )
     if intent == "reorder":
-        slots = Slots(keywords=tuple(keywords), order_id=order_id)
+        slots = Slots(keywords=tuple(keywords), order_id=order_id, quantity=amounts[0][0] if amounts else None)
     if intent in ("policy", "order_status"):
         slots = Slots(order_id=order_id, policy_topic=policy_topic if intent == "policy" else None)
     return Understanding(intent=intent, slots=slots, confidence=confidence,

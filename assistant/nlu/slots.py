@@ -29,6 +29,8 @@ _TYPOS = (
     (r"(?<=\s)꺼(?=\s|$|로|요)", "거"),
     (r"싼거", "싼 거"),
     (r"얼마에요|얼마예여", "얼마예요"),
+    # "무계란 케이크": 무- (without) before an allergen ("무글루텐", "무유당" are diet tags in the lexicon)
+    (r"(?<![가-힣])무(계란|달걀|우유|버터|치즈|밀가루|대두|땅콩|견과류|새우)(?=\s|$|[가-힣])", r"\1 없는 "),
 )
 
 
@@ -110,6 +112,8 @@ def extract_tags(text: str, lexicon: Lexicon) -> tuple[list[str], list[Span]]:
             spans.append(m.span())
     for term, span in find_terms(text, vocab):
         tag = vocab[term]
+        if term.startswith("고기") and span[0] > 0 and re.match(r"[가-힣]", text[span[0] - 1]):
+            continue   # "돼지고기 안 들어간", "소고기없는": one named meat left out, not every meat (비건)
         if tag not in tags:
             tags.append(tag)
         if term not in KEEP_AS_KEYWORD and term not in USE_TAG_KEYWORDS:
@@ -141,6 +145,7 @@ _REACTION = (
     r"(?:속|배|장|피부|몸|목)\s?(?:이|가)?\s?(?:안\s?좋|불편|아프|아파|아팠|뒤집|부글|난리|더부룩|가려|간지)"
     r"|탈\s?(?:이\s?)?나|탈\s?났|배탈|소화\s?(?:가|를|도)?\s?(?:안|못|잘\s?안)|두드러기|가려|간지러|설사|체하|체해"
     r"|토하|토해|발진|붓|부어|부었|트러블|아나필락시스|쇼크|응급실?|큰일|죽|빨개|빨갛|붉어|붉게|울긋|고생"
+    r"|양성|반응\s?(?:이\s?)?(?:나|있|왔|보)"
 )
 _ALLERGY_MARK = re.compile(
     r"(?:알레르기|allerg[a-z]*|-?\s?free\b|(?<!성)못\s?(?:먹|마시|마셔|드시|드셔|드세|써|쓰)|안\s?(?:먹|마시|마셔|드시|드셔|드세)"
@@ -150,6 +155,16 @@ _ALLERGY_MARK = re.compile(
     r"|(?:때문에|땜에|때매)\s?(?:고생|" + _REACTION + r")"
     r"|먹지\s?(?:못|말|마)|빼|뺀|빠진|빠져|제외|없는|없이|없고|없어야|없었으면|없을|안\s?들어|들어가(?:면|도|선|서는)\s?안"
     r"|들어가(?:면|도)\s?큰일|들어가지\s?않|들어있지\s?않|안\s?든|피해|피하|말고|대신|안\s?(?:돼|되|됨|맞)|안돼|안됨|민감|조심"
+    # made without it: "계란 안 쓴 마요", "버터 안 넣은 쿠키", "우유 쓰지 않은", "무사용"
+    r"|안\s?(?:쓴|쓰고|쓰는|써서|넣은|넣고|넣는|넣어서|섞은|첨가한|첨가된)|(?:쓰|넣|사용하|첨가하|섞)지\s?않|사용\s?안\s?(?:한|함|된)|[무미]사용"
+    # "갑각류 있는 애가 있어서": a person who has it is a person allergic to it
+    r"|(?:있는|있으신)\s?(?:애|아이|아기|애기|사람|분|친구|손님|가족|동생|조카|손주|아들|딸)(?=[\s,이가도는은라예에들]|$)"
+    # "대두도 좀 걸리네요": it is a concern for the shopper
+    r"|걸리(?:네|는데|거든|고|더라|니까|잖)|걸려(?:요|서|가지고)?"
+    # chat and label words: "견과류는 패스", "새우는 사절", "걸러 주세요", "섭취 불가", "함유되지 않은",
+    # "땅콩만 아니면 돼요"
+    r"|패스(?!트|타|워드)|사절|걸러|거르|불가(?!능)|섭취\s?(?:불가|금지|제한|하면\s?안|못)|제한(?!\s?(?:없|없이|없는))|(?:포함|함유|첨가)?\s?(?:되|돼)지\s?않"
+    r"|(?:포함|함유|첨가)\s?안\s?(?:된|됨|되)|아니(?:면|라면)\s?(?:다\s?)?(?:돼|되|괜찮|상관)"
     r"|노\s?노|노놉|노우|노\b|no\b|nope|프리|x(?![a-z])|아니(?=\s|$)|싫|별로|❌|🚫|✖|⛔|🙅|금지|있으면\s?안|체질|" + _REACTION + r")"
 )
 # "새우 추가", "견과류 등록": only with an allergy or profile word in the message ("우유 추가" is a cart line)
@@ -172,17 +187,20 @@ _GAP = re.compile(  # longer alternatives first: "이런 거" before the particl
     r"(?:같은\s?(?:거|것|건|종류)(?:은|는|도)?|이런\s?(?:거|것|건|종류)(?:은|는|도)?|종류(?:는|은|도)?"
     r"|들어간\s?(?:거|것|건|걸|제품|음식)?(?:은|는|도)?|들어있는\s?(?:거|것|건)?(?:은|는|도)?"
     r"|든\s?(?:거|것|건|걸|제품|음식)(?:은|는|도)?"
+    r"|(?:섞인|묻은|첨가된|포함된|함유된)\s?(?:거|것|건|걸|제품|음식)?(?:은|는|도)?"
     r"|있는\s?(?:거|것|건)(?:은|는)?|함유(?:된)?\s?(?:거|것|건)?(?:은|는)?|맛(?:은|는|도|이)?(?=[\s,])"
     r"|둘\s?다|셋\s?다|세\s?개\s?다|전부|모두|모든|일절|절대로?|전혀|까지|조차|성분|완전|아예|진짜|정말|특히|좀|꼭"
+    # "견과류 하나도 안 든", "우유 조금이라도", "오징어랑 조개도 같이 빼 주세요"
+    r"|(?:단\s?)?(?:하나|한\s?(?:개|톨|알|방울|조각)|조금|쪼금|쬐끔|약간|1)\s?(?:도|이라도|라도)|같이|함께|다\s?같이"
     r"|이고|이구|이며|이요|이에요|예요|에요|이라|이랑|" + _PERSON +
-    r"|랑|하고|이나|또는|\s|,|/|·|\+|&|과|와|및|나|도|이|가|은|는|을|를|에|류|들(?!어)|다|만|요(?=[\s,.!?~]|$)|고(?=[\s,]))"
+    r"|랑|하고|이나|또는|\s|,|/|·|\+|&|과|와|및|나|도|이|가|은|는|을|를|에|류|들(?!어)|다|만|요(?=[\s,.!?~)]|$)|고(?=[\s,]))"
 )
 _SINGLE_SYLLABLE_OK_AFTER = re.compile(r"(?:\s|,|$|이랑|랑|하고|과|와|도|은|는|이|가|을|를|알|만|맛|\.|!|~)")
 _CART_WORDS = re.compile(r"장바구니|카트|담은|담았|담긴")
-_INGREDIENT_GAP = re.compile(r"들어|성분|함유|같은|이런|종류|류|(?:^|\s)(?:든|넣은)(?=\s|$)")
+_INGREDIENT_GAP = re.compile(r"들어|성분|함유|섞인|묻은|첨가된|포함된|같은|이런|종류|류|(?:^|\s)(?:든|넣은)(?=\s|$)")
 # a list closed by "전부." / "다!" after an allergy was already stated: "견과류는 다 안 돼요.
 # 아몬드 호두 땅콩 전부."
-_ALL_OF_THEM = re.compile(r"\s?(?:전부|모두|다|둘\s?다|셋\s?다)\s?(?:요)?\s?(?:[.!,~]|$)")
+_ALL_OF_THEM = re.compile(r"\s?(?:전부|모두|다|둘\s?다|셋\s?다)\s?(?:요)?\s?(?:[.!,~)]|$)")
 _ELLIPSIS = re.compile(r"\s?(?:[.!?,~]|$)")
 _ELLIPSIS_START = re.compile(r"(?:(?:아|그리고|그럼|근데|또|참|and)\s)*(?:" + _PERSON + r")?\s?")
 # an allergy stated anywhere in the sentence ("첫째는 땅콩, 둘째는 우유 알레르기 있어요")
@@ -215,6 +233,37 @@ def extract_allergens(text: str) -> tuple[list[str], list[Span]]:
     """
     allergens, spans, _ = allergen_clauses(text)
     return allergens, spans
+
+
+# after an allergen word: a question whether a product holds it ("계란 들어가요?", "복숭아 성분
+# 있나요", "땅콩 다루는 공장에서 만든 거예요?")
+_ASKED_AFTER = re.compile(
+    r"(?:이|가|은|는|도|을|를)?\s?(?:성분\s?(?:이|은|도)?\s?(?:있|들|포함|함유)|들어\s?(?:가|있|갔)(?!게)|들었|함유|포함"
+    r"|(?:다루|취급하|쓰|만들)는\s?(?:공장|시설|곳|라인)|같은\s?(?:공장|시설|라인))"
+)
+_QUESTION_END = re.compile(r"\?|(?:나요|가요|어요|까요|는지|죠|니|습니까|예요|에요|인가요)\s?[.~]*$")
+
+
+def asked_allergens(text: str) -> list[str]:
+    """Allergens a question asks a product about ("이 쿠키 계란 들어가요?" -> 알류): the
+    shopper's concern. Only for a question; "땅콩 들어간 과자" wants peanuts and asks nothing.
+
+    >>> asked_allergens("그 과자 밀가루 들었나요"), asked_allergens("땅콩 들어간 과자 추천")
+    (['밀'], [])
+    """
+    if not _QUESTION_END.search(text):
+        return []
+    hits = _allergen_hits(text)
+    out: list[str] = []
+    for first, last, _ in _chains(text, hits):
+        end = hits[last][2]
+        if re.match(r"[가-힣]", text[end:end + 1]) and not _GAP.match(text, end):
+            continue   # "땅콩버터 들어간 거예요?": a product name
+        if not _ASKED_AFTER.match(text, end):
+            continue
+        for term, _, _ in hits[first:last + 1]:
+            out += [n for n in ALLERGEN_SYNONYMS[term] if n not in out]
+    return out
 
 
 _THING_AFTER_GE = re.compile(r"\s?(?:없|있|좋|나아|나을|뭐|더|어때|괜찮|필요|맞|아니|많|적)")
@@ -307,6 +356,9 @@ def _mark_after_product(text: str, pos: int, limit: int, ingredient: bool) -> re
     in it is refused: any mark), "복숭아 주스는 못 마셔요", "복숭아 털 알레르기" (without an
     ingredient word only an inability or a reaction counts: "새우깡 말고" is a product choice)."""
     lead = re.match(r"(?:든|넣은|들어간|들어있는|함유된)\s", text[pos:limit])
+    if not lead and pos > 0 and re.match(r"[가-힣]", text[pos - 1]):
+        # "오징어채 들어간 반찬은 빼줘": the allergen's own product form, then the ingredient verb
+        lead = re.match(r"[가-힣]{1,3}\s(?:든|넣은|들어간|들어있는|함유된)\s", text[pos:limit])
     if lead:   # "계란 든 빵 말고": the ingredient verb the gap words did not take
         pos, ingredient = pos + lead.end(), True
     w = re.match(r"([가-힣a-z]{1,8}?)(?:은|는|도|이|가|을|를|만)?(?:\s|$)", text[pos:limit])
@@ -412,6 +464,11 @@ def allergen_clauses(text: str, cart_context: bool = False) -> tuple[list[str], 
                     and _ELLIPSIS_START.fullmatch(text[_sentence_of(text, hits[first][1])[0]:hits[first][1]].strip() + " ")):
                 # "남편은 갑각류 알레르기예요. 저는 복숭아요": the list ends its sentence with
                 # nothing but a copula, after an allergy was stated
+                marked.append((first, last, hits[first][1], pos))
+                continue
+            if (re.search(r"\(\s*$", text[:hits[first][1]]) and re.match(r"\s*\)", text[pos:])
+                    and not _wanted(text, hits, first, last, pos)):
+                # "유제품 빼고 빵 (계란, 대두)": a list in parentheses after an exclusion spells it out
                 marked.append((first, last, hits[first][1], pos))
                 continue
             tail = text[hits[last][2]:]
