@@ -172,3 +172,15 @@ def test_more_orders_of_avoiding(text, allergens, keywords):
 @pytest.mark.parametrize("text", ["오징어채 볶음 추천", "새우깡 들어간 과자 선물세트 추천", "땅콩 있는 아이스크림 추천"])
 def test_allergen_compounds_named_as_products_stay_products(text):
     assert parse(text).slots.allergens == ()
+
+
+def test_lactose_intolerance_keeps_a_stated_milk_exclusion():
+    # the exclusion said outright stays; only a lactose-free product asked for by name lifts it
+    u = parse("유당불내증 있어서요, 우유 안 넣은 모닝빵 있을까")
+    assert "우유" in u.slots.allergens and "락토프리" in u.slots.dietary_tags
+    assert parse("유당불내증이에요 유당 없는 우유로 주세요").slots.allergens == ()
+
+
+def test_a_protein_named_after_the_allergen_is_part_of_the_avoided_list():
+    assert "대두" in parse("쉐이크 살 건데 대두 단백질은 빼 주세요").slots.allergens
+    assert parse("대두 단백질 들어간 쉐이크 주세요").slots.allergens == ()

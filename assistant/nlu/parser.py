@@ -69,6 +69,8 @@ _NOT_WANTED = re.compile(r"([가-힣a-z]+?)(?:은|는|이|가)?\s?(?:말고|말�
 _WORD_END = re.compile(r"(?:인데|인지|인가|예요|에요|은|는|이|가|을|를|도|만|과|와|에|로|으로|의|랑|이랑|하고|요|용|류|세트|좀)")
 
 
+_ASKS_LACTOSE_FREE = re.compile(r"락토\s?프리|유당\s?(?:프리|없는|제거|분해)|무유당|lactose", re.I)
+
 def _whole_item_words(masked: str, keywords: list[str], lexicon: Lexicon) -> list[str]:
     """A kind of product the catalog sells, said in words the analyzer split or spaced
     ("고양이 모래" -> 고양이모래, "말린 과일" -> 말린과일, "그래놀라" read as 그래+놀라): the
@@ -149,9 +151,11 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         if more:
             allergens = more
             allergen_spans = allergen_clause_spans = [(0, len(t))]
-    if "락토프리" in tags and "우유" in allergens and re.search(r"유당|락토", t) and not re.search(r"알레르기|allerg", t):
-        # lactose intolerance is not a milk allergy: lactose-free milk (the 락토프리 tag) is
-        # what the shopper wants, and it still contains the milk protein
+    if ("락토프리" in tags and "우유" in allergens and _ASKS_LACTOSE_FREE.search(t)
+            and not re.search(r"알레르기|allerg", t)):
+        # lactose intolerance is not a milk allergy: lactose-free milk (the 락토프리 tag), asked
+        # for by name, is what the shopper wants, and it still contains the milk protein. Without
+        # that name ("우유 안 들어간 식빵, 유당불내증이라") the stated exclusion stays.
         allergens = [a for a in allergens if a != "우유"]
     # an allergen word the shopper did not exclude ("생선 중에 고등어 말고": 생선 is what they
     # want) stays in the text the keywords come from
