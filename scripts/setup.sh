@@ -39,12 +39,15 @@ fi
 
 # 2b. llama-cpp-python: an sdist only, so it is built once from source (CMake + C++ compiler)
 # and the wheel is kept in <cache>/wheels/<version>-<flags hash>/ for later runs and CI
-# machines of the same kind. By default CMAKE_ARGS target a generic x86-64 with AVX2/FMA/F16C
-# (not -march=native), so the wheel runs on any such CPU and a kept cache is reused.
-# JANGBOGI_LLAMA_NATIVE=1 builds for this CPU instead (GGML_NATIVE: AVX-512/VNNI where present;
-# measured 1.4x the prompt speed of the AVX2 build on the dev VM, docs/benchmarks/llamacpp.md);
-# its hash covers the CPU's feature flags, so a cache shared with another CPU builds its own
-# wheel instead of crashing on a missing instruction. JANGBOGI_LLAMA_CMAKE_ARGS overrides both.
+# machines of the same kind. By default it is built for this CPU (GGML_NATIVE: AVX-512/VNNI
+# where present; on the 2-core dev VM 1.4x the prompt speed of a generic AVX2 build and the
+# difference between meeting and missing the kiosk latency targets, docs/benchmarks/llamacpp.md).
+# The wheel folder's hash covers the CPU's feature flags, so a cache shared with another CPU
+# builds its own wheel, and the flags are written next to the venv
+# (.venv/.jangbogi-llamacpp-cpu): the app checks them before loading llama.cpp and uses the
+# transformers backend on a CPU that lacks one, instead of crashing on a missing instruction.
+# JANGBOGI_LLAMA_PORTABLE=1 builds for a generic x86-64 with AVX2/FMA/F16C instead (an image
+# built on one machine and run on another). JANGBOGI_LLAMA_CMAKE_ARGS overrides both.
 # A failed build prints one line, is remembered (delete the .failed file to retry) and the app
 # uses the transformers backend. JANGBOGI_NO_LLAMACPP=1 skips this step.
 CACHE="${JANGBOGI_CACHE:-$HOME/.cache/jangbogi}"
@@ -53,13 +56,13 @@ LLAMA_OFF="-DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF 
 cpu_flags=""
 if [ -n "${JANGBOGI_LLAMA_CMAKE_ARGS:-}" ]; then
   LLAMA_CMAKE_ARGS="$JANGBOGI_LLAMA_CMAKE_ARGS"
-elif [ "${JANGBOGI_LLAMA_NATIVE:-}" = "1" ]; then
-  LLAMA_CMAKE_ARGS="-DGGML_NATIVE=ON $LLAMA_OFF -DLLAMA_BUILD_SERVER=OFF"
-  cpu_flags=$(grep -m1 -E '^(flags|Features)' /proc/cpuinfo 2>/dev/null | tr ' ' '\n' | sort | tr '\n' ' ' || true)
-elif [ "$(uname -m)" != "x86_64" ]; then
+elif [ "${JANGBOGI_LLAMA_PORTABLE:-}" = "1" ] && [ "$(uname -m)" = "x86_64" ]; then
+  LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON $LLAMA_OFF -DLLAMA_BUILD_SERVER=OFF"
+elif [ "${JANGBOGI_LLAMA_PORTABLE:-}" = "1" ]; then
   LLAMA_CMAKE_ARGS="$LLAMA_OFF"
 else
-  LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON $LLAMA_OFF -DLLAMA_BUILD_SERVER=OFF"
+  LLAMA_CMAKE_ARGS="-DGGML_NATIVE=ON $LLAMA_OFF -DLLAMA_BUILD_SERVER=OFF"
+  cpu_flags=$(grep -m1 -E '^(flags|Features)' /proc/cpuinfo 2>/dev/null | tr ' ' '\n' | sort | tr '\n' ' ' || true)
 fi
 if [ -n "$cpu_flags" ]; then
   llama_flags=$(printf '%s %s %s' "$LLAMA_SPEC" "$LLAMA_CMAKE_ARGS" "$cpu_flags" | sha256sum | cut -c1-12)
@@ -101,10 +104,11 @@ else
       fi
     fi
   fi
-  if [ -n "$wheel" ] && "$VPY" -m pip install -q --no-deps "$wheel" \
+  if [ -n "$wheel" ] && "$VPY" -m pip install -q --no-deps --force-reinstall "$wheel" \
        && "$VPY" -m pip install -q --no-deps $(grep -v -e '^#' -e '^llama-cpp-python' requirements-llamacpp.txt) \
        && "$VPY" -c "import llama_cpp" 2>/dev/null; then
     echo "$llama_marker" > "$VENV/.jangbogi-llamacpp"
+    if [ -n "$cpu_flags" ]; then echo "$cpu_flags" > "$VENV/.jangbogi-llamacpp-cpu"; else rm -f "$VENV/.jangbogi-llamacpp-cpu"; fi
     echo "[setup] llama.cpp backend ready ($LLAMA_SPEC)"
   else
     [ -f "$WHEELS/.failed" ] || echo "installing or importing the wheel failed" > "$WHEELS/.failed"

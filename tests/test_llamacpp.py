@@ -457,3 +457,15 @@ def test_export_command_writes_a_merged_gguf(tmp_path, cache_dir):
     assert proc.returncode == 0, proc.stderr
     assert "1 LoRA weights merged" in proc.stdout and out.stat().st_size > 0
     assert not list(tmp_path.glob("*.partial"))
+
+
+def test_a_build_for_another_cpu_falls_back_instead_of_crashing(tmp_path, monkeypatch):
+    from assistant.generators import llamacpp
+
+    monkeypatch.setattr(llamacpp, "cpu_mismatch", lambda *a, **k: "avx512f avx512_vnni")
+    assert llamacpp.library_available() is False      # `auto` picks transformers
+    monkeypatch.setattr("assistant.generators.gguf_files.model_gguf", lambda *a, **k: tmp_path / "m.gguf")
+    gen = llamacpp.LlamaCppGenerator("qwen0.5b", cache_dir=tmp_path)
+    with pytest.raises(GenerationError) as err:
+        gen.load()
+    assert "avx512f" in str(err.value) and "CPU" in err.value.user_message

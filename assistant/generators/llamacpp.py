@@ -79,13 +79,46 @@ def physical_cores() -> int:
 
 
 def library_available() -> bool:
-    """True when `llama_cpp` is installed (checked without importing it)."""
+    """True when `llama_cpp` is installed (checked without importing it) and built for this CPU."""
     import importlib.util
 
     try:
-        return importlib.util.find_spec("llama_cpp") is not None
+        return importlib.util.find_spec("llama_cpp") is not None and not cpu_mismatch()
     except (ImportError, ValueError):
         return False
+
+
+CPU_MARKER = ".jangbogi-llamacpp-cpu"    # written by scripts/setup.sh next to a native build
+
+
+def cpu_mismatch(marker: Path | None = None, cpuinfo: str = "/proc/cpuinfo") -> str:
+    """'' when the installed llama.cpp may run here; else which CPU features its build (for
+    the CPU setup ran on, `-march=native`) used that this CPU lacks. A wheel without the
+    marker (a generic build, or installed by hand) is trusted.
+
+    >>> import tempfile; d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "m").write_text("avx2 fma avx512f"), (d / "c").write_text("flags\t: fma avx2 sse3")
+    >>> cpu_mismatch(d / "m", str(d / "c")), cpu_mismatch(d / "none", str(d / "c"))
+    ('avx512f', '')
+    """
+    import sys
+
+    marker = marker or Path(sys.prefix) / CPU_MARKER
+    try:
+        built = set(marker.read_text(encoding="utf-8").split())
+    except OSError:
+        return ""
+    here: set[str] = set()
+    try:
+        with open(cpuinfo, encoding="utf-8") as fh:
+            for line in fh:
+                key, _, value = line.partition(":")
+                if key.strip() in ("flags", "Features"):
+                    here = set(value.split())
+                    break
+    except OSError:
+        return ""
+    return " ".join(sorted(built - here)) if here else ""
 
 
 class LlamaCppGenerator:
@@ -172,6 +205,11 @@ class LlamaCppGenerator:
             self.adapter_gguf = adapter_gguf(self.adapter_path, self.gguf_path, self.cache_dir)
             kwargs["lora_path"] = str(self.adapter_gguf)
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # read by libgomp when llama.cpp loads
+        missing = cpu_mismatch()
+        if missing:
+            raise GenerationError(f"llama-cpp-python was built for another CPU (this one lacks: {missing})",
+                                  "이 컴퓨터의 CPU에 맞지 않게 만들어진 llama.cpp라 기본 답변으로 안내해 드려요. "
+                                  "`scripts/setup.sh`를 이 컴퓨터에서 다시 실행해 주세요.")
         try:
             from llama_cpp import Llama
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
