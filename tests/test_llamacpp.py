@@ -469,3 +469,19 @@ def test_a_build_for_another_cpu_falls_back_instead_of_crashing(tmp_path, monkey
     with pytest.raises(GenerationError) as err:
         gen.load()
     assert "avx512f" in str(err.value) and "CPU" in err.value.user_message
+
+
+def test_the_setup_cpu_marker_of_this_machine_matches_this_machine(tmp_path):
+    import subprocess
+
+    from assistant.generators.llamacpp import cpu_mismatch
+
+    if not Path("/proc/cpuinfo").exists():
+        pytest.skip("no /proc/cpuinfo")
+    line = r"""grep -m1 -E '^(flags|Features)' /proc/cpuinfo | tr ' ' '\n' | sort | tr '\n' ' '"""
+    flags = subprocess.run(["bash", "-c", line], capture_output=True, text=True, check=True).stdout
+    assert line in Path("scripts/setup.sh").read_text().replace("2>/dev/null ", "")   # the same words setup writes
+    (tmp_path / "m").write_text(flags)
+    assert flags.strip() and cpu_mismatch(tmp_path / "m") == ""
+    (tmp_path / "m").write_text(flags + " made_up_feature")
+    assert cpu_mismatch(tmp_path / "m") == "made_up_feature"

@@ -89,6 +89,7 @@ def library_available() -> bool:
 
 
 CPU_MARKER = ".jangbogi-llamacpp-cpu"    # written by scripts/setup.sh next to a native build
+_CPUINFO_HEADS = frozenset({"flags", "Features", ":"})
 
 
 def cpu_mismatch(marker: Path | None = None, cpuinfo: str = "/proc/cpuinfo") -> str:
@@ -97,7 +98,7 @@ def cpu_mismatch(marker: Path | None = None, cpuinfo: str = "/proc/cpuinfo") -> 
     marker (a generic build, or installed by hand) is trusted.
 
     >>> import tempfile; d = Path(tempfile.mkdtemp())
-    >>> _ = (d / "m").write_text("avx2 fma avx512f"), (d / "c").write_text("flags\t: fma avx2 sse3")
+    >>> _ = (d / "m").write_text("avx2 avx512f flags\t\t: fma"), (d / "c").write_text("flags\t\t: fma avx2 sse3")
     >>> cpu_mismatch(d / "m", str(d / "c")), cpu_mismatch(d / "none", str(d / "c"))
     ('avx512f', '')
     """
@@ -105,7 +106,8 @@ def cpu_mismatch(marker: Path | None = None, cpuinfo: str = "/proc/cpuinfo") -> 
 
     marker = marker or Path(sys.prefix) / CPU_MARKER
     try:
-        built = set(marker.read_text(encoding="utf-8").split())
+        # setup.sh writes the cpuinfo line's words sorted, its "flags<TAB>:" head among them
+        built = {w for w in marker.read_text(encoding="utf-8").split() if w not in _CPUINFO_HEADS}
     except OSError:
         return ""
     here: set[str] = set()
