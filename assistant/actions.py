@@ -12,6 +12,7 @@ Every method returns an `ActionResult` whose `message` is a correct Korean reply
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from assistant.facts import ProductFact, effective_price, won
@@ -207,8 +208,11 @@ class Actions:
         return ActionResult("order_status", True, status_text(order, now), (), (order.total,),
                             {"order_id": order.id, "status": order.status, "order": order_card(self.db, order)})
 
-    def reorder(self, state, customer_id: str | None) -> ActionResult:
-        """"지난번이랑 똑같이": put the items of the customer's last order back in the cart."""
+    def reorder(self, state, customer_id: str | None, keywords=(), quantity: int | None = None) -> ActionResult:
+        """"지난번이랑 똑같이": put the items of the customer's last order back in the cart.
+        Named items ("전에 샀던 고양이 모래 한번 더") narrow it to those lines; a quantity said
+        ("두 포대", "두 개씩") replaces each line's quantity. Nothing said is dropped: a named item
+        the last order does not hold adds nothing and says so."""
         if not customer_id:
             return ActionResult("reorder", False, "지난 주문을 불러오려면 로그인이 필요해요.")
         if self.db is None:
@@ -218,13 +222,24 @@ class Actions:
         last = last_order(self.db, customer_id)
         if last is None:
             return ActionResult("reorder", False, "아직 주문 내역이 없어요. 찾으시는 상품을 말씀해 주세요.")
+        items = list(last.items)
+        words = [re.sub(r"\s+", "", k) for k in keywords if k and k.strip()]
+        if words:
+            named = [it for it in items if it.product_id in self.catalog
+                     and any(w in re.sub(r"\s+", "", self.catalog[it.product_id].name) for w in words)]
+            if not named:
+                return ActionResult("reorder", False,
+                                    f"지난 주문({last.id})에는 '{' '.join(keywords)}'이(가) 없어요. "
+                                    "찾으시는 상품을 말씀해 주시면 찾아 드릴게요.", data={"order_id": last.id})
+            items = named
         added, skipped, facts = [], [], []
-        for it in last.items:
-            res = self.add(state, customer_id, it.product_id, it.qty)
+        for it in items:
+            res = self.add(state, customer_id, it.product_id, quantity or it.qty)
             (added if res.ok else skipped).append(it.product_id)
             facts += list(res.products)
         names = lambda ids: ", ".join(f"{self.catalog[p].name} [{p}]" for p in ids if p in self.catalog)
-        msg = f"지난 주문({last.id})과 똑같이 {len(added)}가지 상품을 장바구니에 담았어요."
+        msg = (f"지난 주문({last.id})에서 {len(added)}가지 상품을 {quantity}개씩 장바구니에 담았어요." if quantity
+               else f"지난 주문({last.id})과 똑같이 {len(added)}가지 상품을 장바구니에 담았어요.")
         if added:
             msg += " " + names(added) + "."
         if skipped:

@@ -418,7 +418,7 @@ class Assistant:
             return a.order_status(customer_id, slots.order_id or getattr(state, "last_order_id", None)
                                   if not customer_id else slots.order_id, now)
         if intent == "reorder":
-            return a.reorder(state, customer_id)
+            return a.reorder(state, customer_id, slots.keywords, slots.quantity)
         if intent == "profile_update":
             return a.propose_profile(state, customer_id, slots)
         targets = resolve_reference(slots.reference, state.last_results, self.catalog)

@@ -127,3 +127,18 @@ def test_anonymous_profile_update_is_session_only(catalog):
     res = Actions(catalog).propose_profile(st, None, Slots(allergens=("우유",)))
     assert res.ok and res.data["session_only"] and "로그인" in res.message
     assert st.sticky["allergens"] == ["우유"]
+
+
+def test_reorder_keeps_the_named_item_and_the_quantity_said(catalog, db, ledger):
+    profiles = MemoryProfiles()
+    a = Actions(catalog, profiles=profiles, db=db, stock=ledger)
+    db.execute("insert into orders (id, customer_id, created_at, status, total, source) values "
+               "('O1', 'C001', '2026-11-01T10:00:00', 'delivered', 9000, 'seed')")
+    db.execute("insert into order_items (order_id, product_id, qty, unit_price) values "
+               "('O1', 'P0003', 1, 8900), ('O1', 'P0001', 1, 4500)")
+    word = catalog["P0003"].name.split()[-1]            # the last word of one line's product name
+    res = a.reorder(DialogueState(), "C001", (word,), 2)
+    assert res.ok and res.data["added"] == ["P0003"] and profiles.carts["C001"] == {"P0003": 2}
+    assert "2개씩" in res.message
+    miss = a.reorder(DialogueState(), "C001", ("없는상품이름",), None)
+    assert not miss.ok and "없는상품이름" in miss.message and profiles.carts["C001"] == {"P0003": 2}
