@@ -249,12 +249,19 @@ class Actions:
         return ActionResult("reorder", bool(added), msg, tuple(facts), (len(added), len(skipped), view.data["total"]),
                             {"order_id": last.id, "added": added, "skipped": skipped})
 
-    def propose_profile(self, state, customer_id: str | None, slots) -> ActionResult:
-        """Dietary tags and allergies said in dialogue become proposals the customer confirms."""
+    def propose_profile(self, state, customer_id: str | None, slots, message: str = "") -> ActionResult:
+        """Dietary tags and allergies said in dialogue become proposals the customer confirms.
+        Taking one off ("우유 알레르기 다 나았어요, 목록에서 지워주세요") is not done from a chat line:
+        the shopper is pointed to the profile panel, and nothing is added."""
         changes = [("dietary", t) for t in slots.dietary_tags] + [("allergies", a) for a in slots.allergens]
         if not changes:
             return ActionResult("profile_proposal", False, "어떤 식습관이나 알레르기를 저장할지 말씀해 주시겠어요?")
         said = ", ".join(v for _, v in changes)
+        if _TAKE_OFF.search(message or ""):
+            return ActionResult("profile_proposal", False,
+                                f"{said} 정보를 지우는 건 안전을 위해 대화로는 하지 않아요. 왼쪽 프로필의 "
+                                "'알레르기' 항목에서 직접 해제해 주세요. 그 전까지는 지금처럼 피해서 골라 드릴게요.",
+                                data={"remove_requested": [v for _, v in changes]})
         # Applied to this conversation at once; stored in the profile only after confirmation.
         # Same place and keys as dialogue.update_state's session facts (`DialogueState.sticky`).
         for fld, value in changes:
@@ -277,6 +284,11 @@ class Actions:
         return ActionResult("profile_proposal", True,
                             f"알겠어요. 이번 대화에서는 {said} 조건을 반영해서 골라 드릴게요. {why}",
                             (), (), {"session_only": True})
+
+
+# "지워 주세요", "삭제", "해제", "이제 괜찮아요", "다 나았어요": taking an allergy or diet off the profile
+# ("빼 주세요" is not here: with an allergy it means "leave it out of the results")
+_TAKE_OFF = re.compile(r"지워|지우|삭제|해제|없애|나았|완치|이제\s?(?:괜찮|먹을\s?수\s?있)")
 
 
 def _call(obj, names: tuple[str, ...], *args):

@@ -142,3 +142,18 @@ def test_reorder_keeps_the_named_item_and_the_quantity_said(catalog, db, ledger)
     assert "2개씩" in res.message
     miss = a.reorder(DialogueState(), "C001", ("없는상품이름",), None)
     assert not miss.ok and "없는상품이름" in miss.message and profiles.carts["C001"] == {"P0003": 2}
+
+
+def test_taking_an_allergy_off_is_not_proposed_as_adding_it():
+    from assistant.nlu import parse
+
+    profiles, st = MemoryProfiles(), DialogueState()
+    a = Actions({}, profiles=profiles)
+    msg = "달걀 알레르기 이제 다 나았어요 프로필에서 삭제해 주세요"
+    res = a.propose_profile(st, "C001", parse(msg).slots, msg)
+    assert not res.ok and "해제" in res.message and res.data["remove_requested"] == ["알류"]
+    assert not getattr(profiles, "proposals", None) and "추가할까요" not in res.message
+    add = "새우 알레르기 있어요 프로필에 저장해 주세요"
+    assert "추가할까요" in a.propose_profile(st, "C001", parse(add).slots, add).message
+    keep = "땅콩 알레르기 있어서 빼 주세요 프로필에도 넣어 주세요"
+    assert "추가할까요" in a.propose_profile(st, "C001", parse(keep).slots, keep).message
