@@ -464,11 +464,13 @@ def test_a_build_for_another_cpu_falls_back_instead_of_crashing(tmp_path, monkey
 
     monkeypatch.setattr(llamacpp, "cpu_mismatch", lambda *a, **k: "avx512f avx512_vnni")
     assert llamacpp.library_available() is False      # `auto` picks transformers
-    monkeypatch.setattr("assistant.generators.gguf_files.model_gguf", lambda *a, **k: tmp_path / "m.gguf")
-    gen = llamacpp.LlamaCppGenerator("qwen0.5b", cache_dir=tmp_path)
+    called = []
+    monkeypatch.setattr("assistant.generators.gguf_files.model_gguf", lambda *a, **k: called.append(1))
+    gen = llamacpp.LlamaCppGenerator("qwen0.5b", cache_dir=tmp_path, quant="iq4_nl_all")
     with pytest.raises(GenerationError) as err:
         gen.load()
     assert "avx512f" in str(err.value) and "CPU" in err.value.user_message
+    assert not called          # refused before the merge, whose quantizer would load llama.cpp
 
 
 def test_the_setup_cpu_marker_of_this_machine_matches_this_machine(tmp_path):

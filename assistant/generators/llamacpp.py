@@ -196,6 +196,11 @@ class LlamaCppGenerator:
     def _load(self) -> None:
         from assistant.generators.gguf_files import adapter_gguf, model_gguf
 
+        missing = cpu_mismatch()   # before anything imports llama_cpp (the merge's quantizer does)
+        if missing:
+            raise GenerationError(f"llama-cpp-python was built for another CPU (this one lacks: {missing})",
+                                  "이 컴퓨터의 CPU에 맞지 않게 만들어진 llama.cpp라 기본 답변으로 안내해 드려요. "
+                                  "`scripts/setup.sh`를 이 컴퓨터에서 다시 실행해 주세요.")
         self.gguf_path = model_gguf(self.model_name, self.cache_dir)
         kwargs = {}
         model_path = self.gguf_path
@@ -207,11 +212,6 @@ class LlamaCppGenerator:
             self.adapter_gguf = adapter_gguf(self.adapter_path, self.gguf_path, self.cache_dir)
             kwargs["lora_path"] = str(self.adapter_gguf)
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")   # read by libgomp when llama.cpp loads
-        missing = cpu_mismatch()
-        if missing:
-            raise GenerationError(f"llama-cpp-python was built for another CPU (this one lacks: {missing})",
-                                  "이 컴퓨터의 CPU에 맞지 않게 만들어진 llama.cpp라 기본 답변으로 안내해 드려요. "
-                                  "`scripts/setup.sh`를 이 컴퓨터에서 다시 실행해 주세요.")
         try:
             from llama_cpp import Llama
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
