@@ -184,3 +184,9 @@ def test_lactose_intolerance_keeps_a_stated_milk_exclusion():
 def test_a_protein_named_after_the_allergen_is_part_of_the_avoided_list():
     assert "대두" in parse("쉐이크 살 건데 대두 단백질은 빼 주세요").slots.allergens
     assert parse("대두 단백질 들어간 쉐이크 주세요").slots.allergens == ()
+
+
+def test_a_product_of_two_or_three_words_after_the_ingredient_verb_is_refused_with_it():
+    assert "알류" in parse("계란 들어간 크림 치즈 케이크는 안 돼요").slots.allergens
+    assert "대두" in parse("대두 들어간 매운 두부 과자는 빼고요").slots.allergens
+    assert parse("계란 들어간 크림 치즈 케이크로 주세요").slots.allergens == ()   # chosen, not refused

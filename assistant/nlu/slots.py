@@ -372,6 +372,16 @@ def _mark_after_product(text: str, pos: int, limit: int, ingredient: bool) -> re
     m = _ALLERGY_MARK.match(text, nxt)
     if m and (ingredient or _INABILITY.match(m.group())):
         return m
+    if ingredient:   # "밀 들어간 양념 닭가슴살은 말고": a product named in two or three words
+        for extra in (1, 2):
+            longer = re.match(r"(?:[가-힣a-z]{1,8}\s){%d}[가-힣a-z]{1,8}?(?:은|는|도|이|가|을|를|만)?(?:\s|$)" % extra,
+                              text[pos:limit])
+            if not longer or any(_NEW_OBJECT.search(x) or re.match(_ALLERGY_MARK.pattern, x)
+                                 for x in longer.group().split()[:-1]):
+                break
+            m = _ALLERGY_MARK.match(text, pos + longer.end())
+            if m:
+                return m
     return None
 
 
