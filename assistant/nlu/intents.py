@@ -100,7 +100,7 @@ ATTRIBUTE = re.compile(
     r"|할인\s?(?:해|중|하나|돼)|세일|맞(?:아|나)(?:요)?\s?\??$|맞(?:죠|지요|나요|아요|습니까)\s?\?|(?:이에요|예요|인가요|인지|이야|인가)\s?\?"
 )
 PRODUCT_CONTEXT = re.compile(r"먹|마시|마실|간식|음식|반찬|재료|요리|장보|구매|살\s|사\s?(?:야|고|려)|선물|과자|음료|도시락")
-STRONG_REQUEST = re.compile(r"추천|찾아(?!가|갈|간|와|왔|오)|찾고|골라|보여(?!요|서|도|지|야)|사고\s?싶|살만한|먹을만한|뭐가\s?좋|뭘\s?사|뭐\s?사|어떤\s?게\s?좋|담아|넣어")
+STRONG_REQUEST = re.compile(r"추천|찾아(?!가|갈|간|와|왔|오)|찾고|골라(?!서|버렸|왔)|보여(?!요|서|도|지|야|\s?줘야)|사고\s?싶|살만한|먹을만한|뭐가\s?좋|뭘\s?사|뭐\s?사|어떤\s?게\s?좋|담아|넣어")
 COMPARE = re.compile(r"차이|비교|달라|다른\s?점|뭐가\s?더|어떤\s?게\s?더|어느\s?(?:게|거|쪽)|둘\s?중")
 HOUSEHOLD = re.compile(
     r"키우(?:고|는|며|거든)|키워요|혼자\s?살|자취|(?:\d|두|세|네|다섯)\s?(?:인|식구|명)\s?(?:가족|가구|이에요|예요)"
@@ -126,7 +126,7 @@ PROFILE_EDIT = re.compile(
 )
 MEMORY = re.compile(r"앞으로|항상|기억해|프로필|설정해|저장해|등록해|내\s?정보에")
 REQUEST = re.compile(
-    r"추천|찾아(?!가|갈|간|와|왔|오)|찾고|찾는|보여(?!요|서|도|지|야)|골라|뭐\s?(?:있|살|사|먹|좋)|어떤\s?(?:거|게)|있어\s?\?|있나요|있어요\s?\?|있을까|있니"
+    r"추천|찾아(?!가|갈|간|와|왔|오)|찾고|찾는|보여(?!요|서|도|지|야|\s?줘야)|골라(?!서|버렸|왔)|뭐\s?(?:있|살|사|먹|좋)|어떤\s?(?:거|게)|있어\s?\?|있나요|있어요\s?\?|있을까|있니"
     r"|없어\s?\?|없나요|없을까|사고\s?싶|살까|필요해|필요한데|필요해요|구해|알아봐|살만한|먹을만한|괜찮은\s?거|리스트|목록"
     r"|뭐가\s?(?:좋|괜찮|맛있)|어떤\s?게\s?(?:좋|괜찮|맛있)|(?:좋은|괜찮은|맛있는|싼|저렴한|나은)\s?(?:거|게|걸|것)\s?(?:뭐|뭘|어떤|어느)|(?:높은|낮은|싼|저렴한)?\s?순(?:으로|서로)|정렬"
     r"|있나\s?[?]|있나\s?[.~]*$|없나\s?[?]|없나\s?[.~]*$|있으면\s?(?:알려|추천|보여)|사려(?:고|는데|구)|살려고|살\s?(?:거예요|거에요|게요|래요)|(?:걸로|거로|으로|로)\s?부탁"
@@ -221,6 +221,7 @@ class Signals:
     give_verb: bool = False        # "사과 주세요": 주다 as the main verb, not "추천해 주세요"
     policy_topic: str | None = None
     order_id: str | None = None
+    service_words: tuple[str, ...] = ()   # keywords the help center uses and the catalog does not sell
 
 
 # Topics about an order already placed (returns, refunds, changes): with them "빼", "결제" or
@@ -229,6 +230,68 @@ _AFTER_ORDER_TOPICS = ("교환반품", "환불", "주문")
 # an order already placed (or a gift sent) that the message is about
 _PLACED = re.compile(r"(?:주문|결제|구매)\s?한\s?(?:거|것|게|건)\s?(?:에|에다|에서)|(?:선물|택배)\s?(?:을|를)?\s?보냈(?:는데|더니|어요)"
                      r"|(?:주문|결제)\s?(?:했|한)\s?(?:는데|거|건)[^.?!]{0,20}(?:추가|빼|바꾸|바꿀|변경|취소)[^.?!]{0,6}(?:수|돼|되|가능)")
+
+
+# ---- store rules asked as situations -------------------------------------------------------
+# Shoppers ask a rule by telling what happened or what they plan ("중1인데 혼자 가입할 수
+# 있나요", "에어프라이어 받은 지 닷새인데 전원이 안 들어와요") rather than with a topic word;
+# these name the situation, the question form and the complaint it comes as.
+
+# a question: a question mark, a question ending, or "can it be done" / "is it fine if"
+ASKS = re.compile(
+    r"\?|(?:나요|까요|가요|되나|돼요|되요|거죠|건가요|인가요|건가|죠|습니까|을까|ㄹ까|나)\s?[.~ㅠㅜ]*$"
+    r"|(?:할|될|받을|쓸|바꿀|늘릴|줄일|올|갈|볼|알)\s?수\s?(?:있|없)[가-힣]*\s?[.~ㅠㅜ]*$"
+    r"|면\s?(?:돼요|되나요|되죠|될까요|돼|되나)|괜찮은\s?(?:건가|거예요|거죠)|어떻게\s?(?:해요|하나요|돼요|되나요)"
+)
+# something received, or about to arrive: "어제 온 사과", "받은 지 닷새인데", "딸기 받았는데"
+_RECEIVED = re.compile(
+    r"(?:왔|받았|도착했|배송됐|배송\s?왔)(?:는데|더니|어요|고|다)|(?:어제|오늘|그저께|엊그제|지난주|방금)\s?(?:온|받은|도착한)"
+    r"|받은\s?(?:지|게)|받은지|[가-힣]\s?(?:게|거|것|건)\s?(?:오면|왔)"
+)
+# what is wrong with it, or what the shopper asks the store to do about it
+_FAULT = re.compile(
+    r"안\s?(?:들어와|켜|돌아가|돌아|열려|잠겨|맞아)|뭉개|찌그러|깨져|깨졌|터져|터졌|시든|시들|상했|상한|곰팡이|고장|별로"
+    r"|녹아|녹았|새요|샜|불량|이상해|이상한|정상|신고|바꿔\s?주|바꿀\s?수|교환|환불|반품|돌려"
+)
+# an order already placed, changed afterwards: "이미 주문했는데 수량만 늘릴 수 있어요?"
+_PLACED_CHANGE = re.compile(
+    r"(?:(?:이미|벌써)\s?(?:주문|결제|구매)|(?:주문|결제|구매)\s?(?:했는데|한\s?(?:주문|거|건|것)에?|된\s?주문에?|완료된\s?주문에?))"
+    r"[^.?!]{0,30}(?:추가|늘리|늘릴|줄이|줄일|빼|바꾸|바꿀|변경|수정|취소)"
+)
+# what a label on the package promises: "비건 표시 붙은 과자는 계란 안 들어간 거 맞죠?"
+_LABEL = re.compile(r"(?:표시|마크|표기|인증|라벨)\s?(?:가|이|는|은|도)?\s?(?:붙은|붙어|있는|있으면|된|돼|되어|붙여|기준)"
+                    r"|(?:이|이라|라)고\s?(?:써|적혀|쓰여|나와)\s?있")
+_CONFIRM = re.compile(r"(?:거|건|것)\s?(?:죠|맞죠|맞나요|맞아요|인가요|예요|이죠)|맞(?:죠|나요)|붙여요|기준|믿어도|확실")
+# a plan under a condition: "탈퇴하면", "결제하자마자 매장 가면", "등록하면"
+_IF_DONE = re.compile(r"[가-힣](?:면|자마자)\s")
+# how to place an order of that kind: "그냥 주문하면 되나요", "그냥 앱에서 하면 돼요?"
+_HOW_TO_ORDER = re.compile(r"(?:그냥|따로|앱에서|어디서)\s?(?:[가-힣]+\s)?(?:주문|구매|결제|신청)?\s?하면\s?(?:돼|되|될까)")
+# "X 있어요?" asks whether the store sells X
+_STOCK_END = re.compile(r"[가-힣a-z0-9](?:도|은|는|이|가)?\s?(?:있어요|있나요|있어|있나|있을까요|없나요|없어요)\s?[?.~]*$")
+
+
+def situation(text: str, sig: Signals) -> str | None:
+    """Why a message asks a store rule though it names no topic word, or None: "received" (a
+    product that came, and what is wrong or wanted about it), "placed" (an order already placed,
+    changed), "label" (what a label promises), "service" (a help-center word and no product),
+    "how_to_order". A request for products ("추천", "찾아줘") or a pointer at one shown is none."""
+    if STRONG_REQUEST.search(text) or sig.has_reference:
+        return None
+    asks = bool(ASKS.search(text))
+    if _PLACED_CHANGE.search(text) and (asks or re.search(r"가능|되나|돼요|되요", text)) and not CART_WORDS.search(text):
+        return "placed"
+    if _RECEIVED.search(text) and _FAULT.search(text):
+        return "received"
+    if _LABEL.search(text) and (_CONFIRM.search(text) or asks) and not _STOCK_END.search(text):
+        return "label"
+    if ORDER_STATUS.search(text) or sig.order_id or (OFF_TOPIC.search(text) and not PRODUCT_CONTEXT.search(text)):
+        return None   # where an order is, and the weather or the assistant itself, are no store rule
+    if _HOW_TO_ORDER.search(text):
+        return "how_to_order"
+    if (sig.service_words and asks and not sig.has_category and not sig.has_brands
+            and not REQUEST.search(re.sub(r"[가-힣]\s?수\s?있[가-힣]*|(?<=[가-힣])있[가-힣]*", " ", text))):
+        return "service"
+    return None
 
 
 def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, float, bool, bool]:
@@ -252,6 +315,11 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
         if sig.has_allergens and _EXCLUDE_ONLY.fullmatch(text):
             # "대두도 좀 걸리네요. 빼주세요": the allergy clause, then only the verb that excludes it
             return "search", 0.75, False, False
+    if (sig.policy_topic and _IF_DONE.search(text + " ") and ASKS.search(text) and not CART_WORDS.search(text)
+            and not STRONG_REQUEST.search(text)):
+        # "탈퇴하면 기록까지 지워져요?", "알레르기 등록하면 광고 문자 와요?": what happens if the
+        # shopper does it is the store's rule, not the action itself
+        return "policy", 0.85, False, False
     if (sig.has_allergens or sig.has_tags) and PROFILE_EDIT.search(whole) and not CART_WORDS.search(whole):
         return "profile_update", 0.85, False, False
     if re.search(r"체크아웃|checkout", text):
@@ -263,6 +331,8 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     named = _ASSISTANT_NAME.sub(" ", text).strip()
     if named != text and GREETING.search(named) and len(re.sub(r"[^가-힣a-z]", "", named)) <= 6:
         return "greeting", 0.9, False, False   # "하이 장보기~", "장보기야 안녕"
+    if situation(whole, sig):
+        return "policy", 0.8, False, False
     product = sig.has_keywords or sig.has_reference or sig.has_tags or sig.has_brands
     request = bool(REQUEST.search(text))
     # "손주 줄 과자 사려고", "애 간식 뭐 줘야 할지": 주다 there is not "give me"
@@ -305,7 +375,7 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
         return "checkout", 0.9, False, False
     if CART_VIEW.search(text):
         return "cart_view", 0.9, False, False
-    how_to = re.search(r"(?:주문|결제)하면|어케|어떻게|어디서\s?(?:봐|확인|보)", text)
+    how_to = re.search(r"(?:주문|결제)하면|(?:시키|주문\s?넣으|넣으)면|어케|어떻게|어디서\s?(?:봐|확인|보)", text)
     if (ORDER_STATUS.search(text) and (not sig.policy_topic or sig.policy_topic == "배송" and not how_to)) \
             or (sig.order_id and not sig.policy_topic):
         if sig.policy_topic in _AFTER_ORDER_TOPICS:

@@ -24,6 +24,7 @@ from dataclasses import replace
 
 from assistant.nlu.budget import extract_budget
 from assistant.nlu.categories import resolve_categories
+from assistant.nlu.helpcenter import service_words
 from assistant.nlu.intents import CHECKOUT, MEMORY, SELF, STRONG_REQUEST, Signals, classify
 from assistant.nlu.keywords import analyze, reads_as_noun
 from assistant.nlu.lexicon import ALLERGEN_SYNONYMS, SHORT_ITEM_NOUNS, USE_TAGS, Lexicon
@@ -214,6 +215,7 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         has_allergens=bool(allergens), has_brands=bool(brands), has_avoid_brands=bool(avoid_brands),
         has_keywords=bool(keywords), keywords=tuple(keywords), has_urgency=urgency is not None,
         give_verb=give_verb, has_category=bool(categories), policy_topic=policy_topic, order_id=order_id,
+        service_words=service_words(keywords, lexicon) if keywords else (),
     )
     # "닭고기 들어간 건 빼주세요": the allergy clause states a constraint, it is not a cart
     # removal or a question about ingredients; the intent rules read the rest

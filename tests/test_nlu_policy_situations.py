@@ -1,0 +1,77 @@
+"""Store rules asked as situations with no topic word (assistant.nlu.intents.situation): a
+product received with something wrong, an order already placed and changed, what a package
+label promises, a help-center word the catalog does not sell, how to place an order, and a
+plan under a condition while a topic is named. Sentences written for this test; the shopping
+requests with the same words stay searches, cart lines or product questions."""
+
+import pytest
+
+from assistant.nlu.helpcenter import service_vocabulary, service_words
+from assistant.nlu.intents import Signals, situation
+from assistant.nlu.parser import parse
+
+
+@pytest.mark.parametrize("text", [
+    "그저께 받은 포도가 다 물러 있는데 신고해도 되나요",          # received, fault
+    "믹서기 받은 지 일주일인데 전원이 안 켜져요",                  # received, does not work
+    "이미 결제했는데 두부 한 모만 빼 주실 수 있어요?",              # placed, changed
+    "벌써 주문했는데 배송지 변경 가능한가요",                       # placed, changed
+    "유기농 마크 있으면 농약은 하나도 안 쓴 거죠?",                 # what a label promises
+    "할랄 인증 붙은 건 뭐 기준으로 붙여요?",
+    "초등학생인데 혼자 회원 되려면 보호자 동의가 필요한가요?",       # help-center words, no product
+    "구독 해지하면 남은 회차는 어떻게 돼요?",
+    "사무실 비품으로 커피 믹스 대량으로 사려는데 그냥 앱에서 하면 돼요?",   # how to order
+])
+def test_a_situation_is_a_policy_question(text):
+    assert parse(text).intent == "policy", text
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("그저께 받은 포도 맛있었어요 포도 하나 더 담아줘", "cart_add"),
+    ("전원 버튼 큰 믹서기 추천해줘", "search"),
+    ("유기농 마크 있는 과자 있어요?", "search"),
+    ("할랄 인증 라면 찾아줘", "search"),
+    ("두부 한 모 빼줘", "cart_remove"),
+    ("그거 유통기한 얼마나 돼요?", "product_question"),
+    ("내일 날씨 어때요?", "out_of_scope"),
+])
+def test_shopping_with_the_same_words_is_not_policy(text, intent):
+    assert parse(text).intent == intent, text
+
+
+@pytest.mark.parametrize("text", [
+    "탈퇴하면 적립금 내역도 바로 지워지나요?",                # not cart_remove
+    "픽업 주문하고 바로 결제하면 30분 뒤에 찾을 수 있어요?",    # not checkout
+])
+def test_a_plan_under_a_condition_asks_the_rule(text):
+    u = parse(text)
+    assert u.intent == "policy", text
+    assert u.slots.policy_topic is not None
+
+
+def test_a_past_choice_or_a_duty_to_show_is_no_product_request():
+    # "골라서" (chose, in the past) and "보여줘야" (must show) ask nothing of the catalog
+    assert parse("라면 잘못 골라서 교환하고 싶은데요").intent == "policy"
+    assert parse("픽업할 때 직원한테 뭘 보여줘야 하나요?").intent == "policy"
+    assert parse("라면 골라줘").intent == "search"
+
+
+def test_a_hypothetical_order_time_is_a_delivery_rule_not_an_order_status():
+    assert parse("일요일 밤 10시에 새벽배송 시키면 언제 와요?").intent == "policy"
+    assert parse("어제 주문한 거 언제 와요?").intent == "order_status"
+
+
+def test_the_vocabulary_comes_from_the_policy_documents():
+    vocab = service_vocabulary()
+    assert "탈퇴" in vocab and "계정" in vocab["탈퇴"]       # 회원-01 uses it
+    assert "해지" in vocab
+    assert service_words(["가입", "우유", "과자"]) == ("가입",)   # products are not service words
+
+
+def test_situation_reasons():
+    none = Signals()
+    assert situation("받은 지 사흘인데 뚜껑이 깨져 있었어요", none) == "received"
+    assert situation("주문했는데 하나만 더 추가할 수 있나요", none) == "placed"
+    assert situation("해지하면 돈 돌려받아요?", Signals(has_keywords=True, keywords=("해지",),
+                                                     service_words=("해지",))) == "service"
+    assert situation("해지 쉬운 제품 추천해줘", Signals(service_words=("해지",))) is None   # a request
