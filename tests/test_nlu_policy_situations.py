@@ -75,3 +75,13 @@ def test_situation_reasons():
     assert situation("해지하면 돈 돌려받아요?", Signals(has_keywords=True, keywords=("해지",),
                                                      service_words=("해지",))) == "service"
     assert situation("해지 쉬운 제품 추천해줘", Signals(service_words=("해지",))) is None   # a request
+
+
+@pytest.mark.parametrize("text, topic", [
+    ("믹서기 받은 지 일주일인데 전원이 안 켜져요", "교환반품"),
+    ("이미 결제했는데 두부 한 모만 빼 주실 수 있어요?", "주문"),
+    ("유기농 마크 있으면 농약은 하나도 안 쓴 거죠?", "알레르기"),
+])
+def test_a_situation_names_its_topic(text, topic):
+    u = parse(text)
+    assert (u.intent, u.slots.policy_topic) == ("policy", topic)

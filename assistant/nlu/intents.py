@@ -294,6 +294,28 @@ def situation(text: str, sig: Signals) -> str | None:
     return None
 
 
+# the help-center topic each kind of situation is about ("service": its words' own documents)
+_SITUATION_TOPICS = {"received": "교환반품", "placed": "주문", "label": "알레르기", "how_to_order": "주문"}
+
+
+def situation_topic(text: str, sig: Signals) -> str | None:
+    """The policy topic a situation (see `situation`) asks about, or None when unsure: a fixed
+    one per kind, or for help-center words the one document family that uses the most specific
+    of them (a word two or more families share names none)."""
+    reason = situation(text, sig)
+    if reason in _SITUATION_TOPICS:
+        return _SITUATION_TOPICS[reason]
+    if reason == "service":
+        from assistant.nlu.helpcenter import service_vocabulary
+
+        vocab = service_vocabulary()
+        families = [vocab[w] for w in sig.service_words if w in vocab]
+        narrow = [f for f in families if len(f) == 1]
+        if narrow and len({next(iter(f)) for f in narrow}) == 1:
+            return next(iter(narrow[0]))
+    return None
+
+
 def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, float, bool, bool]:
     """(intent, confidence, harmful, injection) for normalized text. `rest` is the text with
     the allergy clauses blanked ("땅콩 들어간 건 빼주세요"): safety checks read the whole

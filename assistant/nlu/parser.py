@@ -25,7 +25,7 @@ from dataclasses import replace
 from assistant.nlu.budget import extract_budget
 from assistant.nlu.categories import resolve_categories
 from assistant.nlu.helpcenter import service_words
-from assistant.nlu.intents import CHECKOUT, MEMORY, SELF, STRONG_REQUEST, Signals, classify
+from assistant.nlu.intents import CHECKOUT, MEMORY, SELF, STRONG_REQUEST, Signals, classify, situation_topic
 from assistant.nlu.keywords import analyze, reads_as_noun
 from assistant.nlu.lexicon import ALLERGEN_SYNONYMS, SHORT_ITEM_NOUNS, USE_TAGS, Lexicon
 from assistant.nlu.refs import SORT_OF, demonstrative, extract_amounts, extract_reference, extract_sort, product_specs
@@ -307,6 +307,8 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         )
     if intent == "reorder":
         slots = Slots(keywords=tuple(keywords), order_id=order_id, quantity=amounts[0][0] if amounts else None)
+    if intent == "policy" and policy_topic is None and not (injection or harmful):
+        policy_topic = situation_topic(t, sig)   # "받은 지 닷새인데 전원이 안 들어와요": 교환반품
     if intent in ("policy", "order_status"):
         slots = Slots(order_id=order_id, policy_topic=policy_topic if intent == "policy" else None)
     return Understanding(intent=intent, slots=slots, confidence=confidence,
