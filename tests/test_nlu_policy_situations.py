@@ -85,3 +85,10 @@ def test_situation_reasons():
 def test_a_situation_names_its_topic(text, topic):
     u = parse(text)
     assert (u.intent, u.slots.policy_topic) == ("policy", topic)
+
+
+def test_a_shown_product_or_a_product_named_stays_shopping():
+    # a pointer at a shown product asks about that product, not about labels in general
+    assert parse("이 쿠키 유기농 마크 붙은 거 맞죠?").intent == "product_question"
+    # a service place named with a product and nothing asked is a search
+    assert parse("픽업 매장에서 파는 두부").intent == "search"

@@ -282,13 +282,18 @@ def situation(text: str, sig: Signals) -> str | None:
         return "placed"
     if _RECEIVED.search(text) and _FAULT.search(text):
         return "received"
-    if _LABEL.search(text) and (_CONFIRM.search(text) or asks) and not _STOCK_END.search(text):
+    # "이 과자 비건 표시 있는 거 맞죠?" asks about the product shown, not about labels in general
+    # (a product word: "그 정보로 광고 보내요?" points at no product, it is still a rule)
+    m = re.match(r"(?:이|그|저)\s(?!중|거|것|게|걸)([가-힣]{2,})", text)
+    pointed = bool(m) and any(m.group(1).startswith(k) for k in sig.keywords if k not in sig.service_words)
+    if _LABEL.search(text) and (_CONFIRM.search(text) or asks) and not _STOCK_END.search(text) and not pointed:
         return "label"
     if ORDER_STATUS.search(text) or sig.order_id or (OFF_TOPIC.search(text) and not PRODUCT_CONTEXT.search(text)):
         return None   # where an order is, and the weather or the assistant itself, are no store rule
     if _HOW_TO_ORDER.search(text):
         return "how_to_order"
-    if (sig.service_words and asks and not sig.has_category and not sig.has_brands
+    if (sig.service_words and (asks or re.search(r"방법|절차", text)) and not sig.has_category and not sig.has_brands
+            and not pointed
             and not REQUEST.search(re.sub(r"[가-힣]\s?수\s?있[가-힣]*|(?<=[가-힣])있[가-힣]*", " ", text))):
         return "service"
     return None
@@ -420,6 +425,9 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     if pointed and "?" in text and not strong and (attribute or DELIVERY_ASK.search(text)):
         return "product_question", 0.8, False, False  # "그 물티슈 새벽배송으로 받을 수 있어요?"
     delivery_constraint = sig.policy_topic == "배송" and sig.has_urgency and sig.has_category
+    if (sig.policy_topic and sig.has_category and not ASKS.search(text) and not POLICY_ASK.search(text)
+            and _ends_on_product(whole, sig.keywords)):
+        return "search", 0.75, False, False   # "키오스크에서 파는 우유": a product named, nothing asked
     if sig.policy_topic and not ((strong or delivery_constraint) and (sig.has_keywords or sig.has_tags)):
         return "policy", 0.9 if POLICY_ASK.search(text) else 0.75, False, False
     off_topic = [m.group() for m in OFF_TOPIC.finditer(text)]
