@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from assistant.nlu.lexicon import ALLERGEN_SYNONYMS, TAG_SYNONYMS, Lexicon
+from assistant.nlu.lexicon import ALLERGEN_SYNONYMS, TAG_SYNONYMS, USE_TAGS, Lexicon
 from assistant.types import MAX_MESSAGE_CHARS
 
 Span = tuple[int, int]
@@ -677,3 +677,59 @@ _POLICY_PATTERNS = (
     # question ("반품한 거 환불 언제 들어와요") and the table below decides
     (re.compile(r"(?:반품|교환|반송)(?!\s?(?:한\s?(?:거|건|것|게)|했|해\s?놨|해\s?뒀|보냈|신청\s?했|처리\s?(?:됐|되었)))"), "교환반품"),
 )
+
+
+# ---------------------------------------------------------------- taking an allergy or diet off
+# Recovered or grown out of it: "다 나았어요", "완치", "이제 괜찮아요", "이제 먹어도 돼요", "더 이상
+# 알레르기 아니에요", "이제 비건 안 해요". A question ("이제 먹어도 돼요?") asks, it removes nothing.
+_RECOVERED = re.compile(
+    r"나았|나아졌|낫았|완치|괜찮아졌|없어졌|사라졌|음성\s?(?:이|으로|나왔|판정)"
+    r"|이제(?:는|부터)?\s?(?:[가-힣]+\s)?(?:괜찮|먹어도|먹을\s?수|먹을수|마셔도|마실\s?수|드셔도|먹을\s?래|안\s?해|안\s?할|그만)"
+    r"|더\s?이상\s?(?:[가-힣]+\s)?(?:아니|없|안\s?(?:해|할|먹어도))|그만\s?(?:할|해|둘|뒀|하려)"
+)
+# Taken off the record: "목록에서 지워 주세요", "프로필에서 삭제", "해제해 주세요". Only with a word
+# about the record or the allergy in the message ("장바구니에서 우유 삭제" is a cart line).
+_OFF_RECORD = re.compile(r"지워|지우|삭제|해제|없애|(?:목록|리스트|프로필|정보|기록|등록)\s?(?:에서|서)\s?(?:빼|제외|지워|삭제)")
+_RECORD_WORD = re.compile(r"알레르기|allerg|프로필|목록|리스트|내\s?정보|제\s?정보|식단|체질|등록")
+_CART_PLACE_WORDS = re.compile(r"장바구니|카트|담은|담았|담긴|주문")
+_CLAUSE_SPLIT = re.compile(r"[.!?\n;,]|(?<=[요다])\s(?=[가-힣])")
+_ASKING = re.compile(r"\?|(?:나요|까요|되나|는지|죠)\s?[.~]*$")
+
+
+def removed_terms(text: str, lexicon: Lexicon) -> tuple[list[str], list[str]]:
+    """(allergens, dietary tags) the shopper asks to take off their record: a clause that
+    names them and says they recovered or asks to delete them ("우유 알레르기 다 나았어요",
+    "밀가루 알레르기 추가해 주세요, 우유는 이제 괜찮아요" -> only 우유). A removal clause with
+    nothing named ("... 괜찮아요, 지워 주세요") takes the names of the clause before it.
+
+    >>> removed_terms("이제 우유 알레르기 다 나았어요 목록에서 지워주세요", Lexicon.default())
+    (['우유'], [])
+    >>> removed_terms("밀가루 알레르기 추가해 주세요, 우유는 이제 괜찮아요", Lexicon.default())
+    (['우유'], [])
+    >>> removed_terms("장바구니에서 우유 삭제해 줘", Lexicon.default())
+    ([], [])
+    """
+    record = bool(_RECORD_WORD.search(text)) and not _CART_PLACE_WORDS.search(text)
+    cuts = [0] + [m.end() for m in _CLAUSE_SPLIT.finditer(text)] + [len(text)]
+    clauses = [text[a:b] for a, b in zip(cuts, cuts[1:]) if text[a:b].strip()]   # each with its "?" or ","
+    allergens: list[str] = []
+    tags: list[str] = []
+    last_named: tuple[list[str], list[str]] = ([], [])
+    for clause in clauses:
+        named = ([n for term, _, _ in _allergen_hits(clause) for n in ALLERGEN_SYNONYMS[term]],
+                 extract_tags(clause, lexicon)[0])
+        named = (list(dict.fromkeys(named[0])), [t for t in named[1] if t not in _NOT_PERSONAL_TAGS])
+        off = _OFF_RECORD.search(clause)
+        removes = ((_RECOVERED.search(clause) or off and (record or off.group().startswith("해제")))
+                   and not _ASKING.search(clause.strip(" ,;")))
+        if removes:
+            a, t = named if (named[0] or named[1]) else last_named
+            allergens += [x for x in a if x not in allergens]
+            tags += [x for x in t if x not in tags]
+        if named[0] or named[1]:
+            last_named = named
+    return allergens, tags
+
+
+# use and pack tags describe a product, never a person's record
+_NOT_PERSONAL_TAGS = USE_TAGS | {"선물용"}
