@@ -161,7 +161,8 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     # an allergen word the shopper did not exclude ("생선 중에 고등어 말고": 생선 is what they
     # want) stays in the text the keywords come from
     allergen_spans = [(s, e) for s, e in allergen_spans
-                      if set(ALLERGEN_SYNONYMS.get(t[s:e].replace(" ", "").lower(), ())) <= set(allergens)]
+                      if set(ALLERGEN_SYNONYMS.get(t[s:e].replace(" ", "").lower(), ())) <= set(allergens)
+                      or any(e0 == s for _, e0 in allergen_spans)]   # the rest of one word: "땅콩버터"
     brands, avoid_brands, brand_spans = extract_brands(t, lexicon)
     urgency, urgency_spans = extract_urgency(t)
     order_id, order_spans = extract_order_id(t)

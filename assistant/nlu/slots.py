@@ -266,6 +266,7 @@ def asked_allergens(text: str) -> list[str]:
     return out
 
 
+_PLANT_BUTTER = re.compile(r"(?:땅콩|피넛|아몬드|캐슈|캐슈넛|카카오|코코아|시어|코코넛|해바라기씨|호두|헤이즐넛)\s?$")
 _THING_AFTER_GE = re.compile(r"\s?(?:없|있|좋|나아|나을|뭐|더|어때|괜찮|필요|맞|아니|많|적)")
 
 
@@ -280,6 +281,12 @@ def _allergen_hits(text: str) -> list[tuple[str, int, int]]:
                 continue
             if term == "게" and s > 1 and _adnominal(text[s - 2]) and _THING_AFTER_GE.match(text, e):
                 continue  # "싼 게 없어요": 게 = 것이, not crab
+        if term == "버터" and _PLANT_BUTTER.search(text, 0, s):
+            # "땅콩버터", "카카오버터", "시어버터": a spread or fat made from a plant, no milk; after
+            # an allergen word the pair still reads as one product name ("땅콩버터 말고 잼")
+            if hits and hits[-1][2] == s:
+                hits.append((hits[-1][0], s, e))
+            continue
         hits.append((term, s, e))
     return hits
 
@@ -546,7 +553,9 @@ _NEG_PREFIX = re.compile(r"(?:^|[\s(])(?:no|non|without|zero|노)[\s-]?$")
 _AVOID = re.compile(
     r"\s?(?:제품|브랜드|거|것|건)?\s?(?:은|는|이|가|을|를)?\s?"
     r"(?:말고|말구|빼고|제외|싫|별로|안\s?좋아|말곤|은\s?빼|는\s?빼|안\s?살|피해"
-    r"|추천하지\s?마|추천\s?하지\s?마|사지\s?마|보여\s?주지\s?마|권하지\s?마)"
+    r"|추천하지\s?마|추천\s?하지\s?마|사지\s?마|보여\s?주지\s?마|권하지\s?마"
+    # "X 제품은 안 보고 싶어요", "다시는 안 살래요", "보기 싫어요"
+    r"|안\s?(?:보고\s?싶|봤으면|볼래|보이게|살래|사고\s?싶|샀으면|쓰고\s?싶|먹고\s?싶)|(?:보기|사기|쓰기)\s?싫|다시는\s?안)"
 )
 _COMMON_WORD_BRANDS = {"매일", "오늘", "바른", "자연", "착한", "건강", "맛있는", "행복", "우리", "하루"}
 

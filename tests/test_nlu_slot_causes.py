@@ -1,0 +1,32 @@
+"""Slot causes fixed for issue 13 (branch `slots`), one test per cause. Messages are written for
+these tests, not copied from the blind batches."""
+
+import pytest
+
+from assistant.nlu import parse
+
+
+# plant butters are no milk: the allergen is the plant's, and the pair is one product name
+@pytest.mark.parametrize("text, want", [
+    ("피넛버터는 빼 주세요 식빵에 바를 거 찾아요", ("땅콩",)),
+    ("애가 땅콩버터 먹고 두드러기 났어요 땅콩 없는 과자요", ("땅콩",)),
+    ("카카오버터 들어간 초콜릿 추천", ()),
+])
+def test_plant_butter_is_not_milk(text, want):
+    u = parse(text)
+    assert u.slots.allergens == want
+    assert "버터" not in u.slots.keywords
+
+
+def test_plant_butter_name_before_malgo_is_still_a_product():
+    assert parse("피넛버터 말고 딸기잼 보여줘").slots.allergens == ()
+
+
+def test_dairy_butter_still_excluded():
+    assert parse("버터 들어간 건 빼고 크래커 추천").slots.allergens == ("우유",)
+
+
+@pytest.mark.parametrize("text", ["앞으로 곰곰 제품은 안 보고 싶어요", "오뚜기 건 보기 싫어요"])
+def test_avoided_brand_said_as_not_wanting_to_see(text):
+    u = parse(text)
+    assert u.slots.avoid_brands and not u.slots.brands
