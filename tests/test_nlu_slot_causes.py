@@ -30,3 +30,18 @@ def test_dairy_butter_still_excluded():
 def test_avoided_brand_said_as_not_wanting_to_see(text):
     u = parse(text)
     assert u.slots.avoid_brands and not u.slots.brands
+
+
+# number words: neighbouring sino digits are a range; "정도까지" is a ceiling; "만" (only)
+# never eats the 만 of the next amount; a price refused with 말고 is no bound
+@pytest.mark.parametrize("text, want", [
+    ("삼사만원짜리 텐트", (30000, 40000)),
+    ("칠팔천원 정도 과자", (7000, 8000)),
+    ("일이만원대 선물", (10000, 29999)),
+    ("5만원 정도까지 보고 있어요", (None, 50000)),
+    ("삼천원 이상 만원 이하 젤리", (3000, 10000)),
+    ("2만원대 말고 사오만원대 가습기", (40000, 59999)),
+])
+def test_budget_number_words(text, want):
+    s = parse(text).slots
+    assert (s.budget_min, s.budget_max) == want
