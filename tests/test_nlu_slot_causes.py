@@ -45,3 +45,13 @@ def test_avoided_brand_said_as_not_wanting_to_see(text):
 def test_budget_number_words(text, want):
     s = parse(text).slots
     assert (s.budget_min, s.budget_max) == want
+
+
+# 슈가 is a spelling of 슈거; a sugar-control diet is 저당
+@pytest.mark.parametrize("text, tag", [
+    ("노슈가 그래놀라 있어요?", "무가당"),
+    ("제로슈가 음료 찾아요", "제로슈거"),
+    ("혈당 관리 중이라 간식 골라 주세요", "저당"),
+])
+def test_sugar_tag_spellings(text, tag):
+    assert tag in parse(text).slots.dietary_tags

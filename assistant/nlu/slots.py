@@ -99,6 +99,7 @@ def extract_tags(text: str, lexicon: Lexicon) -> tuple[list[str], list[Span]]:
     vocab.update({t.lower(): t for t in lexicon.tags})
     vocab.update(USE_TAG_WORDS)
     vocab["유당불내증"] = "락토프리"
+    vocab.update({k.replace("슈거", "슈가"): v for k, v in list(vocab.items()) if "슈거" in k})   # 노슈가 = 노슈거
     tags: list[str] = []
     spans: list[Span] = []
     meatless = re.search(r"(?<![가-힣])고기\s?(?:는|를|도)?\s?(?:안|못)\s?먹", text)  # not "돼지고기 못 먹어요"
@@ -127,7 +128,8 @@ _TAG_PHRASES = (
     (re.compile(r"제로(?=\s?(?:콜라|사이다|탄산|음료|소다|에이드|맥주))"), "제로칼로리"),
     (re.compile(r"(?:피부|두피|눈|아기\s?피부)\s?(?:가|이)?\s?(?:좀\s?)?(?:예민|민감)"), "저자극"),
     (re.compile(r"(?:설탕|당)\s?(?:이|을|은)?\s?(?:적게|덜|조금|거의\s?안)\s?(?:들어간|들어있는|넣은|든)"
-                r"|단\s?(?:거|걸|것|음식)\s?(?:을|를|은|는)?\s?(?:드시면|먹으면)\s?안|당뇨"), "저당"),
+                r"|단\s?(?:거|걸|것|음식)\s?(?:을|를|은|는)?\s?(?:드시면|먹으면)\s?안|당뇨"
+                r"|(?<![가-힣])(?:혈당|당)\s?(?:을|를)?\s?(?:조절|관리|제한)"), "저당"),
 )
 
 
