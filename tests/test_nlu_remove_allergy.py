@@ -77,3 +77,22 @@ def test_actions_point_to_the_panel_and_add_only_the_rest():
     plain = "새우 알레르기 있어요"
     res = a.propose_profile(st, "C9", parse(plain).slots, "지워 주세요")
     assert res.ok and ("C9", "allergies", "새우") in profiles.proposals
+
+
+def test_cart_removal_by_ingredient_takes_out_every_line_that_holds_it():
+    """"땅콩 들어간 건 장바구니에서 다 빼줘": the allergen is read (and kept for the session) and
+    the cart loses every line that holds it, not the first line or the shown results."""
+    from assistant.service import Assistant
+    from assistant.testing import KeywordRetriever, tiny_catalog, tiny_policies
+
+    cat, pol = tiny_catalog(), tiny_policies()
+    a = Assistant(cat, pol, KeywordRetriever(cat, pol))
+    msg = "장바구니에서 땅콩 들어간 건 싹 다 빼 주세요"
+    u = parse(msg, DialogueState(last_intent="cart_add"))
+    assert u.intent == "cart_remove" and u.slots.allergens == ("땅콩",)
+    st = DialogueState(cart={"P0002": 1, "P0005": 2, "P0006": 1}, last_results=["P0006", "P0002"],
+                       last_intent="cart_add")
+    res = a._act(msg, u, st, None)
+    assert res.ok and st.cart == {"P0006": 1}
+    none = a._act(msg, u, DialogueState(cart={"P0006": 1}), None)
+    assert not none.ok and "땅콩" in none.message

@@ -207,7 +207,7 @@ _ELLIPSIS = re.compile(r"\s?(?:[.!?,~]|$)")
 _ELLIPSIS_START = re.compile(r"(?:(?:아|그리고|그럼|근데|또|참|and)\s)*(?:" + _PERSON + r")?\s?")
 # an allergy stated anywhere in the sentence ("첫째는 땅콩, 둘째는 우유 알레르기 있어요")
 _SENTENCE_ALLERGY = re.compile(r"알레르기|allerg|" + _REACTION)
-_SENTENCE_END = re.compile(r"[.!?\n;]|(?<=[요다])\s(?=[가-힣])")
+_SENTENCE_END = re.compile(r"[.!?\n;]|(?<=[요다])(?<!\s다)(?<!^다)\s(?=[가-힣])")   # "다" alone is "all"
 # after an allergen word: it is the thing bought or chosen, not avoided
 _WANTED_AFTER = re.compile(
     r"(?:이|가|은|는|을|를)?\s?(?:들어간|들어있는|들어\s?있는|넣은|함유|(?:으)?로\s?(?:바꾸|바꿀|바꿔|대체|주|할|살|사|골라|추천|찾)"
@@ -352,9 +352,15 @@ def _mark_after(text: str, pos: int, limit: int, context: bool) -> re.Match | No
             return None
         m = _ALLERGY_MARK.match(text, nxt)
         reaction = m and re.match(_REACTION, m.group())
-        if m and (reaction or _CONNECTIVE_END.search(w.group().rstrip(",~"))):
+        if m and (reaction or _CONNECTIVE_END.search(w.group().rstrip(",~"))
+                  or all(_PLACE_FILLER.fullmatch(s) for s in skipped)):
             return m
     return None
+
+
+# words between an ingredient phrase and its exclusion verb that name where from, or how much:
+# "땅콩 들어간 건 장바구니에서 다 빼줘"
+_PLACE_FILLER = re.compile(r"(?:장바구니|카트|목록|리스트|거기|여기|전부|모두|다|싹|좀|그냥|싹다)(?:에서|서|에|에선|에서는)?")
 
 
 _INABILITY = re.compile(r"(?:알레르기|allerg|(?<!성)못\s?(?:먹|마시|마셔|드시|드셔|드세|써|쓰)|안\s?(?:돼|되|됨|맞)|안돼|" + _REACTION + ")")
@@ -465,6 +471,9 @@ def allergen_clauses(text: str, cart_context: bool = False) -> tuple[list[str], 
                 and re.match(r"(?:도|은|는|을|를)?\s?(?:추가|등록|넣어|넣었|포함|저장|기록)", mark.group()) \
                 and not _RECORD_PLACE.search(text[_sentence_of(text, s)[0]:s]):
             mark = None  # "우유 2개 추가": a cart line even in a message about allergies
+        if mark and _CART_WORDS.search(text, _sentence_of(text, s)[0], mark.start()):
+            marked.append((first, last, s, pos))   # "땅콩 들어간 건 장바구니에서 빼줘": the cart words
+            continue                               # and the verb stay for the intent (a cart removal)
         if mark:
             end = mark.end() + len(re.match(r"[^\s.,!?]*", text[mark.end():]).group())
             trailing = _TRAILING_EXCLUDE.match(text, end)
