@@ -4,6 +4,7 @@ these tests, not copied from the blind batches."""
 import pytest
 
 from assistant.nlu import parse
+from assistant.types import Reference
 
 
 # plant butters are no milk: the allergen is the plant's, and the pair is one product name
@@ -55,3 +56,18 @@ def test_budget_number_words(text, want):
 ])
 def test_sugar_tag_spellings(text, tag):
     assert tag in parse(text).slots.dietary_tags
+
+
+def test_date_led_digit_run_is_an_order_id():
+    assert parse("2025090412345 주문 어디쯤 왔어요?").slots.order_id == "2025090412345"
+    assert parse("01098765432로 연락 주세요").slots.order_id is None
+
+
+@pytest.mark.parametrize("text", ["아까 고른 거 빼 주세요", "방금 추천해 준 거 두 개 담아요"])
+def test_earlier_thing_described_by_a_verb_is_it(text):
+    assert parse(text).slots.reference == Reference("it")
+
+
+def test_a_pack_of_n_is_no_count():
+    u = parse("양말 5개 set 있어요?")
+    assert u.slots.count is None and u.slots.quantity is None and u.slots.keywords == ("양말",)

@@ -620,7 +620,9 @@ def extract_urgency(text: str) -> tuple[str | None, list[Span]]:
 _ORDER_ID = re.compile(
     r"주문\s?번호\s?(?:는|은|가|:)?\s?([a-z0-9][a-z0-9-]{3,})"
     r"|\b((?:ord|od|o|jb|on)[-_]?\d[\d-]{3,})\b"
-    r"|\b(\d{8}-\d{2,})\b",
+    r"|\b(\d{8}-\d{2,})\b"
+    # a date-led run of digits: "2026112300871 주문 상태" (never a price or a phone number)
+    r"|\b(20\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{2,8})\b",
     re.IGNORECASE,
 )
 
