@@ -71,3 +71,19 @@ def test_earlier_thing_described_by_a_verb_is_it(text):
 def test_a_pack_of_n_is_no_count():
     u = parse("양말 5개 set 있어요?")
     assert u.slots.count is None and u.slots.quantity is None and u.slots.keywords == ("양말",)
+
+
+def test_allergy_said_beside_a_policy_question_is_kept():
+    from assistant.nlu.dialogue import update_state
+    from assistant.types import DialogueState
+
+    msg = "저 새우 알레르기 있는데 교환은 며칠 안에 해야 돼요?"
+    u = parse(msg)
+    assert u.intent == "policy" and "새우" in u.slots.allergens
+    state, _ = update_state(DialogueState(), u, msg)
+    assert "새우" in state.sticky["allergens"]
+
+
+def test_made_of_an_allergen_is_asked():
+    u = parse("그 쿠키 땅콩으로 만든 거예요?")
+    assert u.intent == "product_question" and "땅콩" in u.slots.allergens

@@ -320,6 +320,11 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         slots = Slots(keywords=tuple(keywords), order_id=order_id, quantity=amounts[0][0] if amounts else None)
     if intent in ("policy", "order_status"):
         slots = Slots(order_id=order_id, policy_topic=policy_topic if intent == "policy" else None)
+    if allergens and not slots.allergens:
+        # "계란 알레르기 있는데 비건 표시된 건 믿고 사도 돼요?": an allergy said beside a question
+        # of another kind is still the shopper's; it stays in the slots (and so in the session),
+        # as merge._ALWAYS keeps it whatever the intent
+        slots = replace(slots, allergens=tuple(allergens))
     return Understanding(intent=intent, slots=slots, confidence=confidence,
                          harmful=harmful, injection=injection)
 

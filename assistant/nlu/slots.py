@@ -241,6 +241,7 @@ def extract_allergens(text: str) -> tuple[list[str], list[Span]]:
 # 있나요", "땅콩 다루는 공장에서 만든 거예요?")
 _ASKED_AFTER = re.compile(
     r"(?:이|가|은|는|도|을|를)?\s?(?:성분\s?(?:이|은|도)?\s?(?:있|들|포함|함유)|들어\s?(?:가|있|갔)(?!게)|들었|함유|포함"
+    r"|(?:으로|로)\s?(?:만든|만들었|만들어)"   # "이 약과 밀가루로 만든 거예요?"
     r"|(?:다루|취급하|쓰|만들)는\s?(?:공장|시설|곳|라인)|같은\s?(?:공장|시설|라인))"
 )
 _QUESTION_END = re.compile(r"\?|(?:나요|가요|어요|까요|는지|죠|니|습니까|예요|에요|인가요)\s?[.~]*$")
@@ -259,7 +260,8 @@ def asked_allergens(text: str) -> list[str]:
     out: list[str] = []
     for first, last, _ in _chains(text, hits):
         end = hits[last][2]
-        if re.match(r"[가-힣]", text[end:end + 1]) and not _GAP.match(text, end):
+        if (re.match(r"[가-힣]", text[end:end + 1]) and not _GAP.match(text, end)
+                and not re.match(r"(?:으로|로)\s?만[든들]", text[end:])):
             continue   # "땅콩버터 들어간 거예요?": a product name
         if not _ASKED_AFTER.match(text, end):
             continue
