@@ -87,3 +87,16 @@ def test_allergy_said_beside_a_policy_question_is_kept():
 def test_made_of_an_allergen_is_asked():
     u = parse("그 쿠키 땅콩으로 만든 거예요?")
     assert u.intent == "product_question" and "땅콩" in u.slots.allergens
+
+
+# item head noun: the analyzer's pieces of one written word stay one keyword
+@pytest.mark.parametrize("text, word", [
+    ("선크림 순한 걸로 추천해 주세요", "선크림"),
+    ("오메가3 만원 이하", "오메가3"),
+])
+def test_compound_written_as_one_word_stays_whole(text, word):
+    assert word in parse(text).slots.keywords
+
+
+def test_a_stopword_before_a_one_syllable_noun_is_not_a_product():
+    assert parse("결제창으로 넘어가 주세요").slots.keywords == ()

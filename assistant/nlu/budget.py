@@ -77,6 +77,8 @@ def extract_budget(text: str) -> tuple[int | None, int | None, list[Span]]:
     taken = [False] * (len(text) + 1)
     # a number glued to letters is a model or spec, not money: "spf50 만원대", "b12 영양제"
     text = re.sub(r"(?<=[a-z])\d+", lambda m: " " * len(m.group()), text)
+    # ... and so is one glued to a Hangul name before a space: "오메가3 만원 이하" is no 3만원
+    text = re.sub(r"(?<=[가-힣])\d+(?=\s)", lambda m: " " * len(m.group()), text)
     for m in _PREFIX_RE.finditer(text):
         raw = m.group("amt")
         value = parse_amount(raw)
