@@ -41,7 +41,7 @@ from assistant.settings import REPO_ROOT
 
 SECTION_LABELS = REPO_ROOT / "data" / "labels" / "policy_sections.jsonl"
 _BLIND = REPO_ROOT / "tests" / "data" / "blind"
-# name -> (product file, policy file). `holdout` (batch C), `holdout_d` (D), `holdout_e` (E), `holdout_f` (F), `holdout_g` (G), `holdout_h` (H) and `holdout_i` (I) were written
+# name -> (product file, policy file). `holdout` (batch C), `holdout_d` (D), `holdout_e` (E), `holdout_f` (F), `holdout_g` (G), `holdout_h` (H), `holdout_i` (I) and `holdout_j` (J) were written
 # blind while the code changed and scored first at the end of a session (see test_blind_frozen.py).
 BLIND_SETS = {
     "blind": (_BLIND / "product_blind.jsonl", _BLIND / "policy_blind.jsonl"),
@@ -52,6 +52,7 @@ BLIND_SETS = {
     "holdout_g": (_BLIND / "holdout_g" / "product_blind_g.jsonl", _BLIND / "holdout_g" / "policy_blind_g.jsonl"),
     "holdout_h": (_BLIND / "holdout_h" / "product_blind_h.jsonl", _BLIND / "holdout_h" / "policy_blind_h.jsonl"),
     "holdout_i": (_BLIND / "holdout_i" / "product_blind_i.jsonl", _BLIND / "holdout_i" / "policy_blind_i.jsonl"),
+    "holdout_j": (_BLIND / "holdout_j" / "product_blind_j.jsonl", _BLIND / "holdout_j" / "policy_blind_j.jsonl"),
 }
 SETS = ("dev", "test", *BLIND_SETS)
 

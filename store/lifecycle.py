@@ -61,6 +61,7 @@ from store.orders import CheckoutError, Order, OrderItem, OrderNotFound, _merge,
 from store.payment import CARD, ONSITE, REFUND_TIMES, PaymentError, Quote, price_order
 from store.rewards import due as rewards_due
 from store.rewards import settle as settle_rewards
+from store.rewards import spendable_points
 from store.stock import apply_event, check_lines_in
 
 if TYPE_CHECKING:
@@ -238,16 +239,14 @@ class Plan:
                 "address": self.address}
 
 
-def _wallet(conn: sqlite3.Connection, customer_id: str | None) -> tuple[list[dict], int]:
+def _wallet(conn: sqlite3.Connection, customer_id: str | None, now: datetime) -> tuple[list[dict], int]:
     if customer_id is None:
         return [], 0
     names = ("id", "kind", "amount", "min_order", "expires_at", "used_order_id")
     coupons = [dict(zip(names, r)) for r in conn.execute(
         "SELECT id, kind, amount, min_order, expires_at, used_order_id FROM coupons "
         "WHERE customer_id = ? AND used_order_id IS NULL", (customer_id,))]
-    points = conn.execute("SELECT COALESCE(SUM(delta), 0) FROM point_events WHERE customer_id = ?",
-                          (customer_id,)).fetchone()[0]
-    return coupons, max(0, int(points))   # points taken back beyond the balance are owed, not spendable
+    return coupons, spendable_points(conn, customer_id, now)   # points owed are not spendable
 
 
 def plan_checkout(db: "sqlite_utils.Database", customer_id: str | None, items_total: int, *,
@@ -284,7 +283,7 @@ def plan_checkout(db: "sqlite_utils.Database", customer_id: str | None, items_to
         chosen = free
     if customer_id is not None and run_read(db, lambda: rewards_due(db.conn, customer_id, now)):
         run_write(db, lambda: settle_rewards(db.conn, customer_id, now))   # points, grade coupons now due
-    coupons, points = run_read(db, lambda: _wallet(db.conn, customer_id))
+    coupons, points = run_read(db, lambda: _wallet(db.conn, customer_id, now))
     quote = price_order(items_total, method, region, coupons=coupons,
                         points=points if use_points else 0, now=now)
     address = region.text if method != "픽업" else _store_name(chosen.store)
@@ -340,7 +339,7 @@ def place_order(db: "sqlite_utils.Database", customer_id: str | None,
         check_lines_in(conn, lines, catalog)
         take_slot(conn, slot, slots_from(plan.method, now, region=region, store=store))
         settle_rewards(conn, customer_id, now)
-        coupons, points = _wallet(conn, customer_id)   # priced again inside the lock
+        coupons, points = _wallet(conn, customer_id, now)   # priced again inside the lock
         quote = price_order(items_total, plan.method, region, coupons=coupons,
                             points=points if use_points else 0, now=now)
         schedule = {k: (_iso(v) if isinstance(v, datetime) else v) for k, v in slot.schedule.items()}

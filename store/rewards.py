@@ -193,6 +193,16 @@ def point_lots(conn: sqlite3.Connection, customer_id: str) -> tuple[list[Lot], i
     return lots, owed
 
 
+def spendable_points(conn: sqlite3.Connection, customer_id: str, now: datetime) -> int:
+    """The one points balance (quote, checkout and the profile panel all read it): what is
+    left of the lots that have not ended by `now`. Points owed leave every lot empty."""
+    return _left(point_lots(conn, customer_id)[0], now)
+
+
+def _left(lots: list[Lot], now: datetime) -> int:
+    return int(sum(lot.left for lot in lots if lot.expires > now))
+
+
 def _expiries(conn: sqlite3.Connection, customer_id: str, now: datetime) -> list[tuple]:
     """Point rows writing off what is left of the lots that ended by `now` (dated at the end)."""
     lots, _ = point_lots(conn, customer_id)
@@ -295,7 +305,7 @@ def wallet(conn: sqlite3.Connection, customer_id: str, now=None) -> dict:
     now = kst(now)
     grade = settle(conn, customer_id, now) or grade_for([], now.date())
     lots, owed = point_lots(conn, customer_id)
-    points = sum(lot.left for lot in lots if lot.expires > now)
+    points = _left(lots, now)
     notice = now + timedelta(days=int(load_benefits()["expiry_notice_days"]))
     ending: dict[date, int] = {}
     for lot in lots:

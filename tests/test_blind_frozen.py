@@ -47,6 +47,11 @@ FROZEN = {
     "holdout_i/nlu_blind_i.jsonl": "0075b17337279a2eaafa2157dfd3c56536e21f92382567f62fc60575bd443bff",
     "holdout_i/policy_blind_i.jsonl": "5ab7f2d1b73b687419e9c1666842c1a6ddc6e6a358802bdc1cf4003aa752f195",
     "holdout_i/product_blind_i.jsonl": "2516aaf7f2b5b9569f2fec2b4a02826967916045393f66d06207ce5f6084dd14",
+    # batch J, written 2026-11-27 06:27-06:39 UTC the same way (ordinals counted from 0), frozen
+    # before any of this session's fixes; scored before they landed (summary figures only) and after
+    "holdout_j/nlu_blind_j.jsonl": "3507389e6a69df83aa78862a040fc4a806fb136e9dc53b884af93b5348f6357f",
+    "holdout_j/policy_blind_j.jsonl": "01c17b65eec7149ad4c9c7fd1fd696e7d2e13c6b5a3147e8a0958e9a6c548ceb",
+    "holdout_j/product_blind_j.jsonl": "7fce944f51a5a79a8ac1d250a193a0d9513c85df1a56c13e630696eec007962c",
 }
 
 

@@ -163,6 +163,19 @@ def test_points_expire_a_year_after_they_were_earned_oldest_used_first(db):
     assert _points(db, "C2") == 0
 
 
+def test_the_quote_and_the_panel_read_one_balance_even_before_an_expiry_is_written(db):
+    from store.lifecycle import _wallet
+    from store.rewards import wallet
+
+    _event(db, 1_000, "earn:A", "2025-03-01T10:00:00+09:00", "C2")
+    _event(db, 500, "earn:B", "2025-06-01T10:00:00+09:00", "C2")
+    # A ended on 2026-03-01; nothing has settled it yet, so the event sum still counts it
+    at = lc.kst("2026-03-02T10:00")
+    assert _points(db, "C2") == 1_500
+    assert _wallet(db.conn, "C2", at)[1] == 500
+    assert run_write(db, lambda: wallet(db.conn, "C2", at))["points"] == 500
+
+
 def test_points_given_back_by_a_cancel_keep_their_dates_or_get_seven_days(db):
     from store.rewards import point_lots, wallet
 
@@ -207,7 +220,8 @@ def test_points_taken_back_beyond_the_balance_are_owed_and_never_spent(db):
     _event(db, 300, "earn:A", "2026-10-01T10:00:00+09:00", "C2")
     _event(db, -300, "use:O1", "2026-10-02T10:00:00+09:00", "C2")
     _event(db, -200, "clawback:A:1", "2026-10-03T10:00:00+09:00", "C2")
-    assert point_lots(db.conn, "C2")[1] == 200 and _wallet(db.conn, "C2")[1] == 0
+    assert point_lots(db.conn, "C2")[1] == 200
+    assert _wallet(db.conn, "C2", lc.kst("2026-10-04T10:00"))[1] == 0
     w = run_write(db, lambda: wallet(db.conn, "C2", "2026-10-04T10:00"))
     assert w["points"] == 0 and w["points_owed"] == 200
     assert "다음 적립금에서 차감" in wallet_markdown(w)

@@ -138,7 +138,7 @@ class LlamaCppGenerator:
         cores = physical_cores()
         self.n_threads = n_threads or cores
         self.decode_threads = decode_threads or decode_threads_for(cores, self.n_threads)
-        self._threads_now = (min(self.decode_threads, self.n_threads), self.n_threads)
+        self._threads_now = self._thread_pair(self.n_threads)
         self.n_ctx = n_ctx
         self.timeout_s = timeout_s
         self.status = status
@@ -302,9 +302,13 @@ class LlamaCppGenerator:
         while len(self._states) > self.state_slots:
             self._states.popitem(last=False)
 
+    def _thread_pair(self, n: int) -> tuple[int, int]:
+        """(decode threads, prompt threads) when `n` threads are free."""
+        return min(self.decode_threads, n), n
+
     def _set_threads(self) -> None:
         n = threads_for_load(self.n_threads, _load1()) if self.auto_threads else self.n_threads
-        now = (min(self.decode_threads, n), n)
+        now = self._thread_pair(n)
         if now != self._threads_now:
             self._llm._ctx.set_n_threads(*now)
             self._threads_now = now
