@@ -20,7 +20,19 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
 from assistant.facts import ProductFact, effective_price, unit_price, won
-from assistant.rerank import ItemQuery, is_item, item_rows, kind_match, kind_words, phrase_match, size_match, tier
+from assistant.rerank import (
+    ItemQuery,
+    head_of,
+    is_item,
+    item_rows,
+    item_shelves,
+    kind_match,
+    kind_words,
+    noun_family,
+    phrase_match,
+    size_match,
+    tier,
+)
 from assistant.rerank import score as item_score
 
 # Food scope (store.domain): a profile's dietary tags (비건...) do not apply to non-food goods,
@@ -306,6 +318,8 @@ class Grounded:
     unmet: tuple[str, ...] = ()        # conditions no product meets ("유기농", "3,000원 이하")
     constraints: Constraints | None = None
     other_kind: bool = False           # the cards meet every condition but are not the asked item
+    near: str = ""                     # the shelf those other-kind cards share ("볶음밥·피자"), if one
+    asked: str = ""                    # the asked item's head noun as the rerank read it ("하루견과")
 
 
 def _eun(word: str) -> str:
@@ -390,6 +404,14 @@ def ground(retriever, catalog: dict, query: str, c: Constraints, profile: Profil
            only_item: bool = True) -> Grounded:
     """Products meeting every condition; when there are none (or none of them is the asked
     item while the store sells that item), labeled relaxations instead."""
+    found = _ground(retriever, catalog, query, c, profile, k, sort, stock, item, only_item)
+    if item is not None and item.active and not found.asked:
+        found = replace(found, asked=item.heads[0])
+    return found
+
+
+def _ground(retriever, catalog: dict, query: str, c: Constraints, profile: ProfileView | None,
+            k: int, sort: str | None, stock, item: ItemQuery | None, only_item: bool) -> Grounded:
     typed = item is not None and item.active
     if typed and only_item and not item.kind:
         conditions = c.required_tags + c.profile_tags + c.excluded_allergens + c.brands
@@ -401,27 +423,55 @@ def ground(retriever, catalog: dict, query: str, c: Constraints, profile: Profil
     if relaxed:   # the asked kind with one wish relaxed ("신생아 기저귀", 20% over budget)
         return Grounded((), tuple(relaxed), tuple(unmet), c)
     if typed and item.kind:
-        # No item of the asked kind, even relaxed: the kind word may be a use or an audience
-        # ("아기 과자": 쌀과자 are baby snacks whose names do not say 아기): the item of any kind.
+        # No item of the asked kind, even relaxed: the item of another kind that meets every
+        # condition is the one condition relaxed (the kind word), labeled per card ("무선은
+        # 아니지만 …"); the kind word may also be a use or an audience ("아기 과자": 쌀과자 are baby
+        # snacks whose names do not say 아기).
+        kind = " ".join(item.kind)
         item = replace(item, kind=())
         products = rank_products(retriever, catalog, query, c, profile, k, sort, stock, item=item,
                                  only_item=only_item)
-        if products and any(tier(p, item) == 2 for p in products):   # shown as other things ("유선 이어폰")
-            return Grounded(tuple(_card(p, stock, catalog, c) for p in products), constraints=c,
-                            other_kind=only_item)
-        relaxed, unmet = relax(retriever, catalog, query, c, profile, item, stock, k=min(k, 3))
-        if relaxed:
-            return Grounded((), tuple(relaxed), tuple(unmet), c)
+        if products and any(tier(p, item) == 2 for p in products):
+            if not only_item:
+                return Grounded(tuple(_card(p, stock, catalog, c) for p in products), constraints=c, other_kind=True)
+            rows = tuple(Relaxed(_card(p, stock, catalog, c), f"kind:{kind}", f"{_eun(kind)} 아니지만")
+                         for p in products if tier(p, item) == 2)
+            return Grounded((), rows, (kind,), c)
     if typed and only_item:
         # The store sells the asked item, but none of it meets the conditions even with one
-        # wish relaxed. Other things that meet every condition are offered, labeled as other
-        # things (비건 마요 for 마요네즈), never an accessory of the item (종이호일 for 에어프라이어);
-        # with none, the reply says the item is not there ("…조건에 맞는 에어프라이어는 지금 없어요").
+        # wish relaxed (a hard condition, an allergen or a needed diet, rules it all out).
+        # Offered instead, labeled as another kind: items of a near kind that meet every
+        # condition (never an accessory of the item: 종이호일 for 에어프라이어) — the same noun
+        # family (쌀과자 for 치즈과자) or, for food, the item's own shelf (볶음밥 next to the frozen
+        # pizzas: a meal for a meal; a kettle is not a coffee machine). Nothing unrelated: with
+        # none, the reply says the item is not there ("…조건에 맞는 에어프라이어는 지금 없어요").
+        rows = item_rows(catalog)
+        shelves, family = item_shelves(item, rows), noun_family(item, rows)
+
+        def near_kind(p) -> bool:
+            if tier(p, item) != 0:
+                return False
+            head = head_of(p)
+            return any(head.endswith(f) for f in family) or (is_food(p) and p.category in shelves)
+
         near = [p for p in rank_products(retriever, catalog, query, c, profile, max(k, 3) * 4, sort, stock,
-                                         item=item, only_item=False) if tier(p, item) == 0][:k]
-        return Grounded(tuple(_card(p, stock, catalog, c) for p in near), constraints=c, other_kind=True)
+                                         item=item, only_item=False) if near_kind(p)]
+        if len(near) < k:   # retrieval's candidates may miss the shelf: the shelf itself, best rated first
+            extra = sorted((p for pid, p, _, _ in rows if p.category in shelves and p not in near and near_kind(p)
+                            and satisfies(p, c, _level(stock, p))),
+                           key=lambda p: (-float(getattr(p, "rating", 0.0)), p.id))
+            near += extra
+        near = near[:k]
+        return Grounded(tuple(_card(p, stock, catalog, c) for p in near), constraints=c, other_kind=True,
+                        near=_shelf_name(near))
     return Grounded(tuple(_card(p, stock, catalog, c) for p in products), constraints=c,
                     other_kind=bool(products) and typed)
+
+
+def _shelf_name(products: Sequence) -> str:
+    """The shelf the near alternatives share ("볶음밥·피자"), or "" when they come from several."""
+    leaves = {p.category.split("/")[-1] for p in products}
+    return next(iter(leaves)) if len(leaves) == 1 else ""
 
 
 # ---- comparisons -----------------------------------------------------------------------------

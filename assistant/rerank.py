@@ -238,6 +238,11 @@ def item_heads(keywords: Sequence[str], vocabulary: set[str], message: str = "")
     message = alias_text(message)
     for word in reversed(words):
         w = norm(word)
+        # a number the keyword lost ("오메가" of "오메가3"): the message's word, when it names an item
+        numbered = [m for m in re.findall(r"[가-힣A-Za-z]+\d+", message or "") if m in vocabulary
+                    and m[len(w):].isdigit() and m.startswith(w)]
+        if numbered:
+            return (numbered[0],)
         for i in range(len(w)):
             suffix = w[i:]
             # the whole word may end a head ("감자" of 흙감자); a cut of it must be a head itself
@@ -251,7 +256,7 @@ def item_heads(keywords: Sequence[str], vocabulary: set[str], message: str = "")
 
 _WORD = re.compile(r"[가-힣A-Za-z0-9]+")
 # Words before which a noun is a condition, not the item: "땅콩 없는", "계란 알레르기", "두유는 안되고".
-_NEGATED_AFTER = re.compile(r"^\s*(?:은|는|이|가|을|를)?\s*(?:없|빼|뺀|빠진|안\s*들|안\s*되|말고|말구|대신|제외|알레르기|알러지|"
+_NEGATED_AFTER = re.compile(r"^\s*(?:은|는|이|가|을|를)?\s*(?:성분\s*(?:이|은|는|도)?\s*)?(?:없|빼|뺀|빠진|안\s*들|안\s*되|말고|말구|대신|제외|알레르기|알러지|"
                             r"알르레기|들어가지|안\s*먹|못\s*먹|프리|free|아니고|아닌)")
 
 
@@ -464,6 +469,28 @@ def kind_words(q: ItemQuery, rows: Sequence[tuple], conditions: Sequence[str] = 
         n = sum(1 for core in cores if words_match(core, one))
         if 0 < n < len(cores):
             out.append(w)
+    return tuple(out)
+
+
+def item_shelves(q: ItemQuery, rows: Sequence[tuple]) -> frozenset[str]:
+    """The category paths that hold the asked item, of any kind (`rows`: `item_rows(catalog)`):
+    the shelf a near alternative may come from when no item meets a hard condition."""
+    plain = replace(q, kind=())
+    return frozenset(p.category for _, p, head, core in rows if is_item(head, core, plain, p))
+
+
+def noun_family(q: ItemQuery, rows: Sequence[tuple]) -> tuple[str, ...]:
+    """The shorter noun the asked head ends with that other items' heads end with too
+    ("치즈과자" -> 과자 of 쌀과자, "된장찌개" -> 찌개 of 부대찌개): items of a near kind.
+    Two syllables at least; empty when no other head shares it ("커피머신")."""
+    heads = {head for _, _, head, _ in rows}
+    out = []
+    for h in q.heads:
+        for i in range(1, len(h) - 1):
+            suffix = h[i:]
+            if any(x.endswith(suffix) and not x.endswith(h) for x in heads):
+                out.append(suffix)
+                break
     return tuple(out)
 
 

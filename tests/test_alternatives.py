@@ -1,0 +1,112 @@
+"""Alternatives when the exact thing is not there (issue 14): the same kind with one soft
+condition relaxed first; when a hard condition rules out every item of the kind, only items of a
+near kind (the same noun family, or for food the item's own shelf), labeled as another kind, or
+none; never an unrelated product, never an excluded allergen."""
+
+import pytest
+
+from assistant import replies
+from assistant.grounding import Constraints, ground
+from assistant.rerank import head_vocabulary, item_query, item_rows, item_shelves, noun_family
+from assistant.testing import KeywordRetriever, make_product
+
+
+def P(pid, name, brand, unit, category, price, **kw):
+    return make_product(id=pid, name=f"{brand} {name} {unit}", brand=brand, unit=unit, category=category,
+                        price=price, sale_price=kw.pop("sale_price", None), **kw)
+
+
+@pytest.fixture
+def store():
+    rows = [
+        # frozen meals: every 그라탕 has milk; the 덮밥 next to them on the shelf has none
+        P("A01", "치즈 그라탕", "온기", "300g", "냉동/간편식/덮밥·그라탕", 6900, allergens=("우유", "밀")),
+        P("A02", "감자 그라탕", "온기", "300g", "냉동/간편식/덮밥·그라탕", 6500, allergens=("우유",)),
+        P("A03", "소불고기 덮밥", "한솥가", "320g", "냉동/간편식/덮밥·그라탕", 5900, allergens=("대두",)),
+        P("A04", "카레 덮밥", "한솥가", "320g", "냉동/간편식/덮밥·그라탕", 5500, allergens=("우유", "밀")),
+        # another shelf: meets the allergen condition but is another thing entirely
+        P("A05", "생수", "맑은물", "2L", "음료/물/생수", 900),
+        P("A06", "우유 없는 두부", "콩마을", "300g", "신선/두부/두부", 1900, allergens=("대두",)),
+        # snacks: the noun family (과자) spans two shelves
+        P("B01", "치즈맛 옥수수과자", "바삭", "80g", "간식/과자/스낵", 1500, allergens=("우유",)),
+        P("B02", "현미 쌀과자", "바삭", "60g", "유아/아기간식/과자", 3200),
+        P("B03", "치즈 스틱", "바삭", "60g", "간식/과자/스낵", 2500, allergens=("우유",)),
+        P("B04", "치즈과자", "바삭", "70g", "간식/과자/스낵", 1800, allergens=("우유",)),
+        # kitchen machines: a kettle shares the shelf with the espresso machines, it is not one
+        P("C01", "에스프레소머신", "모카", "1대", "가전/주방가전/포트·커피머신", 89000),
+        P("C02", "전기 포트", "모카", "1대", "가전/주방가전/포트·커피머신", 19000),
+        # headphones: 블루투스 and 유선 kinds
+        P("D01", "블루투스 헤드폰", "소리", "1개", "가전/디지털/헤드폰", 59000),
+        P("D02", "유선 헤드폰", "소리", "1개", "가전/디지털/헤드폰", 12000),
+        # supplements with a number in the name
+        P("E01", "식물성 비타D3", "튼튼", "60정", "건강/영양제/비타민", 15000),
+        P("E02", "비타D3", "튼튼", "60정", "건강/영양제/비타민", 12000, allergens=("고등어",)),
+        P("E03", "고등어 통조림", "바다", "400g", "가공/통조림/생선", 3500, allergens=("고등어",)),
+    ]
+    return {p.id: p for p in rows}, KeywordRetriever(rows), head_vocabulary(rows)
+
+
+def _allergens(catalog, found):
+    return {a for p in list(found.cards) + [r.card for r in found.relaxed] for a in catalog[p.id].allergens}
+
+
+def test_a_hard_condition_gives_the_items_own_shelf_never_another_thing(store):
+    catalog, retriever, vocab = store
+    item = item_query(("그라탕",), "우유 안 들어간 그라탕 있어요", vocab)
+    found = ground(retriever, catalog, "그라탕 우유 두부 생수", Constraints(excluded_allergens=("우유",)), k=3, item=item)
+    # no 그라탕 without milk; the milk-free 덮밥 on its shelf is offered as another kind,
+    # the water and the tofu (milk-free too, other shelves) are not
+    assert [p.id for p in found.cards] == ["A03"] and found.other_kind and found.near == "덮밥·그라탕"
+    assert not found.relaxed and "우유" not in _allergens(catalog, found)
+    text = replies.search_reply(list(found.cards), ["우유 제외"], other_kind="그라탕", shelf=found.near)
+    assert text.startswith("우유 제외 조건에 맞는 그라탕은 지금 없어요. 같은 덮밥·그라탕 코너에서")
+    assert "그라탕은 아니지만" in text.split("\n")[1] and "찾지 못했어요" not in text
+
+
+def test_no_near_kind_left_means_none_rather_than_unrelated_items(store):
+    catalog, retriever, vocab = store
+    item = item_query(("그라탕",), "우유 밀 대두 다 빠진 그라탕", vocab)
+    c = Constraints(excluded_allergens=("우유", "밀", "대두"))
+    found = ground(retriever, catalog, "그라탕 생수", c, k=3, item=item)
+    assert not found.cards and not found.relaxed and found.other_kind and found.asked == "그라탕"
+    text = replies.search_reply([], c.describe(), other_kind="그라탕")
+    assert text.startswith("우유 제외, 밀 제외, 대두 제외 조건에 맞는 그라탕은 지금 없어요")
+
+
+def test_the_noun_family_reaches_across_shelves_and_keeps_the_allergen(store):
+    catalog, retriever, vocab = store
+    item = item_query(("치즈과자",), "우유 알레르기 아이 치즈과자", vocab)
+    rows = item_rows(catalog)
+    assert noun_family(item, rows) == ("과자",) and item_shelves(item, rows) == {"간식/과자/스낵"}
+    found = ground(retriever, catalog, "치즈과자 과자", Constraints(excluded_allergens=("우유",)), k=3, item=item)
+    assert [p.id for p in found.cards] == ["B02"] and found.other_kind   # the rice cracker, not the cheese stick
+    assert "우유" not in _allergens(catalog, found)
+
+
+def test_a_machine_on_the_same_shelf_is_not_a_near_kind(store):
+    catalog, retriever, vocab = store
+    item = item_query(("에스프레소머신",), "에스프레소머신 3만원 이하", vocab)
+    found = ground(retriever, catalog, "에스프레소머신 포트", Constraints(budget_max=30000), k=3, item=item)
+    # 89,000원 is far past a 20% budget relaxation; the 19,000원 kettle is another machine
+    assert not found.cards and not found.relaxed and found.other_kind
+
+
+def test_the_asked_kind_is_relaxed_last_and_labeled(store):
+    catalog, retriever, vocab = store
+    item = item_query(("블루투스", "헤드폰"), "블루투스 헤드폰 2만원 이하", vocab)
+    found = ground(retriever, catalog, "블루투스 헤드폰", Constraints(budget_max=20000), k=3, item=item)
+    # no 블루투스 one within 24,000원: the 유선 one meets the budget, labeled with what it is not
+    assert not found.cards and [r.card.id for r in found.relaxed] == ["D02"]
+    assert found.relaxed[0].label == "블루투스는 아니지만" and found.unmet == ("블루투스",)
+    # within 20% of the budget the asked kind comes first
+    found = ground(retriever, catalog, "블루투스 헤드폰", Constraints(budget_max=50000), k=3, item=item)
+    assert [r.card.id for r in found.relaxed] == ["D01"] and found.relaxed[0].relaxed == "budget_max"
+
+
+def test_an_ingredient_ruled_out_is_not_the_item_and_a_lost_number_is_found(store):
+    catalog, retriever, vocab = store
+    # understanding kept "비타D" (no number) and the message rules 고등어 out ("고등어 성분 없는")
+    item = item_query(("비타D",), "비타D3 근데 고등어 성분 없는 거요", vocab)
+    assert item.heads == ("비타D3",) and "고등어" not in item.words
+    found = ground(retriever, catalog, "비타D3", Constraints(excluded_allergens=("고등어",)), k=3, item=item)
+    assert [p.id for p in found.cards] == ["E01"] and not found.other_kind
