@@ -439,13 +439,17 @@ def _ground(retriever, catalog: dict, query: str, c: Constraints, profile: Profi
             return Grounded((), rows, (kind,), c)
     if typed and only_item:
         # The store sells the asked item, but none of it meets the conditions even with one
-        # wish relaxed (a hard condition, an allergen or a needed diet, rules it all out).
-        # Offered instead, labeled as another kind: items of a near kind that meet every
+        # wish relaxed. When a hard condition (an allergen, a needed diet) rules it all out,
+        # offered instead, labeled as another kind: items of a near kind that meet every
         # condition (never an accessory of the item: 종이호일 for 에어프라이어) — the same noun
         # family (쌀과자 for 치즈과자) or, for food, the item's own shelf (볶음밥 next to the frozen
         # pizzas: a meal for a meal; a kettle is not a coffee machine). Nothing unrelated: with
         # none, the reply says the item is not there ("…조건에 맞는 에어프라이어는 지금 없어요").
         rows = item_rows(catalog)
+        if any(is_item(head, core, item, p) and satisfies(p, _hard(c), _level(stock, p)) for _, p, head, core in rows):
+            # only wishes or the budget rule the item out: another kind is not what was asked
+            # ("아보카도 5천원 이하" gets no bananas); the reply says the item is not there
+            return Grounded((), constraints=c, other_kind=True)
         shelves, family = item_shelves(item, rows), noun_family(item, rows)
 
         def near_kind(p) -> bool:
@@ -466,6 +470,13 @@ def _ground(retriever, catalog: dict, query: str, c: Constraints, profile: Profi
                         near=_shelf_name(near))
     return Grounded(tuple(_card(p, stock, catalog, c) for p in products), constraints=c,
                     other_kind=bool(products) and typed)
+
+
+def _hard(c: Constraints) -> Constraints:
+    """Only the conditions never relaxed: allergens, needed diets, brands, delivery, stock."""
+    return replace(c, budget_min=None, budget_max=None, categories=(), keywords=(),
+                   required_tags=tuple(t for t in c.required_tags if t in HARD_TAGS),
+                   profile_tags=tuple(t for t in c.profile_tags if t in HARD_TAGS))
 
 
 def _shelf_name(products: Sequence) -> str:

@@ -110,3 +110,17 @@ def test_an_ingredient_ruled_out_is_not_the_item_and_a_lost_number_is_found(stor
     assert item.heads == ("비타D3",) and "고등어" not in item.words
     found = ground(retriever, catalog, "비타D3", Constraints(excluded_allergens=("고등어",)), k=3, item=item)
     assert [p.id for p in found.cards] == ["E01"] and not found.other_kind
+
+
+def test_only_a_hard_condition_opens_other_kinds():
+    rows = [P("G01", "감자 그라탕", "온기", "300g", "냉동/간편식/덮밥·그라탕", 6500, allergens=("우유",)),
+            P("G02", "김치 덮밥", "한솥가", "320g", "냉동/간편식/덮밥·그라탕", 2900)]
+    catalog, retriever, vocab = {p.id: p for p in rows}, KeywordRetriever(rows), head_vocabulary(rows)
+    item = item_query(("그라탕",), "그라탕 3천원 이하", vocab)
+    # the 그라탕 is far over 3,000원 (a wish, relaxed by 20% at most): the 2,900원 덮밥 on its
+    # shelf is not offered for it; the reply says the 그라탕 is not there
+    found = ground(retriever, catalog, "그라탕 덮밥", Constraints(budget_max=3000), k=3, item=item)
+    assert not found.cards and not found.relaxed and found.other_kind
+    # with the milk allergy (a hard condition) ruling the 그라탕 out, the 덮밥 is offered as another kind
+    found = ground(retriever, catalog, "그라탕 덮밥", Constraints(excluded_allergens=("우유",)), k=3, item=item)
+    assert [p.id for p in found.cards] == ["G02"] and found.other_kind
