@@ -437,6 +437,13 @@ def _ground(retriever, catalog: dict, query: str, c: Constraints, profile: Profi
             rows = tuple(Relaxed(_card(p, stock, catalog, c), f"kind:{kind}", f"{_eun(kind)} 아니지만")
                          for p in products if tier(p, item) == 2)
             return Grounded((), rows, (kind,), c)
+        # Nor with every other condition: the kind word with one wish relaxed ("무설탕 초콜릿" whose
+        # 무가당 tag is a wish too), both said in each label ("무설탕은 아니고, 무가당은 아니지만").
+        relaxed, unmet = relax(retriever, catalog, query, c, profile, item, stock, k=min(k, 3))
+        if relaxed:
+            relaxed = [replace(r, relaxed=f"kind:{kind}+{r.relaxed}", label=f"{_eun(kind)} 아니고, {r.label}")
+                       for r in relaxed]
+            return Grounded((), tuple(relaxed), (kind, *unmet), c)
     if typed and only_item:
         # The store sells the asked item, but none of it meets the conditions even with one
         # wish relaxed. When a hard condition (an allergen, a needed diet) rules it all out,

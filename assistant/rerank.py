@@ -248,10 +248,26 @@ def item_heads(keywords: Sequence[str], vocabulary: set[str], message: str = "")
             # the whole word may end a head ("감자" of 흙감자); a cut of it must be a head itself
             # ("무선이어폰" -> 이어폰, but "삼겹살" is not a "겹살" of 오겹살)
             if (_known(suffix, vocabulary) if i == 0 else suffix in vocabulary) and (len(suffix) >= 2 or suffix == w):
+                if i == 0:
+                    suffix = _named_on_shelf(suffix, vocabulary)
                 longer = [m for m in re.findall(r"[가-힣A-Za-z]+", message or "")
                           if len(m) > len(suffix) and m.endswith(suffix) and m in vocabulary]
                 return (max(longer, key=len),) if longer else (suffix,)
     return message_heads(message, vocabulary) if message else ()
+
+
+def _named_on_shelf(word: str, vocabulary) -> str:
+    """A shelf's name read as the item ("고양이모래" of 고양이 모래, the shelf that also holds the
+    모래 탈취제) is the head noun the shelf's own products are named by (모래), so the
+    deodorizer next to them stays an accessory. Other words are kept as they are."""
+    if word in vocabulary or any(h.endswith(word) for h in vocabulary):
+        return word
+    homes = getattr(vocabulary, "homes", {}) or {}
+    for j in range(1, len(word) - 1):
+        cut = word[j:]
+        if cut in vocabulary and any(word in c.split("/")[-1].split("·") for c in homes.get(cut, ())):
+            return cut
+    return word
 
 
 _WORD = re.compile(r"[가-힣A-Za-z0-9]+")

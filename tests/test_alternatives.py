@@ -124,3 +124,28 @@ def test_only_a_hard_condition_opens_other_kinds():
     # with the milk allergy (a hard condition) ruling the 그라탕 out, the 덮밥 is offered as another kind
     found = ground(retriever, catalog, "그라탕 덮밥", Constraints(excluded_allergens=("우유",)), k=3, item=item)
     assert [p.id for p in found.cards] == ["G02"] and found.other_kind
+
+
+def test_a_shelf_name_read_as_the_item_is_the_noun_its_products_are_named_by():
+    rows = [P("H01", "참나무 장작", "불꽃", "10kg", "캠핑/연료/캠핑장작", 15000),
+            P("H02", "장작 받침대", "불꽃", "1개", "캠핑/연료/캠핑장작", 9000),
+            P("H03", "자작나무 장작", "숲속", "8kg", "캠핑/연료/캠핑장작", 17000)]
+    catalog, retriever, vocab = {p.id: p for p in rows}, KeywordRetriever(rows), head_vocabulary(rows)
+    # understanding kept the shelf's name ("캠핑장작"): the item is a 장작, the stand is its accessory
+    item = item_query(("캠핑장작",), "캠핑 장작 (받침대 말고)", vocab)
+    assert item.heads == ("장작",) and not item.leaves
+    found = ground(retriever, catalog, "캠핑장작 장작 받침대", Constraints(), k=3, item=item)
+    assert {p.id for p in found.cards} == {"H01", "H03"}
+
+
+def test_the_kind_word_and_one_wish_are_both_named_when_both_are_relaxed():
+    rows = [P("K01", "무설탕 캔디", "달콤", "100g", "간식/사탕/캔디", 3000, tags=("무가당",), allergens=("우유",)),
+            P("K02", "과일 캔디", "달콤", "100g", "간식/사탕/캔디", 2500),
+            P("K03", "우유 캔디", "달콤", "100g", "간식/사탕/캔디", 2500, allergens=("우유",))]
+    catalog, retriever, vocab = {p.id: p for p in rows}, KeywordRetriever(rows), head_vocabulary(rows)
+    item = item_query(("캔디",), "무설탕 캔디 우유 없는 걸로", vocab)
+    c = Constraints(required_tags=("무가당",), excluded_allergens=("우유",))
+    found = ground(retriever, catalog, "캔디", c, k=3, item=item)
+    # the only 무설탕 candy has milk (never relaxed): the milk-free one, both relaxations said
+    assert not found.cards and [r.card.id for r in found.relaxed] == ["K02"]
+    assert found.relaxed[0].label == "무설탕은 아니고, 무가당은 아니지만" and found.unmet == ("무설탕", "무가당")
