@@ -112,6 +112,19 @@ def constraints_from(slots, profile: ProfileView | None = None) -> Constraints:
 
 
 
+# A diet a food meets by what it is made of, whether or not its listing carries the tag: lactose
+# is milk's sugar, so a food whose labeled allergens have no 우유 is lactose-free (a 식빵 without
+# milk for "유당불내증이라"). The retriever filters on listed tags only, so these are checked here.
+IMPLIED_BY_ALLERGENS = {"락토프리": "우유"}
+
+
+def implied_tags(product) -> set[str]:
+    """The `IMPLIED_BY_ALLERGENS` diets a food meets by its allergen list."""
+    if not is_food(product):
+        return set()
+    return {tag for tag, allergen in IMPLIED_BY_ALLERGENS.items() if allergen not in product.allergens}
+
+
 def violations(product, c: Constraints, stock: int | None = None) -> list[str]:
     """Every constraint `product` breaks (empty list = acceptable)."""
     out: list[str] = []
@@ -120,7 +133,7 @@ def violations(product, c: Constraints, stock: int | None = None) -> list[str]:
         out.append("budget_max")
     if c.budget_min is not None and price < c.budget_min:
         out.append("budget_min")
-    tags = set(product.tags)
+    tags = set(product.tags) | implied_tags(product)
     if any(t not in tags for t in c.required_tags):
         out.append("required_tags")
     if c.profile_tags and is_food(product) and any(t not in tags for t in c.profile_tags):
@@ -163,7 +176,8 @@ def retriever_filters(c: Constraints, kinds: tuple[str, ...] = ("product",)):
     except Exception:  # package not installed/ready: post-filtering alone stays correct
         return None
     try:
-        return Filters(min_price=c.budget_min, max_price=c.budget_max, required_tags=tuple(c.required_tags),
+        listed = tuple(t for t in c.required_tags if t not in IMPLIED_BY_ALLERGENS)   # implied ones: checked after
+        return Filters(min_price=c.budget_min, max_price=c.budget_max, required_tags=listed,
                        excluded_allergens=tuple(c.excluded_allergens), in_stock=c.in_stock, kinds=kinds)
     except TypeError:
         return None

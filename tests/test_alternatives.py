@@ -149,3 +149,17 @@ def test_the_kind_word_and_one_wish_are_both_named_when_both_are_relaxed():
     # the only 무설탕 candy has milk (never relaxed): the milk-free one, both relaxations said
     assert not found.cards and [r.card.id for r in found.relaxed] == ["K02"]
     assert found.relaxed[0].label == "무설탕은 아니고, 무가당은 아니지만" and found.unmet == ("무설탕", "무가당")
+
+
+def test_a_food_without_milk_meets_lactose_free_but_milk_never_does():
+    from assistant.grounding import satisfies
+
+    rows = [P("L01", "우유 식빵", "빵집", "400g", "베이커리/빵/식빵", 3500, allergens=("우유", "밀")),
+            P("L02", "통밀 식빵", "빵집", "400g", "베이커리/빵/식빵", 3900, allergens=("밀",)),
+            P("L03", "락토프리 우유", "목장", "900ml", "유제품/우유/우유", 2900, tags=("락토프리",)),
+            P("L04", "우유 세제", "깨끗", "1L", "생활/세제/세제", 2900)]
+    catalog, retriever, vocab = {p.id: p for p in rows}, KeywordRetriever(rows), head_vocabulary(rows)
+    c = Constraints(required_tags=("락토프리",))
+    assert [p.id for p in rows if satisfies(p, c)] == ["L02", "L03"]   # not a non-food, not the milk bread
+    found = ground(retriever, catalog, "식빵", c, k=3, item=item_query(("식빵",), "유당불내증이라 식빵", vocab))
+    assert [p.id for p in found.cards] == ["L02"] and not found.relaxed
