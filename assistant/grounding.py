@@ -22,6 +22,7 @@ from typing import Iterable, Sequence
 from assistant.facts import ProductFact, effective_price, unit_price, won
 from assistant.rerank import (
     ItemQuery,
+    core_of,
     head_of,
     is_item,
     item_rows,
@@ -32,6 +33,7 @@ from assistant.rerank import (
     phrase_match,
     size_match,
     tier,
+    words_match,
 )
 from assistant.rerank import score as item_score
 
@@ -467,14 +469,15 @@ def _ground(retriever, catalog: dict, query: str, c: Constraints, profile: Profi
         # pizzas: a meal for a meal; a kettle is not a coffee machine). Nothing unrelated: with
         # none, the reply says the item is not there ("…조건에 맞는 에어프라이어는 지금 없어요").
         rows = item_rows(catalog)
-        if any(is_item(head, core, item, p) and satisfies(p, _hard(c), _level(stock, p)) for _, p, head, core in rows):
-            # only wishes or the budget rule the item out: another kind is not what was asked
-            # ("아보카도 5천원 이하" gets no bananas); the reply says the item is not there
-            return Grounded((), constraints=c, other_kind=True)
+        # Only wishes or the budget rule the item out: another kind is not what was asked
+        # ("아보카도 5천원 이하" gets no bananas), unless its name carries the request's own words
+        # ("새우맛 과자": the 새우맛 스낵 next to the 쌀과자); else the reply says the item is not there.
+        soft_only = any(is_item(head, core, item, p) and satisfies(p, _hard(c), _level(stock, p))
+                        for _, p, head, core in rows)
         shelves, family = item_shelves(item, rows), noun_family(item, rows)
 
         def near_kind(p) -> bool:
-            if tier(p, item) != 0:
+            if tier(p, item) != 0 or (soft_only and not words_match(core_of(p), item)):
                 return False
             head = head_of(p)
             return any(head.endswith(f) for f in family) or (is_food(p) and p.category in shelves)

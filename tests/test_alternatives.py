@@ -163,3 +163,15 @@ def test_a_food_without_milk_meets_lactose_free_but_milk_never_does():
     assert [p.id for p in rows if satisfies(p, c)] == ["L02", "L03"]   # not a non-food, not the milk bread
     found = ground(retriever, catalog, "식빵", c, k=3, item=item_query(("식빵",), "유당불내증이라 식빵", vocab))
     assert [p.id for p in found.cards] == ["L02"] and not found.relaxed
+
+
+def test_under_a_budget_another_kind_is_offered_only_when_it_carries_the_requests_words():
+    rows = [P("M01", "현미 쌀과자", "바삭", "60g", "간식/과자/스낵", 3200),
+            P("M02", "치즈과자", "바삭", "70g", "간식/과자/스낵", 3500),
+            P("M03", "옥수수맛 스낵", "바삭", "90g", "간식/과자/스낵", 1500),
+            P("M04", "감자 스낵", "바삭", "90g", "간식/과자/스낵", 1400)]
+    catalog, retriever, vocab = {p.id: p for p in rows}, KeywordRetriever(rows), head_vocabulary(rows)
+    item = item_query(("옥수수맛", "과자"), "옥수수맛 과자 2천원 이하", vocab)
+    found = ground(retriever, catalog, "옥수수맛 과자 스낵", Constraints(budget_max=2000), k=3, item=item)
+    # every 과자 is over 2,400원; the 옥수수맛 스낵 is what the words describe, the 감자 스낵 is not
+    assert [p.id for p in found.cards] == ["M03"] and found.other_kind
