@@ -160,6 +160,7 @@ class Vocabulary(set):
 
     leaves: frozenset = frozenset()
     tops: frozenset = frozenset()   # department words no head noun carries ("간식" of 간식·과자)
+    mids: frozenset = frozenset()   # aisle words no head noun carries ("과일" of 신선식품/과일)
     # head noun -> where the thing it names is filed: the category paths of the products named
     # by exactly it, and those holding at least HOME_SHARE of the products whose head ends with
     # it ("샴푸": 샴푸·린스, not 세탁세제's 울샴푸; "세제": 주방세제 and 세탁세제)
@@ -188,6 +189,8 @@ def head_vocabulary(products: Iterable) -> Vocabulary:
     vocab.leaves = frozenset(w for w in leaf_words if not any(h.endswith(w) for h in vocab))
     vocab.tops = frozenset(w for p in products for w in p.category.split("/")[0].split("·")
                            if len(w) >= 2 and not any(h.endswith(w) for h in vocab))
+    vocab.mids = frozenset(w for p in products for part in p.category.split("/")[1:-1] for w in part.split("·")
+                           if len(w) >= 2 and not any(h.endswith(w) for h in vocab))
     by_head: dict[str, dict[str, int]] = {}
     for p in products:
         cats = by_head.setdefault(head_of(p), {})
@@ -208,10 +211,12 @@ def head_vocabulary(products: Iterable) -> Vocabulary:
 def _leaf_words(product) -> set[str]:
     """The words of the product's shelf, and its department's marked "^" ("^간식" for 간식·과자)."""
     parts = product.category.split("/")
-    return set(parts[-1].split("·")) | {TOP + w for w in parts[0].split("·")}
+    return (set(parts[-1].split("·")) | {TOP + w for w in parts[0].split("·")}
+            | {MID + w for part in parts[1:-1] for w in part.split("·")})
 
 
 TOP = "^"   # marks a department word among shelf words
+MID = "~"   # marks an aisle word (the level between department and shelf)
 
 
 def _known(word: str, vocabulary: set[str]) -> bool:
@@ -226,7 +231,10 @@ def _shelves(word: str, vocabulary) -> frozenset:
     고양이사료·간식), itself ("계란") or the shelves it ends ("고기": 돼지고기)."""
     if word in getattr(vocabulary, "tops", ()):
         return frozenset({TOP + word})
-    return frozenset(w for w in getattr(vocabulary, "leaves", ()) if w == word or (len(word) >= 2 and w.endswith(word)))
+    leaves = getattr(vocabulary, "leaves", ())
+    if word not in leaves and word in getattr(vocabulary, "mids", ()):
+        return frozenset({MID + word})   # "과일": the whole fruit aisle, not only 열대과일 and 말린과일
+    return frozenset(w for w in leaves if w == word or (len(word) >= 2 and w.endswith(word)))
 
 
 def item_heads(keywords: Sequence[str], vocabulary: set[str], message: str = "") -> tuple[str, ...]:

@@ -175,3 +175,16 @@ def test_under_a_budget_another_kind_is_offered_only_when_it_carries_the_request
     found = ground(retriever, catalog, "옥수수맛 과자 스낵", Constraints(budget_max=2000), k=3, item=item)
     # every 과자 is over 2,400원; the 옥수수맛 스낵 is what the words describe, the 감자 스낵 is not
     assert [p.id for p in found.cards] == ["M03"] and found.other_kind
+
+
+def test_an_aisle_word_names_the_whole_aisle_not_only_the_shelves_ending_with_it():
+    rows = [P("N01", "망고", "농장", "2입", "신선/과일/열대과일", 9500),
+            P("N02", "한라봉", "농장", "3kg", "신선/과일/감귤", 32000, tags=("선물용",)),
+            P("N03", "건망고", "농장", "200g", "간식/건과/말린과일", 6000),
+            P("N04", "과일 칼", "주방", "1개", "주방/조리도구/칼", 8000)]
+    catalog, retriever, vocab = {p.id: p for p in rows}, KeywordRetriever(rows), head_vocabulary(rows)
+    item = item_query(("과일",), "선물용 과일 3만원대", vocab)
+    assert item.heads == ("과일",)
+    found = ground(retriever, catalog, "과일 선물용", Constraints(budget_min=30000, budget_max=39999,
+                                                              required_tags=("선물용",)), k=3, item=item)
+    assert [p.id for p in found.cards] == ["N02"] and not found.other_kind
