@@ -491,7 +491,10 @@ def kind_words(q: ItemQuery, rows: Sequence[tuple], conditions: Sequence[str] = 
             continue
         one = replace(q, words=(w,))
         n = sum(1 for core in cores if words_match(core, one))
-        if 0 < n < len(cores):
+        # a kind some item is: with the kinds already kept, some item's name carries them all
+        # ("드럼 세탁기 세제": 드럼용 세제 and 세탁기 전용 세제 are two kinds, no 세제 is both)
+        both = replace(q, words=(*out, w))
+        if 0 < n < len(cores) and any(words_match(core, both) >= min(len(out) + 1, MAX_WORDS) for core in cores):
             out.append(w)
     return tuple(out)
 

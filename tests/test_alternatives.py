@@ -188,3 +188,16 @@ def test_an_aisle_word_names_the_whole_aisle_not_only_the_shelves_ending_with_it
     found = ground(retriever, catalog, "과일 선물용", Constraints(budget_min=30000, budget_max=39999,
                                                               required_tags=("선물용",)), k=3, item=item)
     assert [p.id for p in found.cards] == ["N02"] and not found.other_kind
+
+
+def test_kind_words_no_item_carries_together_are_not_one_kind():
+    from assistant.rerank import kind_words
+
+    rows = [P("Q01", "드럼용 액체세제", "보송", "2.5L", "생활/세탁/세제", 11900),
+            P("Q02", "일반 액체세제", "보송", "2.5L", "생활/세탁/세제", 9900),
+            P("Q03", "세탁기 전용 세제", "보송", "1L", "생활/세탁/세제", 5900)]
+    catalog, retriever, vocab = {p.id: p for p in rows}, KeywordRetriever(rows), head_vocabulary(rows)
+    item = item_query(("드럼", "세탁기", "세제"), "드럼 세탁기 세제", vocab)
+    assert kind_words(item, item_rows(catalog)) == ("드럼",)
+    found = ground(retriever, catalog, "드럼 세탁기 세제", Constraints(), k=3, item=item)
+    assert [p.id for p in found.cards] == ["Q01"] and not found.relaxed
