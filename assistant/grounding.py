@@ -448,8 +448,8 @@ def _ground(retriever, catalog: dict, query: str, c: Constraints, profile: Profi
         products = rank_products(retriever, catalog, query, c, profile, k, sort, stock, item=item,
                                  only_item=only_item)
         if products and any(tier(p, item) == 2 for p in products):
-            if not only_item:
-                return Grounded(tuple(_card(p, stock, catalog, c) for p in products), constraints=c, other_kind=True)
+            if not only_item:   # the whole ranked list (evaluation), as before
+                return Grounded(tuple(_card(p, stock, catalog, c) for p in products), constraints=c)
             rows = tuple(Relaxed(_card(p, stock, catalog, c), f"kind:{kind}", f"{_eun(kind)} 아니지만")
                          for p in products if tier(p, item) == 2)
             return Grounded((), rows, (kind,), c)

@@ -355,6 +355,9 @@ class Assistant:
                                                            for r in found.relaxed]})
         described = c.describe(food=any(is_food(self.catalog[p.id]) for p in cards) if cards else True)
         notes = (f"적용한 조건: {', '.join(described)}",) if described else ()
+        if found.other_kind:   # a model reply must not present another kind as the asked item
+            asked = _item_name(slots.keywords, found.asked) or "요청한 상품"
+            notes += (f"조건에 맞는 {asked} 없음" + (": 보여주는 상품은 다른 종류예요" if cards else ""),)
         draft = replies.search_reply(cards, described, sort=sort, wanted_tags=c.required_tags + c.profile_tags,
                                      excluded=c.excluded_allergens,
                                      other_kind=_item_name(slots.keywords, found.asked) if found.other_kind else "",
