@@ -251,17 +251,26 @@ class Actions:
 
     def propose_profile(self, state, customer_id: str | None, slots, message: str = "") -> ActionResult:
         """Dietary tags and allergies said in dialogue become proposals the customer confirms.
-        Taking one off ("우유 알레르기 다 나았어요, 목록에서 지워주세요") is not done from a chat line:
-        the shopper is pointed to the profile panel, and nothing is added."""
-        changes = [("dietary", t) for t in slots.dietary_tags] + [("allergies", a) for a in slots.allergens]
-        if not changes:
+        Taking one off (`slots.remove_allergens` / `remove_dietary_tags`, read by the parser from
+        "우유 알레르기 다 나았어요, 목록에서 지워주세요") is not done from a chat line: the shopper is
+        pointed to the profile panel, the exclusion stays meanwhile, and nothing is added for it.
+        `message` is kept for callers; the reading is the parser's."""
+        removed = [("dietary", t) for t in getattr(slots, "remove_dietary_tags", ())] + \
+                  [("allergies", a) for a in getattr(slots, "remove_allergens", ())]
+        changes = [c for c in [("dietary", t) for t in slots.dietary_tags] + [("allergies", a) for a in slots.allergens]
+                   if c not in removed]
+        if not changes and not removed:
             return ActionResult("profile_proposal", False, "어떤 식습관이나 알레르기를 저장할지 말씀해 주시겠어요?")
+        off_note = ""
+        if removed:
+            off = ", ".join(v for _, v in removed)
+            place = "'알레르기'" if any(f == "allergies" for f, _ in removed) else "'식습관'"
+            off_note = (f"{off} 정보를 지우는 건 안전을 위해 대화로는 하지 않아요. 왼쪽 프로필의 "
+                        f"{place} 항목에서 직접 해제해 주세요. 그 전까지는 지금처럼 반영해서 골라 드릴게요.")
+            if not changes:
+                return ActionResult("profile_proposal", False, off_note,
+                                    data={"remove_requested": [v for _, v in removed]})
         said = ", ".join(v for _, v in changes)
-        if _TAKE_OFF.search(message or ""):
-            return ActionResult("profile_proposal", False,
-                                f"{said} 정보를 지우는 건 안전을 위해 대화로는 하지 않아요. 왼쪽 프로필의 "
-                                "'알레르기' 항목에서 직접 해제해 주세요. 그 전까지는 지금처럼 피해서 골라 드릴게요.",
-                                data={"remove_requested": [v for _, v in changes]})
         # Applied to this conversation at once; stored in the profile only after confirmation.
         # Same place and keys as dialogue.update_state's session facts (`DialogueState.sticky`).
         for fld, value in changes:
@@ -275,20 +284,17 @@ class Actions:
                 pid = self.profiles.propose(customer_id, fld, value, source="dialogue")
                 if pid is not None:
                     proposals.append({"proposal_id": _get(pid, "id") or pid, "field": fld, "value": value})
+        extra = {"remove_requested": [v for _, v in removed]} if removed else {}
+        note = f" {off_note}" if off_note else ""
         if proposals:
             return ActionResult("profile_proposal", True,
-                                f"프로필에 {said}을(를) 추가할까요? 확인을 누르시면 저장하고, 그 전까지는 이번 대화에만 반영할게요.",
-                                (), (), {"proposals": proposals})
+                                f"프로필에 {said}을(를) 추가할까요? 확인을 누르시면 저장하고, 그 전까지는 이번 대화에만 반영할게요."
+                                + note, (), (), {"proposals": proposals, **extra})
         why = ("로그인하시면 프로필에 저장할 수 있어요." if not customer_id
                else "개인화 동의가 없어 프로필에는 저장하지 않았어요.")
         return ActionResult("profile_proposal", True,
-                            f"알겠어요. 이번 대화에서는 {said} 조건을 반영해서 골라 드릴게요. {why}",
-                            (), (), {"session_only": True})
-
-
-# "지워 주세요", "삭제", "해제", "이제 괜찮아요", "다 나았어요": taking an allergy or diet off the profile
-# ("빼 주세요" is not here: with an allergy it means "leave it out of the results")
-_TAKE_OFF = re.compile(r"지워|지우|삭제|해제|없애|나았|완치|이제\s?(?:괜찮|먹을\s?수\s?있)")
+                            f"알겠어요. 이번 대화에서는 {said} 조건을 반영해서 골라 드릴게요. {why}" + note,
+                            (), (), {"session_only": True, **extra})
 
 
 def _call(obj, names: tuple[str, ...], *args):

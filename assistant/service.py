@@ -428,6 +428,21 @@ class Assistant:
         targets = resolve_reference(slots.reference, state.last_results, self.catalog)
         if intent == "cart_remove":
             lines = a.lines(state, customer_id)
+            if (slots.allergens and not (slots.keywords or slots.categories)
+                    and not (slots.reference and slots.reference.kind in ("it", "index"))):
+                # "땅콩 들어간 건 장바구니에서 다 빼줘": every cart line that holds the allergen (no
+                # product named, so these are the message's allergens, not the session's)
+                bad = set(slots.allergens)
+                hits = [pid for pid in lines if pid in self.catalog and bad & set(self.catalog[pid].allergens)]
+                if not hits:
+                    return ActionResult("cart_remove", False,
+                                        f"장바구니에 {', '.join(slots.allergens)} 들어간 상품은 없어요.")
+                results = [a.remove(state, customer_id, pid, None) for pid in hits]
+                if len(results) == 1:
+                    return results[0]
+                return ActionResult("cart_remove", any(r.ok for r in results), " ".join(r.message for r in results),
+                                    (), tuple(n for r in results for n in r.numbers),
+                                    {"results": [r.event() for r in results]})
             if not targets and slots.keywords:
                 targets = [pid for pid in lines if any(k in self.catalog[pid].name for k in slots.keywords)][:1]
             if not targets:

@@ -54,6 +54,11 @@ class Slots:
     sort: Literal["price_asc", "price_desc", "rating"] | None = None
     order_id: str | None = None
     policy_topic: str | None = None       # 배송 / 교환반품 / ... when recognised
+    # Taken off the shopper's record ("우유 알레르기 다 나았어요, 지워 주세요"). Never read as
+    # dropping an exclusion: the allergen also stays in `allergens` for the turn and the session,
+    # and the profile change goes through the profile panel (consent), not the chat.
+    remove_allergens: tuple[str, ...] = ()
+    remove_dietary_tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

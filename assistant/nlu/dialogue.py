@@ -28,7 +28,8 @@ from assistant.nlu.categories import food_scope
 from assistant.nlu.refs import SORT_OF
 from assistant.types import DialogueState, Reference, Slots, Understanding
 
-_LIST_FIELDS = ("keywords", "categories", "brands", "avoid_brands", "dietary_tags", "allergens")
+_LIST_FIELDS = ("keywords", "categories", "brands", "avoid_brands", "dietary_tags", "allergens",
+                "remove_allergens", "remove_dietary_tags")
 _CONSTRAINT_FIELDS = ("budget_min", "budget_max", "dietary_tags", "allergens", "brands",
                       "avoid_brands", "urgency", "sort", "count")
 _STICKY_FROM_PROFILE = ("allergens", "dietary_tags", "avoid_brands")

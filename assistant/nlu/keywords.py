@@ -103,6 +103,13 @@ def analyze(masked: str, lexicon: Lexicon) -> tuple[list[str], bool]:
             skip = i + 1
             continue
         is_noun = tok.tag in _NOUN_TAGS and tok.form not in STOPWORDS
+        glued_next = (i + 1 < len(tokens) and tokens[i + 1].tag in ("NNG", "NNP") and tok.len == 1
+                      and tokens[i + 1].len >= 2 and tokens[i + 1].start == tok.start + tok.len)
+        if (not is_noun and tok.tag in ("NNG", "NNP") and glued_next and not run
+                and (tok.start == 0 or masked[tok.start - 1].isspace())):
+            is_noun = True  # "선크림": a stopword noun opening a compound is part of it
+        if tok.tag == "SN" and run and tok.start == run[-1].start + run[-1].len:
+            is_noun = True  # "오메가3", "비타민b12": a number glued to the name is part of it
         if tok.form in ("류", "거리") and run and tok.start == run[-1].start + run[-1].len:
             is_noun = True  # "견과류", "반찬거리"
         if is_noun and tok.tag == "SL" and len(tok.form) < 2:

@@ -267,11 +267,25 @@ SHORT_ITEM_NOUNS = re.compile(r"(?<![가-힣])(?<!지 )(?<!걱정 )(마요)(?=\s
 # Tag synonyms whose words stay keywords too ("선물세트" -> tag 선물용 and keyword 선물세트).
 KEEP_AS_KEYWORD = frozenset({"선물", "혼밥", "자취", "1인용", "1인분", "소포장"})
 
-_DEFAULT_BRANDS = (
+_KNOWN_BRANDS = (
     "풀무원", "CJ", "비비고", "오뚜기", "농심", "매일", "서울우유", "남양", "빙그레", "동원",
     "청정원", "해태", "롯데", "오리온", "크라운", "삼양", "팔도", "하림", "곰곰", "노브랜드",
     "피코크", "상하목장", "초록마을", "올가", "한살림", "동서", "맥심", "코카콜라", "제주삼다수",
 )
+# The store catalog's own brands (data/catalog/products.jsonl; "_" stands for a space), built in
+# like its category tree so that the built-in lexicon reads "바이탈랩 비타민씨", "장보기 베이직 말고"
+# as the app does (`Lexicon.from_products`); tests/test_nlu_brands.py keeps it equal to the catalog.
+_CATALOG_BRANDS_TEXT = """
+고소한날 곡물창고 과즙공장 그린워시 그린포레 금산홍원 김명가 깨끗한집 꼬마간식 남해수산 네츄럴펫 뉴트리온 다향 닥터뉴트리 닥터마일드 달콤상점 데일리드링크 데일리브루 데일리팜
+데일리핏 도담정육 들녘미곡 땅과사람 라온뷰티 로스터리숲 만두공방 맑은샘 맑음 맘마밀 맘스케어 맛있는부엌 멍냥키친 모던리빙 모아전자 목장길 밀과결 바다마을 바른농부 바른목장
+바삭공방 바이탈랩 반려공감 베베숲 보성다원 보송 볼트랩 빈스토리 빵굽는마을 살림공방 새벽농장 생활공감 셰프라인 소담키친 수분정원 순한세상 순한아기 숲속캠프 스마트하우스
+쌀집총각 아가맘 아가포근 아웃도어랩 아이사랑 아이순 아침베이커리 어부의아침 얼음골키친 에이온 오늘의식탁 오늘커피 오븐하우스 오후세시 온담 웰니스팜 유니링크 자연방목농장
+장보기_베이직 장보기_산지직송 장보기_수산 장보기_정육 정관홍삼 정담 참숯정육 청량샘 청정바다 초록다원 초록들판 초록아기 초원우유 카페온 캠프원 캠핑공작소 쿡앤웨어 클린랩
+키즈밀 키즈케어 키친메이트 테크온 트레일맥스 티하우스담 파도소리 펫플러스 포근살림 푸른목장 피부공감 하늘농가 하얀들 한끼랩 한방명가 한우마을 해담 해피테일 햇살마루 햇살양계
+홈쿡 홍삼정원 황금들판
+"""
+CATALOG_BRANDS: tuple[str, ...] = tuple(w.replace("_", " ") for w in _CATALOG_BRANDS_TEXT.split())
+_DEFAULT_BRANDS = tuple(dict.fromkeys(_KNOWN_BRANDS + CATALOG_BRANDS))
 
 
 
@@ -286,7 +300,7 @@ class Lexicon:
     tag_leaves: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @classmethod
-    def from_products(cls, products: Iterable, known_brands: Iterable[str] = _DEFAULT_BRANDS) -> "Lexicon":
+    def from_products(cls, products: Iterable, known_brands: Iterable[str] = _KNOWN_BRANDS) -> "Lexicon":
         """Build from anything with `brand`, `category` ("top/mid/leaf") and `tags`.
 
         `known_brands` (well-known Korean brands by default) are added so that "농심 말고"

@@ -38,7 +38,7 @@ _KEEP = {
     "product_question": {f.name for f in fields(Slots)} - {"quantity", "count", "order_id", "policy_topic"},
     "cart_add": {f.name for f in fields(Slots)} - {"count", "order_id", "policy_topic"},
     "cart_remove": {f.name for f in fields(Slots)} - {"count", "order_id", "policy_topic"},
-    "profile_update": {"dietary_tags", "allergens", "brands", "avoid_brands"},
+    "profile_update": {"dietary_tags", "allergens", "brands", "avoid_brands", "remove_allergens", "remove_dietary_tags"},
     "reorder": {"keywords", "order_id"},
     "policy": {"order_id", "policy_topic"},
     "order_status": {"order_id"},

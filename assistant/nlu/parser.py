@@ -39,6 +39,7 @@ from assistant.nlu.slots import (
     extract_urgency,
     find_terms,
     normalize,
+    removed_terms,
 )
 from assistant.types import INTENTS, DialogueState, Reference, Slots, Understanding
 
@@ -160,7 +161,8 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     # an allergen word the shopper did not exclude ("생선 중에 고등어 말고": 생선 is what they
     # want) stays in the text the keywords come from
     allergen_spans = [(s, e) for s, e in allergen_spans
-                      if set(ALLERGEN_SYNONYMS.get(t[s:e].replace(" ", "").lower(), ())) <= set(allergens)]
+                      if set(ALLERGEN_SYNONYMS.get(t[s:e].replace(" ", "").lower(), ())) <= set(allergens)
+                      or any(e0 == s for _, e0 in allergen_spans)]   # the rest of one word: "땅콩버터"
     brands, avoid_brands, brand_spans = extract_brands(t, lexicon)
     urgency, urgency_spans = extract_urgency(t)
     order_id, order_spans = extract_order_id(t)
@@ -252,6 +254,16 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         # while choosing products, "일행 중에 갑각류 알레르기 있는 사람도 있어요" or "닭 들어간 건
         # 안 돼요" narrows the search; "우리 애기 우유 알레르기 있어요" stays about the household
         intent = "search"
+    removed_allergens, removed_tags = removed_terms(t, lexicon) if not (injection or harmful) else ([], [])
+    if ((removed_allergens or removed_tags) and intent in ("search", "cart_remove", "product_question", "profile_update",
+                                                           "out_of_scope", "greeting")
+            and not STRONG_REQUEST.search(t) and not _CART_PLACE.search(t)):
+        # "땅콩 알레르기 다 나았어요", "새우 알레르기 이제 괜찮아요, 지워 주세요": a change to the
+        # shopper's record (made in the profile panel); the allergen stays excluded meanwhile
+        intent, confidence = "profile_update", max(confidence, 0.8)
+        allergens += [a for a in removed_allergens if a not in allergens]
+    else:
+        removed_allergens, removed_tags = [], []
     if intent == "product_question" and not injection and not harmful:
         # "이 쿠키 계란 들어가요?", "그 소스 복숭아 성분 있나요": the allergen asked about is the
         # shopper's concern; it stays in the slots (and the session), never as a product word
@@ -284,8 +296,9 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         tags = [tag for tag in tags if tag not in USE_TAGS]
     if intent in _PRODUCT_INTENTS or intent == "profile_update":
         slots = Slots(
-            dietary_tags=tuple(tags), allergens=tuple(allergens),
+            dietary_tags=tuple(t for t in tags if t not in removed_tags), allergens=tuple(allergens),
             brands=tuple(brands), avoid_brands=tuple(avoid_brands),
+            remove_allergens=tuple(removed_allergens), remove_dietary_tags=tuple(removed_tags),
         )
     if intent in _PRODUCT_INTENTS:
         number = amounts[0][0] if amounts else None
@@ -307,6 +320,11 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         slots = Slots(keywords=tuple(keywords), order_id=order_id, quantity=amounts[0][0] if amounts else None)
     if intent in ("policy", "order_status"):
         slots = Slots(order_id=order_id, policy_topic=policy_topic if intent == "policy" else None)
+    if allergens and not slots.allergens:
+        # "계란 알레르기 있는데 비건 표시된 건 믿고 사도 돼요?": an allergy said beside a question
+        # of another kind is still the shopper's; it stays in the slots (and so in the session),
+        # as merge._ALWAYS keeps it whatever the intent
+        slots = replace(slots, allergens=tuple(allergens))
     return Understanding(intent=intent, slots=slots, confidence=confidence,
                          harmful=harmful, injection=injection)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from assistant.nlu.lexicon import ALLERGEN_SYNONYMS, TAG_SYNONYMS, Lexicon
+from assistant.nlu.lexicon import ALLERGEN_SYNONYMS, TAG_SYNONYMS, USE_TAGS, Lexicon
 from assistant.types import MAX_MESSAGE_CHARS
 
 Span = tuple[int, int]
@@ -99,6 +99,7 @@ def extract_tags(text: str, lexicon: Lexicon) -> tuple[list[str], list[Span]]:
     vocab.update({t.lower(): t for t in lexicon.tags})
     vocab.update(USE_TAG_WORDS)
     vocab["유당불내증"] = "락토프리"
+    vocab.update({k.replace("슈거", "슈가"): v for k, v in list(vocab.items()) if "슈거" in k})   # 노슈가 = 노슈거
     tags: list[str] = []
     spans: list[Span] = []
     meatless = re.search(r"(?<![가-힣])고기\s?(?:는|를|도)?\s?(?:안|못)\s?먹", text)  # not "돼지고기 못 먹어요"
@@ -127,7 +128,8 @@ _TAG_PHRASES = (
     (re.compile(r"제로(?=\s?(?:콜라|사이다|탄산|음료|소다|에이드|맥주))"), "제로칼로리"),
     (re.compile(r"(?:피부|두피|눈|아기\s?피부)\s?(?:가|이)?\s?(?:좀\s?)?(?:예민|민감)"), "저자극"),
     (re.compile(r"(?:설탕|당)\s?(?:이|을|은)?\s?(?:적게|덜|조금|거의\s?안)\s?(?:들어간|들어있는|넣은|든)"
-                r"|단\s?(?:거|걸|것|음식)\s?(?:을|를|은|는)?\s?(?:드시면|먹으면)\s?안|당뇨"), "저당"),
+                r"|단\s?(?:거|걸|것|음식)\s?(?:을|를|은|는)?\s?(?:드시면|먹으면)\s?안|당뇨"
+                r"|(?<![가-힣])(?:혈당|당)\s?(?:을|를)?\s?(?:조절|관리|제한)"), "저당"),
 )
 
 
@@ -205,7 +207,7 @@ _ELLIPSIS = re.compile(r"\s?(?:[.!?,~]|$)")
 _ELLIPSIS_START = re.compile(r"(?:(?:아|그리고|그럼|근데|또|참|and)\s)*(?:" + _PERSON + r")?\s?")
 # an allergy stated anywhere in the sentence ("첫째는 땅콩, 둘째는 우유 알레르기 있어요")
 _SENTENCE_ALLERGY = re.compile(r"알레르기|allerg|" + _REACTION)
-_SENTENCE_END = re.compile(r"[.!?\n;]|(?<=[요다])\s(?=[가-힣])")
+_SENTENCE_END = re.compile(r"[.!?\n;]|(?<=[요다])(?<!\s다)(?<!^다)\s(?=[가-힣])")   # "다" alone is "all"
 # after an allergen word: it is the thing bought or chosen, not avoided
 _WANTED_AFTER = re.compile(
     r"(?:이|가|은|는|을|를)?\s?(?:들어간|들어있는|들어\s?있는|넣은|함유|(?:으)?로\s?(?:바꾸|바꿀|바꿔|대체|주|할|살|사|골라|추천|찾)"
@@ -239,6 +241,7 @@ def extract_allergens(text: str) -> tuple[list[str], list[Span]]:
 # 있나요", "땅콩 다루는 공장에서 만든 거예요?")
 _ASKED_AFTER = re.compile(
     r"(?:이|가|은|는|도|을|를)?\s?(?:성분\s?(?:이|은|도)?\s?(?:있|들|포함|함유)|들어\s?(?:가|있|갔)(?!게)|들었|함유|포함"
+    r"|(?:으로|로)\s?(?:만든|만들었|만들어)"   # "이 약과 밀가루로 만든 거예요?"
     r"|(?:다루|취급하|쓰|만들)는\s?(?:공장|시설|곳|라인)|같은\s?(?:공장|시설|라인))"
 )
 _QUESTION_END = re.compile(r"\?|(?:나요|가요|어요|까요|는지|죠|니|습니까|예요|에요|인가요)\s?[.~]*$")
@@ -257,7 +260,8 @@ def asked_allergens(text: str) -> list[str]:
     out: list[str] = []
     for first, last, _ in _chains(text, hits):
         end = hits[last][2]
-        if re.match(r"[가-힣]", text[end:end + 1]) and not _GAP.match(text, end):
+        if (re.match(r"[가-힣]", text[end:end + 1]) and not _GAP.match(text, end)
+                and not re.match(r"(?:으로|로)\s?만[든들]", text[end:])):
             continue   # "땅콩버터 들어간 거예요?": a product name
         if not _ASKED_AFTER.match(text, end):
             continue
@@ -266,6 +270,7 @@ def asked_allergens(text: str) -> list[str]:
     return out
 
 
+_PLANT_BUTTER = re.compile(r"(?:땅콩|피넛|아몬드|캐슈|캐슈넛|카카오|코코아|시어|코코넛|해바라기씨|호두|헤이즐넛)\s?$")
 _THING_AFTER_GE = re.compile(r"\s?(?:없|있|좋|나아|나을|뭐|더|어때|괜찮|필요|맞|아니|많|적)")
 
 
@@ -280,6 +285,12 @@ def _allergen_hits(text: str) -> list[tuple[str, int, int]]:
                 continue
             if term == "게" and s > 1 and _adnominal(text[s - 2]) and _THING_AFTER_GE.match(text, e):
                 continue  # "싼 게 없어요": 게 = 것이, not crab
+        if term == "버터" and _PLANT_BUTTER.search(text, 0, s):
+            # "땅콩버터", "카카오버터", "시어버터": a spread or fat made from a plant, no milk; after
+            # an allergen word the pair still reads as one product name ("땅콩버터 말고 잼")
+            if hits and hits[-1][2] == s:
+                hits.append((hits[-1][0], s, e))
+            continue
         hits.append((term, s, e))
     return hits
 
@@ -343,9 +354,15 @@ def _mark_after(text: str, pos: int, limit: int, context: bool) -> re.Match | No
             return None
         m = _ALLERGY_MARK.match(text, nxt)
         reaction = m and re.match(_REACTION, m.group())
-        if m and (reaction or _CONNECTIVE_END.search(w.group().rstrip(",~"))):
+        if m and (reaction or _CONNECTIVE_END.search(w.group().rstrip(",~"))
+                  or all(_PLACE_FILLER.fullmatch(s) for s in skipped)):
             return m
     return None
+
+
+# words between an ingredient phrase and its exclusion verb that name where from, or how much:
+# "땅콩 들어간 건 장바구니에서 다 빼줘"
+_PLACE_FILLER = re.compile(r"(?:장바구니|카트|목록|리스트|거기|여기|전부|모두|다|싹|좀|그냥|싹다)(?:에서|서|에|에선|에서는)?")
 
 
 _INABILITY = re.compile(r"(?:알레르기|allerg|(?<!성)못\s?(?:먹|마시|마셔|드시|드셔|드세|써|쓰)|안\s?(?:돼|되|됨|맞)|안돼|" + _REACTION + ")")
@@ -456,6 +473,9 @@ def allergen_clauses(text: str, cart_context: bool = False) -> tuple[list[str], 
                 and re.match(r"(?:도|은|는|을|를)?\s?(?:추가|등록|넣어|넣었|포함|저장|기록)", mark.group()) \
                 and not _RECORD_PLACE.search(text[_sentence_of(text, s)[0]:s]):
             mark = None  # "우유 2개 추가": a cart line even in a message about allergies
+        if mark and _CART_WORDS.search(text, _sentence_of(text, s)[0], mark.start()):
+            marked.append((first, last, s, pos))   # "땅콩 들어간 건 장바구니에서 빼줘": the cart words
+            continue                               # and the verb stay for the intent (a cart removal)
         if mark:
             end = mark.end() + len(re.match(r"[^\s.,!?]*", text[mark.end():]).group())
             trailing = _TRAILING_EXCLUDE.match(text, end)
@@ -546,7 +566,9 @@ _NEG_PREFIX = re.compile(r"(?:^|[\s(])(?:no|non|without|zero|노)[\s-]?$")
 _AVOID = re.compile(
     r"\s?(?:제품|브랜드|거|것|건)?\s?(?:은|는|이|가|을|를)?\s?"
     r"(?:말고|말구|빼고|제외|싫|별로|안\s?좋아|말곤|은\s?빼|는\s?빼|안\s?살|피해"
-    r"|추천하지\s?마|추천\s?하지\s?마|사지\s?마|보여\s?주지\s?마|권하지\s?마)"
+    r"|추천하지\s?마|추천\s?하지\s?마|사지\s?마|보여\s?주지\s?마|권하지\s?마"
+    # "X 제품은 안 보고 싶어요", "다시는 안 살래요", "보기 싫어요"
+    r"|안\s?(?:보고\s?싶|봤으면|볼래|보이게|살래|사고\s?싶|샀으면|쓰고\s?싶|먹고\s?싶)|(?:보기|사기|쓰기)\s?싫|다시는\s?안)"
 )
 _COMMON_WORD_BRANDS = {"매일", "오늘", "바른", "자연", "착한", "건강", "맛있는", "행복", "우리", "하루"}
 
@@ -600,7 +622,9 @@ def extract_urgency(text: str) -> tuple[str | None, list[Span]]:
 _ORDER_ID = re.compile(
     r"주문\s?번호\s?(?:는|은|가|:)?\s?([a-z0-9][a-z0-9-]{3,})"
     r"|\b((?:ord|od|o|jb|on)[-_]?\d[\d-]{3,})\b"
-    r"|\b(\d{8}-\d{2,})\b",
+    r"|\b(\d{8}-\d{2,})\b"
+    # a date-led run of digits: "2026112300871 주문 상태" (never a price or a phone number)
+    r"|\b(20\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{2,8})\b",
     re.IGNORECASE,
 )
 
@@ -677,3 +701,59 @@ _POLICY_PATTERNS = (
     # question ("반품한 거 환불 언제 들어와요") and the table below decides
     (re.compile(r"(?:반품|교환|반송)(?!\s?(?:한\s?(?:거|건|것|게)|했|해\s?놨|해\s?뒀|보냈|신청\s?했|처리\s?(?:됐|되었)))"), "교환반품"),
 )
+
+
+# ---------------------------------------------------------------- taking an allergy or diet off
+# Recovered or grown out of it: "다 나았어요", "완치", "이제 괜찮아요", "이제 먹어도 돼요", "더 이상
+# 알레르기 아니에요", "이제 비건 안 해요". A question ("이제 먹어도 돼요?") asks, it removes nothing.
+_RECOVERED = re.compile(
+    r"나았|나아졌|낫았|완치|괜찮아졌|없어졌|사라졌|음성\s?(?:이|으로|나왔|판정)"
+    r"|이제(?:는|부터)?\s?(?:[가-힣]+\s)?(?:괜찮|먹어도|먹을\s?수|먹을수|마셔도|마실\s?수|드셔도|먹을\s?래|안\s?해|안\s?할|그만)"
+    r"|더\s?이상\s?(?:[가-힣]+\s)?(?:아니|없|안\s?(?:해|할|먹어도))|그만\s?(?:할|해|둘|뒀|하려)"
+)
+# Taken off the record: "목록에서 지워 주세요", "프로필에서 삭제", "해제해 주세요". Only with a word
+# about the record or the allergy in the message ("장바구니에서 우유 삭제" is a cart line).
+_OFF_RECORD = re.compile(r"지워|지우|삭제|해제|없애|(?:목록|리스트|프로필|정보|기록|등록)\s?(?:에서|서)\s?(?:빼|제외|지워|삭제)")
+_RECORD_WORD = re.compile(r"알레르기|allerg|프로필|목록|리스트|내\s?정보|제\s?정보|식단|체질|등록")
+_CART_PLACE_WORDS = re.compile(r"장바구니|카트|담은|담았|담긴|주문")
+_CLAUSE_SPLIT = re.compile(r"[.!?\n;,]|(?<=[요다])\s(?=[가-힣])")
+_ASKING = re.compile(r"\?|(?:나요|까요|되나|는지|죠)\s?[.~]*$")
+
+
+def removed_terms(text: str, lexicon: Lexicon) -> tuple[list[str], list[str]]:
+    """(allergens, dietary tags) the shopper asks to take off their record: a clause that
+    names them and says they recovered or asks to delete them ("우유 알레르기 다 나았어요",
+    "밀가루 알레르기 추가해 주세요, 우유는 이제 괜찮아요" -> only 우유). A removal clause with
+    nothing named ("... 괜찮아요, 지워 주세요") takes the names of the clause before it.
+
+    >>> removed_terms("이제 우유 알레르기 다 나았어요 목록에서 지워주세요", Lexicon.default())
+    (['우유'], [])
+    >>> removed_terms("밀가루 알레르기 추가해 주세요, 우유는 이제 괜찮아요", Lexicon.default())
+    (['우유'], [])
+    >>> removed_terms("장바구니에서 우유 삭제해 줘", Lexicon.default())
+    ([], [])
+    """
+    record = bool(_RECORD_WORD.search(text)) and not _CART_PLACE_WORDS.search(text)
+    cuts = [0] + [m.end() for m in _CLAUSE_SPLIT.finditer(text)] + [len(text)]
+    clauses = [text[a:b] for a, b in zip(cuts, cuts[1:]) if text[a:b].strip()]   # each with its "?" or ","
+    allergens: list[str] = []
+    tags: list[str] = []
+    last_named: tuple[list[str], list[str]] = ([], [])
+    for clause in clauses:
+        named = ([n for term, _, _ in _allergen_hits(clause) for n in ALLERGEN_SYNONYMS[term]],
+                 extract_tags(clause, lexicon)[0])
+        named = (list(dict.fromkeys(named[0])), [t for t in named[1] if t not in _NOT_PERSONAL_TAGS])
+        off = _OFF_RECORD.search(clause)
+        removes = ((_RECOVERED.search(clause) or off and (record or off.group().startswith("해제")))
+                   and not _ASKING.search(clause.strip(" ,;")))
+        if removes:
+            a, t = named if (named[0] or named[1]) else last_named
+            allergens += [x for x in a if x not in allergens]
+            tags += [x for x in t if x not in tags]
+        if named[0] or named[1]:
+            last_named = named
+    return allergens, tags
+
+
+# use and pack tags describe a product, never a person's record
+_NOT_PERSONAL_TAGS = USE_TAGS | {"선물용"}

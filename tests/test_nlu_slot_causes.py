@@ -1,0 +1,102 @@
+"""Slot causes fixed for issue 13 (branch `slots`), one test per cause. Messages are written for
+these tests, not copied from the blind batches."""
+
+import pytest
+
+from assistant.nlu import parse
+from assistant.types import Reference
+
+
+# plant butters are no milk: the allergen is the plant's, and the pair is one product name
+@pytest.mark.parametrize("text, want", [
+    ("피넛버터는 빼 주세요 식빵에 바를 거 찾아요", ("땅콩",)),
+    ("애가 땅콩버터 먹고 두드러기 났어요 땅콩 없는 과자요", ("땅콩",)),
+    ("카카오버터 들어간 초콜릿 추천", ()),
+])
+def test_plant_butter_is_not_milk(text, want):
+    u = parse(text)
+    assert u.slots.allergens == want
+    assert "버터" not in u.slots.keywords
+
+
+def test_plant_butter_name_before_malgo_is_still_a_product():
+    assert parse("피넛버터 말고 딸기잼 보여줘").slots.allergens == ()
+
+
+def test_dairy_butter_still_excluded():
+    assert parse("버터 들어간 건 빼고 크래커 추천").slots.allergens == ("우유",)
+
+
+@pytest.mark.parametrize("text", ["앞으로 곰곰 제품은 안 보고 싶어요", "오뚜기 건 보기 싫어요"])
+def test_avoided_brand_said_as_not_wanting_to_see(text):
+    u = parse(text)
+    assert u.slots.avoid_brands and not u.slots.brands
+
+
+# number words: neighbouring sino digits are a range; "정도까지" is a ceiling; "만" (only)
+# never eats the 만 of the next amount; a price refused with 말고 is no bound
+@pytest.mark.parametrize("text, want", [
+    ("삼사만원짜리 텐트", (30000, 40000)),
+    ("칠팔천원 정도 과자", (7000, 8000)),
+    ("일이만원대 선물", (10000, 29999)),
+    ("5만원 정도까지 보고 있어요", (None, 50000)),
+    ("삼천원 이상 만원 이하 젤리", (3000, 10000)),
+    ("2만원대 말고 사오만원대 가습기", (40000, 59999)),
+])
+def test_budget_number_words(text, want):
+    s = parse(text).slots
+    assert (s.budget_min, s.budget_max) == want
+
+
+# 슈가 is a spelling of 슈거; a sugar-control diet is 저당
+@pytest.mark.parametrize("text, tag", [
+    ("노슈가 그래놀라 있어요?", "무가당"),
+    ("제로슈가 음료 찾아요", "제로슈거"),
+    ("혈당 관리 중이라 간식 골라 주세요", "저당"),
+])
+def test_sugar_tag_spellings(text, tag):
+    assert tag in parse(text).slots.dietary_tags
+
+
+def test_date_led_digit_run_is_an_order_id():
+    assert parse("2025090412345 주문 어디쯤 왔어요?").slots.order_id == "2025090412345"
+    assert parse("01098765432로 연락 주세요").slots.order_id is None
+
+
+@pytest.mark.parametrize("text", ["아까 고른 거 빼 주세요", "방금 추천해 준 거 두 개 담아요"])
+def test_earlier_thing_described_by_a_verb_is_it(text):
+    assert parse(text).slots.reference == Reference("it")
+
+
+def test_a_pack_of_n_is_no_count():
+    u = parse("양말 5개 set 있어요?")
+    assert u.slots.count is None and u.slots.quantity is None and u.slots.keywords == ("양말",)
+
+
+def test_allergy_said_beside_a_policy_question_is_kept():
+    from assistant.nlu.dialogue import update_state
+    from assistant.types import DialogueState
+
+    msg = "저 새우 알레르기 있는데 교환은 며칠 안에 해야 돼요?"
+    u = parse(msg)
+    assert u.intent == "policy" and "새우" in u.slots.allergens
+    state, _ = update_state(DialogueState(), u, msg)
+    assert "새우" in state.sticky["allergens"]
+
+
+def test_made_of_an_allergen_is_asked():
+    u = parse("그 쿠키 땅콩으로 만든 거예요?")
+    assert u.intent == "product_question" and "땅콩" in u.slots.allergens
+
+
+# item head noun: the analyzer's pieces of one written word stay one keyword
+@pytest.mark.parametrize("text, word", [
+    ("선크림 순한 걸로 추천해 주세요", "선크림"),
+    ("오메가3 만원 이하", "오메가3"),
+])
+def test_compound_written_as_one_word_stays_whole(text, word):
+    assert word in parse(text).slots.keywords
+
+
+def test_a_stopword_before_a_one_syllable_noun_is_not_a_product():
+    assert parse("결제창으로 넘어가 주세요").slots.keywords == ()
