@@ -20,7 +20,21 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Sequence
 
 from assistant.facts import ProductFact, effective_price, unit_price, won
-from assistant.rerank import ItemQuery, is_item, item_rows, kind_match, kind_words, phrase_match, size_match, tier
+from assistant.rerank import (
+    ItemQuery,
+    core_of,
+    head_of,
+    is_item,
+    item_rows,
+    item_shelves,
+    kind_match,
+    kind_words,
+    noun_family,
+    phrase_match,
+    size_match,
+    tier,
+    words_match,
+)
 from assistant.rerank import score as item_score
 
 # Food scope (store.domain): a profile's dietary tags (비건...) do not apply to non-food goods,
@@ -100,6 +114,19 @@ def constraints_from(slots, profile: ProfileView | None = None) -> Constraints:
 
 
 
+# A diet a food meets by what it is made of, whether or not its listing carries the tag: lactose
+# is milk's sugar, so a food whose labeled allergens have no 우유 is lactose-free (a 식빵 without
+# milk for "유당불내증이라"). The retriever filters on listed tags only, so these are checked here.
+IMPLIED_BY_ALLERGENS = {"락토프리": "우유"}
+
+
+def implied_tags(product) -> set[str]:
+    """The `IMPLIED_BY_ALLERGENS` diets a food meets by its allergen list."""
+    if not is_food(product):
+        return set()
+    return {tag for tag, allergen in IMPLIED_BY_ALLERGENS.items() if allergen not in product.allergens}
+
+
 def violations(product, c: Constraints, stock: int | None = None) -> list[str]:
     """Every constraint `product` breaks (empty list = acceptable)."""
     out: list[str] = []
@@ -108,7 +135,7 @@ def violations(product, c: Constraints, stock: int | None = None) -> list[str]:
         out.append("budget_max")
     if c.budget_min is not None and price < c.budget_min:
         out.append("budget_min")
-    tags = set(product.tags)
+    tags = set(product.tags) | implied_tags(product)
     if any(t not in tags for t in c.required_tags):
         out.append("required_tags")
     if c.profile_tags and is_food(product) and any(t not in tags for t in c.profile_tags):
@@ -151,7 +178,8 @@ def retriever_filters(c: Constraints, kinds: tuple[str, ...] = ("product",)):
     except Exception:  # package not installed/ready: post-filtering alone stays correct
         return None
     try:
-        return Filters(min_price=c.budget_min, max_price=c.budget_max, required_tags=tuple(c.required_tags),
+        listed = tuple(t for t in c.required_tags if t not in IMPLIED_BY_ALLERGENS)   # implied ones: checked after
+        return Filters(min_price=c.budget_min, max_price=c.budget_max, required_tags=listed,
                        excluded_allergens=tuple(c.excluded_allergens), in_stock=c.in_stock, kinds=kinds)
     except TypeError:
         return None
@@ -306,6 +334,8 @@ class Grounded:
     unmet: tuple[str, ...] = ()        # conditions no product meets ("유기농", "3,000원 이하")
     constraints: Constraints | None = None
     other_kind: bool = False           # the cards meet every condition but are not the asked item
+    near: str = ""                     # the shelf those other-kind cards share ("볶음밥·피자"), if one
+    asked: str = ""                    # the asked item's head noun as the rerank read it ("하루견과")
 
 
 def _eun(word: str) -> str:
@@ -390,6 +420,14 @@ def ground(retriever, catalog: dict, query: str, c: Constraints, profile: Profil
            only_item: bool = True) -> Grounded:
     """Products meeting every condition; when there are none (or none of them is the asked
     item while the store sells that item), labeled relaxations instead."""
+    found = _ground(retriever, catalog, query, c, profile, k, sort, stock, item, only_item)
+    if item is not None and item.active and not found.asked:
+        found = replace(found, asked=item.heads[0])
+    return found
+
+
+def _ground(retriever, catalog: dict, query: str, c: Constraints, profile: ProfileView | None,
+            k: int, sort: str | None, stock, item: ItemQuery | None, only_item: bool) -> Grounded:
     typed = item is not None and item.active
     if typed and only_item and not item.kind:
         conditions = c.required_tags + c.profile_tags + c.excluded_allergens + c.brands
@@ -401,27 +439,74 @@ def ground(retriever, catalog: dict, query: str, c: Constraints, profile: Profil
     if relaxed:   # the asked kind with one wish relaxed ("신생아 기저귀", 20% over budget)
         return Grounded((), tuple(relaxed), tuple(unmet), c)
     if typed and item.kind:
-        # No item of the asked kind, even relaxed: the kind word may be a use or an audience
-        # ("아기 과자": 쌀과자 are baby snacks whose names do not say 아기): the item of any kind.
+        # No item of the asked kind, even relaxed: the item of another kind that meets every
+        # condition is the one condition relaxed (the kind word), labeled per card ("무선은
+        # 아니지만 …"); the kind word may also be a use or an audience ("아기 과자": 쌀과자 are baby
+        # snacks whose names do not say 아기).
+        kind = " ".join(item.kind)
         item = replace(item, kind=())
         products = rank_products(retriever, catalog, query, c, profile, k, sort, stock, item=item,
                                  only_item=only_item)
-        if products and any(tier(p, item) == 2 for p in products):   # shown as other things ("유선 이어폰")
-            return Grounded(tuple(_card(p, stock, catalog, c) for p in products), constraints=c,
-                            other_kind=only_item)
+        if products and any(tier(p, item) == 2 for p in products):
+            if not only_item:   # the whole ranked list (evaluation), as before
+                return Grounded(tuple(_card(p, stock, catalog, c) for p in products), constraints=c)
+            rows = tuple(Relaxed(_card(p, stock, catalog, c), f"kind:{kind}", f"{_eun(kind)} 아니지만")
+                         for p in products if tier(p, item) == 2)
+            return Grounded((), rows, (kind,), c)
+        # Nor with every other condition: the kind word with one wish relaxed ("무설탕 초콜릿" whose
+        # 무가당 tag is a wish too), both said in each label ("무설탕은 아니고, 무가당은 아니지만").
         relaxed, unmet = relax(retriever, catalog, query, c, profile, item, stock, k=min(k, 3))
         if relaxed:
-            return Grounded((), tuple(relaxed), tuple(unmet), c)
+            relaxed = [replace(r, relaxed=f"kind:{kind}+{r.relaxed}", label=f"{_eun(kind)} 아니고, {r.label}")
+                       for r in relaxed]
+            return Grounded((), tuple(relaxed), (kind, *unmet), c)
     if typed and only_item:
         # The store sells the asked item, but none of it meets the conditions even with one
-        # wish relaxed. Other things that meet every condition are offered, labeled as other
-        # things (비건 마요 for 마요네즈), never an accessory of the item (종이호일 for 에어프라이어);
-        # with none, the reply says the item is not there ("…조건에 맞는 에어프라이어는 지금 없어요").
+        # wish relaxed. When a hard condition (an allergen, a needed diet) rules it all out,
+        # offered instead, labeled as another kind: items of a near kind that meet every
+        # condition (never an accessory of the item: 종이호일 for 에어프라이어) — the same noun
+        # family (쌀과자 for 치즈과자) or, for food, the item's own shelf (볶음밥 next to the frozen
+        # pizzas: a meal for a meal; a kettle is not a coffee machine). Nothing unrelated: with
+        # none, the reply says the item is not there ("…조건에 맞는 에어프라이어는 지금 없어요").
+        rows = item_rows(catalog)
+        # Only wishes or the budget rule the item out: another kind is not what was asked
+        # ("아보카도 5천원 이하" gets no bananas), unless its name carries the request's own words
+        # ("새우맛 과자": the 새우맛 스낵 next to the 쌀과자); else the reply says the item is not there.
+        soft_only = any(is_item(head, core, item, p) and satisfies(p, _hard(c), _level(stock, p))
+                        for _, p, head, core in rows)
+        shelves, family = item_shelves(item, rows), noun_family(item, rows)
+
+        def near_kind(p) -> bool:
+            if tier(p, item) != 0 or (soft_only and not words_match(core_of(p), item)):
+                return False
+            head = head_of(p)
+            return any(head.endswith(f) for f in family) or (is_food(p) and p.category in shelves)
+
         near = [p for p in rank_products(retriever, catalog, query, c, profile, max(k, 3) * 4, sort, stock,
-                                         item=item, only_item=False) if tier(p, item) == 0][:k]
-        return Grounded(tuple(_card(p, stock, catalog, c) for p in near), constraints=c, other_kind=True)
+                                         item=item, only_item=False) if near_kind(p)]
+        if len(near) < k:   # retrieval's candidates may miss the shelf: the shelf itself, best rated first
+            extra = sorted((p for pid, p, _, _ in rows if p.category in shelves and p not in near and near_kind(p)
+                            and satisfies(p, c, _level(stock, p))),
+                           key=lambda p: (-float(getattr(p, "rating", 0.0)), p.id))
+            near += extra
+        near = near[:k]
+        return Grounded(tuple(_card(p, stock, catalog, c) for p in near), constraints=c, other_kind=True,
+                        near=_shelf_name(near))
     return Grounded(tuple(_card(p, stock, catalog, c) for p in products), constraints=c,
                     other_kind=bool(products) and typed)
+
+
+def _hard(c: Constraints) -> Constraints:
+    """Only the conditions never relaxed: allergens, needed diets, brands, delivery, stock."""
+    return replace(c, budget_min=None, budget_max=None, categories=(), keywords=(),
+                   required_tags=tuple(t for t in c.required_tags if t in HARD_TAGS),
+                   profile_tags=tuple(t for t in c.profile_tags if t in HARD_TAGS))
+
+
+def _shelf_name(products: Sequence) -> str:
+    """The shelf the near alternatives share ("볶음밥·피자"), or "" when they come from several."""
+    leaves = {p.category.split("/")[-1] for p in products}
+    return next(iter(leaves)) if len(leaves) == 1 else ""
 
 
 # ---- comparisons -----------------------------------------------------------------------------

@@ -55,9 +55,10 @@ def why_fits(p: ProductFact, wanted_tags=(), excluded=()) -> str:
 
 
 def search_reply(products: list[ProductFact], constraints: list[str], notes: list[str] = (), sort: str | None = None,
-                 wanted_tags=(), excluded=(), other_kind: str = "") -> str:
+                 wanted_tags=(), excluded=(), other_kind: str = "", shelf: str = "") -> str:
     """Answer first: how many products meet the shopper's conditions (or that the asked item
-    itself does not, `other_kind`), then one line per product with why it fits."""
+    itself does not, `other_kind`: then the products are another kind, from the item's `shelf`
+    when they share one, each labeled "X는 아니지만"), then one line per product with why it fits."""
     cond = f"{', '.join(constraints)} 조건으로 " if constraints else ""
     if not products and other_kind:   # the store has the item, none of it meets the conditions
         from assistant.grounding import _eun
@@ -70,13 +71,20 @@ def search_reply(products: list[ProductFact], constraints: list[str], notes: lis
                 if cond else "찾으시는 상품을 찾지 못했어요. 다른 이름으로 말씀해 주시겠어요?")
     order = f" {SORT_PHRASE[sort]}으로 보여드려요." if sort in SORT_PHRASE else ""
     head = f"{cond}고른 상품 {len(products)}개예요.{order}"
+    label = ""
     if other_kind:
-        head = (f"이름에 '{other_kind}'이(가) 들어간 상품 중에는 {cond}맞는 게 없어요. 같은 조건에 맞는 비슷한 상품 "
+        from assistant.grounding import _eun
+
+        what = _eun(other_kind)
+        where = f"같은 {shelf} 코너에서" if shelf else "비슷한 종류 중"
+        cond_in = f"{', '.join(constraints)} 조건에 " if constraints else ""
+        head = (f"{cond_in}맞는 {what} 지금 없어요. {where} 조건에 맞는 다른 종류의 상품 "
                 f"{len(products)}개를 대신 보여드려요.{order}")
+        label = f"{what} 아니지만"
     extra = (lambda p: unit_price_text(p)) if sort == "value" else (
         lambda p: f"리뷰 {p.review_count:,}개" if p.review_count else "") if sort == "reviews" else (
         lambda p: f"평점 {p.rating:.1f}") if sort == "rating" else (lambda p: "")
-    lines = [head] + [product_line(i, p, why_fits(p, wanted_tags, excluded), extra=extra(p))
+    lines = [head] + [product_line(i, p, why_fits(p, wanted_tags, excluded), label=label, extra=extra(p))
                       for i, p in enumerate(products, 1)] + list(notes)
     return "\n".join(lines)
 

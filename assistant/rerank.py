@@ -160,6 +160,7 @@ class Vocabulary(set):
 
     leaves: frozenset = frozenset()
     tops: frozenset = frozenset()   # department words no head noun carries ("간식" of 간식·과자)
+    mids: frozenset = frozenset()   # aisle words no head noun carries ("과일" of 신선식품/과일)
     # head noun -> where the thing it names is filed: the category paths of the products named
     # by exactly it, and those holding at least HOME_SHARE of the products whose head ends with
     # it ("샴푸": 샴푸·린스, not 세탁세제's 울샴푸; "세제": 주방세제 and 세탁세제)
@@ -188,6 +189,8 @@ def head_vocabulary(products: Iterable) -> Vocabulary:
     vocab.leaves = frozenset(w for w in leaf_words if not any(h.endswith(w) for h in vocab))
     vocab.tops = frozenset(w for p in products for w in p.category.split("/")[0].split("·")
                            if len(w) >= 2 and not any(h.endswith(w) for h in vocab))
+    vocab.mids = frozenset(w for p in products for part in p.category.split("/")[1:-1] for w in part.split("·")
+                           if len(w) >= 2 and not any(h.endswith(w) for h in vocab))
     by_head: dict[str, dict[str, int]] = {}
     for p in products:
         cats = by_head.setdefault(head_of(p), {})
@@ -208,10 +211,12 @@ def head_vocabulary(products: Iterable) -> Vocabulary:
 def _leaf_words(product) -> set[str]:
     """The words of the product's shelf, and its department's marked "^" ("^간식" for 간식·과자)."""
     parts = product.category.split("/")
-    return set(parts[-1].split("·")) | {TOP + w for w in parts[0].split("·")}
+    return (set(parts[-1].split("·")) | {TOP + w for w in parts[0].split("·")}
+            | {MID + w for part in parts[1:-1] for w in part.split("·")})
 
 
 TOP = "^"   # marks a department word among shelf words
+MID = "~"   # marks an aisle word (the level between department and shelf)
 
 
 def _known(word: str, vocabulary: set[str]) -> bool:
@@ -226,7 +231,10 @@ def _shelves(word: str, vocabulary) -> frozenset:
     고양이사료·간식), itself ("계란") or the shelves it ends ("고기": 돼지고기)."""
     if word in getattr(vocabulary, "tops", ()):
         return frozenset({TOP + word})
-    return frozenset(w for w in getattr(vocabulary, "leaves", ()) if w == word or (len(word) >= 2 and w.endswith(word)))
+    leaves = getattr(vocabulary, "leaves", ())
+    if word not in leaves and word in getattr(vocabulary, "mids", ()):
+        return frozenset({MID + word})   # "과일": the whole fruit aisle, not only 열대과일 and 말린과일
+    return frozenset(w for w in leaves if w == word or (len(word) >= 2 and w.endswith(word)))
 
 
 def item_heads(keywords: Sequence[str], vocabulary: set[str], message: str = "") -> tuple[str, ...]:
@@ -238,20 +246,41 @@ def item_heads(keywords: Sequence[str], vocabulary: set[str], message: str = "")
     message = alias_text(message)
     for word in reversed(words):
         w = norm(word)
+        # a number the keyword lost ("오메가" of "오메가3"): the message's word, when it names an item
+        numbered = [m for m in re.findall(r"[가-힣A-Za-z]+\d+", message or "") if m in vocabulary
+                    and m[len(w):].isdigit() and m.startswith(w)]
+        if numbered:
+            return (numbered[0],)
         for i in range(len(w)):
             suffix = w[i:]
             # the whole word may end a head ("감자" of 흙감자); a cut of it must be a head itself
             # ("무선이어폰" -> 이어폰, but "삼겹살" is not a "겹살" of 오겹살)
             if (_known(suffix, vocabulary) if i == 0 else suffix in vocabulary) and (len(suffix) >= 2 or suffix == w):
+                if i == 0:
+                    suffix = _named_on_shelf(suffix, vocabulary)
                 longer = [m for m in re.findall(r"[가-힣A-Za-z]+", message or "")
                           if len(m) > len(suffix) and m.endswith(suffix) and m in vocabulary]
                 return (max(longer, key=len),) if longer else (suffix,)
     return message_heads(message, vocabulary) if message else ()
 
 
+def _named_on_shelf(word: str, vocabulary) -> str:
+    """A shelf's name read as the item ("고양이모래" of 고양이 모래, the shelf that also holds the
+    모래 탈취제) is the head noun the shelf's own products are named by (모래), so the
+    deodorizer next to them stays an accessory. Other words are kept as they are."""
+    if word in vocabulary or any(h.endswith(word) for h in vocabulary):
+        return word
+    homes = getattr(vocabulary, "homes", {}) or {}
+    for j in range(1, len(word) - 1):
+        cut = word[j:]
+        if cut in vocabulary and any(word in c.split("/")[-1].split("·") for c in homes.get(cut, ())):
+            return cut
+    return word
+
+
 _WORD = re.compile(r"[가-힣A-Za-z0-9]+")
 # Words before which a noun is a condition, not the item: "땅콩 없는", "계란 알레르기", "두유는 안되고".
-_NEGATED_AFTER = re.compile(r"^\s*(?:은|는|이|가|을|를)?\s*(?:없|빼|뺀|빠진|안\s*들|안\s*되|말고|말구|대신|제외|알레르기|알러지|"
+_NEGATED_AFTER = re.compile(r"^\s*(?:은|는|이|가|을|를)?\s*(?:성분\s*(?:이|은|는|도)?\s*)?(?:없|빼|뺀|빠진|안\s*들|안\s*되|말고|말구|대신|제외|알레르기|알러지|"
                             r"알르레기|들어가지|안\s*먹|못\s*먹|프리|free|아니고|아닌)")
 
 
@@ -462,8 +491,33 @@ def kind_words(q: ItemQuery, rows: Sequence[tuple], conditions: Sequence[str] = 
             continue
         one = replace(q, words=(w,))
         n = sum(1 for core in cores if words_match(core, one))
-        if 0 < n < len(cores):
+        # a kind some item is: with the kinds already kept, some item's name carries them all
+        # ("드럼 세탁기 세제": 드럼용 세제 and 세탁기 전용 세제 are two kinds, no 세제 is both)
+        both = replace(q, words=(*out, w))
+        if 0 < n < len(cores) and any(words_match(core, both) >= min(len(out) + 1, MAX_WORDS) for core in cores):
             out.append(w)
+    return tuple(out)
+
+
+def item_shelves(q: ItemQuery, rows: Sequence[tuple]) -> frozenset[str]:
+    """The category paths that hold the asked item, of any kind (`rows`: `item_rows(catalog)`):
+    the shelf a near alternative may come from when no item meets a hard condition."""
+    plain = replace(q, kind=())
+    return frozenset(p.category for _, p, head, core in rows if is_item(head, core, plain, p))
+
+
+def noun_family(q: ItemQuery, rows: Sequence[tuple]) -> tuple[str, ...]:
+    """The shorter noun the asked head ends with that other items' heads end with too
+    ("치즈과자" -> 과자 of 쌀과자, "된장찌개" -> 찌개 of 부대찌개): items of a near kind.
+    Two syllables at least; empty when no other head shares it ("커피머신")."""
+    heads = {head for _, _, head, _ in rows}
+    out = []
+    for h in q.heads:
+        for i in range(1, len(h) - 1):
+            suffix = h[i:]
+            if any(x.endswith(suffix) and not x.endswith(h) for x in heads):
+                out.append(suffix)
+                break
     return tuple(out)
 
 

@@ -347,7 +347,7 @@ class Assistant:
             alts = [r.card for r in found.relaxed]
             described = c.describe(food=any(is_food(self.catalog[p.id]) for p in alts))
             kept = [d for d in described if d not in found.unmet]
-            item = " ".join(slots.keywords) or "상품"
+            item = _item_name(slots.keywords, found.asked) or "상품"
             notes = tuple(f"{r.card.name}: {r.label}" for r in found.relaxed)
             draft = replies.relaxed_reply(list(found.relaxed), list(found.unmet), item, kept)
             return (Facts(intent=und.intent, products=tuple(alts), notes=(f"맞출 수 없는 조건: {', '.join(found.unmet)}",) + notes,
@@ -355,9 +355,13 @@ class Assistant:
                                                            for r in found.relaxed]})
         described = c.describe(food=any(is_food(self.catalog[p.id]) for p in cards) if cards else True)
         notes = (f"적용한 조건: {', '.join(described)}",) if described else ()
+        if found.other_kind:   # a model reply must not present another kind as the asked item
+            asked = _item_name(slots.keywords, found.asked) or "요청한 상품"
+            notes += (f"조건에 맞는 {asked} 없음" + (": 보여주는 상품은 다른 종류예요" if cards else ""),)
         draft = replies.search_reply(cards, described, sort=sort, wanted_tags=c.required_tags + c.profile_tags,
                                      excluded=c.excluded_allergens,
-                                     other_kind=" ".join(slots.keywords) if found.other_kind else "")
+                                     other_kind=_item_name(slots.keywords, found.asked) if found.other_kind else "",
+                                     shelf=found.near)
         return Facts(intent=und.intent, products=tuple(cards), notes=notes, draft=draft), cards, {}
 
     def _search_products(self, message, slots, c, profile, k: int, sort: str | None = None,
@@ -573,6 +577,13 @@ def _store_refusal(exc: BaseException) -> dict:
     if msg is None:
         raise exc
     return {"ok": False, "message": msg, "error": msg, "products": []}
+
+
+def _item_name(keywords, head: str = "") -> str:
+    """The asked item in the shopper's words ("냉동 피자"), or the head noun the rerank read when
+    those words do not carry it (keywords "하루 버전" of "하루견과 … 버전": 하루견과)."""
+    words = " ".join(keywords)
+    return words if words and (not head or head in words.replace(" ", "")) else head
 
 
 def _empty_search(slots) -> bool:
