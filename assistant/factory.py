@@ -131,6 +131,9 @@ def build_services(settings, progress: Progress | None = None, generator=None, s
 
     lexicon = Lexicon.from_products(catalog)
     parse("비건 간식 만원 이하", None, lexicon)   # loads Kiwi now, not in the first turn
+    from assistant.nlu.helpcenter import service_vocabulary
+
+    service_vocabulary()   # the help center's words (~1.7 s): read now, not in the first situation turn
     gen = generator or make_generator(settings, status=status)
     # an injected generator (tests, benches) also reads the messages; else the NLU adapter's instance
     nlu_gen = None if generator is not None else make_nlu_generator(settings, None, status=status)
