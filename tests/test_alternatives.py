@@ -201,3 +201,18 @@ def test_kind_words_no_item_carries_together_are_not_one_kind():
     assert kind_words(item, item_rows(catalog)) == ("드럼",)
     found = ground(retriever, catalog, "드럼 세탁기 세제", Constraints(), k=3, item=item)
     assert [p.id for p in found.cards] == ["Q01"] and not found.relaxed
+
+
+def test_a_shelf_named_by_the_asked_word_holds_that_thing_under_other_names():
+    rows = [P("S01", "바닐라 젤라또", "눈꽃", "500ml", "냉동/디저트/젤라또", 8900, allergens=("우유",)),
+            P("S02", "비건 젤라또", "눈꽃", "500ml", "냉동/디저트/젤라또", 9900, allergens=("대두",)),
+            P("S03", "레몬 소르베", "눈꽃", "90ml", "냉동/디저트/젤라또", 1200),
+            P("S04", "얼음 컵", "눈꽃", "1개", "냉동/디저트/얼음", 900)]
+    catalog, retriever, vocab = {p.id: p for p in rows}, KeywordRetriever(rows), head_vocabulary(rows)
+    item = item_query(("젤라또",), "우유 없는 젤라또 삼천원 이하", vocab)
+    c = Constraints(excluded_allergens=("우유",), budget_max=3000)
+    found = ground(retriever, catalog, "젤라또 소르베 얼음", c, k=3, item=item)
+    # the milk-free 젤라또 is far over budget (a wish); the 소르베 filed on the 젤라또 shelf is
+    # offered, labeled as another kind; the ice cup from the next shelf is not
+    assert [p.id for p in found.cards] == ["S03"] and found.other_kind
+    assert "우유" not in _allergens(catalog, found)
