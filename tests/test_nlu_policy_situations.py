@@ -92,3 +92,22 @@ def test_a_shown_product_or_a_product_named_stays_shopping():
     assert parse("이 쿠키 유기농 마크 붙은 거 맞죠?").intent == "product_question"
     # a service place named with a product and nothing asked is a search
     assert parse("픽업 매장에서 파는 두부").intent == "search"
+
+
+@pytest.mark.parametrize("text", [
+    "포장 봉투가 다 찢겨서 왔네요",                     # received, torn / wet / broken in words of its own
+    "우편함에 둔 상자가 비에 젖었어요 받았는데",
+    "쿠폰함 화면이 안 보여요",                          # trouble told as a statement, no question
+    "앱 글자가 넘 작아서 안보임 ㅠ",
+    "비번을 잊어버렸어요",                              # the chat short form of 비밀번호
+])
+def test_trouble_told_as_a_statement_is_a_policy_question(text):
+    assert parse(text).intent == "policy", text
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("매운 거 말고 순한 라면 보여줘", "search"),         # 보여 as "show me" is still a request
+    ("회사 와이파이 비밀번호 뚫는 방법", "out_of_scope"),  # breaking into an account is refused
+])
+def test_show_me_stays_a_request_and_breaking_in_is_refused(text, intent):
+    assert parse(text).intent == intent, text
