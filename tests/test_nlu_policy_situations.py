@@ -111,3 +111,13 @@ def test_trouble_told_as_a_statement_is_a_policy_question(text):
 ])
 def test_show_me_stays_a_request_and_breaking_in_is_refused(text, intent):
     assert parse(text).intent == intent, text
+
+
+@pytest.mark.parametrize("text", [
+    "드라이기 구매한 지 사흘인데 바람이 안 나와요 고장인가",   # bought (not received) N days ago, a fault
+    "지난주에 샀는데 포장이 찌그러져 있었어요",
+    "벌써 결제했는데 두부 하나 더 넣을 수 있나요",            # an order placed, something added
+    "후기 남기면 포인트 몇 점 주나요",                       # what the store gives, no question mark
+])
+def test_bought_items_added_lines_and_what_the_store_gives_are_policy(text):
+    assert parse(text).intent == "policy", text

@@ -248,6 +248,7 @@ ASKS = re.compile(
 _RECEIVED = re.compile(
     r"(?:왔|받았|도착했|배송됐|배송\s?왔)(?:는데|더니|어요|어|네|음|고|다)|(?:어제|오늘|그저께|엊그제|지난주|방금)\s?(?:온|받은|도착한)"
     r"|받은\s?(?:지|게)|받은지|[가-힣]\s?(?:게|거|것|건)\s?(?:오면|왔)"
+    r"|(?<![가-힣])(?:산|샀던|구매한|구입한)\s?(?:지|걸|거|게|건)(?![가-힣])|(?:샀|구매했|구입했)(?:는데|더니)"
 )
 # what is wrong with it, or what the shopper asks the store to do about it
 _FAULT = re.compile(
@@ -260,7 +261,7 @@ _TROUBLE = re.compile(r"안\s?(?:보여|보이|보임|돼|되네|되는데|나�
 # an order already placed, changed afterwards: "이미 주문했는데 수량만 늘릴 수 있어요?"
 _PLACED_CHANGE = re.compile(
     r"(?:(?:이미|벌써)\s?(?:주문|결제|구매)|(?:주문|결제|구매)\s?(?:했는데|한\s?(?:주문|거|건|것)에?|된\s?주문에?|완료된\s?주문에?))"
-    r"[^.?!]{0,30}(?:추가|늘리|늘릴|줄이|줄일|빼|바꾸|바꿀|변경|수정|취소)"
+    r"[^.?!]{0,30}(?:추가|늘리|늘릴|줄이|줄일|빼|바꾸|바꿀|변경|수정|취소|더\s?(?:넣|끼워|담|보내|붙)|끼워\s?넣)"
 )
 # what a label on the package promises: "비건 표시 붙은 과자는 계란 안 들어간 거 맞죠?"
 _LABEL = re.compile(r"(?:표시|마크|표기|인증|라벨)\s?(?:가|이|는|은|도)?\s?(?:붙은|붙어|있는|있으면|된|돼|되어|붙여|기준)"
@@ -372,7 +373,7 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     if give and (CHECKOUT.search(text) and not sig.has_reference
                  or not sig.has_reference and _DESCRIBED_CHOICE.search(text)):
         give = False  # "결제 진행해 주세요"; "첨가물 없는 걸로 주세요" describes what to look for
-    if give and sig.policy_topic and re.search(r"(?:줘요|주나요|주시나요|줘|주세요|주는\s?(?:거|게))\s?(?:있어요|있나요)?\s?\?", text):
+    if give and sig.policy_topic and re.search(r"(?:얼마|몇)[^.?!]{0,12}(?:줘요|주나요|주시나요)\s?\??\s*$|(?:줘요|주나요|주시나요|줘|주세요|주는\s?(?:거|게))\s?(?:있어요|있나요)?\s?\?", text):
         give = False  # "리뷰 쓰면 적립금 얼마 줘요?" asks what the store gives
     if REORDER.search(text) and not (sig.policy_topic and "?" in text and POLICY_ASK.search(text)):
         return "reorder", 0.9, False, False
