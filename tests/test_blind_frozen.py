@@ -52,6 +52,11 @@ FROZEN = {
     "holdout_j/nlu_blind_j.jsonl": "3507389e6a69df83aa78862a040fc4a806fb136e9dc53b884af93b5348f6357f",
     "holdout_j/policy_blind_j.jsonl": "01c17b65eec7149ad4c9c7fd1fd696e7d2e13c6b5a3147e8a0958e9a6c548ceb",
     "holdout_j/product_blind_j.jsonl": "7fce944f51a5a79a8ac1d250a193a0d9513c85df1a56c13e630696eec007962c",
+    # batch K, written 2026-11-27 08:00-08:05 UTC the same way (ordinals from 0), finished before the
+    # fixes made from batch J landed (and never read by their author); scored once, at the end
+    "holdout_k/nlu_blind_k.jsonl": "07b2f52881160f7ab6117ec5160939feca6165b76292be1d69ecce3465f589c6",
+    "holdout_k/policy_blind_k.jsonl": "478292f986d5a2ee09b9352717e17333f2b554d66650263c4d8d77ce61a4d976",
+    "holdout_k/product_blind_k.jsonl": "bf7a5bf7bda517a0f886d9d4d75de8bbbdd900e071fe2cd6e5e9b2a33f873dbb",
 }
 
 
