@@ -8,12 +8,8 @@ import pytest
 from assistant import replies
 from assistant.grounding import Constraints, ground
 from assistant.rerank import head_vocabulary, item_query, item_rows, item_shelves, noun_family
-from assistant.testing import KeywordRetriever, make_product
-
-
-def P(pid, name, brand, unit, category, price, **kw):
-    return make_product(id=pid, name=f"{brand} {name} {unit}", brand=brand, unit=unit, category=category,
-                        price=price, sale_price=kw.pop("sale_price", None), **kw)
+from assistant.testing import KeywordRetriever
+from tests.test_assistant_answers import P
 
 
 @pytest.fixture
