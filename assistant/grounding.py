@@ -314,7 +314,8 @@ def rank_products(retriever, catalog: dict, query: str, c: Constraints, profile:
 
 # ---- relaxation ------------------------------------------------------------------------------
 # Tags a shopper needs (diet, religion, intolerance) are never relaxed; the rest are wishes.
-HARD_TAGS = frozenset({"비건", "할랄", "글루텐프리", "락토프리"})
+# Who it is for is never relaxed either: a dog's treat is not offered as a person's snack.
+HARD_TAGS = frozenset({"비건", "할랄", "글루텐프리", "락토프리", "반려견", "반려묘"})
 BUDGET_SLACK = 0.2
 
 

@@ -187,6 +187,11 @@ def head_vocabulary(products: Iterable) -> Vocabulary:
     # a generic word that is a shelf ("이유식", "소고기": most of the shelf is named otherwise,
     # 야채죽, 양지) names that shelf's products
     vocab.leaves = frozenset(w for w in leaf_words if not any(h.endswith(w) for h in vocab))
+    leaf_heads: dict[str, set[str]] = {}
+    for p in products:
+        for w in p.category.split("/")[-1].split("·"):
+            leaf_heads.setdefault(w, set()).add(head_of(p))
+    vocab.leaf_heads = {w: frozenset(hs) for w, hs in leaf_heads.items()}
     vocab.tops = frozenset(w for p in products for w in p.category.split("/")[0].split("·")
                            if len(w) >= 2 and not any(h.endswith(w) for h in vocab))
     vocab.mids = frozenset(w for p in products for part in p.category.split("/")[1:-1] for w in part.split("·")
@@ -378,6 +383,15 @@ def item_query(keywords: Sequence[str], message: str, vocabulary: set[str]) -> I
                         if len(w) > len(h) and w.endswith(h) and w in norm(message))
     if leaves and spelled:
         leaves = spelled
+    # the words of such a shelf written apart ("강아지 … 간식": 강아지간식), when none of that
+    # shelf's products is named by the asked word (육포, 덴탈껌: the shelf is the item); not "고양이
+    # 모래" (its 모래 are named 모래, and the 탈취제 beside them are not the item)
+    if not spelled:
+        shelf_heads = getattr(vocabulary, "leaf_heads", {})
+        apart = frozenset(w for h in heads for w in getattr(vocabulary, "leaves", ())
+                          if len(w) > len(h) and w.endswith(h) and norm(w[: -len(h)]) in norm(message)
+                          and not any(x.endswith(h) for x in shelf_heads.get(w, ())))
+        leaves = apart or leaves   # and it is narrower than the department the word names alone
     # only for an item the shopper wrote as a whole word ("세제", "샴프"): a cut of a longer
     # word ("휘핑크림" read as 크림) says too little about where the thing is filed
     whole = {norm(alias(k)) for k in keywords} | set(_WORD.findall(message))
@@ -456,6 +470,12 @@ def features(product, q: ItemQuery) -> dict[str, float]:
     mentioned = not is_head and any(h in core for h in q.heads)
     # An accessory the shopper asked for by name ("에어프라이어 종이호일") is the item itself.
     if mentioned and head and head in q.message:
+        is_head, mentioned = True, False
+    # A compound of the asked word filed on the shelf named by that word is the item ("홍삼정" on
+    # the 홍삼 shelf), not an accessory of it (종이호일 on the 에어프라이어 shelf does not start with it)
+    # ("비타민C" asks for that compound: a 비타민D stays another thing)
+    if (mentioned and any(head.startswith(h) for h in q.heads) and product.category.rsplit("/", 1)[-1] in q.heads
+            and not any(w.startswith(h) and len(w) > len(h) for h in q.heads for w in (q.phrase, *q.words))):
         is_head, mentioned = True, False
     size = size_match(product, q)
     return {"head": float(is_head), "phrase": float(bool(q.phrase) and q.phrase in core),

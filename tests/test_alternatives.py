@@ -212,3 +212,37 @@ def test_a_shelf_named_by_the_asked_word_holds_that_thing_under_other_names():
     # offered, labeled as another kind; the ice cup from the next shelf is not
     assert [p.id for p in found.cards] == ["S03"] and found.other_kind
     assert "우유" not in _allergens(catalog, found)
+
+
+def test_who_it_is_for_is_never_relaxed_and_a_shelf_spelled_apart_is_the_item():
+    rows = [P("T01", "소고기 육포", "멍멍", "100g", "반려동물/강아지/강아지간식", 6000, tags=("반려견",),
+              allergens=("쇠고기",)),
+            P("T02", "황태 트릿", "멍멍", "100g", "반려동물/강아지/강아지간식", 5000, tags=("반려견",)),
+            P("T03", "하루견과", "꼬마간식", "20g", "간식/과자/견과", 9000, allergens=("땅콩",)),
+            P("T04", "쌀과자", "꼬마간식", "60g", "간식/과자/스낵", 3000)]
+    catalog, retriever, vocab = {p.id: p for p in rows}, KeywordRetriever(rows), head_vocabulary(rows)
+    item = item_query(("강아지", "간식"), "우리 강아지 소고기 알러지라 소고기 안 든 간식", vocab)
+    c = Constraints(excluded_allergens=("쇠고기",), required_tags=("반려견",))
+    found = ground(retriever, catalog, "강아지 간식 트릿 견과 과자", c, k=3, item=item)
+    # the dog's shelf is what "강아지 … 간식" asks for, though its treats are not named 간식
+    assert [p.id for p in found.cards] == ["T02"] and not found.other_kind
+    # with no dog treat left, a person's snack is never offered by dropping 반려견
+    c = Constraints(excluded_allergens=("쇠고기", "명태"), required_tags=("반려견",))
+    rows2 = [r for r in rows if r.id != "T02"]
+    catalog2, retriever2 = {p.id: p for p in rows2}, KeywordRetriever(rows2)
+    found = ground(retriever2, catalog2, "강아지 간식 견과 과자", c, k=3, item=item)
+    assert not found.cards and not found.relaxed
+
+
+def test_a_compound_of_the_asked_word_on_its_own_shelf_is_the_item_not_an_accessory():
+    rows = [P("R01", "6년근 홍삼정", "인삼골", "240g", "건강/전통/홍삼", 90000, tags=("선물용",)),
+            P("R02", "어린이 홍삼", "인삼골", "30포", "건강/전통/홍삼", 40000),
+            P("R03", "에어프라이어 종이호일", "호일", "100매", "가전/주방/에어프라이어", 3900),
+            P("R04", "에어프라이어", "바삭", "5L", "가전/주방/에어프라이어", 59000)]
+    catalog, retriever, vocab = {p.id: p for p in rows}, KeywordRetriever(rows), head_vocabulary(rows)
+    item = item_query(("선물용", "홍삼"), "오만원 넘는 선물용 홍삼", vocab)
+    found = ground(retriever, catalog, "홍삼", Constraints(budget_min=50001, required_tags=("선물용",)), k=3, item=item)
+    assert [p.id for p in found.cards] == ["R01"] and not found.other_kind
+    item = item_query(("에어프라이어",), "에어프라이어 10만원 안쪽", vocab)
+    found = ground(retriever, catalog, "에어프라이어", Constraints(budget_max=100000), k=3, item=item)
+    assert [p.id for p in found.cards] == ["R04"]   # the paper liner stays an accessory

@@ -100,3 +100,12 @@ def test_compound_written_as_one_word_stays_whole(text, word):
 
 def test_a_stopword_before_a_one_syllable_noun_is_not_a_product():
     assert parse("결제창으로 넘어가 주세요").slots.keywords == ()
+
+
+def test_a_family_word_after_its_excluded_member_is_what_the_shopper_wants():
+    from assistant.nlu import parse
+
+    u = parse("오징어 알러지라 오징어 빼고 튀겨 먹을 해물")
+    assert "오징어" in u.slots.allergens and "해물" in u.slots.keywords
+    u = parse("게 알레르기 있어서 갑각류 전부 안 돼요 라면")   # a family refused stays a refusal
+    assert {"게", "새우"} <= set(u.slots.allergens) and "갑각류" not in u.slots.keywords

@@ -27,7 +27,7 @@ from assistant.nlu.categories import resolve_categories
 from assistant.nlu.helpcenter import service_words
 from assistant.nlu.intents import CHECKOUT, MEMORY, SELF, STRONG_REQUEST, Signals, classify, situation_topic
 from assistant.nlu.keywords import analyze, reads_as_noun
-from assistant.nlu.lexicon import ALLERGEN_SYNONYMS, SHORT_ITEM_NOUNS, USE_TAGS, Lexicon
+from assistant.nlu.lexicon import ALLERGEN_FAMILIES, ALLERGEN_SYNONYMS, SHORT_ITEM_NOUNS, USE_TAGS, Lexicon
 from assistant.nlu.refs import SORT_OF, demonstrative, extract_amounts, extract_reference, extract_sort, product_specs
 from assistant.nlu.slots import (
     added_allergy,
@@ -65,6 +65,12 @@ _INGREDIENT = re.compile(r"([가-힣]{2,})(?:이|가)?\s?(?:들어간|들어있�
 _CONTENT_ASK = re.compile(r"(?:들었|들어\s?(?:가|있|갔)|포함\s?(?:돼|되|됐)|성분\s?(?:이|은|도)?\s?있)(?:(?:나요|어요|어|나|죠|는지|요|니|습니까)\s?\?|나요\s?[.~]*$)")
 _ORDER_FILLER = re.compile(r"\s*(?:거|것|걸|꺼|걸로|거로)?\s*(?:(?:은|는|을|를|으로|로|도)?\s?(?:요|만|만요|씩|씩요|이요|주세요|줘요|줘|할게요|살게요|살래요|사요|주문할게요|이요)?)\s*[.!~]*\s*")
 _OWNED = re.compile(r"([가-힣a-z]{2,}?)(?:은|는)\s?(?:이미\s?|벌써\s?|집에\s?)?(?:있어요|있어|있음|있거든요|있으니까|있으니|있는데|있고)(?!\s?\?)")
+# family words that are also a kind of food to want ("생선", "해산물"); 계란, 콩, 유제품 ... are
+# only ever said to name the allergen
+ALLERGEN_FAMILY_WORDS = frozenset(ALLERGEN_FAMILIES) & {"생선", "해산물", "해물", "어패류", "조개", "패류",
+                                                        "견과", "견과류", "너트"}
+# a refusal or an allergy right after a word ("생선은 빼고", "해산물 알러지", "견과류 없는")
+_REFUSED_AFTER = re.compile(r"\s?(?:은|는|이|가|도|류|을|를)?\s?(?:다|전부|모두|하나도|일절|절대|종류|쪽|계열)?\s?(?:알레르기|알러지|빼|말고|없|안\s|안되|안돼|제외|못|들어|든\s|넣|x|X)")
 _NOT_WANTED = re.compile(r"([가-힣a-z]+?)(?:은|는|이|가)?\s?(?:말고|말구|대신)")
 
 
@@ -164,6 +170,14 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     allergen_spans = [(s, e) for s, e in allergen_spans
                       if set(ALLERGEN_SYNONYMS.get(t[s:e].replace(" ", "").lower(), ())) <= set(allergens)
                       or any(e0 == s for _, e0 in allergen_spans)]   # the rest of one word: "땅콩버터"
+    # a family word after its excluded member was named, with no refusal of its own, is what
+    # the shopper wants ("고등어 알러지라 고등어 빼고 구워먹을 생선": a fish, not every fish out);
+    # the member stays excluded
+    allergen_spans = [(s, e) for s, e in allergen_spans
+                      if not (t[s:e] in ALLERGEN_FAMILY_WORDS
+                              and any(e0 <= s and t[s0:e0] not in ALLERGEN_FAMILY_WORDS for s0, e0 in allergen_spans)
+                              and not _REFUSED_AFTER.match(t[e:])
+                              and not re.match(r"\s?[,)·/]", t[e:]) and not re.search(r"[(,]\s?$", t[:s]))]
     brands, avoid_brands, brand_spans = extract_brands(t, lexicon)
     urgency, urgency_spans = extract_urgency(t)
     order_id, order_spans = extract_order_id(t)
