@@ -57,6 +57,11 @@ FROZEN = {
     "holdout_k/nlu_blind_k.jsonl": "07b2f52881160f7ab6117ec5160939feca6165b76292be1d69ecce3465f589c6",
     "holdout_k/policy_blind_k.jsonl": "478292f986d5a2ee09b9352717e17333f2b554d66650263c4d8d77ce61a4d976",
     "holdout_k/product_blind_k.jsonl": "bf7a5bf7bda517a0f886d9d4d75de8bbbdd900e071fe2cd6e5e9b2a33f873dbb",
+    # batch L, written 2026-11-27 08:15-08:19 UTC the same way, finished before the fixes made from
+    # batch K landed; scored once, at the end
+    "holdout_l/nlu_blind_l.jsonl": "20b587a608e2eb08431c141e259e57fb8f437fdcf2009dbad3ea01d86b3d48ee",
+    "holdout_l/policy_blind_l.jsonl": "7c29868340f53f75699372132af4f1b36ebe2346f7205d7ef54c60410ce44c15",
+    "holdout_l/product_blind_l.jsonl": "01bb8e71ee1b264082847ea2e8cf95beb350e8e7c2f929555f237638ecb0ffda",
 }
 
 
