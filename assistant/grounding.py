@@ -30,6 +30,7 @@ from assistant.rerank import (
     kind_match,
     kind_words,
     noun_family,
+    on_named_shelf,
     phrase_match,
     size_match,
     tier,
@@ -480,8 +481,7 @@ def _ground(retriever, catalog: dict, query: str, c: Constraints, profile: Profi
         def near_kind(p) -> bool:
             # a shelf named by the asked word alone holds that thing under other names (the
             # 아이스크림 shelf: 아이스바, 샤베트): not another kind, even when only the budget failed
-            named_shelf = p.category.rsplit("/", 1)[-1] in item.heads
-            if tier(p, item) != 0 or (soft_only and not named_shelf and not words_match(core_of(p), item)):
+            if tier(p, item) != 0 or (soft_only and not on_named_shelf(p, item) and not words_match(core_of(p), item)):
                 return False
             head = head_of(p)
             return any(head.endswith(f) for f in family) or (is_food(p) and p.category in shelves)

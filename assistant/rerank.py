@@ -474,13 +474,19 @@ def features(product, q: ItemQuery) -> dict[str, float]:
     # A compound of the asked word filed on the shelf named by that word is the item ("홍삼정" on
     # the 홍삼 shelf), not an accessory of it (종이호일 on the 에어프라이어 shelf does not start with it)
     # ("비타민C" asks for that compound: a 비타민D stays another thing)
-    if (mentioned and any(head.startswith(h) for h in q.heads) and product.category.rsplit("/", 1)[-1] in q.heads
+    if (mentioned and any(head.startswith(h) for h in q.heads) and on_named_shelf(product, q)
             and not any(w.startswith(h) and len(w) > len(h) for h in q.heads for w in (q.phrase, *q.words))):
         is_head, mentioned = True, False
     size = size_match(product, q)
     return {"head": float(is_head), "phrase": float(bool(q.phrase) and q.phrase in core),
             "mention": float(mentioned), "foreign": float(not is_head and not mentioned), "size": float(size),
             "words": float(words_match(core, q)) if is_head else 0.0}   # orders the item itself only
+
+
+def on_named_shelf(product, q: ItemQuery) -> bool:
+    """The product's shelf is named by the asked word alone (the 아이스크림 shelf for
+    "아이스크림", the 홍삼 shelf for "홍삼"): whatever it holds is that kind of thing."""
+    return product.category.rsplit("/", 1)[-1] in q.heads
 
 
 def size_match(product, q: ItemQuery) -> bool:
