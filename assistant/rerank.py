@@ -165,6 +165,7 @@ class Vocabulary(set):
     # by exactly it, and those holding at least HOME_SHARE of the products whose head ends with
     # it ("샴푸": 샴푸·린스, not 세탁세제's 울샴푸; "세제": 주방세제 and 세탁세제)
     homes: dict = {}
+    leaf_heads: dict = {}   # shelf word -> the head nouns of the products filed on that shelf
 
 
 def head_vocabulary(products: Iterable) -> Vocabulary:
@@ -187,11 +188,6 @@ def head_vocabulary(products: Iterable) -> Vocabulary:
     # a generic word that is a shelf ("이유식", "소고기": most of the shelf is named otherwise,
     # 야채죽, 양지) names that shelf's products
     vocab.leaves = frozenset(w for w in leaf_words if not any(h.endswith(w) for h in vocab))
-    leaf_heads: dict[str, set[str]] = {}
-    for p in products:
-        for w in p.category.split("/")[-1].split("·"):
-            leaf_heads.setdefault(w, set()).add(head_of(p))
-    vocab.leaf_heads = {w: frozenset(hs) for w, hs in leaf_heads.items()}
     vocab.tops = frozenset(w for p in products for w in p.category.split("/")[0].split("·")
                            if len(w) >= 2 and not any(h.endswith(w) for h in vocab))
     vocab.mids = frozenset(w for p in products for part in p.category.split("/")[1:-1] for w in part.split("·")
@@ -210,6 +206,12 @@ def head_vocabulary(products: Iterable) -> Vocabulary:
         total = sum(counts.values())
         homes[h] = frozenset(c for c, n in counts.items() if n >= HOME_SHARE * total) | frozenset(by_head.get(h, ()))
     vocab.homes = homes
+    leaf_heads: dict[str, set[str]] = {}   # shelf word -> the head nouns of the products filed there
+    for head, cats in by_head.items():
+        for cat in cats:
+            for w in cat.split("/")[-1].split("·"):
+                leaf_heads.setdefault(w, set()).add(head)
+    vocab.leaf_heads = {w: frozenset(hs) for w, hs in leaf_heads.items()}
     return vocab
 
 
