@@ -15,7 +15,10 @@ retrieval rank:
 - `foreign`: the product's head noun is another item entirely (a 마우스 filed under 이어폰);
 - `size`: the pack size asked for is the product's ("사과 3kg", "계란 30구", "20개짜리");
 - `words`: how many of the request's other words the item's name carries ("키튼" 사료, "신생아"
-  기저귀, "대형견" for 대형 배변패드), so among the items the one described comes first.
+  기저귀, "대형견" for 대형 배변패드), so among the items the one described comes first;
+- `desc`: how many of the request's other words, wanted or ruled out, the item's description
+  or tags meet ("말린" 망고: 건망고 "쫄깃하게 말린 망고입니다"; "카페인 없는" 차: 캐모마일 티
+  "카페인이 없어"; `assistant.claims`), for the items the name does not tell apart.
 
 The item noun is read after shopper spellings are mapped to the catalog's (`ITEM_ALIASES`:
 에프 -> 에어프라이어, 샴프 -> 샴푸, 휴지 -> 화장지), leaving out purposes ("미역국 끓일 소고기"
@@ -44,7 +47,7 @@ from typing import Iterable, Sequence
 
 GENERIC_SHARE = 0.2
 HOME_SHARE = 0.4
-WEIGHTS = {"head": 1.5, "phrase": 0.3, "mention": 0.4, "foreign": 0.0, "size": 0.6, "words": 0.4}
+WEIGHTS = {"head": 1.5, "phrase": 0.3, "mention": 0.4, "foreign": 0.0, "size": 0.6, "words": 0.4, "desc": 0.3}
 MAX_WORDS = 2
 _SIZE = re.compile(r"^(?:[\d.,]+[a-zA-Z가-힣%]*|x|X|[\d.]+x[\d.]+\w*)$")
 _SPACE = re.compile(r"\s+")
@@ -361,6 +364,9 @@ class ItemQuery:
     # words of the request that the store's names of this item split on ("무선" of 이어폰,
     # "벤토나이트" of 모래): the asked kind, kept when any other condition is relaxed
     kind: tuple = ()
+    # what the request says of the item besides its name, wanted or ruled out ("말린" 망고,
+    # "카페인 없는" 차): met by the product's description or tags (`assistant.claims`)
+    claims: tuple = ()
 
     @property
     def active(self) -> bool:
@@ -399,7 +405,17 @@ def item_query(keywords: Sequence[str], message: str, vocabulary: set[str]) -> I
     whole = {norm(alias(k)) for k in keywords} | set(_WORD.findall(message))
     homes = frozenset(c for h in heads if h in whole for c in getattr(vocabulary, "homes", {}).get(h, ()))
     return ItemQuery(heads, phrase, norm(asked), quantities(message) if heads else frozenset(), leaves, homes,
-                     modifier_words(message, heads))
+                     modifier_words(message, heads), claims=_claims(message, heads, keywords))
+
+
+def _claims(message: str, heads: Sequence[str], keywords: Sequence[str]) -> tuple:
+    """`assistant.claims.request_claims` with the words that name the item left out."""
+    if not heads:
+        return ()
+    from assistant.claims import request_claims
+
+    naming = {norm(alias(k)) for k in keywords if any(norm(alias(k)).endswith(h) for h in heads)}
+    return request_claims(message or "", tuple(sorted(set(heads) | naming)))
 
 
 _PARTICLE = re.compile(r"(?:은|는|이|가|을|를|요|도|로|으로|랑|이랑|하고|이요|용)$")
@@ -473,16 +489,34 @@ def features(product, q: ItemQuery) -> dict[str, float]:
     # An accessory the shopper asked for by name ("에어프라이어 종이호일") is the item itself.
     if mentioned and head and head in q.message:
         is_head, mentioned = True, False
-    # A compound of the asked word filed on the shelf named by that word is the item ("홍삼정" on
-    # the 홍삼 shelf), not an accessory of it (종이호일 on the 에어프라이어 shelf does not start with it)
-    # ("비타민C" asks for that compound: a 비타민D stays another thing)
-    if (mentioned and any(head.startswith(h) for h in q.heads) and on_named_shelf(product, q)
-            and not any(w.startswith(h) and len(w) > len(h) for h in q.heads for w in (q.phrase, *q.words))):
+    # A compound of the asked word filed on the shelf named by that word is the item ("홍삼정").
+    if mentioned and compound_item(head, product, q):
         is_head, mentioned = True, False
     size = size_match(product, q)
     return {"head": float(is_head), "phrase": float(bool(q.phrase) and q.phrase in core),
             "mention": float(mentioned), "foreign": float(not is_head and not mentioned), "size": float(size),
-            "words": float(words_match(core, q)) if is_head else 0.0}   # orders the item itself only
+            "words": float(words_match(core, q)) if is_head else 0.0,   # orders the item itself only
+            "desc": float(desc_match(product, q)) if is_head else 0.0}
+
+
+def desc_match(product, q: ItemQuery) -> int:
+    """How many of the request's claims ("말린", "카페인 없는") the product's description or tags
+    meet, at most MAX_WORDS (`assistant.claims.meets`)."""
+    if not q.claims:
+        return 0
+    from assistant.claims import meets
+
+    return min(meets(q.claims, getattr(product, "description", "") or "", product.name,
+                     getattr(product, "tags", ()) or ()), MAX_WORDS)
+
+
+def compound_item(head: str, product, q: ItemQuery) -> bool:
+    """A compound of the asked word filed on the shelf named by that word ("홍삼정" on the 홍삼
+    shelf): that kind of thing, not an accessory of it (종이호일 on the 에어프라이어 shelf does not start with it). A request
+    that names a longer compound ("비타민C") asks for that one: a 비타민D stays another thing."""
+    return (product is not None and any(head.startswith(h) and len(head) > len(h) for h in q.heads)
+            and on_named_shelf(product, q)
+            and not any(w.startswith(h) and len(w) > len(h) for h in q.heads for w in (q.phrase, *q.words)))
 
 
 def on_named_shelf(product, q: ItemQuery) -> bool:

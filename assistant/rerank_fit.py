@@ -22,7 +22,7 @@ import sys
 
 from assistant.rerank import WEIGHTS
 
-FEATURES = ("head", "phrase", "mention", "foreign", "size", "words")
+FEATURES = ("head", "phrase", "mention", "foreign", "size", "words", "desc")
 
 
 def candidate_rows(assistant, rows: list[dict]) -> list[tuple[str, list[tuple[str, float, dict]], set[str]]]:
