@@ -489,7 +489,7 @@ def features(product, q: ItemQuery) -> dict[str, float]:
     # An accessory the shopper asked for by name ("에어프라이어 종이호일") is the item itself.
     if mentioned and head and head in q.message:
         is_head, mentioned = True, False
-    # A compound of the asked word filed on the shelf named by that word is the item ("홍삼정").
+    # A compound of the asked word filed where that word's things are ("홍삼정", "샴푸바") is the item.
     if mentioned and compound_item(head, product, q):
         is_head, mentioned = True, False
     size = size_match(product, q)
@@ -512,10 +512,11 @@ def desc_match(product, q: ItemQuery) -> int:
 
 def compound_item(head: str, product, q: ItemQuery) -> bool:
     """A compound of the asked word filed on the shelf named by that word ("홍삼정" on the 홍삼
-    shelf): that kind of thing, not an accessory of it (종이호일 on the 에어프라이어 shelf does not start with it). A request
+    shelf) or where the asked item itself is filed ("샴푸바" beside the 샴푸s): that kind of thing,
+    not an accessory of it (종이호일 on the 에어프라이어 shelf does not start with it). A request
     that names a longer compound ("비타민C") asks for that one: a 비타민D stays another thing."""
     return (product is not None and any(head.startswith(h) and len(head) > len(h) for h in q.heads)
-            and on_named_shelf(product, q)
+            and (on_named_shelf(product, q) or product.category in q.homes)
             and not any(w.startswith(h) and len(w) > len(h) for h in q.heads for w in (q.phrase, *q.words)))
 
 
@@ -599,6 +600,8 @@ def is_item(head: str, core: str, q: ItemQuery, product=None) -> bool:
     if _heads_match(head, product, q):
         return True
     if q.leaves and product is not None and q.leaves & _leaf_words(product):
+        return True
+    if any(h in core for h in q.heads) and compound_item(head, product, q):
         return True
     return bool(head) and head in q.message and any(h in core for h in q.heads)
 
