@@ -78,6 +78,11 @@ ITEM_ALIASES = {
 _ALIAS_RE = re.compile("|".join(sorted(map(re.escape, ITEM_ALIASES), key=len, reverse=True)))
 
 
+# One kind of thing the catalog names by two nouns: a request for either is a request for both
+# ("차" is also 캐모마일 티, "허브티" also a 차). General shopping vocabulary, not per-query.
+ITEM_EQUIVALENTS = {"차": ("티",), "티": ("차",)}
+
+
 def alias(word: str) -> str:
     """The catalog's noun for a shopper's spelling of an item ("에프" -> "에어프라이어")."""
     return ITEM_ALIASES.get(norm(word), word)
@@ -378,6 +383,7 @@ def item_query(keywords: Sequence[str], message: str, vocabulary: set[str]) -> I
     if purpose and len(purpose) < len([k for k in keywords if k]):
         keywords = [k for k in keywords if k not in purpose]
     heads = item_heads(keywords, vocabulary, message)
+    heads = tuple(dict.fromkeys((*heads, *(e for h in heads for e in ITEM_EQUIVALENTS.get(h, ()) if e in vocabulary))))
     kws = [alias(k) for k in keywords if k and k not in _NOT_ITEM]
     asked = alias_text(unnegated(message))   # what the shopper asks for, ruled-out words left out
     message = alias_text(message)

@@ -62,7 +62,8 @@ def test_the_described_items_come_first_and_other_things_stay_out():
             P("S2", "샴푸바", "클린", "100g", "뷰티/헤어/샴푸·린스", 8900, description="플라스틱 용기 없이 고체로 만들었습니다."),
             P("S3", "린스", "클린", "1L", "뷰티/헤어/샴푸·린스", 9900, description="부드러운 린스입니다.")]
     catalog, retriever, vocab = {p.id: p for p in rows}, KeywordRetriever(rows), head_vocabulary(rows)
-    for message, keywords, want in (("말린 망고", ("망고",), "M3"), ("고체 샴푸", ("고체", "샴푸"), "S2")):
+    for message, keywords, want in (("말린 망고", ("망고",), "M3"), ("카페인 없는 차", ("카페인", "차"), "T2"),
+                                    ("고체 샴푸", ("고체", "샴푸"), "S2")):
         item = item_query(keywords, message, vocab)
         # at equal retrieval scores the described item ranks first among the items
         scored = sorted(catalog, key=lambda pid: (-score(catalog[pid], 0.5, item), pid))
@@ -75,3 +76,5 @@ def test_the_described_items_come_first_and_other_things_stay_out():
     # 샴푸바 filed with the 샴푸s is a 샴푸; the 린스 beside them is not
     item = item_query(("샴푸",), "샴푸", vocab)
     assert features(catalog["S2"], item)["head"] == 1.0 and features(catalog["S3"], item)["head"] == 0.0
+    # 티 and 차 name one kind of thing: a request for 차 finds 캐모마일 티
+    assert "티" in item_query(("차",), "차 추천", vocab).heads
