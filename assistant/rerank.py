@@ -261,11 +261,15 @@ def item_heads(keywords: Sequence[str], vocabulary: set[str], message: str = "")
     message = alias_text(message)
     for word in reversed(words):
         w = norm(word)
-        # a number the keyword lost ("오메가" of "오메가3"): the message's word, when it names an item
-        numbered = [m for m in re.findall(r"[가-힣A-Za-z]+\d+", message or "") if m in vocabulary
-                    and m[len(w):].isdigit() and m.startswith(w)]
-        if numbered:
-            return (numbered[0],)
+        # a number or letter the keyword lost ("오메가" of "오메가3", "비타민" of "비타민C"): the
+        # message's word, when it names an item
+        numbered = [m for m in re.findall(r"[가-힣]+[A-Za-z]+\d*|[가-힣A-Za-z]+\d+", message or "") if m in vocabulary
+                    and len(m) > len(w) and _LOST.fullmatch(m[len(w):]) and m.startswith(w)]
+        # the letter spelled in Hangul ("비타민 씨" is 비타민C)
+        spelled = [w + _LETTERS[m] for m in re.findall(re.escape(w) + r"\s*(에이|비|씨|디|이|케이)(?![가-힣A-Za-z])", message or "")
+                   if w + _LETTERS[m] in vocabulary]
+        if numbered or spelled:
+            return ((numbered or spelled)[0],)
         for i in range(len(w)):
             suffix = w[i:]
             # the whole word may end a head ("감자" of 흙감자); a cut of it must be a head itself
@@ -277,6 +281,10 @@ def item_heads(keywords: Sequence[str], vocabulary: set[str], message: str = "")
                           if len(m) > len(suffix) and m.endswith(suffix) and m in vocabulary]
                 return (max(longer, key=len),) if longer else (suffix,)
     return message_heads(message, vocabulary) if message else ()
+
+
+_LOST = re.compile(r"[A-Za-z]*\d*")
+_LETTERS = {"에이": "A", "비": "B", "씨": "C", "디": "D", "이": "E", "케이": "K"}
 
 
 def _named_on_shelf(word: str, vocabulary) -> str:
@@ -461,7 +469,8 @@ def words_match(core: str, q: ItemQuery) -> int:
     n = 0
     for w in q.words:
         bare = _PARTICLE.sub("", w)
-        if w in core or (len(bare) >= 2 and bare in core) or (len(w) >= 3 and w[:-1] in core):
+        # ("비타민C" is not matched by 종합비타민: only a Hangul syllable comes off)
+        if w in core or (len(bare) >= 2 and bare in core) or (len(w) >= 3 and "가" <= w[-1] <= "힣" and w[:-1] in core):
             n += 1
     return min(n, MAX_WORDS)
 

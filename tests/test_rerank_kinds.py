@@ -1,0 +1,36 @@
+"""The asked item read from words the catalog itself explains (issue 14): the letter of a
+compound the keyword lost ("비타민C", "비타민 씨")."""
+
+from assistant.grounding import Constraints, ground_products
+from assistant.rerank import ItemQuery, head_vocabulary, item_heads, item_query, words_match
+from assistant.testing import KeywordRetriever
+from tests.test_assistant_answers import P
+
+ROWS = [
+    P("A1", "부사 사과", "햇살", "3kg", "신선/과일/사과·배", 29000),
+    P("A2", "부사 사과", "초록", "1.5kg", "신선/과일/사과·배", 15000),
+    P("A3", "홍로 사과", "햇살", "3kg", "신선/과일/사과·배", 27000),
+    P("A4", "홍로 사과", "초록", "1.5kg", "신선/과일/사과·배", 14000),
+    P("A5", "사과 주스", "과즙", "1L", "음료/주스/주스", 3900),
+    P("B1", "유기농 당근", "햇살", "1kg", "신선/채소/뿌리채소", 3900),
+    P("B2", "유기농 감자", "초록", "1kg", "신선/채소/뿌리채소", 4900),
+    P("V1", "비타민C 1000", "웰니스", "120정", "건강/영양제/비타민", 15000),
+    P("V2", "비타민C 1000", "데일리", "120정", "건강/영양제/비타민", 14000),
+    P("V3", "종합비타민", "웰니스", "60정", "건강/영양제/비타민", 19000),
+    P("V4", "비타민D 2000IU", "웰니스", "90캡슐", "건강/영양제/비타민", 12000),
+]
+
+
+def test_the_letter_of_a_compound_the_keyword_lost_names_the_item():
+    vocab = head_vocabulary(ROWS)
+    assert item_heads(("비타민",), vocab, "비타민C") == ("비타민C",)
+    assert item_heads(("비타민",), vocab, "비타민 씨 1000") == ("비타민C",)
+    assert item_heads(("비타민",), vocab, "비타민D 추천") == ("비타민D",)
+    assert item_heads(("비타민",), vocab, "비타민 이거 좋아요") != ("비타민E",)
+    # only a Hangul syllable comes off a word: "비타민C" is not matched by 종합비타민
+    assert words_match("종합비타민", ItemQuery(heads=("비타민",), words=("비타민C",))) == 0
+    assert words_match("대형배변패드", ItemQuery(heads=("배변패드",), words=("대형견",))) == 1
+    q = item_query(("비타민",), "비타민C 추천", vocab)
+    catalog, retriever = {p.id: p for p in ROWS}, KeywordRetriever(ROWS)
+    cards = ground_products(retriever, catalog, "비타민", Constraints(), k=3, item=q)
+    assert {c.id for c in cards} == {"V1", "V2"}
