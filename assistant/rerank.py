@@ -174,6 +174,9 @@ class Vocabulary(set):
     # it ("샴푸": 샴푸·린스, not 세탁세제's 울샴푸; "세제": 주방세제 and 세탁세제)
     homes: dict = {}
     leaf_heads: dict = {}   # shelf word -> the head nouns of the products filed on that shelf
+    # a name word that is no head noun and that the store writes before one head noun only, in two
+    # products or more: a kind of that item ("부사" -> 사과, "얼그레이" -> 홍차)
+    kind_of: dict = {}
 
 
 def head_vocabulary(products: Iterable) -> Vocabulary:
@@ -220,6 +223,15 @@ def head_vocabulary(products: Iterable) -> Vocabulary:
             for w in cat.split("/")[-1].split("·"):
                 leaf_heads.setdefault(w, set()).add(head)
     vocab.leaf_heads = {w: frozenset(hs) for w, hs in leaf_heads.items()}
+    before: dict[str, dict[str, int]] = {}   # name word -> {head noun it is written before: products}
+    for p in products:
+        head = head_of(p)
+        for w in set(name_core(p.name, getattr(p, "brand", ""), getattr(p, "unit", "")).split()):
+            if w != head and len(w) >= 2 and not _SIZE.match(w) and w not in _GRADES:
+                counts = before.setdefault(w, {})
+                counts[head] = counts.get(head, 0) + 1
+    vocab.kind_of = {w: next(iter(c)) for w, c in before.items()
+                     if len(c) == 1 and sum(c.values()) >= 2 and next(iter(c)) in vocab and not _known(w, vocab)}
     return vocab
 
 
@@ -280,6 +292,11 @@ def item_heads(keywords: Sequence[str], vocabulary: set[str], message: str = "")
                 longer = [m for m in re.findall(r"[가-힣A-Za-z]+", message or "")
                           if len(m) > len(suffix) and m.endswith(suffix) and m in vocabulary]
                 return (max(longer, key=len),) if longer else (suffix,)
+    # a word the store writes only before one item noun ("부사" of 부사 사과, "캐모마일" of 캐모마일 티)
+    kinds = getattr(vocabulary, "kind_of", {}) or {}
+    for word in reversed(words):
+        if norm(word) in kinds:
+            return (kinds[norm(word)],)
     return message_heads(message, vocabulary) if message else ()
 
 

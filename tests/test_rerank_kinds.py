@@ -1,5 +1,6 @@
-"""The asked item read from words the catalog itself explains (issue 14): the letter of a
-compound the keyword lost ("비타민C", "비타민 씨")."""
+"""The asked item read from words the catalog itself explains (issue 14): a variety written only
+before one item noun ("부사" 사과), and the letter of a compound the keyword lost ("비타민C",
+"비타민 씨")."""
 
 from assistant.grounding import Constraints, ground_products
 from assistant.rerank import ItemQuery, head_vocabulary, item_heads, item_query, words_match
@@ -19,6 +20,19 @@ ROWS = [
     P("V3", "종합비타민", "웰니스", "60정", "건강/영양제/비타민", 19000),
     P("V4", "비타민D 2000IU", "웰니스", "90캡슐", "건강/영양제/비타민", 12000),
 ]
+
+
+def test_a_word_written_before_one_item_noun_only_names_a_kind_of_it():
+    vocab = head_vocabulary(ROWS)
+    assert vocab.kind_of["부사"] == "사과" and vocab.kind_of["홍로"] == "사과"
+    assert "유기농" not in vocab.kind_of           # written before 당근 and 감자: says no item
+    assert "주스" not in vocab.kind_of            # a head noun itself
+    assert item_heads(("부사",), vocab, "부사 3키로 3만원 안 넘는거") == ("사과",)
+    item = item_query(("부사",), "부사 3키로 3만원 안 넘는거", vocab)
+    catalog, retriever = {p.id: p for p in ROWS}, KeywordRetriever(ROWS)
+    cards = ground_products(retriever, catalog, "부사", Constraints(budget_max=30000), k=3, item=item)
+    # the 부사 of the asked size; not the 홍로 of that size, not the 사과 주스
+    assert [c.id for c in cards] == ["A1"]
 
 
 def test_the_letter_of_a_compound_the_keyword_lost_names_the_item():
