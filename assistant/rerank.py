@@ -75,6 +75,17 @@ ITEM_ALIASES = {
     "케찹": "케첩", "쥬스": "주스", "요구르트": "요거트", "요플레": "요거트", "숯": "참숯",
     "핸드폰충전기": "충전기", "애기": "아기", "폰충전기": "충전기", "고속충전기": "충전기",
 }
+
+def _mixed_spellings() -> dict[str, str]:
+    """The BM25 analyzer's one-word Hangul spellings of a catalog word ("초콜렛" -> 초콜릿), so the
+    item noun reads them as retrieval does (its English and spaced entries are left to it:
+    "protein bar" is one item, "protein" alone another)."""
+    from retrieval.analyzer import MIXED_TERMS
+
+    return {k: v for k, v in MIXED_TERMS.items() if re.fullmatch(r"[가-힣]+", k) and k != v}
+
+
+ITEM_ALIASES = {**_mixed_spellings(), **ITEM_ALIASES}
 _ALIAS_RE = re.compile("|".join(sorted(map(re.escape, ITEM_ALIASES), key=len, reverse=True)))
 
 
@@ -152,7 +163,9 @@ def product_head(name: str, brand: str = "", unit: str = "") -> str:
     """
     words = name_core(name, brand, unit).split()
     # size grades and uses after the noun: "기저귀 대형", "삼겹살 구이용", "앞다리살 찌개용"
-    while len(words) > 1 and (words[-1] in _GRADES or (len(words[-1]) >= 3 and words[-1].endswith("용"))):
+    # and a shape or flavor written after it: "물티슈 캡형", "팝콘 버터맛"
+    while len(words) > 1 and (words[-1] in _GRADES or (len(words[-1]) >= 3 and words[-1].endswith("용"))
+                              or (len(words[-1]) >= 2 and words[-1][-1] in "형맛")):
         words.pop()
     return words[-1] if words else ""
 

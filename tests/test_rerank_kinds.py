@@ -48,3 +48,22 @@ def test_the_letter_of_a_compound_the_keyword_lost_names_the_item():
     catalog, retriever = {p.id: p for p in ROWS}, KeywordRetriever(ROWS)
     cards = ground_products(retriever, catalog, "비타민", Constraints(), k=3, item=q)
     assert {c.id for c in cards} == {"V1", "V2"}
+
+
+def test_a_shape_or_flavor_written_after_the_noun_is_not_the_head():
+    from assistant.rerank import product_head
+
+    assert product_head("맘스케어 아기 물티슈 캡형 70매 x 20팩", "맘스케어", "70매 x 20팩") == "물티슈"
+    assert product_head("고소한날 팝콘 버터맛 80g", "고소한날", "80g") == "팝콘"
+    assert product_head("베베숲 팬티형 기저귀 대형 44매", "베베숲", "44매") == "기저귀"
+    assert product_head("모아전자 미니 에어프라이어 2L 1대", "모아전자", "2L 1대") == "에어프라이어"
+
+
+def test_the_analyzers_hangul_spellings_name_the_catalogs_item():
+    from assistant.rerank import alias
+
+    rows = [P("C1", "무설탕 초콜릿", "달콤", "80g", "간식/초콜릿/초콜릿", 3000),
+            P("C2", "초콜릿 쿠키", "달콤", "200g", "간식/과자/쿠키", 4000)]
+    vocab = head_vocabulary(rows)
+    assert alias("초콜렛") == "초콜릿" and alias("protein") == "protein"   # English is left to retrieval
+    assert item_heads(("초콜렛",), vocab, "당 없는 초콜렛") == ("초콜릿",)
