@@ -14,6 +14,7 @@ both 마시다, "따가운" is 따갑다) and marks the ones a negation rules ou
 A request `Claim` is a lemma and whether the shopper wants it absent. A product meets a positive
 claim when its description or tags carry the lemma, a negative one when its description says the
 lemma is absent, or its name or tags say so by the store's prefixes ("무설탕", "디카페인", "글루텐프리").
+A clipping ("노캔") is met by the words it clips ("노이즈 캔슬링"), and "묶음" by a pack of several.
 The rerank counts the claims a product meets (`assistant.rerank`, feature `desc`), among the items
 of the asked kind only: it orders them, it never makes another thing the item, and a hard
 condition (allergen, diet tag, budget) is filtered elsewhere, never here.
@@ -140,6 +141,9 @@ def analyse(sentence: str) -> tuple[tuple[str, bool], ...]:
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
+_HANGUL_WORD = re.compile(r"[가-힣]+")
+
+
 @lru_cache(maxsize=1 << 14)
 def text_words(text: str) -> tuple[frozenset, frozenset]:
     """(lemmas said, lemmas said to be absent) of a product's description."""
@@ -148,6 +152,27 @@ def text_words(text: str) -> tuple[frozenset, frozenset]:
         for lemma, neg in analyse(sentence):
             (absent if neg else said).add(lemma)
     return frozenset(said), frozenset(absent)
+
+
+@lru_cache(maxsize=1 << 14)
+def initials(text: str) -> frozenset:
+    """The clippings a shopper makes of the text's phrases: the first syllables of two or three
+    words in a row ("노이즈 캔슬링" -> 노캔), within a sentence."""
+    out = set()
+    for sentence in _SENTENCE.split(text or ""):
+        words = _HANGUL_WORD.findall(sentence)
+        for n in (2, 3):
+            out.update("".join(w[0] for w in words[i:i + n]) for i in range(len(words) - n + 1))
+    return frozenset(out)
+
+
+# words asking for several in one pack ("라면 묶음"): met by a pack of more than one
+_SEVERAL = frozenset({"묶음", "번들", "멀티팩", "대량"})
+_COUNT = re.compile(r"(\d+)\s*(?:개입|입|개|팩|봉|병|캔|롤|매|구|포)(?![가-힣])")
+
+
+def _several(name: str) -> bool:
+    return any(int(n) > 1 for n in _COUNT.findall(name or ""))
 
 
 @lru_cache(maxsize=1 << 12)
@@ -182,6 +207,9 @@ def meets(claims: Sequence[Claim], description: str, name: str = "", tags: Itera
     for c in claims:
         if c.negated:
             n += c.lemma in absent or _absent_by_name(c.lemma, name, tags)
+        elif c.lemma in _SEVERAL:
+            n += _several(name)
         else:
-            n += c.lemma in said or any(t.startswith(c.lemma) for t in tags)
+            n += (c.lemma in said or any(t.startswith(c.lemma) for t in tags)
+                  or (2 <= len(c.lemma) <= 3 and c.lemma in initials(description or "")))
     return n

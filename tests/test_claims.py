@@ -78,3 +78,13 @@ def test_the_described_items_come_first_and_other_things_stay_out():
     assert features(catalog["S2"], item)["head"] == 1.0 and features(catalog["S3"], item)["head"] == 0.0
     # 티 and 차 name one kind of thing: a request for 차 finds 캐모마일 티
     assert "티" in item_query(("차",), "차 추천", vocab).heads
+
+
+def test_a_clipping_is_met_by_the_words_it_clips_and_a_bundle_by_a_pack_of_several():
+    clipped = request_claims("노캔 이어폰", ("이어폰",))
+    assert clipped == (Claim("노캔"),)
+    assert meets(clipped, "노이즈 캔슬링으로 지하철에서도 조용하게 듣습니다.") == 1
+    assert meets(clipped, "C타입 단자를 바로 꽂아 씁니다.") == 0
+    bundle = request_claims("라면 묶음", ("라면",))
+    assert meets(bundle, "", name="정담 채식 라면 115g x 4입") == 1
+    assert meets(bundle, "", name="정담 얼큰 라면 120g 1봉") == 0
