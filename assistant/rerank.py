@@ -362,6 +362,8 @@ def message_heads(message: str, vocabulary: set[str]) -> tuple[str, ...]:
             hit = next((cut[i:] for i in range(len(cut) - 1) if cut[i:] in vocabulary and len(cut[i:]) >= 2), None)
             if hit is None and len(cut) == 1 and sum(h.endswith(cut) for h in vocabulary) >= 2:
                 hit = cut   # "작은 팬": a one-syllable word that ends several item nouns (프라이팬, 에그팬)
+            if hit is None and len(cut) >= 2 and cut in getattr(vocabulary, "leaves", ()):
+                hit = cut   # a shelf no product is named by ("견과류 땅콩 빼고": the 견과류 shelf)
             if hit and hit not in _NOT_ITEM:
                 best = (hit,)
                 break

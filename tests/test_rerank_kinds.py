@@ -67,3 +67,19 @@ def test_the_analyzers_hangul_spellings_name_the_catalogs_item():
     vocab = head_vocabulary(rows)
     assert alias("초콜렛") == "초콜릿" and alias("protein") == "protein"   # English is left to retrieval
     assert item_heads(("초콜렛",), vocab, "당 없는 초콜렛") == ("초콜릿",)
+
+
+def test_a_shelf_word_in_the_message_names_the_item_when_no_keyword_does():
+    from assistant.rerank import message_heads
+
+    rows = [P("N1", "구운 아몬드", "고소", "400g", "간식/견과·건과/견과류", 9900),
+            P("N2", "캐슈넛", "고소", "350g", "간식/견과·건과/견과류", 8900),
+            P("N3", "절임배추", "새벽", "10kg", "신선/채소/잎채소", 29000)]
+    vocab = head_vocabulary(rows)
+    assert message_heads("견과류 땅콩 빼고", vocab) == ("견과류",)
+    assert message_heads("땅콩 빼고 견과류 말고", vocab) == ()      # a ruled-out shelf names nothing
+    item = item_query((), "견과류 땅콩 빼고", vocab)
+    catalog, retriever = {p.id: p for p in rows}, KeywordRetriever(rows)
+    cards = ground_products(retriever, catalog, "견과류 땅콩 빼고 배추", Constraints(excluded_allergens=("땅콩",)),
+                            k=3, item=item)
+    assert {c.id for c in cards} == {"N1", "N2"}
