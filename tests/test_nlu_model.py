@@ -119,6 +119,25 @@ def test_merge_keeps_safety_verdicts_and_sure_rules():
     assert merge(shopping, Understanding("out_of_scope", Slots()))[0].intent == "search"
 
 
+def test_the_understanding_adapter_reads_the_intent_even_against_sure_rules_but_not_the_guards():
+    sure = Understanding("search", Slots(keywords=("문",)), confidence=0.9)
+    u, src = merge(sure, Understanding("policy", Slots(policy_topic="배송")), model_first=True)
+    assert u.intent == "policy" and src["intent"] == "model" and not unsure(u, src)
+    assert merge(sure, Understanding("policy", Slots()))[0].intent == "search"   # an untrained chat model
+    inj = Understanding("out_of_scope", Slots(), confidence=0.95, injection=True)
+    assert merge(inj, Understanding("search", Slots()), model_first=True)[0].intent == "out_of_scope"
+    shopping = Understanding("search", Slots(keywords=("잼",)), confidence=0.9)
+    assert merge(shopping, Understanding("out_of_scope", Slots()), model_first=True)[0].intent == "search"
+    both_unsure = Understanding("out_of_scope", Slots(), confidence=0.3)
+    u, src = merge(both_unsure, Understanding("search", Slots(keywords=("간식",))), model_first=True)
+    assert u.intent == "search" and unsure(u, src)   # still one clarifying question
+
+
+def test_read_model_takes_only_the_diet_tags_the_message_names():
+    u = read_model({"intent": "search", "item": "그래놀라", "dietary_tags": ["비건", "저당"]}, "저당 그래놀라 견과 없는 걸로")
+    assert u.slots.dietary_tags == ("저당",)
+
+
 def test_merge_takes_the_model_intent_when_the_rules_are_unsure_and_marks_it_unsure():
     rules = Understanding("out_of_scope", Slots(), confidence=0.3)
     model = Understanding("search", Slots(keywords=("간식",)))

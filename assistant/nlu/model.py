@@ -13,8 +13,8 @@ Decoding is constrained by `SCHEMA`, so the output always parses:
 
 `read_model(data, text)` turns the JSON into an `Understanding`; it never trusts the model
 beyond its schema: unknown intents fail, allergen words are expanded to labeling names
-(store.domain.expand_allergens), brands and keywords the message does not contain are
-dropped (no invented brand filters), numbers must be plain non-negative integers and a
+(store.domain.expand_allergens), brands, keywords and diet tags the message does not contain
+are dropped (no invented filters), numbers must be plain non-negative integers and a
 budget, amount, sort or urgency is taken only when the message has words for one.
 Safety-first merging with the rules is `assistant.nlu.merge`.
 
@@ -296,7 +296,9 @@ def read_model(data: Any, text: str) -> Understanding | None:
     slots = Slots(
         keywords=tuple(dict.fromkeys(keywords)),
         allergens=expand_allergens(_strings(data.get("allergens"), 8)),
-        dietary_tags=tuple(_strings(data.get("dietary_tags"), 4)),
+        # a diet or use the message does not name is the model's guess, not the shopper's
+        # constraint ("견과 없는 그래놀라" -> 비건): only a tag the message says is taken
+        dietary_tags=tuple(t for t in _strings(data.get("dietary_tags"), 4) if _in_text(t, text)),
         budget_max=_int(data.get("budget_max"), 0, 100_000_000) if money else None,
         budget_min=_int(data.get("budget_min"), 0, 100_000_000) if money else None,
         quantity=_int(data.get("quantity"), 1, 99) if amount else None,

@@ -88,7 +88,7 @@ def read_turn(message: str, state: DialogueState | None, lexicon=None, generator
         from assistant.nlu.model import model_understanding
 
         model, model_trace = model_understanding(message, state, generator)
-    merged, sources = merge(rules, model, message)
+    merged, sources = merge(rules, model, message, model_first=bool(getattr(generator, "nlu_tuned", False)))
     if trace is not None:
         trace.update({"rules": understanding_dict(rules), "model": understanding_dict(model),
                       "merged": understanding_dict(merged), "sources": sources, "model_reason": reason,
