@@ -262,3 +262,17 @@ def test_blind_readers_send_the_nlu_adapter_its_own_short_prompt():
     llm = TunedFake(default={"intent": "search", "item": "과자"})
     evaluate_blind([{"id": "x1", "text": "과자 추천", "intent": "search", "slots": {}}], READERS["model"](llm))
     assert llm.systems == [TUNED_SYSTEM]
+
+
+def test_a_budget_the_rules_read_leaves_the_model_no_budget_field():
+    rules = Understanding("search", Slots(keywords=("선물",), budget_min=50000), confidence=0.9)
+    model = Understanding("search", Slots(keywords=("선물",), budget_max=50000))
+    u, src = merge(rules, model)
+    assert (u.slots.budget_min, u.slots.budget_max) == (50000, None) and "budget_max" not in src
+
+
+def test_read_model_drops_a_named_word_that_is_no_store_tag():
+    u = read_model({"intent": "search", "dietary_tags": ["유제품", "유당불내증", "무향"]}, "유당불내증이라 유제품 무향")
+    assert u.slots.dietary_tags == ("무향",)   # 유제품 is an allergen family, 유당불내증 a condition
+    u = read_model({"intent": "search", "dietary_tags": ["무향", "저자극"]}, "무향 저자극 세제", tags={"저자극"})
+    assert u.slots.dietary_tags == ("저자극",)   # the catalog's tags, when given, are the list

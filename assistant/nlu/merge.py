@@ -5,7 +5,8 @@ non-empty slot (and "intent") to "rules", "model" or "both". The rules guard wha
 be lost; the model fills what the rules missed:
 - every allergen either side found is excluded, families expanded (store.domain);
 - required diets and avoided brands are the union: a stated constraint is never dropped;
-- numbers (budgets, quantities, counts) come from the rules whenever the rules found one;
+- numbers (budgets, quantities, counts) come from the rules whenever the rules found one (a
+  budget floor or ceiling the rules found leaves the model no budget field);
 - order ids, references, sort, urgency and policy topics: the rules' value when they have one
   (a model reference only when the message points at something: "그거", "두 번째", "제일 싼");
 - brands and keywords: the rules' plus the model's words that occur in the message (checked
@@ -105,6 +106,8 @@ def merge(rules: Understanding, model: Understanding | None, text: str = "",
             value = tuple(dict.fromkeys(value))
         elif name == "reference":   # the model's pointer only where the message points at something
             value = rv if not _empty(rv) or not (text and _POINTS.search(text)) else mv
+        elif name in ("budget_min", "budget_max"):   # one money reading: "오만원 이상" is not also a ceiling
+            value = rv if not (_empty(r.budget_min) and _empty(r.budget_max)) else mv
         elif name in _NUMBERS or name in _FIRST_FOUND:
             value = rv if not _empty(rv) else mv
         else:   # categories: the rules' (resolved against the catalog tree)
