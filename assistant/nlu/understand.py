@@ -85,9 +85,8 @@ def read_turn(message: str, state: DialogueState | None, lexicon=None, generator
     model = None
     model_trace: dict = {}
     if reason:
-        from assistant.nlu.model import model_understanding
-
         from assistant.nlu.lexicon import USE_TAGS
+        from assistant.nlu.model import model_understanding
 
         tags = (frozenset(lexicon.tags) | USE_TAGS) if lexicon is not None else None
         model, model_trace = model_understanding(message, state, generator, tags=tags)
