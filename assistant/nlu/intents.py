@@ -168,8 +168,12 @@ def _ends_on_product(text: str, keywords: tuple[str, ...]) -> bool:
     for k in keywords:
         if k in _PERSON_WORDS:
             continue
-        i = text.rfind(k)
-        if i >= 0 and (i == 0 or not re.match(r"[가-힣]", text[i - 1])) and _PRODUCT_TAIL.fullmatch(text[i + len(k):]):
+        # the keyword may be a catalog kind written whole ("식물성음료" for "식물성 음료")
+        found = list(re.finditer(r"\s?".join(map(re.escape, k)), text))
+        if not found:
+            continue
+        i, j = found[-1].span()
+        if (i == 0 or not re.match(r"[가-힣]", text[i - 1])) and _PRODUCT_TAIL.fullmatch(text[j:]):
             return True
     return False
 

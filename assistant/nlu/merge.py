@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import fields, replace
 
+from assistant.nlu.lexicon import USE_TAGS
 from assistant.types import Slots, Understanding
 from store.domain import expand_allergens
 
@@ -111,6 +112,8 @@ def merge(rules: Understanding, model: Understanding | None, text: str = "") -> 
         from_rules = not _empty(rv) and any(v in (rv if isinstance(rv, tuple) else (rv,)) for v in items)
         from_model = not _empty(mv) and any(v in (mv if isinstance(mv, tuple) else (mv,)) for v in items)
         sources[name] = "both" if from_rules and from_model else "rules" if from_rules else "model"
+    if intent == "profile_update":   # as the parser does: a diet the kind carried is the shopper's
+        values["dietary_tags"] = _union(values["dietary_tags"], [t for t in r.kind_tags if t not in USE_TAGS])
     keep = _KEEP.get(intent)
     if keep is not None:
         for name in list(values):

@@ -27,7 +27,14 @@ from assistant.nlu.categories import resolve_categories
 from assistant.nlu.helpcenter import service_words
 from assistant.nlu.intents import CHECKOUT, MEMORY, SELF, STRONG_REQUEST, Signals, classify, situation_topic
 from assistant.nlu.keywords import analyze, reads_as_noun
-from assistant.nlu.lexicon import ALLERGEN_FAMILIES, ALLERGEN_SYNONYMS, SHORT_ITEM_NOUNS, USE_TAGS, Lexicon
+from assistant.nlu.lexicon import (
+    ALLERGEN_FAMILIES,
+    ALLERGEN_SYNONYMS,
+    SHORT_ITEM_NOUNS,
+    TAG_SYNONYMS,
+    USE_TAGS,
+    Lexicon,
+)
 from assistant.nlu.refs import SORT_OF, demonstrative, extract_amounts, extract_reference, extract_sort, product_specs
 from assistant.nlu.slots import (
     added_allergy,
@@ -101,6 +108,19 @@ def _whole_item_words(masked: str, keywords: list[str], lexicon: Lexicon) -> lis
         out = [k for k in out if k not in pieces]
         out.append(word)
     return out
+
+
+def _names_the_kind(text: str, tag: str, categories) -> bool:
+    """A word for `tag` in `text` is part of a category's own name ("식물성" in
+    "주스·식물성음료/두유·식물성음료", "프로틴" in ".../프로틴").
+
+    >>> _names_the_kind("식물성 음료 있나요", "비건", ["음료/주스·식물성음료/두유·식물성음료"])
+    True
+    >>> _names_the_kind("비건 두유", "비건", ["음료/주스·식물성음료/두유·식물성음료"])
+    False
+    """
+    words = [w for w, v in TAG_SYNONYMS.items() if v == tag and len(w) >= 2] + [tag]
+    return any(w in text and any(w in c for c in categories) for w in words)
 
 
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:
@@ -217,6 +237,13 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     # a use tag (캠핑, 유아, 대용량, ...) is required only where the catalog carries it: "아기
     # 이유식" names a leaf that is the use itself, and requiring 유아 there would exclude it all
     tags = [tag for tag in tags if lexicon.tag_fits(tag, categories)]
+    # ... and a tag is no extra condition where the kind named already says it: every "강아지
+    # 사료" or "캠핑 랜턴" of the catalog carries it, the category filter keeps to them. A diet
+    # (not a use) goes only where its word is the kind's own name ("식물성 음료", "프로틴"): a
+    # diet said as such ("비건 두유", "유당불내증이라") is the shopper's and stays
+    implied = lexicon.implied_tags(categories)
+    kind_tags = [tag for tag in tags if tag in implied and (tag in USE_TAGS or _names_the_kind(t, tag, categories))]
+    tags = [tag for tag in tags if tag not in kind_tags]
     for leaf, path in lexicon.categories:  # the analyzer sometimes splits a known leaf name
         if path in categories and leaf in masked and not any(leaf in k for k in keywords):
             keywords.append(leaf)
@@ -227,7 +254,7 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     sig = Signals(
         has_reference=reference is not None, reference_kind=reference.kind if reference else None,
         has_amounts=bool(amounts),
-        has_budget=lo is not None or hi is not None, has_tags=bool(tags),
+        has_budget=lo is not None or hi is not None, has_tags=bool(tags or kind_tags),
         has_allergens=bool(allergens), has_brands=bool(brands), has_avoid_brands=bool(avoid_brands),
         has_keywords=bool(keywords), keywords=tuple(keywords), has_urgency=urgency is not None,
         give_verb=give_verb, has_category=bool(categories), policy_topic=policy_topic, order_id=order_id,
@@ -309,12 +336,14 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         tags.append("1인가구")
     slots = Slots()
     if intent == "profile_update":   # "우리 애기 우유 알레르기 있어요": a person, not a product's use
-        tags = [tag for tag in tags if tag not in USE_TAGS]
+        tags = [tag for tag in tags + kind_tags if tag not in USE_TAGS]
+        kind_tags = []
     if intent in _PRODUCT_INTENTS or intent == "profile_update":
         slots = Slots(
             dietary_tags=tuple(t for t in tags if t not in removed_tags), allergens=tuple(allergens),
             brands=tuple(brands), avoid_brands=tuple(avoid_brands),
             remove_allergens=tuple(removed_allergens), remove_dietary_tags=tuple(removed_tags),
+            kind_tags=tuple(kind_tags),
         )
     if intent in _PRODUCT_INTENTS:
         number = amounts[0][0] if amounts else None

@@ -118,9 +118,19 @@ def extract_tags(text: str, lexicon: Lexicon) -> tuple[list[str], list[Span]]:
             continue   # "돼지고기 안 들어간", "소고기없는": one named meat left out, not every meat (비건)
         if tag not in tags:
             tags.append(tag)
-        if term not in KEEP_AS_KEYWORD and term not in USE_TAG_KEYWORDS:
+        if term not in KEEP_AS_KEYWORD and term not in USE_TAG_KEYWORDS and not _names_a_kind(text, span, lexicon):
             spans.append(span)
     return tags, spans
+
+
+def _names_a_kind(text: str, span: Span, lexicon: Lexicon) -> bool:
+    """The tag word is (the start of) a kind of product the catalog sells: "프로틴 쉐이크",
+    "식물성 음료" (leaf 두유·식물성음료). It stays a word to search for; the parser leaves out
+    the tag where the kind already says it (`Lexicon.implied_tags`)."""
+    word = text[span[0]:span[1]]
+    m = re.match(r"\s?([가-힣]+)", text[span[1]:])
+    items = set(lexicon.item_words())
+    return word in items or bool(m and word + m.group(1) in items)
 
 
 # Tags said as a phrase rather than a word; the span is only the tag part ("제로" in "제로
