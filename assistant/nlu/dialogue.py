@@ -166,6 +166,8 @@ def _answers(pending: Mapping[str, Any], u: Understanding) -> bool:
         return True
     if u.confidence >= 0.9 and u.intent not in ("search",):
         return False  # a clear new request ("장바구니 보여줘") moves on
+    if u.intent in ("cart_add", "cart_remove") and u.confidence >= 0.8 and u.slots.quantity and u.slots.reference:
+        return False  # "그걸로 두 박스": a pointer and an amount is an order, whatever was asked
     if u.intent == "search" and u.confidence >= 0.9 and pending.get("intent") in ("cart_add", "cart_remove"):
         return False  # "고춧가루도 국산으로 보여줘요" after "어떤 상품을 담을까요?" is a new search
     if missing == "product":

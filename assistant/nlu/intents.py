@@ -73,13 +73,14 @@ CART_REMOVE = re.compile(
     r"(?:담은|넣은|담았던)\s?(?:거|것|건|걸)\s?(?:다\s)?취소|빼(?:줘|\s줘|주세요|\s주세요|줄래|주라|요$|$|\s?버려)|뺄래|뺄게|삭제|지워|없애(?!는)|제거(?:해|좀|\s?부탁)|비워|취소해|줄여"
 )
 CART_ADD = re.compile(
-    r"담아|담어|담자|담을게|담을래|담고|담기|넣어|넣자|넣을게|추가(?:해|할게|할래|요|$)|사\s?줘|살게|살래"
+    r"담아|담어|담자|담을게|담을래|담고|담기|(?<!주문)(?<!주문\s)(?:넣어|넣자|넣을게)|추가(?:해|할게|할래|요|$)|사\s?줘|살게|살래"
     r"|구매할게|구입할게|(?:이걸로|그걸로|저걸로|이거로|그거로)\s?(?:할게|할래|주세요|요|줘|살게)"
     r"|하나\s?더|한\s?개\s?더|더\s?(?:담|넣|추가)|(?:장바구니|카트)(?:에|로)?\s?(?:고고|고|ㄱ|go)"
     r"|(?:장바구니|카트)(?:에|로)\s?(?:요|좀)?\s?[.!~]*$"
 )
 CHECKOUT = re.compile(
-    r"(?:결제|계산|주문|구매)\s?(?:할게|할래|하자|해줘|해\s?줘|해주세요|해\s?주세요|하기|진행|하고\s?싶|할께|ㄱ|완료|하겠|해요$|할게요)"
+    r"(?:결제|계산|주문|구매)\s?(?:까지\s?)?(?:할게|할래|하자|해줘|해\s?줘|해주세요|해\s?주세요|하기|진행|하고\s?싶|할께|ㄱ|완료|하겠|해요$|할게요)"
+    r"|주문\s?(?:넣어|넣자|넣을게)"   # "주문 넣어주세요": place the order
     r"|(?:이대로|그대로|전부|다)\s?(?:주문|결제|계산|구매)|(?:장바구니|카트)[가-힣\s]{0,6}(?:결제|주문|계산)"
     r"|체크아웃|checkout|결제창|(?:결제|계산|주문)\s?(?:ㄱ|고고|고|go)(?![가-힣])|^(?:이제|그럼|자)?\s?(?:결제|계산)(?:요|할게요|해요)?\s?[.!~]*$"
 )
@@ -187,7 +188,7 @@ _YES_NO_END = re.compile(r"\?\s*$|(?:나요|가요|되나|돼요|되요|인가|�
 # a question word: "어떤 과자가 좋아요?" asks for products, not yes or no
 _WH = re.compile(r"어떤|무슨|뭐|뭘|무엇|어느|어디|언제|얼마|추천")
 # may this be eaten / given: "먹여도 되나요", "마셔도 괜찮아요?"
-_MAY_EAT = re.compile(r"(?:(?:먹어도|먹여도|마셔도|드셔도|줘도)\s?(?:돼|되|괜찮)[가-힣]{0,4}"
+_MAY_EAT = re.compile(r"(?:(?:먹어도|먹여도|마셔도|드셔도|줘도|발라도|써도|사용해도)\s?(?:돼|되|괜찮)[가-힣]{0,4}"
                       r"|(?:먹을|먹일|마실)\s?수\s?있(?:나요|어요|을까요|을까|나|니|습니까)"
                       r"|괜찮(?:아요|나요|을까요|을까|아|나|죠|겠죠|겠어요))\s?\??\s*$")
 # an allergy as a condition: "우유 알레르기면", "땅콩 못 먹으면"
@@ -378,7 +379,7 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     product = sig.has_keywords or sig.has_reference or sig.has_tags or sig.has_brands
     request = bool(REQUEST.search(text))
     # "손주 줄 과자 사려고", "애 간식 뭐 줘야 할지": 주다 there is not "give me"
-    give = sig.give_verb and not re.search(r"(?:뭐|뭘|어떤\s?거)\s?줘야|줄\s|사려|살려|줄까", text)
+    give = sig.give_verb and not re.search(r"(?:뭐|뭘|어떤\s?거)\s?줘야|줄\s|사려|살려|줄까|줘도\s?(?:돼|되|괜찮)", text)
     if give and (CHECKOUT.search(text) and not sig.has_reference
                  or not sig.has_reference and _DESCRIBED_CHOICE.search(text)):
         give = False  # "결제 진행해 주세요"; "첨가물 없는 걸로 주세요" describes what to look for
@@ -437,8 +438,9 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
         return "product_question", 0.8 if (request or POINTER.search(text)) else 0.65, False, False
     strong = bool(STRONG_REQUEST.search(text))
     pointed = bool(re.match(r"(?:이|그|저)\s(?!중|거|것|게|걸)[가-힣]{2,}|방금\s?(?:그|보여\s?준|본|추천한)", text))
-    if pointed and "?" in text and not strong and (attribute or DELIVERY_ASK.search(text)):
-        return "product_question", 0.8, False, False  # "그 물티슈 새벽배송으로 받을 수 있어요?"
+    if pointed and "?" in text and not strong and (attribute or DELIVERY_ASK.search(text) or _MAY_EAT.search(text)):
+        # "그 물티슈 새벽배송으로 받을 수 있어요?", "이 선크림 아기한테 발라도 돼요?"
+        return "product_question", 0.8, False, False
     delivery_constraint = sig.policy_topic == "배송" and sig.has_urgency and sig.has_category
     if (sig.policy_topic and sig.has_category and not ASKS.search(text) and not POLICY_ASK.search(text)
             and _ends_on_product(whole, sig.keywords)):

@@ -361,6 +361,14 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
             count=(((None if bought else number) or (count_hint if (count_hint or 0) > 1 else None))
                    if intent == "search" else None),
         )
+    if intent in ("cart_add", "cart_remove") and slots.reference is not None and slots.quantity is None \
+            and slots.reference.kind in SORT_OF and slots.reference.count > 1:
+        # "젤 싼 거 두 개 담아": two of the cheapest one, how many to put in the cart
+        slots = replace(slots, quantity=slots.reference.count, reference=replace(slots.reference, count=1))
+    if (intent == "cart_add" and slots.reference is None and not (slots.keywords or slots.categories or slots.brands)
+            and not injection and not harmful):
+        # "두 판 담아줘", "네 개 담아주세요": no product named, the one being talked about
+        slots = replace(slots, reference=Reference("it"))
     if intent == "reorder":
         slots = Slots(keywords=tuple(keywords), order_id=order_id, quantity=amounts[0][0] if amounts else None)
     if intent == "policy" and policy_topic is None and not (injection or harmful):
