@@ -190,3 +190,16 @@ def test_more_cart_and_reorder_forms():
     assert u.intent == "reorder" and u.slots.quantity == 3
     assert parse("아내가 새우 알러지라 그냥 돼지고기로 할게요", st).intent == "search"
     assert parse("땅콩 알레르기인데 이 과자 괜찮아요?", st).intent == "product_question"
+
+
+def test_okay_said_while_choosing_is_no_question():
+    st = DialogueState(last_intent="search", last_results=["a", "b"])
+    assert parse("없으면 두부 소시지도 괜찮아요", st).intent == "search"
+    assert parse("애가 우유 알레르기인데 치즈스틱 괜찮아요?").intent == "product_question"
+
+
+@pytest.mark.parametrize("text", ["아 저 계란 안 돼요", "땅콩도 안 맞아요 저"])
+def test_an_allergy_said_while_choosing_narrows_the_search(text):
+    st = DialogueState(last_intent="search", last_results=["a", "b"])
+    u = parse(text, st)
+    assert u.intent == "search" and u.slots.allergens

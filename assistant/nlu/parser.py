@@ -55,7 +55,8 @@ __all__ = ["Lexicon", "parse", "llm_fallback", "LOW_CONFIDENCE"]
 
 LOW_CONFIDENCE = 0.5
 _PRODUCT_INTENTS = ("search", "product_question", "cart_add", "cart_remove")
-_EXCLUDES = re.compile(r"빼|제외|말고|없는|없이|안\s?들어|들어간\s?(?:거|건|것)\s?(?:은|는)?\s?(?:안|못)|도\s?(?:안\s?(?:돼|되)|못\s?먹)")
+_EXCLUDES = re.compile(r"빼|제외|말고|없는|없이|안\s?들어|들어간\s?(?:거|건|것)\s?(?:은|는)?\s?(?:안|못)|도\s?못\s?먹"
+                       r"|안\s?(?:돼|되|맞)")   # "저 밀가루 안 돼요", "콩도 안 맞아요" while choosing
 _CART_INTENTS = ("cart_add", "cart_remove", "cart_view", "reorder", "checkout")
 # what may stand around the amount that changes a reorder: "이번엔 두 박스로", "그럼 세 개만요"
 _REORDER_AMOUNT = re.compile(r"(?:(?:이번엔|이번에는|이번에|이번|그럼|아|근데|대신|그냥|다시)\s?)*(?:으로|로)?\s?(?:만|씩)?\s?"
@@ -165,8 +166,9 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
 
     >>> parse("땅콩 알레르기 있어요").intent
     'profile_update'
-    >>> parse("그중에 제일 싼 거 2개 담아줘").slots.reference
-    Reference(kind='cheapest', index=None, count=2)
+    >>> u = parse("그중에 제일 싼 거 2개 담아줘")
+    >>> u.slots.reference, u.slots.quantity
+    (Reference(kind='cheapest', index=None, count=1), 2)
     """
     lexicon = lexicon or _DEFAULT_LEXICON
     t = normalize(text)
