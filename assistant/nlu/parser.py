@@ -375,6 +375,9 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         slots = Slots(keywords=tuple(keywords), order_id=order_id, quantity=amounts[0][0] if amounts else None)
     if intent == "policy" and policy_topic is None and not (injection or harmful):
         policy_topic = situation_topic(t, sig)   # "받은 지 닷새인데 전원이 안 들어와요": 교환반품
+    if intent == "policy" and policy_topic is None and state is not None and state.last_intent == "policy":
+        # "사진 찍어서 어디로 보내면 돼요" right after a return question: the same topic
+        policy_topic = _last_policy_topic(state)
     if intent in ("policy", "order_status"):
         slots = Slots(order_id=order_id, policy_topic=policy_topic if intent == "policy" else None)
     if allergens and not slots.allergens:
@@ -384,6 +387,14 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         slots = replace(slots, allergens=tuple(allergens))
     return Understanding(intent=intent, slots=slots, confidence=confidence,
                          harmful=harmful, injection=injection)
+
+
+def _last_policy_topic(state: DialogueState) -> str | None:
+    """The topic of the shopper's last message (the previous turn was a policy answer)."""
+    said = [m.get("content") or "" for m in state.history if m.get("role") == "user"]
+    if not said:
+        return None
+    return extract_policy_topic(normalize(said[-1]))[0]
 
 
 def _answer_to_question(intent: str, confidence: float, state: DialogueState | None) -> tuple[str, float]:
