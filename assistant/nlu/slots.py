@@ -116,6 +116,8 @@ def extract_tags(text: str, lexicon: Lexicon) -> tuple[list[str], list[Span]]:
         tag = vocab[term]
         if term.startswith("고기") and span[0] > 0 and re.match(r"[가-힣]", text[span[0] - 1]):
             continue   # "돼지고기 안 들어간", "소고기없는": one named meat left out, not every meat (비건)
+        if term in USE_TAG_WORDS and _WORN.match(text, span[1]):
+            continue   # "아기옷 빨 세제", "애기 피부가 예민해서": the baby's clothes or skin, no baby product
         if tag not in tags:
             tags.append(tag)
         if term not in KEEP_AS_KEYWORD and term not in USE_TAG_KEYWORDS and not _names_a_kind(text, span, lexicon):
@@ -133,6 +135,8 @@ def _names_a_kind(text: str, span: Span, lexicon: Lexicon) -> bool:
     return word in items or bool(m and word + m.group(1) in items)
 
 
+# what a person wears or is: after "아기" it says whose, not what product is for babies
+_WORN = re.compile(r"\s?(?:옷|피부)")
 # Tags said as a phrase rather than a word; the span is only the tag part ("제로" in "제로
 # 콜라" leaves 콜라 a keyword).
 _TAG_PHRASES = (
