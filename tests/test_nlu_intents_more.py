@@ -203,3 +203,28 @@ def test_an_allergy_said_while_choosing_narrows_the_search(text):
     st = DialogueState(last_intent="search", last_results=["a", "b"])
     u = parse(text, st)
     assert u.intent == "search" and u.slots.allergens
+
+
+@pytest.mark.parametrize("text", ["사이다는 빼고", "거기서 젤리 세 개 빼주고"])
+def test_taking_a_line_out_with_the_cart_on_screen_is_cart_remove(text):
+    u = parse(text, DialogueState(last_intent="cart_view"))
+    assert u.intent == "cart_remove" and u.slots.keywords
+
+
+def test_taking_a_kind_out_while_choosing_is_still_a_search():
+    assert parse("라면 추천해줘 매운 건 빼고", DialogueState(last_intent="search", last_results=["a"])).intent == "search"
+
+
+def test_paying_for_the_rest_is_checkout():
+    assert parse("나머지 결제", DialogueState(last_intent="cart_remove")).intent == "checkout"
+
+
+@pytest.mark.parametrize("text", ["이 김치 많이 짜요?", "두번째꺼 냉장이에요?", "첫번째 휴지 몇 롤이에요"])
+def test_taste_storage_and_pack_count_ask_about_the_product(text):
+    st = DialogueState(last_intent="search", last_results=["a", "b"])
+    assert parse(text, st).intent == "product_question"
+
+
+@pytest.mark.parametrize("text", ["아기옷 빨 세제 찾아요", "애기 피부가 예민해서 순한 세제"])
+def test_the_babys_clothes_or_skin_is_no_baby_product(text):
+    assert "유아" not in parse(text).slots.dietary_tags

@@ -65,6 +65,9 @@ _REORDER_AMOUNT = re.compile(r"(?:(?:이번엔|이번에는|이번에|이번|그
 _NOT_EVEN = re.compile(r"(?:단\s?)?한\s?(?:방울|톨|알|조각)\s?(?:도|이라도|라도)(?![가-힣])")
 _SHOW = re.compile(r"추천|보여|골라|찾아|알려")
 _LIVING_ALONE = re.compile(r"혼자\s?(?:살아|살고|살거든|삽니다|살면서)")
+_CART_TURNS = ("cart_view", "cart_add", "cart_remove")
+_TAKE_OUT = re.compile(r"빼(?:고|주고|줘|\s?주세요|주세요|요)?(?:\s|$|[.,!~])")
+_KEEP_THE_REST = re.compile(r"나머지")
 _CART_PLACE = re.compile(r"장바구니|카트|담은|담았|담긴|넣은|넣었")
 _DEFAULT_LEXICON = Lexicon.default()
 _FOLLOW_UP_QUESTION = re.compile(r"\?|(?:되나요|돼요|되죠|하나요|인가요|나요|까요|어요|에요)\s?$|어떻게|언제|며칠|얼마나")
@@ -286,6 +289,12 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     if (state is not None and state.last_intent == "reorder" and amounts and reference is None
             and not injection and not harmful and _REORDER_AMOUNT.fullmatch(_mask(t, [a[2] for a in amounts]))):
         intent, confidence = "reorder", 0.8   # "이번엔 두 박스로" right after "지난번 거 그대로 주문해줘"
+    if (intent in ("search", "out_of_scope") and not allergens and not injection and not harmful and keywords
+            and _TAKE_OUT.search(t) and (state is not None and state.last_intent in _CART_TURNS or _KEEP_THE_REST.search(t))):
+        # "콜라는 빼고", "거기서 과자 두 개 빼주고" with the cart on screen, "바나나는 빼고 나머지는
+        # 그대로 둬": a line taken out of the cart, not a search without it
+        intent, confidence = "cart_remove", 0.8
+        keywords = [k for k in keywords if not _KEEP_THE_REST.search(k)]
     if (intent == "cart_add" and cart_turn and reference is not None and reference.kind == "it"
             and CHECKOUT.search(t) and not keywords):
         intent, confidence = "checkout", 0.85  # "이걸로 결제할게요" right after adding it
