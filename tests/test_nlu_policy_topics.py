@@ -67,3 +67,13 @@ def test_a_follow_up_policy_question_keeps_the_topic():
     follow = "사진도 같이 보내야 돼요?"
     u2 = parse(follow, state)
     assert u.intent == "policy" and u2.intent == "policy" and u2.slots.policy_topic == u.slots.policy_topic
+
+
+@pytest.mark.parametrize("text", ["배송이 늦으면 보상 해주나요?", "주문 정보가 광고에 쓰이나요?"])
+def test_late_delivery_amends_and_ads_use_are_policy(text):
+    u = parse(text)
+    assert u.intent == "policy" and u.slots.policy_topic in ("배송", "개인정보")
+
+
+def test_an_ad_seen_is_no_privacy_question():
+    assert parse("이 과자 광고에 나온 거예요?").slots.policy_topic != "개인정보"

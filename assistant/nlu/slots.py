@@ -695,6 +695,8 @@ _POLICY_PATTERNS = (
      "주문"),
     (re.compile(r"돈\s?(?:은|이|만)?\s?(?:빠졌|나갔|빠져|결제됐)|출금\s?(?:됐|되)"), "결제"),
     (re.compile(r"돈\s?(?:은|이)?\s?언제\s?(?:들어|돌려|환불|입금)|언제\s?(?:돌려|환불)\s?(?:받|돼|되)"), "환불"),
+    # what the store gives when delivery is late: "늦으면 보상 같은 거 있어요?"
+    (re.compile(r"(?:늦|지연)[가-힣\s]{0,12}보상"), "배송"),
     # delivery to a region, packaging returned
     (re.compile(r"(?:제주|도서\s?산간|섬\s|울릉|백령)[가-힣\s]{0,22}(?:보낼|보내|배송|배달|받을\s?수|시킬\s?수|시켜\s?줄\s?수"
                 r"|시켜도|주문\s?(?:할\s?수|돼|되|가능))"), "배송"),
