@@ -228,3 +228,12 @@ def test_taste_storage_and_pack_count_ask_about_the_product(text):
 @pytest.mark.parametrize("text", ["아기옷 빨 세제 찾아요", "애기 피부가 예민해서 순한 세제"])
 def test_the_babys_clothes_or_skin_is_no_baby_product(text):
     assert "유아" not in parse(text).slots.dietary_tags
+
+
+def test_a_kind_then_issoyo_after_a_diet_word_asks_the_store():
+    assert parse("다이어트중인데 저당 요거트 있어요").intent == "search"
+
+
+def test_a_kind_asked_without_an_allergen_then_the_allergy_is_a_search():
+    u = parse("고양이 간식 참치 빼고 ㅋㅋ 우리 애 참치 알러지 있음")
+    assert u.intent == "search"

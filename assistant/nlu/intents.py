@@ -476,8 +476,16 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     # store has it (no question mark needed); "땅콩 알레르기 있어요", "저 비건이에요" declare
     stock_ask = (sig.has_keywords and not sig.has_allergens and not SELF.search(text) and not HOUSEHOLD.search(text)
                  and re.search(r"(?:용|로|으로|[가-힣a-z0-9])\s?(?:있어요|있나|있음|있을까요|있어)\s?[.~]*$", text))
+    # "다이어트중인데 제로칼로리 음료 있어요": the kind of product itself, then 있어요, asks the store
+    stock_ask = stock_ask or (not sig.has_allergens and any(
+        re.search(r"\s?".join(map(re.escape, k)) + r"\s?(?:도|는|은)?\s?(?:있어요|있나요|있을까요)\s?[.~?]*$", text)
+        for k in sig.keywords if k not in _PERSON_WORDS))
+    # "강아지 treat 닭고기 빼고 ㅋㅋ 우리 애 닭 알러지 있음": a kind of product asked for without
+    # something, whatever is said about the household after it
+    product_without = bool(re.search(r"빼고|말고|없는\s?(?:거|걸|것)|안\s?들어간\s?(?:거|걸|것)", whole)) and any(
+        k not in _PERSON_WORDS for k in sig.keywords)
     if (not request and declares and about_me and not (attribute and not SELF.search(text)) and not stock_ask
-            and not _ends_on_product(whole, sig.keywords) and not _CHOICE.search(whole)):
+            and not _ends_on_product(whole, sig.keywords) and not _CHOICE.search(whole) and not product_without):
         return "profile_update", 0.85, False, False
     if MEMORY.search(text) and (sig.has_tags or sig.has_allergens or sig.has_avoid_brands):
         return "profile_update", 0.8, False, False

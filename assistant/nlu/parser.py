@@ -289,6 +289,9 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     if (state is not None and state.last_intent == "reorder" and amounts and reference is None
             and not injection and not harmful and _REORDER_AMOUNT.fullmatch(_mask(t, [a[2] for a in amounts]))):
         intent, confidence = "reorder", 0.8   # "이번엔 두 박스로" right after "지난번 거 그대로 주문해줘"
+    if (intent == "cart_remove" and (lo is not None or hi is not None) and not keywords and reference is None
+            and not _CART_PLACE.search(t)):
+        intent, confidence = "search", 0.8   # "만오천원 넘는 건 빼줘": a price taken out of the results
     if (intent in ("search", "out_of_scope") and not allergens and not injection and not harmful and keywords
             and _TAKE_OUT.search(t) and (state is not None and state.last_intent in _CART_TURNS or _KEEP_THE_REST.search(t))):
         # "콜라는 빼고", "거기서 과자 두 개 빼주고" with the cart on screen, "바나나는 빼고 나머지는
