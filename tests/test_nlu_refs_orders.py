@@ -79,3 +79,14 @@ def test_putting_in_the_cart_is_still_cart_add():
 @pytest.mark.parametrize("text", ["이 로션 아기한테 발라도 되나요?", "이 간식 강아지한테 줘도 돼요?"])
 def test_may_i_use_it_on_someone_is_a_product_question(text):
     assert parse(text).intent == "product_question"
+
+
+@pytest.mark.parametrize("text, qty", [("평점 제일 좋은걸로 3개", 3), ("그거 말고 두번째 거 2개", 2)])
+def test_a_pointer_and_an_amount_alone_is_an_order(text, qty):
+    u = parse(text, SHOWN)
+    assert u.intent == "cart_add" and u.slots.quantity == qty
+
+
+def test_showing_the_cheapest_two_is_still_a_search():
+    u = parse("제일 싼 거 2개 보여줘", SHOWN)
+    assert u.intent == "search"

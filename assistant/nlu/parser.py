@@ -65,6 +65,8 @@ _REORDER_AMOUNT = re.compile(r"(?:(?:이번엔|이번에는|이번에|이번|그
 _NOT_EVEN = re.compile(r"(?:단\s?)?한\s?(?:방울|톨|알|조각)\s?(?:도|이라도|라도)(?![가-힣])")
 _SHOW = re.compile(r"추천|보여|골라|찾아|알려")
 _LIVING_ALONE = re.compile(r"혼자\s?(?:살아|살고|살거든|삽니다|살면서)")
+# "그거 말고", "그럼": the choice changed or taken, before a pointer and an amount
+_OTHER_ONE = re.compile(r"^\s*(?:(?:그거|이거|저거|그건|이건)\s?말고|그럼|아)\s")
 _CART_TURNS = ("cart_view", "cart_add", "cart_remove")
 _TAKE_OUT = re.compile(r"빼(?:고|주고|줘|\s?주세요|주세요|요)?(?:\s|$|[.,!~])")
 _KEEP_THE_REST = re.compile(r"나머지")
@@ -283,9 +285,13 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         # "조미김에 대두 들었어요?", "이 쿠키에 견과류 들었나요? 애가 호두 알러지라서요": asks
         # what a product holds; the allergens said stay in the slots (and the session)
         intent, confidence = "product_question", 0.8
-    if (reference is not None and amounts and intent not in ("cart_add", "cart_remove") and not injection
-            and not harmful and _ORDER_FILLER.fullmatch(_mask(t, ref_spans + [a[2] for a in amounts]))):
-        intent, confidence = "cart_add", 0.8   # "이거 3개요", "두 번째 거 두 봉지만": a pointer and an amount
+    if (reference is not None and (amounts or reference.count > 1) and intent not in ("cart_add", "cart_remove")
+            and not injection and not harmful
+            and _ORDER_FILLER.fullmatch(_mask(_OTHER_ONE.sub(lambda m: " " * len(m.group()), t),
+                                              ref_spans + [a[2] for a in amounts]))):
+        # "이거 3개요", "두 번째 거 두 봉지만", "평점 젤 좋은걸로 2개", "그거 말고 첫번째 거 2개":
+        # a pointer and an amount
+        intent, confidence = "cart_add", 0.8
     if (state is not None and state.last_intent == "reorder" and amounts and reference is None
             and not injection and not harmful and _REORDER_AMOUNT.fullmatch(_mask(t, [a[2] for a in amounts]))):
         intent, confidence = "reorder", 0.8   # "이번엔 두 박스로" right after "지난번 거 그대로 주문해줘"
