@@ -237,3 +237,24 @@ def test_a_kind_then_issoyo_after_a_diet_word_asks_the_store():
 def test_a_kind_asked_without_an_allergen_then_the_allergy_is_a_search():
     u = parse("고양이 간식 참치 빼고 ㅋㅋ 우리 애 참치 알러지 있음")
     assert u.intent == "search"
+
+
+def test_delivery_of_a_sorted_pointer_is_a_product_question():
+    st = DialogueState(last_intent="search", last_results=["a", "b"])
+    u = parse("제일 싼 거 당일배송 돼요?", st)
+    assert u.intent == "product_question" and u.slots.reference == Reference("cheapest")
+    assert parse("그거 정기배송 돼요?", st).intent == "policy"
+
+
+@pytest.mark.parametrize("text", ["지난달 주문한거 그대로 한번더", "주문번호 A20261101-0012 그대로 한 번 더"])
+def test_that_order_once_more_is_a_reorder(text):
+    assert parse(text).intent == "reorder"
+
+
+@pytest.mark.parametrize("text", ["저기요 도와주실 수 있나요", "저기요"])
+def test_calling_the_assistant_is_a_greeting(text):
+    assert parse(text).intent == "greeting"
+
+
+def test_calling_then_asking_is_the_ask():
+    assert parse("저기요 우유 있어요?").intent == "search"

@@ -68,6 +68,9 @@ REORDER = re.compile(
     r"|(?:지난|저번|예전|전에|작년|며칠\s?전|얼마\s?전)[가-힣\s]{0,5}(?:산|샀던|시킨|시켰던|주문한|주문했던|구매한|구매했던)"
     r"\s(?:[가-힣]{1,8}\s?){1,3}(?:을|를)?\s?(?:한\s?번\s?더|다시|또|그대로|똑같이)\s?(?:시키|시킬|시켜|주문|사|살|담|구매|$|[0-9]|(?:한|두|세|네|다섯)\s)"
     r"|주문\s?(?:똑같이|그대로)\s?(?:한\s?번\s?더|다시|또)"
+    # "지난주 주문한거 그대로 한번더", "주문번호 A2026... 그대로 한 번 더": that order, once more
+    r"|(?:주문한|주문했던|시킨|산)\s?(?:거|걸|것)\s?(?:그대로|똑같이)\s?(?:한\s?번\s?더|다시|또|주문|시켜)"
+    r"|주문\s?번호[^.?!]{0,24}(?:그대로|똑같이)\s?(?:한\s?번\s?더|다시|또)"
 )
 CART_REMOVE = re.compile(
     r"(?:담은|넣은|담았던)\s?(?:거|것|건|걸)\s?(?:다\s)?취소|빼(?:줘|\s줘|주세요|\s주세요|줄래|주라|요$|$|\s?버려)|뺄래|뺄게|삭제|지워|없애(?!는)|제거(?:해|좀|\s?부탁)|비워|취소해|줄여"
@@ -183,6 +186,8 @@ def _ends_on_product(text: str, keywords: tuple[str, ...]) -> bool:
 
 # "결제하기 전에", "주문할 때": when a rule applies, not a request to pay now
 _BEFORE_PAYING = re.compile(r"(?:결제|계산|주문|구매)\s?(?:하기|할)\s?(?:전에?|직전에?|때|시에?)")
+# calling the assistant before asking anything
+_CALLING = re.compile(r"\s*(?:저기요|여기요|저기)\s?(?:도와\s?주(?:실|시겠|세요|실래요)[가-힣\s]{0,6}|도우미님?|장보기님?)?\s?[?!~.]*\s*")
 # the assistant called by its name ("하이 장보기~")
 _ASSISTANT_NAME = re.compile(r"장보기\s?(?:님|야|아|씨|봇)?")
 # a yes/no question: "되나요", "돼요?", "인가요", "있나요"
@@ -374,6 +379,8 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
         return "out_of_scope", 0.2, False, False
     if SQL_LIKE.search(text) and not re.search(r"[가-힣]", text):
         return "out_of_scope", 0.6, False, False
+    if _CALLING.fullmatch(text):
+        return "greeting", 0.85, False, False   # "저기요 도와주실 수 있나요", "저기요 도우미님": calling, nothing asked yet
     named = _ASSISTANT_NAME.sub(" ", text).strip()
     if named != text and GREETING.search(named) and len(re.sub(r"[^가-힣a-z]", "", named)) <= 6:
         return "greeting", 0.9, False, False   # "하이 장보기~", "장보기야 안녕"
@@ -441,8 +448,11 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
         return "product_question", 0.8 if (request or POINTER.search(text)) else 0.65, False, False
     strong = bool(STRONG_REQUEST.search(text))
     pointed = bool(re.match(r"(?:이|그|저)\s(?!중|거|것|게|걸)[가-힣]{2,}|방금\s?(?:그|보여\s?준|본|추천한)", text))
-    if pointed and "?" in text and not strong and (attribute or DELIVERY_ASK.search(text) or _MAY_EAT.search(text)):
-        # "그 물티슈 새벽배송으로 받을 수 있어요?", "이 선크림 아기한테 발라도 돼요?"
+    if (pointed and "?" in text and not strong and (attribute or DELIVERY_ASK.search(text) or _MAY_EAT.search(text))
+            or sig.has_reference and "?" in text and not strong and DELIVERY_ASK.search(text)
+            and sig.policy_topic in (None, "배송")):
+        # "그 물티슈 새벽배송으로 받을 수 있어요?", "이 선크림 아기한테 발라도 돼요?", "제일 싼 거
+        # 새벽배송 돼요?": about a shown product
         return "product_question", 0.8, False, False
     delivery_constraint = sig.policy_topic == "배송" and sig.has_urgency and sig.has_category
     if (sig.policy_topic and sig.has_category and not ASKS.search(text) and not POLICY_ASK.search(text)
