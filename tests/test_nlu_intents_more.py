@@ -258,3 +258,12 @@ def test_calling_the_assistant_is_a_greeting(text):
 
 def test_calling_then_asking_is_the_ask():
     assert parse("저기요 우유 있어요?").intent == "search"
+
+
+@pytest.mark.parametrize("text, allergen", [
+    ("쿠키에 호두 있어요 없어요?", "호두"),
+    ("그 과자에 계란 들어가나요 애가 계란 알러지라", "알류"),
+])
+def test_an_ingredient_asked_then_the_reason_is_a_product_question(text, allergen):
+    u = parse(text)
+    assert u.intent == "product_question" and allergen in u.slots.allergens
