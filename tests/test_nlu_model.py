@@ -119,6 +119,25 @@ def test_merge_keeps_safety_verdicts_and_sure_rules():
     assert merge(shopping, Understanding("out_of_scope", Slots()))[0].intent == "search"
 
 
+def test_the_understanding_adapter_reads_the_intent_even_against_sure_rules_but_not_the_guards():
+    sure = Understanding("search", Slots(keywords=("문",)), confidence=0.9)
+    u, src = merge(sure, Understanding("policy", Slots(policy_topic="배송")), model_first=True)
+    assert u.intent == "policy" and src["intent"] == "model" and not unsure(u, src)
+    assert merge(sure, Understanding("policy", Slots()))[0].intent == "search"   # an untrained chat model
+    inj = Understanding("out_of_scope", Slots(), confidence=0.95, injection=True)
+    assert merge(inj, Understanding("search", Slots()), model_first=True)[0].intent == "out_of_scope"
+    shopping = Understanding("search", Slots(keywords=("잼",)), confidence=0.9)
+    assert merge(shopping, Understanding("out_of_scope", Slots()), model_first=True)[0].intent == "search"
+    both_unsure = Understanding("out_of_scope", Slots(), confidence=0.3)
+    u, src = merge(both_unsure, Understanding("search", Slots(keywords=("간식",))), model_first=True)
+    assert u.intent == "search" and unsure(u, src)   # still one clarifying question
+
+
+def test_read_model_takes_only_the_diet_tags_the_message_names():
+    u = read_model({"intent": "search", "item": "그래놀라", "dietary_tags": ["비건", "저당"]}, "저당 그래놀라 견과 없는 걸로")
+    assert u.slots.dietary_tags == ("저당",)
+
+
 def test_merge_takes_the_model_intent_when_the_rules_are_unsure_and_marks_it_unsure():
     rules = Understanding("out_of_scope", Slots(), confidence=0.3)
     model = Understanding("search", Slots(keywords=("간식",)))
@@ -225,3 +244,35 @@ def test_read_model_takes_only_what_the_message_says():
     assert (u.slots.sort, u.slots.urgency, u.slots.budget_max, u.slots.quantity) == (None, None, None, None)
     u = read_model(data, "오늘 받을 수 있는 평점 좋은 만두 5천원 이하 2개")
     assert (u.slots.sort, u.slots.urgency, u.slots.budget_max, u.slots.quantity) == ("rating", "당일", 5000, 2)
+
+
+def test_blind_readers_send_the_nlu_adapter_its_own_short_prompt():
+    # the scoring wrapper must pass the adapter's flag on: scored on the long instruction
+    # prompt, an adapter trained on the short one reads far worse than it does in the app
+    from assistant.nlu.blind import READERS, evaluate_blind
+    from assistant.nlu.model import TUNED_SYSTEM
+
+    class TunedFake(FakeJsonLLM):
+        nlu_tuned = True
+
+        def generate_json(self, messages, schema, max_new_tokens):
+            self.systems = getattr(self, "systems", []) + [messages[0]["content"]]
+            return super().generate_json(messages, schema, max_new_tokens)
+
+    llm = TunedFake(default={"intent": "search", "item": "과자"})
+    evaluate_blind([{"id": "x1", "text": "과자 추천", "intent": "search", "slots": {}}], READERS["model"](llm))
+    assert llm.systems == [TUNED_SYSTEM]
+
+
+def test_a_budget_the_rules_read_leaves_the_model_no_budget_field():
+    rules = Understanding("search", Slots(keywords=("선물",), budget_min=50000), confidence=0.9)
+    model = Understanding("search", Slots(keywords=("선물",), budget_max=50000))
+    u, src = merge(rules, model)
+    assert (u.slots.budget_min, u.slots.budget_max) == (50000, None) and "budget_max" not in src
+
+
+def test_read_model_drops_a_named_word_that_is_no_store_tag():
+    u = read_model({"intent": "search", "dietary_tags": ["유제품", "유당불내증", "무향"]}, "유당불내증이라 유제품 무향")
+    assert u.slots.dietary_tags == ("무향",)   # 유제품 is an allergen family, 유당불내증 a condition
+    u = read_model({"intent": "search", "dietary_tags": ["무향", "저자극"]}, "무향 저자극 세제", tags={"저자극"})
+    assert u.slots.dietary_tags == ("저자극",)   # the catalog's tags, when given, are the list

@@ -117,23 +117,46 @@ def rules_reader(lexicon=None) -> Callable:
 class _CachedJson:
     """Wraps a generator so that the same message is sent to the model once per evaluation:
     the blind reader and the whole-assistant leak run read each turn, the model answers once.
-    The key is the message itself (the last line of the last user turn)."""
+    The key is the message itself (the last line of the last user turn). With `path` the
+    answers are also kept in a JSON file (one per adapter: the caller names it), so a change
+    to the merge can be re-scored without asking the model again. `last_cost_ms` is what the
+    model took for the last answer given, when it was first asked (a cached answer reports
+    the cost of a real call, not of the lookup)."""
 
-    def __init__(self, generator) -> None:
+    def __init__(self, generator, path: str | Path | None = None) -> None:
         self.generator = generator
         self.name = getattr(generator, "name", "model")
+        # the NLU adapter's short prompt is chosen by this flag (`model.model_understanding`):
+        # the wrapper must carry it, or the adapter is scored on a prompt it never saw
+        self.nlu_tuned = bool(getattr(generator, "nlu_tuned", False))
+        self.path = Path(path) if path else None
         self.cache: dict[str, tuple] = {}
+        self.last_cost_ms: float | None = None
+        if self.path is not None and self.path.exists():
+            for key, v in json.loads(self.path.read_text(encoding="utf-8")).items():
+                self.cache[key] = ("ok", (v["data"], v["constrained"]), v["ms"])
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        keep = {k: {"data": v[1][0], "constrained": v[1][1], "ms": v[2]} for k, v in self.cache.items() if v[0] == "ok"}
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(keep, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(self.path)
 
     def generate_json(self, messages, schema, max_new_tokens):
         from assistant.nlu.model import generate_json
 
         key = str(messages[-1].get("content", "")).rsplit("\n", 1)[-1]
         if key not in self.cache:
+            t0 = time.perf_counter()
             try:
-                self.cache[key] = ("ok", generate_json(self.generator, messages, schema, max_new_tokens))
+                value = generate_json(self.generator, messages, schema, max_new_tokens)
+                self.cache[key] = ("ok", value, round((time.perf_counter() - t0) * 1000, 1))
+                self._save()
             except Exception as exc:  # remembered too: a failing message fails the same way twice
-                self.cache[key] = ("error", exc)
-        kind, value = self.cache[key]
+                self.cache[key] = ("error", exc, round((time.perf_counter() - t0) * 1000, 1))
+        kind, value, self.last_cost_ms = self.cache[key]
         if kind == "error":
             raise value
         data, self.constrained = value
@@ -146,7 +169,8 @@ class ModelReader:
     unsure) or "always" (merged, the model on every turn). Counts calls and their cost."""
 
     def __init__(self, generator, mode: str, lexicon=None) -> None:
-        self.generator = _CachedJson(generator)
+        # one cache may serve several readers of a run (model, merged): the model answers once
+        self.generator = generator if isinstance(generator, _CachedJson) else _CachedJson(generator)
         self.mode = mode
         self.lexicon = lexicon
         self.turns = self.calls = self.failures = 0
@@ -158,7 +182,8 @@ class ModelReader:
         if call:
             self.calls += 1
             self.failures += call.get("error") is not None
-            self.call_ms.append(call.get("ms") or 0.0)
+            cost = self.generator.last_cost_ms
+            self.call_ms.append(cost if cost is not None else call.get("ms") or 0.0)
 
     def __call__(self, text: str, state):
         from assistant.nlu.model import model_understanding

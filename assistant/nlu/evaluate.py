@@ -225,6 +225,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--adapter", default="default",
                    help="blind set, model modes: LoRA adapter folder, default (the app's) or none")
     p.add_argument("--limit", type=int, default=0, help="blind set: N lines evenly spaced over the set (0 = all): the model modes are slow on a CPU")
+    p.add_argument("--model-cache", default="",
+                   help="blind set, model modes: JSON file keeping the model's answers (one file per model and "
+                        "adapter: the key is the message only), so a merge change is re-scored without the model")
     p.add_argument("--no-products", action="store_true",
                    help="blind set: skip the whole-assistant run that counts allergen leaks")
     return p
@@ -248,7 +251,9 @@ def main_blind(args) -> int:
     assistant = catalog = None
     if not args.no_products:
         assistant, catalog = blind.services_for_leaks()
-    generator = blind.make_generator(args.model, args.adapter) if set(modes) & set(blind.MODEL_MODES) else None
+    generator = None
+    if set(modes) & set(blind.MODEL_MODES):   # one cache for every model reader of the run
+        generator = blind._CachedJson(blind.make_generator(args.model, args.adapter), args.model_cache or None)
     out = {}
     for mode in modes:
         reader = blind.READERS[mode](generator) if mode in blind.MODEL_MODES else blind.READERS[mode]()

@@ -5,13 +5,15 @@ non-empty slot (and "intent") to "rules", "model" or "both". The rules guard wha
 be lost; the model fills what the rules missed:
 - every allergen either side found is excluded, families expanded (store.domain);
 - required diets and avoided brands are the union: a stated constraint is never dropped;
-- numbers (budgets, quantities, counts) come from the rules whenever the rules found one;
+- numbers (budgets, quantities, counts) come from the rules whenever the rules found one (a
+  budget floor or ceiling the rules found leaves the model no budget field);
 - order ids, references, sort, urgency and policy topics: the rules' value when they have one
   (a model reference only when the message points at something: "그거", "두 번째", "제일 싼");
 - brands and keywords: the rules' plus the model's words that occur in the message (checked
   in `model.read_model`); the model's head noun goes first;
-- the intent: the rules' when they are sure (confidence >= `SURE`), or when the model would
-  turn a product request into "out_of_scope"; the model's otherwise. Safety verdicts
+- the intent: the rules' when they are sure (confidence >= `SURE`) and the model is not the
+  understanding adapter (`model_first`), or when the model would turn a product request into
+  "out_of_scope"; the model's otherwise. Safety verdicts
   (harmful, injection) are the rules' alone and are never overridden.
 The merged confidence is high when both sides agree on the intent and low when they differ
 and neither is sure: the dialogue then asks its one clarifying question (`unsure`).
@@ -57,21 +59,25 @@ def _union(a, b) -> tuple:
     return tuple(dict.fromkeys(tuple(a or ()) + tuple(b or ())))
 
 
-def choose_intent(rules: Understanding, model: Understanding) -> tuple[str, float, str]:
-    """(intent, confidence, source)."""
+def choose_intent(rules: Understanding, model: Understanding, model_first: bool = False) -> tuple[str, float, str]:
+    """(intent, confidence, source). `model_first`: the reader is the understanding adapter,
+    measured to read intents better than the rules on fresh batches (docs/benchmarks/nlu.md),
+    so its intent is taken even against sure rules; a chat model that was not trained for the
+    task (the default otherwise) only decides where the rules are unsure."""
     if rules.harmful or rules.injection:
         return rules.intent, rules.confidence, "rules"
     if model.intent == rules.intent:
         return rules.intent, max(AGREE, rules.confidence), "both"
-    if rules.confidence >= SURE:
-        return rules.intent, rules.confidence, "rules"
     if model.intent == "out_of_scope" and rules.intent != "out_of_scope":
         return rules.intent, rules.confidence, "rules"   # the model may not refuse a shopping request
+    if rules.confidence >= SURE:
+        return (model.intent, SURE, "model") if model_first else (rules.intent, rules.confidence, "rules")
     return model.intent, UNSURE, "model"
 
 
-def merge(rules: Understanding, model: Understanding | None, text: str = "") -> tuple[Understanding, dict[str, str]]:
-    """Merged understanding and which side gave each slot.
+def merge(rules: Understanding, model: Understanding | None, text: str = "",
+          model_first: bool = False) -> tuple[Understanding, dict[str, str]]:
+    """Merged understanding and which side gave each slot (`model_first`: see `choose_intent`).
 
     >>> from assistant.types import Slots, Understanding
     >>> r = Understanding("search", Slots(keywords=("초콜릿",), budget_max=10000), confidence=0.9)
@@ -86,7 +92,7 @@ def merge(rules: Understanding, model: Understanding | None, text: str = "") -> 
             if not _empty(getattr(rules.slots, f.name)):
                 sources[f.name] = "rules"
         return rules, {"intent": "rules", **sources}
-    intent, confidence, sources["intent"] = choose_intent(rules, model)
+    intent, confidence, sources["intent"] = choose_intent(rules, model, model_first)
     r, m = rules.slots, model.slots
     values = {}
     for f in fields(Slots):
@@ -101,6 +107,8 @@ def merge(rules: Understanding, model: Understanding | None, text: str = "") -> 
             value = tuple(dict.fromkeys(value))
         elif name == "reference":   # the model's pointer only where the message points at something
             value = rv if not _empty(rv) or not (text and _POINTS.search(text)) else mv
+        elif name in ("budget_min", "budget_max"):   # one money reading: "오만원 이상" is not also a ceiling
+            value = rv if not (_empty(r.budget_min) and _empty(r.budget_max)) else mv
         elif name in _NUMBERS or name in _FIRST_FOUND:
             value = rv if not _empty(rv) else mv
         else:   # categories: the rules' (resolved against the catalog tree)

@@ -13,8 +13,8 @@ Decoding is constrained by `SCHEMA`, so the output always parses:
 
 `read_model(data, text)` turns the JSON into an `Understanding`; it never trusts the model
 beyond its schema: unknown intents fail, allergen words are expanded to labeling names
-(store.domain.expand_allergens), brands and keywords the message does not contain are
-dropped (no invented brand filters), numbers must be plain non-negative integers and a
+(store.domain.expand_allergens), brands, keywords and diet tags the message does not contain
+are dropped (no invented filters), numbers must be plain non-negative integers and a
 budget, amount, sort or urgency is taken only when the message has words for one.
 Safety-first merging with the rules is `assistant.nlu.merge`.
 
@@ -273,7 +273,13 @@ def _said(kind: str, text: str) -> bool:
     return bool(_CUES[kind].search(text))
 
 
-def read_model(data: Any, text: str) -> Understanding | None:
+def _known_tags() -> frozenset[str]:
+    from assistant.nlu.lexicon import DIETARY_TAGS, TAG_SYNONYMS, USE_TAGS
+
+    return frozenset(DIETARY_TAGS) | USE_TAGS | frozenset(TAG_SYNONYMS.values())
+
+
+def read_model(data: Any, text: str, tags: Any = None) -> Understanding | None:
     """`Understanding` from the model's object, or None when it is not one.
 
     >>> u = read_model({"intent": "search", "item": "과자", "allergens": ["견과류"], "brands": ["오리온"]}, "견과류 빼고 과자")
@@ -296,7 +302,11 @@ def read_model(data: Any, text: str) -> Understanding | None:
     slots = Slots(
         keywords=tuple(dict.fromkeys(keywords)),
         allergens=expand_allergens(_strings(data.get("allergens"), 8)),
-        dietary_tags=tuple(_strings(data.get("dietary_tags"), 4)),
+        # a diet or use the message does not name is the model's guess, not the shopper's
+        # constraint ("견과 없는 그래놀라" -> 비건): only a store tag (`tags`: the catalog's, else
+        # the built-in ones) that the message says is taken ("유제품" is an allergen, no tag)
+        dietary_tags=tuple(t for t in _strings(data.get("dietary_tags"), 4)
+                           if _in_text(t, text) and t in (tags or _known_tags())),
         budget_max=_int(data.get("budget_max"), 0, 100_000_000) if money else None,
         budget_min=_int(data.get("budget_min"), 0, 100_000_000) if money else None,
         quantity=_int(data.get("quantity"), 1, 99) if amount else None,
@@ -313,7 +323,7 @@ def read_model(data: Any, text: str) -> Understanding | None:
 
 
 def model_understanding(text: str, state: DialogueState | None, generator,
-                        max_new_tokens: int = MAX_NEW_TOKENS) -> tuple[Understanding | None, dict]:
+                        max_new_tokens: int = MAX_NEW_TOKENS, tags: Any = None) -> tuple[Understanding | None, dict]:
     """Ask `generator` and read its answer. Returns (understanding or None, trace) where the
     trace holds the raw object, whether decoding was constrained, the time and any error.
     Backend failures are not raised: the rules stand alone then."""
@@ -328,7 +338,7 @@ def model_understanding(text: str, state: DialogueState | None, generator,
         trace["error"] = f"{type(exc).__name__}: {exc}"[:200]
         data = None
     trace["ms"] = round((time.perf_counter() - t0) * 1000, 1)
-    und = read_model(data, text) if data is not None else None
+    und = read_model(data, text, tags) if data is not None else None
     if data is not None and und is None:
         trace["error"] = "object outside the schema"
     return und, trace

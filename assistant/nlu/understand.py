@@ -85,10 +85,12 @@ def read_turn(message: str, state: DialogueState | None, lexicon=None, generator
     model = None
     model_trace: dict = {}
     if reason:
+        from assistant.nlu.lexicon import USE_TAGS
         from assistant.nlu.model import model_understanding
 
-        model, model_trace = model_understanding(message, state, generator)
-    merged, sources = merge(rules, model, message)
+        tags = (frozenset(lexicon.tags) | USE_TAGS) if lexicon is not None else None
+        model, model_trace = model_understanding(message, state, generator, tags=tags)
+    merged, sources = merge(rules, model, message, model_first=bool(getattr(generator, "nlu_tuned", False)))
     if trace is not None:
         trace.update({"rules": understanding_dict(rules), "model": understanding_dict(model),
                       "merged": understanding_dict(merged), "sources": sources, "model_reason": reason,
