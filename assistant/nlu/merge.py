@@ -42,7 +42,7 @@ _KEEP = {
     "cart_add": {f.name for f in fields(Slots)} - {"count", "order_id", "policy_topic"},
     "cart_remove": {f.name for f in fields(Slots)} - {"count", "order_id", "policy_topic"},
     "profile_update": {"dietary_tags", "allergens", "brands", "avoid_brands", "remove_allergens", "remove_dietary_tags"},
-    "reorder": {"keywords", "order_id"},
+    "reorder": {"keywords", "order_id", "quantity"},   # "두 팩 다시 주문할게요"
     "policy": {"order_id", "policy_topic"},
     "order_status": {"order_id"},
 }
