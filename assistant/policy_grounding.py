@@ -5,9 +5,10 @@ a document: "멍든 과일 환불돼요?" and "단순변심 반품 되나요?" l
 have opposite answers. Retrieval runs at passage level (`HybridRetriever.search_passages`);
 the question is searched with the help center's own words added ("맘 바뀌었어요" -> 단순변심),
 and a small listwise logistic model over the top sections (`assistant.policy_rank`: heading and
-body overlap, a policy-only BM25, the asked topic, the kind of fact asked for) picks the
-deciding one. Its weights were fit on the dev split's section labels only
-(`data/labels/policy_sections.jsonl`).
+body overlap, a policy-only BM25, the asked topic, the kind of fact asked for, and the vote of
+the most similar labeled questions) picks the deciding one. Its weights and its memory of
+labeled questions are the splits `assistant/policy_rank_weights.json` names
+(`data/labels/policy_sections*.jsonl`: dev, test and the seen blind batches).
 
 `policy_answer` opens the reply with the section's deciding sentence and its numbers (2일,
 40,000원, 23:00). It leads with 네/아니요 only when the section decides the question by itself
@@ -66,7 +67,7 @@ def policy_hits(retriever, query: str, k: int = policy_rank.POOL) -> list:
 
 def rank_sections(question: str, hits: Sequence, by_id: dict, topic: str | None = None,
                   retriever=None) -> list[tuple[float, object]]:
-    """(score, hit) for passage hits, best first (`policy_rank`: features and the dev-fit model)."""
+    """(score, hit) for passage hits, best first (`policy_rank`: features and the fitted model)."""
     if not hits:
         return []
     policies = list(by_id.values())

@@ -97,15 +97,61 @@ def test_fit_learns_the_feature_that_separates_the_labeled_section():
     assert ranked[0][1].passage_id == "배송-01#2"
 
 
-def test_shipped_weights_were_fit_on_dev_only():
+def test_shipped_weights_name_labeled_splits_and_the_memory_weighs_in():
     m = json.loads(pr.WEIGHTS_FILE.read_text(encoding="utf-8"))
-    assert m["fit"]["split"] == "dev"
+    known = set(pr.all_splits())
+    assert set(m["fit"]["splits"]) <= known and set(m["fit"]["memory"]) <= known
     assert set(m["weights"]) == set(pr.MODEL_FEATURES)
+    assert m["weights"]["near"] > 0                     # a labeled neighbour's section is a reason, not noise
+    assert len(pr.memory(m["fit"]["memory"])) == m["fit"]["memory_questions"]
 
 
-def test_training_refuses_other_splits():
+def test_training_refuses_an_unknown_split():
     with pytest.raises(SystemExit):
-        pr.main(["--split", "test", "--dry-run"])
+        pr.main(["--splits", "holdout_zz", "--dry-run"])
+
+
+def test_the_blind_labels_are_a_faithful_copy_of_the_frozen_batches():
+    from assistant.evaluate_answers import BLIND_SETS, read_jsonl
+
+    copied = {(r["split"], r["id"]): r for r in pr.label_rows() if r["split"].startswith("blind_")}
+    n = 0
+    for name, split in pr.BLIND_SPLITS.items():
+        for r in read_jsonl(BLIND_SETS[name][1]):
+            c = copied[(split, r["id"])]
+            assert (c["query"], c["passage"], c["also_ok"]) == (r["query"], r["passage"], list(r.get("also_ok", ())))
+            n += 1
+    assert n == len(copied)
+
+
+MEMORY = pr.QuestionMemory([
+    {"query": "새벽배송 늦게 왔어요 보상 있나요", "passage": "배송-06#2"},
+    {"query": "새벽배송 몇 시까지 주문해야 돼요", "passage": "배송-02#1"},
+    {"query": "딸기 맛없어서 교환되나요", "passage": "교환-01#3", "also_ok": ["반품-03#1"]},
+])
+
+
+def test_the_memory_votes_for_the_sections_of_the_nearest_labeled_questions():
+    votes = MEMORY.scores("새벽배송이 아침 8시 넘어서 늦게 왔어요")
+    assert max(votes, key=votes.get) == "배송-06#2"
+    assert abs(sum(votes.values()) - 1.0) < 1e-9
+    also = MEMORY.scores("사과 맛없어서 교환되나요")
+    assert also["교환-01#3"] == also["반품-03#1"] > also.get("배송-06#2", 0.0)   # also_ok shares the vote
+    assert MEMORY.scores("") == {}
+
+
+def test_fitting_leaves_a_question_out_of_its_own_memory():
+    q = "새벽배송 늦게 왔어요 보상 있나요"
+    assert MEMORY.scores(q)["배송-06#2"] > MEMORY.scores(q, leave_out=True).get("배송-06#2", 0.0)
+
+
+def test_the_memory_vote_moves_the_rank():
+    hits = [_hit("배송-01#1", 1.0), _hit("배송-01#2", 0.5)]
+    by_id = {d.id: d for d in tiny_policies()}
+    m = {"bias": 0.0, "weights": {"fused": 1.0, "near": 3.0}}
+    assert pr.rank("배송비", hits, by_id, m=m)[0][1].passage_id == "배송-01#1"
+    ranked = pr.rank("배송비", hits, by_id, m=m, near={"배송-01#2": 0.9, "배송-01#1": 0.1})
+    assert ranked[0][1].passage_id == "배송-01#2"
 
 
 AS = PolicyFact("반품-07", "소형가전 초기 불량과 A/S", "무상 A/S",
