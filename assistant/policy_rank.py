@@ -206,6 +206,85 @@ def memory(splits: Sequence[str] | None = None) -> QuestionMemory:
     return found
 
 
+# ---- is it a help-center question at all? (the same memory, with the shop's other requests) ----
+INTENT_FILE = LABELS_DIR / "intent_examples.jsonl"
+# understanding's intents a help-center question is mistaken for ("리뷰에 사진 올리면 얼마 쌓여요" read
+# as a product search, "보냉박스 문앞에 내놓으면 뭐 주는거 있어요" as a cart add); never the safety
+# refusals (harmful, injection), an order turn, checkout or a profile change
+GATE_INTENTS = ("search", "product_question", "cart_add", "cart_remove", "out_of_scope")
+
+
+class PolicyGate:
+    """Labeled help-center questions against the shop's other labeled requests (product searches,
+    cart and profile turns). A message is a help-center question when at least `NEED` of its
+    `K` nearest labeled texts (character-bigram Jaccard) are policy questions, the nearest is one,
+    with similarity at least `MIN_SIM`, and it is `MARGIN` nearer than any other request."""
+
+    K, NEED, MIN_SIM, MARGIN = 7, 6, 0.2, 0.05
+
+    def __init__(self, policy_texts: Sequence[str], other_texts: Sequence[str]) -> None:
+        seen: set[str] = set()
+        self.rows: list[tuple[set[str], bool]] = []
+        for texts, is_policy in ((policy_texts, True), (other_texts, False)):
+            for t in texts:
+                if t and t not in seen:
+                    seen.add(t)
+                    self.rows.append((grams(t), is_policy))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def asks_policy(self, text: str) -> bool:
+        q = grams(text)
+        if not q or not self.rows:
+            return False
+        sims = sorted(((len(q & g) / len(q | g), pol) for g, pol in self.rows), key=lambda x: -x[0])
+        near = sims[: self.K]
+        other = next((sim for sim, pol in sims if not pol), 0.0)
+        return (sum(pol for _, pol in near) >= self.NEED and near[0][1] and near[0][0] >= self.MIN_SIM
+                and near[0][0] - other >= self.MARGIN)
+
+
+def intent_rows(splits: Sequence[str] | None = None) -> list[dict]:
+    if not INTENT_FILE.exists():
+        return []
+    rows = [json.loads(line) for line in INTENT_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if splits is None or r.get("split") in splits]
+
+
+_GATE: dict[tuple, PolicyGate] = {}
+
+
+def policy_gate(splits: Sequence[str] | None = None) -> PolicyGate:
+    """The gate over the splits the shipped model's memory names (cached per split list)."""
+    if splits is None:
+        splits = model().get("fit", {}).get("memory", ())
+    key = tuple(splits)
+    with _LOCK:
+        found = _GATE.get(key)
+        if found is None:
+            other = intent_rows(key)
+            policy = [r["query"] for r in label_rows(key)] + [r["text"] for r in other if r["intent"] == "policy"]
+            found = _GATE[key] = PolicyGate(policy, [r["text"] for r in other if r["intent"] != "policy"])
+    return found
+
+
+def reroute(message: str, und):
+    """`und` as a policy question when understanding read a help-center question as another
+    request (`GATE_INTENTS`, never a safety refusal, never a turn about a product it points to:
+    "그거 보관 어떻게 해") and the gate says it is one; else `und`."""
+    if (getattr(und, "intent", None) not in GATE_INTENTS or getattr(und, "harmful", False)
+            or getattr(und, "injection", False) or getattr(getattr(und, "slots", None), "reference", None)):
+        return und
+    if not policy_gate().asks_policy(message):
+        return und
+    from dataclasses import replace
+
+    from assistant.types import Slots
+
+    return replace(und, intent="policy", slots=Slots(), clarify=None, confidence=0.6)
+
+
 def _sections(doc) -> list[tuple[str, str]]:
     return list(getattr(doc, "sections", ()) or ()) or [("", getattr(doc, "body", ""))]
 
@@ -507,6 +586,29 @@ def import_blind(out: Path = LABEL_FILES[1]) -> int:
     return len(rows)
 
 
+def import_intents(out: Path = INTENT_FILE) -> int:
+    """Copy the shop's other labeled requests for `PolicyGate` into `out`: each seen blind batch's
+    product questions (intent "product") and its understanding turns (their labeled intent), and
+    the dev/test product queries; returns the row count."""
+    from assistant.evaluate_answers import BLIND_SETS, REPO_ROOT, read_jsonl
+
+    rows = []
+    for name, split in BLIND_SPLITS.items():
+        if name not in BLIND_SETS or not BLIND_SETS[name][0].exists():
+            continue
+        product = BLIND_SETS[name][0]
+        rows += [{"split": split, "text": r["query"], "intent": "product"} for r in read_jsonl(product)]
+        for nlu in sorted(product.parent.glob("nlu_blind*.jsonl")):
+            rows += [{"split": split, "text": r["text"], "intent": r["intent"]}
+                     for r in read_jsonl(nlu) if r.get("text") and r.get("intent")]
+    for split in ("dev", "test"):
+        path = REPO_ROOT / "data" / "eval" / f"queries_{split}.jsonl"
+        rows += [{"split": split, "text": r["query"], "intent": "product"}
+                 for r in read_jsonl(path) if r.get("type") == "product"]
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return len(rows)
+
+
 def all_splits() -> list[str]:
     return sorted({r.get("split") for r in label_rows() if r.get("split")})
 
@@ -553,10 +655,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=str(WEIGHTS_FILE), help="weights file to write")
     p.add_argument("--dry-run", action="store_true", help="print the weights, do not write them")
     p.add_argument("--import-blind", action="store_true",
-                   help=f"copy the seen blind batches' labels into {LABEL_FILES[1].name} and stop")
+                   help=f"copy the seen blind batches' labels into {LABEL_FILES[1].name} and {INTENT_FILE.name}, and stop")
     args = p.parse_args(argv)
     if args.import_blind:
         print(f"{import_blind()} rows -> {LABEL_FILES[1]}")
+        print(f"{import_intents()} rows -> {INTENT_FILE}")
         return 0
     known = all_splits()
     splits = [x for x in args.splits.split(",") if x] or known

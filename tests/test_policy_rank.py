@@ -306,3 +306,43 @@ def test_the_deciding_sentence_is_read_with_the_help_centers_words_for_the_situa
             "로그인하지 않아도 바로 구매할 수 있습니다.")
     # the shopper's "로그인 없이 그냥 사도" is the text's "로그인하지 않아도 바로 구매" (the expansion's words)
     assert deciding_sentence("매장 키오스크에서 로그인 없이 그냥 사도 되나요?", text).startswith("로그인하지 않아도")
+
+
+# ---- the gate: a help-center question read as another request --------------------------------
+GATE = pr.PolicyGate(
+    ["리뷰 쓰면 적립금 얼마 줘요?", "사진 리뷰 쓰면 적립금 얼마 쌓여요?", "리뷰 적립금 언제 들어와요?",
+     "포토 리뷰 적립금 얼마예요", "리뷰 쓰면 포인트 줘요?", "텍스트 리뷰도 적립금 줘요?", "리뷰 적립금 얼마나 줘요"],
+    ["땅콩 안 들어간 과자 보여줘", "우유 2개 장바구니에 담아줘", "사과 3kg 얼마에요", "리뷰 많은 과자 추천해줘"],
+)
+
+
+def test_the_gate_reads_a_help_center_question_by_its_labeled_neighbours():
+    assert GATE.asks_policy("리뷰에 사진 올리면 적립금 얼마 쌓여요")
+    assert not GATE.asks_policy("땅콩 안 들어간 과자 보여줘요")     # a product request's own neighbour
+    assert not GATE.asks_policy("")
+
+
+def test_the_gate_wants_most_neighbours_to_be_policy_questions():
+    few = pr.PolicyGate(["리뷰 쓰면 적립금 얼마 줘요?"], ["리뷰 많은 과자 추천해줘", "과자 보여줘"])
+    assert not few.asks_policy("리뷰 쓰면 적립금 얼마 줘요")      # 1 of its 3 neighbours: not enough
+
+
+def test_reroute_turns_only_mistaken_requests_into_policy_questions(monkeypatch):
+    from assistant.types import Reference, Slots, Understanding
+
+    monkeypatch.setattr(pr, "policy_gate", lambda splits=None: GATE)
+    q = "리뷰에 사진 올리면 적립금 얼마 쌓여요"
+    out = pr.reroute(q, Understanding("search", Slots(keywords=("사진",)), clarify="어떤 상품을 찾으세요?"))
+    assert out.intent == "policy" and out.slots == Slots() and out.clarify is None
+    assert pr.reroute(q, Understanding("out_of_scope", Slots(), harmful=True)).intent == "out_of_scope"
+    assert pr.reroute(q, Understanding("out_of_scope", Slots(), injection=True)).intent == "out_of_scope"
+    assert pr.reroute(q, Understanding("checkout", Slots())).intent == "checkout"
+    pointed = Understanding("product_question", Slots(reference=Reference(kind="it")))
+    assert pr.reroute(q, pointed).intent == "product_question"      # "그거 …": about a shown product
+    assert pr.reroute("땅콩 안 들어간 과자 보여줘요", Understanding("search", Slots())).intent == "search"
+
+
+def test_the_intent_examples_come_from_the_seen_batches_and_eval_sets():
+    rows = pr.intent_rows()
+    assert rows and {r["split"] for r in rows} <= set(pr.BLIND_SPLITS.values()) | {"dev", "test"}
+    assert {"product", "search", "cart_add", "policy"} <= {r["intent"] for r in rows}
