@@ -98,9 +98,27 @@ def is_yes_no(question: str) -> bool:
     return bool((question or "").strip()) and not _WH.search(question)
 
 
+_ITEM = re.compile(r"\s+-\s+")   # between "- " list items, on one line once the passage is flattened
+
+
 def sentences(text: str) -> list[str]:
     parts = [p.strip(" -") for p in _SENT.split(text or "")]
     return [p for p in parts if len(p) >= 4]
+
+
+def list_item(question: str, text: str, chunk: str) -> tuple[str, str]:
+    """(the sentence that opens a list, the list item that answers) when the deciding `chunk`
+    is a run of "- " items with no sentence end of its own ("- 고객님 책임으로 … 경우 - 사용하거나
+    일부 소비해 … 경우") and a sentence ending in 다/요 opens the list ("다음 경우에는 단순변심
+    반품이 제한됩니다."); else ("", "")."""
+    if f"- {chunk}" not in (text or "") or re.search(r"(?:다|요)[.!]?$", chunk.strip()):
+        return "", ""
+    before = sentences(text[: text.find(f"- {chunk}")])
+    lead = before[-1] if before else ""
+    if not re.search(r"(?:다|요)[.:]?$", lead):
+        return "", ""
+    items = [x.strip(" -") for x in _ITEM.split(chunk) if len(x.strip(" -")) >= 4]
+    return lead, deciding_sentence(question, "\n".join(items)) if len(items) > 1 else chunk
 
 
 _CLAUSE = re.compile(r"[.?!,;]+\s*|(?<=[는은]데)\s+|(?<=는데요)\s+|(?<=어서|아서|니까)\s+")
@@ -162,6 +180,9 @@ def answer_sentences(question: str, text: str) -> list[str]:
     """The deciding sentence, and, for a yes/no question whose answer it does not deny, the
     section's condition with its number ("2일 안에 사진과 함께") when that is another sentence."""
     best = deciding_sentence(question, text)
+    lead, item = list_item(question, text, best)
+    if lead:   # "…제한됩니다." first, then the item that matches the question
+        return [lead, item]
     if not is_yes_no(question) or _denies(best) or _conditional(best):
         return [best]
     conds = [x for x in sentences(text) if x != best and _conditional(x) and not _denies(x)]

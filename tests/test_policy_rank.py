@@ -346,3 +346,21 @@ def test_the_intent_examples_come_from_the_seen_batches_and_eval_sets():
     rows = pr.intent_rows()
     assert rows and {r["split"] for r in rows} <= set(pr.BLIND_SPLITS.values()) | {"dev", "test"}
     assert {"product", "search", "cart_add", "policy"} <= {r["intent"] for r in rows}
+
+
+LIMITS = PolicyFact("반품-02", "반품이 제한되는 경우", "법에서 정한 제한 사유",
+                    "다음 경우에는 단순변심 반품이 제한됩니다. - 고객님 책임으로 상품이 훼손된 경우 "
+                    "- 사용하거나 일부 소비해 상품 가치가 떨어진 경우 - 복제할 수 있는 상품의 포장을 훼손한 경우",
+                    "반품-02#1")
+
+
+def test_a_list_item_answer_opens_with_the_sentence_that_opens_its_list():
+    from assistant.evaluate_answers import answers_first
+    from assistant.policy_grounding import list_item
+
+    first = policy_answer("먹다 남은 거 반품 가능?", LIMITS)
+    assert first.startswith("다음 경우에는 단순변심 반품이 제한됩니다. 사용하거나 일부 소비해")
+    assert answers_first(first)
+    assert list_item("반품 돼요?", LIMITS.text, "다음 경우에는 단순변심 반품이 제한됩니다.") == ("", "")   # a sentence
+    areas = "- 새벽배송: 서울 전 지역 - 당일배송: 서울, 경기 성남"
+    assert list_item("당일배송 돼요?", areas, "새벽배송: 서울 전 지역 - 당일배송: 서울, 경기 성남") == ("", "")   # no lead
