@@ -54,6 +54,10 @@ def make_parser() -> argparse.ArgumentParser:
                         "understanding JSON (nlu_train/val/test.jsonl), disjoint from the blind sets")
     p.add_argument("--nlu-plain-names", action="store_true",
                    help="with --task nlu, also write train/val/test.jsonl (what finetune.train reads)")
+    p.add_argument("--nlu-seen-batches", default="",
+                   help="with --task nlu, also train on these SEEN blind batches' gold labels, comma-separated "
+                        "set names as in `assistant.nlu.evaluate --set` (blind, holdout, holdout_d, ...); "
+                        "they can no longer be used to score the model")
     p.add_argument("--endpoint", default="", help="OpenAI-compatible base URL for question rewording")
     p.add_argument("--endpoint-model", default="")
     p.add_argument("--api-key", default=os.environ.get("JANGBOGI_LLM_API_KEY", ""))
@@ -165,14 +169,18 @@ def _norm(text: str) -> str:
     return re.sub(r"[\s.,!?~ㅠㅜㅋㅎ]+", "", text).lower()
 
 
-def blind_texts(directory: Path | None = None) -> set[str]:
+def blind_texts(directory: Path | None = None, skip: frozenset[str] | set[str] = frozenset()) -> set[str]:
     """Normalized texts of every frozen blind file (`tests/data/blind/**/*.jsonl`, message,
     conversation, product and policy sets alike): rows equal to one of them are never
-    written, so training never sees an evaluation message."""
+    written, so training never sees an evaluation message. `skip` names sets left out (the
+    seen batches trained on: "blind" for the top folder's files, else the folder name)."""
     from assistant.nlu.blind import BLIND_DIR
 
+    root = Path(directory or BLIND_DIR)
     out: set[str] = set()
-    for path in sorted(Path(directory or BLIND_DIR).rglob("*.jsonl")):
+    for path in sorted(root.rglob("*.jsonl")):
+        if ("blind" if path.parent == root else path.parent.name) in skip:
+            continue
         with open(path, encoding="utf-8") as f:
             for line in f:
                 if not line.strip():
@@ -185,43 +193,110 @@ def blind_texts(directory: Path | None = None) -> set[str]:
     return out
 
 
+def gold_target(intent: str, slots: dict) -> dict | None:
+    """The model's JSON target for a hand-labeled message (`tests/data/nlu_utterances.jsonl`
+    or a seen blind batch), in `SCHEMA` order; None when a label has no place in the schema
+    ("the last one", index -1) so the row is left out rather than taught wrong. Values the
+    grammar could never produce (an enum outside the schema, a list longer than its cap) are
+    cut to what it allows; the head noun leaves the keywords (`read_model` puts it first)."""
+    from assistant.nlu.model import SCHEMA, ordered_target
+
+    props = SCHEMA["properties"]
+    target: dict = {"intent": intent}
+    for key, value in (slots or {}).items():
+        if key == "reference" and isinstance(value, dict):
+            if value.get("kind") not in props["reference"]["enum"]:
+                continue
+            target["reference"] = value["kind"]
+            if value["kind"] == "index":
+                if not isinstance(value.get("index"), int) or value["index"] < 0:
+                    return None
+                target["reference_index"] = value["index"] + 1
+            continue
+        if key not in props or value in (None, [], ""):
+            continue
+        spec = props[key]
+        if spec.get("type") == "array":
+            items = spec["items"]
+            value = [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)
+                     and ("enum" not in items or v in items["enum"]) and len(v) <= items.get("maxLength", 99)]
+            value = list(dict.fromkeys(value))[:spec.get("maxItems", 99)]
+            if not value:
+                continue
+        elif "enum" in spec and value not in spec["enum"]:
+            continue
+        elif spec.get("type") == "string" and (not isinstance(value, str) or len(value) > spec.get("maxLength", 99)):
+            continue
+        elif spec.get("type") == "integer" and (isinstance(value, bool) or not isinstance(value, int)
+                                                or not spec.get("minimum", 0) <= value <= spec.get("maximum", 10**9)):
+            continue
+        target[key] = value
+    if "item" in target and "keywords" in target:
+        target["keywords"] = [k for k in target["keywords"] if k != target["item"]]
+        if not target["keywords"]:
+            del target["keywords"]
+    return ordered_target(target)
+
+
 def utterance_rows(path: Path, created_at: str, exclude: set[str] = frozenset(),
                    variant: str = "tuned") -> list[dict]:
     """Rows from the hand-labeled utterances (`tests/data/nlu_utterances.jsonl`, the rules'
     development set; gold labels, not the rules' reading). Rows with a dialogue state are
     left out (the prompt does not show the state), and so are harmful/injection ones (those
     verdicts are the rules' alone)."""
-    from assistant.nlu.model import SCHEMA, build_messages, compact_json, ordered_target
+    from assistant.nlu.model import build_messages, compact_json
 
     rows = []
     if not path.exists():
         return rows
-    props = SCHEMA["properties"]
     for line in open(path, encoding="utf-8"):
         if not line.strip():
             continue
         r = json.loads(line)
         if r.get("state") or r.get("harmful") or r.get("injection") or _norm(r["text"]) in exclude:
             continue
-        target: dict = {"intent": r["intent"]}
-        for key, value in (r.get("slots") or {}).items():
-            if key == "reference" and isinstance(value, dict):
-                target["reference"] = value.get("kind")
-                if value.get("kind") == "index":
-                    if not isinstance(value.get("index"), int) or value["index"] < 0:
-                        target = {}   # "the last one" (index -1) has no place in the schema
-                        break
-                    target["reference_index"] = value["index"] + 1
-            elif key in props and value not in (None, [], ""):
-                target[key] = value
-        if not target:
+        target = gold_target(r["intent"], r.get("slots") or {})
+        if target is None:
             continue
         messages = build_messages(r["text"], [], variant) + [
-            {"role": "assistant", "content": compact_json(ordered_target(target))}]
+            {"role": "assistant", "content": compact_json(target)}]
         rows.append({"messages": messages, "meta": {
             "id": f"utt-{r['id']}", "persona": "-", "task": "understanding", "intent": r["intent"],
             "spec_intent": r["intent"], "category": None, "created_at": created_at,
             "split_keys": [f"utt:{r['id']}"]}})
+    return rows
+
+
+def seen_blind_rows(sets: list[str], created_at: str, exclude: set[str] = frozenset(),
+                    variant: str = "tuned") -> list[dict]:
+    """Rows from blind batches that are already SEEN (first score reported, rules tuned on
+    them): messages written and labeled by people, in the label convention the evaluation
+    uses. Opt-in (`--nlu-seen-batches`): a batch named here is no longer blind for the model
+    either, so it must never be the set a model trained on these rows is scored on. A
+    conversation's turns keep their order; the prompt shows the shopper's earlier messages
+    as at inference (`model.build_messages`). A message whose text also occurs in a batch not
+    named (`exclude`, e.g. "장바구니 보여줘" in a fresh batch too) is left out."""
+    from assistant.nlu import blind
+    from assistant.nlu.model import build_messages, compact_json
+
+    rows = []
+    for name in sets:
+        folder = blind.BLIND_DIR if name == "blind" else blind.BLIND_DIR / name
+        batch = blind.load_blind(folder, "nlu_blind_*.jsonl")
+        if name in blind.ONE_BASED_ORDINALS:
+            batch = blind.zero_based_references(batch)
+        for conv_id, turns in blind.conversations(batch):
+            history: list[dict] = []
+            for t, turn in enumerate(turns):
+                target = gold_target(turn["intent"], turn.get("slots") or {})
+                if target is not None and _norm(turn["text"]) not in exclude:   # also in a batch not seen
+                    messages = build_messages(turn["text"], history, variant) + [
+                        {"role": "assistant", "content": compact_json(target)}]
+                    rows.append({"messages": messages, "meta": {
+                        "id": f"seen-{name}-{conv_id}-{t}", "persona": "-", "task": "understanding",
+                        "intent": turn["intent"], "spec_intent": turn["intent"], "category": None,
+                        "created_at": created_at, "split_keys": [f"seen:{name}:{conv_id}"]}})
+                history += [{"role": "user", "content": turn["text"]}, {"role": "assistant", "content": "(답변)"}]
     return rows
 
 
@@ -279,6 +354,8 @@ def main_nlu(args: argparse.Namespace) -> int:
     rows, drops = nlu_rows(specs, created_at, exclude)
     rows += utterance_rows(Path(__file__).resolve().parent.parent / "tests" / "data" / "nlu_utterances.jsonl",
                            created_at, exclude)
+    seen = [n.strip() for n in getattr(args, "nlu_seen_batches", "").split(",") if n.strip()]
+    rows += seen_blind_rows(seen, created_at, blind_texts(skip=set(seen)) if seen else set())
     rows, n_exact, n_near = dedupe(rows)
     drops.update({"duplicate:exact": n_exact, "duplicate:near": n_near})
     splits = assign_splits(rows, args.seed)
@@ -287,7 +364,7 @@ def main_nlu(args: argparse.Namespace) -> int:
         if args.nlu_plain_names:
             write_atomic(args.out / f"{name}.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in split_rows))
         write_atomic(args.out / f"nlu_{name}.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in split_rows))
-    summary = {k: len(v) for k, v in splits.items()} | {"dropped": dict(drops.most_common()),
+    summary = {k: len(v) for k, v in splits.items()} | {"seen_batches": seen, "dropped": dict(drops.most_common()),
                                                          "intent": dict(Counter(r["meta"]["intent"] for r in rows))}
     write_atomic(args.out / "nlu_card.json", json.dumps(summary, ensure_ascii=False, indent=2))
     print(json.dumps(summary, ensure_ascii=False))

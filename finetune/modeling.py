@@ -68,6 +68,10 @@ def load_model(path: str, placement: Placement):
     tok = AutoTokenizer.from_pretrained(path)
     if tok.pad_token_id is None:
         tok.pad_token = tok.eos_token
+    if placement.device == "cuda":
+        # eager attention masks with the dtype's minimum, not -inf: CUDA SDPA gave NaN gradients
+        # on right-padded batches here (a 0.5B model at step 13), eager trains on
+        kwargs["attn_implementation"] = "eager"
     model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
     return tok, model
 

@@ -215,20 +215,24 @@ def main(args: argparse.Namespace) -> int:
         best = val_loss()
         log.write(json.dumps({"event": "eval", "step": 0, "val_loss": round(best, 4)}) + "\n")
     model.train()
-    began = time.monotonic()
+    began, skipped = time.monotonic(), 0
     bar = tqdm(range(start, steps), desc="train", initial=start, total=steps, file=sys.stderr)
     for step in bar:
         t0 = time.perf_counter()
         b = {k: v.to(device) for k, v in collate(next(stream), tok.pad_token_id).items()}
         loss = reply_loss(model, b)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
-        opt.step()
+        norm = torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
+        if torch.isfinite(norm):
+            opt.step()
+        else:   # one non-finite gradient would turn every LoRA weight into NaN: skip the batch, say so
+            skipped += 1
         sched.step()
         opt.zero_grad(set_to_none=True)
         out_of_time = cfg.max_minutes > 0 and time.monotonic() - began > 60 * cfg.max_minutes
         rec = {"event": "step", "step": step + 1, "loss": round(loss.item(), 4), "lr": sched.get_last_lr()[0],
-               "tokens": int(b["attention_mask"].sum()), "seconds": round(time.perf_counter() - t0, 2)}
+               "tokens": int(b["attention_mask"].sum()), "seconds": round(time.perf_counter() - t0, 2),
+               "skipped_nonfinite": skipped}
         bar.set_postfix(loss=rec["loss"])
         if val and ((step + 1) % cfg.eval_every == 0 or step + 1 == steps or out_of_time):
             rec["val_loss"] = round(val_loss(), 4)

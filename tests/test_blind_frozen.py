@@ -62,6 +62,16 @@ FROZEN = {
     "holdout_l/nlu_blind_l.jsonl": "20b587a608e2eb08431c141e259e57fb8f437fdcf2009dbad3ea01d86b3d48ee",
     "holdout_l/policy_blind_l.jsonl": "7c29868340f53f75699372132af4f1b36ebe2346f7205d7ef54c60410ce44c15",
     "holdout_l/product_blind_l.jsonl": "01bb8e71ee1b264082847ea2e8cf95beb350e8e7c2f929555f237638ecb0ffda",
+    # batch M, written 2026-11-27 09:28-09:31 UTC the same way (catalog category list, catalog and
+    # policies only), finished before any of this session's fixes landed
+    "holdout_m/nlu_blind_m.jsonl": "ed09ad95c1bcc16f90985c0d8f99b9d213b847c9883c605ef6a7b0389edfaa59",
+    "holdout_m/policy_blind_m.jsonl": "3fdce59fd310a9fa34461473422acf0fa0acea9554f77cbfba09ab2af3135a6f",
+    "holdout_m/product_blind_m.jsonl": "d64905a622aa6571aba406d903b900031f95eebd7f2de300a8f2e799e222715e",
+    # batch N, written 2026-11-27 09:49-09:55 UTC the same way, before any fix helper's work of
+    # this session landed
+    "holdout_n/nlu_blind_n.jsonl": "a5c6365e8891fd843db869574d192867777b722a789ebd3c57bd75af53a8f713",
+    "holdout_n/policy_blind_n.jsonl": "4aed55b0404c09652163daa5349a19c543ed028fb4bbe2b6085fbbc9bdcefe80",
+    "holdout_n/product_blind_n.jsonl": "7018b5d8deba2932bed2f9aba9c88e186a997914c2611f59a0e3388957524d6c",
 }
 
 

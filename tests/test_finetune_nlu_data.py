@@ -124,3 +124,37 @@ def test_shipped_utterance_rows_are_schema_valid():
     assert len(rows) > 300
     for r in rows:
         jsonschema.validate(json.loads(r["messages"][-1]["content"]), SCHEMA)
+
+
+def test_gold_target_keeps_the_schema_and_moves_the_head_noun_out_of_the_keywords():
+    from finetune.data import gold_target
+
+    t = gold_target("search", {"keywords": ["간식", "과자"], "item": "과자", "allergens": ["땅콩", "모름"],
+                               "budget_max": 5000, "sort": "cheapest_of_all", "category": "과자"})
+    assert t == {"intent": "search", "item": "과자", "keywords": ["간식"], "allergens": ["땅콩"], "budget_max": 5000}
+    assert list(t) == ["intent", "item", "keywords", "allergens", "budget_max"]   # SCHEMA order
+    assert gold_target("cart_add", {"reference": {"kind": "index", "index": -1}}) is None   # "the last one"
+    assert gold_target("cart_add", {"reference": {"kind": "index", "index": 0}}) == {
+        "intent": "cart_add", "reference": "index", "reference_index": 1}
+
+
+def test_seen_blind_rows_are_opt_in_schema_valid_and_never_a_fresh_batch_message():
+    import jsonschema
+
+    from assistant.nlu.blind import BLIND_DIR
+    from finetune.data import seen_blind_rows
+
+    assert seen_blind_rows([], "t") == []
+    fresh = blind_texts(skip={"blind", "holdout_k"})   # every batch but the two trained on here
+    rows = seen_blind_rows(["blind", "holdout_k"], "t", fresh)
+    assert len(rows) > 300
+    assert {r["meta"]["id"].split("-")[1] for r in rows} == {"blind", "holdout_k"}
+    for r in rows:
+        jsonschema.validate(json.loads(r["messages"][-1]["content"]), SCHEMA)
+        assert _norm(r["messages"][1]["content"].split("지금: ")[-1]) not in fresh
+    # a conversation's later turn shows the shopper's earlier message, as at inference
+    assert any(r["messages"][1]["content"].startswith("이전: ") for r in rows)
+    # the skipped sets' texts are not in the exclusion, the others' are
+    k_text = json.loads((BLIND_DIR / "holdout_k" / "nlu_blind_k.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    k_norm = _norm(k_text.get("text") or k_text["turns"][0]["text"])
+    assert k_norm in blind_texts() and k_norm not in fresh

@@ -225,3 +225,21 @@ def test_read_model_takes_only_what_the_message_says():
     assert (u.slots.sort, u.slots.urgency, u.slots.budget_max, u.slots.quantity) == (None, None, None, None)
     u = read_model(data, "오늘 받을 수 있는 평점 좋은 만두 5천원 이하 2개")
     assert (u.slots.sort, u.slots.urgency, u.slots.budget_max, u.slots.quantity) == ("rating", "당일", 5000, 2)
+
+
+def test_blind_readers_send_the_nlu_adapter_its_own_short_prompt():
+    # the scoring wrapper must pass the adapter's flag on: scored on the long instruction
+    # prompt, an adapter trained on the short one reads far worse than it does in the app
+    from assistant.nlu.blind import READERS, evaluate_blind
+    from assistant.nlu.model import TUNED_SYSTEM
+
+    class TunedFake(FakeJsonLLM):
+        nlu_tuned = True
+
+        def generate_json(self, messages, schema, max_new_tokens):
+            self.systems = getattr(self, "systems", []) + [messages[0]["content"]]
+            return super().generate_json(messages, schema, max_new_tokens)
+
+    llm = TunedFake(default={"intent": "search", "item": "과자"})
+    evaluate_blind([{"id": "x1", "text": "과자 추천", "intent": "search", "slots": {}}], READERS["model"](llm))
+    assert llm.systems == [TUNED_SYSTEM]

@@ -30,6 +30,9 @@ NUTS = {"땅콩", "호두", "잣"}
     ("달걀 쓰지 않은 케이크 있나요", {"알류"}),
     ("밀가루 사용 안 한 부침가루", {"밀"}),
     ("우유 안 쓰고 만든 아이스크림", {"우유"}),
+    # treated without it
+    ("아황산 처리 안 한 말린 과일 찾아요", {"아황산류"}),
+    ("아황산 처리하지 않은 건포도", {"아황산류"}),
     # a person who has it
     ("견과류 있는 친구가 와서 과자 추천", NUTS),
     ("새우 있는 사람이 있어서 볶음밥은 새우 없는 걸로", {"새우"}),
@@ -49,6 +52,7 @@ def test_more_forms_of_avoiding(text, allergens):
     "버터 들어간 빵 주세요",
     "계란 한 판 사려고요",
     "과자 (땅콩 호두 다)",                  # a list in parentheses with nothing avoided
+    "아황산 처리한 건포도 있어요?",          # treated with it
 ])
 def test_wanted_allergen_words_stay_wanted(text):
     assert parse(text).slots.allergens == ()

@@ -122,6 +122,9 @@ class _CachedJson:
     def __init__(self, generator) -> None:
         self.generator = generator
         self.name = getattr(generator, "name", "model")
+        # the NLU adapter's short prompt is chosen by this flag (`model.model_understanding`):
+        # the wrapper must carry it, or the adapter is scored on a prompt it never saw
+        self.nlu_tuned = bool(getattr(generator, "nlu_tuned", False))
         self.cache: dict[str, tuple] = {}
 
     def generate_json(self, messages, schema, max_new_tokens):
