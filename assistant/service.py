@@ -15,7 +15,7 @@ import time
 from dataclasses import asdict, replace
 from typing import Callable, Iterator
 
-from assistant import plans_intent, replies
+from assistant import plans_intent, policy_rank, replies
 from assistant.actions import ActionResult, Actions
 from assistant.aftersales import OrderDesk
 from assistant.facts import Facts, ProductFact
@@ -130,6 +130,7 @@ class Assistant:
                 und = plans_intent.reinterpret(message, und, state, self)
             except (OSError, ValueError) as exc:   # store tables unreadable: plans/locations are off
                 _warn_once(f"plans/locations unavailable: {exc}")
+            und = policy_rank.reroute(message, und)   # a help-center question read as a search or cart turn
             t_und = time.perf_counter()
             facts, results, extra = self._facts_for(message, und, state, customer_id, now)
         t_ret = time.perf_counter()
