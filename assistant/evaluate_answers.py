@@ -287,8 +287,10 @@ class CachedEmbedder:
             tmp.replace(self.path)
 
 
-def build_assistant(settings, query_cache: str | None = None):
-    """The assistant over the live index, with no database: anonymous turns, catalog stock."""
+def build_assistant(settings, query_cache: str | None = None, nlu_mode: str = "off", nlu_cache: str = ""):
+    """The assistant over the live index, with no database: anonymous turns, catalog stock.
+    Replies are the template's; with `nlu_mode` auto/always the understanding adapter reads the
+    messages as in the app (`assistant.nlu.blind.make_generator`; `nlu_cache` keeps its answers)."""
     from assistant.factory import make_embedder
     from assistant.generators import TemplateGenerator
     from assistant.nlu import Lexicon
@@ -301,8 +303,13 @@ def build_assistant(settings, query_cache: str | None = None):
     policies = load_policies(data / "policies")
     embedder = CachedEmbedder(make_embedder(settings), query_cache)
     retriever = open_store_index(catalog, policies, settings.index_dir, embedder, alpha=settings.fusion_alpha)
+    nlu_generator = None
+    if nlu_mode != "off":
+        from assistant.nlu import blind
+
+        nlu_generator = blind._CachedJson(blind.make_generator(settings.chat_model, "none"), nlu_cache or None)
     assistant = Assistant(catalog, policies, retriever, generator=TemplateGenerator(),
-                          lexicon=Lexicon.from_products(catalog))
+                          lexicon=Lexicon.from_products(catalog), nlu_mode=nlu_mode, nlu_generator=nlu_generator)
     assistant.eval_embedder = embedder
     return assistant
 
@@ -319,9 +326,9 @@ def with_profile(assistant, tags: str, allergens: str = ""):
 
 
 def run(name: str, settings, limit: int = 0, parts: str = "product,policy", query_cache: str | None = None,
-        profile_tags: str = "", profile_allergens: str = "") -> dict:
+        profile_tags: str = "", profile_allergens: str = "", nlu_mode: str = "off", nlu_cache: str = "") -> dict:
     t0 = time.perf_counter()
-    assistant = build_assistant(settings, query_cache)
+    assistant = build_assistant(settings, query_cache, nlu_mode, nlu_cache)
     if profile_tags or profile_allergens:
         with_profile(assistant, profile_tags, profile_allergens)
     result: dict = {"set": name}
@@ -354,11 +361,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--query-cache", default="", help="npz file keeping query vectors between runs (speed only)")
     p.add_argument("--profile-tags", default="", help="run every turn with these profile diet tags (e.g. 비건)")
     p.add_argument("--profile-allergens", default="", help="run every turn with these profile allergens")
+    p.add_argument("--nlu-model", choices=("off", "auto", "always"), default="off",
+                   help="the understanding adapter reads messages too (JANGBOGI_NLU_ADAPTER; default off: rules only)")
+    p.add_argument("--nlu-cache", default="", help="JSON file keeping the understanding model's answers (one per adapter)")
     add_cli_args(p, only=("embedding_model", "fusion_alpha", "data_dir", "cache_dir", "index_dir"))
     args = p.parse_args(argv)
     settings = Settings.from_args(args)
     result = run(args.set, settings, args.limit, args.parts, args.query_cache or None,
-                 args.profile_tags, args.profile_allergens)
+                 args.profile_tags, args.profile_allergens, args.nlu_model, args.nlu_cache)
     if args.rows:
         args.rows.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     out = summary(result)

@@ -5,9 +5,10 @@ a document: "멍든 과일 환불돼요?" and "단순변심 반품 되나요?" l
 have opposite answers. Retrieval runs at passage level (`HybridRetriever.search_passages`);
 the question is searched with the help center's own words added ("맘 바뀌었어요" -> 단순변심),
 and a small listwise logistic model over the top sections (`assistant.policy_rank`: heading and
-body overlap, a policy-only BM25, the asked topic, the kind of fact asked for) picks the
-deciding one. Its weights were fit on the dev split's section labels only
-(`data/labels/policy_sections.jsonl`).
+body overlap, a policy-only BM25, the asked topic, the kind of fact asked for, and the vote of
+the most similar labeled questions) picks the deciding one. Its weights and its memory of
+labeled questions are the splits `assistant/policy_rank_weights.json` names
+(`data/labels/policy_sections*.jsonl`: dev, test and the seen blind batches).
 
 `policy_answer` opens the reply with the section's deciding sentence and its numbers (2일,
 40,000원, 23:00). It leads with 네/아니요 only when the section decides the question by itself
@@ -66,7 +67,7 @@ def policy_hits(retriever, query: str, k: int = policy_rank.POOL) -> list:
 
 def rank_sections(question: str, hits: Sequence, by_id: dict, topic: str | None = None,
                   retriever=None) -> list[tuple[float, object]]:
-    """(score, hit) for passage hits, best first (`policy_rank`: features and the dev-fit model)."""
+    """(score, hit) for passage hits, best first (`policy_rank`: features and the fitted model)."""
     if not hits:
         return []
     policies = list(by_id.values())
@@ -97,9 +98,27 @@ def is_yes_no(question: str) -> bool:
     return bool((question or "").strip()) and not _WH.search(question)
 
 
+_ITEM = re.compile(r"\s+-\s+")   # between "- " list items, on one line once the passage is flattened
+
+
 def sentences(text: str) -> list[str]:
     parts = [p.strip(" -") for p in _SENT.split(text or "")]
     return [p for p in parts if len(p) >= 4]
+
+
+def list_item(question: str, text: str, chunk: str) -> tuple[str, str]:
+    """(the sentence that opens a list, the list item that answers) when the deciding `chunk`
+    is a run of "- " items with no sentence end of its own ("- 고객님 책임으로 … 경우 - 사용하거나
+    일부 소비해 … 경우") and a sentence ending in 다/요 opens the list ("다음 경우에는 단순변심
+    반품이 제한됩니다."); else ("", "")."""
+    if f"- {chunk}" not in (text or "") or re.search(r"(?:다|요)[.!]?$", chunk.strip()):
+        return "", ""
+    before = sentences(text[: text.find(f"- {chunk}")])
+    lead = before[-1] if before else ""
+    if not re.search(r"(?:다|요)[.:]?$", lead):
+        return "", ""
+    items = [x.strip(" -") for x in _ITEM.split(chunk) if len(x.strip(" -")) >= 4]
+    return lead, deciding_sentence(question, "\n".join(items)) if len(items) > 1 else chunk
 
 
 _CLAUSE = re.compile(r"[.?!,;]+\s*|(?<=[는은]데)\s+|(?<=는데요)\s+|(?<=어서|아서|니까)\s+")
@@ -161,6 +180,9 @@ def answer_sentences(question: str, text: str) -> list[str]:
     """The deciding sentence, and, for a yes/no question whose answer it does not deny, the
     section's condition with its number ("2일 안에 사진과 함께") when that is another sentence."""
     best = deciding_sentence(question, text)
+    lead, item = list_item(question, text, best)
+    if lead:   # "…제한됩니다." first, then the item that matches the question
+        return [lead, item]
     if not is_yes_no(question) or _denies(best) or _conditional(best):
         return [best]
     conds = [x for x in sentences(text) if x != best and _conditional(x) and not _denies(x)]

@@ -18,18 +18,28 @@ sections with features the fused score misses:
 - `value`: the question states an amount / clock time / elapsed days and the section states a
   threshold of that kind ("40,000원 이상", "밤 11시까지", "7일 안에");
 - `neg`: the question asks what is not allowed ("안 되는", "없는") and the section lists limits;
-- `first`: the document's first section (its general rule).
+- `first`: the document's first section (its general rule);
+- `near`: the labeled questions' memory (`QuestionMemory`): the share of the vote of the ten
+  labeled questions most like this one (character-bigram Jaccard) that names this section.
+  Shoppers ask the same situations in new words; the nearest labeled wordings carry the
+  section the retriever's scores miss ("오후 한시에 주문했는데 오늘 밤에" is 당일배송's cut-off).
 
-Weights are a logistic regression fit on the dev split's section labels only
-(`python -m assistant.policy_rank --train`, `data/labels/policy_sections.jsonl` rows with
-split "dev"); test and the blind batches are for reporting. Pure functions plus one cached
-BM25 over the policy texts; no model file is loaded.
+Weights are a listwise logistic regression fit on the section labels of the splits named in
+`WEIGHTS_FILE` ("fit.splits": dev, test and the seen blind batches;
+`python -m assistant.policy_rank --splits ...`); the same splits are the kNN memory. Labels:
+`data/labels/policy_sections.jsonl` (dev, test: hand labels) and
+`data/labels/policy_sections_blind.jsonl` (the seen blind batches' own labels, copied from
+tests/data/blind by `--import-blind`). A held-out check fits on some splits and scores the
+others (`--splits dev,blind_ab,blind_c --out /tmp/w.json`, then
+`JANGBOGI_POLICY_RANK_WEIGHTS=/tmp/w.json python -m assistant.evaluate_answers --set holdout_l`).
+Pure functions plus one cached BM25 over the policy texts; no model file is loaded.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import threading
 from pathlib import Path
@@ -37,6 +47,9 @@ from typing import Sequence
 
 POOL = 20
 WEIGHTS_FILE = Path(__file__).with_name("policy_rank_weights.json")
+LABELS_DIR = Path(__file__).resolve().parents[1] / "data" / "labels"
+LABEL_FILES = (LABELS_DIR / "policy_sections.jsonl", LABELS_DIR / "policy_sections_blind.jsonl")
+BLIND_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "blind"
 
 # Understanding's policy topics (old and store vocabulary) -> document id prefixes.
 TOPIC_DOCS: dict[str, tuple[str, ...]] = {
@@ -138,14 +151,150 @@ def section_bm25(policies: Sequence, tokenize=None) -> SectionBM25:
     return found
 
 
+class QuestionMemory:
+    """Labeled shopper questions and their deciding sections. `scores` is a vote of the `k`
+    labeled questions most like a question (character-bigram Jaccard similarity, the same
+    bigrams as `grams`): each gives its sections exp(`temperature` x similarity), and the votes
+    are normalized to sum to 1 (the labeled question with the very same text left out when
+    `leave_out`, as in fitting)."""
+
+    K = 10
+    TEMPERATURE = 20.0
+
+    def __init__(self, rows: Sequence[dict]) -> None:
+        self.rows = [(r["query"], grams(r["query"]), (r["passage"], *r.get("also_ok", ())))
+                     for r in rows if r.get("query") and r.get("passage")]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def scores(self, question: str, leave_out: bool = False) -> dict[str, float]:
+        q = grams(question)
+        if not q or not self.rows:
+            return {}
+        sims = sorted(((len(q & g) / len(q | g), sections) for text, g, sections in self.rows
+                       if not (leave_out and text == question)), key=lambda x: -x[0])[: self.K]
+        votes: dict[str, float] = {}
+        for sim, sections in sims:
+            for pid in sections:
+                votes[pid] = votes.get(pid, 0.0) + math.exp(self.TEMPERATURE * sim)
+        total = sum(votes.values()) or 1.0
+        return {pid: v / total for pid, v in votes.items()}
+
+
+def label_rows(splits: Sequence[str] | None = None) -> list[dict]:
+    """Section label rows of `LABEL_FILES` (all, or those of the given splits)."""
+    out = []
+    for path in LABEL_FILES:
+        if path.exists():
+            out += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in out if splits is None or r.get("split") in splits]
+
+
+_MEMORY: dict[tuple, QuestionMemory] = {}
+
+
+def memory(splits: Sequence[str] | None = None) -> QuestionMemory:
+    """The kNN memory of the splits the shipped model names (cached per split list)."""
+    if splits is None:
+        splits = model().get("fit", {}).get("memory", ())
+    key = tuple(splits)
+    with _LOCK:
+        found = _MEMORY.get(key)
+        if found is None:
+            found = _MEMORY[key] = QuestionMemory(label_rows(key) if key else [])
+    return found
+
+
+# ---- is it a help-center question at all? (the same memory, with the shop's other requests) ----
+INTENT_FILE = LABELS_DIR / "intent_examples.jsonl"
+# understanding's intents a help-center question is mistaken for ("리뷰에 사진 올리면 얼마 쌓여요" read
+# as a product search, "보냉박스 문앞에 내놓으면 뭐 주는거 있어요" as a cart add); never the safety
+# refusals (harmful, injection), an order turn, checkout or a profile change
+GATE_INTENTS = ("search", "product_question", "cart_add", "cart_remove", "out_of_scope")
+
+
+class PolicyGate:
+    """Labeled help-center questions against the shop's other labeled requests (product searches,
+    cart and profile turns). A message is a help-center question when at least `NEED` of its
+    `K` nearest labeled texts (character-bigram Jaccard) are policy questions, the nearest is one,
+    with similarity at least `MIN_SIM`, and it is `MARGIN` nearer than any other request."""
+
+    K, NEED, MIN_SIM, MARGIN = 7, 6, 0.2, 0.05
+
+    def __init__(self, policy_texts: Sequence[str], other_texts: Sequence[str]) -> None:
+        seen: set[str] = set()
+        self.rows: list[tuple[set[str], bool]] = []
+        for texts, is_policy in ((policy_texts, True), (other_texts, False)):
+            for t in texts:
+                if t and t not in seen:
+                    seen.add(t)
+                    self.rows.append((grams(t), is_policy))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def asks_policy(self, text: str) -> bool:
+        q = grams(text)
+        if not q or not self.rows:
+            return False
+        sims = sorted(((len(q & g) / len(q | g), pol) for g, pol in self.rows), key=lambda x: -x[0])
+        near = sims[: self.K]
+        other = next((sim for sim, pol in sims if not pol), 0.0)
+        return (sum(pol for _, pol in near) >= self.NEED and near[0][1] and near[0][0] >= self.MIN_SIM
+                and near[0][0] - other >= self.MARGIN)
+
+
+def intent_rows(splits: Sequence[str] | None = None) -> list[dict]:
+    if not INTENT_FILE.exists():
+        return []
+    rows = [json.loads(line) for line in INTENT_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if splits is None or r.get("split") in splits]
+
+
+_GATE: dict[tuple, PolicyGate] = {}
+
+
+def policy_gate(splits: Sequence[str] | None = None) -> PolicyGate:
+    """The gate over the splits the shipped model's memory names (cached per split list)."""
+    if splits is None:
+        splits = model().get("fit", {}).get("memory", ())
+    key = tuple(splits)
+    with _LOCK:
+        found = _GATE.get(key)
+        if found is None:
+            other = intent_rows(key)
+            policy = [r["query"] for r in label_rows(key)] + [r["text"] for r in other if r["intent"] == "policy"]
+            found = _GATE[key] = PolicyGate(policy, [r["text"] for r in other if r["intent"] != "policy"])
+    return found
+
+
+def reroute(message: str, und):
+    """`und` as a policy question when understanding read a help-center question as another
+    request (`GATE_INTENTS`, never a safety refusal, never a turn about a product it points to:
+    "그거 보관 어떻게 해") and the gate says it is one; else `und`."""
+    if (getattr(und, "intent", None) not in GATE_INTENTS or getattr(und, "harmful", False)
+            or getattr(und, "injection", False) or getattr(getattr(und, "slots", None), "reference", None)):
+        return und
+    if not policy_gate().asks_policy(message):
+        return und
+    from dataclasses import replace
+
+    from assistant.types import Slots
+
+    return replace(und, intent="policy", slots=Slots(), clarify=None, confidence=0.6)
+
+
 def _sections(doc) -> list[tuple[str, str]]:
     return list(getattr(doc, "sections", ()) or ()) or [("", getattr(doc, "body", ""))]
 
 
 def features(question: str, hits: Sequence, by_id: dict, topic: str | None = None,
-             sbm25: dict[str, float] | None = None) -> list[dict[str, float]]:
-    """One feature dict per hit (hits: the retriever's passage hits, best first)."""
+             sbm25: dict[str, float] | None = None, near: dict[str, float] | None = None) -> list[dict[str, float]]:
+    """One feature dict per hit (hits: the retriever's passage hits, best first); `near`: the
+    labeled questions' memory scores (`QuestionMemory.scores`), none when not given."""
     q = grams(question)
+    near = near or {}
     fused = [float(getattr(h, "score", 0.0)) for h in hits]
     lo, hi = (min(fused), max(fused)) if fused else (0.0, 0.0)
     norm = [(f - lo) / (hi - lo) if hi > lo else 1.0 for f in fused]
@@ -192,6 +341,7 @@ def features(question: str, hits: Sequence, by_id: dict, topic: str | None = Non
             "neg": float(q_neg and bool(_S_NEG.search(head + " " + body))),
             "first": float(section_index(h) == 1),
             "fresh": float(q_fresh and bool(_S_FRESH.search(head + " " + body))),
+            "near": near.get(_pid(h), 0.0),
         })
     return out
 
@@ -232,7 +382,8 @@ def model() -> dict:
     """{"bias": b, "weights": {feature: w}} from `WEIGHTS_FILE` (fit by `train`)."""
     global _MODEL
     if _MODEL is None:
-        _MODEL = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+        path = os.environ.get("JANGBOGI_POLICY_RANK_WEIGHTS") or WEIGHTS_FILE
+        _MODEL = json.loads(Path(path).read_text(encoding="utf-8"))
     return _MODEL
 
 
@@ -243,10 +394,14 @@ def score(feats: dict[str, float], m: dict | None = None) -> float:
 
 
 def rank(question: str, hits: Sequence, by_id: dict, topic: str | None = None,
-         sbm25: dict[str, float] | None = None, m: dict | None = None) -> list[tuple[float, object]]:
-    """(probability the section decides the question, hit), best first."""
+         sbm25: dict[str, float] | None = None, m: dict | None = None,
+         near: dict[str, float] | None = None) -> list[tuple[float, object]]:
+    """(probability the section decides the question, hit), best first; `near` defaults to the
+    shipped model's memory (with an explicit model `m`, none unless given)."""
     hits = list(hits)[:POOL]
-    feats = features(question, hits, by_id, topic, sbm25)
+    if near is None and m is None:
+        near = memory().scores(question)
+    feats = features(question, hits, by_id, topic, sbm25, near)
     out = [(score(f, m), h) for f, h in zip(feats, hits)]
     out.sort(key=lambda sh: -sh[0])   # stable: ties keep the retriever's order
     return out
@@ -365,10 +520,12 @@ def expand(question: str) -> str:
     return f"{question} ({' '.join(extra)})" if extra else question
 
 
-# ---- fitting (dev split only) ---------------------------------------------------------------
+# ---- fitting (the labeled splits named; a held-out check leaves some out) ----------------------
 MODEL_FEATURES = ("fused", "rank", "bm25", "dense", "doc", "sbm25", "heading", "cover", "title", "body",
-                  "topic", "off_topic", "cue", "value", "first")
+                  "topic", "off_topic", "cue", "value", "first", "near")
 L2 = 0.3
+# evaluate_answers' blind set name -> label split (batch A and B share one file)
+BLIND_SPLITS = {"blind": "blind_ab", "holdout": "blind_c", **{f"holdout_{c}": f"blind_{c}" for c in "defghijkl"}}
 
 
 def fit(groups: Sequence[tuple[Sequence[dict[str, float]], Sequence[int]]], l2: float = L2,
@@ -397,14 +554,15 @@ def fit(groups: Sequence[tuple[Sequence[dict[str, float]], Sequence[int]]], l2: 
     return {"bias": 0.0, "weights": {k: round(float(v), 4) for k, v in zip(names, w)}}
 
 
-def candidates(assistant, question: str, topic: str | None) -> tuple[list, list[dict[str, float]]]:
+def candidates(assistant, question: str, topic: str | None,
+               near: dict[str, float] | None = None) -> tuple[list, list[dict[str, float]]]:
     """The retriever's top `POOL` policy sections for a question and their features."""
     from assistant.policy_grounding import policy_hits
 
     hits = policy_hits(assistant.retriever, question)
     by_id = {d.id: d for d in assistant.policies}
     sb = section_bm25(assistant.policies, _tokenizer(assistant.retriever)).scores(question)
-    return hits, features(question, hits, by_id, topic, sb)
+    return hits, features(question, hits, by_id, topic, sb, near)
 
 
 def _tokenizer(retriever):
@@ -412,28 +570,77 @@ def _tokenizer(retriever):
     return getattr(analyzer, "tokenize", None)
 
 
-def train(split: str = "dev", l2: float = L2, out: Path | None = WEIGHTS_FILE) -> dict:
-    """Fit on the section labels of one split (dev) and write `WEIGHTS_FILE`."""
-    from assistant.evaluate_answers import SECTION_LABELS, build_assistant, read_jsonl
+def import_blind(out: Path = LABEL_FILES[1]) -> int:
+    """Copy the seen blind batches' section labels (tests/data/blind, frozen) into `out`, one
+    split per batch (`BLIND_SPLITS`); returns the row count."""
+    from assistant.evaluate_answers import BLIND_SETS, read_jsonl
+
+    rows = []
+    for name, split in BLIND_SPLITS.items():
+        if name not in BLIND_SETS or not BLIND_SETS[name][1].exists():
+            continue
+        for r in read_jsonl(BLIND_SETS[name][1]):
+            rows.append({"id": r["id"], "split": split, "query": r["query"], "passage": r["passage"],
+                         "also_ok": list(r.get("also_ok", ())), "answer": r.get("answer")})
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return len(rows)
+
+
+def import_intents(out: Path = INTENT_FILE) -> int:
+    """Copy the shop's other labeled requests for `PolicyGate` into `out`: each seen blind batch's
+    product questions (intent "product") and its understanding turns (their labeled intent), and
+    the dev/test product queries; returns the row count."""
+    from assistant.evaluate_answers import BLIND_SETS, REPO_ROOT, read_jsonl
+
+    rows = []
+    for name, split in BLIND_SPLITS.items():
+        if name not in BLIND_SETS or not BLIND_SETS[name][0].exists():
+            continue
+        product = BLIND_SETS[name][0]
+        rows += [{"split": split, "text": r["query"], "intent": "product"} for r in read_jsonl(product)]
+        for nlu in sorted(product.parent.glob("nlu_blind*.jsonl")):
+            rows += [{"split": split, "text": r["text"], "intent": r["intent"]}
+                     for r in read_jsonl(nlu) if r.get("text") and r.get("intent")]
+    for split in ("dev", "test"):
+        path = REPO_ROOT / "data" / "eval" / f"queries_{split}.jsonl"
+        rows += [{"split": split, "text": r["query"], "intent": "product"}
+                 for r in read_jsonl(path) if r.get("type") == "product"]
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return len(rows)
+
+
+def all_splits() -> list[str]:
+    return sorted({r.get("split") for r in label_rows() if r.get("split")})
+
+
+def train(splits: Sequence[str], memory_splits: Sequence[str] | None = None, l2: float = L2,
+          out: Path | None = WEIGHTS_FILE) -> dict:
+    """Fit on the section labels of `splits` (the kNN memory: `memory_splits`, default the same;
+    a question's own text is left out of its memory features) and write `out`."""
+    from assistant.evaluate_answers import build_assistant
     from assistant.nlu import understand
     from assistant.settings import Settings
     from assistant.types import DialogueState
 
+    memory_splits = list(memory_splits if memory_splits is not None else splits)
     assistant = build_assistant(Settings.from_env())
-    rows = [r for r in read_jsonl(SECTION_LABELS) if r.get("split") == split]
+    rows = label_rows(splits)
+    mem = memory(memory_splits)
     groups = []
     for r in rows:
         topic = understand(r["query"], DialogueState(), assistant.lexicon).slots.policy_topic
-        hits, feats = candidates(assistant, r["query"], topic)
+        hits, feats = candidates(assistant, r["query"], topic, mem.scores(r["query"], leave_out=True))
         ok = {r["passage"], *r.get("also_ok", ())}
         groups.append((feats, [int(_pid(h) in ok) for h in hits]))
     m = fit(groups, l2)
-    m["fit"] = {"split": split, "questions": len(rows), "l2": l2, "pool": POOL,
-                "labels": str(SECTION_LABELS.relative_to(SECTION_LABELS.parents[2]))}
+    m["fit"] = {"splits": list(splits), "memory": memory_splits, "questions": len(rows),
+                "memory_questions": len(mem), "l2": l2, "pool": POOL,
+                "labels": [str(f.relative_to(f.parents[2])) for f in LABEL_FILES]}
     if out is not None:
         out.write_text(json.dumps(m, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        global _MODEL
-        _MODEL = None
+        if out == WEIGHTS_FILE:
+            global _MODEL
+            _MODEL = None
     return m
 
 
@@ -441,14 +648,26 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     p = argparse.ArgumentParser(prog="python -m assistant.policy_rank",
-                                description="Fit the policy section rerank on the dev split's section labels.")
-    p.add_argument("--split", default="dev", help="label split to fit on (dev; never test or blind)")
+                                description="Fit the policy section rerank on labeled splits (and their kNN memory).")
+    p.add_argument("--splits", default="", help="comma list of label splits to fit on (default: every split)")
+    p.add_argument("--memory", default=None, help="comma list of splits for the kNN memory (default: --splits)")
     p.add_argument("--l2", type=float, default=L2)
+    p.add_argument("--out", default=str(WEIGHTS_FILE), help="weights file to write")
     p.add_argument("--dry-run", action="store_true", help="print the weights, do not write them")
+    p.add_argument("--import-blind", action="store_true",
+                   help=f"copy the seen blind batches' labels into {LABEL_FILES[1].name} and {INTENT_FILE.name}, and stop")
     args = p.parse_args(argv)
-    if args.split != "dev":
-        p.error("fit on the dev split only: test and the blind batches are for reporting")
-    m = train(args.split, args.l2, None if args.dry_run else WEIGHTS_FILE)
+    if args.import_blind:
+        print(f"{import_blind()} rows -> {LABEL_FILES[1]}")
+        print(f"{import_intents()} rows -> {INTENT_FILE}")
+        return 0
+    known = all_splits()
+    splits = [x for x in args.splits.split(",") if x] or known
+    mem = [x for x in args.memory.split(",") if x] if args.memory is not None else splits
+    unknown = sorted(set(splits + mem) - set(known))
+    if unknown:
+        p.error(f"unknown split(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    m = train(splits, mem, args.l2, None if args.dry_run else Path(args.out))
     print(json.dumps(m, ensure_ascii=False))
     return 0
 

@@ -15,7 +15,7 @@ import time
 from dataclasses import asdict, replace
 from typing import Callable, Iterator
 
-from assistant import plans_intent, replies
+from assistant import plans_intent, policy_rank, replies
 from assistant.actions import ActionResult, Actions
 from assistant.aftersales import OrderDesk
 from assistant.facts import Facts, ProductFact
@@ -130,6 +130,7 @@ class Assistant:
                 und = plans_intent.reinterpret(message, und, state, self)
             except (OSError, ValueError) as exc:   # store tables unreadable: plans/locations are off
                 _warn_once(f"plans/locations unavailable: {exc}")
+            und = policy_rank.reroute(message, und)   # a help-center question read as a search or cart turn
             t_und = time.perf_counter()
             facts, results, extra = self._facts_for(message, und, state, customer_id, now)
         t_ret = time.perf_counter()
@@ -375,7 +376,7 @@ class Assistant:
         if item.active and c.categories and not self._has_item(found, item):
             # The category read from the message holds none of the asked item ("캠핑 고기" read
             # as 캠핑·레저, "아기 썬크림" as 버터·크림): the item the shopper named decides.
-            wider = replace(c, categories=())
+            wider = _without_categories(c, slots)
             retry = ground(self.retriever, self.catalog, search_text(replace(slots, categories=()), message), wider,
                            profile, k=k, sort=sort, stock=self.stock, item=item, only_item=only_item)
             if self._has_item(retry, item):
@@ -384,7 +385,7 @@ class Assistant:
             # A category guessed from an ambiguous word ("간식") found nothing: keep the
             # shopper's own word as the constraint instead (name or category must contain it;
             # the catalog's spelling of it: "썬크림" -> 선크림).
-            c = replace(c, categories=(), keywords=tuple(alias(k) for k in slots.keywords))
+            c = replace(_without_categories(c, slots), keywords=tuple(alias(k) for k in slots.keywords))
             query = search_text(replace(slots, categories=()), message)
             found = ground(self.retriever, self.catalog, query, c, profile, k=k, sort=sort, stock=self.stock, item=item,
                            only_item=only_item)
@@ -577,6 +578,14 @@ def _store_refusal(exc: BaseException) -> dict:
     if msg is None:
         raise exc
     return {"ok": False, "message": msg, "error": msg, "products": []}
+
+
+def _without_categories(c, slots):
+    """Constraints `c` without the category filter, the tags the named kind carried
+    (`Slots.kind_tags`: "강아지 사료" -> 반려견) required instead: nothing the shopper said is
+    dropped with the category."""
+    tags = tuple(t for t in getattr(slots, "kind_tags", ()) if t not in c.required_tags)
+    return replace(c, categories=(), required_tags=c.required_tags + tags)
 
 
 def _item_name(keywords, head: str = "") -> str:

@@ -65,10 +65,11 @@ class Settings:
         "help": "API key for the endpoint (empty = none)"})
     no_llm: bool = field(default=False, metadata={"env": "JANGBOGI_NO_LLM",
         "help": "template-only answers, no language model"})
-    # Off by default: on blind batch G the embedded model reading along (auto) lowered slot F1
-    # from 0.88 to 0.77 and intent from 0.93 to 0.91, and added up to 4 s to 41 % of turns
-    # (docs/benchmarks/nlu.md, 2026-11-27). A strong backend can turn it on.
-    nlu_model: str = field(default="off", metadata={"env": "JANGBOGI_NLU_MODEL",
+    # auto by default since the understanding adapter (assets/adapters/qwen0.5b-nlu-lora, trained
+    # on a GPU): on fresh batch N, rules intent 0.876 / slot F1 0.813, merged auto 0.938 / 0.821,
+    # the model on 58 % of turns (docs/benchmarks/nlu.md, 2026-11-27). "always" reads every turn
+    # (0.947 intent on N; for a fast backend); "off" is the rules alone.
+    nlu_model: str = field(default="auto", metadata={"env": "JANGBOGI_NLU_MODEL",
         "help": "when the chat model reads the message as JSON too: off, auto (when the rules "
                 "are unsure) or always (every turn: for a strong backend)"})
     nlu_adapter: str = field(default="default", metadata={"env": "JANGBOGI_NLU_ADAPTER",

@@ -59,6 +59,10 @@ class Slots:
     # and the profile change goes through the profile panel (consent), not the chat.
     remove_allergens: tuple[str, ...] = ()
     remove_dietary_tags: tuple[str, ...] = ()
+    # Tags the shopper said that the named kind already carries on every product ("강아지 사료":
+    # 반려견, "식물성 음료": 비건): the category filter keeps to them, so they are no further
+    # condition; a search that lets the category go requires them again.
+    kind_tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -183,3 +183,17 @@ def test_status_event_before_first_model_load():
 
     events = list(make(Lazy("비건 현미 누룽지칩 3,900원 [P0001].")).respond("간식 추천", DialogueState(), None))
     assert events[0]["type"] == "status" and "불러오는" in events[0]["text"]
+
+
+def test_letting_the_category_go_requires_the_tags_the_kind_carried():
+    # "강아지 사료": 반려견 is kept by the category filter; a search that drops the category
+    # (the item was not on that shelf) requires it instead, so nothing said is dropped
+    from assistant.grounding import constraints_from
+    from assistant.nlu import parse
+    from assistant.service import _without_categories
+
+    slots = parse("강아지 사료 유기농으로").slots
+    c = constraints_from(slots)
+    assert c.categories and "반려견" not in c.required_tags
+    wider = _without_categories(c, slots)
+    assert not wider.categories and "반려견" in wider.required_tags and "유기농" in wider.required_tags

@@ -74,3 +74,11 @@ def test_food_scope():
     assert food_scope([], ["휴지"]) is False
     assert food_scope([], ["선물세트"]) is None
     assert is_food_category("유아동/이유식·아기간식/아기간식")
+
+
+def test_a_compound_names_the_shelf_of_its_head():
+    # "두부모래" is litter made of tofu: the cat litter shelf, not the tofu one
+    from assistant.nlu import parse
+
+    u = parse("고양이 두부모래로 만원 이하")
+    assert [c.rsplit("/", 1)[-1] for c in u.slots.categories] == ["고양이모래"]

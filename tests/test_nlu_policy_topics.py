@@ -54,3 +54,26 @@ def test_documents_cover_their_topic_only():
 def test_topic_is_the_family_asked_about(text, topic):
     u = parse(text)
     assert (u.intent, u.slots.policy_topic) == ("policy", topic)
+
+
+def test_a_follow_up_policy_question_keeps_the_topic():
+    from assistant.nlu.dialogue import update_state
+    from assistant.types import DialogueState
+
+    state = DialogueState()
+    first = "받은 상품이 파손돼서 반품하고 싶어요"
+    state, u = update_state(state, parse(first, state), first)
+    state.history = [{"role": "user", "content": first}, {"role": "assistant", "content": ""}]
+    follow = "사진도 같이 보내야 돼요?"
+    u2 = parse(follow, state)
+    assert u.intent == "policy" and u2.intent == "policy" and u2.slots.policy_topic == u.slots.policy_topic
+
+
+@pytest.mark.parametrize("text", ["배송이 늦으면 보상 해주나요?", "주문 정보가 광고에 쓰이나요?"])
+def test_late_delivery_amends_and_ads_use_are_policy(text):
+    u = parse(text)
+    assert u.intent == "policy" and u.slots.policy_topic in ("배송", "개인정보")
+
+
+def test_an_ad_seen_is_no_privacy_question():
+    assert parse("이 과자 광고에 나온 거예요?").slots.policy_topic != "개인정보"

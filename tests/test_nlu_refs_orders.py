@@ -45,3 +45,48 @@ def test_from_now_on_is_a_profile_fact():
 
 def test_a_product_made_a_way_is_a_search():
     assert parse("생수 유리병으로 된 거").intent == "search"
+
+
+@pytest.mark.parametrize("text, qty", [("제일 싼 거 세 개 담아줘", 3), ("평점 제일 좋은 걸로 네 개 넣어줘", 4)])
+def test_amount_after_a_sorted_pointer_is_the_quantity_in_the_cart(text, qty):
+    u = parse(text)
+    assert u.intent == "cart_add" and u.slots.quantity == qty and u.slots.reference.kind in ("cheapest", "best_rated")
+
+
+@pytest.mark.parametrize("text", ["세 봉지 담아주세요", "한 팩만 넣어줘"])
+def test_cart_add_without_a_product_points_at_the_one_talked_about(text):
+    u = parse(text)
+    assert u.intent == "cart_add" and u.slots.reference is not None and u.slots.reference.kind == "it"
+
+
+def test_pointer_and_amount_answer_no_pending_product_question():
+    from assistant.nlu.dialogue import update_state
+
+    state = DialogueState(pending_clarification={"intent": "product_question", "slots": {}, "missing": "product"})
+    _, u = update_state(state, parse("그걸로 세 봉지", state), "그걸로 세 봉지")
+    assert u.intent == "cart_add" and u.slots.quantity == 3
+
+
+@pytest.mark.parametrize("text", ["주문 넣어 주세요", "이대로 주문 넣어줘", "결제까지 해 주세요"])
+def test_placing_the_order_is_checkout(text):
+    assert parse(text).intent == "checkout"
+
+
+def test_putting_in_the_cart_is_still_cart_add():
+    assert parse("두부 두 모 넣어줘").intent == "cart_add"
+
+
+@pytest.mark.parametrize("text", ["이 로션 아기한테 발라도 되나요?", "이 간식 강아지한테 줘도 돼요?"])
+def test_may_i_use_it_on_someone_is_a_product_question(text):
+    assert parse(text).intent == "product_question"
+
+
+@pytest.mark.parametrize("text, qty", [("평점 제일 좋은걸로 3개", 3), ("그거 말고 두번째 거 2개", 2)])
+def test_a_pointer_and_an_amount_alone_is_an_order(text, qty):
+    u = parse(text, SHOWN)
+    assert u.intent == "cart_add" and u.slots.quantity == qty
+
+
+def test_showing_the_cheapest_two_is_still_a_search():
+    u = parse("제일 싼 거 2개 보여줘", SHOWN)
+    assert u.intent == "search"

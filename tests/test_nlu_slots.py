@@ -69,7 +69,7 @@ def test_pack_sizes_are_not_quantities(text):
     ("두번째꺼 담아줘", Reference("index", index=1)),
     ("마지막 거 담아", Reference("index", index=-1)),
     ("제일 싼 거 담아줘", Reference("cheapest")),
-    ("그중에 제일 싼 거 2개 담아줘", Reference("cheapest", count=2)),
+    ("그중에 제일 싼 거 2개 담아줘", Reference("cheapest")),   # 2 is the quantity of it
     ("평점 제일 높은 거 담아줘", Reference("best_rated")),
     ("제일 비싼 거 하나 넣어줘", Reference("most_expensive")),
     ("다 담아줘", Reference("all")),

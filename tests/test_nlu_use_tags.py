@@ -6,7 +6,7 @@ import json
 import pytest
 
 from assistant.nlu import parse
-from assistant.nlu.lexicon import DEFAULT_USE_TAG_LEAVES, USE_TAGS, Lexicon
+from assistant.nlu.lexicon import DEFAULT_USE_TAG_LEAVES, DEFAULT_WHOLE_TAG_LEAVES, USE_TAGS, Lexicon
 from assistant.settings import REPO_ROOT
 
 
@@ -22,7 +22,31 @@ from assistant.settings import REPO_ROOT
 ])
 def test_use_tag_required_where_the_catalog_has_it(text, tag):
     u = parse(text)
-    assert u.intent == "search" and tag in u.slots.dietary_tags
+    assert u.intent == "search"
+    # required as a tag, or by the category filter where every product of the kind carries it
+    assert tag in u.slots.dietary_tags or (
+        tag in u.slots.kind_tags and u.slots.categories and tag in Lexicon.default().implied_tags(u.slots.categories))
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("강아지 사료 유기농으로", "반려견"),        # every 강아지사료 carries 반려견
+    ("고양이 모래 추천좀", "반려묘"),
+    ("캠핑 랜턴 싼 거", "캠핑"),
+    ("식물성 음료 있나요", "비건"),              # the word is the kind's own name (두유·식물성음료)
+    ("프로틴 초코맛", "고단백"),
+])
+def test_tag_the_kind_already_carries_is_no_extra_condition(text, tag):
+    u = parse(text)
+    assert tag not in u.slots.dietary_tags and tag in u.slots.kind_tags and u.slots.categories
+
+
+@pytest.mark.parametrize("text, tag", [
+    ("아기 물티슈 대용량으로", "유아"),          # half the 물티슈 carry 유아: a real condition
+    ("비건 두유 있어요", "비건"),                # a diet said as such is the shopper's
+    ("유당불내증이라 두유 찾아요", "락토프리"),
+])
+def test_tag_that_narrows_the_kind_stays(text, tag):
+    assert tag in parse(text).slots.dietary_tags
 
 
 @pytest.mark.parametrize("text, tag", [
@@ -63,6 +87,7 @@ def test_builtin_use_tag_leaves_mirror_the_catalog():
     rows = [P(json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     built = Lexicon.from_products(rows)
     assert dict(built.tag_leaves) == dict(DEFAULT_USE_TAG_LEAVES)
+    assert dict(built.tag_whole_leaves) == dict(DEFAULT_WHOLE_TAG_LEAVES)
 
 
 @pytest.mark.parametrize("text, leaf", [

@@ -97,15 +97,61 @@ def test_fit_learns_the_feature_that_separates_the_labeled_section():
     assert ranked[0][1].passage_id == "배송-01#2"
 
 
-def test_shipped_weights_were_fit_on_dev_only():
+def test_shipped_weights_name_labeled_splits_and_the_memory_weighs_in():
     m = json.loads(pr.WEIGHTS_FILE.read_text(encoding="utf-8"))
-    assert m["fit"]["split"] == "dev"
+    known = set(pr.all_splits())
+    assert set(m["fit"]["splits"]) <= known and set(m["fit"]["memory"]) <= known
     assert set(m["weights"]) == set(pr.MODEL_FEATURES)
+    assert m["weights"]["near"] > 0                     # a labeled neighbour's section is a reason, not noise
+    assert len(pr.memory(m["fit"]["memory"])) == m["fit"]["memory_questions"]
 
 
-def test_training_refuses_other_splits():
+def test_training_refuses_an_unknown_split():
     with pytest.raises(SystemExit):
-        pr.main(["--split", "test", "--dry-run"])
+        pr.main(["--splits", "holdout_zz", "--dry-run"])
+
+
+def test_the_blind_labels_are_a_faithful_copy_of_the_frozen_batches():
+    from assistant.evaluate_answers import BLIND_SETS, read_jsonl
+
+    copied = {(r["split"], r["id"]): r for r in pr.label_rows() if r["split"].startswith("blind_")}
+    n = 0
+    for name, split in pr.BLIND_SPLITS.items():
+        for r in read_jsonl(BLIND_SETS[name][1]):
+            c = copied[(split, r["id"])]
+            assert (c["query"], c["passage"], c["also_ok"]) == (r["query"], r["passage"], list(r.get("also_ok", ())))
+            n += 1
+    assert n == len(copied)
+
+
+MEMORY = pr.QuestionMemory([
+    {"query": "새벽배송 늦게 왔어요 보상 있나요", "passage": "배송-06#2"},
+    {"query": "새벽배송 몇 시까지 주문해야 돼요", "passage": "배송-02#1"},
+    {"query": "딸기 맛없어서 교환되나요", "passage": "교환-01#3", "also_ok": ["반품-03#1"]},
+])
+
+
+def test_the_memory_votes_for_the_sections_of_the_nearest_labeled_questions():
+    votes = MEMORY.scores("새벽배송이 아침 8시 넘어서 늦게 왔어요")
+    assert max(votes, key=votes.get) == "배송-06#2"
+    assert abs(sum(votes.values()) - 1.0) < 1e-9
+    also = MEMORY.scores("사과 맛없어서 교환되나요")
+    assert also["교환-01#3"] == also["반품-03#1"] > also.get("배송-06#2", 0.0)   # also_ok shares the vote
+    assert MEMORY.scores("") == {}
+
+
+def test_fitting_leaves_a_question_out_of_its_own_memory():
+    q = "새벽배송 늦게 왔어요 보상 있나요"
+    assert MEMORY.scores(q)["배송-06#2"] > MEMORY.scores(q, leave_out=True).get("배송-06#2", 0.0)
+
+
+def test_the_memory_vote_moves_the_rank():
+    hits = [_hit("배송-01#1", 1.0), _hit("배송-01#2", 0.5)]
+    by_id = {d.id: d for d in tiny_policies()}
+    m = {"bias": 0.0, "weights": {"fused": 1.0, "near": 3.0}}
+    assert pr.rank("배송비", hits, by_id, m=m)[0][1].passage_id == "배송-01#1"
+    ranked = pr.rank("배송비", hits, by_id, m=m, near={"배송-01#2": 0.9, "배송-01#1": 0.1})
+    assert ranked[0][1].passage_id == "배송-01#2"
 
 
 AS = PolicyFact("반품-07", "소형가전 초기 불량과 A/S", "무상 A/S",
@@ -260,3 +306,61 @@ def test_the_deciding_sentence_is_read_with_the_help_centers_words_for_the_situa
             "로그인하지 않아도 바로 구매할 수 있습니다.")
     # the shopper's "로그인 없이 그냥 사도" is the text's "로그인하지 않아도 바로 구매" (the expansion's words)
     assert deciding_sentence("매장 키오스크에서 로그인 없이 그냥 사도 되나요?", text).startswith("로그인하지 않아도")
+
+
+# ---- the gate: a help-center question read as another request --------------------------------
+GATE = pr.PolicyGate(
+    ["리뷰 쓰면 적립금 얼마 줘요?", "사진 리뷰 쓰면 적립금 얼마 쌓여요?", "리뷰 적립금 언제 들어와요?",
+     "포토 리뷰 적립금 얼마예요", "리뷰 쓰면 포인트 줘요?", "텍스트 리뷰도 적립금 줘요?", "리뷰 적립금 얼마나 줘요"],
+    ["땅콩 안 들어간 과자 보여줘", "우유 2개 장바구니에 담아줘", "사과 3kg 얼마에요", "리뷰 많은 과자 추천해줘"],
+)
+
+
+def test_the_gate_reads_a_help_center_question_by_its_labeled_neighbours():
+    assert GATE.asks_policy("리뷰에 사진 올리면 적립금 얼마 쌓여요")
+    assert not GATE.asks_policy("땅콩 안 들어간 과자 보여줘요")     # a product request's own neighbour
+    assert not GATE.asks_policy("")
+
+
+def test_the_gate_wants_most_neighbours_to_be_policy_questions():
+    few = pr.PolicyGate(["리뷰 쓰면 적립금 얼마 줘요?"], ["리뷰 많은 과자 추천해줘", "과자 보여줘"])
+    assert not few.asks_policy("리뷰 쓰면 적립금 얼마 줘요")      # 1 of its 3 neighbours: not enough
+
+
+def test_reroute_turns_only_mistaken_requests_into_policy_questions(monkeypatch):
+    from assistant.types import Reference, Slots, Understanding
+
+    monkeypatch.setattr(pr, "policy_gate", lambda splits=None: GATE)
+    q = "리뷰에 사진 올리면 적립금 얼마 쌓여요"
+    out = pr.reroute(q, Understanding("search", Slots(keywords=("사진",)), clarify="어떤 상품을 찾으세요?"))
+    assert out.intent == "policy" and out.slots == Slots() and out.clarify is None
+    assert pr.reroute(q, Understanding("out_of_scope", Slots(), harmful=True)).intent == "out_of_scope"
+    assert pr.reroute(q, Understanding("out_of_scope", Slots(), injection=True)).intent == "out_of_scope"
+    assert pr.reroute(q, Understanding("checkout", Slots())).intent == "checkout"
+    pointed = Understanding("product_question", Slots(reference=Reference(kind="it")))
+    assert pr.reroute(q, pointed).intent == "product_question"      # "그거 …": about a shown product
+    assert pr.reroute("땅콩 안 들어간 과자 보여줘요", Understanding("search", Slots())).intent == "search"
+
+
+def test_the_intent_examples_come_from_the_seen_batches_and_eval_sets():
+    rows = pr.intent_rows()
+    assert rows and {r["split"] for r in rows} <= set(pr.BLIND_SPLITS.values()) | {"dev", "test"}
+    assert {"product", "search", "cart_add", "policy"} <= {r["intent"] for r in rows}
+
+
+LIMITS = PolicyFact("반품-02", "반품이 제한되는 경우", "법에서 정한 제한 사유",
+                    "다음 경우에는 단순변심 반품이 제한됩니다. - 고객님 책임으로 상품이 훼손된 경우 "
+                    "- 사용하거나 일부 소비해 상품 가치가 떨어진 경우 - 복제할 수 있는 상품의 포장을 훼손한 경우",
+                    "반품-02#1")
+
+
+def test_a_list_item_answer_opens_with_the_sentence_that_opens_its_list():
+    from assistant.evaluate_answers import answers_first
+    from assistant.policy_grounding import list_item
+
+    first = policy_answer("먹다 남은 거 반품 가능?", LIMITS)
+    assert first.startswith("다음 경우에는 단순변심 반품이 제한됩니다. 사용하거나 일부 소비해")
+    assert answers_first(first)
+    assert list_item("반품 돼요?", LIMITS.text, "다음 경우에는 단순변심 반품이 제한됩니다.") == ("", "")   # a sentence
+    areas = "- 새벽배송: 서울 전 지역 - 당일배송: 서울, 경기 성남"
+    assert list_item("당일배송 돼요?", areas, "새벽배송: 서울 전 지역 - 당일배송: 서울, 경기 성남") == ("", "")   # no lead

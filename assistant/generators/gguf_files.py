@@ -416,6 +416,11 @@ def main(argv: list[str] | None = None) -> int:
             merged = merged_gguf(gguf, settings.adapter_path, settings.cache_dir, settings.llama_merged_quant,
                                  progress=True)
             print(f"[gguf] runtime model {merged} ({time.perf_counter() - t0:.0f}s)")
+            if settings.nlu_model != "off" and settings.nlu_adapter_path:   # the understanding call's own
+                t0 = time.perf_counter()
+                nlu = merged_gguf(gguf, settings.nlu_adapter_path, settings.cache_dir, settings.llama_merged_quant,
+                                  progress=True)
+                print(f"[gguf] understanding model {nlu} ({time.perf_counter() - t0:.0f}s)")
     except GenerationError as exc:
         print(f"[gguf] {exc}", file=sys.stderr)
         return 1

@@ -240,6 +240,7 @@ def evaluate_blind(rows: list[dict], reader: Callable, assistant=None, catalog=N
     from assistant.types import DialogueState
 
     n = intent_ok = tp = fp = fn = 0
+    per_slot: dict[str, list[int]] = {}   # slot -> [tp, fp, fn]
     item_n = item_ok = gold_allergens = found_allergens = 0
     leaks, leak_msgs, latencies, errors = 0, 0, [], []
     for conv_id, turns in conversations(rows):
@@ -261,6 +262,9 @@ def evaluate_blind(rows: list[dict], reader: Callable, assistant=None, catalog=N
                                "text": turn["text"]})
             gold, pred = slot_pairs(turn.get("slots", {})), slot_pairs(asdict(raw.slots))
             tp, fp, fn = tp + len(gold & pred), fp + len(pred - gold), fn + len(gold - pred)
+            for k, pairs in enumerate((gold & pred, pred - gold, gold - pred)):
+                for name, _ in pairs:
+                    per_slot.setdefault(name, [0, 0, 0])[k] += 1
             if gold != pred:
                 errors.append({"id": mid, "kind": "slots", "missing": sorted(map(str, gold - pred)),
                                "extra": sorted(map(str, pred - gold)), "text": turn["text"]})
@@ -293,6 +297,8 @@ def evaluate_blind(rows: list[dict], reader: Callable, assistant=None, catalog=N
         "slot_f1": round(2 * prec * rec / (prec + rec), 4) if prec + rec else 0.0,
         "slot_precision": round(prec, 4), "slot_recall": round(rec, 4),
         "item_acc": round(item_ok / item_n, 4) if item_n else None, "item_n": item_n,
+        "per_slot": {name: {"f1": round(2 * t / (2 * t + p + m), 4), "tp": t, "fp": p, "fn": m}
+                     for name, (t, p, m) in sorted(per_slot.items())},
         "allergen_recall": round(found_allergens / gold_allergens, 4) if gold_allergens else None,
         "allergens_labeled": gold_allergens,
         "allergen_leaks": leaks if assistant is not None else None,

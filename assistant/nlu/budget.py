@@ -32,6 +32,8 @@ _SINO_RANGE = re.compile(r"(?<![가-힣\d])(?P<a>[일이삼사오육칠팔])(?P<
                          r"(?P<dae>\s?대)?(?:\s?(?:짜리|정도|쯤|선|사이|까지|이하|에서)(?:로|으로|에서)?)?")
 _SINO = "일이삼사오육칠팔구"
 _NOT_THIS = re.compile(r"\s?(?:은|는|짜리는|짜리)?\s?(?:말고|말구|빼고|말곤)")
+# after "X 넘는/이상": the things above are refused ("넘는 건 빼줘", "이상은 말고")
+_ABOVE_REFUSED = re.compile(r"\s?(?:거|건|것|게|걸)?\s?(?:은|는)?\s?(?:빼|제외|말고|싫|별로|안\s?(?:돼|되|사|살))")
 _RANGE_RE = re.compile(
     rf"(?P<a>{AMOUNT_RE})(?P<wa>\s?원)?\s?(?:~|-|∼|〜|에서|부터)\s?(?P<b>{AMOUNT_RE})(?P<wb>\s?원)?"
     rf"(?P<dae>\s?대)?(?:\s?(?:사이|까지|정도))?(?:\s?(?:로|으로)?\s?(?:{_ONLY}))?"
@@ -119,6 +121,11 @@ def extract_budget(text: str) -> tuple[int | None, int | None, list[Span]]:
             continue
         raw, q = m.group("amt"), m.group("q") or ""
         if not _is_money(raw, m.group("won"), bool(q or m.group("dae"))):
+            continue
+        value = parse_amount(raw) or 0
+        if q and re.fullmatch(_MIN, q) and _ABOVE_REFUSED.match(text, m.end()):
+            hi = value   # "만오천원 넘는 건 빼줘", "3만원 이상은 말고": what costs more is refused
+            spans.append(m.span())
             continue
         if _NOT_THIS.match(text, m.end()):
             spans.append(m.span())   # "만원대 말고 이삼만원짜리": the price refused is no bound

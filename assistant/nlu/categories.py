@@ -154,12 +154,19 @@ def resolve_categories(text: str, keywords: Iterable[str], paths: tuple[str, ...
     ['반려동물/강아지/강아지간식']
     >>> resolve_categories("캠핑 갈 때 먹을 식품", ["캠핑", "식품"], DEFAULT_CATEGORY_PATHS)[:2]
     ['가공식품', '간식·과자']
+    >>> resolve_categories("고양이 두부모래", ["고양이", "두부모래"], DEFAULT_CATEGORY_PATHS)
+    ['반려동물/고양이/고양이모래']
     """
     index = _aliases(paths)
     context = text if context is None else context
     pets = _pet_kinds(context)
     baby = bool(BABY.search(context))
-    words = [term for term, _ in find_terms(text, index)]
+    # a word of a compound followed by the compound's head is a modifier ("두부모래" is 모래
+    # made of tofu, no 두부): the head names the shelf
+    heads = set(index) | (set(_PET_WORDS) if pets else set())
+    words = [term for term, (s, e) in find_terms(text, index)
+             if not (m := re.match(r"[가-힣]+", text[e:]))   # the head, then maybe a particle ("두부모래로")
+             or not any(m.group()[:k] in heads for k in range(2, len(m.group()) + 1))]
     words += [k for k in keywords if k in index and not any(k in w for w in words)]
     if pets:
         words += [w for w in _PET_WORDS if w in context and w not in words]

@@ -29,7 +29,7 @@ from assistant.nlu.refs import SORT_OF
 from assistant.types import DialogueState, Reference, Slots, Understanding
 
 _LIST_FIELDS = ("keywords", "categories", "brands", "avoid_brands", "dietary_tags", "allergens",
-                "remove_allergens", "remove_dietary_tags")
+                "remove_allergens", "remove_dietary_tags", "kind_tags")
 _CONSTRAINT_FIELDS = ("budget_min", "budget_max", "dietary_tags", "allergens", "brands",
                       "avoid_brands", "urgency", "sort", "count")
 _STICKY_FROM_PROFILE = ("allergens", "dietary_tags", "avoid_brands")
@@ -76,7 +76,7 @@ def _merge(prev: Slots, new: Slots) -> Slots:
         old, cur = getattr(prev, f.name), getattr(new, f.name)
         if f.name in ("dietary_tags", "allergens", "avoid_brands"):
             merged[f.name] = _union(old, cur)
-        elif f.name in ("keywords", "categories", "brands"):
+        elif f.name in ("keywords", "categories", "brands", "kind_tags"):
             merged[f.name] = _union(old, cur) if cur else old
         elif f.name in ("reference", "quantity", "order_id", "policy_topic"):
             merged[f.name] = cur
@@ -166,6 +166,8 @@ def _answers(pending: Mapping[str, Any], u: Understanding) -> bool:
         return True
     if u.confidence >= 0.9 and u.intent not in ("search",):
         return False  # a clear new request ("장바구니 보여줘") moves on
+    if u.intent in ("cart_add", "cart_remove") and u.confidence >= 0.8 and u.slots.quantity and u.slots.reference:
+        return False  # "그걸로 두 박스": a pointer and an amount is an order, whatever was asked
     if u.intent == "search" and u.confidence >= 0.9 and pending.get("intent") in ("cart_add", "cart_remove"):
         return False  # "고춧가루도 국산으로 보여줘요" after "어떤 상품을 담을까요?" is a new search
     if missing == "product":

@@ -68,19 +68,23 @@ REORDER = re.compile(
     r"|(?:지난|저번|예전|전에|작년|며칠\s?전|얼마\s?전)[가-힣\s]{0,5}(?:산|샀던|시킨|시켰던|주문한|주문했던|구매한|구매했던)"
     r"\s(?:[가-힣]{1,8}\s?){1,3}(?:을|를)?\s?(?:한\s?번\s?더|다시|또|그대로|똑같이)\s?(?:시키|시킬|시켜|주문|사|살|담|구매|$|[0-9]|(?:한|두|세|네|다섯)\s)"
     r"|주문\s?(?:똑같이|그대로)\s?(?:한\s?번\s?더|다시|또)"
+    # "지난주 주문한거 그대로 한번더", "주문번호 A2026... 그대로 한 번 더": that order, once more
+    r"|(?:주문한|주문했던|시킨|산)\s?(?:거|걸|것)\s?(?:그대로|똑같이)\s?(?:한\s?번\s?더|다시|또|주문|시켜)"
+    r"|주문\s?번호[^.?!]{0,24}(?:그대로|똑같이)\s?(?:한\s?번\s?더|다시|또)"
 )
 CART_REMOVE = re.compile(
     r"(?:담은|넣은|담았던)\s?(?:거|것|건|걸)\s?(?:다\s)?취소|빼(?:줘|\s줘|주세요|\s주세요|줄래|주라|요$|$|\s?버려)|뺄래|뺄게|삭제|지워|없애(?!는)|제거(?:해|좀|\s?부탁)|비워|취소해|줄여"
 )
 CART_ADD = re.compile(
-    r"담아|담어|담자|담을게|담을래|담고|담기|넣어|넣자|넣을게|추가(?:해|할게|할래|요|$)|사\s?줘|살게|살래"
+    r"담아|담어|담자|담을게|담을래|담고|담기|(?<!주문)(?<!주문\s)(?:넣어|넣자|넣을게)|추가(?:해|할게|할래|요|$)|사\s?줘|살게|살래"
     r"|구매할게|구입할게|(?:이걸로|그걸로|저걸로|이거로|그거로)\s?(?:할게|할래|주세요|요|줘|살게)"
     r"|하나\s?더|한\s?개\s?더|더\s?(?:담|넣|추가)|(?:장바구니|카트)(?:에|로)?\s?(?:고고|고|ㄱ|go)"
     r"|(?:장바구니|카트)(?:에|로)\s?(?:요|좀)?\s?[.!~]*$"
 )
 CHECKOUT = re.compile(
-    r"(?:결제|계산|주문|구매)\s?(?:할게|할래|하자|해줘|해\s?줘|해주세요|해\s?주세요|하기|진행|하고\s?싶|할께|ㄱ|완료|하겠|해요$|할게요)"
-    r"|(?:이대로|그대로|전부|다)\s?(?:주문|결제|계산|구매)|(?:장바구니|카트)[가-힣\s]{0,6}(?:결제|주문|계산)"
+    r"(?:결제|계산|주문|구매)\s?(?:까지\s?)?(?:할게|할래|하자|해줘|해\s?줘|해주세요|해\s?주세요|하기|진행|하고\s?싶|할께|ㄱ|완료|하겠|해요$|할게요)"
+    r"|주문\s?(?:넣어|넣자|넣을게)"   # "주문 넣어주세요": place the order
+    r"|(?:이대로|그대로|전부|다|나머지)\s?(?:주문|결제|계산|구매)|(?:장바구니|카트)[가-힣\s]{0,6}(?:결제|주문|계산)"
     r"|체크아웃|checkout|결제창|(?:결제|계산|주문)\s?(?:ㄱ|고고|고|go)(?![가-힣])|^(?:이제|그럼|자)?\s?(?:결제|계산)(?:요|할게요|해요)?\s?[.!~]*$"
 )
 CART_VIEW = re.compile(
@@ -97,7 +101,9 @@ ATTRIBUTE = re.compile(
     r"유통\s?기한|소비\s?기한|원산지|성분|원재료|(?<!제로)(?<!저)(?<!무)칼로리(?!\s?(?:낮은|적은|없는|제로))|열량|(?<!대)(?<!소)(?<!작은\s)(?<!작은)(?<!적은\s)(?<!큰\s)(?<!큰)용량|중량|몇\s?(?:g|그램|ml|키로|kg|개입|개\s?들어|인분)"
     r"|보관(?:법|방법|은|해야|어떻게)|맛(?:은|이)?\s?(?:어때|어떤|어떻)|후기|리뷰(?:는|가)?\s?(?:어때|어떤)|재고|품절|입고"
     r"|차이|비교|달라|다른\s?점|뭐가\s?(?:더|나아)|어떤\s?게\s?(?:더|나아)|어느\s?(?:게|거|쪽)|(?<!안\s)(?<!안)(?<!적게\s)(?<!적게)(?<!덜\s)(?<!덜)들어\s?(?:있|가|간|갔)"
-    r"|함유|먹어도\s?(?:돼|되|괜찮)|[가-힣](?:어도|아도|해도|려도|여도)\s?(?:돼|되|괜찮)|먹여도|괜찮(?:아|나|을까)|얼마(?:예요|야|인가요|죠|에요|\?|$)|가격(?:이|은)?\s?(?:얼마|어떻게)"
+    r"|함유|먹어도\s?(?:돼|되|괜찮)|[가-힣](?:어도|아도|해도|려도|여도)\s?(?:돼|되|괜찮)|먹여도|괜찮(?:나|을까|아요?\s?\?)|얼마(?:예요|야|인가요|죠|에요|\?|$)|가격(?:이|은)?\s?(?:얼마|어떻게)"
+    r"|(?:매워|매운가|짜|짠가|달아|단가|싱거워|딱딱해|질겨|부드러워)(?:요)?\s?\?|(?:냉동|냉장|상온)\s?(?:이에요|인가요|이죠|이야|보관)"   # taste, storage
+    r"|몇\s?(?:매|롤|구|팩|봉지|캔|병|장|알|포)(?=짜리|이에요|예요|인가|이야|\s?\?|\s?$)"
     r"|할인\s?(?:해|중|하나|돼)|세일|맞(?:아|나)(?:요)?\s?\??$|맞(?:죠|지요|나요|아요|습니까)\s?\?|(?:이에요|예요|인가요|인지|이야|인가)\s?\?"
 )
 PRODUCT_CONTEXT = re.compile(r"먹|마시|마실|간식|음식|반찬|재료|요리|장보|구매|살\s|사\s?(?:야|고|려)|선물|과자|음료|도시락")
@@ -168,14 +174,20 @@ def _ends_on_product(text: str, keywords: tuple[str, ...]) -> bool:
     for k in keywords:
         if k in _PERSON_WORDS:
             continue
-        i = text.rfind(k)
-        if i >= 0 and (i == 0 or not re.match(r"[가-힣]", text[i - 1])) and _PRODUCT_TAIL.fullmatch(text[i + len(k):]):
+        # the keyword may be a catalog kind written whole ("식물성음료" for "식물성 음료")
+        found = list(re.finditer(r"\s?".join(map(re.escape, k)), text))
+        if not found:
+            continue
+        i, j = found[-1].span()
+        if (i == 0 or not re.match(r"[가-힣]", text[i - 1])) and _PRODUCT_TAIL.fullmatch(text[j:]):
             return True
     return False
 
 
 # "결제하기 전에", "주문할 때": when a rule applies, not a request to pay now
 _BEFORE_PAYING = re.compile(r"(?:결제|계산|주문|구매)\s?(?:하기|할)\s?(?:전에?|직전에?|때|시에?)")
+# calling the assistant before asking anything
+_CALLING = re.compile(r"\s*(?:저기요|여기요|저기)\s?(?:도와\s?주(?:실|시겠|세요|실래요)[가-힣\s]{0,6}|도우미님?|장보기님?)?\s?[?!~.]*\s*")
 # the assistant called by its name ("하이 장보기~")
 _ASSISTANT_NAME = re.compile(r"장보기\s?(?:님|야|아|씨|봇)?")
 # a yes/no question: "되나요", "돼요?", "인가요", "있나요"
@@ -183,9 +195,10 @@ _YES_NO_END = re.compile(r"\?\s*$|(?:나요|가요|되나|돼요|되요|인가|�
 # a question word: "어떤 과자가 좋아요?" asks for products, not yes or no
 _WH = re.compile(r"어떤|무슨|뭐|뭘|무엇|어느|어디|언제|얼마|추천")
 # may this be eaten / given: "먹여도 되나요", "마셔도 괜찮아요?"
-_MAY_EAT = re.compile(r"(?:(?:먹어도|먹여도|마셔도|드셔도|줘도)\s?(?:돼|되|괜찮)[가-힣]{0,4}"
+# ("괜찮아요" alone, said and not asked, is no question: "닭가슴살 소시지도 괜찮아요")
+_MAY_EAT = re.compile(r"(?:(?:(?:먹어도|먹여도|마셔도|드셔도|줘도|발라도|써도|사용해도)\s?(?:돼|되|괜찮)[가-힣]{0,4}"
                       r"|(?:먹을|먹일|마실)\s?수\s?있(?:나요|어요|을까요|을까|나|니|습니까)"
-                      r"|괜찮(?:아요|나요|을까요|을까|아|나|죠|겠죠|겠어요))\s?\??\s*$")
+                      r"|괜찮(?:나요|을까요|을까|나|죠|겠죠|겠어요))\s?\??|괜찮아(?:요)?\s?\?)\s*$")
 # an allergy as a condition: "우유 알레르기면", "땅콩 못 먹으면"
 _IF_ALLERGIC = re.compile(r"(?:알레르기|allerg[a-z]*)\s?(?:(?:가|이)\s?있(?:으면|다면)|(?:이|이라)?면)|(?:못|안)\s?먹(?:으면|는다면)")
 # an exclusion verb and nothing else ("빼주세요", "그것도 제외해 주세요")
@@ -366,6 +379,8 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
         return "out_of_scope", 0.2, False, False
     if SQL_LIKE.search(text) and not re.search(r"[가-힣]", text):
         return "out_of_scope", 0.6, False, False
+    if _CALLING.fullmatch(text):
+        return "greeting", 0.85, False, False   # "저기요 도와주실 수 있나요", "저기요 도우미님": calling, nothing asked yet
     named = _ASSISTANT_NAME.sub(" ", text).strip()
     if named != text and GREETING.search(named) and len(re.sub(r"[^가-힣a-z]", "", named)) <= 6:
         return "greeting", 0.9, False, False   # "하이 장보기~", "장보기야 안녕"
@@ -374,7 +389,7 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     product = sig.has_keywords or sig.has_reference or sig.has_tags or sig.has_brands
     request = bool(REQUEST.search(text))
     # "손주 줄 과자 사려고", "애 간식 뭐 줘야 할지": 주다 there is not "give me"
-    give = sig.give_verb and not re.search(r"(?:뭐|뭘|어떤\s?거)\s?줘야|줄\s|사려|살려|줄까", text)
+    give = sig.give_verb and not re.search(r"(?:뭐|뭘|어떤\s?거)\s?줘야|줄\s|사려|살려|줄까|줘도\s?(?:돼|되|괜찮)", text)
     if give and (CHECKOUT.search(text) and not sig.has_reference
                  or not sig.has_reference and _DESCRIBED_CHOICE.search(text)):
         give = False  # "결제 진행해 주세요"; "첨가물 없는 걸로 주세요" describes what to look for
@@ -408,7 +423,7 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
         if sig.policy_topic in _AFTER_ORDER_TOPICS:
             return "policy", 0.85, False, False
         named = [k for k in sig.keywords if not OFF_TOPIC.search(k) and k not in ("장난", "진행")]
-        if (named or sig.has_reference) and not re.search(r"장바구니|카트|이대로|그대로|전부|다\s", text):
+        if (named or sig.has_reference) and not re.search(r"장바구니|카트|이대로|그대로|전부|다\s|나머지", text):
             return "cart_add", 0.8, False, False
         return "checkout", 0.9, False, False
     if CART_VIEW.search(text):
@@ -433,8 +448,12 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
         return "product_question", 0.8 if (request or POINTER.search(text)) else 0.65, False, False
     strong = bool(STRONG_REQUEST.search(text))
     pointed = bool(re.match(r"(?:이|그|저)\s(?!중|거|것|게|걸)[가-힣]{2,}|방금\s?(?:그|보여\s?준|본|추천한)", text))
-    if pointed and "?" in text and not strong and (attribute or DELIVERY_ASK.search(text)):
-        return "product_question", 0.8, False, False  # "그 물티슈 새벽배송으로 받을 수 있어요?"
+    if (pointed and "?" in text and not strong and (attribute or DELIVERY_ASK.search(text) or _MAY_EAT.search(text))
+            or sig.has_reference and "?" in text and not strong and DELIVERY_ASK.search(text)
+            and sig.policy_topic in (None, "배송")):
+        # "그 물티슈 새벽배송으로 받을 수 있어요?", "이 선크림 아기한테 발라도 돼요?", "제일 싼 거
+        # 새벽배송 돼요?": about a shown product
+        return "product_question", 0.8, False, False
     delivery_constraint = sig.policy_topic == "배송" and sig.has_urgency and sig.has_category
     if (sig.policy_topic and sig.has_category and not ASKS.search(text) and not POLICY_ASK.search(text)
             and _ends_on_product(whole, sig.keywords)):
@@ -467,8 +486,16 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     # store has it (no question mark needed); "땅콩 알레르기 있어요", "저 비건이에요" declare
     stock_ask = (sig.has_keywords and not sig.has_allergens and not SELF.search(text) and not HOUSEHOLD.search(text)
                  and re.search(r"(?:용|로|으로|[가-힣a-z0-9])\s?(?:있어요|있나|있음|있을까요|있어)\s?[.~]*$", text))
+    # "다이어트중인데 제로칼로리 음료 있어요": the kind of product itself, then 있어요, asks the store
+    stock_ask = stock_ask or (not sig.has_allergens and any(
+        re.search(r"\s?".join(map(re.escape, k)) + r"\s?(?:도|는|은)?\s?(?:있어요|있나요|있을까요)\s?[.~?]*$", text)
+        for k in sig.keywords if k not in _PERSON_WORDS))
+    # "강아지 treat 닭고기 빼고 ㅋㅋ 우리 애 닭 알러지 있음": a kind of product asked for without
+    # something, whatever is said about the household after it
+    product_without = bool(re.search(r"빼고|말고|없는\s?(?:거|걸|것)|안\s?들어간\s?(?:거|걸|것)", whole)) and any(
+        k not in _PERSON_WORDS for k in sig.keywords)
     if (not request and declares and about_me and not (attribute and not SELF.search(text)) and not stock_ask
-            and not _ends_on_product(whole, sig.keywords) and not _CHOICE.search(whole)):
+            and not _ends_on_product(whole, sig.keywords) and not _CHOICE.search(whole) and not product_without):
         return "profile_update", 0.85, False, False
     if MEMORY.search(text) and (sig.has_tags or sig.has_allergens or sig.has_avoid_brands):
         return "profile_update", 0.8, False, False

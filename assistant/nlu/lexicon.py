@@ -180,7 +180,7 @@ POLICY_TOPICS: dict[str, tuple[str, ...]] = {
     "적립금": ("적립금", "포인트", "적립"),
     "개인정보": ("개인정보", "내정보", "정보삭제", "기록삭제", "기록지워", "데이터삭제",
              "마케팅수신", "수신거부", "맞춤추천", "추천끄", "추천안받", "추천안", "대화기록", "주문기록", "몇년보관",
-             "저장돼", "저장되", "광고문자", "마케팅문자", "마케팅동의", "정보보관", "보관기간", "개인정보처리", "내데이터", "정보다운로드"),
+             "저장돼", "저장되", "광고문자", "광고에쓰", "광고에안쓰", "광고에사용", "광고로쓰", "광고보내", "마케팅문자", "마케팅동의", "정보보관", "보관기간", "개인정보처리", "내데이터", "정보다운로드"),
     "계정": ("탈퇴", "가입가능", "가입하려", "회원가입", "비밀번호", "pin", "잠겼", "로그인", "계정", "아이디"),
     "고객센터": ("고객센터", "상담원", "상담사", "문의전화", "전화번호", "운영시간", "1:1문의",
               "채팅상담", "상담연결", "사람이랑", "직원연결", "상담돼", "상담되",
@@ -255,11 +255,27 @@ def _parse_use_tag_leaves(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
         if ":" in line:
             tag, line = line.split(":", 1)
             tag = tag.strip()
-        out.setdefault(tag, []).extend(line.split())
+        out.setdefault(tag, []).extend(w.replace("_", " ") for w in line.split())   # "_" stands for a space
     return tuple((t, tuple(v)) for t, v in sorted(out.items()))
 
 
 DEFAULT_USE_TAG_LEAVES = _parse_use_tag_leaves(_USE_TAG_LEAVES)
+# The leaves where every product carries a tag (use or diet): there the kind of product already
+# says it ("강아지 사료" is for a dog, every "프로틴" is 고단백, every "식물성 음료" 비건), so the
+# tag is no further condition; mirrored from the catalog the same way ("_" stands for a space).
+_WHOLE_TAG_LEAVES = """
+고단백: 단백질·다이어트/닭가슴살 단백질·다이어트/프로틴 정육·계란/닭·오리 정육·계란/돼지고기 정육·계란/소고기
+락토프리: 주스·식물성음료/두유·식물성음료
+반려견: 강아지/강아지간식 강아지/강아지사료 강아지/배변용품
+반려묘: 고양이/고양이모래 고양이/고양이사료·간식
+비건: 견과·건과/견과류 견과·건과/말린과일 과일/감귤·만감류 과일/딸기·베리 과일/바나나·열대과일 과일/사과·배 과일/수박·참외 생수·탄산/생수 생수·탄산/탄산음료
+  소스·양념/식용유·참기름 소스·양념/장류 수산/김·해조류 쌀·잡곡/쌀 쌀·잡곡/잡곡 주스·식물성음료/두유·식물성음료 주스·식물성음료/주스 차/녹차·티백 채소/버섯 채소/뿌리채소
+  채소/양파·마늘·파 채소/열매채소 채소/잎채소·쌈채소 커피/원두·드립백
+선물용: 선물세트/명절_선물세트
+유아: 기저귀·물티슈/기저귀 유아용품/수유·식기
+캠핑: 캠핑용품/랜턴·캠핑소품 캠핑용품/버너·연료
+"""
+DEFAULT_WHOLE_TAG_LEAVES = _parse_use_tag_leaves(_WHOLE_TAG_LEAVES)
 # Short item nouns the catalog names products with ("비건 마요 300g") that the morpheme analyzer
 # reads as something else ("마요" as 말다 + 요): kept as keywords where they stand as a word,
 # unless the verb is meant ("하지 마요", "걱정 마요").
@@ -298,6 +314,8 @@ class Lexicon:
     tags: tuple[str, ...] = DIETARY_TAGS
     # use tag -> the "mid/leaf" category paths where some product carries it (empty: unknown)
     tag_leaves: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # catalog tag -> the "mid/leaf" paths where every product carries it (the kind says it)
+    tag_whole_leaves: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @classmethod
     def from_products(cls, products: Iterable, known_brands: Iterable[str] = _KNOWN_BRANDS) -> "Lexicon":
@@ -314,6 +332,8 @@ class Lexicon:
         cats: dict[str, str] = {}
         tags: set[str] = set(DIETARY_TAGS)
         leaves: dict[str, set[str]] = {t: set() for t in USE_TAGS}
+        per_leaf: dict[str, int] = {}                 # "mid/leaf" -> products
+        tagged: dict[tuple[str, str], int] = {}        # (tag, "mid/leaf") -> products with it
         for p in products:
             if getattr(p, "brand", ""):
                 brands.add(p.brand.strip())
@@ -322,14 +342,24 @@ class Lexicon:
                 cats.setdefault(category.rsplit("/", 1)[-1], category)
             product_tags = [t for t in (getattr(p, "tags", ()) or ()) if t]
             tags.update(product_tags)
-            for t in product_tags:
-                if t in leaves and category:
-                    leaves[t].add(category.split("/", 1)[-1])
+            leaf = category.split("/", 1)[-1] if category else ""
+            if leaf:
+                per_leaf[leaf] = per_leaf.get(leaf, 0) + 1
+            for t in set(product_tags):
+                if leaf:
+                    tagged[t, leaf] = tagged.get((t, leaf), 0) + 1
+                if t in leaves and leaf:
+                    leaves[t].add(leaf)
+        whole: dict[str, list[str]] = {}
+        for (t, leaf), n in sorted(tagged.items()):
+            if n == per_leaf[leaf]:
+                whole.setdefault(t, []).append(leaf)
         return cls(
             brands=tuple(sorted(b for b in brands if len(b) >= 2)),
             categories=tuple(sorted(cats.items())),
             tags=tuple(sorted(tags)),
             tag_leaves=tuple((t, tuple(sorted(v))) for t, v in sorted(leaves.items())),
+            tag_whole_leaves=tuple((t, tuple(v)) for t, v in sorted(whole.items())),
         )
 
     @classmethod
@@ -339,7 +369,8 @@ class Lexicon:
 
         cats = {c.rsplit("/", 1)[-1]: c for c in DEFAULT_CATEGORY_PATHS}
         return cls(brands=_DEFAULT_BRANDS, categories=tuple(sorted(cats.items())),
-                   tags=DIETARY_TAGS, tag_leaves=DEFAULT_USE_TAG_LEAVES)
+                   tags=DIETARY_TAGS, tag_leaves=DEFAULT_USE_TAG_LEAVES,
+                   tag_whole_leaves=DEFAULT_WHOLE_TAG_LEAVES)
 
     def tag_fits(self, tag: str, categories: Iterable[str]) -> bool:
         """Whether use tag `tag` can be required of a search in `categories` (full leaf paths
@@ -362,6 +393,27 @@ class Lexicon:
             if any(p == leaf or p.endswith("/" + leaf) or leaf.startswith(p + "/") for p in paths for leaf in covered):
                 return True
         return False
+
+    def implied_tags(self, categories: Iterable[str]) -> tuple[str, ...]:
+        """The catalog tags every product of `categories` carries (full paths or segment names,
+        as `resolve_categories` gives them): the kind of product already says who or what it is
+        for ("강아지 사료" is for a dog, every 프로틴 is 고단백), so the tag adds nothing to the
+        category. Empty when no category is named or coverage is unknown.
+
+        >>> lex = Lexicon.default()
+        >>> lex.implied_tags(["반려동물/강아지/강아지사료"]), lex.implied_tags(["생활용품/기저귀·물티슈/물티슈"])
+        (('반려견',), ())
+        >>> lex.implied_tags(["반려동물/강아지/강아지사료", "반려동물/고양이/고양이모래"]), lex.implied_tags([])
+        ((), ())
+        """
+        paths = []
+        for c in (c for c in categories if c):   # a segment name stands for every leaf under it
+            paths += [c] if c.count("/") == 2 else [p for _, p in self.categories
+                                                     if p.startswith(c + "/") or c in p.split("/")]
+        if not paths:
+            return ()
+        return tuple(t for t, leaves in self.tag_whole_leaves
+                     if all(any(p == leaf or p.endswith("/" + leaf) for leaf in leaves) for p in paths))
 
     def category_paths(self) -> tuple[str, ...]:
         """Every full "top/mid/leaf" path."""

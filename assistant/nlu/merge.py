@@ -3,11 +3,14 @@
 `merge(rules, model, text)` -> (merged `Understanding`, `sources`), where `sources` maps each
 non-empty slot (and "intent") to "rules", "model" or "both". The rules guard what must never
 be lost; the model fills what the rules missed:
-- every allergen either side found is excluded, families expanded (store.domain);
+- every allergen either side found is excluded, families expanded (store.domain); the model's
+  only where the message grounds it (`grounded_allergens`: named, or an allergy spoken of);
 - required diets and avoided brands are the union: a stated constraint is never dropped;
 - numbers (budgets, quantities, counts) come from the rules whenever the rules found one (a
   budget floor or ceiling the rules found leaves the model no budget field);
-- order ids, references, sort, urgency and policy topics: the rules' value when they have one
+- policy topics and uses the product kind implies: the rules' (the model's topics were wrong
+  where the rules had none, on batches L and M);
+- order ids, references, sort and urgency: the rules' value when they have one
   (a model reference only when the message points at something: "그거", "두 번째", "제일 싼");
 - brands and keywords: the rules' plus the model's words that occur in the message (checked
   in `model.read_model`); the model's head noun goes first;
@@ -24,6 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import fields, replace
 
+from assistant.nlu.lexicon import ALLERGEN_SYNONYMS, USE_TAGS
 from assistant.types import Slots, Understanding
 from store.domain import expand_allergens
 
@@ -41,13 +45,40 @@ _KEEP = {
     "cart_add": {f.name for f in fields(Slots)} - {"count", "order_id", "policy_topic"},
     "cart_remove": {f.name for f in fields(Slots)} - {"count", "order_id", "policy_topic"},
     "profile_update": {"dietary_tags", "allergens", "brands", "avoid_brands", "remove_allergens", "remove_dietary_tags"},
-    "reorder": {"keywords", "order_id"},
+    "reorder": {"keywords", "order_id", "quantity"},   # "두 팩 다시 주문할게요"
     "policy": {"order_id", "policy_topic"},
     "order_status": {"order_id"},
 }
 # constraints never dropped by the intent choice, whatever the intent
 _ALWAYS = {"allergens", "dietary_tags", "avoid_brands"}
 _POINTS = re.compile(r"그거|이거|저거|그걸|이걸|번째|그중|이중|방금|아까|마지막|제일|가장")
+
+
+# the shopper speaks of an allergy or an intolerance at all
+_ALLERGY_TALK = re.compile(r"알레르기|알러지|알러르기|알레르|allerg|아토피|두드러기|셀리악|celiac|불내증|과민|체질")
+
+
+def grounded_allergens(model_allergens, text: str) -> tuple:
+    """The model's allergens the message grounds: each named in it (any word of the allergen
+    lexicon, a family included), or all of them when the message speaks of an allergy at all
+    ("셀리악이라 빵은 …" keeps 밀). An allergen the message neither names nor hints at is the
+    model's association ("냉동 피자" -> 밀, "글씨가 작아요" -> 밀), not the shopper's constraint.
+
+    >>> grounded_allergens(("밀",), "냉동 피자 맘이 바뀌었는데 돌려보낼 수 있죠?")
+    ()
+    >>> grounded_allergens(("땅콩", "호두", "잣"), "견과 없는 걸로요")
+    ('땅콩', '호두', '잣')
+    >>> grounded_allergens(("밀",), "셀리악이라 빵 고르기가 어려워요")
+    ('밀',)
+    """
+    if not model_allergens or not text or _ALLERGY_TALK.search(text.lower()):
+        return tuple(model_allergens or ())
+    from assistant.nlu.slots import _allergen_hits, normalize
+
+    named: set[str] = set()
+    for term, _, _ in _allergen_hits(normalize(text)):
+        named.update(expand_allergens(ALLERGEN_SYNONYMS.get(term, (term,))))
+    return tuple(a for a in model_allergens if a in named)
 
 
 def _empty(v) -> bool:
@@ -98,7 +129,9 @@ def merge(rules: Understanding, model: Understanding | None, text: str = "",
         name = f.name
         rv, mv = getattr(r, name), getattr(m, name)
         if name == "allergens":
-            value = expand_allergens(_union(rv, mv))
+            value = expand_allergens(_union(rv, grounded_allergens(mv, text)))
+        elif name == "dietary_tags":   # a use the kind implies is the rules' (Slots.kind_tags)
+            value = _union(rv, tuple(t for t in mv if t not in USE_TAGS))
         elif name in _UNION:
             value = _union(rv, mv)
         elif name in ("keywords", "brands"):
@@ -108,6 +141,8 @@ def merge(rules: Understanding, model: Understanding | None, text: str = "",
             value = rv if not _empty(rv) or not (text and _POINTS.search(text)) else mv
         elif name in ("budget_min", "budget_max"):   # one money reading: "오만원 이상" is not also a ceiling
             value = rv if not (_empty(r.budget_min) and _empty(r.budget_max)) else mv
+        elif name == "policy_topic":   # the model's topic where the rules found none was wrong on L and M
+            value = rv
         elif name in _NUMBERS or name in _FIRST_FOUND:
             value = rv if not _empty(rv) else mv
         else:   # categories: the rules' (resolved against the catalog tree)
@@ -119,6 +154,8 @@ def merge(rules: Understanding, model: Understanding | None, text: str = "",
         from_rules = not _empty(rv) and any(v in (rv if isinstance(rv, tuple) else (rv,)) for v in items)
         from_model = not _empty(mv) and any(v in (mv if isinstance(mv, tuple) else (mv,)) for v in items)
         sources[name] = "both" if from_rules and from_model else "rules" if from_rules else "model"
+    if intent == "profile_update":   # as the parser does: a diet the kind carried is the shopper's
+        values["dietary_tags"] = _union(values["dietary_tags"], [t for t in r.kind_tags if t not in USE_TAGS])
     keep = _KEEP.get(intent)
     if keep is not None:
         for name in list(values):

@@ -279,7 +279,7 @@ def _known_tags() -> frozenset[str]:
     return frozenset(DIETARY_TAGS) | USE_TAGS | frozenset(TAG_SYNONYMS.values())
 
 
-def read_model(data: Any, text: str, tags: Any = None) -> Understanding | None:
+def read_model(data: Any, text: str, tags: Any = None, brands: Any = None) -> Understanding | None:
     """`Understanding` from the model's object, or None when it is not one.
 
     >>> u = read_model({"intent": "search", "item": "과자", "allergens": ["견과류"], "brands": ["오리온"]}, "견과류 빼고 과자")
@@ -311,8 +311,10 @@ def read_model(data: Any, text: str, tags: Any = None) -> Understanding | None:
         budget_min=_int(data.get("budget_min"), 0, 100_000_000) if money else None,
         quantity=_int(data.get("quantity"), 1, 99) if amount else None,
         count=_int(data.get("count"), 1, 20) if amount else None,
-        brands=tuple(b for b in _strings(data.get("brands"), 3) if _in_text(b, text)),
-        avoid_brands=tuple(b for b in _strings(data.get("avoid_brands"), 3) if _in_text(b, text)),
+        # a brand is one the store knows (`brands`, when given): "닭가슴살" is no brand
+        brands=tuple(b for b in _strings(data.get("brands"), 3) if _in_text(b, text) and (brands is None or b in brands)),
+        avoid_brands=tuple(b for b in _strings(data.get("avoid_brands"), 3)
+                           if _in_text(b, text) and (brands is None or b in brands)),
         sort=sort, reference=reference,
         urgency=data.get("urgency") if data.get("urgency") in ("새벽", "당일") and _said("urgency", text) else None,
         policy_topic=data.get("policy_topic") if data.get("policy_topic") in POLICY_TOPICS else None,
@@ -323,7 +325,8 @@ def read_model(data: Any, text: str, tags: Any = None) -> Understanding | None:
 
 
 def model_understanding(text: str, state: DialogueState | None, generator,
-                        max_new_tokens: int = MAX_NEW_TOKENS, tags: Any = None) -> tuple[Understanding | None, dict]:
+                        max_new_tokens: int = MAX_NEW_TOKENS, tags: Any = None,
+                        brands: Any = None) -> tuple[Understanding | None, dict]:
     """Ask `generator` and read its answer. Returns (understanding or None, trace) where the
     trace holds the raw object, whether decoding was constrained, the time and any error.
     Backend failures are not raised: the rules stand alone then."""
@@ -338,7 +341,7 @@ def model_understanding(text: str, state: DialogueState | None, generator,
         trace["error"] = f"{type(exc).__name__}: {exc}"[:200]
         data = None
     trace["ms"] = round((time.perf_counter() - t0) * 1000, 1)
-    und = read_model(data, text, tags) if data is not None else None
+    und = read_model(data, text, tags, brands) if data is not None else None
     if data is not None and und is None:
         trace["error"] = "object outside the schema"
     return und, trace

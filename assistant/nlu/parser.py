@@ -27,7 +27,14 @@ from assistant.nlu.categories import resolve_categories
 from assistant.nlu.helpcenter import service_words
 from assistant.nlu.intents import CHECKOUT, MEMORY, SELF, STRONG_REQUEST, Signals, classify, situation_topic
 from assistant.nlu.keywords import analyze, reads_as_noun
-from assistant.nlu.lexicon import ALLERGEN_FAMILIES, ALLERGEN_SYNONYMS, SHORT_ITEM_NOUNS, USE_TAGS, Lexicon
+from assistant.nlu.lexicon import (
+    ALLERGEN_FAMILIES,
+    ALLERGEN_SYNONYMS,
+    SHORT_ITEM_NOUNS,
+    TAG_SYNONYMS,
+    USE_TAGS,
+    Lexicon,
+)
 from assistant.nlu.refs import SORT_OF, demonstrative, extract_amounts, extract_reference, extract_sort, product_specs
 from assistant.nlu.slots import (
     added_allergy,
@@ -48,7 +55,8 @@ __all__ = ["Lexicon", "parse", "llm_fallback", "LOW_CONFIDENCE"]
 
 LOW_CONFIDENCE = 0.5
 _PRODUCT_INTENTS = ("search", "product_question", "cart_add", "cart_remove")
-_EXCLUDES = re.compile(r"빼|제외|말고|없는|없이|안\s?들어|들어간\s?(?:거|건|것)\s?(?:은|는)?\s?(?:안|못)|도\s?(?:안\s?(?:돼|되)|못\s?먹)")
+_EXCLUDES = re.compile(r"빼|제외|말고|없는|없이|안\s?들어|들어간\s?(?:거|건|것)\s?(?:은|는)?\s?(?:안|못)|도\s?못\s?먹"
+                       r"|안\s?(?:돼|되|맞)")   # "저 밀가루 안 돼요", "콩도 안 맞아요" while choosing
 _CART_INTENTS = ("cart_add", "cart_remove", "cart_view", "reorder", "checkout")
 # what may stand around the amount that changes a reorder: "이번엔 두 박스로", "그럼 세 개만요"
 _REORDER_AMOUNT = re.compile(r"(?:(?:이번엔|이번에는|이번에|이번|그럼|아|근데|대신|그냥|다시)\s?)*(?:으로|로)?\s?(?:만|씩)?\s?"
@@ -57,12 +65,20 @@ _REORDER_AMOUNT = re.compile(r"(?:(?:이번엔|이번에는|이번에|이번|그
 _NOT_EVEN = re.compile(r"(?:단\s?)?한\s?(?:방울|톨|알|조각)\s?(?:도|이라도|라도)(?![가-힣])")
 _SHOW = re.compile(r"추천|보여|골라|찾아|알려")
 _LIVING_ALONE = re.compile(r"혼자\s?(?:살아|살고|살거든|삽니다|살면서)")
+# "그거 말고", "그럼": the choice changed or taken, before a pointer and an amount
+_OTHER_ONE = re.compile(r"^\s*(?:(?:그거|이거|저거|그건|이건)\s?말고|그럼|아)\s")
+_CART_TURNS = ("cart_view", "cart_add", "cart_remove")
+_TAKE_OUT = re.compile(r"빼(?:고|주고|줘|\s?주세요|주세요|요)?(?:\s|$|[.,!~])")
+_KEEP_THE_REST = re.compile(r"나머지")
 _CART_PLACE = re.compile(r"장바구니|카트|담은|담았|담긴|넣은|넣었")
 _DEFAULT_LEXICON = Lexicon.default()
 _FOLLOW_UP_QUESTION = re.compile(r"\?|(?:되나요|돼요|되죠|하나요|인가요|나요|까요|어요|에요)\s?$|어떻게|언제|며칠|얼마나")
 _BUYING = re.compile(r"\s?(?:만|씩)?\s?(?:사려|사고\s?싶|살\s?(?:건데|거|려)|살려|사야|구매하려|주문하려|필요|(?:에|짜리|는|은)?\s?얼마)")
 _INGREDIENT = re.compile(r"([가-힣]{2,})(?:이|가)?\s?(?:들어간|들어있는|들어\s?있는|든|넣은|넣어\s?만든)\s?(?:거|걸|것|게|제품|상품)")
-_CONTENT_ASK = re.compile(r"(?:들었|들어\s?(?:가|있|갔)|포함\s?(?:돼|되|됐)|성분\s?(?:이|은|도)?\s?있)(?:(?:나요|어요|어|나|죠|는지|요|니|습니까)\s?\?|나요\s?[.~]*$)")
+_CONTENT_ASK = re.compile(r"(?:들었|들어\s?(?:가|있|갔)|포함\s?(?:돼|되|됐)|성분\s?(?:이|은|도)?\s?있)(?:(?:나요|어요|어|나|죠|는지|요|니|습니까)\s?\?|나요\s?[.~]*$"
+                          # "... 들어가나요 조카가 알류 알러지라": the question, then the allergy it is for
+                          r"|나요\s[^?]*(?:알러지|알레르기|안\s?되는|못\s?먹는)[가-힣\s]*[.~]*$)"
+                          r"|(?<![가-힣])있어요\s?없어요|있나요\s?없나요")   # "단백질바에 땅콩 있어요 없어요?"
 _ORDER_FILLER = re.compile(r"\s*(?:거|것|걸|꺼|걸로|거로)?\s*(?:(?:은|는|을|를|으로|로|도)?\s?(?:요|만|만요|씩|씩요|이요|주세요|줘요|줘|할게요|살게요|살래요|사요|주문할게요|이요)?)\s*[.!~]*\s*")
 _OWNED = re.compile(r"([가-힣a-z]{2,}?)(?:은|는)\s?(?:이미\s?|벌써\s?|집에\s?)?(?:있어요|있어|있음|있거든요|있으니까|있으니|있는데|있고)(?!\s?\?)")
 # family words that are also a kind of food to want ("생선", "해산물"); 계란, 콩, 유제품 ... are
@@ -101,6 +117,19 @@ def _whole_item_words(masked: str, keywords: list[str], lexicon: Lexicon) -> lis
         out = [k for k in out if k not in pieces]
         out.append(word)
     return out
+
+
+def _names_the_kind(text: str, tag: str, categories) -> bool:
+    """A word for `tag` in `text` is part of a category's own name ("식물성" in
+    "주스·식물성음료/두유·식물성음료", "프로틴" in ".../프로틴").
+
+    >>> _names_the_kind("식물성 음료 있나요", "비건", ["음료/주스·식물성음료/두유·식물성음료"])
+    True
+    >>> _names_the_kind("비건 두유", "비건", ["음료/주스·식물성음료/두유·식물성음료"])
+    False
+    """
+    words = [w for w, v in TAG_SYNONYMS.items() if v == tag and len(w) >= 2] + [tag]
+    return any(w in text and any(w in c for c in categories) for w in words)
 
 
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:
@@ -145,8 +174,9 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
 
     >>> parse("땅콩 알레르기 있어요").intent
     'profile_update'
-    >>> parse("그중에 제일 싼 거 2개 담아줘").slots.reference
-    Reference(kind='cheapest', index=None, count=2)
+    >>> u = parse("그중에 제일 싼 거 2개 담아줘")
+    >>> u.slots.reference, u.slots.quantity
+    (Reference(kind='cheapest', index=None, count=1), 2)
     """
     lexicon = lexicon or _DEFAULT_LEXICON
     t = normalize(text)
@@ -217,6 +247,13 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     # a use tag (캠핑, 유아, 대용량, ...) is required only where the catalog carries it: "아기
     # 이유식" names a leaf that is the use itself, and requiring 유아 there would exclude it all
     tags = [tag for tag in tags if lexicon.tag_fits(tag, categories)]
+    # ... and a tag is no extra condition where the kind named already says it: every "강아지
+    # 사료" or "캠핑 랜턴" of the catalog carries it, the category filter keeps to them. A diet
+    # (not a use) goes only where its word is the kind's own name ("식물성 음료", "프로틴"): a
+    # diet said as such ("비건 두유", "유당불내증이라") is the shopper's and stays
+    implied = lexicon.implied_tags(categories)
+    kind_tags = [tag for tag in tags if tag in implied and (tag in USE_TAGS or _names_the_kind(t, tag, categories))]
+    tags = [tag for tag in tags if tag not in kind_tags]
     for leaf, path in lexicon.categories:  # the analyzer sometimes splits a known leaf name
         if path in categories and leaf in masked and not any(leaf in k for k in keywords):
             keywords.append(leaf)
@@ -227,7 +264,7 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     sig = Signals(
         has_reference=reference is not None, reference_kind=reference.kind if reference else None,
         has_amounts=bool(amounts),
-        has_budget=lo is not None or hi is not None, has_tags=bool(tags),
+        has_budget=lo is not None or hi is not None, has_tags=bool(tags or kind_tags),
         has_allergens=bool(allergens), has_brands=bool(brands), has_avoid_brands=bool(avoid_brands),
         has_keywords=bool(keywords), keywords=tuple(keywords), has_urgency=urgency is not None,
         give_verb=give_verb, has_category=bool(categories), policy_topic=policy_topic, order_id=order_id,
@@ -251,12 +288,25 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         # "조미김에 대두 들었어요?", "이 쿠키에 견과류 들었나요? 애가 호두 알러지라서요": asks
         # what a product holds; the allergens said stay in the slots (and the session)
         intent, confidence = "product_question", 0.8
-    if (reference is not None and amounts and intent not in ("cart_add", "cart_remove") and not injection
-            and not harmful and _ORDER_FILLER.fullmatch(_mask(t, ref_spans + [a[2] for a in amounts]))):
-        intent, confidence = "cart_add", 0.8   # "이거 3개요", "두 번째 거 두 봉지만": a pointer and an amount
+    if (reference is not None and (amounts or reference.count > 1) and intent not in ("cart_add", "cart_remove")
+            and not injection and not harmful
+            and _ORDER_FILLER.fullmatch(_mask(_OTHER_ONE.sub(lambda m: " " * len(m.group()), t),
+                                              ref_spans + [a[2] for a in amounts]))):
+        # "이거 3개요", "두 번째 거 두 봉지만", "평점 젤 좋은걸로 2개", "그거 말고 첫번째 거 2개":
+        # a pointer and an amount
+        intent, confidence = "cart_add", 0.8
     if (state is not None and state.last_intent == "reorder" and amounts and reference is None
             and not injection and not harmful and _REORDER_AMOUNT.fullmatch(_mask(t, [a[2] for a in amounts]))):
         intent, confidence = "reorder", 0.8   # "이번엔 두 박스로" right after "지난번 거 그대로 주문해줘"
+    if (intent == "cart_remove" and (lo is not None or hi is not None) and not keywords and reference is None
+            and not _CART_PLACE.search(t)):
+        intent, confidence = "search", 0.8   # "만오천원 넘는 건 빼줘": a price taken out of the results
+    if (intent in ("search", "out_of_scope") and not allergens and not injection and not harmful and keywords
+            and _TAKE_OUT.search(t) and (state is not None and state.last_intent in _CART_TURNS or _KEEP_THE_REST.search(t))):
+        # "콜라는 빼고", "거기서 과자 두 개 빼주고" with the cart on screen, "바나나는 빼고 나머지는
+        # 그대로 둬": a line taken out of the cart, not a search without it
+        intent, confidence = "cart_remove", 0.8
+        keywords = [k for k in keywords if not _KEEP_THE_REST.search(k)]
     if (intent == "cart_add" and cart_turn and reference is not None and reference.kind == "it"
             and CHECKOUT.search(t) and not keywords):
         intent, confidence = "checkout", 0.85  # "이걸로 결제할게요" right after adding it
@@ -309,12 +359,14 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         tags.append("1인가구")
     slots = Slots()
     if intent == "profile_update":   # "우리 애기 우유 알레르기 있어요": a person, not a product's use
-        tags = [tag for tag in tags if tag not in USE_TAGS]
+        tags = [tag for tag in tags + kind_tags if tag not in USE_TAGS]
+        kind_tags = []
     if intent in _PRODUCT_INTENTS or intent == "profile_update":
         slots = Slots(
             dietary_tags=tuple(t for t in tags if t not in removed_tags), allergens=tuple(allergens),
             brands=tuple(brands), avoid_brands=tuple(avoid_brands),
             remove_allergens=tuple(removed_allergens), remove_dietary_tags=tuple(removed_tags),
+            kind_tags=tuple(kind_tags),
         )
     if intent in _PRODUCT_INTENTS:
         number = amounts[0][0] if amounts else None
@@ -332,10 +384,21 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
             count=(((None if bought else number) or (count_hint if (count_hint or 0) > 1 else None))
                    if intent == "search" else None),
         )
+    if intent in ("cart_add", "cart_remove") and slots.reference is not None and slots.quantity is None \
+            and slots.reference.kind in SORT_OF and slots.reference.count > 1:
+        # "젤 싼 거 두 개 담아": two of the cheapest one, how many to put in the cart
+        slots = replace(slots, quantity=slots.reference.count, reference=replace(slots.reference, count=1))
+    if (intent == "cart_add" and slots.reference is None and not (slots.keywords or slots.categories or slots.brands)
+            and not injection and not harmful):
+        # "두 판 담아줘", "네 개 담아주세요": no product named, the one being talked about
+        slots = replace(slots, reference=Reference("it"))
     if intent == "reorder":
         slots = Slots(keywords=tuple(keywords), order_id=order_id, quantity=amounts[0][0] if amounts else None)
     if intent == "policy" and policy_topic is None and not (injection or harmful):
         policy_topic = situation_topic(t, sig)   # "받은 지 닷새인데 전원이 안 들어와요": 교환반품
+    if intent == "policy" and policy_topic is None and state is not None and state.last_intent == "policy":
+        # "사진 찍어서 어디로 보내면 돼요" right after a return question: the same topic
+        policy_topic = _last_policy_topic(state)
     if intent in ("policy", "order_status"):
         slots = Slots(order_id=order_id, policy_topic=policy_topic if intent == "policy" else None)
     if allergens and not slots.allergens:
@@ -345,6 +408,14 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         slots = replace(slots, allergens=tuple(allergens))
     return Understanding(intent=intent, slots=slots, confidence=confidence,
                          harmful=harmful, injection=injection)
+
+
+def _last_policy_topic(state: DialogueState) -> str | None:
+    """The topic of the shopper's last message (the previous turn was a policy answer)."""
+    said = [m.get("content") or "" for m in state.history if m.get("role") == "user"]
+    if not said:
+        return None
+    return extract_policy_topic(normalize(said[-1]))[0]
 
 
 def _answer_to_question(intent: str, confidence: float, state: DialogueState | None) -> tuple[str, float]:

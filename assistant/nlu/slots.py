@@ -116,13 +116,27 @@ def extract_tags(text: str, lexicon: Lexicon) -> tuple[list[str], list[Span]]:
         tag = vocab[term]
         if term.startswith("고기") and span[0] > 0 and re.match(r"[가-힣]", text[span[0] - 1]):
             continue   # "돼지고기 안 들어간", "소고기없는": one named meat left out, not every meat (비건)
+        if term in USE_TAG_WORDS and _WORN.match(text, span[1]):
+            continue   # "아기옷 빨 세제", "애기 피부가 예민해서": the baby's clothes or skin, no baby product
         if tag not in tags:
             tags.append(tag)
-        if term not in KEEP_AS_KEYWORD and term not in USE_TAG_KEYWORDS:
+        if term not in KEEP_AS_KEYWORD and term not in USE_TAG_KEYWORDS and not _names_a_kind(text, span, lexicon):
             spans.append(span)
     return tags, spans
 
 
+def _names_a_kind(text: str, span: Span, lexicon: Lexicon) -> bool:
+    """The tag word is (the start of) a kind of product the catalog sells: "프로틴 쉐이크",
+    "식물성 음료" (leaf 두유·식물성음료). It stays a word to search for; the parser leaves out
+    the tag where the kind already says it (`Lexicon.implied_tags`)."""
+    word = text[span[0]:span[1]]
+    m = re.match(r"\s?([가-힣]+)", text[span[1]:])
+    items = set(lexicon.item_words())
+    return word in items or bool(m and word + m.group(1) in items)
+
+
+# what a person wears or is: after "아기" it says whose, not what product is for babies
+_WORN = re.compile(r"\s?(?:옷|피부)")
 # Tags said as a phrase rather than a word; the span is only the tag part ("제로" in "제로
 # 콜라" leaves 콜라 a keyword).
 _TAG_PHRASES = (
@@ -245,6 +259,7 @@ def extract_allergens(text: str) -> tuple[list[str], list[Span]]:
 _ASKED_AFTER = re.compile(
     r"(?:이|가|은|는|도|을|를)?\s?(?:성분\s?(?:이|은|도)?\s?(?:있|들|포함|함유)|들어\s?(?:가|있|갔)(?!게)|들었|함유|포함"
     r"|(?:으로|로)\s?(?:만든|만들었|만들어)"   # "이 약과 밀가루로 만든 거예요?"
+    r"|있(?:어요|나요)\s?없(?:어요|나요)"   # "단백질바에 땅콩 있어요 없어요?"
     r"|(?:다루|취급하|쓰|만들)는\s?(?:공장|시설|곳|라인)|같은\s?(?:공장|시설|라인))"
 )
 _QUESTION_END = re.compile(r"\?|(?:나요|가요|어요|까요|는지|죠|니|습니까|예요|에요|인가요)\s?[.~]*$")
@@ -683,6 +698,8 @@ _POLICY_PATTERNS = (
      "주문"),
     (re.compile(r"돈\s?(?:은|이|만)?\s?(?:빠졌|나갔|빠져|결제됐)|출금\s?(?:됐|되)"), "결제"),
     (re.compile(r"돈\s?(?:은|이)?\s?언제\s?(?:들어|돌려|환불|입금)|언제\s?(?:돌려|환불)\s?(?:받|돼|되)"), "환불"),
+    # what the store gives when delivery is late: "늦으면 보상 같은 거 있어요?"
+    (re.compile(r"(?:늦|지연)[가-힣\s]{0,12}보상"), "배송"),
     # delivery to a region, packaging returned
     (re.compile(r"(?:제주|도서\s?산간|섬\s|울릉|백령)[가-힣\s]{0,22}(?:보낼|보내|배송|배달|받을\s?수|시킬\s?수|시켜\s?줄\s?수"
                 r"|시켜도|주문\s?(?:할\s?수|돼|되|가능))"), "배송"),

@@ -87,9 +87,11 @@ def read_turn(message: str, state: DialogueState | None, lexicon=None, generator
     if reason:
         from assistant.nlu.lexicon import USE_TAGS
         from assistant.nlu.model import model_understanding
+        from assistant.nlu.parser import _DEFAULT_LEXICON
 
         tags = (frozenset(lexicon.tags) | USE_TAGS) if lexicon is not None else None
-        model, model_trace = model_understanding(message, state, generator, tags=tags)
+        brands = frozenset((lexicon or _DEFAULT_LEXICON).brands)
+        model, model_trace = model_understanding(message, state, generator, tags=tags, brands=brands)
     merged, sources = merge(rules, model, message, model_first=bool(getattr(generator, "nlu_tuned", False)))
     if trace is not None:
         trace.update({"rules": understanding_dict(rules), "model": understanding_dict(model),
