@@ -128,9 +128,11 @@ def test_the_understanding_adapter_reads_the_intent_even_against_sure_rules_but_
     assert merge(inj, Understanding("search", Slots()), model_first=True)[0].intent == "out_of_scope"
     shopping = Understanding("search", Slots(keywords=("잼",)), confidence=0.9)
     assert merge(shopping, Understanding("out_of_scope", Slots()), model_first=True)[0].intent == "search"
-    both_unsure = Understanding("out_of_scope", Slots(), confidence=0.3)
-    u, src = merge(both_unsure, Understanding("search", Slots(keywords=("간식",))), model_first=True)
-    assert u.intent == "search" and unsure(u, src)   # still one clarifying question
+    rules_unsure = Understanding("out_of_scope", Slots(), confidence=0.3)
+    u, src = merge(rules_unsure, Understanding("search", Slots(keywords=("간식",))), model_first=True)
+    assert u.intent == "search" and not unsure(u, src)   # the adapter's reading stands
+    u, src = merge(rules_unsure, Understanding("search", Slots(keywords=("간식",))))
+    assert u.intent == "search" and unsure(u, src)       # an untrained chat model's is asked about
 
 
 def test_read_model_takes_only_the_diet_tags_the_message_names():

@@ -12,8 +12,9 @@ be lost; the model fills what the rules missed:
   where the rules had none, on batches L and M);
 - order ids, references, sort and urgency: the rules' value when they have one
   (a model reference only when the message points at something: "그거", "두 번째", "제일 싼");
-- brands and keywords: the rules' plus the model's words that occur in the message (checked
-  in `model.read_model`); the model's head noun goes first;
+- brands: the rules' plus the model's that occur in the message (checked in
+  `model.read_model`); product words (keywords): the rules', the model's (head noun first) only
+  where the rules found none (a model head noun put first sent "두유 대용량 박스로" to storage boxes);
 - the intent: the rules' when they are sure (confidence >= `SURE`) and the model is not the
   understanding adapter (`model_first`), or when the model would turn a product request into
   "out_of_scope"; the model's otherwise. Safety verdicts
@@ -92,16 +93,19 @@ def _union(a, b) -> tuple:
 def choose_intent(rules: Understanding, model: Understanding, model_first: bool = False) -> tuple[str, float, str]:
     """(intent, confidence, source). `model_first`: the reader is the understanding adapter,
     measured to read intents better than the rules on fresh batches (docs/benchmarks/nlu.md),
-    so its intent is taken even against sure rules; a chat model that was not trained for the
-    task (the default otherwise) only decides where the rules are unsure."""
+    so its intent is taken even against sure rules, and taken as read (no clarifying question:
+    asking cost batch N five policy answers the adapter had read right); a chat model that was
+    not trained for the task only decides where the rules are unsure, and then asks."""
     if rules.harmful or rules.injection:
         return rules.intent, rules.confidence, "rules"
     if model.intent == rules.intent:
         return rules.intent, max(AGREE, rules.confidence), "both"
     if model.intent == "out_of_scope" and rules.intent != "out_of_scope":
         return rules.intent, rules.confidence, "rules"   # the model may not refuse a shopping request
+    if model_first:   # the better reader of the two: its intent stands, no clarifying question
+        return model.intent, SURE, "model"
     if rules.confidence >= SURE:
-        return (model.intent, SURE, "model") if model_first else (rules.intent, rules.confidence, "rules")
+        return rules.intent, rules.confidence, "rules"
     return model.intent, UNSURE, "model"
 
 
@@ -134,7 +138,9 @@ def merge(rules: Understanding, model: Understanding | None, text: str = "",
             value = _union(rv, tuple(t for t in mv if t not in USE_TAGS))
         elif name in _UNION:
             value = _union(rv, mv)
-        elif name in ("keywords", "brands"):
+        elif name == "keywords":   # the product words are the rules'; the model's where they found none
+            value = rv if rv else mv
+        elif name == "brands":
             value = _union(mv[:1], rv) + tuple(w for w in mv[1:] if w not in rv) if mv else rv
             value = tuple(dict.fromkeys(value))
         elif name == "reference":   # the model's pointer only where the message points at something
