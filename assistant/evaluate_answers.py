@@ -41,7 +41,7 @@ from assistant.settings import REPO_ROOT
 
 SECTION_LABELS = REPO_ROOT / "data" / "labels" / "policy_sections.jsonl"
 _BLIND = REPO_ROOT / "tests" / "data" / "blind"
-# name -> (product file, policy file). `holdout` (batch C), `holdout_d` (D), `holdout_e` (E), `holdout_f` (F), `holdout_g` (G), `holdout_h` (H), `holdout_i` (I), `holdout_j` (J), `holdout_k` (K), `holdout_l` (L), `holdout_m` (M) and `holdout_n` (N) were written
+# name -> (product file, policy file). `holdout` (batch C), `holdout_d` (D), `holdout_e` (E), `holdout_f` (F), `holdout_g` (G), `holdout_h` (H), `holdout_i` (I), `holdout_j` (J), `holdout_k` (K), `holdout_l` (L), `holdout_m` (M), `holdout_n` (N) and `holdout_o` (O) were written
 # blind while the code changed and scored first at the end of a session (see test_blind_frozen.py).
 BLIND_SETS = {
     "blind": (_BLIND / "product_blind.jsonl", _BLIND / "policy_blind.jsonl"),
@@ -57,6 +57,7 @@ BLIND_SETS = {
     "holdout_l": (_BLIND / "holdout_l" / "product_blind_l.jsonl", _BLIND / "holdout_l" / "policy_blind_l.jsonl"),
     "holdout_m": (_BLIND / "holdout_m" / "product_blind_m.jsonl", _BLIND / "holdout_m" / "policy_blind_m.jsonl"),
     "holdout_n": (_BLIND / "holdout_n" / "product_blind_n.jsonl", _BLIND / "holdout_n" / "policy_blind_n.jsonl"),
+    "holdout_o": (_BLIND / "holdout_o" / "product_blind_o.jsonl", _BLIND / "holdout_o" / "policy_blind_o.jsonl"),
 }
 SETS = ("dev", "test", *BLIND_SETS)
 

@@ -72,6 +72,11 @@ FROZEN = {
     "holdout_n/nlu_blind_n.jsonl": "a5c6365e8891fd843db869574d192867777b722a789ebd3c57bd75af53a8f713",
     "holdout_n/policy_blind_n.jsonl": "4aed55b0404c09652163daa5349a19c543ed028fb4bbe2b6085fbbc9bdcefe80",
     "holdout_n/product_blind_n.jsonl": "7018b5d8deba2932bed2f9aba9c88e186a997914c2611f59a0e3388957524d6c",
+    # batch O, written 2026-11-27 11:06-11:10 UTC the same way, after the helpers' work and the
+    # understanding adapter landed; frozen before its first score
+    "holdout_o/nlu_blind_o.jsonl": "265bab4ebc5565cabd39a15d94286fb7bb9114d7077a1b36822f94c1347c1de5",
+    "holdout_o/policy_blind_o.jsonl": "cff133251f0cc321b255b02fade9206239b813628d5fee2fc325eb68e24a019f",
+    "holdout_o/product_blind_o.jsonl": "157faa6bcb691c885f0ff6d6ce1af9f2db73545b971d302f6efed36ba4e72613",
 }
 
 

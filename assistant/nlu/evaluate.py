@@ -215,10 +215,10 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--errors", action="store_true", help="list every mismatch")
     p.add_argument("--set", choices=("labeled", "blind", "holdout", "holdout_d", "holdout_e", "holdout_f", "holdout_g",
-                                      "holdout_h", "holdout_i", "holdout_j", "holdout_k", "holdout_l", "holdout_m", "holdout_n"),
+                                      "holdout_h", "holdout_i", "holdout_j", "holdout_k", "holdout_l", "holdout_m", "holdout_n", "holdout_o"),
                    default="labeled",
                    help="labeled: the tuned set (--data); blind: tests/data/blind (assistant.nlu.blind); "
-                        "holdout / holdout_d ... holdout_n: batches C / D / E / F / G / H / I / J / K / L / M / N in tests/data/blind/holdout*/")
+                        "holdout / holdout_d ... holdout_o: batches C / D / E / F / G / H / I / J / K / L / M / N / O in tests/data/blind/holdout*/")
     p.add_argument("--mode", default="rules", help="blind set: comma-separated readers (rules, ...)")
     p.add_argument("--model", default="qwen0.5b",
                    help="blind set, model modes: chat model alias, hub id or folder (default: %(default)s)")
