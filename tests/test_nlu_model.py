@@ -302,3 +302,11 @@ def test_merge_takes_only_the_model_allergens_the_message_grounds_and_never_its_
     u, src = merge(rules, model, "견과 들어간 건 다 안 돼요 저당 그래놀라")
     assert set(u.slots.allergens) == {"땅콩", "호두", "잣"} and src["allergens"] == "model"
     assert u.slots.dietary_tags == ("저당",)
+
+
+def test_the_adapter_does_not_turn_a_sure_policy_reading_into_another_request():
+    rules = Understanding("policy", Slots(policy_topic="배송"), confidence=0.9)
+    u, src = merge(rules, Understanding("reorder", Slots()), "계란 한판 왔는데 세 개 깨져있네요", model_first=True)
+    assert u.intent == "policy" and src["intent"] == "rules"
+    unsure_policy = Understanding("policy", Slots(), confidence=0.5)
+    assert merge(unsure_policy, Understanding("search", Slots()), model_first=True)[0].intent == "search"
