@@ -178,8 +178,8 @@ _ALLERGY_MARK = re.compile(
     r"|(?:처리|가공|훈증|표백|코팅)\s?(?:안\s?(?:한|된|됨|함|하)|하지\s?않|되지\s?않)"
     # "갑각류 있는 애가 있어서": a person who has it is a person allergic to it
     r"|(?:있는|있으신)\s?(?:애|아이|아기|애기|사람|분|친구|손님|가족|동생|조카|손주|아들|딸)(?=[\s,이가도는은라예에들]|$)"
-    # "대두도 좀 걸리네요": it is a concern for the shopper
-    r"|걸리(?:네|는데|거든|고|더라|니까|잖)|걸려(?:요|서|가지고)?"
+    # "대두도 좀 걸리네요", "밀가루도 조금 걱정되긴 해요": it is a concern for the shopper
+    r"|걸리(?:네|는데|거든|고|더라|니까|잖)|걸려(?:요|서|가지고)?|걱정(?:되|돼|이|스러)"
     # chat and label words: "견과류는 패스", "새우는 사절", "걸러 주세요", "섭취 불가", "함유되지 않은",
     # "땅콩만 아니면 돼요"
     r"|패스(?!트|타|워드)|사절|걸러|거르|불가(?!능)|섭취\s?(?:불가|금지|제한|하면\s?안|못)|제한(?!\s?(?:없|없이|없는))|(?:포함|함유|첨가)?\s?(?:되|돼)지\s?않"
@@ -380,7 +380,7 @@ def _mark_after(text: str, pos: int, limit: int, context: bool) -> re.Match | No
 
 # words between an ingredient phrase and its exclusion verb that name where from, or how much:
 # "땅콩 들어간 건 장바구니에서 다 빼줘"
-_PLACE_FILLER = re.compile(r"(?:장바구니|카트|목록|리스트|거기|여기|전부|모두|다|싹|좀|그냥|싹다)(?:에서|서|에|에선|에서는)?")
+_PLACE_FILLER = re.compile(r"(?:장바구니|카트|목록|리스트|거기|여기|전부|모두|다|싹|좀|조금|약간|살짝|그냥|싹다)(?:에서|서|에|에선|에서는)?")
 
 
 _INABILITY = re.compile(r"(?:알레르기|allerg|(?<!성)못\s?(?:먹|마시|마셔|드시|드셔|드세|써|쓰)|안\s?(?:돼|되|됨|맞)|안돼|" + _REACTION + ")")
