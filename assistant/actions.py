@@ -249,12 +249,11 @@ class Actions:
         return ActionResult("reorder", bool(added), msg, tuple(facts), (len(added), len(skipped), view.data["total"]),
                             {"order_id": last.id, "added": added, "skipped": skipped})
 
-    def propose_profile(self, state, customer_id: str | None, slots, message: str = "") -> ActionResult:
+    def propose_profile(self, state, customer_id: str | None, slots) -> ActionResult:
         """Dietary tags and allergies said in dialogue become proposals the customer confirms.
         Taking one off (`slots.remove_allergens` / `remove_dietary_tags`, read by the parser from
         "우유 알레르기 다 나았어요, 목록에서 지워주세요") is not done from a chat line: the shopper is
-        pointed to the profile panel, the exclusion stays meanwhile, and nothing is added for it.
-        `message` is kept for callers; the reading is the parser's."""
+        pointed to the profile panel, the exclusion stays meanwhile, and nothing is added for it."""
         removed = [("dietary", t) for t in getattr(slots, "remove_dietary_tags", ())] + \
                   [("allergies", a) for a in getattr(slots, "remove_allergens", ())]
         changes = [c for c in [("dietary", t) for t in slots.dietary_tags] + [("allergies", a) for a in slots.allergens]

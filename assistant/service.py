@@ -425,7 +425,7 @@ class Assistant:
         if intent == "reorder":
             return a.reorder(state, customer_id, slots.keywords, slots.quantity)
         if intent == "profile_update":
-            return a.propose_profile(state, customer_id, slots, message)
+            return a.propose_profile(state, customer_id, slots)
         targets = resolve_reference(slots.reference, state.last_results, self.catalog)
         if intent == "cart_remove":
             lines = a.lines(state, customer_id)

@@ -150,10 +150,10 @@ def test_taking_an_allergy_off_is_not_proposed_as_adding_it():
     profiles, st = MemoryProfiles(), DialogueState()
     a = Actions({}, profiles=profiles)
     msg = "달걀 알레르기 이제 다 나았어요 프로필에서 삭제해 주세요"
-    res = a.propose_profile(st, "C001", parse(msg).slots, msg)
+    res = a.propose_profile(st, "C001", parse(msg).slots)
     assert not res.ok and "해제" in res.message and res.data["remove_requested"] == ["알류"]
     assert not getattr(profiles, "proposals", None) and "추가할까요" not in res.message
     add = "새우 알레르기 있어요 프로필에 저장해 주세요"
-    assert "추가할까요" in a.propose_profile(st, "C001", parse(add).slots, add).message
+    assert "추가할까요" in a.propose_profile(st, "C001", parse(add).slots).message
     keep = "땅콩 알레르기 있어서 빼 주세요 프로필에도 넣어 주세요"
-    assert "추가할까요" in a.propose_profile(st, "C001", parse(keep).slots, keep).message
+    assert "추가할까요" in a.propose_profile(st, "C001", parse(keep).slots).message

@@ -66,16 +66,16 @@ def test_actions_point_to_the_panel_and_add_only_the_rest():
     profiles, st = _Profiles(), DialogueState()
     a = Actions({}, profiles=profiles)
     off = "조개 알레르기 이제 다 나았어요 목록에서 지워 주세요"
-    res = a.propose_profile(st, "C9", parse(off).slots, off)
+    res = a.propose_profile(st, "C9", parse(off).slots)
     assert not res.ok and "해제" in res.message and res.data["remove_requested"] == ["조개류"]
     assert profiles.proposals == []
     both = "밀가루 알레르기 추가해 주세요, 우유는 이제 괜찮아요"
-    res = a.propose_profile(st, "C9", parse(both).slots, both)
+    res = a.propose_profile(st, "C9", parse(both).slots)
     assert res.ok and profiles.proposals == [("C9", "allergies", "밀")]
     assert res.data["remove_requested"] == ["우유"] and "해제" in res.message
     # the action reads the slots, not the message text
     plain = "새우 알레르기 있어요"
-    res = a.propose_profile(st, "C9", parse(plain).slots, "지워 주세요")
+    res = a.propose_profile(st, "C9", parse(plain).slots)
     assert res.ok and ("C9", "allergies", "새우") in profiles.proposals
 
 
