@@ -194,16 +194,21 @@ def label_rows(splits: Sequence[str] | None = None) -> list[dict]:
 _MEMORY: dict[tuple, QuestionMemory] = {}
 
 
-def memory(splits: Sequence[str] | None = None) -> QuestionMemory:
-    """The kNN memory of the splits the shipped model names (cached per split list)."""
+def _per_splits(cache: dict, splits: Sequence[str] | None, build):
+    """`build(splits)` once per split list (default: the splits the shipped model's memory names)."""
     if splits is None:
         splits = model().get("fit", {}).get("memory", ())
     key = tuple(splits)
     with _LOCK:
-        found = _MEMORY.get(key)
+        found = cache.get(key)
         if found is None:
-            found = _MEMORY[key] = QuestionMemory(label_rows(key) if key else [])
+            found = cache[key] = build(key)
     return found
+
+
+def memory(splits: Sequence[str] | None = None) -> QuestionMemory:
+    """The kNN memory of the splits the shipped model names (cached per split list)."""
+    return _per_splits(_MEMORY, splits, lambda key: QuestionMemory(label_rows(key) if key else []))
 
 
 # ---- is it a help-center question at all? (the same memory, with the shop's other requests) ----
@@ -257,16 +262,12 @@ _GATE: dict[tuple, PolicyGate] = {}
 
 def policy_gate(splits: Sequence[str] | None = None) -> PolicyGate:
     """The gate over the splits the shipped model's memory names (cached per split list)."""
-    if splits is None:
-        splits = model().get("fit", {}).get("memory", ())
-    key = tuple(splits)
-    with _LOCK:
-        found = _GATE.get(key)
-        if found is None:
-            other = intent_rows(key)
-            policy = [r["query"] for r in label_rows(key)] + [r["text"] for r in other if r["intent"] == "policy"]
-            found = _GATE[key] = PolicyGate(policy, [r["text"] for r in other if r["intent"] != "policy"])
-    return found
+    def build(key: tuple) -> PolicyGate:
+        other = intent_rows(key)
+        policy = [r["query"] for r in label_rows(key)] + [r["text"] for r in other if r["intent"] == "policy"]
+        return PolicyGate(policy, [r["text"] for r in other if r["intent"] != "policy"])
+
+    return _per_splits(_GATE, splits, build)
 
 
 def reroute(message: str, und):
