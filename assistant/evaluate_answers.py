@@ -308,7 +308,7 @@ def build_assistant(settings, query_cache: str | None = None, nlu_mode: str = "o
     if nlu_mode != "off":
         from assistant.nlu import blind
 
-        nlu_generator = blind._CachedJson(blind.make_generator(settings.chat_model, "none"), nlu_cache or None)
+        nlu_generator = blind.CachedJson(blind.make_generator(settings.chat_model, "none"), nlu_cache or None)
     assistant = Assistant(catalog, policies, retriever, generator=TemplateGenerator(),
                           lexicon=Lexicon.from_products(catalog), nlu_mode=nlu_mode, nlu_generator=nlu_generator)
     assistant.eval_embedder = embedder

@@ -114,7 +114,7 @@ def rules_reader(lexicon=None) -> Callable:
     return lambda text, state: parse(text, state, lexicon)
 
 
-class _CachedJson:
+class CachedJson:
     """Wraps a generator so that the same message is sent to the model once per evaluation:
     the blind reader and the whole-assistant leak run read each turn, the model answers once.
     The key is the message itself (the last line of the last user turn). With `path` the
@@ -170,7 +170,7 @@ class ModelReader:
 
     def __init__(self, generator, mode: str, lexicon=None) -> None:
         # one cache may serve several readers of a run (model, merged): the model answers once
-        self.generator = generator if isinstance(generator, _CachedJson) else _CachedJson(generator)
+        self.generator = generator if isinstance(generator, CachedJson) else CachedJson(generator)
         self.mode = mode
         self.lexicon = lexicon
         self.turns = self.calls = self.failures = 0

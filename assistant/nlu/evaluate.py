@@ -253,7 +253,7 @@ def main_blind(args) -> int:
         assistant, catalog = blind.services_for_leaks()
     generator = None
     if set(modes) & set(blind.MODEL_MODES):   # one cache for every model reader of the run
-        generator = blind._CachedJson(blind.make_generator(args.model, args.adapter), args.model_cache or None)
+        generator = blind.CachedJson(blind.make_generator(args.model, args.adapter), args.model_cache or None)
     out = {}
     for mode in modes:
         reader = blind.READERS[mode](generator) if mode in blind.MODEL_MODES else blind.READERS[mode]()
