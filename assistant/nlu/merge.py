@@ -15,10 +15,10 @@ be lost; the model fills what the rules missed:
 - brands: the rules' plus the model's that occur in the message (checked in
   `model.read_model`); product words (keywords): the rules', the model's (head noun first) only
   where the rules found none (a model head noun put first sent "두유 대용량 박스로" to storage boxes);
-- the intent: the rules' when they are sure (confidence >= `SURE`) and the model is not the
-  understanding adapter (`model_first`), or when the model would turn a product request into
-  "out_of_scope"; the model's otherwise. Safety verdicts
-  (harmful, injection) are the rules' alone and are never overridden.
+- the intent: the rules' when the model would turn a product request into "out_of_scope",
+  when the rules are sure of a policy question, or when they are sure (confidence >= `SURE`)
+  and the model is not the understanding adapter (`model_first`); the model's otherwise.
+  Safety verdicts (harmful, injection) are the rules' alone and are never overridden.
 The merged confidence is high when both sides agree on the intent and low when they differ
 and neither is sure: the dialogue then asks its one clarifying question (`unsure`).
 """

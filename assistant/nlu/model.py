@@ -23,6 +23,7 @@ Importing this module loads no model.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -273,6 +274,7 @@ def _said(kind: str, text: str) -> bool:
     return bool(_CUES[kind].search(text))
 
 
+@functools.lru_cache(maxsize=1)
 def _known_tags() -> frozenset[str]:
     from assistant.nlu.lexicon import DIETARY_TAGS, TAG_SYNONYMS, USE_TAGS
 
