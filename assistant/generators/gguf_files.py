@@ -412,15 +412,13 @@ def main(argv: list[str] | None = None) -> int:
         if settings.llama_merged_quant:
             import time
 
-            t0 = time.perf_counter()
-            merged = merged_gguf(gguf, settings.adapter_path, settings.cache_dir, settings.llama_merged_quant,
-                                 progress=True)
-            print(f"[gguf] runtime model {merged} ({time.perf_counter() - t0:.0f}s)")
+            runs = [("runtime model", settings.adapter_path)]
             if settings.nlu_model != "off" and settings.nlu_adapter_path:   # the understanding call's own
+                runs.append(("understanding model", settings.nlu_adapter_path))
+            for label, adapter in runs:
                 t0 = time.perf_counter()
-                nlu = merged_gguf(gguf, settings.nlu_adapter_path, settings.cache_dir, settings.llama_merged_quant,
-                                  progress=True)
-                print(f"[gguf] understanding model {nlu} ({time.perf_counter() - t0:.0f}s)")
+                merged = merged_gguf(gguf, adapter, settings.cache_dir, settings.llama_merged_quant, progress=True)
+                print(f"[gguf] {label} {merged} ({time.perf_counter() - t0:.0f}s)")
     except GenerationError as exc:
         print(f"[gguf] {exc}", file=sys.stderr)
         return 1
