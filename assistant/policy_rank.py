@@ -225,7 +225,9 @@ class PolicyGate:
     `K` nearest labeled texts (character-bigram Jaccard) are policy questions, the nearest is one,
     with similarity at least `MIN_SIM`, and it is `MARGIN` nearer than any other request."""
 
-    K, NEED, MIN_SIM, MARGIN = 7, 6, 0.2, 0.05
+    # Set on batches M and N (leave-one-out over every labeled product and other request: 4 of
+    # 3,392 pass, one more than 6/0.2/0.05, while 70 of their 80 help-center questions pass, not 59).
+    K, NEED, MIN_SIM, MARGIN = 7, 4, 0.15, 0.03
 
     def __init__(self, policy_texts: Sequence[str], other_texts: Sequence[str]) -> None:
         seen: set[str] = set()
@@ -270,12 +272,17 @@ def policy_gate(splits: Sequence[str] | None = None) -> PolicyGate:
     return _per_splits(_GATE, splits, build)
 
 
-def reroute(message: str, und):
+def reroute(message: str, und, state=None):
     """`und` as a policy question when understanding read a help-center question as another
     request (`GATE_INTENTS`, never a safety refusal, never a turn about a product it points to:
-    "그거 보관 어떻게 해") and the gate says it is one; else `und`."""
+    "그거 보관 어떻게 해") and the gate says it is one; else `und`. A pointer ("이거") counts only
+    when something was shown to point to: with a `state` that shows no products, "문 앞에 둔 초록색
+    박스 이거 버려도 돼요?" is about the box, not a product."""
+    pointed = getattr(getattr(und, "slots", None), "reference", None)
+    if pointed and state is not None and not getattr(state, "last_results", None):
+        pointed = None
     if (getattr(und, "intent", None) not in GATE_INTENTS or getattr(und, "harmful", False)
-            or getattr(und, "injection", False) or getattr(getattr(und, "slots", None), "reference", None)):
+            or getattr(und, "injection", False) or pointed):
         return und
     if not policy_gate().asks_policy(message):
         return und

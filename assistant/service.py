@@ -130,7 +130,7 @@ class Assistant:
                 und = plans_intent.reinterpret(message, und, state, self)
             except (OSError, ValueError) as exc:   # store tables unreadable: plans/locations are off
                 _warn_once(f"plans/locations unavailable: {exc}")
-            und = policy_rank.reroute(message, und)   # a help-center question read as a search or cart turn
+            und = policy_rank.reroute(message, und, state)   # a help-center question read as a search or cart turn
             t_und = time.perf_counter()
             facts, results, extra = self._facts_for(message, und, state, customer_id, now)
         t_ret = time.perf_counter()

@@ -339,6 +339,11 @@ def test_reroute_turns_only_mistaken_requests_into_policy_questions(monkeypatch)
     assert pr.reroute(q, Understanding("checkout", Slots())).intent == "checkout"
     pointed = Understanding("product_question", Slots(reference=Reference(kind="it")))
     assert pr.reroute(q, pointed).intent == "product_question"      # "그거 …": about a shown product
+    from assistant.types import DialogueState
+
+    shown = DialogueState(last_results=["P0001"])
+    assert pr.reroute(q, pointed, shown).intent == "product_question"
+    assert pr.reroute(q, pointed, DialogueState()).intent == "policy"   # nothing shown: "이거" is not a product
     assert pr.reroute("땅콩 안 들어간 과자 보여줘요", Understanding("search", Slots())).intent == "search"
 
 
