@@ -249,10 +249,35 @@ def exception_sentence(text: str, piece: str) -> str:
 #       "…할 수 없습니다") and the question is not itself negated.
 # Anything else (two thresholds, a value of another kind, a positive rule with "만", a
 # negated question) opens with the deciding sentence itself, never a guessed 네/아니요.
-_KNUM = {"한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6}
+_KNUM = {"한": 1, "두": 2, "세": 3, "석": 3, "네": 4, "넉": 4, "다섯": 5, "여섯": 6}
+# Numbers shoppers write in words ("밤 열한시 반", "삼만 오천원어치", "사흘 됐는데"), as digits
+# before a question's value is read; the policy texts write digits.
+_SINO = {"일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8, "구": 9}
+_HOURS = {"열두": 12, "열한": 11, "열": 10, "아홉": 9, "여덟": 8, "일곱": 7, "여섯": 6, "다섯": 5,
+          "네": 4, "세": 3, "두": 2, "한": 1}
+_DAYS = {"하루": 1, "이틀": 2, "사흘": 3, "나흘": 4, "닷새": 5, "엿새": 6, "이레": 7, "열흘": 10,
+         "보름": 15, "일주일": 7}
+_SINO_WON = re.compile(r"(?<![가-힣\d])(?:([이삼사오육칠팔구])?\s*(만))?\s*(?:([이삼사오육칠팔구])?\s*(천))?\s*(?=원)")
+_WORD_HOUR = re.compile(r"(?<![가-힣])(" + "|".join(_HOURS) + r")\s*시(?!간|작|켜|키)")
+_WORD_DAYS = re.compile(r"(?<![가-힣])(" + "|".join(_DAYS) + r")(?=\s|$|[이가째도만를을은는,.?!]|\s*(?:됐|되었|지났|지나|넘|째))")
+
+
+def in_digits(text: str) -> str:
+    """The text with worded hours, won amounts and day counts as digits ("밤 열한시 반" ->
+    "밤 11시 반", "삼만 오천원" -> "35000원", "사흘 됐는데" -> "3일 됐는데")."""
+    def won(m):
+        if not (m.group(2) or m.group(4)):
+            return m.group(0)
+        v = (_SINO.get(m.group(1) or "", 1) * 10000 if m.group(2) else 0) + \
+            (_SINO.get(m.group(3) or "", 1) * 1000 if m.group(4) else 0)
+        return str(v)
+
+    text = _SINO_WON.sub(won, text or "")
+    text = _WORD_HOUR.sub(lambda m: f"{_HOURS[m.group(1)]}시", text)
+    return _WORD_DAYS.sub(lambda m: f"{_DAYS[m.group(1)]}일", text)
 _AMOUNT = re.compile(r"(?<![\d,])(?:(\d+)\s*만\s*(?:(\d)\s*천)?|(\d{1,3}(?:,\d{3})+|\d+)\s*(천)?|(만))\s*원")
 _CLOCK = re.compile(r"(새벽|아침|오전|점심|낮|오후|저녁|밤)?\s*(\d{1,2})\s*시\s*(?:(\d{1,2})\s*분|(반))?|(\d{1,2}):(\d{2})")
-_SPAN = re.compile(r"(\d+|한|두|세|네|다섯|여섯)\s*(일|주|개월|달|년)")
+_SPAN = re.compile(r"(\d+|한|두|세|석|네|넉|다섯|여섯)\s*(일|주|개월|달|년)")
 _AGO = re.compile(r"^\s*(?:이|가|째|정도|쯤|넘게)?\s*(?:됐|되었|지났|지나|썼|사용|넘었|째)")
 _AMOUNT_CMP = re.compile(r"^\s*(?:\([^)]*\))?\s*(이상|넘|초과|미만|이하|아래|까지)")
 _CLOCK_CMP = re.compile(r"^\s*(?:\([^)]*\))?\s*(까지|전까지|이전|전에|부터|이후|넘)")
@@ -319,6 +344,7 @@ _KINDS = {"amount": (_amount_values, _AMOUNT_CMP), "clock": (_clock_values, _CLO
 def _question_value(question: str, kind: str) -> int | None:
     """The one value of this kind the question states (None when none or several)."""
     find, _ = _KINDS[kind]
+    question = in_digits(question)
     vals = find(question)
     if kind == "span":   # how long ago: "받은 지 5일 됐는데", "8개월 썼는데"
         vals = [(v, end) for v, end in vals if _AGO.match(question[end:end + 6])]
@@ -423,7 +449,7 @@ def _outcome(piece: str) -> bool | None:
     return None
 
 
-_ASKING = re.compile(r"\?|나요|까요|가요|죠|되나|돼$|가능$|니$|냐$|ㅂ니까|습니까|[을를]까|나$")
+_ASKING = re.compile(r"\?|나요|까요|(?<=[인는은던])가요|죠|되나|돼$|가능$|니$|냐$|ㅂ니까|습니까|[을를]까|나$")
 
 
 def _subject_pick(question: str, cands: list) -> list:

@@ -356,9 +356,21 @@ LAW = ("받은 상품이 불량이거나 표시·광고 내용과 다르면 받�
     ("할부 몇개월까지 돼요?", INSTALLMENT, None),                                # not a yes/no question
     ("제주에서 아이스크림 주문 안돼요?", "아이스크림은 제주로 주문할 수 없습니다.", None),   # a negated question
     ("적립금으로 배송비도 낼 수 있어요?", "적립금은 1원 단위로 바로 쓸 수 있고, 최소 사용 금액은 없습니다.", None),
+    ("밤 열한시 반에 주문 넣으면 내일 아침에 받을 수 있어요?", DAWN, "no"),        # worded hour: 23:30
+    ("장 본 게 사만 오천원어치인데 배송비 무료죠?", FREE_SHIPPING, "yes"),          # worded amount: 45,000
+    ("핸드블렌더 받은 지 두 달 됐는데 갑자기 안 돌아가요", BROKEN, None),          # a statement, not a question
 ])
 def test_decide_claims_yes_no_only_when_the_rule_decides(question, text, want):
     assert decide(question, text) == want
+
+
+def test_worded_numbers_become_digits():
+    from assistant.policy_grounding import in_digits
+
+    assert in_digits("밤 열한시 반에") == "밤 11시 반에"
+    assert in_digits("삼만 오천원어치") == "35000원어치"
+    assert in_digits("가입하고 사흘 됐는데") == "가입하고 3일 됐는데"
+    assert in_digits("한시간 걸려요") == "한시간 걸려요"          # a duration, not a clock time
 
 
 def test_policy_answer_leads_with_the_verdict_and_keeps_the_numbers():
