@@ -504,11 +504,136 @@ def decide_piece(question: str, text: str) -> tuple[str | None, str]:
     absent = _absent_piece(question, text)
     if absent:   # "배송비 있어요?" / "위약금은 없습니다": what was asked about does not exist
         return "no", absent
+    for rule in (_count_piece, _member_piece):
+        verdict, piece = rule(question, text)
+        if verdict:
+            return verdict, piece
     best = deciding_sentence(question, text)
-    denied = [c for c in re.split(r",\s|(?<=[고며])\s", best) if _denies(c)]
-    if (denied and not _conditional_words(best) and _asks(question) and not _ASK_FREE.search(question)
-            and not _RESTRICT.search(best) and max(_overlap(q, c) for c in denied) >= 0.3):
-        return "no", best
+    return _sentence_verdict(question, best)
+
+
+# ---- 네/아니요 from the deciding sentence's own outcome ----------------------------------------
+# A rule sentence with no condition of its own decides a yes/no question about what it names:
+# "…주문할 수 없습니다" -> 아니요, "…문자로 받을 수 있습니다" -> 네, "반품 배송비를 모두 장보기가
+# 부담합니다" asked "택배비 제가 내야 돼요?" -> 아니요. It must name what was asked (two of the
+# question's words, or a third of its character bigrams), and a sentence with a condition
+# ("…면", "경우", "…지나야"), a restriction ("…에만", "…만 ") or an instruction ("…해 주세요")
+# decides nothing by itself.
+_CLAUSE_SPLIT = re.compile(r"(?<=지만),?\s+|(?<=[며고]),?\s+(?=[가-힣]+(?:은|는)\s)|(?<=[며고]),\s+")
+_POS = re.compile(r"수\s*있(?:습니다|어요|고|으며|지만)|드립니다|드려요|됩니다|가능합니다|무료입니다|무료이|"
+                  r"지급합니다|적립됩니다|환불됩니다|포장합니다|보관합니다|제공합니다|합니다$|합니다\.")
+_REQUIRE = re.compile(r"지나야|(?:해|어|아|워)야\s|(?:해|어|아|워)야만|에 한해|한해서")
+_INSTRUCT = re.compile(r"주세요|하세요|바랍니다")
+_STORE_PAYS = re.compile(r"장보기가\s*(?:모두\s*)?부담|장보기\s*부담|(?:모두|전액)\s*장보기가")
+_CUSTOMER_PAYS = re.compile(r"고객님?\s*부담|(?:붙습니다|부담합니다|내셔야|결제하셔야)")
+_ACTIONS = ("환불", "반품", "교환", "취소", "해지", "변경", "가입", "탈퇴", "할부", "적립", "픽업", "수리")
+_LIMIT = re.compile(r"\d[\d,]*\s*(?:일|주|개월|년|시|분|원|세|시간|영업일)?\s*(?:\([^)]*\)\s*)?"
+                    r"(?:까지|안에|이내|동안|이상|이하|미만|초과|이후|부터|전까지|전에|넘)")
+_FEE = re.compile(r"배송비|택배비|비용|요금|수수료|위약금|반품비|교환비")
+_COPULA = re.compile(r"(?:인데요|인데|이에요|예요|이요|이라서|라서|에서|으로|에요)$")
+_STOP = {"상품", "주문", "경우", "고객", "고객님", "장보기", "있어요", "있나요", "되나요", "돼요", "가능", "해요"}
+
+
+def _words(text: str) -> set[str]:
+    """The text's Hangul words of two or more letters, particles and endings cut."""
+    out = set()
+    for w in re.findall(r"[가-힣]{2,}", text or ""):
+        w = _COPULA.sub("", w) if len(w) > 3 else w
+        w = _PARTICLE.sub("", w) if len(w) > 2 else w
+        if len(w) >= 2 and w not in _STOP:
+            out.add(w)
+    return out
+
+
+def _names_asked(question: str, clause: str) -> bool:
+    """The clause names what the question asks about: two of its words (the help center's words
+    for them included, `policy_rank.expand`), or one and a fifth of its bigrams, or a third."""
+    qx = policy_rank.expand(question)
+    flat = re.sub(r"\s+", "", clause)
+    hits = {w for w in _words(qx) if w in flat}
+    share = _overlap(_grams(qx), clause)
+    return len(hits) >= 2 or (len(hits) >= 1 and share >= 0.2) or share >= 0.34
+
+
+def _sentence_verdict(question: str, best: str) -> tuple[str | None, str]:
+    """('yes' / 'no', the sentence) when the deciding sentence states an outcome with no
+    condition of its own about what was asked, else (None, "")."""
+    if not best:
+        return None, ""
+    clauses = [c for c in _CLAUSE_SPLIT.split(best) if c.strip()]
+    ask = _grams(policy_rank.expand(asked_clause(question))) | _grams(asked_clause(question))
+    clause = max(clauses, key=lambda c: _overlap(ask, c)) if len(clauses) > 1 else best
+    if (_conditional_words(clause) or _REQUIRE.search(clause) or _INSTRUCT.search(clause)
+            or not _names_asked(question, clause)):
+        return None, ""
+    asked = re.sub(r"\s+", "", asked_clause(question))
+    flat = re.sub(r"\s+", "", clause)
+    if (any(w in asked and w not in flat for w in _ACTIONS)
+            or (_FEE.search(asked) and not _FEE.search(flat))):
+        return None, ""   # "패스 환불 되나요?" is not decided by "언제든 해지할 수 있습니다"
+    cost_q = not _asks(question)
+    if cost_q:   # "택배비 제가 내야 돼요?": who pays, when the clause is about a fee
+        if not _FEE.search(clause):
+            return None, ""
+        if _STORE_PAYS.search(clause) or _RULE_FREE.search(clause):
+            return "no", best
+        if _CUSTOMER_PAYS.search(clause) and not _RESTRICT.search(clause):
+            return "yes", best
+        return None, ""
+    if _ASK_FREE.search(question):
+        return None, ""
+    if _denies(clause):
+        return ("no", best) if not _RESTRICT.search(clause) else (None, "")
+    if (_POS.search(clause) and not _RESTRICT.search(clause) and not _COUNT.search(clause)
+            and not _LIMIT.search(clause)):   # "1년 동안 쓸 수 있습니다": a limit, so it depends
+        return "yes", best
+    return None, ""
+
+
+# ---- counts: "상품 쿠폰 두 장 같이 쓸 수 있어요?" against "상품 쿠폰 1장과 배송비 쿠폰 1장" --------
+_COUNT = re.compile(r"(\d+|한|두|세|네)\s*(장|개|번|회|명|곳)")
+_KCOUNT = {"한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5}
+
+
+def _count_piece(question: str, text: str) -> tuple[str | None, str]:
+    """'no' when the question asks for more of a thing than a positive rule allows, the thing
+    named by the same two words in both ("상품 쿠폰 두 장" vs "상품 쿠폰 1장"), else (None, "")."""
+    asked = {}
+    for m in re.finditer(r"([가-힣]+)\s+([가-힣]+?)\s*(\d+|한|두|세|네|다섯)\s*(장|개|번|회)", question or ""):
+        n = int(m.group(3)) if m.group(3).isdigit() else _KCOUNT[m.group(3)]
+        asked[(m.group(1) + m.group(2), m.group(4))] = n
+    if not asked:
+        return None, ""
+    for sent in sentences(text):
+        if _denies(sent) or not _POS.search(sent):
+            continue
+        for m in re.finditer(r"([가-힣]+)\s+([가-힣]+?)\s*(\d+)\s*(장|개|번|회)", sent):
+            key = (m.group(1) + m.group(2), m.group(4))
+            if key in asked and asked[key] > int(m.group(3)):
+                return "no", sent
+    return None, ""
+
+
+# ---- lists: "김포 사는데 새벽배송 돼요?" against "새벽배송: 서울 전 지역, 경기(…, 김포, …)" ---------
+def _member_piece(question: str, text: str) -> tuple[str | None, str]:
+    """For a list item "이름: a, b(c, d 제외), …" whose name the question says, 'yes' when a word
+    of the question is one of its members, 'no' when it is one its parentheses exclude."""
+    words = {w for w in _words(question)}
+    for piece in (p.strip(" -.") for p in _PIECE.split(text or "")):
+        m = re.match(r"([^:：]{2,20})[:：]\s*(.+)", piece)
+        if not m or re.sub(r"\s+", "", m.group(1)) not in re.sub(r"\s+", "", question):
+            continue
+        body = m.group(2)
+        for w in words:
+            if w in m.group(1):
+                continue
+            # a leaf of the list ("김포,"), not a group's name ("경기(수원, …)", "경기 성남·고양")
+            for hit in re.finditer(r"(?<![가-힣])" + re.escape(w) + r"(?=\s*(?:[,·)]|$))", body):
+                group = re.search(r"\(([^()]*)\)", body[max(0, body.rfind("(", 0, hit.start())):])
+                inside = body.rfind("(", 0, hit.start()) > body.rfind(")", 0, hit.start())
+                if inside and group and re.search(r"제외|불가|않", group.group(1)):
+                    return "no", piece
+                return "yes", piece
     return None, ""
 
 

@@ -364,6 +364,29 @@ def test_decide_claims_yes_no_only_when_the_rule_decides(question, text, want):
     assert decide(question, text) == want
 
 
+AREAS = ("새벽배송: 서울 전 지역, 경기(수원, 성남, 김포, 과천), 인천(강화군·옹진군 제외) - "
+         "당일배송: 서울 전 지역, 경기 성남·고양·부천")
+COUPONS = "한 주문에 상품 쿠폰 1장과 배송비 쿠폰 1장을 함께 쓸 수 있습니다."
+RETURN_FEE = "상품 불량, 파손, 오배송처럼 장보기 책임인 경우에는 반품 배송비를 모두 장보기가 부담합니다."
+
+
+@pytest.mark.parametrize("question, text, want", [
+    ("김포 사는데 새벽배송 돼요?", AREAS, "yes"),                     # a member of the list the question names
+    ("강화군인데 새벽배송 돼요?", AREAS, "no"),                       # one its parentheses exclude
+    ("우리집 당일배송 되나요 경기 수원인데", AREAS, None),              # 경기 names a group, 수원 is not listed
+    ("상품 쿠폰 두 장 같이 쓸 수 있어요?", COUPONS, "no"),              # 2 of a thing the rule allows 1 of
+    ("쿠폰 두장 같이 써도 돼요?", COUPONS, None),                      # which coupon: not the same thing
+    ("깨져서 왔는데 돌려보내는 택배비 제가 내야 돼요?", "반품 배송비는 모두 장보기가 부담합니다.", "no"),
+    ("키오스크 영수증 문자로 받을수있나", "영수증은 종이로 출력하거나 문자로 받을 수 있습니다.", "yes"),
+    ("제주에 아이스크림 보내고 싶은데 되나요?", "아이스크림 같은 일부 상품은 제주·도서산간으로 주문할 수 없습니다.", "no"),
+    ("적립금 작년 거 아직 쓸 수 있어요?", "적립금은 쌓인 날부터 1년 동안 쓸 수 있습니다.", None),   # a limit: it depends
+    ("패스 환불 되나요", "마이페이지 > 장보기 패스에서 언제든 해지할 수 있습니다.", None),      # 해지 is not 환불
+    ("수량 변경 되나요", "수량 변경은 주문을 취소한 뒤 다시 주문해 주세요.", None),          # an instruction
+])
+def test_a_rule_sentence_decides_only_what_it_names(question, text, want):
+    assert decide(question, text) == want
+
+
 def test_worded_numbers_become_digits():
     from assistant.policy_grounding import in_digits
 
