@@ -278,7 +278,7 @@ def in_digits(text: str) -> str:
 _AMOUNT = re.compile(r"(?<![\d,])(?:(\d+)\s*만\s*(?:(\d)\s*천)?|(\d{1,3}(?:,\d{3})+|\d+)\s*(천)?|(만))\s*원")
 _CLOCK = re.compile(r"(새벽|아침|오전|점심|낮|오후|저녁|밤)?\s*(\d{1,2})\s*시\s*(?:(\d{1,2})\s*분|(반))?|(\d{1,2}):(\d{2})")
 _SPAN = re.compile(r"(\d+|한|두|세|석|네|넉|다섯|여섯)\s*(일|주|개월|달|년)")
-_AGO = re.compile(r"^\s*(?:이|가|째|정도|쯤|넘게)?\s*(?:됐|되었|지났|지나|썼|사용|넘었|째)")
+_AGO = re.compile(r"^\s*(?:이|가|째|정도|쯤|넘게)?\s*(?:됐|되었|지났|지나|썼|사용|넘었|째|전에\s|전\s)")
 _AMOUNT_CMP = re.compile(r"^\s*(?:\([^)]*\))?\s*(이상|넘|초과|미만|이하|아래|까지)")
 _CLOCK_CMP = re.compile(r"^\s*(?:\([^)]*\))?\s*(까지|전까지|이전|전에|부터|이후|넘)")
 _SPAN_CMP = re.compile(r"^\s*(?:이|가)?\s*(안에|이내|동안|까지)")
@@ -357,6 +357,9 @@ def _question_value(question: str, kind: str) -> int | None:
         vals = [(v, end) for v, end in vals
                 if not re.search(r"(?:배송비|택배비|반품비|교환비|반송비|수수료|위약금|요금)\s*(?:는|은|가|이)?\s*[\d,.만천백원\s]*$",
                                  question[:end])]
+    if kind == "clock" and len(vals) > 1 and "지금" in question:   # "8시에 시킨 거 지금 10시 15분인데": now
+        at = question.rfind("지금")
+        vals = [min(((v, end) for v, end in vals if end > at), key=lambda x: x[1], default=vals[-1])]
     distinct = {v for v, _ in vals}
     return distinct.pop() if len(distinct) == 1 else None
 
@@ -465,7 +468,8 @@ def _subject_pick(question: str, cands: list) -> list:
 def decide_piece(question: str, text: str) -> tuple[str | None, str]:
     """('yes' / 'no', the sentence or list item that decides it) when the section text decides
     this yes/no question unambiguously, else (None, "")."""
-    if not is_yes_no(question) or _Q_NEGATED.search(question) or not _ASKING.search(question.strip()):
+    if (not is_yes_no(question) or _Q_NEGATED.search(question) or not _ASKING.search(question.strip())
+            or _two_asks(question)):
         return None, ""
     q = _grams(question)
     pieces = [c for c in _PIECE.split(text or "") if c.strip()]
@@ -493,7 +497,9 @@ def decide_piece(question: str, text: str) -> tuple[str | None, str]:
                     return None, ""
         (limit, op, cond, context), piece = cands[0]
         if _other_subject(question, piece):
-            return None, ""   # "체크카드로 8만원 할부?" vs "신용카드로 5만 원 이상이면 할부": not this rule
+            # "체크카드로 8만원 할부?" vs "신용카드로 5만 원 이상이면 할부": not this rule, but a
+            # plain negative rule about the asked member may be ("체크카드는 할부가 되지 않습니다")
+            return _subject_denial(question, text)
         good = True if op == "~" else (cond and _outcome_after(piece, context)) or _outcome(piece)   # hours "10:00~21:00": open until then
         if good is None:
             return None, ""
@@ -504,7 +510,7 @@ def decide_piece(question: str, text: str) -> tuple[str | None, str]:
     absent = _absent_piece(question, text)
     if absent:   # "배송비 있어요?" / "위약금은 없습니다": what was asked about does not exist
         return "no", absent
-    for rule in (_count_piece, _member_piece):
+    for rule in (_count_piece, _member_piece, _subject_denial):
         verdict, piece = rule(question, text)
         if verdict:
             return verdict, piece
@@ -521,7 +527,7 @@ def decide_piece(question: str, text: str) -> tuple[str | None, str]:
 # decides nothing by itself.
 _CLAUSE_SPLIT = re.compile(r"(?<=지만),?\s+|(?<=[며고]),?\s+(?=[가-힣]+(?:은|는)\s)|(?<=[며고]),\s+")
 _POS = re.compile(r"수\s*있(?:습니다|어요|고|으며|지만)|드립니다|드려요|됩니다|가능합니다|무료입니다|무료이|"
-                  r"지급합니다|적립됩니다|환불됩니다|포장합니다|보관합니다|제공합니다|합니다$|합니다\.")
+                  r"지급합니다|적립됩니다|환불됩니다|포장합니다|보관합니다|제공합니다")
 _REQUIRE = re.compile(r"지나야|(?:해|어|아|워)야\s|(?:해|어|아|워)야만|에 한해|한해서")
 _INSTRUCT = re.compile(r"주세요|하세요|바랍니다")
 _STORE_PAYS = re.compile(r"장보기가\s*(?:모두\s*)?부담|장보기\s*부담|(?:모두|전액)\s*장보기가")
@@ -555,6 +561,25 @@ def _names_asked(question: str, clause: str) -> bool:
     return len(hits) >= 2 or (len(hits) >= 1 and share >= 0.2) or share >= 0.34
 
 
+def _names_a_member(question: str, clause: str) -> bool:
+    """A clause that lists what is allowed ("신용·체크카드, 삼성페이 같은 모바일 카드, 장보기페이
+    바코드로 결제할 수 있습니다") answers 네 only when the question names one of its members
+    ("현금 내도 돼요?" names none: the list is the whole of what is allowed)."""
+    parts = [x for x in re.split(r",\s*|·|\s(?:와|과|이나|나|및)\s", clause) if x.strip()]
+    if len(parts) < 3:
+        return True
+    first = re.split(r"(?<=[은는])\s+", parts[0])[-1]   # past the topic ("매장 키오스크에서는")
+    last = " ".join(parts[-1].split()[:2])
+    members = [first, *parts[1:-1], last]
+    words = _words(question)
+    return any(w in m or (len(m.strip()) >= 2 and m.strip() in question) for w in words for m in members)
+
+
+def _two_asks(question: str) -> bool:
+    """"만원어치만 시켜도 돼요? 배송비는?": two questions in one message, one 네/아니요 cannot answer both."""
+    return len([x for x in re.split(r"\?+", question or "") if x.strip()]) > 1 and question.count("?") > 1
+
+
 def _sentence_verdict(question: str, best: str) -> tuple[str | None, str]:
     """('yes' / 'no', the sentence) when the deciding sentence states an outcome with no
     condition of its own about what was asked, else (None, "")."""
@@ -585,8 +610,22 @@ def _sentence_verdict(question: str, best: str) -> tuple[str | None, str]:
     if _denies(clause):
         return ("no", best) if not _RESTRICT.search(clause) else (None, "")
     if (_POS.search(clause) and not _RESTRICT.search(clause) and not _COUNT.search(clause)
-            and not _LIMIT.search(clause)):   # "1년 동안 쓸 수 있습니다": a limit, so it depends
+            and not _LIMIT.search(clause)   # "1년 동안 쓸 수 있습니다": a limit, so it depends
+            and _names_a_member(question, clause)):
         return "yes", best
+    return None, ""
+
+
+def _subject_denial(question: str, text: str) -> tuple[str | None, str]:
+    """'no' when a plain negative sentence names the service or means the question asks about
+    ("체크카드로 할부 돼요?" / "체크카드와 간편결제 일부는 할부가 되지 않습니다")."""
+    if not _asks(question) or _ASK_FREE.search(question):
+        return None, ""
+    for x in sentences(text):
+        named = [g for grp in _SUBJECTS for g in grp if g in x and g in question]
+        if named and _denies(x) and not _conditional_words(x) and not _other_subject(question, x) \
+                and _names_asked(question, x):
+            return "no", x
     return None, ""
 
 

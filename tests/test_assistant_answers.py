@@ -382,6 +382,11 @@ RETURN_FEE = "상품 불량, 파손, 오배송처럼 장보기 책임인 경우�
     ("적립금 작년 거 아직 쓸 수 있어요?", "적립금은 쌓인 날부터 1년 동안 쓸 수 있습니다.", None),   # a limit: it depends
     ("패스 환불 되나요", "마이페이지 > 장보기 패스에서 언제든 해지할 수 있습니다.", None),      # 해지 is not 환불
     ("수량 변경 되나요", "수량 변경은 주문을 취소한 뒤 다시 주문해 주세요.", None),          # an instruction
+    ("매장 키오스크에서 현금 내도 돼요?", "매장 키오스크에서는 신용·체크카드, 삼성페이 같은 모바일 카드, "
+     "장보기페이 바코드로 결제할 수 있습니다.", None),                                  # not one of the listed means
+    ("매장 픽업 만원어치만 시켜도 돼요? 배송비는?", "매장 픽업은 배송비가 없으며 최소 주문 금액도 없습니다.", None),
+    ("육만원 넘게 샀는데 체크카드로 3개월 나눠서 낼 수 있나?", INSTALLMENT, "no"),      # the rule about 체크카드
+    ("저녁 8시에 새벽배송 시킨 거 지금 밤 10시 15분인데 아직 바꿀 수 있어요?", CHANGE, "yes"),   # the time now
 ])
 def test_a_rule_sentence_decides_only_what_it_names(question, text, want):
     assert decide(question, text) == want
