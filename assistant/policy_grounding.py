@@ -93,9 +93,14 @@ def ground_policy(retriever, policies: Sequence, query: str, topic: str | None =
 
 
 # ---- the answer ------------------------------------------------------------------------------
+_ANY = re.compile(r"(?:뭐|뭔가|무슨)\s*(?:[가-힣]+\s*){0,3}?(?:거|것|게)\s*(?:있|없)(?:나요|어요|을까요|나|어|습니까)")
+
+
 def is_yes_no(question: str) -> bool:
-    """A question answered by 네/아니요 ("반품 되나요?"), not by a fact ("며칠 걸려요?")."""
-    return bool((question or "").strip()) and not _WH.search(question)
+    """A question answered by 네/아니요 ("반품 되나요?", "뭐 주는 거 있어요?"), not by a fact
+    ("며칠 걸려요?")."""
+    q = (question or "").strip()
+    return bool(q) and not _WH.search(_ANY.sub(" ", q))
 
 
 _ITEM = re.compile(r"\s+-\s+")   # between "- " list items, on one line once the passage is flattened
@@ -158,7 +163,9 @@ def deciding_sentence(question: str, text: str) -> str:
 
 
 def _denies(sentence: str) -> bool:
-    return bool(_NEG.search(_NOT_DENIAL.sub(" ", sentence)))
+    """A negative rule; not a negation in a clause before the outcome ("로그인하지 않아도 바로
+    구매할 수 있습니다")."""
+    return bool(_NEG.search(_SUB_NEG.sub(" ", _NOT_DENIAL.sub(" ", sentence))))
 
 
 def _conditional(sentence: str) -> bool:
@@ -278,9 +285,9 @@ def in_digits(text: str) -> str:
 _AMOUNT = re.compile(r"(?<![\d,])(?:(\d+)\s*만\s*(?:(\d)\s*천)?|(\d{1,3}(?:,\d{3})+|\d+)\s*(천)?|(만))\s*원")
 _CLOCK = re.compile(r"(새벽|아침|오전|점심|낮|오후|저녁|밤)?\s*(\d{1,2})\s*시\s*(?:(\d{1,2})\s*분|(반))?|(\d{1,2}):(\d{2})")
 _SPAN = re.compile(r"(\d+|한|두|세|석|네|넉|다섯|여섯)\s*(일|주|개월|달|년)")
-_AGO = re.compile(r"^\s*(?:이|가|째|정도|쯤|넘게)?\s*(?:됐|되었|지났|지나|썼|사용|넘었|째|전에\s|전\s)")
+_AGO = re.compile(r"^\s*(?:이|가|째|정도|쯤|넘게)?\s*(?:됐|되었|지났|지나|썼|사용|넘었|째|전에\s|전\s|뒤에|뒤\s|후에|후\s)")
 _AMOUNT_CMP = re.compile(r"^\s*(?:\([^)]*\))?\s*(이상|넘|초과|미만|이하|아래|까지)")
-_CLOCK_CMP = re.compile(r"^\s*(?:\([^)]*\))?\s*(까지|전까지|이전|전에|부터|이후|넘)")
+_CLOCK_CMP = re.compile(r"^\s*(?:\([^)]*\))?\s*(?:를|을)?\s*(까지|전까지|이전|전에|부터|이후|넘)")
 _SPAN_CMP = re.compile(r"^\s*(?:이|가)?\s*(안에|이내|동안|까지)")
 _PIECE = re.compile(r"\s+-\s+|\n+|(?<=[.!?])\s+")
 _ASK_COST = re.compile(r"(?:배송비|택배비|요금|비용|수수료|위약금|돈)\S*\s*(?:\S+\s*)?(?:있|내|붙|생|나와|따로|들)|내야|물어야|토해")
@@ -468,7 +475,8 @@ def _subject_pick(question: str, cands: list) -> list:
 def decide_piece(question: str, text: str) -> tuple[str | None, str]:
     """('yes' / 'no', the sentence or list item that decides it) when the section text decides
     this yes/no question unambiguously, else (None, "")."""
-    if (not is_yes_no(question) or _Q_NEGATED.search(question) or not _ASKING.search(question.strip())
+    question = _existence(question)
+    if (not is_yes_no(question) or _negated(question) or not _ASKING.search(question.strip())
             or _two_asks(question)):
         return None, ""
     q = _grams(question)
@@ -573,6 +581,32 @@ def _names_a_member(question: str, clause: str) -> bool:
     members = [first, *parts[1:-1], last]
     words = _words(question)
     return any(w in m or (len(m.strip()) >= 2 and m.strip() in question) for w in words for m in members)
+
+
+_SUB_NEG = re.compile(r"(?:안\s*[가-힣]*?|[가-힣]+지\s*않)(?:고|도|아도|어도|해도|하고)(?=\s)")
+
+
+def _asking_part(question: str) -> str:
+    """The sentence of the message that asks ("생수 정기배송하면 배송비 따로 내요? 만원어치밖에
+    안되는데" -> "생수 정기배송하면 배송비 따로 내요?")."""
+    parts = [p for p in re.split(r"(?<=[?？])\s*|(?<=[.!])\s+", question or "") if p.strip()]
+    asking = [p for p in parts if "?" in p or "？" in p] or [p for p in parts if _ASKING.search(p.strip())]
+    return asking[0] if len(asking) == 1 else (question or "")
+
+
+def _negated(question: str) -> bool:
+    """The asking sentence is itself negated ("못 써요?", "안 되죠?"); a negation in a clause
+    before it ("로그인 안 하고 사도 돼요?") or in a remark after it ("…내요? 만원도 안 되는데")
+    is not."""
+    return bool(_Q_NEGATED.search(_SUB_NEG.sub(" ", _asking_part(question))))
+
+
+def _existence(question: str) -> str:
+    """"보상 같은 거 없나요?" asks whether there is one, as "있나요?" does (not for a fee:
+    "배송비 없나요?" hopes for none)."""
+    if _FEE.search(question or "") or _ASK_COST.search(question or ""):
+        return question
+    return re.sub(r"(거|것|게|건)\s*없(나요|어요|나|어|을까요)(\s*\??\s*)$", r"\1 있\2\3", question or "")
 
 
 def _two_asks(question: str) -> bool:
