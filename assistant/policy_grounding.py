@@ -206,7 +206,7 @@ LEADS = {"yes": "네, ", "no": "아니요, ", "conditional": "조건이 있어�
 def policy_answer(question: str, fact: PolicyFact) -> str:
     """The reply's first line: "네, …" / "아니요, …" when the section decides the question by
     itself (`decide`), else "조건이 있어요: …" or the deciding sentence itself."""
-    verdict, piece = decide_piece(question, fact.text)
+    verdict, piece = decide_piece(question, fact.text, f"{fact.title} {fact.heading}")
     if verdict and not in_scope(question, f"{fact.title} {fact.heading} {fact.text}"):
         verdict, piece = None, ""   # the section is not about what was asked: no 네/아니요 from it
     parts = [piece] if verdict and piece else answer_sentences(question, fact.text)   # the item that decides
@@ -472,9 +472,10 @@ def _subject_pick(question: str, cands: list) -> list:
     return own if len(own) == 1 else []
 
 
-def decide_piece(question: str, text: str) -> tuple[str | None, str]:
+def decide_piece(question: str, text: str, context: str = "") -> tuple[str | None, str]:
     """('yes' / 'no', the sentence or list item that decides it) when the section text decides
-    this yes/no question unambiguously, else (None, "")."""
+    this yes/no question unambiguously, else (None, ""); `context`: the section's title and
+    heading (what its sentences are about, e.g. "제주·도서산간 추가 배송비")."""
     question = _existence(question)
     if (not is_yes_no(question) or _negated(question) or not _ASKING.search(question.strip())
             or _two_asks(question)):
@@ -518,12 +519,12 @@ def decide_piece(question: str, text: str) -> tuple[str | None, str]:
     absent = _absent_piece(question, text)
     if absent:   # "배송비 있어요?" / "위약금은 없습니다": what was asked about does not exist
         return "no", absent
-    for rule in (_count_piece, _member_piece, _subject_denial):
+    for rule in (_count_piece, _member_piece, _subject_denial, _case_piece):
         verdict, piece = rule(question, text)
         if verdict:
             return verdict, piece
     best = deciding_sentence(question, text)
-    return _sentence_verdict(question, best)
+    return _sentence_verdict(question, best, context)
 
 
 # ---- 네/아니요 from the deciding sentence's own outcome ----------------------------------------
@@ -614,7 +615,7 @@ def _two_asks(question: str) -> bool:
     return len([x for x in re.split(r"\?+", question or "") if x.strip()]) > 1 and question.count("?") > 1
 
 
-def _sentence_verdict(question: str, best: str) -> tuple[str | None, str]:
+def _sentence_verdict(question: str, best: str, context: str = "") -> tuple[str | None, str]:
     """('yes' / 'no', the sentence) when the deciding sentence states an outcome with no
     condition of its own about what was asked, else (None, "")."""
     if not best:
@@ -628,25 +629,96 @@ def _sentence_verdict(question: str, best: str) -> tuple[str | None, str]:
     asked = re.sub(r"\s+", "", asked_clause(question))
     flat = re.sub(r"\s+", "", clause)
     if (any(w in asked and w not in flat for w in _ACTIONS)
-            or (_FEE.search(asked) and not _FEE.search(flat))):
+            or (_FEE.search(asked) and not _FEE.search(flat + re.sub(r"\s+", "", context)))):
         return None, ""   # "패스 환불 되나요?" is not decided by "언제든 해지할 수 있습니다"
     cost_q = not _asks(question)
     if cost_q:   # "택배비 제가 내야 돼요?": who pays, when the clause is about a fee
-        if not _FEE.search(clause):
+        if not _FEE.search(clause + " " + context):
             return None, ""
         if _STORE_PAYS.search(clause) or _RULE_FREE.search(clause):
             return "no", best
         if _CUSTOMER_PAYS.search(clause) and not _RESTRICT.search(clause):
             return "yes", best
         return None, ""
-    if _ASK_FREE.search(question):
+    if _ASK_FREE.search(question):   # "…배송비 무료예요?"
+        exc = re.search(r"\(([^()]*?)\s*(?:은|는)?\s*별도\)", clause)
+        if exc and _words(exc.group(1)) & _words(question):
+            return "no", best   # "(제주·도서산간 추가 배송비는 별도)" asked "제주 추가 배송비도 공짜예요?"
+        if _RESTRICT.search(clause):
+            return None, ""
+        if re.search(r"추가됩니다|붙습니다|내셔야", clause):
+            return "no", best
+        if "무료" in clause and not _denies(clause):
+            return "yes", best
         return None, ""
+    if _RESTRICT.search(clause):
+        return _restricted(question, clause, best)
     if _denies(clause):
-        return ("no", best) if not _RESTRICT.search(clause) else (None, "")
+        return "no", best
     if (_POS.search(clause) and not _RESTRICT.search(clause) and not _COUNT.search(clause)
             and not _LIMIT.search(clause)   # "1년 동안 쓸 수 있습니다": a limit, so it depends
             and _names_a_member(question, clause)):
         return "yes", best
+    return None, ""
+
+
+def _restricted(question: str, clause: str, best: str) -> tuple[str | None, str]:
+    """A rule allowing one thing only ("일반배송으로만 받으실 수 있으며", "같은 상품의 다른
+    옵션(크기, 색상, 용량)으로만 교환할 수 있습니다"): 'no' when the question names another
+    member of the allowed one's group (새벽배송, 다른 상품), 'yes' when it names the allowed
+    one or one of its listed kinds (용량), else None."""
+    m = re.search(r"^(.*?)(?:으로만|로만|에만|에게만)\s", clause)
+    if not m or _denies(clause) or not _POS.search(clause):
+        return None, ""
+    allowed = m.group(1)[-60:]
+    kinds = re.search(r"\(([^()]+)\)", allowed)
+    if kinds and {k.strip() for k in re.split(r",\s*|·", kinds.group(1))} & _words(question):
+        return "yes", best   # "색상만 다른 걸로 바꿀 수 있어요?": one of the allowed kinds
+    said = re.sub(r"\S+\s+\S+\s*말고|\S+\s*말고", " ", question)   # "다른 상품 말고": not what is asked
+    for group in (*_SUBJECTS, _SAME_OTHER):
+        ruled = {g for g in group if g in allowed}
+        asked = {g for g in group if g in said}
+        if ruled and asked:
+            return ("yes", best) if asked & ruled else ("no", best)
+    return None, ""
+
+
+_SAME_OTHER = ("같은 상품", "다른 상품")
+
+
+def _case_piece(question: str, text: str) -> tuple[str | None, str]:
+    """A rule whose condition lists cases ("상품 불량, 파손, 오배송 … 인 경우에는 반품 배송비를
+    모두 장보기가 부담합니다", "…화장품·세제를 쓰기 시작했거나 … 경우에는 단순변심 반품이 되지
+    않습니다"): when the question (in the help center's words) names one of the cases, the
+    rule's outcome answers it. Sentences with a number limit are left to the value rules; rules
+    that disagree decide nothing."""
+    qx = policy_rank.expand(question)
+    flat_q = re.sub(r"\s+", "", qx)
+    found = []
+    for sent in (x.strip(" -") for x in _PIECE.split(text or "")):
+        parts = re.split(r"(?<=경우에는)\s|(?<=경우)\s|(?<=면)\s", sent, maxsplit=1)
+        if len(parts) < 2 or _LIMIT.search(sent) or re.search(r"[:：>]", parts[0]):
+            continue
+        cond, outcome = parts
+        cases = [c for c in re.split(r",\s*|·|거나\s*|이나\s", cond) if c.strip()]
+        if len(cases) < 2:
+            continue
+        nouns = {w for c in cases for w in _words(c) if not re.search(r"(?:[어아고서면다요]|했|았|었|처럼)$", w)}
+        if not any(w in flat_q for w in nouns):
+            continue
+        if not _asks(question):
+            if _STORE_PAYS.search(outcome):
+                found.append(("no", sent))
+            elif _FEE.search(outcome) and _CUSTOMER_PAYS.search(outcome):
+                found.append(("yes", sent))
+        elif _ASK_FREE.search(question):
+            continue
+        elif _denies(outcome):
+            found.append(("no", sent))
+        elif _POS.search(outcome) and not _RESTRICT.search(outcome):
+            found.append(("yes", sent))
+    if found and len({v for v, _ in found}) == 1 and _names_asked(question, found[0][1]):
+        return found[0]
     return None, ""
 
 
@@ -671,6 +743,11 @@ _KCOUNT = {"한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5}
 def _count_piece(question: str, text: str) -> tuple[str | None, str]:
     """'no' when the question asks for more of a thing than a positive rule allows, the thing
     named by the same two words in both ("상품 쿠폰 두 장" vs "상품 쿠폰 1장"), else (None, "")."""
+    twice = re.search(r"(?:두|2)\s*번", question or "")
+    if twice:   # "배송비 두 번 내요?" / "배송비는 첫 주문 기준으로 한 번만 받습니다"
+        for sent in sentences(text):
+            if re.search(r"(?:한|1)\s*번만", sent) and _FEE.search(sent) and _FEE.search(question):
+                return "no", sent   # a fee charged once is not charged twice
     asked = {}
     for m in re.finditer(r"([가-힣]+)\s+([가-힣]+?)\s*(\d+|한|두|세|네|다섯)\s*(장|개|번|회)", question or ""):
         n = int(m.group(3)) if m.group(3).isdigit() else _KCOUNT[m.group(3)]
