@@ -12,11 +12,19 @@ labeled questions are the splits `assistant/policy_rank_weights.json` names
 
 `policy_answer` opens the reply with the section's deciding sentence and its numbers (2일,
 40,000원, 23:00). It leads with 네/아니요 only when the section decides the question by itself
-(`decide`: the shopper's amount, clock time or elapsed days against the rule's one threshold, or
-a plain negative rule about what was asked), else with "조건이 있어요:" when that sentence states a
-condition, else with nothing: a 네/아니요 read from negation words alone was measured wrong too
-often (see docs/benchmarks/answers.md). The quote and citation follow
-(`replies.policy_reply`). Every policy fact comes from the passage text, never from a model.
+(`decide`), else with "조건이 있어요:" when that sentence states a condition, else with nothing:
+a 네/아니요 read from negation words alone was measured wrong too often (see
+docs/benchmarks/answers.md). The section decides it when
+- the shopper's amount, clock time or elapsed days (also in words: "열한시 반", "삼만 오천원",
+  "사흘") meets the rule's one threshold or not;
+- what was asked about does not exist ("위약금은 없습니다"), the asked count exceeds the allowed
+  one ("상품 쿠폰 두 장" / "1장"), or the asked place is a member of the listed one;
+- a condition lists cases and the question names one ("파손 … 인 경우에는 장보기가 부담");
+- an only-rule allows the asked member or another of its group ("일반배송으로만");
+- the deciding sentence states an outcome with no condition, limit, restriction or instruction
+  of its own about what was asked ("카드 두 장으로 나누어 결제할 수는 없습니다").
+The quote and citation follow (`replies.policy_reply`). Every policy fact comes from the passage
+text, never from a model.
 """
 
 from __future__ import annotations
@@ -27,7 +35,8 @@ from typing import Sequence
 from assistant import policy_rank
 from assistant.facts import PolicyFact
 
-_WH = re.compile(r"언제|얼마|몇|며칠|어디|어떻게|어케|어떡|뭐|뭔|무엇|무슨|왜|누가|누구|어느|방법|기준|기간|시간|금액")
+_WH = re.compile(r"언제|얼마|몇|며칠|어디|어떻게|어케|어떡|뭐|뭔|무엇|무슨|왜|누가|누구|어느|"
+                 r"(?:방법|기준|기간|시간|금액)(?:은|는|이|가|요|이요)?\s*[?？]*\s*$|(?:방법|기준|기간|시간|금액)\s*(?:좀\s*)?알려")
 _NOT_DENIAL = re.compile(r"필요(?:는|가)?\s*없|걱정(?:은|하실)?\s*없|관계없|상관없|제외\)")
 _NEG = re.compile(r"않습니다|않아요|없습니다|없어요|불가|안 됩니다|수 없|되지 않|쓰지 않|받지 않|하지 않|드리지 않|제한됩니다|못 합니다|쉬며|쉽니다")
 _COND = re.compile(r"(?:이|하|되|있|없|넘|지나|않|오|키|고르|뜯|연|썼|쓰)?면\b|경우|안에|이상|이하|미만|까지|전까지|조건|다만|단 ")
@@ -516,6 +525,8 @@ def decide_piece(question: str, text: str, context: str = "") -> tuple[str | Non
         if kind == "clock" and _clock_ambiguous(question) and _meets(value + 720, limit, op) != met:
             return None, ""   # "1시에 결제하면 당일배송?": 오전 or 오후 decides it, so no 네/아니요
         return ("yes" if met == (good == _asks(question)) else "no"), piece.strip(" -")
+    if _DESIRE.search(question) and re.search(r"있(?:나요|어요|나|어|을까요)\s*[?？]*\s*$", question.strip()):
+        return None, ""   # a wish, then "… 있나요?" about a limit: which one is asked is unclear
     absent = _absent_piece(question, text)
     if absent:   # "배송비 있어요?" / "위약금은 없습니다": what was asked about does not exist
         return "no", absent
@@ -524,7 +535,81 @@ def decide_piece(question: str, text: str, context: str = "") -> tuple[str | Non
         if verdict:
             return verdict, piece
     best = deciding_sentence(question, text)
-    return _sentence_verdict(question, best, context)
+    verdict = _sentence_verdict(question, best, context)
+    if verdict[0]:
+        return verdict
+    for rule in (_redirect_piece, _other_denial, _given_piece):
+        verdict = rule(question, text, best)
+        if verdict[0]:
+            return verdict
+    return None, ""
+
+
+def _redirect_piece(question: str, text: str, best: str) -> tuple[str | None, str]:
+    """"상품 추가, 수량 변경은 주문을 취소한 뒤 다시 주문해 주세요" asked "추가할 수 있어요?":
+    the asked change is done another way, not as asked -> 'no'."""
+    if not _asks(question) or _ASK_FREE.search(question):
+        return None, ""
+    for sent in sentences(text):
+        m = re.match(r"(.{2,40}?)(?:은|는)\s+.*(?:한|은|운)\s*(?:뒤|후)\s*(?:에\s*)?.*(?:주세요|하세요)[.]?$", sent)
+        if m and not _conditional_words(m.group(1)) and (_grams(asked_clause(question)) & _grams(m.group(1))) - _STOP:
+            return "no", sent
+    return None, ""
+
+
+def _other_denial(question: str, text: str, best: str) -> tuple[str | None, str]:
+    """Another sentence of the section is a plain negative rule about the asked clause ("대체
+    상품을 임의로 보내지 않습니다" asked "비슷한 걸로 대신 보내주나요?") when the deciding one
+    gives no verdict."""
+    if not _asks(question) or _ASK_FREE.search(question) or (_POS.search(best) and not _denies(best)):
+        return None, ""   # the deciding sentence allows something: a denial elsewhere is about another case
+    ask = _grams(policy_rank.expand(asked_clause(question)))
+    stem = _asked_verb(question)[:2]
+    for sent in sentences(text):
+        clauses = [c for c in _CLAUSE_SPLIT.split(sent) if c.strip()] or [sent]
+        for c in clauses:
+            if c == best or not _denies(c) or _conditional_words(c) or _RESTRICT.search(c) or _LIMIT.search(c):
+                continue
+            same_verb = len(stem) == 2 and re.search(re.escape(stem) + r"[가-힣]{0,2}지\s*않", c)
+            if same_verb or (_overlap(ask, c) >= 0.3 and _names_asked(question, c)):
+                return "no", sent   # "대신 보내주나요?" / "대체 상품을 임의로 보내지 않습니다"
+    return None, ""
+
+
+def _shared_noun(question: str, sentence: str) -> bool:
+    """A word of the question's (its first two letters, particles and endings aside) opens a
+    word of the sentence ("생일이거든요" / "생일이 있는 달")."""
+    heads = {w[:2] for w in _words(question) if len(w) >= 2}
+    return any(re.search(r"(?<![가-힣])" + re.escape(h), sentence) for h in heads - _STOP)
+
+
+_AUX = {"거예요", "거죠", "건가요", "거에요", "거", "건", "돼요", "되나요", "되죠", "있어요", "있나요", "수", "있나",
+        "거야", "건지", "거지"}
+
+
+def _asked_verb(question: str) -> str:
+    """The asking sentence's own verb, past the auxiliaries ("비슷한 걸로 대신 보내주시는
+    거죠?" -> "보내주시는")."""
+    words = re.findall(r"[가-힣]+", _asking_part(question))
+    while words and words[-1] in _AUX:
+        words.pop()
+    return words[-1] if words else ""
+
+
+_EXISTS = re.compile(r"(?<!수)\s(?:[가-힣]+\s)?(?:거|것|게|혜택|보상|쿠폰|적립금)\s*(?:도|은|는|이|가|같은\s*거)?\s*"
+                     r"있(?:나요|어요|나|어|을까요|습니까)\s*[?？]*\s*$")
+
+
+def _given_piece(question: str, text: str, best: str) -> tuple[str | None, str]:
+    """"뭐 주는 거 있어요?" / "…쿠폰을 드립니다": the thing asked for is given ('yes'), when the
+    giving sentence has no condition ("…면", "경우") of its own; a threshold inside it ("2만 원
+    이상 주문에 쓸 수 있는 5,000원 쿠폰") is about using it, not getting it."""
+    if not _EXISTS.search(" " + question.strip()) or not _asks(question):
+        return None, ""
+    if re.search(r"드립니다|지급합니다|드려요|적립해\s*드|발급합니다", best) and not _denies(best) \
+            and not _conditional_words(best) and (_names_asked(question, best) or _shared_noun(question, best)):
+        return "yes", best
+    return None, ""
 
 
 # ---- 네/아니요 from the deciding sentence's own outcome ----------------------------------------
@@ -544,7 +629,7 @@ _CUSTOMER_PAYS = re.compile(r"고객님?\s*부담|(?:붙습니다|부담합니�
 _ACTIONS = ("환불", "반품", "교환", "취소", "해지", "변경", "가입", "탈퇴", "할부", "적립", "픽업", "수리")
 _LIMIT = re.compile(r"\d[\d,]*\s*(?:일|주|개월|년|시|분|원|세|시간|영업일)?\s*(?:\([^)]*\)\s*)?"
                     r"(?:까지|안에|이내|동안|이상|이하|미만|초과|이후|부터|전까지|전에|넘)")
-_FEE = re.compile(r"배송비|택배비|비용|요금|수수료|위약금|반품비|교환비")
+_FEE = re.compile(r"배송비|택배비|비용|요금|수수료|위약금|반품비|교환비|무료배송|배송료")
 _COPULA = re.compile(r"(?:인데요|인데|이에요|예요|이요|이라서|라서|에서|으로|에요)$")
 _STOP = {"상품", "주문", "경우", "고객", "고객님", "장보기", "있어요", "있나요", "되나요", "돼요", "가능", "해요"}
 
@@ -604,15 +689,26 @@ def _negated(question: str) -> bool:
 
 def _existence(question: str) -> str:
     """"보상 같은 거 없나요?" asks whether there is one, as "있나요?" does (not for a fee:
-    "배송비 없나요?" hopes for none)."""
+    "배송비 없나요?" hopes for none); "광고 문자 보내는 거 아니죠?" asks whether they do, as
+    "보내는 거예요?" does (the label and the answer are about the thing itself)."""
+    question = re.sub(r"(는|은|ㄴ|한|된)\s*(거|것|건)\s*아니(?:죠|지요|에요|예요|야|지)\s*([?？]*)\s*$", r"\1 \2예요\3",
+                      question or "")
     if _FEE.search(question or "") or _ASK_COST.search(question or ""):
         return question
     return re.sub(r"(거|것|게|건)\s*없(나요|어요|나|어|을까요)(\s*\??\s*)$", r"\1 있\2\3", question or "")
 
 
+# "500원만 쓰고 싶은데 최소 금액 있나요?": the wish is what is asked; "아니요, 최소 금액은 없습니다"
+# would answer the words and contradict the wish
+_DESIRE = re.compile(r"싶은데|싶어서|싶거든|려는데|려고\s*하는데")
+
+
 def _two_asks(question: str) -> bool:
-    """"만원어치만 시켜도 돼요? 배송비는?": two questions in one message, one 네/아니요 cannot answer both."""
-    return len([x for x in re.split(r"\?+", question or "") if x.strip()]) > 1 and question.count("?") > 1
+    """"만원어치만 시켜도 돼요? 배송비는?", "…써도 되나요? 최소금액 있나": two questions in one
+    message, one 네/아니요 cannot answer both."""
+    parts = [x.strip() for x in re.split(r"[?？]+|(?<=[.!])\s+", question or "") if x.strip()]
+    asking = [x for x in parts if _ASKING.search(x) or x.endswith(("는", "은"))]
+    return (len(parts) > 1 and (question or "").count("?") > 1) or len(asking) > 1
 
 
 def _sentence_verdict(question: str, best: str, context: str = "") -> tuple[str | None, str]:
@@ -810,7 +906,11 @@ def decide(question: str, text: str) -> str | None:
     return decide_piece(question, text)[0]
 
 
+_HOW_TO = re.compile(r"(?:버튼|메뉴|화면|설정)\S*\s+(?:\S+\s+)?(?:누르|켜|선택하|고르|들어가)면\s|(?:누르|켜)면\s")
+
+
 def _conditional_words(sentence: str) -> bool:
+    sentence = _HOW_TO.sub("", sentence)   # "'큰 글씨' 버튼을 누르면 글자가 커지고": how, not whether
     return bool(re.search(r"(?:이|하|되|있|없|넘|지나|않|오|키|고르|뜯|연|썼|쓰|았|었|였)?면\b|경우|때는|때에는|다만|단 ", sentence))
 
 

@@ -533,7 +533,7 @@ MODEL_FEATURES = ("fused", "rank", "bm25", "dense", "doc", "sbm25", "heading", "
                   "topic", "off_topic", "cue", "value", "first", "near")
 L2 = 0.3
 # evaluate_answers' blind set name -> label split (batch A and B share one file)
-BLIND_SPLITS = {"blind": "blind_ab", "holdout": "blind_c", **{f"holdout_{c}": f"blind_{c}" for c in "defghijkl"}}
+BLIND_SPLITS = {"blind": "blind_ab", "holdout": "blind_c", **{f"holdout_{c}": f"blind_{c}" for c in "defghijklmno"}}
 
 
 def fit(groups: Sequence[tuple[Sequence[dict[str, float]], Sequence[int]]], l2: float = L2,
