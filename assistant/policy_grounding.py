@@ -294,7 +294,7 @@ def in_digits(text: str) -> str:
 _AMOUNT = re.compile(r"(?<![\d,])(?:(\d+)\s*만\s*(?:(\d)\s*천)?|(\d{1,3}(?:,\d{3})+|\d+)\s*(천)?|(만))\s*원")
 _CLOCK = re.compile(r"(새벽|아침|오전|점심|낮|오후|저녁|밤)?\s*(\d{1,2})\s*시\s*(?:(\d{1,2})\s*분|(반))?|(\d{1,2}):(\d{2})")
 _SPAN = re.compile(r"(\d+|한|두|세|석|네|넉|다섯|여섯)\s*(일|주|개월|달|년)")
-_AGO = re.compile(r"^\s*(?:이|가|째|정도|쯤|넘게)?\s*(?:됐|되었|지났|지나|썼|사용|넘었|째|전에\s|전\s|뒤에|뒤\s|후에|후\s)")
+_AGO = re.compile(r"^\s*(?:이|가|째|정도|쯤|넘게)?\s*(?:됐|되었|지났|지나|썼|사용|넘었|째|전에\s|전\s|뒤에|뒤\s|후에|후\s|된\s)")
 _AMOUNT_CMP = re.compile(r"^\s*(?:\([^)]*\))?\s*(이상|넘|초과|미만|이하|아래|까지)")
 _CLOCK_CMP = re.compile(r"^\s*(?:\([^)]*\))?\s*(?:를|을)?\s*(까지|전까지|이전|전에|부터|이후|넘)")
 _SPAN_CMP = re.compile(r"^\s*(?:이|가)?\s*(안에|이내|동안|까지)")
@@ -368,7 +368,11 @@ def _question_value(question: str, kind: str) -> int | None:
         vals = [(v, end) for v, end in vals if not _AMOUNT_CMP.match(question[end:end + 6])]
         # "적립금 500원만 배송비에 써요?": the points' or coupon's value, not the order's amount
         vals = [(v, end) for v, end in vals
-                if not re.search(r"(?:적립금|포인트|쿠폰|상품권)\s*[\d,.만천백원\s]*$", question[:end])]
+                if not re.search(r"(?:적립금|포인트|쿠폰|상품권)\s*[\d,.만천백원\s]*$", question[:end])
+                or re.match(r"\s*(?:짜리\s*)?(?:주문|어치|결제|구매)", question[end:end + 8])]
+        # "원래 42,000원인데 쿠폰 써서 38,000원": the amount before the discount is not the one paid
+        vals = [(v, end) for v, end in vals
+                if not re.search(r"원래(?:는|은)?\s*[\d,.만천백원\s]*$", question[:end])] or vals
         # "왕복배송비 6천원 맞아?": a fee's own amount, not the order's
         vals = [(v, end) for v, end in vals
                 if not re.search(r"(?:배송비|택배비|반품비|교환비|반송비|수수료|위약금|요금)\s*(?:는|은|가|이)?\s*[\d,.만천백원\s]*$",
@@ -628,7 +632,8 @@ _STORE_PAYS = re.compile(r"장보기가\s*(?:모두\s*)?부담|장보기\s*부�
 _CUSTOMER_PAYS = re.compile(r"고객님?\s*부담|(?:붙습니다|부담합니다|내셔야|결제하셔야)")
 _ACTIONS = ("환불", "반품", "교환", "취소", "해지", "변경", "가입", "탈퇴", "할부", "적립", "픽업", "수리")
 _LIMIT = re.compile(r"\d[\d,]*\s*(?:일|주|개월|년|시|분|원|세|시간|영업일)?\s*(?:\([^)]*\)\s*)?"
-                    r"(?:까지|안에|이내|동안|이상|이하|미만|초과|이후|부터|전까지|전에|넘)")
+                    r"(?:까지|안에|이내|동안|이상|이하|미만|초과|이후|부터|전까지|전에|넘)"
+                    r"|기\s*전(?:까지|에)")   # "출고되기 전까지는": a limit set by an event
 _FEE = re.compile(r"배송비|택배비|비용|요금|수수료|위약금|반품비|교환비|무료배송|배송료")
 _COPULA = re.compile(r"(?:인데요|인데|이에요|예요|이요|이라서|라서|에서|으로|에요)$")
 _STOP = {"상품", "주문", "경우", "고객", "고객님", "장보기", "있어요", "있나요", "되나요", "돼요", "가능", "해요"}
@@ -684,7 +689,7 @@ def _negated(question: str) -> bool:
     """The asking sentence is itself negated ("못 써요?", "안 되죠?"); a negation in a clause
     before it ("로그인 안 하고 사도 돼요?") or in a remark after it ("…내요? 만원도 안 되는데")
     is not."""
-    return bool(_Q_NEGATED.search(_SUB_NEG.sub(" ", _asking_part(question))))
+    return bool(_Q_NEGATED.search(_SUB_NEG.sub(" ", _asking_part(question).replace("잘못", ""))))
 
 
 def _existence(question: str) -> str:

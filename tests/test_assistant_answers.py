@@ -412,6 +412,12 @@ RETURN_FEE = "상품 불량, 파손, 오배송처럼 장보기 책임인 경우�
     ("기간 지난 쿠폰 다시 받을 수 있나요", "유효기간이 지난 쿠폰은 다시 발급되지 않습니다.", "no"),   # 기간 is not asked
     ("적립금 500원만 쓰고 싶은데 최소 금액 같은 거 있나요?", "최소 사용 금액은 없습니다.", None),      # the wish is asked
     ("적립금 300원만 써도 되나요? 최소금액 있나", "최소 사용 금액은 없습니다.", None),              # two questions
+    ("원래 42,000원인데 쿠폰 써서 38,000원 결제했어요. 배송비 무료 맞죠?", FREE_SHIPPING, "no"),  # paid, not 원래
+    ("신규가입 쿠폰 2만5천원 주문에 쓸 수 있어요?", "처음 가입하면 3만 원 이상 주문에 쓸 수 있는 1만 원 할인 쿠폰을 "
+     "드립니다.", "no"),                                                           # an order's amount
+    ("주소 잘못 넣었어요 밤 10시인데 새벽배송 주소 바꿀 수 있어요?", CHANGE, "yes"),     # 잘못 is not a negation
+    ("산 지 8개월 된 전기포트가 고장났어요 무료로 고쳐주나요?", "구매일부터 1년 동안 무상 수리를 받을 수 있습니다.", "yes"),
+    ("배송지 바꿀수있나요", "상품이 출고되기 전까지는 배송지를 바꿀 수 있습니다.", None),     # until an event: it depends
 ])
 def test_a_rule_sentence_decides_only_what_it_names(question, text, want):
     assert decide(question, text) == want
