@@ -345,6 +345,9 @@ def test_reroute_turns_only_mistaken_requests_into_policy_questions(monkeypatch)
     assert pr.reroute(q, pointed, shown).intent == "product_question"
     assert pr.reroute(q, pointed, DialogueState()).intent == "policy"   # nothing shown: "이거" is not a product
     assert pr.reroute("땅콩 안 들어간 과자 보여줘요", Understanding("search", Slots())).intent == "search"
+    told = "산 지 3주 된 블루투스 스피커가 갑자기 소리가 안 나요"   # a problem after buying, as a story
+    assert pr.reroute(told, Understanding("search", Slots(keywords=("스피커",)))).intent == "policy"
+    assert pr.reroute("블루투스 스피커 소리 좋은 거 있어요?", Understanding("search", Slots())).intent == "search"
 
 
 def test_the_intent_examples_come_from_the_seen_batches_and_eval_sets():
