@@ -299,7 +299,7 @@ _AMOUNT_CMP = re.compile(r"^\s*(?:\([^)]*\))?\s*(이상|넘|초과|미만|이하
 _CLOCK_CMP = re.compile(r"^\s*(?:\([^)]*\))?\s*(?:를|을)?\s*(까지|전까지|이전|전에|부터|이후|넘)")
 _SPAN_CMP = re.compile(r"^\s*(?:이|가)?\s*(안에|이내|동안|까지)")
 _PIECE = re.compile(r"\s+-\s+|\n+|(?<=[.!?])\s+")
-_ASK_COST = re.compile(r"(?:배송비|택배비|요금|비용|수수료|위약금|돈)\S*\s*(?:\S+\s*)?(?:있|내|붙|생|나와|따로|들)|내야|물어야|토해")
+_ASK_COST = re.compile(r"(?:배송비|택배비|요금|비용|수수료|위약금|돈)\S*\s*(?:\S+\s*)?(?:있|내|붙|생|나와|따로|들)|(?<!보)내야|물어야|토해")
 _ASK_FREE = re.compile(r"무료|공짜")
 _RULE_FREE = re.compile(r"무료|없습니다|없으며|들지 않")
 _RULE_COST = re.compile(r"붙습니다|붙을|부담합니다|추가됩니다|내셔야|빼고|뺍니다|유상")
@@ -353,14 +353,26 @@ def _span_values(text: str) -> list[tuple[int, int]]:
     return out
 
 
+_UNITS = r"(?:개|박스|상자|팩|병|봉|묶음|세트)"
+_COUNT_Q = re.compile(r"(\d+)\s*" + _UNITS)
+_COUNT_CMP = re.compile(r"^\s*(?:를|을)?\s*(넘|초과|이상|이하|까지|미만)")
+
+
+def _count_values(text: str) -> list[tuple[int, int]]:
+    return [(int(m.group(1)), m.end()) for m in _COUNT_Q.finditer(text)]
+
+
 _KINDS = {"amount": (_amount_values, _AMOUNT_CMP), "clock": (_clock_values, _CLOCK_CMP),
-          "span": (_span_values, _SPAN_CMP)}
+          "span": (_span_values, _SPAN_CMP), "count": (_count_values, _COUNT_CMP)}
 
 
 def _question_value(question: str, kind: str) -> int | None:
     """The one value of this kind the question states (None when none or several)."""
     find, _ = _KINDS[kind]
     question = in_digits(question)
+    if kind == "span":   # "어제 받았는데": a day ago
+        question = re.sub(r"(?<![가-힣])(?:어제|어저께)(?=\s)", "1일 전에", question)
+        question = re.sub(r"(?<![가-힣])(?:그저께|그제)(?=\s)", "2일 전에", question)
     vals = find(question)
     if kind == "span":   # how long ago: "받은 지 5일 됐는데", "8개월 썼는데"
         vals = [(v, end) for v, end in vals if _AGO.match(question[end:end + 6])]
@@ -458,9 +470,12 @@ def _outcome_after(piece: str, context: str) -> bool | None:
 
 def _outcome(piece: str) -> bool | None:
     """What the rule gives when its condition holds, read after the condition ("…안 켜지면 /
-    교환해 드립니다"): True a good outcome (can, free, refund), False a cost or a ban."""
+    교환해 드립니다"): True a good outcome (can, free, refund), False a cost, a ban or a step to
+    take first ("…사시려면 고객센터 기업구매 창구로 먼저 문의해 주세요")."""
     parts = re.split(r"면\s|경우에는\s|경우\s", piece)
     clause = parts[-1] if len(parts) > 1 else piece
+    if re.search(r"먼저|미리|사전에", clause) and _INSTRUCT.search(clause):
+        return False
     if _RULE_COST.search(clause):
         return False
     if _RULE_FREE.search(clause):
@@ -493,9 +508,15 @@ def decide_piece(question: str, text: str, context: str = "") -> tuple[str | Non
     if (not is_yes_no(question) or _negated(question) or not _ASKING.search(question.strip())
             or _two_asks(question)):
         return None, ""
+    for rule in (_obligation_piece, _confirm_piece, _weekday_piece, _wait_piece):
+        verdict, piece = rule(question, text)
+        if verdict:
+            return verdict, piece
+    if _OBLIGE.search(_asking_part(question)) and not _ASK_COST.search(question):
+        return None, ""   # "돌려보내야 하나요?": only a rule about that duty answers it
     q = _grams(question)
     pieces = [c for c in _PIECE.split(text or "") if c.strip()]
-    for kind in ("amount", "clock", "span"):
+    for kind in ("amount", "clock", "span", "count"):
         value = _question_value(question, kind)
         if value is None:
             continue
@@ -542,10 +563,90 @@ def decide_piece(question: str, text: str, context: str = "") -> tuple[str | Non
     verdict = _sentence_verdict(question, best, context)
     if verdict[0]:
         return verdict
-    for rule in (_redirect_piece, _other_denial, _given_piece):
+    for rule in (_redirect_piece, _other_denial, _given_piece, _how_to_piece):
         verdict = rule(question, text, best)
         if verdict[0]:
             return verdict
+    return None, ""
+
+
+_OBLIGE = re.compile(r"([가-힣]{1,6})(?:야|어야|아야|해야)\s*(?:하나요|하나|해요|해|되나요|되나|돼요|돼|할까요|하죠|되죠|합니까)")
+
+
+def _obligation_piece(question: str, text: str) -> tuple[str | None, str]:
+    """"귤을 다시 보내야 돼요?" / "상품을 돌려보내실 필요는 없습니다": a duty the section says is not
+    needed -> 'no'."""
+    m = _OBLIGE.search(_asking_part(question))
+    if not m or _ASK_COST.search(question):
+        return None, ""
+    stem = m.group(1)[-2:]
+    for sent in sentences(text):
+        if re.search(r"필요(?:는|가)?\s*없", sent) and stem in sent:
+            return "no", sent
+    return None, ""
+
+
+_CONFIRM = re.compile(r"([\d,]+\s*(?:만\s*)?(?:\d\s*)?천?\s*원|\d+\s*(?:일|개월|년|시간|분|장|개))\s*(?:이|가)?\s*"
+                      r"(?:맞(?:나요|죠|아요|아|지|습니까)|인가요|이죠|죠)\s*[?？]*\s*$")
+
+
+def _confirm_piece(question: str, text: str) -> tuple[str | None, str]:
+    """"단순 변심 환불 기간 7일 맞나요?" / "왕복배송비 6천원 맞아?": the figure is in the section's
+    sentence about the asked thing -> 'yes'."""
+    m = _CONFIRM.search(in_digits(question or "").strip())
+    if not m:
+        return None, ""
+    said = m.group(1)
+    for kind in ("amount", "span"):
+        find, _ = _KINDS[kind]
+        want = {v for v, _ in find(said)}
+        if not want:
+            continue
+        for sent in sentences(text):
+            if want & {v for v, _ in find(sent)} and _names_asked(question, sent):
+                return "yes", sent
+    return None, ""
+
+
+_DAYPART = ("오전", "오후", "아침", "저녁", "점심", "새벽")
+_WEEKEND = re.compile(r"주말|토요일|일요일|공휴일|휴일")
+
+
+def _weekday_piece(question: str, text: str) -> tuple[str | None, str]:
+    """"토요일 오전에 전화하면 상담원 연결되나요?" / "전화 상담은 평일 …": a weekday-only service
+    asked about for a weekend -> 'no'; the clause must be the one whose subject the question names
+    ("전화"), not a sibling one ("채팅 상담은 매일")."""
+    if not _WEEKEND.search(question or "") or not _asks(question):
+        return None, ""
+    qwords = _words(question)
+    for sent in sentences(text):
+        clauses = [c for c in re.split(r",\s*(?=[가-힣]+\s*[가-힣]*(?:은|는)\s)", sent) if c.strip()]
+        named = [c for c in clauses if any(w[:2] in c for w in qwords
+                                           if len(w) >= 2 and w[:2] not in ("상담", "고객", *_DAYPART))]
+        if len(named) == 1 and re.search(r"평일", named[0]) and not re.search(r"매일|주말|토요일|일요일", named[0]):
+            return "no", sent
+    return None, ""
+
+
+_NOW = re.compile(r"(?<![가-힣])(?:바로|당장|곧바로|즉시|지금\s*바로)(?![가-힣])")
+
+
+def _wait_piece(question: str, text: str) -> tuple[str | None, str]:
+    """"주문하고 바로 가지러 가도 돼요?" / "결제 후 2시간이 지나면 픽업할 수 있으며": the asked thing
+    comes only after a wait -> 'no'; the waiting clause must name something the question names
+    ("픽업", "쿠폰") and fit it better than the sentence's other clauses."""
+    if not _NOW.search(question or "") or not _asks(question):
+        return None, ""
+    ask = _grams(question)
+    for sent in sentences(text):
+        clauses = [c for c in _CLAUSE_SPLIT.split(sent) if c.strip()] or [sent]
+        for c in clauses:
+            if not re.search(r"\d+\s*(?:시간|일|분|개월)\s*(?:이|가)?\s*(?:지나(?:면|야)|후에|뒤에|후부터)", c):
+                continue
+            if any(_overlap(ask, o) > _overlap(ask, c) for o in clauses if o is not c):
+                continue
+            if _shared_noun(c, question):   # a word of the clause ("픽업할") opens one of the question's
+                return "no", sent
     return None, ""
 
 
@@ -598,6 +699,22 @@ def _asked_verb(question: str) -> str:
     while words and words[-1] in _AUX:
         words.pop()
     return words[-1] if words else ""
+
+
+_WHEN = re.compile(r"(?<![가-힣])(?:오늘|내일|모레|지금|어제|\d+\s*(?:일|시))")
+
+
+def _how_to_piece(question: str, text: str, best: str) -> tuple[str | None, str]:
+    """"이번 주만 쉬고 싶은데 가능해요?" / "이번 회차만 쉬려면 '건너뛰기'를 누르세요": the section
+    says how to do the asked thing -> 'yes' (not when the question names a time a limit may rule
+    out: "내일 오는데 건너뛸 수 있어요?")."""
+    if not _asks(question) or _WHEN.search(question) or _ASK_FREE.search(question):
+        return None, ""
+    for sent in sentences(text):
+        m = re.match(r"(.{2,40}?)(?:으려면|려면)\s+.{0,40}(?:누르세요|누르시면|고르세요|선택하세요|켜세요)", sent)
+        if m and _shared_noun(question, m.group(1)) and _overlap(_grams(m.group(1)), question) >= 0.3:
+            return "yes", sent
+    return None, ""
 
 
 _EXISTS = re.compile(r"(?<!수)\s(?:[가-힣]+\s)?(?:거|것|게|혜택|보상|쿠폰|적립금)\s*(?:도|은|는|이|가|같은\s*거)?\s*"

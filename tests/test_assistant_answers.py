@@ -364,6 +364,8 @@ def test_decide_claims_yes_no_only_when_the_rule_decides(question, text, want):
     assert decide(question, text) == want
 
 
+SUPPORT = "전화 상담은 평일 오전 9시부터 오후 6시까지, 채팅 상담은 매일 오전 7시부터 밤 10시까지 운영합니다."
+SKIP = "수량, 주기, 배송일은 배송 예정일 3일 전까지 바꿀 수 있습니다. 이번 회차만 쉬려면 '건너뛰기'를 누르세요."
 AREAS = ("새벽배송: 서울 전 지역, 경기(수원, 성남, 김포, 과천), 인천(강화군·옹진군 제외) - "
          "당일배송: 서울 전 지역, 경기 성남·고양·부천")
 COUPONS = "한 주문에 상품 쿠폰 1장과 배송비 쿠폰 1장을 함께 쓸 수 있습니다."
@@ -418,6 +420,18 @@ RETURN_FEE = "상품 불량, 파손, 오배송처럼 장보기 책임인 경우�
     ("주소 잘못 넣었어요 밤 10시인데 새벽배송 주소 바꿀 수 있어요?", CHANGE, "yes"),     # 잘못 is not a negation
     ("산 지 8개월 된 전기포트가 고장났어요 무료로 고쳐주나요?", "구매일부터 1년 동안 무상 수리를 받을 수 있습니다.", "yes"),
     ("배송지 바꿀수있나요", "상품이 출고되기 전까지는 배송지를 바꿀 수 있습니다.", None),     # until an event: it depends
+    ("귤 박스 받았는데 반이 곰팡이예요 귤을 다시 보내야 하나요?", "확인 뒤 전액 환불하며, 상품을 돌려보내실 필요는 "
+     "없습니다.", "no"),                                                             # a duty not needed
+    ("어제 온 딸기에 곰팡이가 폈어요. 다시 포장해서 돌려보내야 하나요?", "받은 날을 포함해 2일 안에 알려 주세요.", None),
+    ("단순 변심 환불 기간 7일 맞나요", "단순변심은 상품을 받은 날부터 7일 안에 반품을 신청할 수 있습니다.", "yes"),
+    ("토요일 오전에 고객센터로 전화하면 상담원 연결되나요?", SUPPORT, "no"),           # 전화 상담 is 평일 only
+    ("주말에도 상담돼요?", SUPPORT, None),                                           # 채팅 is 매일: which one?
+    ("매장 픽업 주문하고 바로 가지러 가도 돼요?", "결제 후 2시간이 지나면 픽업할 수 있으며, 준비가 끝나면 문자로 "
+     "알려드립니다.", "no"),                                                         # only after a wait
+    ("회사 탕비실용 생수 50박스 그냥 주문해도 돼요?", "한 상품을 30개 넘게 사시려면 고객센터 기업구매 창구로 먼저 "
+     "문의해 주세요.", "no"),                                                         # a step to take first
+    ("정기배송 이번 주만 쉬고 싶은데 가능해요?", SKIP, "yes"),                         # the section says how
+    ("정기배송 내일 오는데 이번만 건너뛸 수 있어요?", SKIP, None),                      # a time a limit may rule out
 ])
 def test_a_rule_sentence_decides_only_what_it_names(question, text, want):
     assert decide(question, text) == want
