@@ -16,7 +16,8 @@ be lost; the model fills what the rules missed:
   `model.read_model`); product words (keywords): the rules', the model's (head noun first) only
   where the rules found none (a model head noun put first sent "두유 대용량 박스로" to storage boxes);
 - the intent: the rules' when the model would turn a product request into "out_of_scope",
-  when the rules are sure of a policy question, or when they are sure (confidence >= `SURE`)
+  when the rules are sure of a policy question or of a cart action on a shown product (the
+  model does not see the results), or when they are sure (confidence >= `SURE`)
   and the model is not the understanding adapter (`model_first`); the model's otherwise.
   Safety verdicts (harmful, injection) are the rules' alone and are never overridden.
 The merged confidence is high when both sides agree on the intent and low when they differ
@@ -36,6 +37,7 @@ SURE = 0.7            # rules at or above this keep their intent (a 0.5B model m
 AGREE = 0.9           # merged confidence when both sides read the same intent
 UNSURE = 0.55         # merged confidence when they differ and the rules were unsure
 _PRODUCT = ("search", "product_question", "cart_add", "cart_remove")
+_CART = ("cart_add", "cart_remove")
 _UNION = ("allergens", "dietary_tags", "avoid_brands")
 _NUMBERS = ("budget_min", "budget_max", "quantity", "count")
 _FIRST_FOUND = ("reference", "sort", "urgency", "order_id", "policy_topic")
@@ -106,6 +108,10 @@ def choose_intent(rules: Understanding, model: Understanding, model_first: bool 
         # the rules read help-center situations from the policies' own words (helpcenter.py);
         # the adapter took "계란 세 개 깨져있네요" for a reorder, "돈은 나갔는데 주문내역에 없어요"
         # for an order status (batch O)
+        return rules.intent, rules.confidence, "rules"
+    if rules.intent in _CART and not _empty(rules.slots.reference) and rules.confidence >= SURE:
+        # a cart action on something shown: the adapter sees only the shopper's messages, not the
+        # results a pointer refers to, and took "맨 위에 있는 거 5개" for a new search (batch P)
         return rules.intent, rules.confidence, "rules"
     if model_first:   # the better reader of the two: its intent stands, no clarifying question
         return model.intent, SURE, "model"
