@@ -15,7 +15,8 @@ be lost; the model fills what the rules missed:
 - brands: the rules' plus the model's that occur in the message (checked in
   `model.read_model`); product words (keywords): the rules', the model's (head noun first) only
   where the rules found none (a model head noun put first sent "두유 대용량 박스로" to storage boxes);
-- the intent: the rules' when the model would turn a product request into "out_of_scope",
+- the intent: the rules' when the model would turn a product request into "out_of_scope" (or,
+  when the rules are sure and found product words, into a profile update),
   when the rules are sure of a policy question or of a cart action on a shown product (the
   model does not see the results), or when they are sure (confidence >= `SURE`)
   and the model is not the understanding adapter (`model_first`); the model's otherwise.
@@ -104,6 +105,11 @@ def choose_intent(rules: Understanding, model: Understanding, model_first: bool 
         return rules.intent, max(AGREE, rules.confidence), "both"
     if model.intent == "out_of_scope" and rules.intent != "out_of_scope":
         return rules.intent, rules.confidence, "rules"   # the model may not refuse a shopping request
+    if (model.intent == "profile_update" and rules.intent in _PRODUCT and rules.slots.keywords
+            and rules.confidence >= SURE):
+        # an allergy said beside a product is a constraint on this request, not only a profile
+        # change: "복숭아 알레르기 있는 애 주스" (batch P) was read as a profile update
+        return rules.intent, rules.confidence, "rules"
     if rules.intent == "policy" and rules.confidence >= SURE:
         # the rules read help-center situations from the policies' own words (helpcenter.py);
         # the adapter took "계란 세 개 깨져있네요" for a reorder, "돈은 나갔는데 주문내역에 없어요"
