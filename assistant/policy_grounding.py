@@ -538,6 +538,8 @@ def decide_piece(question: str, text: str, context: str = "") -> tuple[str | Non
                 cands = _subject_pick(question, cands)
                 if not cands:
                     return None, ""
+        # thresholds that agree: quote the one whose piece fits the question ("분당점 …", not "마포점 …")
+        cands = sorted(cands, key=lambda c: -_overlap(q, c[1]))
         (limit, op, cond, context), piece = cands[0]
         if _other_subject(question, piece):
             # "체크카드로 8만원 할부?" vs "신용카드로 5만 원 이상이면 할부": not this rule, but a

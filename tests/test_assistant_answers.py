@@ -452,6 +452,7 @@ def test_policy_answer_leads_with_the_verdict_and_keeps_the_numbers():
     assert first.startswith("아니요, ") and "5만 원 이상" in first
     assert policy_answer("할부 몇개월까지 돼요?", fact).startswith("신용카드로")
     stores = PolicyFact("픽업-02", "매장 픽업", "매장", STORES, "픽업-02#1")
+    assert "분당점" in policy_answer("분당점 밤 8시에 가도 픽업 돼요?", stores)   # every store is open: quote the asked one
     assert policy_answer("분당점 밤 9시 반에 가도 픽업 돼요?", stores) == "아니요, 장보기 분당점: 경기 성남시 분당구, 매일 10:00~21:00."
 
 
