@@ -362,8 +362,17 @@ def _count_values(text: str) -> list[tuple[int, int]]:
     return [(int(m.group(1)), m.end()) for m in _COUNT_Q.finditer(text)]
 
 
+_AGE = re.compile(r"(?:만\s*)?(\d{1,2})\s*(?:살|세)(?!트)")
+_AGE_CMP = re.compile(r"^\s*(이상|미만|이하|넘|초과|부터)")
+
+
+def _age_values(text: str) -> list[tuple[int, int]]:
+    return [(int(m.group(1)), m.end()) for m in _AGE.finditer(text)]
+
+
 _KINDS = {"amount": (_amount_values, _AMOUNT_CMP), "clock": (_clock_values, _CLOCK_CMP),
-          "span": (_span_values, _SPAN_CMP), "count": (_count_values, _COUNT_CMP)}
+          "span": (_span_values, _SPAN_CMP), "count": (_count_values, _COUNT_CMP),
+          "age": (_age_values, _AGE_CMP)}
 
 
 def _question_value(question: str, kind: str) -> int | None:
@@ -516,7 +525,7 @@ def decide_piece(question: str, text: str, context: str = "") -> tuple[str | Non
         return None, ""   # "돌려보내야 하나요?": only a rule about that duty answers it
     q = _grams(question)
     pieces = [c for c in _PIECE.split(text or "") if c.strip()]
-    for kind in ("amount", "clock", "span", "count"):
+    for kind in ("amount", "clock", "span", "count", "age"):
         value = _question_value(question, kind)
         if value is None:
             continue

@@ -432,6 +432,8 @@ RETURN_FEE = "상품 불량, 파손, 오배송처럼 장보기 책임인 경우�
      "문의해 주세요.", "no"),                                                         # a step to take first
     ("정기배송 이번 주만 쉬고 싶은데 가능해요?", SKIP, "yes"),                         # the section says how
     ("정기배송 내일 오는데 이번만 건너뛸 수 있어요?", SKIP, None),                      # a time a limit may rule out
+    ("14살인데 가입 가능해요?", "만 14세 이상이면 휴대폰 본인인증으로 가입할 수 있습니다.", "yes"),   # an age
+    ("12살인데 가입할 수 있어요?", "만 14세 이상이면 휴대폰 본인인증으로 가입할 수 있습니다.", "no"),
 ])
 def test_a_rule_sentence_decides_only_what_it_names(question, text, want):
     assert decide(question, text) == want
