@@ -225,9 +225,9 @@ class PolicyGate:
     `K` nearest labeled texts (character-bigram Jaccard) are policy questions, the nearest is one,
     with similarity at least `MIN_SIM`, and it is `MARGIN` nearer than any other request."""
 
-    # Set on batches M and N (leave-one-out over every labeled product and other request: 4 of
-    # 3,392 pass, one more than 6/0.2/0.05, while 70 of their 80 help-center questions pass, not 59).
-    K, NEED, MIN_SIM, MARGIN = 7, 4, 0.15, 0.03
+    # Looser settings (4 of 7, 0.15, 0.03) let M and N's story-told questions through, but also 145
+    # of 200 "<product> 얼마예요?" questions (6 of 7: 2): a price question is a product question.
+    K, NEED, MIN_SIM, MARGIN = 7, 6, 0.2, 0.05
 
     def __init__(self, policy_texts: Sequence[str], other_texts: Sequence[str]) -> None:
         seen: set[str] = set()

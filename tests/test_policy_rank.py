@@ -350,6 +350,11 @@ def test_reroute_turns_only_mistaken_requests_into_policy_questions(monkeypatch)
     assert pr.reroute("블루투스 스피커 소리 좋은 거 있어요?", Understanding("search", Slots())).intent == "search"
 
 
+def test_a_price_question_about_a_product_stays_a_product_question():
+    for name in ("꿀사과", "무선이어폰", "고양이 모래", "냉동만두"):
+        assert not pr.policy_gate().asks_policy(f"{name} 얼마예요?")
+
+
 def test_the_intent_examples_come_from_the_seen_batches_and_eval_sets():
     rows = pr.intent_rows()
     assert rows and {r["split"] for r in rows} <= set(pr.BLIND_SPLITS.values()) | {"dev", "test"}
