@@ -52,8 +52,10 @@ MAX_WORDS = 2
 _SIZE = re.compile(r"^(?:[\d.,]+[a-zA-Z가-힣%]*|x|X|[\d.]+x[\d.]+\w*)$")
 _SPACE = re.compile(r"\s+")
 # Words in a request that describe the item rather than name it ("무선", "휴대용" are kept:
-# they are part of a compound name only when the catalog spells it so).
-_NOT_ITEM = frozenset("용 전용 세트 선물 아이 아기 애기 자취 자취생 캠핑 집 회사 사무실 부모님 식물성 종류 작은 큰".split())
+# they are part of a compound name only when the catalog spells it so). A gift set is packaging:
+# "한라봉 선물세트" asks for 한라봉 (a 참치 선물세트 is still the item when "참치 선물세트" is asked:
+# an accessory named in the request is the item, `features`).
+_NOT_ITEM = frozenset("용 전용 세트 선물 선물세트 아이 아기 애기 자취 자취생 캠핑 집 회사 사무실 부모님 식물성 종류 작은 큰".split())
 
 
 def norm(text: str) -> str:
@@ -274,7 +276,22 @@ def _shelves(word: str, vocabulary) -> frozenset:
     leaves = getattr(vocabulary, "leaves", ())
     if word not in leaves and word in getattr(vocabulary, "mids", ()):
         return frozenset({MID + word})   # "과일": the whole fruit aisle, not only 열대과일 and 말린과일
-    return frozenset(w for w in leaves if w == word or (len(word) >= 2 and w.endswith(word)))
+    if len(word) == 1:
+        return one_syllable_shelf(word, vocabulary)
+    return frozenset(w for w in leaves if w == word or w.endswith(word))
+
+
+def one_syllable_shelf(word: str, vocabulary) -> frozenset:
+    """The shelf a one-syllable item word names ("국": 즉석국·찌개): the one shelf word that ends
+    with it, when every item noun ending with it is filed there (미역국). Otherwise none ("밥"
+    ends 즉석밥 but also 볶음밥, filed with the frozen food)."""
+    ends = [w for w in getattr(vocabulary, "leaves", ()) if w.endswith(word) and len(w) > 1]
+    if len(ends) != 1:
+        return frozenset()
+    on_shelf = getattr(vocabulary, "leaf_heads", {}).get(ends[0], frozenset())
+    if all(h in on_shelf for h in vocabulary if h.endswith(word)):
+        return frozenset(ends)
+    return frozenset()
 
 
 def item_heads(keywords: Sequence[str], vocabulary: set[str], message: str = "") -> tuple[str, ...]:
@@ -305,12 +322,27 @@ def item_heads(keywords: Sequence[str], vocabulary: set[str], message: str = "")
                 longer = [m for m in re.findall(r"[가-힣A-Za-z]+", message or "")
                           if len(m) > len(suffix) and m.endswith(suffix) and m in vocabulary]
                 return (max(longer, key=len),) if longer else (suffix,)
+        ingredient = use_ingredient(w, message, vocabulary)
+        if ingredient:
+            return (ingredient,)
     # a word the store writes only before one item noun ("부사" of 부사 사과, "캐모마일" of 캐모마일 티)
     kinds = getattr(vocabulary, "kind_of", {}) or {}
     for word in reversed(words):
         if norm(word) in kinds:
             return (kinds[norm(word)],)
     return message_heads(message, vocabulary) if message else ()
+
+
+def use_ingredient(word: str, message: str, vocabulary) -> str:
+    """The item named inside a use ("순두부찌개용": for a 순두부찌개, so a 순두부): when the message
+    writes `word` + 용 and no catalog head noun ends `word`, the longest catalog head noun (two
+    syllables or more) that `word` starts with. "김치찌개" alone asks for the stew, not for 김치."""
+    w = norm(word)
+    if not w or not re.search(re.escape(w) + r"\s*용(?![가-힣])", message or ""):
+        return ""
+    if any(w[i:] in vocabulary for i in range(len(w))) or _known(w, vocabulary):
+        return ""
+    return next((w[:j] for j in range(len(w) - 1, 1, -1) if w[:j] in vocabulary), "")
 
 
 _LOST = re.compile(r"[A-Za-z]*\d*")
@@ -412,6 +444,8 @@ class ItemQuery:
     # what the request says of the item besides its name, wanted or ruled out ("말린" 망고,
     # "카페인 없는" 차): met by the product's description or tags (`assistant.claims`)
     claims: tuple = ()
+    # catalog head nouns that clip the asked one ("마요" of 마요네즈): the item where it is filed
+    clips: frozenset = frozenset()
 
     @property
     def active(self) -> bool:
@@ -430,7 +464,7 @@ def item_query(keywords: Sequence[str], message: str, vocabulary: set[str]) -> I
     phrase = norm("".join(kws)) if len(kws) > 1 or (kws and heads and norm(kws[-1]) != heads[0]) else ""
     # a shelf decides only for a word no product is named by ("계란", "고기"); "모래" is named
     # by 두부 모래, so the 고양이모래 shelf (탈취제 too) is not the item
-    leaves = frozenset(w for h in heads if not any(v.endswith(h) for v in vocabulary)
+    leaves = frozenset(w for h in heads if len(h) == 1 or not any(v.endswith(h) for v in vocabulary)
                        for w in _shelves(h, vocabulary))
     # a longer shelf the message spells out wins ("강아지 간식": the 강아지간식 shelf, not 간식·과자)
     spelled = frozenset(w for h in heads for w in getattr(vocabulary, "leaves", ())
@@ -451,7 +485,8 @@ def item_query(keywords: Sequence[str], message: str, vocabulary: set[str]) -> I
     whole = {norm(alias(k)) for k in keywords} | set(_WORD.findall(message))
     homes = frozenset(c for h in heads if h in whole for c in getattr(vocabulary, "homes", {}).get(h, ()))
     return ItemQuery(heads, phrase, norm(asked), quantities(message) if heads else frozenset(), leaves, homes,
-                     modifier_words(message, heads), claims=_claims(message, heads, keywords))
+                     modifier_words(message, heads), claims=_claims(message, heads, keywords),
+                     clips=frozenset(c for h in heads for c in clippings(h, vocabulary)))
 
 
 def _claims(message: str, heads: Sequence[str], keywords: Sequence[str]) -> tuple:
@@ -504,7 +539,18 @@ def words_match(core: str, q: ItemQuery) -> int:
         # ("비타민C" is not matched by 종합비타민: only a Hangul syllable comes off)
         if w in core or (len(bare) >= 2 and bare in core) or (len(w) >= 3 and "가" <= w[-1] <= "힣" and w[:-1] in core):
             n += 1
+        elif _verb_use(w, core):   # "구워먹을" and 삼겹살 "구이용"
+            n += 1
     return min(n, MAX_WORDS)
+
+
+def _verb_use(word: str, core: str) -> bool:
+    """The name writes a use made of a verb of the request word ("구워먹을": 구이, of 굽다)."""
+    if not any("가" <= ch <= "힣" for ch in word) or len(word) < 2:
+        return False
+    from assistant.claims import verb_nouns
+
+    return any(n in core for n in verb_nouns(word))
 
 
 def _heads_match(head: str, product, q: ItemQuery) -> bool:
@@ -513,7 +559,21 @@ def _heads_match(head: str, product, q: ItemQuery) -> bool:
     for h in q.heads:
         if head == h or (head.endswith(h) and (not q.homes or product is None or product.category in q.homes)):
             return True
-    return False
+    # a clipping of the asked noun filed where the asked item is ("마요" of 마요네즈)
+    return head in q.clips and bool(q.homes) and product is not None and product.category in q.homes
+
+
+def clippings(asked: str, vocabulary) -> frozenset[str]:
+    """Catalog head nouns that clip the asked one, where what they leave off is no word ("마요"
+    of 마요네즈: "네즈" ends no item noun). A shorter head that is a thing of its own before a
+    word ("샴푸" of 샴푸바, "치킨" of 치킨너겟, "단백질" of 단백질바) is no clipping: the rest
+    ("바", "너겟") is one syllable or ends an item noun."""
+    out = set()
+    for j in range(2, len(asked) - 1):
+        head, rest = asked[:j], asked[j:]
+        if head in vocabulary and not any(h.endswith(rest) for h in vocabulary if h != asked):
+            out.add(head)
+    return frozenset(out)
 
 
 @lru_cache(maxsize=_NAME_CACHE)
@@ -531,7 +591,7 @@ def features(product, q: ItemQuery) -> dict[str, float]:
         return {}
     head = head_of(product)
     core = core_of(product)
-    is_head = _heads_match(head, product, q) or bool(q.leaves & _leaf_words(product))
+    is_head = _heads_match(head, product, q) or bool(q.leaves & _leaf_words(product)) or shelf_sized(product, q)
     mentioned = not is_head and any(h in core for h in q.heads)
     # An accessory the shopper asked for by name ("에어프라이어 종이호일") is the item itself.
     if mentioned and head and head in q.message:
@@ -573,6 +633,13 @@ def on_named_shelf(product, q: ItemQuery) -> bool:
     return product.category.rsplit("/", 1)[-1] in q.heads
 
 
+def shelf_sized(product, q: ItemQuery) -> bool:
+    """A product of the asked pack size on the shelf named by the asked word alone ("쌀 4kg": the
+    신동진 백미 4kg on the 쌀 shelf, though its name says 백미): the shelf says what it is, the
+    size that it is the pack asked for. A shelf of two words ("사과·배") says neither alone."""
+    return bool(q.sizes) and on_named_shelf(product, q) and size_match(product, q)
+
+
 def size_match(product, q: ItemQuery) -> bool:
     """The pack size the shopper asked for is this product's ("사과 3kg" and 충주 사과 3kg)."""
     return bool(q.sizes) and bool(q.sizes & quantities(product.name + " " + (getattr(product, "unit", "") or "")))
@@ -590,14 +657,19 @@ def kind_words(q: ItemQuery, rows: Sequence[tuple], conditions: Sequence[str] = 
     `rows`: `item_rows(catalog)`; `conditions`: tag and allergen words, handled as conditions."""
     if not q.active or not q.words:
         return ()
-    cores = [core for _, p, head, core in rows if is_item(head, core, q, p)]
+    every = [core for _, p, head, core in rows if is_item(head, core, q, p)]
+    cores = every
     if q.leaves:   # items found by their shelf: only those named for the item say its kinds
         cores = [core for core in cores if any(h[-2:] in core for h in q.heads)]
-    if len(cores) < 2:
-        return ()
     out = []
     for w in q.words:
         if any(c and (c in w or w in c) for c in conditions) or _USE_OR_AUDIENCE.search(w):
+            continue
+        # a use the names write with the verb's noun ("구워먹을": 목살 구이용) splits every item
+        # of the shelf, named for the item or not
+        if cores is not every and any(_verb_use(w, core) for core in every):
+            cores = every
+        if len(cores) < 2:
             continue
         one = replace(q, words=(w,))
         n = sum(1 for core in cores if words_match(core, one))
@@ -646,7 +718,9 @@ def is_item(head: str, core: str, q: ItemQuery, product=None) -> bool:
     `product` for a shelf-named item ("계란": its shelf's products)."""
     if _heads_match(head, product, q):
         return True
-    if q.leaves and product is not None and q.leaves & _leaf_words(product):
+    if q.leaves and product is not None and (q.leaves & _leaf_words(product)):
+        return True
+    if product is not None and shelf_sized(product, q):
         return True
     if any(h in core for h in q.heads) and compound_item(head, product, q):
         return True

@@ -83,3 +83,96 @@ def test_a_shelf_word_in_the_message_names_the_item_when_no_keyword_does():
     cards = ground_products(retriever, catalog, "견과류 땅콩 빼고 배추", Constraints(excluded_allergens=("땅콩",)),
                             k=3, item=item)
     assert {c.id for c in cards} == {"N1", "N2"}
+
+
+def test_a_gift_set_is_packaging_and_a_use_names_its_ingredient():
+    rows = [P("G1", "한라봉", "제주", "3kg", "신선/과일/감귤·만감류", 36900, tags=("선물용",)),
+            P("G2", "참치 선물세트", "한끼", "1세트", "가공/선물세트/명절 선물세트", 29900),
+            P("G3", "캔햄 선물세트", "한끼", "1세트", "가공/선물세트/명절 선물세트", 38900),
+            P("G4", "살코기 참치", "한끼", "150g x 10입", "가공/즉석/통조림", 19900),
+            P("T1", "순두부", "오늘", "350g", "가공/두부·김치/두부", 1500),
+            P("T2", "된장찌개", "오늘", "450g", "가공/즉석/즉석국·찌개", 3480),
+            P("T3", "부대찌개", "오늘", "450g", "가공/즉석/즉석국·찌개", 4480)]
+    vocab = head_vocabulary(rows)
+    assert item_query(("한라봉", "선물세트"), "한라봉 선물세트", vocab).heads == ("한라봉",)
+    q = item_query(("참치", "선물세트"), "참치 선물세트", vocab)
+    catalog = {p.id: p for p in rows}
+    cards = ground_products(KeywordRetriever(rows), catalog, "참치 선물세트", Constraints(), k=3, item=q)
+    assert cards[0].id == "G2"        # the gift set asked for by name still comes first
+    assert item_query(("순두부찌개",), "순두부찌개용", vocab).heads == ("순두부",)
+    assert item_query(("순두부찌개",), "순두부찌개 추천", vocab).heads != ("순두부",)   # the stew itself
+    assert item_query(("된장찌개",), "된장찌개용", vocab).heads == ("된장찌개",)        # a catalog item
+
+
+def test_a_one_syllable_item_word_names_the_one_shelf_it_ends():
+    rows = [P("K1", "미역국", "오늘", "500g x 2입", "가공/즉석/즉석국·찌개", 4980),
+            P("K2", "된장찌개", "오늘", "450g", "가공/즉석/즉석국·찌개", 3480),
+            P("K3", "국간장", "맛있는", "900ml", "가공/소스·양념/장류", 6400),
+            P("K4", "백미밥", "햇", "210g x 3입", "가공/즉석/즉석밥", 3900),
+            P("K5", "새우볶음밥", "냉동", "300g", "냉동/간편식/볶음밥·피자", 4900)]
+    vocab = head_vocabulary(rows)
+    q = item_query(("국",), "데워먹는 국", vocab)
+    assert q.leaves == frozenset({"즉석국"})
+    catalog = {p.id: p for p in rows}
+    cards = ground_products(KeywordRetriever(rows), catalog, "국", Constraints(), k=3, item=q)
+    assert {c.id for c in cards} == {"K1", "K2"}           # not the 국간장
+    # "밥" ends 즉석밥 but also 새우볶음밥, filed with the frozen food: no one shelf
+    assert item_query(("밥",), "밥", vocab).leaves == frozenset()
+
+
+def test_a_clipping_filed_where_the_item_is_is_the_item():
+    from assistant.rerank import clippings
+
+    rows = [P("M1", "마요네즈", "맛있는", "500g", "가공/소스·양념/소스·드레싱", 4980, allergens=("알류", "대두")),
+            P("M2", "비건 마요", "맛있는", "300g", "가공/소스·양념/소스·드레싱", 6480, allergens=("대두",)),
+            P("M3", "굴소스", "맛있는", "260g", "가공/소스·양념/소스·드레싱", 3980),
+            P("S1", "샴푸", "허브", "500ml", "뷰티/헤어/샴푸·린스", 9900),
+            P("S2", "샴푸바", "허브", "80g", "뷰티/헤어/샴푸·린스", 8900),
+            P("S3", "단백질 쉐이크", "헬시", "1kg", "건강/단백질/프로틴", 29000),
+            P("S4", "단백질바", "헬시", "40g x 12입", "건강/단백질/프로틴", 19000)]
+    vocab = head_vocabulary(rows)
+    assert clippings("마요네즈", vocab) == frozenset({"마요"})
+    assert clippings("샴푸바", vocab) == frozenset() and clippings("단백질바", vocab) == frozenset()
+    q = item_query(("마요네즈",), "계란 못 먹는 애도 먹을 수 있는 마요네즈", vocab)
+    catalog = {p.id: p for p in rows}
+    cards = ground_products(KeywordRetriever(rows), catalog, "마요네즈", Constraints(excluded_allergens=("알류",)),
+                            k=3, item=q)
+    assert [c.id for c in cards] == ["M2"]                 # the egg-free 마요, not the 굴소스
+
+
+def test_a_cooking_verb_matches_the_use_a_name_writes_with_its_noun():
+    from assistant.claims import nominals, verb_nouns
+
+    assert nominals("굽다") == ("굽음", "구이") and nominals("볶다") == ("볶음",) and nominals("찌다") == ("찜",)
+    assert nominals("사과") == ()
+    assert "구이" in verb_nouns("구워먹을") and verb_nouns("먹을") == ()
+    rows = [P("B1", "한우 다짐육", "정육", "300g", "신선/정육/소고기", 10000),
+            P("B2", "삼겹살 구이용", "정육", "500g", "신선/정육/돼지고기", 14000),
+            P("B3", "목살 구이용", "정육", "500g", "신선/정육/돼지고기", 16000),
+            P("B4", "앞다리 찌개용", "정육", "500g", "신선/정육/돼지고기", 9000)]
+    vocab = head_vocabulary(rows)
+    q = item_query(("고기",), "구워먹을 고기", vocab)
+    assert q.leaves == frozenset({"소고기", "돼지고기"})     # the meat shelves, their items named otherwise
+    assert words_match("삼겹살구이용", q) == 1 and words_match("한우다짐육", q) == 0
+    catalog = {p.id: p for p in rows}
+    from assistant.grounding import ground
+
+    found = ground(KeywordRetriever(rows), catalog, "고기", Constraints(), k=3, item=q)
+    assert {c.id for c in found.cards} == {"B2", "B3"}     # the 구이용 cuts: the use asked for
+
+
+def test_the_asked_pack_size_on_the_shelf_named_by_the_item_is_the_item():
+    rows = [P("R1", "소포장 쌀", "미곡", "1kg", "신선/쌀·잡곡/쌀", 5000),
+            P("R2", "신동진 백미", "미곡", "4kg", "신선/쌀·잡곡/쌀", 14900),
+            P("R3", "혼합 15곡", "미곡", "4kg", "신선/쌀·잡곡/잡곡", 15900),
+            P("R4", "신고배", "과수원", "4kg", "신선/과일/사과·배", 25000),
+            P("R5", "부사 사과", "과수원", "1.5kg", "신선/과일/사과·배", 15000)]
+    vocab = head_vocabulary(rows)
+    catalog = {p.id: p for p in rows}
+    q = item_query(("쌀",), "쌀 4kg 2만원 이하", vocab)
+    cards = ground_products(KeywordRetriever(rows), catalog, "쌀", Constraints(budget_max=20000), k=3, item=q)
+    assert [c.id for c in cards] == ["R2"]                 # the 4kg pack on the 쌀 shelf, not the 잡곡
+    # a shelf of two words names neither alone: a 4kg 신고배 is no 사과
+    q = item_query(("사과",), "사과 4kg", vocab)
+    cards = ground_products(KeywordRetriever(rows), catalog, "사과", Constraints(), k=3, item=q)
+    assert "R4" not in {c.id for c in cards}
