@@ -115,17 +115,20 @@ def alias_text(text: str) -> str:
 _PURPOSE_AFTER = re.compile(r"^\s*(?:에\s*(?:다|다가)?\s*)?(?:끓일|끓이|할|해\s*먹을|만들|만들어\s*먹을|넣을|올릴|올려|"
                             r"곁들일|찍어\s*먹을|뿌릴|싸\s*먹을|부칠|볶을|구울|담을|쓸|재울|먹일)")
 _PURPOSE_DAT = re.compile(r"^\s*에\s*(?:다|다가)?\s")
+# A noun that says what the item is made of or its form: "유산균 가루로 된 거", "쌀로 만든 과자".
+_FORM_AFTER = re.compile(r"^\s*(?:으로|로)\s*(?:된|만든|만들어진|나온|되어\s*있는|돼\s*있는)")
 
 
 def purpose_words(message: str, keywords: Sequence[str]) -> frozenset[str]:
-    """Keywords the message uses as a purpose ("미역국 끓일 소고기" -> {"미역국"}): the item is
-    another word of the request. A keyword that is the only one left is kept."""
+    """Keywords the message uses as a purpose ("미역국 끓일 소고기" -> {"미역국"}) or as what the
+    item is made of ("유산균 가루로 된 거" -> {"가루"}): the item is another word of the request.
+    A keyword that is the only one left is kept."""
     text = message or ""
     out = set()
     for k in keywords:
         for m in re.finditer(re.escape(k), text):
             rest = text[m.end():]
-            if _PURPOSE_AFTER.match(rest) or _PURPOSE_DAT.match(rest):
+            if _PURPOSE_AFTER.match(rest) or _PURPOSE_DAT.match(rest) or _FORM_AFTER.match(rest):
                 out.add(k)
     return frozenset(out)
 
@@ -192,6 +195,9 @@ class Vocabulary(set):
     # a name word that is no head noun and that the store writes before one head noun only, in two
     # products or more: a kind of that item ("부사" -> 사과, "얼그레이" -> 홍차)
     kind_of: dict = {}
+    # a word no head noun carries that names one of the two kinds of its shelf, and products by
+    # name ("참기름" of 식용유·참기름, "린스" of 샴푸·린스): those products, not the whole shelf
+    own_kind: frozenset = frozenset()
 
 
 def head_vocabulary(products: Iterable) -> Vocabulary:
@@ -245,6 +251,8 @@ def head_vocabulary(products: Iterable) -> Vocabulary:
             if w != head and len(w) >= 2 and not _SIZE.match(w) and w not in _GRADES:
                 counts = before.setdefault(w, {})
                 counts[head] = counts.get(head, 0) + 1
+    vocab.own_kind = frozenset(h for h in heads if h and h not in vocab and any(
+        h in cat.rsplit("/", 1)[-1].split("·") and "·" in cat.rsplit("/", 1)[-1] for cat in by_head.get(h, ())))
     vocab.kind_of = {w: next(iter(c)) for w, c in before.items()
                      if len(c) == 1 and sum(c.values()) >= 2 and next(iter(c)) in vocab and not _known(w, vocab)}
     return vocab
@@ -387,7 +395,7 @@ def message_heads(message: str, vocabulary: set[str]) -> tuple[str, ...]:
     for m in _WORD.finditer(text):
         w = m.group(0)
         rest = text[m.end():]
-        if _NEGATED_AFTER.match(rest) or _PURPOSE_AFTER.match(rest) or _PURPOSE_DAT.match(rest):
+        if _NEGATED_AFTER.match(rest) or _PURPOSE_AFTER.match(rest) or _PURPOSE_DAT.match(rest) or _FORM_AFTER.match(rest):
             continue
         # strip a trailing particle or copula ("기저귀는", "에어프라이어요")
         for cut in (w, re.sub(r"(?:은|는|이|가|을|를|요|도|로|으로|랑|이랑|하고|이요)$", "", w)):
@@ -452,7 +460,22 @@ class ItemQuery:
         return bool(self.heads)
 
 
+_LIKE_AFTER = re.compile(r"^\s*(?:이랑|랑|와|과)?\s*(?:같은|비슷한|처럼|스러운)")
+
+
+def like_example(message: str, keywords: Sequence[str], vocabulary) -> Sequence[str]:
+    """"마요네즈 같은 소스": the example names the item and the word after it its kind (소스),
+    so the keywords end at the example when the catalog sells it by name."""
+    for i, k in enumerate(keywords[:-1]):
+        if not k or not any(_LIKE_AFTER.match(message[m.end():]) for m in re.finditer(re.escape(k), message or "")):
+            continue
+        if item_heads((k,), vocabulary):
+            return list(keywords[: i + 1])
+    return keywords
+
+
 def item_query(keywords: Sequence[str], message: str, vocabulary: set[str]) -> ItemQuery:
+    keywords = like_example(message or "", list(keywords), vocabulary)
     purpose = purpose_words(message, keywords)
     if purpose and len(purpose) < len([k for k in keywords if k]):
         keywords = [k for k in keywords if k not in purpose]
@@ -464,7 +487,8 @@ def item_query(keywords: Sequence[str], message: str, vocabulary: set[str]) -> I
     phrase = norm("".join(kws)) if len(kws) > 1 or (kws and heads and norm(kws[-1]) != heads[0]) else ""
     # a shelf decides only for a word no product is named by ("계란", "고기"); "모래" is named
     # by 두부 모래, so the 고양이모래 shelf (탈취제 too) is not the item
-    leaves = frozenset(w for h in heads if len(h) == 1 or not any(v.endswith(h) for v in vocabulary)
+    own = getattr(vocabulary, "own_kind", frozenset())
+    leaves = frozenset(w for h in heads if h not in own and (len(h) == 1 or not any(v.endswith(h) for v in vocabulary))
                        for w in _shelves(h, vocabulary))
     # a longer shelf the message spells out wins ("강아지 간식": the 강아지간식 shelf, not 간식·과자)
     spelled = frozenset(w for h in heads for w in getattr(vocabulary, "leaves", ())
@@ -510,13 +534,15 @@ _PRICE_WORD = re.compile(r"^\d*(?:[만천백]?원|만|천)|원$|^\d+$")
 def modifier_words(message: str, heads: Sequence[str]) -> tuple[str, ...]:
     """The words of the request besides the item noun that a product's name may carry ("아기고양이
     키튼 사료" -> 아기고양이, 키튼; "구운계란" -> 구운). Negated ("캡슐 말고", "땅콩 없는") and purpose
-    words ("미역국 끓일") and prices are left out."""
+    words ("미역국 끓일", but not who it is for: "애들 먹일") and prices are left out."""
     if not heads:
         return ()
     out: list[str] = []
     for m in _WORD.finditer(message or ""):
         rest = message[m.end():]
-        if _NEGATED_AFTER.match(rest) or _PURPOSE_AFTER.match(rest) or _PURPOSE_DAT.match(rest):
+        # who it is for stays ("애들 먹일 유산균": 어린이 유산균), a dish it is for does not
+        if _NEGATED_AFTER.match(rest) or ((_PURPOSE_AFTER.match(rest) or _PURPOSE_DAT.match(rest))
+                                          and m.group(0) not in _AUDIENCE):
             continue
         w = m.group(0)
         if _PURPOSE_AFTER.match(w):    # the verb of a purpose ("끓일")
@@ -530,6 +556,12 @@ def modifier_words(message: str, heads: Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+# Who an item is for, as shoppers and the store write it: "애들 먹일" meets "어린이 유산균".
+_AUDIENCES = (("아이", "애", "애들", "아이들", "어린이", "키즈", "아동"), ("아기", "애기", "베이비", "유아"),
+              ("강아지", "반려견", "애견", "멍멍이"), ("고양이", "반려묘", "애묘", "냥이"))
+_AUDIENCE = {w: group for group in _AUDIENCES for w in group}
+
+
 def words_match(core: str, q: ItemQuery) -> int:
     """How many of the request's other words the name carries (a particle or a trailing
     syllable off: "대형견" matches "대형 배변패드"), at most MAX_WORDS."""
@@ -540,6 +572,8 @@ def words_match(core: str, q: ItemQuery) -> int:
         if w in core or (len(bare) >= 2 and bare in core) or (len(w) >= 3 and "가" <= w[-1] <= "힣" and w[:-1] in core):
             n += 1
         elif _verb_use(w, core):   # "구워먹을" and 삼겹살 "구이용"
+            n += 1
+        elif any(x in core for x in _AUDIENCE.get(w, _AUDIENCE.get(bare, ())) if len(x) >= 2):
             n += 1
     return min(n, MAX_WORDS)
 
@@ -647,7 +681,7 @@ def size_match(product, q: ItemQuery) -> bool:
 
 # a use ("찌개용", "선물용") or who it is for ("아기 과자"): the store's names of the item need
 # not say it (a 쌀과자 is a baby snack), so it orders the item, it does not split it
-_USE_OR_AUDIENCE = re.compile(r"용$|^(?:아기|애기|유아|어린이|아이|키즈|돌쟁이|신생아용|어른|성인|노인|부모님|엄마|아빠|"
+_USE_OR_AUDIENCE = re.compile(r"용$|^(?:아기|애기|유아|어린이|아이|아이들|애|애들|키즈|아동|베이비|돌쟁이|신생아용|어른|성인|노인|부모님|엄마|아빠|"
                               r"강아지|고양이|반려견|반려묘|애견|애묘|멍멍이|냥이)$")
 
 

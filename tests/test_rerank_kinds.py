@@ -176,3 +176,41 @@ def test_the_asked_pack_size_on_the_shelf_named_by_the_item_is_the_item():
     q = item_query(("사과",), "사과 4kg", vocab)
     cards = ground_products(KeywordRetriever(rows), catalog, "사과", Constraints(), k=3, item=q)
     assert "R4" not in {c.id for c in cards}
+
+
+def test_an_example_named_before_like_is_the_item_and_a_form_is_not():
+    rows = [P("M1", "마요네즈", "맛있는", "500g", "가공/소스·양념/소스·드레싱", 4980, allergens=("알류",)),
+            P("M2", "비건 마요", "맛있는", "300g", "가공/소스·양념/소스·드레싱", 6480),
+            P("M3", "굴소스", "맛있는", "260g", "가공/소스·양념/소스·드레싱", 3980),
+            P("M4", "스리라차 소스", "맛있는", "435ml", "가공/소스·양념/소스·드레싱", 6980),
+            P("Y1", "어린이 유산균", "뉴트리", "2g x 30포", "건강/영양제/유산균", 18000),
+            P("Y2", "식물성 유산균", "뉴트리", "60캡슐", "건강/영양제/유산균", 21900),
+            P("Y3", "찹쌀가루", "오늘", "500g", "가공/소스·양념/양념·젓갈", 3980),
+            P("Y4", "고춧가루", "오늘", "500g", "가공/소스·양념/양념·젓갈", 15900)]
+    vocab = head_vocabulary(rows)
+    catalog, retriever = {p.id: p for p in rows}, KeywordRetriever(rows)
+    q = item_query(("마요네즈", "소스"), "계란 빼고 마요네즈 같은 소스", vocab)
+    assert q.heads == ("마요네즈",)
+    cards = ground_products(retriever, catalog, "마요네즈 소스", Constraints(excluded_allergens=("알류",)), k=3, item=q)
+    assert [c.id for c in cards] == ["M2"]
+    assert item_query(("마요네즈", "소스"), "마요네즈 소스", vocab).heads == ("소스",)   # no example: the last noun
+    q = item_query(("유산균", "가루"), "애들 먹일 유산균 가루로 된거", vocab)
+    assert q.heads == ("유산균",) and "애들" in q.words      # who it is for is kept, though "먹일" follows it
+    cards = ground_products(retriever, catalog, "유산균 가루", Constraints(), k=3, item=q)
+    assert cards[0].id == "Y1"                                # 애들 = 어린이
+
+
+def test_a_word_naming_one_kind_of_a_two_kind_shelf_asks_for_that_kind():
+    rows = [P("O1", "저온압착 참기름", "오늘", "160ml", "가공/소스·양념/식용유·참기름", 9480),
+            P("O2", "들기름", "오늘", "180ml", "가공/소스·양념/식용유·참기름", 13000),
+            P("O3", "카놀라유", "오늘", "900ml", "가공/소스·양념/식용유·참기름", 5980),
+            P("O4", "엑스트라버진 올리브유", "오늘", "500ml", "가공/소스·양념/식용유·참기름", 12000),
+            P("O5", "아보카도 오일", "오늘", "500ml", "가공/소스·양념/식용유·참기름", 15000),
+            P("O6", "들기름", "소담", "180ml", "가공/소스·양념/식용유·참기름", 13000)]
+    vocab = head_vocabulary(rows)
+    assert "참기름" in vocab.own_kind
+    q = item_query(("참기름",), "참기름 국산 깨로", vocab)
+    assert q.leaves == frozenset()
+    catalog = {p.id: p for p in rows}
+    cards = ground_products(KeywordRetriever(rows), catalog, "참기름", Constraints(), k=3, item=q)
+    assert [c.id for c in cards] == ["O1"]                    # not the 들기름 beside it
