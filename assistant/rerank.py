@@ -52,10 +52,8 @@ MAX_WORDS = 2
 _SIZE = re.compile(r"^(?:[\d.,]+[a-zA-Z가-힣%]*|x|X|[\d.]+x[\d.]+\w*)$")
 _SPACE = re.compile(r"\s+")
 # Words in a request that describe the item rather than name it ("무선", "휴대용" are kept:
-# they are part of a compound name only when the catalog spells it so). A gift set is packaging:
-# "한라봉 선물세트" asks for 한라봉 (a 참치 선물세트 is still the item when "참치 선물세트" is asked:
-# an accessory named in the request is the item, `features`).
-_NOT_ITEM = frozenset("용 전용 세트 선물 선물세트 아이 아기 애기 자취 자취생 캠핑 집 회사 사무실 부모님 식물성 종류 작은 큰".split())
+# they are part of a compound name only when the catalog spells it so).
+_NOT_ITEM = frozenset("용 전용 세트 선물 아이 아기 애기 자취 자취생 캠핑 집 회사 사무실 부모님 식물성 종류 작은 큰".split())
 
 
 def norm(text: str) -> str:
@@ -474,8 +472,17 @@ def like_example(message: str, keywords: Sequence[str], vocabulary) -> Sequence[
     return keywords
 
 
+# Packaging, not an item, when the request names what is in it: "한라봉 선물세트" asks for 한라봉
+# (a 참치 선물세트 is still the item for "참치 선물세트": an accessory named in the request is the
+# item, `features`); "선물세트 추천" alone keeps it.
+_PACKAGING = frozenset({"선물세트", "기획세트"})
+
+
 def item_query(keywords: Sequence[str], message: str, vocabulary: set[str]) -> ItemQuery:
     keywords = like_example(message or "", list(keywords), vocabulary)
+    unpacked = [k for k in keywords if norm(k) not in _PACKAGING]
+    if unpacked and len(unpacked) < len(keywords):
+        keywords = unpacked
     purpose = purpose_words(message, keywords)
     if purpose and len(purpose) < len([k for k in keywords if k]):
         keywords = [k for k in keywords if k not in purpose]

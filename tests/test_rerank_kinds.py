@@ -95,6 +95,7 @@ def test_a_gift_set_is_packaging_and_a_use_names_its_ingredient():
             P("T3", "부대찌개", "오늘", "450g", "가공/즉석/즉석국·찌개", 4480)]
     vocab = head_vocabulary(rows)
     assert item_query(("한라봉", "선물세트"), "한라봉 선물세트", vocab).heads == ("한라봉",)
+    assert item_query(("선물세트",), "선물세트 추천", vocab).heads == ("선물세트",)   # alone, it is the item
     q = item_query(("참치", "선물세트"), "참치 선물세트", vocab)
     catalog = {p.id: p for p in rows}
     cards = ground_products(KeywordRetriever(rows), catalog, "참치 선물세트", Constraints(), k=3, item=q)
