@@ -196,6 +196,7 @@ class Vocabulary(set):
     # a word no head noun carries that names one of the two kinds of its shelf, and products by
     # name ("참기름" of 식용유·참기름, "린스" of 샴푸·린스): those products, not the whole shelf
     own_kind: frozenset = frozenset()
+    cores: frozenset = frozenset()   # every product name without brand, size and spaces
 
 
 def head_vocabulary(products: Iterable) -> Vocabulary:
@@ -249,6 +250,7 @@ def head_vocabulary(products: Iterable) -> Vocabulary:
             if w != head and len(w) >= 2 and not _SIZE.match(w) and w not in _GRADES:
                 counts = before.setdefault(w, {})
                 counts[head] = counts.get(head, 0) + 1
+    vocab.cores = frozenset(core_of(p) for p in products)
     vocab.own_kind = frozenset(h for h in heads if h and h not in vocab and any(
         h in cat.rsplit("/", 1)[-1].split("·") and "·" in cat.rsplit("/", 1)[-1] for cat in by_head.get(h, ())))
     vocab.kind_of = {w: next(iter(c)) for w, c in before.items()
@@ -307,7 +309,11 @@ def item_heads(keywords: Sequence[str], vocabulary: set[str], message: str = "")
     item the catalog knows by name (then the rerank leaves the retrieval order alone)."""
     words = [alias(k) for k in keywords if k and k not in _NOT_ITEM]
     message = alias_text(message)
-    for word in reversed(words):
+    # a department or aisle word read last ("떡뻥 … 간식") when an earlier word is narrower: the
+    # earlier item wins ("강아지 간식": both broad, the last word decides as before)
+    broad = bool(words) and _broad(norm(words[-1]), vocabulary) and any(not _broad(norm(x), vocabulary)
+                                                                        for x in words[:-1])
+    for word in reversed(words[:-1] if broad else words):
         w = norm(word)
         # a number or letter the keyword lost ("오메가" of "오메가3", "비타민" of "비타민C"): the
         # message's word, when it names an item
@@ -331,6 +337,8 @@ def item_heads(keywords: Sequence[str], vocabulary: set[str], message: str = "")
         ingredient = use_ingredient(w, message, vocabulary)
         if ingredient:
             return (ingredient,)
+    if broad:
+        return item_heads(words[-1:], vocabulary, message)
     # a word the store writes only before one item noun ("부사" of 부사 사과, "캐모마일" of 캐모마일 티)
     kinds = getattr(vocabulary, "kind_of", {}) or {}
     for word in reversed(words):
@@ -349,6 +357,15 @@ def use_ingredient(word: str, message: str, vocabulary) -> str:
     if any(w[i:] in vocabulary for i in range(len(w))) or _known(w, vocabulary):
         return ""
     return next((w[:j] for j in range(len(w) - 1, 1, -1) if w[:j] in vocabulary), "")
+
+
+def _broad(word: str, vocabulary) -> bool:
+    """A department or aisle word no item noun or shelf is named by ("간식", "과일"): it says where,
+    not what, when the request also names an item ("유기농 떡뻥 돌쟁이 간식" asks for 떡뻥)."""
+    if word in vocabulary or any(h.endswith(word) for h in vocabulary):
+        return False
+    shelves = _shelves(word, vocabulary)
+    return bool(shelves) and all(x[0] in (TOP, MID) for x in shelves)
 
 
 _LOST = re.compile(r"[A-Za-z]*\d*")
@@ -452,10 +469,34 @@ class ItemQuery:
     claims: tuple = ()
     # catalog head nouns that clip the asked one ("마요" of 마요네즈): the item where it is filed
     clips: frozenset = frozenset()
+    # whom the request says the item is for ("어른용" -> adult): a product named for another is
+    # not the item
+    audience: str = ""
 
     @property
     def active(self) -> bool:
         return bool(self.heads)
+
+
+def shelf_of_kind(message: str, heads: Sequence[str], vocabulary) -> str:
+    """A shelf the request names by its first word and another noun ("식물성 우유": the
+    두유·식물성음료 shelf, where no 우유 is filed and no product is named 식물성 우유): the one
+    shelf word that starts with the word written before the item, when the item is not filed on
+    that shelf. "식물성 유산균" is a product's name, so it stays the 유산균."""
+    if len(heads) != 1:
+        return ""
+    h = heads[0]
+    m = re.search(r"([가-힣]{2,})\s*" + re.escape(h) + r"(?![가-힣])", message or "")
+    if not m or m.group(1) in vocabulary:
+        return ""
+    first = m.group(1)
+    shelves = [w for w in getattr(vocabulary, "leaves", ()) if len(w) > len(first) and w.startswith(first)]
+    if len(shelves) != 1:
+        return ""
+    on_shelf = getattr(vocabulary, "leaf_heads", {}).get(shelves[0], frozenset())
+    if any(x.endswith(h) for x in on_shelf) or norm(first + h) in getattr(vocabulary, "cores", frozenset()):
+        return ""
+    return shelves[0]
 
 
 _LIKE_AFTER = re.compile(r"^\s*(?:이랑|랑|와|과)?\s*(?:같은|비슷한|처럼|스러운)")
@@ -487,6 +528,9 @@ def item_query(keywords: Sequence[str], message: str, vocabulary: set[str]) -> I
     if purpose and len(purpose) < len([k for k in keywords if k]):
         keywords = [k for k in keywords if k not in purpose]
     heads = item_heads(keywords, vocabulary, message)
+    shelf = shelf_of_kind(message, heads, vocabulary)
+    if shelf:
+        heads = (shelf,)
     heads = tuple(dict.fromkeys((*heads, *(e for h in heads for e in ITEM_EQUIVALENTS.get(h, ()) if e in vocabulary))))
     kws = [alias(k) for k in keywords if k and k not in _NOT_ITEM]
     asked = alias_text(unnegated(message))   # what the shopper asks for, ruled-out words left out
@@ -496,7 +540,7 @@ def item_query(keywords: Sequence[str], message: str, vocabulary: set[str]) -> I
     # by 두부 모래, so the 고양이모래 shelf (탈취제 too) is not the item
     own = getattr(vocabulary, "own_kind", frozenset())
     leaves = frozenset(w for h in heads if h not in own and (len(h) == 1 or not any(v.endswith(h) for v in vocabulary))
-                       for w in _shelves(h, vocabulary))
+                       for w in _shelves(h, vocabulary)) | ({shelf} if shelf else set())
     # a longer shelf the message spells out wins ("강아지 간식": the 강아지간식 shelf, not 간식·과자)
     spelled = frozenset(w for h in heads for w in getattr(vocabulary, "leaves", ())
                         if len(w) > len(h) and w.endswith(h) and w in norm(message))
@@ -515,9 +559,11 @@ def item_query(keywords: Sequence[str], message: str, vocabulary: set[str]) -> I
     # word ("휘핑크림" read as 크림) says too little about where the thing is filed
     whole = {norm(alias(k)) for k in keywords} | set(_WORD.findall(message))
     homes = frozenset(c for h in heads if h in whole for c in getattr(vocabulary, "homes", {}).get(h, ()))
+    words = modifier_words(message, heads)
     return ItemQuery(heads, phrase, norm(asked), quantities(message) if heads else frozenset(), leaves, homes,
-                     modifier_words(message, heads), claims=_claims(message, heads, keywords),
-                     clips=frozenset(c for h in heads for c in clippings(h, vocabulary)))
+                     words, claims=_claims(message, heads, keywords),
+                     clips=frozenset(c for h in heads for c in clippings(h, vocabulary)),
+                     audience=request_audience(words))
 
 
 def _claims(message: str, heads: Sequence[str], keywords: Sequence[str]) -> tuple:
@@ -567,6 +613,36 @@ def modifier_words(message: str, heads: Sequence[str]) -> tuple[str, ...]:
 _AUDIENCES = (("아이", "애", "애들", "아이들", "어린이", "키즈", "아동"), ("아기", "애기", "베이비", "유아"),
               ("강아지", "반려견", "애견", "멍멍이"), ("고양이", "반려묘", "애묘", "냥이"))
 _AUDIENCE = {w: group for group in _AUDIENCES for w in group}
+# Whom a product is for, by the words of its name, for a conflict with whom the request is for:
+# "어른용 칫솔" is not the 어린이 칫솔 (a child's and a baby's things are close enough).
+_FOR = {**{w: "child" for w in _AUDIENCES[0]}, **{w: "baby" for w in _AUDIENCES[1]},
+        **{w: "dog" for w in _AUDIENCES[2]}, **{w: "cat" for w in _AUDIENCES[3]},
+        **{w: "adult" for w in ("어른", "성인", "어른들")}}
+_NEAR_FOR = {frozenset({"child", "baby"})}
+
+
+def _for_of(word: str) -> str:
+    w = word[:-1] if word.endswith("용") and len(word) > 2 else word
+    return _FOR.get(w, "")
+
+
+@lru_cache(maxsize=_NAME_CACHE)
+def name_audience(name: str, brand: str = "", unit: str = "") -> frozenset:
+    """Whom the product's name says it is for ("어린이 칫솔" -> child), by whole words."""
+    return frozenset(a for a in map(_for_of, name_core(name, brand, unit).split()) if a)
+
+
+def request_audience(words: Sequence[str]) -> str:
+    """Whom the request says the item is for ("어른용", "애들"), or ""."""
+    return next((a for a in map(_for_of, words) if a), "")
+
+
+def audience_conflict(product, q: "ItemQuery") -> bool:
+    """The product's name is for someone else than the request says (an 어린이 칫솔 for "어른용")."""
+    if not q.audience:
+        return False
+    theirs = name_audience(product.name, getattr(product, "brand", ""), getattr(product, "unit", ""))
+    return bool(theirs) and not any(a == q.audience or frozenset({a, q.audience}) in _NEAR_FOR for a in theirs)
 
 
 def words_match(core: str, q: ItemQuery) -> int:
@@ -634,6 +710,8 @@ def features(product, q: ItemQuery) -> dict[str, float]:
     core = core_of(product)
     is_head = _heads_match(head, product, q) or bool(q.leaves & _leaf_words(product)) or shelf_sized(product, q)
     mentioned = not is_head and any(h in core for h in q.heads)
+    if audience_conflict(product, q):   # an 어린이 칫솔 for "어른용 칫솔": another thing
+        is_head = mentioned = False
     # An accessory the shopper asked for by name ("에어프라이어 종이호일") is the item itself.
     if mentioned and head and head in q.message:
         is_head, mentioned = True, False
@@ -757,6 +835,8 @@ def phrase_match(product, q: ItemQuery) -> bool:
 def is_item(head: str, core: str, q: ItemQuery, product=None) -> bool:
     """`tier(product, q) == 2` from the product's `head_of` and `core_of` (no dict built);
     `product` for a shelf-named item ("계란": its shelf's products)."""
+    if product is not None and audience_conflict(product, q):
+        return False
     if _heads_match(head, product, q):
         return True
     if q.leaves and product is not None and (q.leaves & _leaf_words(product)):

@@ -215,3 +215,55 @@ def test_a_word_naming_one_kind_of_a_two_kind_shelf_asks_for_that_kind():
     catalog = {p.id: p for p in rows}
     cards = ground_products(KeywordRetriever(rows), catalog, "참기름", Constraints(), k=3, item=q)
     assert [c.id for c in cards] == ["O1"]                    # not the 들기름 beside it
+
+
+def test_a_department_word_read_last_gives_way_to_the_item_named_before_it():
+    rows = [P("D1", "쌀떡뻥", "키즈밀", "30g x 5봉", "유아/이유식·아기간식/아기간식", 6800, tags=("유기농",)),
+            P("D2", "꿀설기", "고소한날", "6입", "간식·과자/떡·전통간식/떡", 8480),
+            P("D3", "감자칩", "고소한날", "60g", "간식·과자/과자/스낵", 1500),
+            P("D4", "강아지 육포", "펫", "100g", "반려/강아지/강아지간식", 5900),
+            P("D5", "강아지 사료", "펫", "2kg", "반려/강아지/강아지사료", 15900)]
+    vocab = head_vocabulary(rows)
+    assert item_query(("떡뻥", "간식"), "유기농 떡뻥 돌쟁이 간식", vocab).heads == ("떡뻥",)
+    assert item_query(("간식",), "간식 추천", vocab).heads == ("간식",)
+    # both words broad ("강아지" is an aisle): the last one decides, with the shelf spelled apart
+    q = item_query(("강아지", "간식"), "강아지 간식", vocab)
+    assert q.heads == ("간식",) and q.leaves == frozenset({"강아지간식"})
+
+
+def test_a_shelf_named_by_its_first_word_and_another_noun_is_that_shelf():
+    rows = [P("V1", "오트 음료", "맑은샘", "1L", "음료/주스·식물성음료/두유·식물성음료", 5500),
+            P("V2", "아몬드 음료", "맑은샘", "950ml", "음료/주스·식물성음료/두유·식물성음료", 3980),
+            P("V3", "무가당 두유", "맑은샘", "190ml x 16팩", "음료/주스·식물성음료/두유·식물성음료", 9900,
+              allergens=("대두",)),
+            P("V4", "저지방 우유", "목장", "1L", "유제품/우유/우유", 2980, allergens=("우유",)),
+            P("V5", "식물성 유산균", "뉴트리", "60캡슐", "건강/영양제/유산균", 21900),
+            P("V6", "어린이 유산균", "뉴트리", "2g x 30포", "건강/영양제/유산균", 17900)]
+    vocab = head_vocabulary(rows)
+    q = item_query((), "콩 알레르기라 두유 말고 다른 식물성 우유", vocab)
+    assert q.heads == ("식물성음료",) and q.leaves == frozenset({"식물성음료"})
+    catalog = {p.id: p for p in rows}
+    cards = ground_products(KeywordRetriever(rows), catalog, "식물성 우유",
+                            Constraints(excluded_allergens=("대두", "우유")), k=3, item=q)
+    assert {c.id for c in cards} == {"V1", "V2"}
+    # a product is named so: the 식물성 유산균 is a 유산균, not the drinks' shelf
+    assert item_query(("유산균",), "식물성 유산균", vocab).heads == ("유산균",)
+
+
+def test_a_product_named_for_someone_else_is_not_the_item():
+    from assistant.rerank import audience_conflict
+
+    rows = [P("T1", "어린이 칫솔", "구강", "4개입", "뷰티/구강용품/치약·칫솔", 4980),
+            P("T2", "초극세모 칫솔", "구강", "10개입", "뷰티/구강용품/치약·칫솔", 8480),
+            P("T3", "아기 칫솔", "구강", "2개입", "뷰티/구강용품/치약·칫솔", 3980),
+            P("T4", "아이스크림", "빙과", "1L", "간식/아이스크림/아이스크림", 5980)]
+    vocab = head_vocabulary(rows)
+    catalog = {p.id: p for p in rows}
+    q = item_query(("어른", "칫솔"), "어른용 칫솔 여러 개 든 거", vocab)
+    assert q.audience == "adult"
+    cards = ground_products(KeywordRetriever(rows), catalog, "칫솔", Constraints(), k=3, item=q)
+    assert [c.id for c in cards] == ["T2"]
+    # a child's and a baby's things are close enough; a word inside a name is no audience
+    q = item_query(("칫솔",), "애들 칫솔", vocab)
+    assert not audience_conflict(catalog["T3"], q) and not audience_conflict(catalog["T1"], q)
+    assert not audience_conflict(catalog["T4"], item_query(("아이스크림",), "강아지 아이스크림", vocab))
