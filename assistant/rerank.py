@@ -197,6 +197,8 @@ class Vocabulary(set):
     # name ("참기름" of 식용유·참기름, "린스" of 샴푸·린스): those products, not the whole shelf
     own_kind: frozenset = frozenset()
     cores: frozenset = frozenset()   # every product name without brand, size and spaces
+    shelf_paths: dict = {}   # shelf word -> the category paths of the shelves it names
+    names_on: dict = {}      # category path -> the names (`core_of`) of the products filed there
 
 
 def head_vocabulary(products: Iterable) -> Vocabulary:
@@ -251,6 +253,14 @@ def head_vocabulary(products: Iterable) -> Vocabulary:
                 counts = before.setdefault(w, {})
                 counts[head] = counts.get(head, 0) + 1
     vocab.cores = frozenset(core_of(p) for p in products)
+    shelf_paths: dict[str, set] = {}
+    names_on: dict[str, set] = {}
+    for p in products:
+        for w in p.category.split("/")[-1].split("·"):
+            shelf_paths.setdefault(w, set()).add(p.category)
+        names_on.setdefault(p.category, set()).add(core_of(p))
+    vocab.shelf_paths = {w: frozenset(c) for w, c in shelf_paths.items()}
+    vocab.names_on = {c: frozenset(n) for c, n in names_on.items()}
     vocab.own_kind = frozenset(h for h in heads if h and h not in vocab and any(
         h in cat.rsplit("/", 1)[-1].split("·") and "·" in cat.rsplit("/", 1)[-1] for cat in by_head.get(h, ())))
     vocab.kind_of = {w: next(iter(c)) for w, c in before.items()
@@ -311,8 +321,11 @@ def item_heads(keywords: Sequence[str], vocabulary: set[str], message: str = "")
     message = alias_text(message)
     # a department or aisle word read last ("떡뻥 … 간식") when an earlier word is narrower: the
     # earlier item wins ("강아지 간식": both broad, the last word decides as before)
-    broad = bool(words) and _broad(norm(words[-1]), vocabulary) and any(not _broad(norm(x), vocabulary)
-                                                                        for x in words[:-1])
+    cores = getattr(vocabulary, "cores", frozenset())
+    broad = (bool(words) and _broad(norm(words[-1]), vocabulary)
+             and any(not _broad(norm(x), vocabulary) for x in words[:-1])
+             # a product is named so ("아몬드 음료"): the last word is part of the item's name
+             and not any(norm(words[-2]) + norm(words[-1]) in c for c in cores))
     for word in reversed(words[:-1] if broad else words):
         w = norm(word)
         # a number or letter the keyword lost ("오메가" of "오메가3", "비타민" of "비타민C"): the
@@ -493,10 +506,23 @@ def shelf_of_kind(message: str, heads: Sequence[str], vocabulary) -> str:
     shelves = [w for w in getattr(vocabulary, "leaves", ()) if len(w) > len(first) and w.startswith(first)]
     if len(shelves) != 1:
         return ""
-    on_shelf = getattr(vocabulary, "leaf_heads", {}).get(shelves[0], frozenset())
-    if any(x.endswith(h) for x in on_shelf) or norm(first + h) in getattr(vocabulary, "cores", frozenset()):
+    shelf = shelves[0]
+    on_shelf = getattr(vocabulary, "leaf_heads", {}).get(shelf, frozenset())
+    cores = getattr(vocabulary, "cores", frozenset())
+    if any(x.endswith(h) for x in on_shelf) or any(first + h in c for c in cores):
         return ""
-    return shelves[0]
+    # the rest of the shelf word names a department or aisle ("음료"), not a thing ("캠핑소품")
+    if not _broad(shelf[len(first):], vocabulary):
+        return ""
+    # the item's own shelves neither carry the word in their names ("식물성 완두 단백질") nor
+    # share an aisle with that shelf ("아기 이유식" is next to 아기간식)
+    homes = (getattr(vocabulary, "homes", {}).get(h, frozenset())
+             or getattr(vocabulary, "shelf_paths", {}).get(h, frozenset()))
+    aisles = {c.rsplit("/", 1)[0] for c in homes}
+    shelf_aisles = {c.rsplit("/", 1)[0] for c in getattr(vocabulary, "shelf_paths", {}).get(shelf, ())}
+    if aisles & shelf_aisles or any(first in w for c in homes for w in getattr(vocabulary, "names_on", {}).get(c, ())):
+        return ""
+    return shelf
 
 
 _LIKE_AFTER = re.compile(r"^\s*(?:이랑|랑|와|과)?\s*(?:같은|비슷한|처럼|스러운)")

@@ -239,6 +239,10 @@ def test_a_shelf_named_by_its_first_word_and_another_noun_is_that_shelf():
             P("V4", "저지방 우유", "목장", "1L", "유제품/우유/우유", 2980, allergens=("우유",)),
             P("V5", "식물성 유산균", "뉴트리", "60캡슐", "건강/영양제/유산균", 21900),
             P("V6", "어린이 유산균", "뉴트리", "2g x 30포", "건강/영양제/유산균", 17900)]
+    # the drinks department, mostly named otherwise than 음료 (so 음료 names where, not what)
+    rows += [P(f"J{i}", name, "과즙", "1L", "음료/주스·식물성음료/주스", 3000)
+             for i, name in enumerate(("오렌지주스", "사과주스", "포도주스", "토마토주스", "배주스", "감귤주스",
+                                       "ABC 주스", "망고주스", "자몽주스"))]
     vocab = head_vocabulary(rows)
     q = item_query((), "콩 알레르기라 두유 말고 다른 식물성 우유", vocab)
     assert q.heads == ("식물성음료",) and q.leaves == frozenset({"식물성음료"})
