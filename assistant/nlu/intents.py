@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.nlu.keywords import verb_lemmas
+
 INJECTION = re.compile(
     r"(?:이전|앞의|앞선|위의|기존|모든|지금까지의?|너의|니|너|넌|네|시스템)\s?(?:지시|명령|지침|규칙|설정|프롬프트|instruction|룰)"
     r"[가-힣\s]{0,8}(?:무시|잊어|잊고|따르지|취소|버려)"
@@ -264,7 +266,9 @@ ASKS = re.compile(
 )
 # something received, or about to arrive: "어제 온 사과", "받은 지 닷새인데", "딸기 받았는데"
 _RECEIVED = re.compile(
-    r"(?:왔|받았|도착했|배송됐|배송\s?왔)(?:는데|더니|어요|어|네|음|고|다)|(?:어제|오늘|그저께|엊그제|지난주|방금)\s?(?:온|받은|도착한)"
+    r"(?:왔|받았|도착했|배송됐|배송\s?왔)(?:는데|더니|어요|어|네|음|고|다)"
+    # "어제 온", "어제 새벽에 온", "오늘 아침에 받은": a time word, maybe one "X에" between
+    r"|(?:어제|오늘|그저께|엊그제|지난주|방금)\s?(?:[가-힣]{1,3}에\s?)?(?:온|받은|도착한)"
     r"|받은\s?(?:지|게)|받은지|[가-힣]\s?(?:게|거|것|건)\s?(?:오면|왔)"
     r"|(?<![가-힣])(?:산|샀던|구매한|구입한)\s?(?:지|걸|거|게|건)(?![가-힣])|(?:샀|구매했|구입했)(?:는데|더니)"
 )
@@ -274,6 +278,9 @@ _FAULT = re.compile(
     r"|녹아|녹았|새요|샜|불량|이상해|이상한|정상|신고|바꿔\s?주|바꿀\s?수|교환|환불|반품|돌려"
     r"|젖어|젖었|찢어|찢겨|찢긴|파손|망가|구겨|부서|눌려|뜯겨|흘러|새서|금\s?(?:가|갔)|빠져\s?(?:있|왔)"
 )
+# the same faults by their verb stem, whatever the ending ("물러 있어요", "시들었고", "뜯겨 왔어요")
+_FAULT_LEMMAS = frozenset({"무르", "시들", "상하", "썩", "깨지", "터지", "찌그러지", "뜯기", "찢어지", "찢기", "부서지",
+                           "망가지", "녹", "새", "젖", "구겨지", "눌리", "멍들"})
 # trouble told as a statement ("글씨가 안 보여요", "비밀번호 까먹었어요"): asks for help like a question
 _TROUBLE = re.compile(r"안\s?(?:보여|보이|보임|돼|되네|되는데|나와|나오|들려|먹혀|열려)|못\s?(?:찾겠|보겠|읽겠)|까먹|잊어버|잃어버|모르겠")
 # an order already placed, changed afterwards: "이미 주문했는데 수량만 늘릴 수 있어요?"
@@ -303,7 +310,7 @@ def situation(text: str, sig: Signals) -> str | None:
     asks = bool(ASKS.search(text))
     if _PLACED_CHANGE.search(text) and (asks or re.search(r"가능|되나|돼요|되요", text)) and not CART_WORDS.search(text):
         return "placed"
-    if _RECEIVED.search(text) and _FAULT.search(text):
+    if _RECEIVED.search(text) and (_FAULT.search(text) or verb_lemmas(text) & _FAULT_LEMMAS):
         return "received"
     # "이 과자 비건 표시 있는 거 맞죠?" asks about the product shown, not about labels in general
     # (a product word: "그 정보로 광고 보내요?" points at no product, it is still a rule)

@@ -678,7 +678,20 @@ def extract_policy_topic(text: str) -> tuple[str | None, list[Span]]:
         if found:
             topic = topic or name
             spans.extend(span for _, span in found)
+    if topic is None and _LEMMA_CUE.search(text):
+        from assistant.nlu.keywords import verb_lemmas
+
+        lemmas = verb_lemmas(text)
+        for lemma, name in _LEMMA_TOPICS:
+            if lemma in lemmas:
+                return name, spans
     return topic, spans
+
+
+# a service verb by its stem, whatever its ending ("돌려보낼 수 있죠?", "돈은 돌려받는 거죠?"); the
+# lowest rank: a topic word of the table wins ("쿠폰 돌려받아요?" is a coupon question)
+_LEMMA_TOPICS = (("돌려보내", "교환반품"), ("반송하", "교환반품"), ("돌려받", "환불"), ("환불받", "환불"))
+_LEMMA_CUE = re.compile(r"돌려|반송|환불")
 
 
 # Policy questions told as a story or a situation rather than with a service word: what
@@ -687,24 +700,25 @@ _ORDERED = r"(?:시켰|주문했|주문한|샀|구매했|받았|왔|결제했|�
 _POLICY_PATTERNS = (
     (re.compile(r"기록[가-힣\s]{0,4}(?:지워|지우|삭제|없애)"), "개인정보"),
     # something else, less or the wrong size arrived, or the shopper wants another one
-    (re.compile(r"다른\s?(?:상품|제품|물건|게|거|것)\s?(?:이|가)?\s?(?:왔|배송|도착)|돌려\s?보내|반송비"), "교환반품"),
+    (re.compile(r"다른\s?(?:상품|제품|물건|게|거|것)\s?(?:이|가)?\s?(?:왔|배송|도착)|돌려\s?보내|돌려\s?보낼|돌려\s?보냈|반송비"), "교환반품"),
     (re.compile(_ORDERED + r"[^.?!]{0,30}(?:밖에\s?안|모자라|모자르|부족|덜\s?(?:왔|들)|적게\s?왔|바꿀\s?수|바꿔\s?주|바꾸|교환)"),
      "교환반품"),
     # an order already placed, changed afterwards
     (re.compile(_ORDERED + r"[^.?!]{0,25}(?:추가할|추가\s?(?:돼|되|가능)|변경|바꿀|빼\s?(?:주|줄|도|달)|취소)"), "주문"),
+    # money coming back is what is asked, whatever happened to the order ("결품 나면 돈은 언제 돌려줘요?")
+    (re.compile(r"돈\s?(?:은|이)?\s?언제\s?(?:들어|돌려|환불|입금)|언제\s?(?:돌려|환불)\s?(?:받|돼|되)"), "환불"),
     (re.compile(r"품절\s?(?:됐|되었|이라)|결품|재고\s?(?:가\s)?없으면|대신\s?(?:보내|배송)|대체\s?(?:상품|배송|해)"), "주문"),
     (re.compile(r"\d+\s?(?:박스|상자|개|병|묶음|세트)[가-힣\s]{0,6}(?:한\s?번에|한꺼번에)|(?:한\s?번에|한꺼번에)\s?(?:많이|대량)"
                 r"|(?:회사|단체|사무실|탕비실|행사)[가-힣\s\d]{0,16}(?:주문|구매|사려)[가-힣\s]{0,10}(?:되나|돼요|되요|해도|하면|가능|방법)"),
      "주문"),
-    (re.compile(r"돈\s?(?:은|이|만)?\s?(?:빠졌|나갔|빠져|결제됐)|출금\s?(?:됐|되)"), "결제"),
-    (re.compile(r"돈\s?(?:은|이)?\s?언제\s?(?:들어|돌려|환불|입금)|언제\s?(?:돌려|환불)\s?(?:받|돼|되)"), "환불"),
+    (re.compile(r"돈\s?(?:은|이|만)?\s?(?:빠졌|나갔|나감|나가\s?있|빠져|결제됐)|출금\s?(?:됐|되)|카드\s?(?:가\s?|는\s?)?긁혔"), "결제"),
     # what the store gives when delivery is late: "늦으면 보상 같은 거 있어요?"
     (re.compile(r"(?:늦|지연)[가-힣\s]{0,12}보상"), "배송"),
     # delivery to a region, packaging returned
     (re.compile(r"(?:제주|도서\s?산간|섬\s|울릉|백령)[가-힣\s]{0,22}(?:보낼|보내|배송|배달|받을\s?수|시킬\s?수|시켜\s?줄\s?수"
-                r"|시켜도|주문\s?(?:할\s?수|돼|되|가능))"), "배송"),
+                r"|시켜도|(?:시켜|주문해)\s?(?:먹을|받을|볼)\s?수|주문\s?(?:할\s?수|돼|되|가능))"), "배송"),
     # when an order placed now arrives: "밤 10시에 주문 넣으면 내일 아침에 받을 수 있어요?"
-    (re.compile(r"(?:주문|결제)\s?(?:을\s?)?(?:넣|하|해)(?:으면|면)[^.?!]{0,20}(?:받을\s?수|받아요|받나요|와요|오나요"
+    (re.compile(r"(?:(?:주문|결제)\s?(?:을\s?)?(?:넣|하|해)(?:으면|면|어도|도)|시키면|시켜도)[^.?!]{0,20}(?:받을\s?수|받아요|받나요|와요|오나요"
                 r"|도착(?:해요|하나요|할까요|하죠))"), "배송"),
     # what arrived is spoiled or broken: "받았는데 곰팡이예요", "받은 지 사흘인데 안 돌아가요"
     (re.compile(r"(?:받았|왔|도착했)(?:는데|더니)[^.?!]{0,20}(?:곰팡이|상했|썩|깨졌|깨져|터졌|녹았|안\s?돌아|작동\s?(?:이\s?)?안"
@@ -713,6 +727,9 @@ _POLICY_PATTERNS = (
                 r"|작동)"), "교환반품"),
     (re.compile(r"(?:전화|채팅)\s?상담|상담\s?(?:은|이|을)?\s?(?:몇\s?시|시간|언제)"), "고객센터"),
     (re.compile(r"그린\s?박스|보냉\s?(?:박스|가방)|박스\s?(?:회수|반납)|문\s?앞에\s?내놓"), "배송"),
+    # sent to someone else, whose address the shopper does not have or leaves to them
+    (re.compile(r"(?:한테|에게|께|집으로|댁으로)\s?[^.?!]{0,14}(?:보내|보낼)[^.?!]{0,40}주소"
+                r"|주소\s?(?:는|를|도)?\s?(?:[가-힣]{1,4}\s)?(?:[가-힣]{1,4}(?:가|이)\s)?(?:직접|대신|알아서)\s?(?:넣|입력|적)"), "선물"),
     (re.compile(r"선물\s?(?:을|를)?\s?(?:보냈|받는\s?(?:사람|분|친구))|받는\s?(?:친구|분|사람)(?:이|가)\s?주소|가격\s?표시"), "선물"),
     (re.compile(r"(?:글씨|글자|화면)\s?(?:를|가|좀)?\s?(?:좀\s?)?(?:크게|키워|확대|잘\s?안\s?보)|큰\s?글씨|음성\s?안내|휠체어"), "키오스크"),
     (re.compile(r"표시(?:된|돼|되어|가\s?된)\s?[가-힣\s]{0,10}(?:맞|믿|확실|면)"), "알레르기"),
