@@ -109,3 +109,42 @@ def test_a_family_word_after_its_excluded_member_is_what_the_shopper_wants():
     assert "오징어" in u.slots.allergens and "해물" in u.slots.keywords
     u = parse("게 알레르기 있어서 갑각류 전부 안 돼요 라면")   # a family refused stays a refusal
     assert {"게", "새우"} <= set(u.slots.allergens) and "갑각류" not in u.slots.keywords
+
+
+# branch slots3: an attribute said absent is the tag of its absence, with a particle or an
+# "at all" between; the same tags and sorts in English words. Messages written for this test.
+@pytest.mark.parametrize("text, tag", [
+    ("향이 전혀 없는 주방세제 있어요?", "무향"),
+    ("향료 아예 안 들어간 핸드크림", "무향"),
+    ("설탕이 하나도 안 들어간 그래놀라", "무가당"),
+    ("방부제 없는 햄 찾아요", "무첨가"),
+    ("농약 안 뿌린 깻잎 있나요", "무농약"),
+    ("항생제 안 먹인 닭다리", "무항생제"),
+    ("칼로리가 0인 젤리 있어요?", "제로칼로리"),
+    ("sugar free 사탕 있어요?", "무가당"),
+    ("low sodium 라면", "저염"),
+    ("high protein 요거트 찾아요", "고단백"),
+])
+def test_an_absent_attribute_is_its_tag(text, tag):
+    u = parse(text)
+    assert tag in u.slots.dietary_tags, text
+    assert not {"free", "low", "high", "향", "설탕", "농약", "방부제"} & set(u.slots.keywords)
+
+
+@pytest.mark.parametrize("text, tags", [
+    ("향 좋은 섬유유연제 추천", ()),         # a scent wanted, none refused
+    ("100kcal 이하 과자", ()),              # a calorie ceiling, not zero
+])
+def test_a_present_attribute_is_no_absence_tag(text, tags):
+    assert parse(text).slots.dietary_tags == tags
+
+
+@pytest.mark.parametrize("text, sort", [
+    ("물티슈 cheapest 걸로", "price_asc"),
+    ("와인 expensive 순서로 보여줘", "price_desc"),
+    ("샴푸 top rated 로 추천", "rating"),
+])
+def test_an_english_sort_word_sorts(text, sort):
+    u = parse(text)
+    assert u.slots.sort == sort, text
+    assert not {"cheapest", "expensive", "top", "rated"} & set(u.slots.keywords)

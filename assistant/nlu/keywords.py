@@ -29,6 +29,7 @@ STOPWORDS = frozenset("""
 고고 오케이 응 아니 하이 바이 로만 개입 방법 사용법 기간 시간 주소 어디 언제 때문 거예요
 위주 혼자 이번 만요
 패스 패스요 사절 불가 제한 섭취 두드러기 양성 검사 큰일 알러지 배탈 설사 포함 함유
+free non low high plz pls please cheap cheaper cheapest expensive pricey best top rated price kcal
 """.split())
 # Words dropped when they stand alone but kept inside a compound ("선물세트", "생수박스").
 WEAK = frozenset("""

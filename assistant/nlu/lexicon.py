@@ -92,6 +92,13 @@ TAG_SYNONYMS: dict[str, str] = {
     "0칼로리": "제로칼로리", "선물": "선물용", "선물용": "선물용", "1인가구": "1인가구", "1인용": "1인가구",
     "혼밥": "1인가구", "자취": "1인가구", "혼자먹을": "1인가구", "혼자사는": "1인가구", "소포장": "1인가구", "1인분": "1인가구",
     "제로슈가": "제로슈거", "친환경": "친환경", "동물복지": "동물복지",
+    # the same in English, as shoppers mix it in ("sugar free 초콜릿", "low sodium 김치")
+    "sugarfree": "무가당", "nosugar": "무가당", "unsweetened": "무가당", "lowsugar": "저당",
+    "lactosefree": "락토프리", "highprotein": "고단백", "lowsodium": "저염", "lowsalt": "저염",
+    "lowfat": "저지방", "fatfree": "저지방", "nonfat": "저지방", "zerocalorie": "제로칼로리",
+    "zerocal": "제로칼로리", "lowcalorie": "저칼로리", "lowcal": "저칼로리", "keto": "키토",
+    "halal": "할랄", "unscented": "무향", "fragrancefree": "무향", "plantbased": "비건",
+    "additivefree": "무첨가", "antibioticfree": "무항생제", "pesticidefree": "무농약",
 }
 
 # ---- policy topics -------------------------------------------------------------------------

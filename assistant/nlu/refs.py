@@ -130,9 +130,11 @@ def extract_reference(text: str) -> tuple[Reference | None, list[Span]]:
 
 
 _SORTS = (
-    ("price_asc", re.compile(r"저렴|(?<!비)싼|(?<!비)싸게|가성비|최저가|가격\s?낮은|값싼|더\s?싸|낮은\s?가격\s?순")),
-    ("price_desc", re.compile(r"비싼|고급|프리미엄|최고가")),
-    ("rating", re.compile(r"평점|별점|리뷰\s?(?:좋|많)|후기\s?(?:좋|많)|인기|잘\s?팔리|베스트|평가\s?좋")),
+    ("price_asc", re.compile(r"저렴|(?<!비)싼|(?<!비)싸게|가성비|최저가|가격\s?낮은|값싼|더\s?싸|낮은\s?가격\s?순"
+                             r"|(?<![a-z])(?:cheap|cheapest|cheaper|lowest\s?price|low\s?price)(?![a-z])")),
+    ("price_desc", re.compile(r"비싼|고급|프리미엄|최고가|(?<![a-z])(?:expensive|premium|pricey)(?![a-z])")),
+    ("rating", re.compile(r"평점|별점|리뷰\s?(?:좋|많)|후기\s?(?:좋|많)|인기|잘\s?팔리|베스트|평가\s?좋"
+                          r"|(?<![a-z])(?:best|top\s?rated|highest\s?rated|popular|rating)(?![a-z])")),
 )
 
 

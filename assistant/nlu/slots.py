@@ -139,7 +139,17 @@ def _names_a_kind(text: str, span: Span, lexicon: Lexicon) -> bool:
 _WORN = re.compile(r"\s?(?:옷|피부)")
 # Tags said as a phrase rather than a word; the span is only the tag part ("제로" in "제로
 # 콜라" leaves 콜라 a keyword).
+# an attribute said absent, with its particle and an "at all" between ("향 하나도 없는", "설탕
+# 전혀 안 들어간", "농약 안 친", "칼로리 0인"): the tag of its absence
+_NONE_OF = r"\s?(?:이|가|은|는|도|을|를)?\s?(?:하나도|전혀|아예|일절|거의|1도|일도)?\s?"
+_ABSENT = r"(?:없는|없이|없고|없게|없을|없었으면|안\s?(?:들어간|들어있는|든|넣은|들어\s?있는)|뺀|빠진)"
 _TAG_PHRASES = (
+    (re.compile(r"(?<![가-힣])향(?:료)?" + _NONE_OF + r"(?:" + _ABSENT + r"|안\s?나는)"), "무향"),
+    (re.compile(r"(?<![가-힣])(?:설탕|당분)" + _NONE_OF + _ABSENT), "무가당"),
+    (re.compile(r"(?:화학\s?)?(?:첨가물|첨가제|보존료|방부제)" + _NONE_OF + _ABSENT), "무첨가"),
+    (re.compile(r"(?<![가-힣])농약" + _NONE_OF + r"(?:" + _ABSENT + r"|안\s?(?:친|쓴|뿌린|한))"), "무농약"),
+    (re.compile(r"항생제" + _NONE_OF + r"(?:" + _ABSENT + r"|안\s?(?:먹인|쓴|맞힌|한))"), "무항생제"),
+    (re.compile(r"칼로리\s?(?:가|이|는)?\s?(?:0|제로|영|하나도\s?없|전혀\s?없)(?![0-9])|(?<![0-9.])0\s?(?:kcal|칼로리)"), "제로칼로리"),
     (re.compile(r"제로(?=\s?(?:콜라|사이다|탄산|음료|소다|에이드|맥주))"), "제로칼로리"),
     (re.compile(r"(?:피부|두피|눈|아기\s?피부)\s?(?:가|이)?\s?(?:좀\s?)?(?:예민|민감)"), "저자극"),
     (re.compile(r"(?:설탕|당)\s?(?:이|을|은)?\s?(?:적게|덜|조금|거의\s?안)\s?(?:들어간|들어있는|넣은|든)"
