@@ -148,3 +148,23 @@ def test_an_english_sort_word_sorts(text, sort):
     u = parse(text)
     assert u.slots.sort == sort, text
     assert not {"cheapest", "expensive", "top", "rated"} & set(u.slots.keywords)
+
+
+# branch slots3: an acknowledgment before a pointer and an amount ("ㅇㅋ", "넵", "오케이") says
+# nothing of the request; "네 개", "네 번째" are numbers, not an acknowledgment
+@pytest.mark.parametrize("text, quantity, reference", [
+    ("ㅇㅋ 이거 3개", 3, Reference("it")),
+    ("넵 두번째 거 2개요", 2, Reference("index", 1)),
+    ("오케이, 그걸로 하나", 1, Reference("it")),
+    ("네 개 담아주세요", 4, Reference("it")),
+])
+def test_an_acknowledgment_before_an_amount(text, quantity, reference):
+    from assistant.types import DialogueState
+
+    state = DialogueState(session_id="t", last_intent="product_question")
+    u = parse(text, state)
+    assert (u.intent, u.slots.quantity, u.slots.reference) == ("cart_add", quantity, reference), text
+
+
+def test_an_ordinal_four_is_no_acknowledgment():
+    assert parse("네 번째 상품 장바구니에 담아").slots.reference == Reference("index", 3)

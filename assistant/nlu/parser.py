@@ -66,6 +66,9 @@ _NOT_EVEN = re.compile(r"(?:단\s?)?한\s?(?:방울|톨|알|조각)\s?(?:도|이
 _SHOW = re.compile(r"추천|보여|골라|찾아|알려")
 _LIVING_ALONE = re.compile(r"혼자\s?(?:살아|살고|살거든|삽니다|살면서)")
 # "그거 말고", "그럼": the choice changed or taken, before a pointer and an amount
+# an acknowledgment opening the message, then more: not "네 개" (four), "네 번째" (fourth)
+_ACK = re.compile(r"^(?:ㅇㅋ(?:ㅇㅋ)?|ㅇㅇ|ㅇㅋㅂ|오케이|오키|ok|okay|넵|넹|네네|네|예|응|웅|그래요|알겠어요|알겠습니다"
+                  r"|좋아요(?=\s?[,.!~]))\s?[,.!~]*\s+(?!(?:개|번|병|봉|팩|박스|캔|통|묶음|세트|판|마리|장|가지|명|분|살|다스|줄|포기|모|송이|알|키로|kg))(?=\S)")
 _OTHER_ONE = re.compile(r"^\s*(?:(?:그거|이거|저거|그건|이건)\s?말고|그럼|아)\s")
 _CART_TURNS = ("cart_view", "cart_add", "cart_remove")
 _TAKE_OUT = re.compile(r"빼(?:고|주고|줘|\s?주세요|주세요|요)?(?:\s|$|[.,!~])")
@@ -180,6 +183,8 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     """
     lexicon = lexicon or _DEFAULT_LEXICON
     t = normalize(text)
+    # "ㅇㅋ 그거 2개", "넵 첫번째 거 3개": an acknowledgment before the request says nothing of it
+    t = _ACK.sub("", t) or t
     lo, hi, budget_spans = extract_budget(t)
     tags, tag_spans = extract_tags(t, lexicon)
     cart_turn = bool(state and state.last_intent in _CART_INTENTS)
