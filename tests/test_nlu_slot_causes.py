@@ -168,3 +168,33 @@ def test_an_acknowledgment_before_an_amount(text, quantity, reference):
 
 def test_an_ordinal_four_is_no_acknowledgment():
     assert parse("네 번째 상품 장바구니에 담아").slots.reference == Reference("index", 3)
+
+
+# branch slots3: "not shown any more" names what is refused: an ingredient is excluded, a brand
+# avoided, and from now on it is the shopper's standing preference (not the privacy switch for
+# personal recommendations, which names nothing). Messages written for this test.
+@pytest.mark.parametrize("text, slot, value", [
+    ("이제부터 계란 들어간 건 추천하지 말아 주세요", "allergens", ("알류",)),
+    ("다음부터 오뚜기 제품은 추천 안 해줬으면 해요", "avoid_brands", ("오뚜기",)),
+    ("앞으로 풀무원 거는 보기 싫어요", "avoid_brands", ("풀무원",)),
+])
+def test_not_shown_from_now_on_is_a_preference(text, slot, value):
+    u = parse(text)
+    assert u.intent == "profile_update", text
+    assert getattr(u.slots, slot) == value, text
+    assert u.slots.policy_topic is None
+
+
+def test_turning_personal_recommendations_off_is_still_privacy():
+    u = parse("개인 맞춤 추천 안 받으려면 어떻게 해요?")
+    assert (u.intent, u.slots.policy_topic) == ("policy", "개인정보")
+
+
+@pytest.mark.parametrize("text, slot, value", [
+    ("삼만 언더 블루투스 스피커", "budget_max", 30000),
+    ("만오천원 안짝으로 세제", "budget_max", 15000),
+    ("짜지 않은 햄 있어요?", "dietary_tags", ("저염",)),
+    ("비비고 만두 빼고 다른 브랜드로", "avoid_brands", ("비비고",)),
+])
+def test_slang_budgets_salt_and_a_refused_brand_product(text, slot, value):
+    assert getattr(parse(text).slots, slot) == value, text

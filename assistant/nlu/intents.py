@@ -138,7 +138,10 @@ PROFILE_EDIT = re.compile(
     r"|(?:알레르기|프로필|내\s?정보|제\s?정보|식단)[가-힣\s:]{0,20}(?:목록|리스트|정보|기록|프로필)\s?에서\s?(?:지워|삭제|빼|없애)"
     r"|(?:추가|등록|업데이트|수정|넣어|저장|기록)[가-힣\s]{0,10}(?:알레르기|프로필)"
 )
-MEMORY = re.compile(r"앞으로|항상|기억해|프로필|설정해|저장해|등록해|내\s?정보에")
+MEMORY = re.compile(r"앞으로|항상|기억해|프로필|설정해|저장해|등록해|내\s?정보에|담부터|다음부터|이제부터")
+# "추천하지 마", "추천 안 해줬으면", "안 보고 싶어요": what not to be shown any more
+NOT_SHOWN = re.compile(r"추천\s?(?:하지\s?마|하지\s?말|안\s?해|안\s?했으면|하지\s?않|말아)|보여\s?주지\s?(?:마|말)|권하지\s?마"
+                       r"|안\s?(?:보고\s?싶|봤으면|보이게)|보기\s?싫")
 REQUEST = re.compile(
     rf"추천|{_FIND}|찾고|찾는|{_SHOW}|{_PICK}|뭐\s?(?:있|살|사|먹|좋)|어떤\s?(?:거|게)|있어\s?\?|있나요|있어요\s?\?|있을까|있니"
     r"|없어\s?\?|없나요|없을까|사고\s?싶|살까|필요해|필요한데|필요해요|구해|알아봐|살만한|먹을만한|괜찮은\s?거|리스트|목록"
@@ -409,6 +412,11 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     if (sig.has_allergens and MEMORY.search(whole) and not CART_WORDS.search(whole)
             and not REQUEST.search(whole) and not sig.has_reference):
         return "profile_update", 0.85, False, False  # "앞으로 땅콩 든 건 빼주세요": from now on, always
+    if ((sig.has_allergens or sig.has_avoid_brands or sig.has_tags) and MEMORY.search(whole) and NOT_SHOWN.search(whole)
+            and not CART_WORDS.search(whole) and not sig.has_reference):
+        # "앞으로 고기 들어간 건 추천하지 마세요", "장보기 베이직 제품은 앞으로 추천 안 해줬으면": from
+        # now on, never shown; a standing preference of the shopper
+        return "profile_update", 0.85, False, False
     if CART_REMOVE.search(text) and not (sig.policy_topic in _AFTER_ORDER_TOPICS and not re.search(r"장바구니|카트|담은|넣은|담았", text)):
         return "cart_remove", 0.9, False, False
     if (sig.policy_topic in (*_AFTER_ORDER_TOPICS, "선물") and _PLACED.search(text)

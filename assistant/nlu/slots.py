@@ -180,7 +180,7 @@ _ALLERGY_MARK = re.compile(
     # "먹으면 입 주변이 빨개져요", "때문에 고생했어요": the reaction a few words on
     r"|(?:먹|마시|드시|드셔)(?:으면|면|을\s?때|고\s?나면)\s(?:[가-힣]{1,5}\s){1,3}(?:" + _REACTION + r")"
     r"|(?:때문에|땜에|때매)\s?(?:고생|" + _REACTION + r")"
-    r"|먹지\s?(?:못|말|마)|빼|뺀|빠진|빠져|제외|없는|없이|없고|없어야|없었으면|없을|안\s?들어|들어가(?:면|도|선|서는)\s?안"
+    r"|(?:추천|권|보여\s?주)(?:하지|해\s?주지|해주지|지)\s?(?:마|말|않)|추천\s?(?:안|하지\s?않|말아)|먹지\s?(?:못|말|마)|빼|뺀|빠진|빠져|제외|없는|없이|없고|없어야|없었으면|없을|안\s?들어|들어가(?:면|도|선|서는)\s?안"
     r"|들어가(?:면|도)\s?큰일|들어가지\s?않|들어있지\s?않|안\s?든|피해|피하|말고|대신|안\s?(?:돼|되|됨|맞)|안돼|안됨|민감|조심"
     # made without it: "계란 안 쓴 마요", "버터 안 넣은 쿠키", "우유 쓰지 않은", "무사용"
     r"|안\s?(?:쓴|쓰고|쓰는|써서|넣은|넣고|넣는|넣어서|섞은|첨가한|첨가된)|(?:쓰|넣|사용하|첨가하|섞)지\s?않|사용\s?안\s?(?:한|함|된)|[무미]사용"
@@ -592,9 +592,9 @@ _NEG_PREFIX = re.compile(r"(?:^|[\s(])(?:no|non|without|zero|노)[\s-]?$")
 
 # ---------------------------------------------------------------- brands
 _AVOID = re.compile(
-    r"\s?(?:제품|브랜드|거|것|건)?\s?(?:은|는|이|가|을|를)?\s?"
+    r"\s?(?:제품|브랜드|거|것|건)?\s?(?:은|는|이|가|을|를)?\s?(?:앞으로|담부터|다음부터|이제|다시는)?\s?"
     r"(?:말고|말구|빼고|제외|싫|별로|안\s?좋아|말곤|은\s?빼|는\s?빼|안\s?살|피해"
-    r"|추천하지\s?마|추천\s?하지\s?마|사지\s?마|보여\s?주지\s?마|권하지\s?마"
+    r"|추천하지\s?마|추천\s?하지\s?마|사지\s?마|보여\s?주지\s?마|권하지\s?마|추천\s?(?:안\s?해|안\s?했으면|하지\s?않|말아)"
     # "X 제품은 안 보고 싶어요", "다시는 안 살래요", "보기 싫어요"
     r"|안\s?(?:보고\s?싶|봤으면|볼래|보이게|살래|사고\s?싶|샀으면|쓰고\s?싶|먹고\s?싶)|(?:보기|사기|쓰기)\s?싫|다시는\s?안)"
 )
@@ -616,6 +616,13 @@ def extract_brands(text: str, lexicon: Lexicon) -> tuple[list[str], list[str], l
         spans.append((s, e))
     for m in _OTHER_BRAND.finditer(text):
         name = m.group(1)
+        before = [text[s:e] for s, e in spans if 0 <= m.start(1) - e <= 1 and text[s:e] in wanted]
+        if before:
+            # "비비고 만두 빼고 다른 브랜드": the known brand before the product word is the one refused
+            wanted.remove(before[0])
+            if before[0] not in avoided:
+                avoided.append(before[0])
+            continue
         if name not in avoided and not any(s <= m.start(1) < e for s, e in spans):
             avoided.append(name)
             spans.append(m.span(1))
@@ -667,6 +674,11 @@ def extract_order_id(text: str) -> tuple[str | None, list[Span]]:
     return value.upper(), [m.span()]
 
 
+# "추천 안 해줬으면" turns personal recommendations off (개인정보) only when nothing is named
+# before it: "장보기 베이직 제품은 앞으로 추천 안 해줬으면", "고기 들어간 건 추천 안 해주셨음" refuse
+# a brand or an ingredient, a preference of the shopper
+_NOT_RECOMMENDED = frozenset({"추천안", "추천끄", "추천안받"})
+_OBJECT_BEFORE = re.compile(r"(?:제품|거|건|것|걸|꺼|브랜드|종류)\s?(?:은|는|을|를|도)?\s?(?:앞으로|담부터|다음부터|이제|다시는)?\s?$")
 # spoilage words only count at a word start: "수상한" (suspicious) is not "상한" (spoiled)
 _WORD_INITIAL_TRIGGERS = frozenset({"상한", "상했", "썩은", "썩었"})
 
@@ -684,7 +696,8 @@ def extract_policy_topic(text: str) -> tuple[str | None, list[Span]]:
             spans.append(m.span())
     for name, triggers in POLICY_TOPICS.items():
         found = [(w, (s, e)) for w, (s, e) in find_terms(text, dict.fromkeys(triggers))
-                 if not (w in _WORD_INITIAL_TRIGGERS and s > 0 and "가" <= text[s - 1] <= "힣")]
+                 if not (w in _WORD_INITIAL_TRIGGERS and s > 0 and "가" <= text[s - 1] <= "힣")
+                 and not (w in _NOT_RECOMMENDED and _OBJECT_BEFORE.search(text[:s]))]
         if found:
             topic = topic or name
             spans.extend(span for _, span in found)
