@@ -173,3 +173,8 @@ def test_a_delivery_fault_or_an_address_change_is_policy(text, topic):
 ])
 def test_other_flavours_and_a_late_parcel_are_not_a_return(text, intent):
     assert parse(text).intent == intent, text
+
+
+def test_a_gift_address_change_is_a_gift_question():
+    u = parse("선물로 보낸 거 받는 분 주소 바꿀 수 있나요?")
+    assert (u.intent, u.slots.policy_topic) == ("policy", "선물")

@@ -690,6 +690,8 @@ def extract_policy_topic(text: str) -> tuple[str | None, list[Span]]:
     topic = None
     spans: list[Span] = []
     for pattern, name in _POLICY_PATTERNS:  # a story names its topic more precisely than one word
+        if pattern is _ADDRESS_CHANGE and "선물" in text:
+            continue   # "선물 받는 사람 주소 바꿀 수 있어요?": the gift service names the topic
         m = pattern.search(text)
         if m:
             topic = topic or name
@@ -717,6 +719,8 @@ _LEMMA_TOPICS = (("돌려보내", "교환반품"), ("반송하", "교환반품")
 _LEMMA_CUE = re.compile(r"돌려|반송|환불")
 
 
+_ADDRESS_CHANGE = re.compile(r"주소[^.?!]{0,14}(?:바꿀\s?수|바꿔도|바꾸려면|변경\s?(?:돼|되|가능|하려면|할\s?수)|수정\s?(?:돼|되|가능|할\s?수))"
+                             r"|주소\s?(?:를|을)?\s?잘못")
 # Policy questions told as a story or a situation rather than with a service word: what
 # happened to an order and what the shopper asks about it.
 _ORDERED = r"(?:시켰|주문했|주문한|샀|구매했|받았|왔|결제했|결제\s?끝났|결제\s?했)(?:는데|더니|고|다가)"
@@ -727,9 +731,8 @@ _POLICY_PATTERNS = (
     (re.compile(r"(?:대신|말고)\s?[가-힣]{1,6}?\s?(?:이|가)\s?(?:왔|배송\s?됐|도착했)|다른\s?[가-힣]{1,4}?\s?(?:이|가)\s?(?:왔|배송\s?됐|도착했)"
                 r"|(?:하나|한\s?개|\d+\s?개|반)\s?(?:만|밖에)\s?(?:왔|도착|들어\s?있|안\s?왔)"
                 r"|(?:사이즈|치수|색상|색깔)\s?(?:이|가)?\s?(?:안\s?맞|달라|다르|작아서|커서)"), "교환반품"),
-    # the delivery address changed or mistyped, asked as what can be done
-    (re.compile(r"주소[^.?!]{0,14}(?:바꿀\s?수|바꿔도|바꾸려면|변경\s?(?:돼|되|가능|하려면|할\s?수)|수정\s?(?:돼|되|가능|할\s?수))"
-                r"|주소\s?(?:를|을)?\s?잘못"), "배송"),
+    # the delivery address changed or mistyped, asked as what can be done (of a gift, the gift's)
+    (_ADDRESS_CHANGE, "배송"),
     (re.compile(r"다른\s?(?:상품|제품|물건|게|거|것)\s?(?:이|가)?\s?(?:왔|배송|도착)|돌려\s?보내|돌려\s?보낼|돌려\s?보냈|반송비"), "교환반품"),
     (re.compile(_ORDERED + r"[^.?!]{0,30}(?:밖에\s?안|모자라|모자르|부족|덜\s?(?:왔|들)|적게\s?왔|바꿀\s?수|바꿔\s?주|바꾸|교환)"),
      "교환반품"),
