@@ -419,7 +419,9 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
         # "앞으로 고기 들어간 건 추천하지 마세요", "장보기 베이직 제품은 앞으로 추천 안 해줬으면": from
         # now on, never shown; a standing preference of the shopper
         return "profile_update", 0.85, False, False
-    if CART_REMOVE.search(text) and not (sig.policy_topic in _AFTER_ORDER_TOPICS and not re.search(r"장바구니|카트|담은|넣은|담았", text)):
+    if CART_REMOVE.search(text) and not ((sig.policy_topic in _AFTER_ORDER_TOPICS
+                                          or sig.policy_topic and not (sig.has_keywords or sig.has_reference))
+                                         and not re.search(r"장바구니|카트|담은|넣은|담았", text)):
         return "cart_remove", 0.9, False, False
     if (sig.policy_topic in (*_AFTER_ORDER_TOPICS, "선물") and _PLACED.search(text)
             and not re.search(r"장바구니|카트", text)):

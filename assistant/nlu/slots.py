@@ -679,6 +679,8 @@ def extract_order_id(text: str) -> tuple[str | None, list[Span]]:
 # a brand or an ingredient, a preference of the shopper
 _NOT_RECOMMENDED = frozenset({"추천안", "추천끄", "추천안받"})
 _OBJECT_BEFORE = re.compile(r"(?:제품|거|건|것|걸|꺼|브랜드|종류)\s?(?:은|는|을|를|도)?\s?(?:앞으로|담부터|다음부터|이제|다시는)?\s?$")
+# a verb any topic's object may take: the topic it names ranks after every other topic's word
+_GENERIC_TRIGGERS = frozenset({"바꾸고싶"})
 # spoilage words only count at a word start: "수상한" (suspicious) is not "상한" (spoiled)
 _WORD_INITIAL_TRIGGERS = frozenset({"상한", "상했", "썩은", "썩었"})
 
@@ -696,13 +698,18 @@ def extract_policy_topic(text: str) -> tuple[str | None, list[Span]]:
         if m:
             topic = topic or name
             spans.append(m.span())
+    generic = None
     for name, triggers in POLICY_TOPICS.items():
         found = [(w, (s, e)) for w, (s, e) in find_terms(text, dict.fromkeys(triggers))
                  if not (w in _WORD_INITIAL_TRIGGERS and s > 0 and "가" <= text[s - 1] <= "힣")
                  and not (w in _NOT_RECOMMENDED and _OBJECT_BEFORE.search(text[:s]))]
-        if found:
+        if found and all(w in _GENERIC_TRIGGERS for w, _ in found):
+            generic = generic or name   # "바꾸고 싶어요" alone; "비밀번호 바꾸고 싶어요" is the account's
+            spans.extend(span for _, span in found)
+        elif found:
             topic = topic or name
             spans.extend(span for _, span in found)
+    topic = topic or generic
     if topic is None and _LEMMA_CUE.search(text):
         from assistant.nlu.keywords import verb_lemmas
 
