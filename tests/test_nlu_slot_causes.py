@@ -198,3 +198,72 @@ def test_turning_personal_recommendations_off_is_still_privacy():
 ])
 def test_slang_budgets_salt_and_a_refused_brand_product(text, slot, value):
     assert getattr(parse(text).slots, slot) == value, text
+
+
+# branch slots3 (causes found on batch N): messages written for this test
+@pytest.mark.parametrize("text, want", [
+    ("계란 하나 찾아 주세요 부침개 할 거", None),     # one needed, not one product shown
+    ("샴푸 하나만 골라 주세요", 1),                  # asked to pick one
+])
+def test_one_is_how_many_to_show_only_when_picking(text, want):
+    assert parse(text).slots.count == want
+
+
+def test_what_a_pack_holds_is_no_amount():
+    from assistant.types import DialogueState
+
+    u = parse("컵라면 6개 든 거 하나 담아줘", DialogueState(session_id="t", last_intent="search"))
+    assert (u.intent, u.slots.quantity) == ("cart_add", 1)
+
+
+def test_children_counted_are_no_amount():
+    assert parse("애 둘 키우는데 기저귀 대용량으로").slots.count is None
+
+
+def test_a_pack_size_and_the_cheapest_is_a_sorted_search():
+    from assistant.types import DialogueState
+
+    u = parse("12개들이 중에 제일 저렴한 거", DialogueState(session_id="t", last_intent="search"))
+    assert (u.intent, u.slots.sort, u.slots.reference) == ("search", "price_asc", None)
+
+
+def test_a_brand_refused_after_its_reason():
+    u = parse("바삭공방 과자는 너무 짜서 빼고 다른 거")
+    assert "바삭공방" not in u.slots.brands
+
+
+@pytest.mark.parametrize("text", ["저당 요거트 말고 그냥 플레인 요거트", "유기농 말고 일반 바나나"])
+def test_a_refused_tag_is_no_requirement(text):
+    assert parse(text).slots.dietary_tags == ()
+
+
+def test_a_confirmation_of_what_is_inside_is_a_product_question():
+    u = parse("이 쿠키 땅콩 진짜 안 들어감?")
+    assert u.intent == "product_question" and "땅콩" in u.slots.allergens
+
+
+def test_saved_as_said_is_a_profile_update():
+    assert parse("저 글루텐프리라고 기억 좀 해 둬").intent == "profile_update"
+
+
+@pytest.mark.parametrize("text, tags", [
+    ("자취생이라 라면 싼 거 위주로", ()),             # a student's cheap noodles: no pack size
+    ("자취생인데 소포장 김치 있어요?", ("1인가구",)),
+    ("전자레인지에 돌려 먹는 죽", ()),                 # every such 죽 is microwaved; no tag asked
+])
+def test_living_alone_and_the_microwave(text, tags):
+    assert parse(text).slots.dietary_tags == tags
+
+
+@pytest.mark.parametrize("text, topic", [
+    ("주문하려는데 카드가 계속 거절돼요", "결제"),
+    ("산 지 사흘 됐는데 맘이 바뀌었어요 돌려보낼 수 있어요?", "교환반품"),
+    ("돈은 계좌로 언제 들어와요?", "환불"),
+])
+def test_refused_cards_changed_minds_and_money_back(text, topic):
+    u = parse(text)
+    assert (u.intent, u.slots.policy_topic) == ("policy", topic), text
+
+
+def test_teeth_that_rot_are_no_spoiled_delivery():
+    assert parse("사탕은 빼 줘 애들 이 썩어").slots.policy_topic is None

@@ -118,11 +118,18 @@ def extract_tags(text: str, lexicon: Lexicon) -> tuple[list[str], list[Span]]:
             continue   # "돼지고기 안 들어간", "소고기없는": one named meat left out, not every meat (비건)
         if term in USE_TAG_WORDS and _WORN.match(text, span[1]):
             continue   # "아기옷 빨 세제", "애기 피부가 예민해서": the baby's clothes or skin, no baby product
+        if _TAG_REFUSED.match(text, span[1]):
+            spans.append(span)
+            continue   # "무설탕 초콜릿 말고 그냥 다크초콜릿": the tagged kind is the one refused
         if tag not in tags:
             tags.append(tag)
         if term not in KEEP_AS_KEYWORD and term not in USE_TAG_KEYWORDS and not _names_a_kind(text, span, lexicon):
             spans.append(span)
     return tags, spans
+
+
+# a tag word, at most one word, then a refusal of it: "무설탕 초콜릿 말고", "비건은 빼고"
+_TAG_REFUSED = re.compile(r"\s?(?:[가-힣a-z]+\s?)?(?:은|는|이|가)?\s?(?:말고|말구|빼고|아니고|아닌\s?(?:거|걸|것))")
 
 
 def _names_a_kind(text: str, span: Span, lexicon: Lexicon) -> bool:
@@ -151,6 +158,9 @@ _TAG_PHRASES = (
     (re.compile(r"항생제" + _NONE_OF + r"(?:" + _ABSENT + r"|안\s?(?:먹인|쓴|맞힌|한))"), "무항생제"),
     (re.compile(r"칼로리\s?(?:가|이|는)?\s?(?:0|제로|영|하나도\s?없|전혀\s?없)(?![0-9])|(?<![0-9.])0\s?(?:kcal|칼로리)"), "제로칼로리"),
     (re.compile(r"제로(?=\s?(?:콜라|사이다|탄산|음료|소다|에이드|맥주))"), "제로칼로리"),
+    # living alone is the single-household size only with a size asked ("자취생인데 작은 사이즈"); a
+    # student's cheap instant rice is no pack size
+    (re.compile(r"자취(?=[^.?!]*(?:작은|소용량|소포장|소분|1인|한\s?끼|혼자\s?먹|반찬))"), "1인가구"),
     (re.compile(r"(?:피부|두피|눈|아기\s?피부)\s?(?:가|이)?\s?(?:좀\s?)?(?:예민|민감)"), "저자극"),
     (re.compile(r"(?:설탕|당)\s?(?:이|을|은)?\s?(?:적게|덜|조금|거의\s?안)\s?(?:들어간|들어있는|넣은|든)"
                 r"|단\s?(?:거|걸|것|음식)\s?(?:을|를|은|는)?\s?(?:드시면|먹으면)\s?안|당뇨"
@@ -596,7 +606,9 @@ _AVOID = re.compile(
     r"(?:말고|말구|빼고|제외|싫|별로|안\s?좋아|말곤|은\s?빼|는\s?빼|안\s?살|피해"
     r"|추천하지\s?마|추천\s?하지\s?마|사지\s?마|보여\s?주지\s?마|권하지\s?마|추천\s?(?:안\s?해|안\s?했으면|하지\s?않|말아)"
     # "X 제품은 안 보고 싶어요", "다시는 안 살래요", "보기 싫어요"
-    r"|안\s?(?:보고\s?싶|봤으면|볼래|보이게|살래|사고\s?싶|샀으면|쓰고\s?싶|먹고\s?싶)|(?:보기|사기|쓰기)\s?싫|다시는\s?안)"
+    r"|안\s?(?:보고\s?싶|봤으면|볼래|보이게|살래|사고\s?싶|샀으면|쓰고\s?싶|먹고\s?싶)|(?:보기|사기|쓰기)\s?싫|다시는\s?안"
+    # the reason first, then the refusal: "맘스케어 건 애 피부에 안 맞아서 빼고"
+    r"|[^.?!,]{0,20}?(?:서|니까)\s?(?:빼고|빼\s?줘|빼\s?주|말고|제외))"
 )
 _COMMON_WORD_BRANDS = {"매일", "오늘", "바른", "자연", "착한", "건강", "맛있는", "행복", "우리", "하루"}
 
@@ -702,7 +714,8 @@ def extract_policy_topic(text: str) -> tuple[str | None, list[Span]]:
     for name, triggers in POLICY_TOPICS.items():
         found = [(w, (s, e)) for w, (s, e) in find_terms(text, dict.fromkeys(triggers))
                  if not (w in _WORD_INITIAL_TRIGGERS and s > 0 and "가" <= text[s - 1] <= "힣")
-                 and not (w in _NOT_RECOMMENDED and _OBJECT_BEFORE.search(text[:s]))]
+                 and not (w in _NOT_RECOMMENDED and _OBJECT_BEFORE.search(text[:s]))
+                 and not (w.startswith("썩") and re.search(r"(?:(?<![가-힣])이|이가|치아가?)\s?$", text[:s]))]   # "애들 이 썩어": teeth
         if found and all(w in _GENERIC_TRIGGERS for w, _ in found):
             generic = generic or name   # "바꾸고 싶어요" alone; "비밀번호 바꾸고 싶어요" is the account's
             spans.extend(span for _, span in found)
@@ -746,7 +759,7 @@ _POLICY_PATTERNS = (
     # an order already placed, changed afterwards
     (re.compile(_ORDERED + r"[^.?!]{0,25}(?:추가할|추가\s?(?:돼|되|가능)|변경|바꿀|빼\s?(?:주|줄|도|달)|취소)"), "주문"),
     # money coming back is what is asked, whatever happened to the order ("결품 나면 돈은 언제 돌려줘요?")
-    (re.compile(r"돈\s?(?:은|이)?\s?언제\s?(?:들어|돌려|환불|입금)|언제\s?(?:돌려|환불)\s?(?:받|돼|되)"), "환불"),
+    (re.compile(r"돈\s?(?:은|이)?\s?(?:[가-힣]{1,4}(?:로|으로)\s?)?언제\s?(?:들어|돌려|환불|입금)|언제\s?(?:돌려|환불)\s?(?:받|돼|되)"), "환불"),
     (re.compile(r"품절\s?(?:됐|되었|이라)|결품|재고\s?(?:가\s)?없으면|대신\s?(?:보내|배송)|대체\s?(?:상품|배송|해)"), "주문"),
     (re.compile(r"\d+\s?(?:박스|상자|개|병|묶음|세트)[가-힣\s]{0,6}(?:한\s?번에|한꺼번에)|(?:한\s?번에|한꺼번에)\s?(?:많이|대량)"
                 r"|(?:회사|단체|사무실|탕비실|행사)[가-힣\s\d]{0,16}(?:주문|구매|사려)[가-힣\s]{0,10}(?:되나|돼요|되요|해도|하면|가능|방법)"),
@@ -771,7 +784,7 @@ _POLICY_PATTERNS = (
     (re.compile(r"(?:한테|에게|께|집으로|댁으로)\s?[^.?!]{0,14}(?:보내|보낼)[^.?!]{0,40}주소"
                 r"|주소\s?(?:는|를|도)?\s?(?:[가-힣]{1,4}\s)?(?:[가-힣]{1,4}(?:가|이)\s)?(?:직접|대신|알아서)\s?(?:넣|입력|적)"), "선물"),
     (re.compile(r"선물\s?(?:을|를)?\s?(?:보냈|받는\s?(?:사람|분|친구))|받는\s?(?:친구|분|사람)(?:이|가)\s?주소|가격\s?표시"), "선물"),
-    (re.compile(r"(?:글씨|글자|화면)\s?(?:를|가|좀)?\s?(?:좀\s?)?(?:크게|키워|확대|잘\s?안\s?보)|큰\s?글씨|음성\s?안내|휠체어"), "키오스크"),
+    (re.compile(r"(?:글씨|글자|화면)\s?(?:를|가|이|좀)?\s?(?:좀\s?|너무\s?)?(?:크게|키워|확대|잘\s?안\s?보|작아서|작아요|작아\s)|큰\s?글씨|음성\s?안내|휠체어"), "키오스크"),
     (re.compile(r"표시(?:된|돼|되어|가\s?된)\s?[가-힣\s]{0,10}(?:맞|믿|확실|면)"), "알레르기"),
     # a return or exchange to be made is what the question is about, even when it asks what
     # comes back ("반품하면 얼마 빼고 환불돼요?"); one already made is the background of a refund
