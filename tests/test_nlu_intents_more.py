@@ -267,3 +267,15 @@ def test_calling_then_asking_is_the_ask():
 def test_an_ingredient_asked_then_the_reason_is_a_product_question(text, allergen):
     u = parse(text)
     assert u.intent == "product_question" and allergen in u.slots.allergens
+
+
+# branch slots3: how to cook a dish, with nothing to buy, is no shopping request; asking the
+# assistant what it is, with a filler word between. Sentences written for this test.
+@pytest.mark.parametrize("text, intent", [
+    ("된장찌개 맛있게 끓이는 법 알려줘요", "out_of_scope"),
+    ("너 진짜 사람이야?", "out_of_scope"),
+    ("된장찌개 끓일 재료 추천해줘", "search"),
+    ("불고기 만드는 법이랑 재료 좀 찾아줘", "search"),
+])
+def test_cooking_and_the_assistant_itself(text, intent):
+    assert parse(text).intent == intent, text

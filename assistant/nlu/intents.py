@@ -52,9 +52,12 @@ OFF_TOPIC = re.compile(
     HARD_OFF_TOPIC.pattern + r"|축구|야구|영어로|시\s?(?:써|지어)|노래|영화|드라마|맛집|여행|연애|소개팅|게임"
     r"|몇\s?시야|지금\s?몇\s?시|너\s?누구|넌\s?누구|심심|농담|재미있는\s?얘기"
     # about the assistant itself, and bookings of travel
-    r"|(?:너|넌|네)\s?(?:이름|정체|나이)|(?:너|넌)\s?(?:뭐야|사람|로봇|gpt|chatgpt|챗gpt|챗봇|ai|인공지능)|(?:사람|로봇|ai|인공지능|봇)\s?(?:이야|이에요|예요|인가요|이니|이지)\s?\?"
+    r"|(?:너|넌|네)\s?(?:이름|정체|나이)|(?:너|넌)\s?(?:혹시\s?|진짜\s?)?(?:뭐야|사람|로봇|gpt|chatgpt|챗gpt|챗봇|ai|인공지능)|(?:사람|로봇|ai|인공지능|봇)\s?(?:이야|이에요|예요|인가요|이니|이지)\s?\?"
     r"|ktx|srt|기차표|비행기|항공권|예매|호텔|숙소|펜션|렌터카|렌트카|택시|대리운전|예약(?!\s?(?:배송|주문|구매|판매|상품))"
 )
+# how to cook a dish, asked with nothing to buy ("떡볶이 만드는 법이랑 재료" buys the ingredients)
+_RECIPE = re.compile(r"(?:끓이는|만드는|요리하는|굽는|볶는|담그는|조리하는)\s?(?:법|방법)|레시피|요리법|조리법")
+_BUYING_WORDS = re.compile(r"재료|사려|사야|살\s?(?:게|거|까)|주문|추천|담아|찾아|있어요|있나|팔아|구매")
 GREETING = re.compile(
     r"안녕|하이|^hi\b|hello|헬로|ㅎㅇ|반가|반갑|처음\s?왔|좋은\s?(?:아침|하루|저녁)|고마워|고맙|감사|ㄱㅅ|thank"
     r"|잘\s?있어|수고|^bye|바이바이|ㅂㅂ|^ㅎㅎ$|^ㅋ+$|^네$|^넵$|^ㅇㅇ$"
@@ -398,6 +401,8 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     named = _ASSISTANT_NAME.sub(" ", text).strip()
     if named != text and GREETING.search(named) and len(re.sub(r"[^가-힣a-z]", "", named)) <= 6:
         return "greeting", 0.9, False, False   # "하이 장보기~", "장보기야 안녕"
+    if _RECIPE.search(text) and not _BUYING_WORDS.search(text) and not sig.has_reference and not re.match(r"(?:이|그|저)\s", text):
+        return "out_of_scope", 0.8, False, False   # "김치찌개 맛있게 끓이는 법 알려줘": cooking, nothing to buy
     if situation(whole, sig):
         return "policy", 0.8, False, False
     product = sig.has_keywords or sig.has_reference or sig.has_tags or sig.has_brands
