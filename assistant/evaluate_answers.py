@@ -37,28 +37,18 @@ import sys
 import time
 from pathlib import Path
 
+from assistant.nlu.blind import batch_letter, batch_names
 from assistant.settings import REPO_ROOT
 
 SECTION_LABELS = REPO_ROOT / "data" / "labels" / "policy_sections.jsonl"
 _BLIND = REPO_ROOT / "tests" / "data" / "blind"
-# name -> (product file, policy file). `holdout` (batch C), `holdout_d` (D), `holdout_e` (E), `holdout_f` (F), `holdout_g` (G), `holdout_h` (H), `holdout_i` (I), `holdout_j` (J), `holdout_k` (K), `holdout_l` (L), `holdout_m` (M), `holdout_n` (N) and `holdout_o` (O) were written
-# blind while the code changed and scored first at the end of a session (see test_blind_frozen.py).
-BLIND_SETS = {
-    "blind": (_BLIND / "product_blind.jsonl", _BLIND / "policy_blind.jsonl"),
-    "holdout": (_BLIND / "holdout" / "product_blind_c.jsonl", _BLIND / "holdout" / "policy_blind_c.jsonl"),
-    "holdout_d": (_BLIND / "holdout_d" / "product_blind_d.jsonl", _BLIND / "holdout_d" / "policy_blind_d.jsonl"),
-    "holdout_e": (_BLIND / "holdout_e" / "product_blind_e.jsonl", _BLIND / "holdout_e" / "policy_blind_e.jsonl"),
-    "holdout_f": (_BLIND / "holdout_f" / "product_blind_f.jsonl", _BLIND / "holdout_f" / "policy_blind_f.jsonl"),
-    "holdout_g": (_BLIND / "holdout_g" / "product_blind_g.jsonl", _BLIND / "holdout_g" / "policy_blind_g.jsonl"),
-    "holdout_h": (_BLIND / "holdout_h" / "product_blind_h.jsonl", _BLIND / "holdout_h" / "policy_blind_h.jsonl"),
-    "holdout_i": (_BLIND / "holdout_i" / "product_blind_i.jsonl", _BLIND / "holdout_i" / "policy_blind_i.jsonl"),
-    "holdout_j": (_BLIND / "holdout_j" / "product_blind_j.jsonl", _BLIND / "holdout_j" / "policy_blind_j.jsonl"),
-    "holdout_k": (_BLIND / "holdout_k" / "product_blind_k.jsonl", _BLIND / "holdout_k" / "policy_blind_k.jsonl"),
-    "holdout_l": (_BLIND / "holdout_l" / "product_blind_l.jsonl", _BLIND / "holdout_l" / "policy_blind_l.jsonl"),
-    "holdout_m": (_BLIND / "holdout_m" / "product_blind_m.jsonl", _BLIND / "holdout_m" / "policy_blind_m.jsonl"),
-    "holdout_n": (_BLIND / "holdout_n" / "product_blind_n.jsonl", _BLIND / "holdout_n" / "policy_blind_n.jsonl"),
-    "holdout_o": (_BLIND / "holdout_o" / "product_blind_o.jsonl", _BLIND / "holdout_o" / "policy_blind_o.jsonl"),
-}
+# name -> (product file, policy file). `holdout` (batch C) and `holdout_d`, `holdout_e`, ... (one
+# folder per batch, found on disk) were written blind while the code changed and scored first when
+# they were new (see test_blind_frozen.py).
+BLIND_SETS = {"blind": (_BLIND / "product_blind.jsonl", _BLIND / "policy_blind.jsonl")}
+BLIND_SETS.update({name: (_BLIND / name / f"product_blind_{batch_letter(name)}.jsonl",
+                          _BLIND / name / f"policy_blind_{batch_letter(name)}.jsonl")
+                   for name in batch_names(_BLIND)})
 SETS = ("dev", "test", *BLIND_SETS)
 
 # A first sentence that answers: polarity word, a condition, or a concrete fact.

@@ -77,6 +77,15 @@ FROZEN = {
     "holdout_o/nlu_blind_o.jsonl": "265bab4ebc5565cabd39a15d94286fb7bb9114d7077a1b36822f94c1347c1de5",
     "holdout_o/policy_blind_o.jsonl": "cff133251f0cc321b255b02fade9206239b813628d5fee2fc325eb68e24a019f",
     "holdout_o/product_blind_o.jsonl": "157faa6bcb691c885f0ff6d6ce1af9f2db73545b971d302f6efed36ba4e72613",
+    # batches P and Q, written 2026-11-27 12:22-12:26 UTC the same way (catalog category list,
+    # catalog and policies only), before any fix of this session; P is scored first at the start
+    # (before), Q only once, at the end (after)
+    "holdout_p/nlu_blind_p.jsonl": "bab944f178df24da26bdafb02c69bb76df89db07e0c0624de80444ca7f7c7870",
+    "holdout_p/policy_blind_p.jsonl": "bd9f2c922d7cda107d4aeb9e42cd8ded643ea2e542cbde952d805f0eafe5f615",
+    "holdout_p/product_blind_p.jsonl": "7c472c5ea5702792b81a0750c6fd204f911362ff9ee87308f3a1dcc5ed734c78",
+    "holdout_q/nlu_blind_q.jsonl": "e63ccb0dd56f07faecf3e6b6faebf0589ccb5d6b04d1ba4375fa53145eda662f",
+    "holdout_q/policy_blind_q.jsonl": "b65d8988e45540bb204c7f73dda55dcbf2bdd07f8369d0ce53729d52ef3c97a9",
+    "holdout_q/product_blind_q.jsonl": "98911a42f98ba70fd079868edc03af850037215524b97a8ad4404444eea709e7",
 }
 
 

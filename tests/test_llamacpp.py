@@ -257,6 +257,30 @@ def test_llamacpp_generate_json_follows_the_schema(smol):
         smol.generate_json(msgs, schema, max_new_tokens=3)
 
 
+@needs_llama
+@pytest.mark.model
+def test_llamacpp_grammar_loop_gives_the_sampler_chains_object(smol):
+    """`generate_json` runs its own greedy loop (argmax checked by the grammar, the whole
+    vocabulary masked only when refused); llama-cpp-python's grammar+greedy chain must give the
+    same object, including where the grammar overrides the model's first choice."""
+    schema = {"type": "object", "properties": {
+        "intent": {"type": "string", "enum": ["search", "policy", "cart_add"]},
+        "colour": {"type": "string", "enum": ["빨강", "파랑"]},
+        "count": {"type": "integer", "minimum": 1, "maximum": 9}},
+        "required": ["intent", "colour", "count"], "additionalProperties": False}
+    chain = smol.__class__("smollm2", cache_dir=smol.cache_dir, n_ctx=2048, timeout_s=60, grammar_loop=False)
+    try:
+        for text in ("Find me three red apples. Answer as JSON.", "What is your refund policy? JSON please."):
+            msgs = [{"role": "user", "content": text}]
+            ours = smol.generate_json(msgs, schema, max_new_tokens=48)
+            masks = smol.last["grammar_full_masks"]
+            assert ours == chain.generate_json(msgs, schema, max_new_tokens=48)
+            assert set(ours) == {"intent", "colour", "count"} and ours["colour"] in ("빨강", "파랑")
+            assert masks > 0         # the English-speaking model never picks 빨강/파랑 unmasked
+    finally:
+        chain.close()
+
+
 # ---------------------------------------------------------------- parity with peft/transformers
 PARITY_PROMPTS = [
     [{"role": "system", "content": "당신은 온라인 마트 '장보기'의 쇼핑 도우미입니다. 한국어로 짧게 답하세요."},

@@ -310,3 +310,26 @@ def test_the_adapter_does_not_turn_a_sure_policy_reading_into_another_request():
     assert u.intent == "policy" and src["intent"] == "rules"
     unsure_policy = Understanding("policy", Slots(), confidence=0.5)
     assert merge(unsure_policy, Understanding("search", Slots()), model_first=True)[0].intent == "search"
+
+
+def test_the_adapter_does_not_turn_a_cart_action_on_a_shown_product_into_a_search():
+    from assistant.types import Reference
+
+    rules = Understanding("cart_add", Slots(reference=Reference("index", 0), quantity=5), confidence=0.9)
+    u, src = merge(rules, Understanding("search", Slots(count=5)), "맨 위에 있는 거 5개", model_first=True)
+    assert u.intent == "cart_add" and src["intent"] == "rules" and u.slots.quantity == 5 and u.slots.count is None
+    # without a pointer to shown products the adapter's reading still stands
+    no_pointer = Understanding("cart_add", Slots(keywords=("두부",)), confidence=0.9)
+    assert merge(no_pointer, Understanding("search", Slots()), "두부 있어요? 싼 걸로 주세요",
+                 model_first=True)[0].intent == "search"
+
+
+def test_an_allergy_said_beside_a_product_stays_a_search():
+    rules = Understanding("search", Slots(keywords=("주스",), allergens=("복숭아",)), confidence=0.9)
+    u, src = merge(rules, Understanding("profile_update", Slots(allergens=("복숭아",))),
+                   "복숭아 알레르기 있는 애 주스", model_first=True)
+    assert u.intent == "search" and src["intent"] == "rules" and u.slots.allergens == ("복숭아",)
+    # no product word: the adapter's profile reading stands
+    bare = Understanding("search", Slots(allergens=("복숭아",)), confidence=0.9)
+    assert merge(bare, Understanding("profile_update", Slots(allergens=("복숭아",))),
+                 "저 복숭아 알레르기 있어요", model_first=True)[0].intent == "profile_update"

@@ -38,6 +38,24 @@ SCORED_SLOTS = ("budget_min", "budget_max", "quantity", "count", "brands", "avoi
 _LIST_SLOTS = ("brands", "avoid_brands", "dietary_tags", "allergens")
 
 
+def batch_names(directory: Path = BLIND_DIR) -> list[str]:
+    """The held-out batches, one folder each: `holdout` (batch C), then `holdout_d`, `holdout_e`, ...
+
+    >>> batch_names()[:2]
+    ['holdout', 'holdout_d']
+    """
+    return sorted((d.name for d in Path(directory).glob("holdout*") if d.is_dir()), key=lambda n: (n != "holdout", n))
+
+
+def batch_letter(name: str) -> str:
+    """The letter in a batch's file names: `holdout` holds batch C, `holdout_x` batch X.
+
+    >>> batch_letter("holdout"), batch_letter("holdout_p")
+    ('c', 'p')
+    """
+    return "c" if name == "holdout" else name.split("_", 1)[1]
+
+
 def load_blind(directory: Path = BLIND_DIR, pattern: str = "nlu_blind_*.jsonl") -> list[dict]:
     """Every line of the blind files, in file order (each a message or a conversation)."""
     rows = []

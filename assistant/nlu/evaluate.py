@@ -202,6 +202,8 @@ def load_rows(path: Path) -> list[dict]:
 
 
 def make_parser() -> argparse.ArgumentParser:
+    from assistant.nlu.blind import batch_names
+
     p = argparse.ArgumentParser(
         prog="python -m assistant.nlu eval",
         description="Intent and per-slot accuracy of the Korean parser on labeled utterances.",
@@ -214,11 +216,10 @@ def make_parser() -> argparse.ArgumentParser:
                    help="instead: cross-check against a data/eval/queries_*.jsonl file")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--errors", action="store_true", help="list every mismatch")
-    p.add_argument("--set", choices=("labeled", "blind", "holdout", "holdout_d", "holdout_e", "holdout_f", "holdout_g",
-                                      "holdout_h", "holdout_i", "holdout_j", "holdout_k", "holdout_l", "holdout_m", "holdout_n", "holdout_o"),
+    p.add_argument("--set", choices=("labeled", "blind", *batch_names()),
                    default="labeled",
                    help="labeled: the tuned set (--data); blind: tests/data/blind (assistant.nlu.blind); "
-                        "holdout / holdout_d ... holdout_o: batches C / D / E / F / G / H / I / J / K / L / M / N / O in tests/data/blind/holdout*/")
+                        "holdout, holdout_d, holdout_e, ...: batches C, D, E, ... in tests/data/blind/holdout*/")
     p.add_argument("--mode", default="rules", help="blind set: comma-separated readers (rules, ...)")
     p.add_argument("--model", default="qwen0.5b",
                    help="blind set, model modes: chat model alias, hub id or folder (default: %(default)s)")

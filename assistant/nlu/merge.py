@@ -15,8 +15,10 @@ be lost; the model fills what the rules missed:
 - brands: the rules' plus the model's that occur in the message (checked in
   `model.read_model`); product words (keywords): the rules', the model's (head noun first) only
   where the rules found none (a model head noun put first sent "두유 대용량 박스로" to storage boxes);
-- the intent: the rules' when the model would turn a product request into "out_of_scope",
-  when the rules are sure of a policy question, or when they are sure (confidence >= `SURE`)
+- the intent: the rules' when the model would turn a product request into "out_of_scope" (or,
+  when the rules are sure and found product words, into a profile update),
+  when the rules are sure of a policy question or of a cart action on a shown product (the
+  model does not see the results), or when they are sure (confidence >= `SURE`)
   and the model is not the understanding adapter (`model_first`); the model's otherwise.
   Safety verdicts (harmful, injection) are the rules' alone and are never overridden.
 The merged confidence is high when both sides agree on the intent and low when they differ
@@ -36,6 +38,7 @@ SURE = 0.7            # rules at or above this keep their intent (a 0.5B model m
 AGREE = 0.9           # merged confidence when both sides read the same intent
 UNSURE = 0.55         # merged confidence when they differ and the rules were unsure
 _PRODUCT = ("search", "product_question", "cart_add", "cart_remove")
+_CART = ("cart_add", "cart_remove")
 _UNION = ("allergens", "dietary_tags", "avoid_brands")
 _NUMBERS = ("budget_min", "budget_max", "quantity", "count")
 _FIRST_FOUND = ("reference", "sort", "urgency", "order_id", "policy_topic")
@@ -102,10 +105,19 @@ def choose_intent(rules: Understanding, model: Understanding, model_first: bool 
         return rules.intent, max(AGREE, rules.confidence), "both"
     if model.intent == "out_of_scope" and rules.intent != "out_of_scope":
         return rules.intent, rules.confidence, "rules"   # the model may not refuse a shopping request
+    if (model.intent == "profile_update" and rules.intent in _PRODUCT and rules.slots.keywords
+            and rules.confidence >= SURE):
+        # an allergy said beside a product is a constraint on this request, not only a profile
+        # change: "복숭아 알레르기 있는 애 주스" (batch P) was read as a profile update
+        return rules.intent, rules.confidence, "rules"
     if rules.intent == "policy" and rules.confidence >= SURE:
         # the rules read help-center situations from the policies' own words (helpcenter.py);
         # the adapter took "계란 세 개 깨져있네요" for a reorder, "돈은 나갔는데 주문내역에 없어요"
         # for an order status (batch O)
+        return rules.intent, rules.confidence, "rules"
+    if rules.intent in _CART and not _empty(rules.slots.reference) and rules.confidence >= SURE:
+        # a cart action on something shown: the adapter sees only the shopper's messages, not the
+        # results a pointer refers to, and took "맨 위에 있는 거 5개" for a new search (batch P)
         return rules.intent, rules.confidence, "rules"
     if model_first:   # the better reader of the two: its intent stands, no clarifying question
         return model.intent, SURE, "model"
