@@ -58,13 +58,17 @@ OFF_TOPIC = re.compile(
 # how to cook a dish, asked with nothing to buy ("떡볶이 만드는 법이랑 재료" buys the ingredients)
 _RECIPE = re.compile(r"(?:끓이는|만드는|요리하는|굽는|볶는|담그는|조리하는)\s?(?:법|방법)|레시피|요리법|조리법")
 _BUYING_WORDS = re.compile(r"재료|사려|사야|살\s?(?:게|거|까)|주문|추천|담아|찾아|있어요|있나|팔아|구매")
+# a message of greeting words only (the assistant's name already taken out)
+_GREET_ONLY = re.compile(r"(?:ㅎㅇ|안녕\S*|안뇽\S*|하이\S*|반가\S*|반갑\S*|처음\s?왔\S*|오늘도|이번에도|앞으로도|잘|부탁\S*|[~!.ㅎ^]|\s)+")
 GREETING = re.compile(
-    r"안녕|하이|^hi\b|hello|헬로|ㅎㅇ|반가|반갑|처음\s?왔|좋은\s?(?:아침|하루|저녁)|고마워|고맙|감사|ㄱㅅ|thank"
+    r"안녕|안뇽|안냥하|잘\s?부탁(?:해|드려|합니다)|하이|^hi\b|hello|헬로|ㅎㅇ|반가|반갑|처음\s?왔|좋은\s?(?:아침|하루|저녁)|고마워|고맙|감사|ㄱㅅ|thank"
     r"|잘\s?있어|수고|^bye|바이바이|ㅂㅂ|^ㅎㅎ$|^ㅋ+$|^네$|^넵$|^ㅇㅇ$"
 )
 
 REORDER = re.compile(
     r"(?:지난번|저번|지난\s?번|전번|예전)(?:이랑|하고|과|처럼|에|거|꺼|주문)?[가-힣\s]{0,10}(?:똑같|같은|같이|그대로|다시|또)"
+    # "저번에 시킨 계란 이번엔 두 판으로": the last order's product, this time in another amount
+    r"|(?:지난번|저번|지난\s?번|전번|예전|전에)\s?(?:에\s?)?(?:시킨|산|샀던|주문한|구매한)\s?[가-힣]{1,10}\s?(?:이번엔|이번에는|이번에도)"
     r"|재주문|다시\s?(?:주문|시켜|사|담아|구매)|또\s?(?:시켜|주문)|(?:늘|항상|맨날|자주)\s?(?:사던|시키던|먹던|사는|주문하던)"
     r"|지난\s?주문\s?(?:그대로|다시)|(?:했던|샀던|시켰던|주문했던|구매했던)\s?(?:[가-힣]{1,8}\s?)?(?:을|를)?\s?(?:그대로|다시|또|똑같이)\s?(?:살|사|주문|시키|담|구매)"
     r"|(?:했던|샀던|시켰던)\s?(?:거|걸|것)\s?(?:그대로|다시|또|똑같이)"
@@ -399,6 +403,8 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     if _CALLING.fullmatch(text):
         return "greeting", 0.85, False, False   # "저기요 도와주실 수 있나요", "저기요 도우미님": calling, nothing asked yet
     named = _ASSISTANT_NAME.sub(" ", text).strip()
+    if _GREET_ONLY.fullmatch(named) and GREETING.search(named):
+        return "greeting", 0.85, False, False   # "ㅎㅇㅎㅇ 오늘도 잘 부탁해 장보기봇": nothing asked yet
     if named != text and GREETING.search(named) and len(re.sub(r"[^가-힣a-z]", "", named)) <= 6:
         return "greeting", 0.9, False, False   # "하이 장보기~", "장보기야 안녕"
     if _RECIPE.search(text) and not _BUYING_WORDS.search(text) and not sig.has_reference and not re.match(r"(?:이|그|저)\s", text):
@@ -532,7 +538,10 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
         return "search", 0.8, False, False  # "딸기 국산 한 팩 얼마예요": the prices of a kind of product
     # "아기 이유식 소고기 들어간 거": a product described, then 거 with no question, is what to find
     described_want = (sig.has_keywords and "?" not in text and not pointed and not sig.has_reference
-                      and re.search(r"(?:들어간|든|들어있는|있는|넣은|된)\s?(?:거|걸로|것|걸)\s?(?:요|으로요|로요)?\s?$", text))
+                      and (re.search(r"(?:들어간|든|들어있는|있는|넣은|된)\s?(?:거|걸로|것|걸)\s?(?:요|으로요|로요)?\s?$", text)
+                           # "소고기 들어간 단백질 간식": the product itself closes the message, nothing asked
+                           or re.search(r"(?:들어간|든|들어있는|넣은)\s[가-힣]+(?:\s[가-힣]+)?\s?[.!~]*$", text)
+                           and not ASKS.search(text) and _ends_on_product(whole, sig.keywords)))
     if not request and not sig.has_allergens and asks_about_product and not described_want:
         return "product_question", 0.75, False, False
     if request or sig.has_budget or sig.has_tags or sig.has_allergens or sig.has_avoid_brands \
