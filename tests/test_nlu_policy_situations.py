@@ -178,3 +178,15 @@ def test_other_flavours_and_a_late_parcel_are_not_a_return(text, intent):
 def test_a_gift_address_change_is_a_gift_question():
     u = parse("선물로 보낸 거 받는 분 주소 바꿀 수 있나요?")
     assert (u.intent, u.slots.policy_topic) == ("policy", "선물")
+
+
+@pytest.mark.parametrize("text, topic", [
+    ("참외 시켰는데 하나도 안 익었어요", "교환반품"),
+    ("상자 열어 보니 머리카락이 들어 있어요", "교환반품"),
+    ("택배 기사님한테 따로 연락할 수 있나요", "배송"),
+    ("주문 하나를 두 주소로 나눠 보낼 수 있어요?", "배송"),
+    ("초등학생도 가입돼요?", "계정"),
+])
+def test_unripe_or_foreign_things_couriers_and_signing_up(text, topic):
+    u = parse(text)
+    assert (u.intent, u.slots.policy_topic) == ("policy", topic), text

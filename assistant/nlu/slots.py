@@ -740,7 +740,7 @@ _LEMMA_CUE = re.compile(r"돌려|반송|환불")
 
 
 _ADDRESS_CHANGE = re.compile(r"주소[^.?!]{0,14}(?:바꿀\s?수|바꿔도|바꾸려면|변경\s?(?:돼|되|가능|하려면|할\s?수)|수정\s?(?:돼|되|가능|할\s?수))"
-                             r"|주소\s?(?:를|을)?\s?잘못")
+                             r"|주소\s?(?:를|을)?\s?잘못|주소\s?(?:로|에)\s?(?:나눠\s?)?(?:보낼\s?수|보내도|배송\s?(?:돼|되|가능))")
 # Policy questions told as a story or a situation rather than with a service word: what
 # happened to an order and what the shopper asks about it.
 _ORDERED = r"(?:시켰|주문했|주문한|샀|구매했|받았|왔|결제했|결제\s?끝났|결제\s?했)(?:는데|더니|고|다가)"
