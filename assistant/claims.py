@@ -140,6 +140,45 @@ def analyse(sentence: str) -> tuple[tuple[str, bool], ...]:
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
+_FINAL_M, _FINAL_B = 16, 17   # the ㅁ and ㅂ final consonants (Unicode Hangul syllable order)
+
+
+def nominals(lemma: str) -> tuple[str, ...]:
+    """The nouns Korean makes of a verb, as store names write a use with them ("구이용",
+    "볶음용", "찜용"): the stem with ㅁ/음 ("볶다" -> 볶음, "조리다" -> 조림, "찌다" -> 찜) and,
+    for a ㅂ-irregular stem, with 이 ("굽다" -> 구이). Regular morphology, no word list; empty
+    for a word that is no verb lemma.
+
+    >>> nominals("굽다"), nominals("볶다"), nominals("튀기다")
+    (('굽음', '구이'), ('볶음',), ('튀김',))
+    """
+    if len(lemma) < 2 or not lemma.endswith("다"):
+        return ()
+    stem = lemma[:-1]
+    last = ord(stem[-1]) - 0xAC00
+    if not 0 <= last < 11172:
+        return ()
+    final = last % 28
+    if final == 0:
+        return (stem[:-1] + chr(0xAC00 + last + _FINAL_M),)
+    out = [stem + "음"]
+    if final == _FINAL_B:
+        out.append(stem[:-1] + chr(0xAC00 + last - _FINAL_B) + "이")
+    return tuple(out)
+
+
+@lru_cache(maxsize=1 << 12)
+def verb_nouns(word: str) -> tuple[str, ...]:
+    """The nouns of the verbs in a request word ("구워먹을" -> 굽음, 구이), asking and eating
+    verbs left out (`_STOP`: "먹다", "하다"), two syllables or more: what a store name writes
+    for that use ("삼겹살 구이용")."""
+    out: list[str] = []
+    for lemma, neg in analyse(word or ""):
+        if neg or lemma in _STOP:
+            continue
+        out += [n for n in nominals(lemma) if len(n) >= 2 and n not in out]
+    return tuple(out)
+
 
 _HANGUL_WORD = re.compile(r"[가-힣]+")
 

@@ -113,17 +113,20 @@ def alias_text(text: str) -> str:
 _PURPOSE_AFTER = re.compile(r"^\s*(?:에\s*(?:다|다가)?\s*)?(?:끓일|끓이|할|해\s*먹을|만들|만들어\s*먹을|넣을|올릴|올려|"
                             r"곁들일|찍어\s*먹을|뿌릴|싸\s*먹을|부칠|볶을|구울|담을|쓸|재울|먹일)")
 _PURPOSE_DAT = re.compile(r"^\s*에\s*(?:다|다가)?\s")
+# A noun that says what the item is made of or its form: "유산균 가루로 된 거", "쌀로 만든 과자".
+_FORM_AFTER = re.compile(r"^\s*(?:으로|로)\s*(?:된|만든|만들어진|나온|되어\s*있는|돼\s*있는)")
 
 
 def purpose_words(message: str, keywords: Sequence[str]) -> frozenset[str]:
-    """Keywords the message uses as a purpose ("미역국 끓일 소고기" -> {"미역국"}): the item is
-    another word of the request. A keyword that is the only one left is kept."""
+    """Keywords the message uses as a purpose ("미역국 끓일 소고기" -> {"미역국"}) or as what the
+    item is made of ("유산균 가루로 된 거" -> {"가루"}): the item is another word of the request.
+    A keyword that is the only one left is kept."""
     text = message or ""
     out = set()
     for k in keywords:
         for m in re.finditer(re.escape(k), text):
             rest = text[m.end():]
-            if _PURPOSE_AFTER.match(rest) or _PURPOSE_DAT.match(rest):
+            if _PURPOSE_AFTER.match(rest) or _PURPOSE_DAT.match(rest) or _FORM_AFTER.match(rest):
                 out.add(k)
     return frozenset(out)
 
@@ -190,6 +193,12 @@ class Vocabulary(set):
     # a name word that is no head noun and that the store writes before one head noun only, in two
     # products or more: a kind of that item ("부사" -> 사과, "얼그레이" -> 홍차)
     kind_of: dict = {}
+    # a word no head noun carries that names one of the two kinds of its shelf, and products by
+    # name ("참기름" of 식용유·참기름, "린스" of 샴푸·린스): those products, not the whole shelf
+    own_kind: frozenset = frozenset()
+    cores: frozenset = frozenset()   # every product name without brand, size and spaces
+    shelf_paths: dict = {}   # shelf word -> the category paths of the shelves it names
+    names_on: dict = {}      # category path -> the names (`core_of`) of the products filed there
 
 
 def head_vocabulary(products: Iterable) -> Vocabulary:
@@ -243,6 +252,17 @@ def head_vocabulary(products: Iterable) -> Vocabulary:
             if w != head and len(w) >= 2 and not _SIZE.match(w) and w not in _GRADES:
                 counts = before.setdefault(w, {})
                 counts[head] = counts.get(head, 0) + 1
+    vocab.cores = frozenset(core_of(p) for p in products)
+    shelf_paths: dict[str, set] = {}
+    names_on: dict[str, set] = {}
+    for p in products:
+        for w in p.category.split("/")[-1].split("·"):
+            shelf_paths.setdefault(w, set()).add(p.category)
+        names_on.setdefault(p.category, set()).add(core_of(p))
+    vocab.shelf_paths = {w: frozenset(c) for w, c in shelf_paths.items()}
+    vocab.names_on = {c: frozenset(n) for c, n in names_on.items()}
+    vocab.own_kind = frozenset(h for h in heads if h and h not in vocab and any(
+        h in cat.rsplit("/", 1)[-1].split("·") and "·" in cat.rsplit("/", 1)[-1] for cat in by_head.get(h, ())))
     vocab.kind_of = {w: next(iter(c)) for w, c in before.items()
                      if len(c) == 1 and sum(c.values()) >= 2 and next(iter(c)) in vocab and not _known(w, vocab)}
     return vocab
@@ -274,7 +294,22 @@ def _shelves(word: str, vocabulary) -> frozenset:
     leaves = getattr(vocabulary, "leaves", ())
     if word not in leaves and word in getattr(vocabulary, "mids", ()):
         return frozenset({MID + word})   # "과일": the whole fruit aisle, not only 열대과일 and 말린과일
-    return frozenset(w for w in leaves if w == word or (len(word) >= 2 and w.endswith(word)))
+    if len(word) == 1:
+        return one_syllable_shelf(word, vocabulary)
+    return frozenset(w for w in leaves if w == word or w.endswith(word))
+
+
+def one_syllable_shelf(word: str, vocabulary) -> frozenset:
+    """The shelf a one-syllable item word names ("국": 즉석국·찌개): the one shelf word that ends
+    with it, when every item noun ending with it is filed there (미역국). Otherwise none ("밥"
+    ends 즉석밥 but also 볶음밥, filed with the frozen food)."""
+    ends = [w for w in getattr(vocabulary, "leaves", ()) if w.endswith(word) and len(w) > 1]
+    if len(ends) != 1:
+        return frozenset()
+    on_shelf = getattr(vocabulary, "leaf_heads", {}).get(ends[0], frozenset())
+    if all(h in on_shelf for h in vocabulary if h.endswith(word)):
+        return frozenset(ends)
+    return frozenset()
 
 
 def item_heads(keywords: Sequence[str], vocabulary: set[str], message: str = "") -> tuple[str, ...]:
@@ -284,7 +319,14 @@ def item_heads(keywords: Sequence[str], vocabulary: set[str], message: str = "")
     item the catalog knows by name (then the rerank leaves the retrieval order alone)."""
     words = [alias(k) for k in keywords if k and k not in _NOT_ITEM]
     message = alias_text(message)
-    for word in reversed(words):
+    # a department or aisle word read last ("떡뻥 … 간식") when an earlier word is narrower: the
+    # earlier item wins ("강아지 간식": both broad, the last word decides as before)
+    cores = getattr(vocabulary, "cores", frozenset())
+    broad = (bool(words) and _broad(norm(words[-1]), vocabulary)
+             and any(not _broad(norm(x), vocabulary) for x in words[:-1])
+             # a product is named so ("아몬드 음료"): the last word is part of the item's name
+             and not any(norm(words[-2]) + norm(words[-1]) in c for c in cores))
+    for word in reversed(words[:-1] if broad else words):
         w = norm(word)
         # a number or letter the keyword lost ("오메가" of "오메가3", "비타민" of "비타민C"): the
         # message's word, when it names an item
@@ -305,12 +347,38 @@ def item_heads(keywords: Sequence[str], vocabulary: set[str], message: str = "")
                 longer = [m for m in re.findall(r"[가-힣A-Za-z]+", message or "")
                           if len(m) > len(suffix) and m.endswith(suffix) and m in vocabulary]
                 return (max(longer, key=len),) if longer else (suffix,)
+        ingredient = use_ingredient(w, message, vocabulary)
+        if ingredient:
+            return (ingredient,)
+    if broad:
+        return item_heads(words[-1:], vocabulary, message)
     # a word the store writes only before one item noun ("부사" of 부사 사과, "캐모마일" of 캐모마일 티)
     kinds = getattr(vocabulary, "kind_of", {}) or {}
     for word in reversed(words):
         if norm(word) in kinds:
             return (kinds[norm(word)],)
     return message_heads(message, vocabulary) if message else ()
+
+
+def use_ingredient(word: str, message: str, vocabulary) -> str:
+    """The item named inside a use ("순두부찌개용": for a 순두부찌개, so a 순두부): when the message
+    writes `word` + 용 and no catalog head noun ends `word`, the longest catalog head noun (two
+    syllables or more) that `word` starts with. "김치찌개" alone asks for the stew, not for 김치."""
+    w = norm(word)
+    if not w or not re.search(re.escape(w) + r"\s*용(?![가-힣])", message or ""):
+        return ""
+    if any(w[i:] in vocabulary for i in range(len(w))) or _known(w, vocabulary):
+        return ""
+    return next((w[:j] for j in range(len(w) - 1, 1, -1) if w[:j] in vocabulary), "")
+
+
+def _broad(word: str, vocabulary) -> bool:
+    """A department or aisle word no item noun or shelf is named by ("간식", "과일"): it says where,
+    not what, when the request also names an item ("유기농 떡뻥 돌쟁이 간식" asks for 떡뻥)."""
+    if word in vocabulary or any(h.endswith(word) for h in vocabulary):
+        return False
+    shelves = _shelves(word, vocabulary)
+    return bool(shelves) and all(x[0] in (TOP, MID) for x in shelves)
 
 
 _LOST = re.compile(r"[A-Za-z]*\d*")
@@ -355,7 +423,7 @@ def message_heads(message: str, vocabulary: set[str]) -> tuple[str, ...]:
     for m in _WORD.finditer(text):
         w = m.group(0)
         rest = text[m.end():]
-        if _NEGATED_AFTER.match(rest) or _PURPOSE_AFTER.match(rest) or _PURPOSE_DAT.match(rest):
+        if _NEGATED_AFTER.match(rest) or _PURPOSE_AFTER.match(rest) or _PURPOSE_DAT.match(rest) or _FORM_AFTER.match(rest):
             continue
         # strip a trailing particle or copula ("기저귀는", "에어프라이어요")
         for cut in (w, re.sub(r"(?:은|는|이|가|을|를|요|도|로|으로|랑|이랑|하고|이요)$", "", w)):
@@ -412,17 +480,83 @@ class ItemQuery:
     # what the request says of the item besides its name, wanted or ruled out ("말린" 망고,
     # "카페인 없는" 차): met by the product's description or tags (`assistant.claims`)
     claims: tuple = ()
+    # catalog head nouns that clip the asked one ("마요" of 마요네즈): the item where it is filed
+    clips: frozenset = frozenset()
+    # whom the request says the item is for ("어른용" -> adult): a product named for another is
+    # not the item
+    audience: str = ""
 
     @property
     def active(self) -> bool:
         return bool(self.heads)
 
 
+def shelf_of_kind(message: str, heads: Sequence[str], vocabulary) -> str:
+    """A shelf the request names by its first word and another noun ("식물성 우유": the
+    두유·식물성음료 shelf, where no 우유 is filed and no product is named 식물성 우유): the one
+    shelf word that starts with the word written before the item, when the item is not filed on
+    that shelf. "식물성 유산균" is a product's name, so it stays the 유산균."""
+    if len(heads) != 1:
+        return ""
+    h = heads[0]
+    m = re.search(r"([가-힣]{2,})\s*" + re.escape(h) + r"(?![가-힣])", message or "")
+    if not m or m.group(1) in vocabulary:
+        return ""
+    first = m.group(1)
+    shelves = [w for w in getattr(vocabulary, "leaves", ()) if len(w) > len(first) and w.startswith(first)]
+    if len(shelves) != 1:
+        return ""
+    shelf = shelves[0]
+    on_shelf = getattr(vocabulary, "leaf_heads", {}).get(shelf, frozenset())
+    cores = getattr(vocabulary, "cores", frozenset())
+    if any(x.endswith(h) for x in on_shelf) or any(first + h in c for c in cores):
+        return ""
+    # the rest of the shelf word names a department or aisle ("음료"), not a thing ("캠핑소품")
+    if not _broad(shelf[len(first):], vocabulary):
+        return ""
+    # the item's own shelves neither carry the word in their names ("식물성 완두 단백질") nor
+    # share an aisle with that shelf ("아기 이유식" is next to 아기간식)
+    homes = (getattr(vocabulary, "homes", {}).get(h, frozenset())
+             or getattr(vocabulary, "shelf_paths", {}).get(h, frozenset()))
+    aisles = {c.rsplit("/", 1)[0] for c in homes}
+    shelf_aisles = {c.rsplit("/", 1)[0] for c in getattr(vocabulary, "shelf_paths", {}).get(shelf, ())}
+    if aisles & shelf_aisles or any(first in w for c in homes for w in getattr(vocabulary, "names_on", {}).get(c, ())):
+        return ""
+    return shelf
+
+
+_LIKE_AFTER = re.compile(r"^\s*(?:이랑|랑|와|과)?\s*(?:같은|비슷한|처럼|스러운)")
+
+
+def like_example(message: str, keywords: Sequence[str], vocabulary) -> Sequence[str]:
+    """"마요네즈 같은 소스": the example names the item and the word after it its kind (소스),
+    so the keywords end at the example when the catalog sells it by name."""
+    for i, k in enumerate(keywords[:-1]):
+        if not k or not any(_LIKE_AFTER.match(message[m.end():]) for m in re.finditer(re.escape(k), message or "")):
+            continue
+        if item_heads((k,), vocabulary):
+            return list(keywords[: i + 1])
+    return keywords
+
+
+# Packaging, not an item, when the request names what is in it: "한라봉 선물세트" asks for 한라봉
+# (a 참치 선물세트 is still the item for "참치 선물세트": an accessory named in the request is the
+# item, `features`); "선물세트 추천" alone keeps it.
+_PACKAGING = frozenset({"선물세트", "기획세트"})
+
+
 def item_query(keywords: Sequence[str], message: str, vocabulary: set[str]) -> ItemQuery:
+    keywords = like_example(message or "", list(keywords), vocabulary)
+    unpacked = [k for k in keywords if norm(k) not in _PACKAGING]
+    if unpacked and len(unpacked) < len(keywords):
+        keywords = unpacked
     purpose = purpose_words(message, keywords)
     if purpose and len(purpose) < len([k for k in keywords if k]):
         keywords = [k for k in keywords if k not in purpose]
     heads = item_heads(keywords, vocabulary, message)
+    shelf = shelf_of_kind(message, heads, vocabulary)
+    if shelf:
+        heads = (shelf,)
     heads = tuple(dict.fromkeys((*heads, *(e for h in heads for e in ITEM_EQUIVALENTS.get(h, ()) if e in vocabulary))))
     kws = [alias(k) for k in keywords if k and k not in _NOT_ITEM]
     asked = alias_text(unnegated(message))   # what the shopper asks for, ruled-out words left out
@@ -430,8 +564,9 @@ def item_query(keywords: Sequence[str], message: str, vocabulary: set[str]) -> I
     phrase = norm("".join(kws)) if len(kws) > 1 or (kws and heads and norm(kws[-1]) != heads[0]) else ""
     # a shelf decides only for a word no product is named by ("계란", "고기"); "모래" is named
     # by 두부 모래, so the 고양이모래 shelf (탈취제 too) is not the item
-    leaves = frozenset(w for h in heads if not any(v.endswith(h) for v in vocabulary)
-                       for w in _shelves(h, vocabulary))
+    own = getattr(vocabulary, "own_kind", frozenset())
+    leaves = frozenset(w for h in heads if h not in own and (len(h) == 1 or not any(v.endswith(h) for v in vocabulary))
+                       for w in _shelves(h, vocabulary)) | ({shelf} if shelf else set())
     # a longer shelf the message spells out wins ("강아지 간식": the 강아지간식 shelf, not 간식·과자)
     spelled = frozenset(w for h in heads for w in getattr(vocabulary, "leaves", ())
                         if len(w) > len(h) and w.endswith(h) and w in norm(message))
@@ -450,8 +585,11 @@ def item_query(keywords: Sequence[str], message: str, vocabulary: set[str]) -> I
     # word ("휘핑크림" read as 크림) says too little about where the thing is filed
     whole = {norm(alias(k)) for k in keywords} | set(_WORD.findall(message))
     homes = frozenset(c for h in heads if h in whole for c in getattr(vocabulary, "homes", {}).get(h, ()))
+    words = modifier_words(message, heads)
     return ItemQuery(heads, phrase, norm(asked), quantities(message) if heads else frozenset(), leaves, homes,
-                     modifier_words(message, heads), claims=_claims(message, heads, keywords))
+                     words, claims=_claims(message, heads, keywords),
+                     clips=frozenset(c for h in heads for c in clippings(h, vocabulary)),
+                     audience=request_audience(words))
 
 
 def _claims(message: str, heads: Sequence[str], keywords: Sequence[str]) -> tuple:
@@ -475,13 +613,15 @@ _PRICE_WORD = re.compile(r"^\d*(?:[만천백]?원|만|천)|원$|^\d+$")
 def modifier_words(message: str, heads: Sequence[str]) -> tuple[str, ...]:
     """The words of the request besides the item noun that a product's name may carry ("아기고양이
     키튼 사료" -> 아기고양이, 키튼; "구운계란" -> 구운). Negated ("캡슐 말고", "땅콩 없는") and purpose
-    words ("미역국 끓일") and prices are left out."""
+    words ("미역국 끓일", but not who it is for: "애들 먹일") and prices are left out."""
     if not heads:
         return ()
     out: list[str] = []
     for m in _WORD.finditer(message or ""):
         rest = message[m.end():]
-        if _NEGATED_AFTER.match(rest) or _PURPOSE_AFTER.match(rest) or _PURPOSE_DAT.match(rest):
+        # who it is for stays ("애들 먹일 유산균": 어린이 유산균), a dish it is for does not
+        if _NEGATED_AFTER.match(rest) or ((_PURPOSE_AFTER.match(rest) or _PURPOSE_DAT.match(rest))
+                                          and m.group(0) not in _AUDIENCE):
             continue
         w = m.group(0)
         if _PURPOSE_AFTER.match(w):    # the verb of a purpose ("끓일")
@@ -495,6 +635,42 @@ def modifier_words(message: str, heads: Sequence[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
+# Who an item is for, as shoppers and the store write it: "애들 먹일" meets "어린이 유산균".
+_AUDIENCES = (("아이", "애", "애들", "아이들", "어린이", "키즈", "아동"), ("아기", "애기", "베이비", "유아"),
+              ("강아지", "반려견", "애견", "멍멍이"), ("고양이", "반려묘", "애묘", "냥이"))
+_AUDIENCE = {w: group for group in _AUDIENCES for w in group}
+# Whom a product is for, by the words of its name, for a conflict with whom the request is for:
+# "어른용 칫솔" is not the 어린이 칫솔 (a child's and a baby's things are close enough).
+_FOR = {**{w: "child" for w in _AUDIENCES[0]}, **{w: "baby" for w in _AUDIENCES[1]},
+        **{w: "dog" for w in _AUDIENCES[2]}, **{w: "cat" for w in _AUDIENCES[3]},
+        **{w: "adult" for w in ("어른", "성인", "어른들")}}
+_NEAR_FOR = {frozenset({"child", "baby"})}
+
+
+def _for_of(word: str) -> str:
+    w = word[:-1] if word.endswith("용") and len(word) > 2 else word
+    return _FOR.get(w, "")
+
+
+@lru_cache(maxsize=_NAME_CACHE)
+def name_audience(name: str, brand: str = "", unit: str = "") -> frozenset:
+    """Whom the product's name says it is for ("어린이 칫솔" -> child), by whole words."""
+    return frozenset(a for a in map(_for_of, name_core(name, brand, unit).split()) if a)
+
+
+def request_audience(words: Sequence[str]) -> str:
+    """Whom the request says the item is for ("어른용", "애들"), or ""."""
+    return next((a for a in map(_for_of, words) if a), "")
+
+
+def audience_conflict(product, q: "ItemQuery") -> bool:
+    """The product's name is for someone else than the request says (an 어린이 칫솔 for "어른용")."""
+    if not q.audience:
+        return False
+    theirs = name_audience(product.name, getattr(product, "brand", ""), getattr(product, "unit", ""))
+    return bool(theirs) and not any(a == q.audience or frozenset({a, q.audience}) in _NEAR_FOR for a in theirs)
+
+
 def words_match(core: str, q: ItemQuery) -> int:
     """How many of the request's other words the name carries (a particle or a trailing
     syllable off: "대형견" matches "대형 배변패드"), at most MAX_WORDS."""
@@ -504,7 +680,20 @@ def words_match(core: str, q: ItemQuery) -> int:
         # ("비타민C" is not matched by 종합비타민: only a Hangul syllable comes off)
         if w in core or (len(bare) >= 2 and bare in core) or (len(w) >= 3 and "가" <= w[-1] <= "힣" and w[:-1] in core):
             n += 1
+        elif _verb_use(w, core):   # "구워먹을" and 삼겹살 "구이용"
+            n += 1
+        elif any(x in core for x in _AUDIENCE.get(w, _AUDIENCE.get(bare, ())) if len(x) >= 2):
+            n += 1
     return min(n, MAX_WORDS)
+
+
+def _verb_use(word: str, core: str) -> bool:
+    """The name writes a use made of a verb of the request word ("구워먹을": 구이, of 굽다)."""
+    if not any("가" <= ch <= "힣" for ch in word) or len(word) < 2:
+        return False
+    from assistant.claims import verb_nouns
+
+    return any(n in core for n in verb_nouns(word))
 
 
 def _heads_match(head: str, product, q: ItemQuery) -> bool:
@@ -513,7 +702,21 @@ def _heads_match(head: str, product, q: ItemQuery) -> bool:
     for h in q.heads:
         if head == h or (head.endswith(h) and (not q.homes or product is None or product.category in q.homes)):
             return True
-    return False
+    # a clipping of the asked noun filed where the asked item is ("마요" of 마요네즈)
+    return head in q.clips and bool(q.homes) and product is not None and product.category in q.homes
+
+
+def clippings(asked: str, vocabulary) -> frozenset[str]:
+    """Catalog head nouns that clip the asked one, where what they leave off is no word ("마요"
+    of 마요네즈: "네즈" ends no item noun). A shorter head that is a thing of its own before a
+    word ("샴푸" of 샴푸바, "치킨" of 치킨너겟, "단백질" of 단백질바) is no clipping: the rest
+    ("바", "너겟") is one syllable or ends an item noun."""
+    out = set()
+    for j in range(2, len(asked) - 1):
+        head, rest = asked[:j], asked[j:]
+        if head in vocabulary and not any(h.endswith(rest) for h in vocabulary if h != asked):
+            out.add(head)
+    return frozenset(out)
 
 
 @lru_cache(maxsize=_NAME_CACHE)
@@ -531,8 +734,10 @@ def features(product, q: ItemQuery) -> dict[str, float]:
         return {}
     head = head_of(product)
     core = core_of(product)
-    is_head = _heads_match(head, product, q) or bool(q.leaves & _leaf_words(product))
+    is_head = _heads_match(head, product, q) or bool(q.leaves & _leaf_words(product)) or shelf_sized(product, q)
     mentioned = not is_head and any(h in core for h in q.heads)
+    if audience_conflict(product, q):   # an 어린이 칫솔 for "어른용 칫솔": another thing
+        is_head = mentioned = False
     # An accessory the shopper asked for by name ("에어프라이어 종이호일") is the item itself.
     if mentioned and head and head in q.message:
         is_head, mentioned = True, False
@@ -573,6 +778,13 @@ def on_named_shelf(product, q: ItemQuery) -> bool:
     return product.category.rsplit("/", 1)[-1] in q.heads
 
 
+def shelf_sized(product, q: ItemQuery) -> bool:
+    """A product of the asked pack size on the shelf named by the asked word alone ("쌀 4kg": the
+    신동진 백미 4kg on the 쌀 shelf, though its name says 백미): the shelf says what it is, the
+    size that it is the pack asked for. A shelf of two words ("사과·배") says neither alone."""
+    return bool(q.sizes) and on_named_shelf(product, q) and size_match(product, q)
+
+
 def size_match(product, q: ItemQuery) -> bool:
     """The pack size the shopper asked for is this product's ("사과 3kg" and 충주 사과 3kg)."""
     return bool(q.sizes) and bool(q.sizes & quantities(product.name + " " + (getattr(product, "unit", "") or "")))
@@ -580,7 +792,7 @@ def size_match(product, q: ItemQuery) -> bool:
 
 # a use ("찌개용", "선물용") or who it is for ("아기 과자"): the store's names of the item need
 # not say it (a 쌀과자 is a baby snack), so it orders the item, it does not split it
-_USE_OR_AUDIENCE = re.compile(r"용$|^(?:아기|애기|유아|어린이|아이|키즈|돌쟁이|신생아용|어른|성인|노인|부모님|엄마|아빠|"
+_USE_OR_AUDIENCE = re.compile(r"용$|^(?:아기|애기|유아|어린이|아이|아이들|애|애들|키즈|아동|베이비|돌쟁이|신생아용|어른|성인|노인|부모님|엄마|아빠|"
                               r"강아지|고양이|반려견|반려묘|애견|애묘|멍멍이|냥이)$")
 
 
@@ -590,14 +802,19 @@ def kind_words(q: ItemQuery, rows: Sequence[tuple], conditions: Sequence[str] = 
     `rows`: `item_rows(catalog)`; `conditions`: tag and allergen words, handled as conditions."""
     if not q.active or not q.words:
         return ()
-    cores = [core for _, p, head, core in rows if is_item(head, core, q, p)]
+    every = [core for _, p, head, core in rows if is_item(head, core, q, p)]
+    cores = every
     if q.leaves:   # items found by their shelf: only those named for the item say its kinds
         cores = [core for core in cores if any(h[-2:] in core for h in q.heads)]
-    if len(cores) < 2:
-        return ()
     out = []
     for w in q.words:
         if any(c and (c in w or w in c) for c in conditions) or _USE_OR_AUDIENCE.search(w):
+            continue
+        # a use the names write with the verb's noun ("구워먹을": 목살 구이용) splits every item
+        # of the shelf, named for the item or not
+        if cores is not every and any(_verb_use(w, core) for core in every):
+            cores = every
+        if len(cores) < 2:
             continue
         one = replace(q, words=(w,))
         n = sum(1 for core in cores if words_match(core, one))
@@ -644,9 +861,13 @@ def phrase_match(product, q: ItemQuery) -> bool:
 def is_item(head: str, core: str, q: ItemQuery, product=None) -> bool:
     """`tier(product, q) == 2` from the product's `head_of` and `core_of` (no dict built);
     `product` for a shelf-named item ("계란": its shelf's products)."""
+    if product is not None and audience_conflict(product, q):
+        return False
     if _heads_match(head, product, q):
         return True
-    if q.leaves and product is not None and q.leaves & _leaf_words(product):
+    if q.leaves and product is not None and (q.leaves & _leaf_words(product)):
+        return True
+    if product is not None and shelf_sized(product, q):
         return True
     if any(h in core for h in q.heads) and compound_item(head, product, q):
         return True

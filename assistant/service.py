@@ -373,13 +373,16 @@ class Assistant:
         query = search_text(slots, message)
         found = ground(self.retriever, self.catalog, query, c, profile, k=k, sort=sort, stock=self.stock, item=item,
                        only_item=only_item)
-        if item.active and c.categories and not self._has_item(found, item):
+        # Only another kind of the item there: "토마토 소스 스파게티용" read as 소스·드레싱, where the
+        # 소스 are not 토마토 (the 토마토 파스타 소스 are filed with the pasta).
+        other_kind = bool(found.relaxed) and not found.cards and any(r.relaxed.startswith("kind:") for r in found.relaxed)
+        if item.active and c.categories and (other_kind or not self._has_item(found, item)):
             # The category read from the message holds none of the asked item ("캠핑 고기" read
             # as 캠핑·레저, "아기 썬크림" as 버터·크림): the item the shopper named decides.
             wider = _without_categories(c, slots)
             retry = ground(self.retriever, self.catalog, search_text(replace(slots, categories=()), message), wider,
                            profile, k=k, sort=sort, stock=self.stock, item=item, only_item=only_item)
-            if self._has_item(retry, item):
+            if (retry.cards if other_kind else True) and self._has_item(retry, item):
                 return replace(retry, constraints=wider)
         if not found.cards and not found.relaxed and c.categories and slots.keywords:
             # A category guessed from an ambiguous word ("간식") found nothing: keep the

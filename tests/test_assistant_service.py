@@ -197,3 +197,23 @@ def test_letting_the_category_go_requires_the_tags_the_kind_carried():
     assert c.categories and "반려견" not in c.required_tags
     wider = _without_categories(c, slots)
     assert not wider.categories and "반려견" in wider.required_tags and "유기농" in wider.required_tags
+
+
+def test_a_category_holding_only_another_kind_of_the_item_gives_way_to_the_kind_asked():
+    # "토마토 소스 스파게티용" read as 소스·드레싱: its 소스 are not 토마토; the 토마토 파스타 소스
+    # are filed with the pasta, and they are shown rather than 소스 labeled "토마토는 아니지만"
+    from tests.test_assistant_answers import P
+
+    rows = [P("S1", "스리라차 소스", "소담", "435ml", "가공/소스·양념/소스·드레싱", 6730),
+            P("S2", "굴소스", "소담", "260g", "가공/소스·양념/소스·드레싱", 4980),
+            P("S3", "스리라차 소스", "정담", "435ml", "가공/소스·양념/소스·드레싱", 7480),
+            P("S4", "토마토 파스타 소스", "한끼", "600g", "가공/라면·면/국수·파스타", 5980),
+            P("S5", "토마토 파스타 소스", "오늘", "600g", "가공/라면·면/국수·파스타", 6000),
+            P("S6", "스파게티면", "오늘", "500g", "가공/라면·면/국수·파스타", 2500)]
+    msg = "토마토 소스 스파게티용"
+    und = {msg: Understanding("search", Slots(keywords=("토마토", "소스", "스파게티"),
+                                              categories=("가공/소스·양념/소스·드레싱",)))}
+    a = Assistant(rows, [], KeywordRetriever(rows, []), understand=lambda m, s, lex: und[m])
+    ans = a.answer(msg, DialogueState())
+    assert {p["id"] for p in ans["products"]} == {"S4", "S5"}
+    assert "아니지만" not in ans["reply"]

@@ -267,3 +267,32 @@ def test_calling_then_asking_is_the_ask():
 def test_an_ingredient_asked_then_the_reason_is_a_product_question(text, allergen):
     u = parse(text)
     assert u.intent == "product_question" and allergen in u.slots.allergens
+
+
+# branch slots3: how to cook a dish, with nothing to buy, is no shopping request; asking the
+# assistant what it is, with a filler word between. Sentences written for this test.
+@pytest.mark.parametrize("text, intent", [
+    ("된장찌개 맛있게 끓이는 법 알려줘요", "out_of_scope"),
+    ("너 진짜 사람이야?", "out_of_scope"),
+    ("된장찌개 끓일 재료 추천해줘", "search"),
+    ("불고기 만드는 법이랑 재료 좀 찾아줘", "search"),
+])
+def test_cooking_and_the_assistant_itself(text, intent):
+    assert parse(text).intent == intent, text
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("안뇽하세요~ 장보기봇", "greeting"),
+    ("ㅎㅇ 이번에도 잘 부탁해요", "greeting"),
+    ("잘 부탁해요 두부 추천해줘", "search"),
+    ("지난번에 산 쌀 이번엔 두 포대로", "reorder"),
+    ("돼지고기 들어간 냉동 만두", "search"),          # an ingredient and the product, nothing asked
+    ("이 만두 돼지고기 들어간 거예요?", "product_question"),
+])
+def test_greetings_reorders_and_described_products(text, intent):
+    assert parse(text).intent == intent, text
+
+
+def test_a_brand_refused_as_its_things():
+    u = parse("라면 농심꺼 빼고 보여줘")
+    assert u.slots.avoid_brands == ("농심",) and u.slots.brands == ()

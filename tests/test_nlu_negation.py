@@ -236,3 +236,15 @@ def test_a_choice_between_products_is_no_exclusion():
     assert parse("치즈 들어간 빵 말고 그냥 체다치즈 주세요").slots.allergens == ()
     assert parse("우유 들어간 과자 말고 흰우유 한 팩").slots.allergens == ()
     assert parse("우유 들어간 과자 말고 젤리").slots.allergens == ("우유",)
+
+
+@pytest.mark.parametrize("text, allergens", [
+    ("땅콩 넣지 마세요 과자 추천", {"땅콩"}),
+    ("새우 든 거 주지 마세요 만두 추천", {"새우"}),
+    ("견과류 들어간 거 담지 마", {"땅콩", "호두", "잣"}),
+    ("갑각류 들어간 건 추천하지 마세요", {"새우", "게"}),
+])
+def test_offering_an_ingredient_refused_excludes_it(text, allergens):
+    u = parse(text)
+    assert allergens <= set(u.slots.allergens)
+    assert not allergens & set(u.slots.keywords)

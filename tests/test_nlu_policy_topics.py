@@ -77,3 +77,23 @@ def test_late_delivery_amends_and_ads_use_are_policy(text):
 
 def test_an_ad_seen_is_no_privacy_question():
     assert parse("이 과자 광고에 나온 거예요?").slots.policy_topic != "개인정보"
+
+
+# branch slots3: words of the help center's own section headings (생일 쿠폰, 부재 시 수령, 친환경
+# 포장, 중복 주문, 리뷰 게시, 연락처), said the way shoppers say them; a verb any object takes
+# ("바꾸고 싶어요") names the topic of its object. Messages written for this test.
+@pytest.mark.parametrize("text, topic", [
+    ("생일이면 뭐 할인 같은 거 있어요?", "쿠폰"),
+    ("첫 주문이면 쿠폰 같은 거 주나요", "쿠폰"),
+    ("택배 받을 때 아무도 없으면 어떡해요?", "배송"),
+    ("스티로폼 박스가 너무 많이 와서 곤란해요", "배송"),
+    ("같은 거 두 번 주문해버렸어요 어떡하죠", "주문"),
+    ("제가 쓴 리뷰 삭제하고 싶어요", "상품"),
+    ("상담 채팅은 어디서 하나요", "고객센터"),
+    ("휴대폰 번호가 바뀌었는데 어떻게 해요", "계정"),
+    ("비밀번호를 바꾸고 싶어요", "계정"),
+    ("색깔을 바꾸고 싶어요", "교환반품"),
+])
+def test_heading_words_name_their_topic(text, topic):
+    u = parse(text)
+    assert (u.intent, u.slots.policy_topic) == ("policy", topic), text

@@ -21,6 +21,8 @@ from assistant.nlu.numbers import AMOUNT_RE, parse_amount, round_step
 Span = tuple[int, int]
 
 _MAX = r"(?:정도|쯤|선|언저리)\s?(?:까지|이하|안쪽|안으로|이내|내로|밑으로|아래로)|이하|까지|안쪽|안으로|이내|내로|내에서|내외로|밑으로|밑|아래로|아래|넘지\s?않|안\s?넘|선\s?안|로\s?살|으로\s?살|예산"
+# the same said in English or slang after the amount: "3만 언더", "만원 under", "2만 안짝"
+_MAX += r"|언더|under|안짝|안짝으로|max|맥스"
 _LT = r"미만"
 _MIN = r"이상|부터|위로|넘는|넘게|넘어가는|초과|넘는거"
 _AROUND = r"짜리|정도|쯤|내외|안팎|전후|선에서|선으로|언저리|가량"

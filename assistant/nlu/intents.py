@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.nlu.keywords import verb_lemmas
+
 INJECTION = re.compile(
     r"(?:이전|앞의|앞선|위의|기존|모든|지금까지의?|너의|니|너|넌|네|시스템)\s?(?:지시|명령|지침|규칙|설정|프롬프트|instruction|룰)"
     r"[가-힣\s]{0,8}(?:무시|잊어|잊고|따르지|취소|버려)"
@@ -50,16 +52,23 @@ OFF_TOPIC = re.compile(
     HARD_OFF_TOPIC.pattern + r"|축구|야구|영어로|시\s?(?:써|지어)|노래|영화|드라마|맛집|여행|연애|소개팅|게임"
     r"|몇\s?시야|지금\s?몇\s?시|너\s?누구|넌\s?누구|심심|농담|재미있는\s?얘기"
     # about the assistant itself, and bookings of travel
-    r"|(?:너|넌|네)\s?(?:이름|정체|나이)|(?:너|넌)\s?(?:뭐야|사람|로봇|gpt|chatgpt|챗gpt|챗봇|ai|인공지능)|(?:사람|로봇|ai|인공지능|봇)\s?(?:이야|이에요|예요|인가요|이니|이지)\s?\?"
+    r"|(?:너|넌|네)\s?(?:이름|정체|나이)|(?:너|넌)\s?(?:혹시\s?|진짜\s?)?(?:뭐야|사람|로봇|gpt|chatgpt|챗gpt|챗봇|ai|인공지능)|(?:사람|로봇|ai|인공지능|봇)\s?(?:이야|이에요|예요|인가요|이니|이지)\s?\?"
     r"|ktx|srt|기차표|비행기|항공권|예매|호텔|숙소|펜션|렌터카|렌트카|택시|대리운전|예약(?!\s?(?:배송|주문|구매|판매|상품))"
 )
+# how to cook a dish, asked with nothing to buy ("떡볶이 만드는 법이랑 재료" buys the ingredients)
+_RECIPE = re.compile(r"(?:끓이는|만드는|요리하는|굽는|볶는|담그는|조리하는)\s?(?:법|방법)|레시피|요리법|조리법")
+_BUYING_WORDS = re.compile(r"재료|사려|사야|살\s?(?:게|거|까)|주문|추천|담아|찾아|있어요|있나|팔아|구매")
+# a message of greeting words only (the assistant's name already taken out)
+_GREET_ONLY = re.compile(r"(?:ㅎㅇ|안녕\S*|안뇽\S*|하이\S*|반가\S*|반갑\S*|처음\s?왔\S*|오늘도|이번에도|앞으로도|잘|부탁\S*|[~!.ㅎ^]|\s)+")
 GREETING = re.compile(
-    r"안녕|하이|^hi\b|hello|헬로|ㅎㅇ|반가|반갑|처음\s?왔|좋은\s?(?:아침|하루|저녁)|고마워|고맙|감사|ㄱㅅ|thank"
+    r"안녕|안뇽|안냥하|잘\s?부탁(?:해|드려|합니다)|하이|^hi\b|hello|헬로|ㅎㅇ|반가|반갑|처음\s?왔|좋은\s?(?:아침|하루|저녁)|고마워|고맙|감사|ㄱㅅ|thank"
     r"|잘\s?있어|수고|^bye|바이바이|ㅂㅂ|^ㅎㅎ$|^ㅋ+$|^네$|^넵$|^ㅇㅇ$"
 )
 
 REORDER = re.compile(
     r"(?:지난번|저번|지난\s?번|전번|예전)(?:이랑|하고|과|처럼|에|거|꺼|주문)?[가-힣\s]{0,10}(?:똑같|같은|같이|그대로|다시|또)"
+    # "저번에 시킨 계란 이번엔 두 판으로": the last order's product, this time in another amount
+    r"|(?:지난번|저번|지난\s?번|전번|예전|전에)\s?(?:에\s?)?(?:시킨|산|샀던|주문한|구매한)\s?[가-힣]{1,10}\s?(?:이번엔|이번에는|이번에도)"
     r"|재주문|다시\s?(?:주문|시켜|사|담아|구매)|또\s?(?:시켜|주문)|(?:늘|항상|맨날|자주)\s?(?:사던|시키던|먹던|사는|주문하던)"
     r"|지난\s?주문\s?(?:그대로|다시)|(?:했던|샀던|시켰던|주문했던|구매했던)\s?(?:[가-힣]{1,8}\s?)?(?:을|를)?\s?(?:그대로|다시|또|똑같이)\s?(?:살|사|주문|시키|담|구매)"
     r"|(?:했던|샀던|시켰던)\s?(?:거|걸|것)\s?(?:그대로|다시|또|똑같이)"
@@ -93,9 +102,9 @@ CART_VIEW = re.compile(
 )
 ORDER_STATUS = re.compile(
     r"주문[가-힣\s]{0,8}(?:어디|언제|상태|조회|확인|현황|내역|목록|됐|되었|들어갔|접수|출발)"
-    r"|배송\s?(?:조회|추적|현황|상태|어디)|택배[가-힣\s]{0,6}(?:어디|언제|조회|안\s?와)"
+    r"|배송\s?(?:조회|추적|현황|상태|어디)|택배[가-힣\s]{0,6}(?:어디|언제|조회|안\s?와|안\s?왔)"
     r"|(?:시킨|주문한|산|구매한)\s?(?:거|게|것|물건|상품)[가-힣\s]{0,10}(?:언제|어디|왔|오|도착|출발|안\s?와|시작|발송|출고|보냈|나갔)"
-    r"|언제\s?(?:와|오|도착)|아직\s?안\s?(?:와|왔|오)|어디쯤"
+    r"|언제\s?(?:와|오|도착)|아직(?:도|까지)?\s?안\s?(?:와|왔|오)|어디쯤"
 )
 ATTRIBUTE = re.compile(
     r"유통\s?기한|소비\s?기한|원산지|성분|원재료|(?<!제로)(?<!저)(?<!무)칼로리(?!\s?(?:낮은|적은|없는|제로))|열량|(?<!대)(?<!소)(?<!작은\s)(?<!작은)(?<!적은\s)(?<!큰\s)(?<!큰)용량|중량|몇\s?(?:g|그램|ml|키로|kg|개입|개\s?들어|인분)"
@@ -135,8 +144,13 @@ PROFILE_EDIT = re.compile(
     # "우유 알레르기 다 나았어요 목록에서 지워주세요": taken off the record
     r"|(?:알레르기|프로필|내\s?정보|제\s?정보|식단)[가-힣\s:]{0,20}(?:목록|리스트|정보|기록|프로필)\s?에서\s?(?:지워|삭제|빼|없애)"
     r"|(?:추가|등록|업데이트|수정|넣어|저장|기록)[가-힣\s]{0,10}(?:알레르기|프로필)"
+    # "유당불내증 있다고 저장 좀 해 둬", "저 비건이라고 기억해 두세요"
+    r"|(?:있다고|이라고|라고|다고)\s?(?:좀\s?)?(?:저장|기억|등록|기록)|(?:저장|기억|등록)\s?(?:좀\s?)?해\s?(?:둬|놔|두세요|놓아|놔요|둬요)"
 )
-MEMORY = re.compile(r"앞으로|항상|기억해|프로필|설정해|저장해|등록해|내\s?정보에")
+MEMORY = re.compile(r"앞으로|항상|기억해|프로필|설정해|저장해|등록해|내\s?정보에|담부터|다음부터|이제부터")
+# "추천하지 마", "추천 안 해줬으면", "안 보고 싶어요": what not to be shown any more
+NOT_SHOWN = re.compile(r"추천\s?(?:하지\s?마|하지\s?말|안\s?해|안\s?했으면|하지\s?않|말아)|보여\s?주지\s?(?:마|말)|권하지\s?마"
+                       r"|안\s?(?:보고\s?싶|봤으면|보이게)|보기\s?싫")
 REQUEST = re.compile(
     rf"추천|{_FIND}|찾고|찾는|{_SHOW}|{_PICK}|뭐\s?(?:있|살|사|먹|좋)|어떤\s?(?:거|게)|있어\s?\?|있나요|있어요\s?\?|있을까|있니"
     r"|없어\s?\?|없나요|없을까|사고\s?싶|살까|필요해|필요한데|필요해요|구해|알아봐|살만한|먹을만한|괜찮은\s?거|리스트|목록"
@@ -264,16 +278,27 @@ ASKS = re.compile(
 )
 # something received, or about to arrive: "어제 온 사과", "받은 지 닷새인데", "딸기 받았는데"
 _RECEIVED = re.compile(
-    r"(?:왔|받았|도착했|배송됐|배송\s?왔)(?:는데|더니|어요|어|네|음|고|다)|(?:어제|오늘|그저께|엊그제|지난주|방금)\s?(?:온|받은|도착한)"
+    r"(?:왔|받았|도착했|배송됐|배송\s?왔)(?:는데|더니|어요|어|네|음|고|다)"
+    # "어제 온", "어제 새벽에 온", "오늘 아침에 받은": a time word, maybe one "X에" between
+    r"|(?:어제|오늘|그저께|엊그제|지난주|방금)\s?(?:[가-힣]{1,3}에\s?)?(?:온|받은|도착한)"
     r"|받은\s?(?:지|게)|받은지|[가-힣]\s?(?:게|거|것|건)\s?(?:오면|왔)"
-    r"|(?<![가-힣])(?:산|샀던|구매한|구입한)\s?(?:지|걸|거|게|건)(?![가-힣])|(?:샀|구매했|구입했)(?:는데|더니)"
+    r"|(?<![가-힣])(?:산|샀던|구매한|구입한)\s?(?:지|걸|거|게|건)(?![가-힣])|(?:샀|구매했|구입했|시켰|주문했)(?:는데|더니)"
+    # opened it: "포장 뜯었더니", "열어 보니", "받아 보니"
+    r"|(?:뜯었|열었|까\s?봤|까봤)(?:는데|더니)|(?:열어|받아|뜯어)\s?(?:보니|봤더니)"
 )
 # what is wrong with it, or what the shopper asks the store to do about it
 _FAULT = re.compile(
     r"안\s?(?:들어와|켜|돌아가|돌아|열려|잠겨|맞아)|뭉개|찌그러|깨져|깨졌|터져|터졌|시든|시들|상했|상한|곰팡이|고장|별로"
     r"|녹아|녹았|새요|샜|불량|이상해|이상한|정상|신고|바꿔\s?주|바꿀\s?수|교환|환불|반품|돌려"
     r"|젖어|젖었|찢어|찢겨|찢긴|파손|망가|구겨|부서|눌려|뜯겨|흘러|새서|금\s?(?:가|갔)|빠져\s?(?:있|왔)"
+    # not ripe, or something in it: "덜 익은 것 같아요", "벌레가 나왔어요", "머리카락이 들어 있어요"
+    r"|덜\s?익|안\s?익었|벌레|이물질|머리카락|비린내|쉰내|냄새가?\s?(?:너무|좀|이상|심)"
+    # past its date: "유통기한이 이미 지났어요", "기한 지난 게 왔어요"
+    r"|(?:유통|소비)?기한\s?(?:이|은|도)?\s?(?:이미|벌써|다|좀)?\s?(?:지났|지난|넘었|넘은|넘어서)"
 )
+# the same faults by their verb stem, whatever the ending ("물러 있어요", "시들었고", "뜯겨 왔어요")
+_FAULT_LEMMAS = frozenset({"무르", "시들", "상하", "썩", "깨지", "터지", "찌그러지", "뜯기", "찢어지", "찢기", "부서지",
+                           "망가지", "녹", "새", "젖", "구겨지", "눌리", "멍들"})
 # trouble told as a statement ("글씨가 안 보여요", "비밀번호 까먹었어요"): asks for help like a question
 _TROUBLE = re.compile(r"안\s?(?:보여|보이|보임|돼|되네|되는데|나와|나오|들려|먹혀|열려)|못\s?(?:찾겠|보겠|읽겠)|까먹|잊어버|잃어버|모르겠")
 # an order already placed, changed afterwards: "이미 주문했는데 수량만 늘릴 수 있어요?"
@@ -303,7 +328,7 @@ def situation(text: str, sig: Signals) -> str | None:
     asks = bool(ASKS.search(text))
     if _PLACED_CHANGE.search(text) and (asks or re.search(r"가능|되나|돼요|되요", text)) and not CART_WORDS.search(text):
         return "placed"
-    if _RECEIVED.search(text) and _FAULT.search(text):
+    if _RECEIVED.search(text) and (_FAULT.search(text) or verb_lemmas(text) & _FAULT_LEMMAS):
         return "received"
     # "이 과자 비건 표시 있는 거 맞죠?" asks about the product shown, not about labels in general
     # (a product word: "그 정보로 광고 보내요?" points at no product, it is still a rule)
@@ -382,8 +407,12 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     if _CALLING.fullmatch(text):
         return "greeting", 0.85, False, False   # "저기요 도와주실 수 있나요", "저기요 도우미님": calling, nothing asked yet
     named = _ASSISTANT_NAME.sub(" ", text).strip()
+    if _GREET_ONLY.fullmatch(named) and GREETING.search(named):
+        return "greeting", 0.85, False, False   # "ㅎㅇㅎㅇ 오늘도 잘 부탁해 장보기봇": nothing asked yet
     if named != text and GREETING.search(named) and len(re.sub(r"[^가-힣a-z]", "", named)) <= 6:
         return "greeting", 0.9, False, False   # "하이 장보기~", "장보기야 안녕"
+    if _RECIPE.search(text) and not _BUYING_WORDS.search(text) and not sig.has_reference and not re.match(r"(?:이|그|저)\s", text):
+        return "out_of_scope", 0.8, False, False   # "김치찌개 맛있게 끓이는 법 알려줘": cooking, nothing to buy
     if situation(whole, sig):
         return "policy", 0.8, False, False
     product = sig.has_keywords or sig.has_reference or sig.has_tags or sig.has_brands
@@ -402,7 +431,14 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
     if (sig.has_allergens and MEMORY.search(whole) and not CART_WORDS.search(whole)
             and not REQUEST.search(whole) and not sig.has_reference):
         return "profile_update", 0.85, False, False  # "앞으로 땅콩 든 건 빼주세요": from now on, always
-    if CART_REMOVE.search(text) and not (sig.policy_topic in _AFTER_ORDER_TOPICS and not re.search(r"장바구니|카트|담은|넣은|담았", text)):
+    if ((sig.has_allergens or sig.has_avoid_brands or sig.has_tags) and MEMORY.search(whole) and NOT_SHOWN.search(whole)
+            and not CART_WORDS.search(whole) and not sig.has_reference):
+        # "앞으로 고기 들어간 건 추천하지 마세요", "장보기 베이직 제품은 앞으로 추천 안 해줬으면": from
+        # now on, never shown; a standing preference of the shopper
+        return "profile_update", 0.85, False, False
+    if CART_REMOVE.search(text) and not ((sig.policy_topic in _AFTER_ORDER_TOPICS
+                                          or sig.policy_topic and not (sig.has_keywords or sig.has_reference))
+                                         and not re.search(r"장바구니|카트|담은|넣은|담았", text)):
         return "cart_remove", 0.9, False, False
     if (sig.policy_topic in (*_AFTER_ORDER_TOPICS, "선물") and _PLACED.search(text)
             and not re.search(r"장바구니|카트", text)):
@@ -506,7 +542,10 @@ def classify(text: str, sig: Signals, rest: str | None = None) -> tuple[str, flo
         return "search", 0.8, False, False  # "딸기 국산 한 팩 얼마예요": the prices of a kind of product
     # "아기 이유식 소고기 들어간 거": a product described, then 거 with no question, is what to find
     described_want = (sig.has_keywords and "?" not in text and not pointed and not sig.has_reference
-                      and re.search(r"(?:들어간|든|들어있는|있는|넣은|된)\s?(?:거|걸로|것|걸)\s?(?:요|으로요|로요)?\s?$", text))
+                      and (re.search(r"(?:들어간|든|들어있는|있는|넣은|된)\s?(?:거|걸로|것|걸)\s?(?:요|으로요|로요)?\s?$", text)
+                           # "소고기 들어간 단백질 간식": the product itself closes the message, nothing asked
+                           or re.search(r"(?:들어간|든|들어있는|넣은)\s[가-힣]+(?:\s[가-힣]+)?\s?[.!~]*$", text)
+                           and not ASKS.search(text) and _ends_on_product(whole, sig.keywords)))
     if not request and not sig.has_allergens and asks_about_product and not described_want:
         return "product_question", 0.75, False, False
     if request or sig.has_budget or sig.has_tags or sig.has_allergens or sig.has_avoid_brands \

@@ -29,6 +29,7 @@ STOPWORDS = frozenset("""
 고고 오케이 응 아니 하이 바이 로만 개입 방법 사용법 기간 시간 주소 어디 언제 때문 거예요
 위주 혼자 이번 만요
 패스 패스요 사절 불가 제한 섭취 두드러기 양성 검사 큰일 알러지 배탈 설사 포함 함유
+free non low high plz pls please cheap cheaper cheapest expensive pricey best top rated price kcal
 """.split())
 # Words dropped when they stand alone but kept inside a compound ("선물세트", "생수박스").
 WEAK = frozenset("""
@@ -149,3 +150,26 @@ def _fallback(masked: str) -> list[str]:
         if len(w) >= 2 and w not in STOPWORDS and w not in WEAK and w not in words:
             words.append(w)
     return words
+
+
+@functools.lru_cache(maxsize=256)
+def _verb_lemmas(text: str, user_words: tuple[str, ...]) -> frozenset[str]:
+    kiwi = _kiwi(user_words)
+    if kiwi is None:
+        return frozenset()
+    with _LOCK:
+        tokens = kiwi.tokenize(text)
+    return frozenset(t.form for t in tokens if t.tag.startswith(("VV", "VA")))
+
+
+def verb_lemmas(text: str, lexicon: Lexicon | None = None) -> frozenset[str]:
+    """The verb and adjective stems of `text` as the analyzer reads them, whatever their
+    ending ("물러 있어요", "물렀어요", "무른" -> 무르; "돌려보낼", "돌려보냈는데" -> 돌려보내).
+    Empty without kiwipiepy.
+
+    >>> sorted(verb_lemmas("딸기가 물러 있어요")), sorted(verb_lemmas("돌려보낼 수 있나요"))
+    (['무르'], ['돌려보내', '있'])
+    """
+    if not re.search(r"[가-힣]", text):
+        return frozenset()
+    return _verb_lemmas(text, (lexicon or Lexicon.default()).user_words())

@@ -64,21 +64,27 @@ _REORDER_AMOUNT = re.compile(r"(?:(?:이번엔|이번에는|이번에|이번|그
 # "한 방울도", "한 톨도": a quantifier of a negation, no product
 _NOT_EVEN = re.compile(r"(?:단\s?)?한\s?(?:방울|톨|알|조각)\s?(?:도|이라도|라도)(?![가-힣])")
 _SHOW = re.compile(r"추천|보여|골라|찾아|알려")
+_PICK_ONE = re.compile(r"골라|추천|보여|뽑아|찍어")
 _LIVING_ALONE = re.compile(r"혼자\s?(?:살아|살고|살거든|삽니다|살면서)")
 # "그거 말고", "그럼": the choice changed or taken, before a pointer and an amount
+# an acknowledgment opening the message, then more: not "네 개" (four), "네 번째" (fourth)
+_ACK = re.compile(r"^(?:ㅇㅋ(?:ㅇㅋ)?|ㅇㅇ|ㅇㅋㅂ|오케이|오키|ok|okay|넵|넹|네네|네|예|응|웅|그래요|알겠어요|알겠습니다"
+                  r"|좋아요(?=\s?[,.!~]))\s?[,.!~]*\s+(?!(?:개|번|병|봉|팩|박스|캔|통|묶음|세트|판|마리|장|가지|명|분|살|다스|줄|포기|모|송이|알|키로|kg))(?=\S)")
 _OTHER_ONE = re.compile(r"^\s*(?:(?:그거|이거|저거|그건|이건)\s?말고|그럼|아)\s")
 _CART_TURNS = ("cart_view", "cart_add", "cart_remove")
 _TAKE_OUT = re.compile(r"빼(?:고|주고|줘|\s?주세요|주세요|요)?(?:\s|$|[.,!~])")
 _KEEP_THE_REST = re.compile(r"나머지")
 _CART_PLACE = re.compile(r"장바구니|카트|담은|담았|담긴|넣은|넣었")
 _DEFAULT_LEXICON = Lexicon.default()
-_FOLLOW_UP_QUESTION = re.compile(r"\?|(?:되나요|돼요|되죠|하나요|인가요|나요|까요|어요|에요)\s?$|어떻게|언제|며칠|얼마나")
+_FOLLOW_UP_QUESTION = re.compile(r"\?|(?:되나요|돼요|되죠|하나요|인가요|나요|까요|어요|에요|죠)\s?[.~]*$|어떻게|언제|며칠|얼마나")
 _BUYING = re.compile(r"\s?(?:만|씩)?\s?(?:사려|사고\s?싶|살\s?(?:건데|거|려)|살려|사야|구매하려|주문하려|필요|(?:에|짜리|는|은)?\s?얼마)")
 _INGREDIENT = re.compile(r"([가-힣]{2,})(?:이|가)?\s?(?:들어간|들어있는|들어\s?있는|든|넣은|넣어\s?만든)\s?(?:거|걸|것|게|제품|상품)")
 _CONTENT_ASK = re.compile(r"(?:들었|들어\s?(?:가|있|갔)|포함\s?(?:돼|되|됐)|성분\s?(?:이|은|도)?\s?있)(?:(?:나요|어요|어|나|죠|는지|요|니|습니까)\s?\?|나요\s?[.~]*$"
                           # "... 들어가나요 조카가 알류 알러지라": the question, then the allergy it is for
                           r"|나요\s[^?]*(?:알러지|알레르기|안\s?되는|못\s?먹는)[가-힣\s]*[.~]*$)"
-                          r"|(?<![가-힣])있어요\s?없어요|있나요\s?없나요")   # "단백질바에 땅콩 있어요 없어요?"
+                          r"|(?<![가-힣])있어요\s?없어요|있나요\s?없나요"   # "단백질바에 땅콩 있어요 없어요?"
+                          # the same asked as a confirmation in chat: "계란 진짜 안 들어감?", "우유 안 들어가죠?"
+                          r"|안\s?들어(?:감|가죠|갔죠|있죠|가는\s?거\s?맞|간\s?거\s?맞)[가-힣]*\s?\?")
 _ORDER_FILLER = re.compile(r"\s*(?:거|것|걸|꺼|걸로|거로)?\s*(?:(?:은|는|을|를|으로|로|도)?\s?(?:요|만|만요|씩|씩요|이요|주세요|줘요|줘|할게요|살게요|살래요|사요|주문할게요|이요)?)\s*[.!~]*\s*")
 _OWNED = re.compile(r"([가-힣a-z]{2,}?)(?:은|는)\s?(?:이미\s?|벌써\s?|집에\s?)?(?:있어요|있어|있음|있거든요|있으니까|있으니|있는데|있고)(?!\s?\?)")
 # family words that are also a kind of food to want ("생선", "해산물"); 계란, 콩, 유제품 ... are
@@ -180,6 +186,8 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
     """
     lexicon = lexicon or _DEFAULT_LEXICON
     t = normalize(text)
+    # "ㅇㅋ 그거 2개", "넵 첫번째 거 3개": an acknowledgment before the request says nothing of it
+    t = _ACK.sub("", t) or t
     lo, hi, budget_spans = extract_budget(t)
     tags, tag_spans = extract_tags(t, lexicon)
     cart_turn = bool(state and state.last_intent in _CART_INTENTS)
@@ -312,7 +320,9 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         intent, confidence = "checkout", 0.85  # "이걸로 결제할게요" right after adding it
     if (state is not None and state.last_intent == "policy" and intent in ("search", "product_question", "out_of_scope")
             and not injection and not harmful and _FOLLOW_UP_QUESTION.search(t) and not STRONG_REQUEST.search(t)
-            and not (tags or allergens or brands or categories or reference or lo or hi)):
+            and not (tags or allergens or brands or categories or lo or hi)
+            # "그럼 그거 들어오면 바로 쓸 수 있죠" right after a points question: 그거 is what was asked about
+            and (reference is None or reference.kind == "it" and not keywords)):
         # "사진 찍어서 보내면 되나요? 언제까지 알려야 돼요?" right after a return question
         intent, confidence = "policy", 0.7
     if (intent == "profile_update" and state is not None and state.last_intent in ("search", "product_question")
@@ -344,7 +354,12 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
             keywords = []  # "두 번째 거 유통기한": the nouns are the attribute asked about
         elif demonstrative(t):
             reference = Reference("it")  # "이 과자 얼마예요?" points at a shown product
-    if intent == "search" and keywords and reference and reference.kind in SORT_OF:
+    if (intent == "product_question" and reference is not None and reference.kind in SORT_OF and product_specs(t)
+            and not injection and not harmful):
+        # "6개들이 중에 젤 싼 거", "20병짜리로 제일 저렴한 거": a pack size and the cheapest of it,
+        # a sorted search for that size, not a shown product
+        intent, confidence = "search", 0.8
+    if intent == "search" and (keywords or product_specs(t)) and reference and reference.kind in SORT_OF:
         # "물티슈 제일 저렴한 걸로 찾아줘" names a product: a sorted search, not a pointer
         sort_hint, count_hint = SORT_OF[reference.kind], reference.count
         reference = None
@@ -376,6 +391,9 @@ def parse(text: str, state: DialogueState | None = None, lexicon: Lexicon | None
         # bought; "와인 두 병 추천" and "샴푸 5개" are how many to show
         bought = bought or (bool(amounts) and amounts[0][1] not in ("개", "개씩", "가지", "종류")
                             and not _SHOW.search(t))
+        # "두부 하나 찾아 주세요", "랜턴 하나 이만원 안쪽": one thing needed, not one product to show;
+        # one is how many to show only when asked to pick ("하나 골라 주세요")
+        bought = bought or (number == 1 and not _PICK_ONE.search(t))
         slots = replace(
             slots, keywords=tuple(keywords), categories=tuple(categories),
             budget_min=lo, budget_max=hi, urgency=urgency, reference=reference,

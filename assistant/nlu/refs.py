@@ -25,9 +25,11 @@ _COUNTER_RE = "|".join(sorted(COUNTERS, key=len, reverse=True))
 _AMOUNT = re.compile(
     rf"(?<![\d.])(?P<n>\d{{1,3}}|(?<![가-힣]){NATIVE_RE})\s?(?P<c>{_COUNTER_RE})"
     rf"(?!입|구|짜리|원|번째|째|월|년|국|바구니|\d|\s?(?:set|세트\s?(?:있|없|로|으로|는|가|이|요)|들이))"   # "3개 set 있어요?": a pack
+    rf"(?!\s?(?:든|들어\s?있는|들어간)\s?(?:거|것|걸|게|건|제품|상품|박스|봉지|팩|세트))"   # "10개 든 거 하나": what a pack holds
 )
 # "둘 다" (both) and "하나 있어요" (there is one) are no amounts
-_WORD_ONE = re.compile(r"(?:^|\s)(?P<w>하나|둘|셋|넷)(?=만|씩|\s?더|요|$|\s)(?!\s?다(?:\s|$|[.,!?~])|\s?(?:있|없|뿐))")
+_WORD_ONE = re.compile(r"(?<!애)(?<!애들)(?<!아이)(?<!자식)(?<!식구)(?:^|\s)(?P<w>하나|둘|셋|넷)(?=만|씩|\s?더|요|$|\s)"
+                       r"(?!\s?다(?:\s|$|[.,!?~])|\s?(?:있|없|뿐|키우|키워))")   # "애 셋 키우는 집": children
 
 
 def extract_amounts(text: str) -> list[tuple[int, str, Span]]:
@@ -65,7 +67,7 @@ _INDEX = re.compile(
     rf"|(?P<d>\d{{1,2}})\s?번\s?(?={_THING}|담|넣|빼|추가|으로|로|이요|요|$|\s?주세요"
     rf"|(?:\d{{1,3}}|{NATIVE_RE})\s?(?:{_COUNTER_RE})(?:\s?(?:만|씩|요|주세요|줘|이요|[.!~])*)?\s?$)"   # "1번 5개"
     rf"|(?P<last>맨\s?마지막|마지막|맨\s?끝|맨\s?아래)\s?(?={_THING}|에|꺼)"
-    rf"|(?P<first>맨\s?(?:처음|앞|위)|제일\s?(?:처음|앞|위)|젤\s?(?:처음|앞|위)|처음|첫\s?번)\s?(?:에\s?(?:나온|있는|보여\s?준)\s?)?(?={_THING}|꺼)"
+    rf"|(?P<first>맨\s?(?:처음|앞|위)|제일\s?(?:처음|앞|위)|젤\s?(?:처음|앞|위)|처음|첫\s?번)\s?(?:에\s?(?:나온|있는|보여\s?준)?\s?)?(?={_THING}|꺼)"
 )
 _SUPER = r"(?:제일|가장|젤|최고로|젤루|젤로)\s?"
 # A superlative is a reference only when it names no product ("제일 싼 거"); "제일 싼 우유"
@@ -130,9 +132,11 @@ def extract_reference(text: str) -> tuple[Reference | None, list[Span]]:
 
 
 _SORTS = (
-    ("price_asc", re.compile(r"저렴|(?<!비)싼|(?<!비)싸게|가성비|최저가|가격\s?낮은|값싼|더\s?싸|낮은\s?가격\s?순")),
-    ("price_desc", re.compile(r"비싼|고급|프리미엄|최고가")),
-    ("rating", re.compile(r"평점|별점|리뷰\s?(?:좋|많)|후기\s?(?:좋|많)|인기|잘\s?팔리|베스트|평가\s?좋")),
+    ("price_asc", re.compile(r"저렴|(?<!비)싼|(?<!비)싸게|가성비|최저가|가격\s?낮은|값싼|더\s?싸|낮은\s?가격\s?순"
+                             r"|(?<![a-z])(?:cheap|cheapest|cheaper|lowest\s?price|low\s?price)(?![a-z])")),
+    ("price_desc", re.compile(r"비싼|고급|프리미엄|최고가|(?<![a-z])(?:expensive|premium|pricey)(?![a-z])")),
+    ("rating", re.compile(r"평점|별점|리뷰\s?(?:좋|많)|후기\s?(?:좋|많)|인기|잘\s?팔리|베스트|평가\s?좋"
+                          r"|(?<![a-z])(?:best|top\s?rated|highest\s?rated|popular|rating)(?![a-z])")),
 )
 
 
@@ -143,7 +147,8 @@ def extract_sort(text: str) -> str | None:
     return None
 
 
-_SPEC = re.compile(r"\d+(?:\.\d+)?\s?(?:개입|입|구|g|kg|ml|l|리터|키로|그램|인분|매|롤|미리|개\s?(?:set|세트|들이))(?![가-힣a-z])")
+_SPEC = re.compile(r"\d+(?:\.\d+)?\s?(?:개입|입|구|g|kg|ml|l|리터|키로|그램|인분|매|롤|미리|개\s?(?:set|세트|들이))(?![가-힣a-z])"
+                   r"|\d+\s?(?:개|병|캔|봉|봉지|팩|구|롤)\s?(?:짜리|들이)")
 
 
 def product_specs(text: str) -> list[Span]:

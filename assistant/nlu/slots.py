@@ -118,11 +118,18 @@ def extract_tags(text: str, lexicon: Lexicon) -> tuple[list[str], list[Span]]:
             continue   # "돼지고기 안 들어간", "소고기없는": one named meat left out, not every meat (비건)
         if term in USE_TAG_WORDS and _WORN.match(text, span[1]):
             continue   # "아기옷 빨 세제", "애기 피부가 예민해서": the baby's clothes or skin, no baby product
+        if _TAG_REFUSED.match(text, span[1]):
+            spans.append(span)
+            continue   # "무설탕 초콜릿 말고 그냥 다크초콜릿": the tagged kind is the one refused
         if tag not in tags:
             tags.append(tag)
         if term not in KEEP_AS_KEYWORD and term not in USE_TAG_KEYWORDS and not _names_a_kind(text, span, lexicon):
             spans.append(span)
     return tags, spans
+
+
+# a tag word, at most one word, then a refusal of it: "무설탕 초콜릿 말고", "비건은 빼고"
+_TAG_REFUSED = re.compile(r"\s?(?:[가-힣a-z]+\s?)?(?:은|는|이|가)?\s?(?:말고|말구|빼고|아니고|아닌\s?(?:거|걸|것))")
 
 
 def _names_a_kind(text: str, span: Span, lexicon: Lexicon) -> bool:
@@ -139,8 +146,21 @@ def _names_a_kind(text: str, span: Span, lexicon: Lexicon) -> bool:
 _WORN = re.compile(r"\s?(?:옷|피부)")
 # Tags said as a phrase rather than a word; the span is only the tag part ("제로" in "제로
 # 콜라" leaves 콜라 a keyword).
+# an attribute said absent, with its particle and an "at all" between ("향 하나도 없는", "설탕
+# 전혀 안 들어간", "농약 안 친", "칼로리 0인"): the tag of its absence
+_NONE_OF = r"\s?(?:이|가|은|는|도|을|를)?\s?(?:하나도|전혀|아예|일절|거의|1도|일도)?\s?"
+_ABSENT = r"(?:없는|없이|없고|없게|없을|없었으면|안\s?(?:들어간|들어있는|든|넣은|들어\s?있는)|뺀|빠진)"
 _TAG_PHRASES = (
+    (re.compile(r"(?<![가-힣])향(?:료)?" + _NONE_OF + r"(?:" + _ABSENT + r"|안\s?나는)"), "무향"),
+    (re.compile(r"(?<![가-힣])(?:설탕|당분)" + _NONE_OF + _ABSENT), "무가당"),
+    (re.compile(r"(?:화학\s?)?(?:첨가물|첨가제|보존료|방부제)" + _NONE_OF + _ABSENT), "무첨가"),
+    (re.compile(r"(?<![가-힣])농약" + _NONE_OF + r"(?:" + _ABSENT + r"|안\s?(?:친|쓴|뿌린|한))"), "무농약"),
+    (re.compile(r"항생제" + _NONE_OF + r"(?:" + _ABSENT + r"|안\s?(?:먹인|쓴|맞힌|한))"), "무항생제"),
+    (re.compile(r"칼로리\s?(?:가|이|는)?\s?(?:0|제로|영|하나도\s?없|전혀\s?없)(?![0-9])|(?<![0-9.])0\s?(?:kcal|칼로리)"), "제로칼로리"),
     (re.compile(r"제로(?=\s?(?:콜라|사이다|탄산|음료|소다|에이드|맥주))"), "제로칼로리"),
+    # living alone is the single-household size only with a size asked ("자취생인데 작은 사이즈"); a
+    # student's cheap instant rice is no pack size
+    (re.compile(r"자취(?=[^.?!]*(?:작은|소용량|소포장|소분|1인|한\s?끼|혼자\s?먹|반찬))"), "1인가구"),
     (re.compile(r"(?:피부|두피|눈|아기\s?피부)\s?(?:가|이)?\s?(?:좀\s?)?(?:예민|민감)"), "저자극"),
     (re.compile(r"(?:설탕|당)\s?(?:이|을|은)?\s?(?:적게|덜|조금|거의\s?안)\s?(?:들어간|들어있는|넣은|든)"
                 r"|단\s?(?:거|걸|것|음식)\s?(?:을|를|은|는)?\s?(?:드시면|먹으면)\s?안|당뇨"
@@ -170,7 +190,9 @@ _ALLERGY_MARK = re.compile(
     # "먹으면 입 주변이 빨개져요", "때문에 고생했어요": the reaction a few words on
     r"|(?:먹|마시|드시|드셔)(?:으면|면|을\s?때|고\s?나면)\s(?:[가-힣]{1,5}\s){1,3}(?:" + _REACTION + r")"
     r"|(?:때문에|땜에|때매)\s?(?:고생|" + _REACTION + r")"
-    r"|먹지\s?(?:못|말|마)|빼|뺀|빠진|빠져|제외|없는|없이|없고|없어야|없었으면|없을|안\s?들어|들어가(?:면|도|선|서는)\s?안"
+    # offering it refused with other verbs: "땅콩 넣지 마세요", "새우 든 거 주지 마세요", "담지 마"
+    r"|(?:골라\s?주|고르|주|넣|담|사|보내|챙겨\s?주|가져다\s?주)지\s?(?:마|말)"
+    r"|(?:추천|권|보여\s?주)(?:하지|해\s?주지|해주지|지)\s?(?:마|말|않)|추천\s?(?:안|하지\s?않|말아)|먹지\s?(?:못|말|마)|빼|뺀|빠진|빠져|제외|없는|없이|없고|없어야|없었으면|없을|안\s?들어|들어가(?:면|도|선|서는)\s?안"
     r"|들어가(?:면|도)\s?큰일|들어가지\s?않|들어있지\s?않|안\s?든|피해|피하|말고|대신|안\s?(?:돼|되|됨|맞)|안돼|안됨|민감|조심"
     # made without it: "계란 안 쓴 마요", "버터 안 넣은 쿠키", "우유 쓰지 않은", "무사용"
     r"|안\s?(?:쓴|쓰고|쓰는|써서|넣은|넣고|넣는|넣어서|섞은|첨가한|첨가된)|(?:쓰|넣|사용하|첨가하|섞)지\s?않|사용\s?안\s?(?:한|함|된)|[무미]사용"
@@ -582,11 +604,13 @@ _NEG_PREFIX = re.compile(r"(?:^|[\s(])(?:no|non|without|zero|노)[\s-]?$")
 
 # ---------------------------------------------------------------- brands
 _AVOID = re.compile(
-    r"\s?(?:제품|브랜드|거|것|건)?\s?(?:은|는|이|가|을|를)?\s?"
+    r"\s?(?:제품|브랜드|거|것|건|꺼|껀|께)?\s?(?:은|는|이|가|을|를)?\s?(?:앞으로|담부터|다음부터|이제|다시는)?\s?"
     r"(?:말고|말구|빼고|제외|싫|별로|안\s?좋아|말곤|은\s?빼|는\s?빼|안\s?살|피해"
-    r"|추천하지\s?마|추천\s?하지\s?마|사지\s?마|보여\s?주지\s?마|권하지\s?마"
+    r"|추천하지\s?마|추천\s?하지\s?마|사지\s?마|보여\s?주지\s?마|권하지\s?마|추천\s?(?:안\s?해|안\s?했으면|하지\s?않|말아)"
     # "X 제품은 안 보고 싶어요", "다시는 안 살래요", "보기 싫어요"
-    r"|안\s?(?:보고\s?싶|봤으면|볼래|보이게|살래|사고\s?싶|샀으면|쓰고\s?싶|먹고\s?싶)|(?:보기|사기|쓰기)\s?싫|다시는\s?안)"
+    r"|안\s?(?:보고\s?싶|봤으면|볼래|보이게|살래|사고\s?싶|샀으면|쓰고\s?싶|먹고\s?싶)|(?:보기|사기|쓰기)\s?싫|다시는\s?안"
+    # the reason first, then the refusal: "맘스케어 건 애 피부에 안 맞아서 빼고"
+    r"|[^.?!,]{0,20}?(?:서|니까)\s?(?:빼고|빼\s?줘|빼\s?주|말고|제외))"
 )
 _COMMON_WORD_BRANDS = {"매일", "오늘", "바른", "자연", "착한", "건강", "맛있는", "행복", "우리", "하루"}
 
@@ -606,6 +630,13 @@ def extract_brands(text: str, lexicon: Lexicon) -> tuple[list[str], list[str], l
         spans.append((s, e))
     for m in _OTHER_BRAND.finditer(text):
         name = m.group(1)
+        before = [text[s:e] for s, e in spans if 0 <= m.start(1) - e <= 1 and text[s:e] in wanted]
+        if before:
+            # "비비고 만두 빼고 다른 브랜드": the known brand before the product word is the one refused
+            wanted.remove(before[0])
+            if before[0] not in avoided:
+                avoided.append(before[0])
+            continue
         if name not in avoided and not any(s <= m.start(1) < e for s, e in spans):
             avoided.append(name)
             spans.append(m.span(1))
@@ -657,6 +688,13 @@ def extract_order_id(text: str) -> tuple[str | None, list[Span]]:
     return value.upper(), [m.span()]
 
 
+# "추천 안 해줬으면" turns personal recommendations off (개인정보) only when nothing is named
+# before it: "장보기 베이직 제품은 앞으로 추천 안 해줬으면", "고기 들어간 건 추천 안 해주셨음" refuse
+# a brand or an ingredient, a preference of the shopper
+_NOT_RECOMMENDED = frozenset({"추천안", "추천끄", "추천안받"})
+_OBJECT_BEFORE = re.compile(r"(?:제품|거|건|것|걸|꺼|브랜드|종류)\s?(?:은|는|을|를|도)?\s?(?:앞으로|담부터|다음부터|이제|다시는)?\s?$")
+# a verb any topic's object may take: the topic it names ranks after every other topic's word
+_GENERIC_TRIGGERS = frozenset({"바꾸고싶"})
 # spoilage words only count at a word start: "수상한" (suspicious) is not "상한" (spoiled)
 _WORD_INITIAL_TRIGGERS = frozenset({"상한", "상했", "썩은", "썩었"})
 
@@ -668,43 +706,74 @@ def extract_policy_topic(text: str) -> tuple[str | None, list[Span]]:
     topic = None
     spans: list[Span] = []
     for pattern, name in _POLICY_PATTERNS:  # a story names its topic more precisely than one word
+        if pattern is _ADDRESS_CHANGE and "선물" in text:
+            continue   # "선물 받는 사람 주소 바꿀 수 있어요?": the gift service names the topic
         m = pattern.search(text)
         if m:
             topic = topic or name
             spans.append(m.span())
+    generic = None
     for name, triggers in POLICY_TOPICS.items():
         found = [(w, (s, e)) for w, (s, e) in find_terms(text, dict.fromkeys(triggers))
-                 if not (w in _WORD_INITIAL_TRIGGERS and s > 0 and "가" <= text[s - 1] <= "힣")]
-        if found:
+                 if not (w in _WORD_INITIAL_TRIGGERS and s > 0 and "가" <= text[s - 1] <= "힣")
+                 and not (w in _NOT_RECOMMENDED and _OBJECT_BEFORE.search(text[:s]))
+                 and not (w.startswith("썩") and re.search(r"(?:(?<![가-힣])이|이가|치아가?)\s?$", text[:s]))]   # "애들 이 썩어": teeth
+        if found and all(w in _GENERIC_TRIGGERS for w, _ in found):
+            generic = generic or name   # "바꾸고 싶어요" alone; "비밀번호 바꾸고 싶어요" is the account's
+            spans.extend(span for _, span in found)
+        elif found:
             topic = topic or name
             spans.extend(span for _, span in found)
+    topic = topic or generic
+    if topic is None and _LEMMA_CUE.search(text):
+        from assistant.nlu.keywords import verb_lemmas
+
+        lemmas = verb_lemmas(text)
+        for lemma, name in _LEMMA_TOPICS:
+            if lemma in lemmas:
+                return name, spans
     return topic, spans
 
 
+# a service verb by its stem, whatever its ending ("돌려보낼 수 있죠?", "돈은 돌려받는 거죠?"); the
+# lowest rank: a topic word of the table wins ("쿠폰 돌려받아요?" is a coupon question)
+_LEMMA_TOPICS = (("돌려보내", "교환반품"), ("반송하", "교환반품"), ("돌려받", "환불"), ("환불받", "환불"))
+_LEMMA_CUE = re.compile(r"돌려|반송|환불")
+
+
+_ADDRESS_CHANGE = re.compile(r"주소[^.?!]{0,14}(?:바꿀\s?수|바꿔도|바꾸려면|변경\s?(?:돼|되|가능|하려면|할\s?수)|수정\s?(?:돼|되|가능|할\s?수))"
+                             r"|주소\s?(?:를|을)?\s?잘못|주소\s?(?:로|에)\s?(?:나눠\s?)?(?:보낼\s?수|보내도|배송\s?(?:돼|되|가능))")
 # Policy questions told as a story or a situation rather than with a service word: what
 # happened to an order and what the shopper asks about it.
 _ORDERED = r"(?:시켰|주문했|주문한|샀|구매했|받았|왔|결제했|결제\s?끝났|결제\s?했)(?:는데|더니|고|다가)"
 _POLICY_PATTERNS = (
     (re.compile(r"기록[가-힣\s]{0,4}(?:지워|지우|삭제|없애)"), "개인정보"),
     # something else, less or the wrong size arrived, or the shopper wants another one
-    (re.compile(r"다른\s?(?:상품|제품|물건|게|거|것)\s?(?:이|가)?\s?(?:왔|배송|도착)|돌려\s?보내|반송비"), "교환반품"),
+    # what came instead, or only part of it: "사과 대신 배가 왔어요", "다른 맛이 왔어요", "하나만 왔어요"
+    (re.compile(r"(?:대신|말고)\s?[가-힣]{1,6}?\s?(?:이|가)\s?(?:왔|배송\s?됐|도착했)|다른\s?[가-힣]{1,4}?\s?(?:이|가)\s?(?:왔|배송\s?됐|도착했)"
+                r"|(?:하나|한\s?개|\d+\s?개|반)\s?(?:만|밖에)\s?(?:왔|도착|들어\s?있|안\s?왔)"
+                r"|(?:사이즈|치수|색상|색깔)\s?(?:이|가)?\s?(?:안\s?맞|달라|다르|작아서|커서)"), "교환반품"),
+    # the delivery address changed or mistyped, asked as what can be done (of a gift, the gift's)
+    (_ADDRESS_CHANGE, "배송"),
+    (re.compile(r"다른\s?(?:상품|제품|물건|게|거|것)\s?(?:이|가)?\s?(?:왔|배송|도착)|돌려\s?보내|돌려\s?보낼|돌려\s?보냈|반송비"), "교환반품"),
     (re.compile(_ORDERED + r"[^.?!]{0,30}(?:밖에\s?안|모자라|모자르|부족|덜\s?(?:왔|들)|적게\s?왔|바꿀\s?수|바꿔\s?주|바꾸|교환)"),
      "교환반품"),
     # an order already placed, changed afterwards
     (re.compile(_ORDERED + r"[^.?!]{0,25}(?:추가할|추가\s?(?:돼|되|가능)|변경|바꿀|빼\s?(?:주|줄|도|달)|취소)"), "주문"),
+    # money coming back is what is asked, whatever happened to the order ("결품 나면 돈은 언제 돌려줘요?")
+    (re.compile(r"돈\s?(?:은|이)?\s?(?:[가-힣]{1,4}(?:로|으로)\s?)?언제\s?(?:들어|돌려|환불|입금)|언제\s?(?:돌려|환불)\s?(?:받|돼|되)"), "환불"),
     (re.compile(r"품절\s?(?:됐|되었|이라)|결품|재고\s?(?:가\s)?없으면|대신\s?(?:보내|배송)|대체\s?(?:상품|배송|해)"), "주문"),
     (re.compile(r"\d+\s?(?:박스|상자|개|병|묶음|세트)[가-힣\s]{0,6}(?:한\s?번에|한꺼번에)|(?:한\s?번에|한꺼번에)\s?(?:많이|대량)"
                 r"|(?:회사|단체|사무실|탕비실|행사)[가-힣\s\d]{0,16}(?:주문|구매|사려)[가-힣\s]{0,10}(?:되나|돼요|되요|해도|하면|가능|방법)"),
      "주문"),
-    (re.compile(r"돈\s?(?:은|이|만)?\s?(?:빠졌|나갔|빠져|결제됐)|출금\s?(?:됐|되)"), "결제"),
-    (re.compile(r"돈\s?(?:은|이)?\s?언제\s?(?:들어|돌려|환불|입금)|언제\s?(?:돌려|환불)\s?(?:받|돼|되)"), "환불"),
+    (re.compile(r"돈\s?(?:은|이|만)?\s?(?:빠졌|나갔|나감|나가\s?있|빠져|결제됐)|출금\s?(?:됐|되)|카드\s?(?:가\s?|는\s?)?긁혔"), "결제"),
     # what the store gives when delivery is late: "늦으면 보상 같은 거 있어요?"
     (re.compile(r"(?:늦|지연)[가-힣\s]{0,12}보상"), "배송"),
     # delivery to a region, packaging returned
     (re.compile(r"(?:제주|도서\s?산간|섬\s|울릉|백령)[가-힣\s]{0,22}(?:보낼|보내|배송|배달|받을\s?수|시킬\s?수|시켜\s?줄\s?수"
-                r"|시켜도|주문\s?(?:할\s?수|돼|되|가능))"), "배송"),
+                r"|시켜도|(?:시켜|주문해)\s?(?:먹을|받을|볼)\s?수|주문\s?(?:할\s?수|돼|되|가능))"), "배송"),
     # when an order placed now arrives: "밤 10시에 주문 넣으면 내일 아침에 받을 수 있어요?"
-    (re.compile(r"(?:주문|결제)\s?(?:을\s?)?(?:넣|하|해)(?:으면|면)[^.?!]{0,20}(?:받을\s?수|받아요|받나요|와요|오나요"
+    (re.compile(r"(?:(?:주문|결제)\s?(?:을\s?)?(?:넣|하|해)(?:으면|면|어도|도)|시키면|시켜도)[^.?!]{0,20}(?:받을\s?수|받아요|받나요|와요|오나요"
                 r"|도착(?:해요|하나요|할까요|하죠))"), "배송"),
     # what arrived is spoiled or broken: "받았는데 곰팡이예요", "받은 지 사흘인데 안 돌아가요"
     (re.compile(r"(?:받았|왔|도착했)(?:는데|더니)[^.?!]{0,20}(?:곰팡이|상했|썩|깨졌|깨져|터졌|녹았|안\s?돌아|작동\s?(?:이\s?)?안"
@@ -713,8 +782,11 @@ _POLICY_PATTERNS = (
                 r"|작동)"), "교환반품"),
     (re.compile(r"(?:전화|채팅)\s?상담|상담\s?(?:은|이|을)?\s?(?:몇\s?시|시간|언제)"), "고객센터"),
     (re.compile(r"그린\s?박스|보냉\s?(?:박스|가방)|박스\s?(?:회수|반납)|문\s?앞에\s?내놓"), "배송"),
+    # sent to someone else, whose address the shopper does not have or leaves to them
+    (re.compile(r"(?:한테|에게|께|집으로|댁으로)\s?[^.?!]{0,14}(?:보내|보낼)[^.?!]{0,40}주소"
+                r"|주소\s?(?:는|를|도)?\s?(?:[가-힣]{1,4}\s)?(?:[가-힣]{1,4}(?:가|이)\s)?(?:직접|대신|알아서)\s?(?:넣|입력|적)"), "선물"),
     (re.compile(r"선물\s?(?:을|를)?\s?(?:보냈|받는\s?(?:사람|분|친구))|받는\s?(?:친구|분|사람)(?:이|가)\s?주소|가격\s?표시"), "선물"),
-    (re.compile(r"(?:글씨|글자|화면)\s?(?:를|가|좀)?\s?(?:좀\s?)?(?:크게|키워|확대|잘\s?안\s?보)|큰\s?글씨|음성\s?안내|휠체어"), "키오스크"),
+    (re.compile(r"(?:글씨|글자|화면)\s?(?:를|가|이|좀)?\s?(?:좀\s?|너무\s?)?(?:크게|키워|확대|잘\s?안\s?보|작아서|작아요|작아\s)|큰\s?글씨|음성\s?안내|휠체어"), "키오스크"),
     (re.compile(r"표시(?:된|돼|되어|가\s?된)\s?[가-힣\s]{0,10}(?:맞|믿|확실|면)"), "알레르기"),
     # a return or exchange to be made is what the question is about, even when it asks what
     # comes back ("반품하면 얼마 빼고 환불돼요?"); one already made is the background of a refund
