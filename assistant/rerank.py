@@ -545,6 +545,18 @@ def like_example(message: str, keywords: Sequence[str], vocabulary) -> Sequence[
 _PACKAGING = frozenset({"선물세트", "기획세트"})
 
 
+def own_kind_heads(heads: Sequence[str], keywords: Sequence[str], vocabulary) -> frozenset:
+    """The heads that name one kind of a two-kind shelf (`Vocabulary.own_kind`: "참기름" of
+    식용유·참기름), unless another word of the request names products on that shelf: "캐모마일
+    티백" asks for the 캐모마일 티 filed on 녹차·티백, not for what is named 티백 (녹차 티백)."""
+    own = getattr(vocabulary, "own_kind", frozenset())
+    paths = getattr(vocabulary, "shelf_paths", {})
+    names_on = getattr(vocabulary, "names_on", {})
+    others = [norm(k) for k in keywords if len(norm(k)) >= 2 and norm(k) not in heads]
+    return frozenset(h for h in heads if h in own and not any(
+        o in name for p in paths.get(h, ()) for name in names_on.get(p, ()) for o in others))
+
+
 def item_query(keywords: Sequence[str], message: str, vocabulary: set[str]) -> ItemQuery:
     keywords = like_example(message or "", list(keywords), vocabulary)
     unpacked = [k for k in keywords if norm(k) not in _PACKAGING]
@@ -564,7 +576,7 @@ def item_query(keywords: Sequence[str], message: str, vocabulary: set[str]) -> I
     phrase = norm("".join(kws)) if len(kws) > 1 or (kws and heads and norm(kws[-1]) != heads[0]) else ""
     # a shelf decides only for a word no product is named by ("계란", "고기"); "모래" is named
     # by 두부 모래, so the 고양이모래 shelf (탈취제 too) is not the item
-    own = getattr(vocabulary, "own_kind", frozenset())
+    own = own_kind_heads(heads, kws, vocabulary)
     leaves = frozenset(w for h in heads if h not in own and (len(h) == 1 or not any(v.endswith(h) for v in vocabulary))
                        for w in _shelves(h, vocabulary)) | ({shelf} if shelf else set())
     # a longer shelf the message spells out wins ("강아지 간식": the 강아지간식 shelf, not 간식·과자)

@@ -217,6 +217,17 @@ def test_a_word_naming_one_kind_of_a_two_kind_shelf_asks_for_that_kind():
     assert [c.id for c in cards] == ["O1"]                    # not the 들기름 beside it
 
 
+def test_a_kind_word_with_another_word_that_names_products_on_its_shelf_keeps_the_shelf():
+    from store import load_catalog
+
+    catalog = load_catalog()
+    vocab = head_vocabulary(list(catalog.values()) if isinstance(catalog, dict) else list(catalog))
+    assert "티백" in vocab.own_kind           # 녹차·티백: what is named 티백 is the green tea
+    assert item_query(("티백",), "티백 주세요", vocab).leaves == frozenset()
+    # "캐모마일 티백": the 캐모마일 티 on that shelf is asked for, so the shelf decides (batch Q)
+    assert "티백" in item_query(("캐모마일", "티백"), "캐모마일 티백", vocab).leaves
+
+
 def test_a_department_word_read_last_gives_way_to_the_item_named_before_it():
     rows = [P("D1", "쌀떡뻥", "키즈밀", "30g x 5봉", "유아/이유식·아기간식/아기간식", 6800, tags=("유기농",)),
             P("D2", "꿀설기", "고소한날", "6입", "간식·과자/떡·전통간식/떡", 8480),
