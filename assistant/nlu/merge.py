@@ -62,11 +62,13 @@ _POINTS = re.compile(r"그거|이거|저거|그걸|이걸|번째|그중|이중|�
 _ALLERGY_TALK = re.compile(r"알레르기|알러지|알러르기|알레르|allerg|아토피|두드러기|셀리악|celiac|불내증|과민|체질")
 
 
-def grounded_allergens(model_allergens, text: str) -> tuple:
+def grounded_allergens(model_allergens, text: str, rules_allergens=()) -> tuple:
     """The model's allergens the message grounds: each named in it (any word of the allergen
     lexicon, a family included), or all of them when the message speaks of an allergy at all
-    ("셀리악이라 빵은 …" keeps 밀). An allergen the message neither names nor hints at is the
-    model's association ("냉동 피자" -> 밀, "글씨가 작아요" -> 밀), not the shopper's constraint.
+    and the rules read no allergen in it ("셀리악이라 빵은 …" keeps 밀). An allergen the message
+    neither names nor hints at is the model's association ("냉동 피자" -> 밀, "글씨가 작아요" ->
+    밀), and so is one it adds to the allergy the rules already read ("셀리악병 … 쿠키" -> 밀 from
+    the rules, 땅콩/호두/잣 from the model on batch Q), not the shopper's constraint.
 
     >>> grounded_allergens(("밀",), "냉동 피자 맘이 바뀌었는데 돌려보낼 수 있죠?")
     ()
@@ -74,8 +76,10 @@ def grounded_allergens(model_allergens, text: str) -> tuple:
     ('땅콩', '호두', '잣')
     >>> grounded_allergens(("밀",), "셀리악이라 빵 고르기가 어려워요")
     ('밀',)
+    >>> grounded_allergens(("밀", "땅콩"), "셀리악병 때문에 글루텐프리만 먹어야 돼요. 쿠키 있나요", ("밀",))
+    ('밀',)
     """
-    if not model_allergens or not text or _ALLERGY_TALK.search(text.lower()):
+    if not model_allergens or not text or (_ALLERGY_TALK.search(text.lower()) and not rules_allergens):
         return tuple(model_allergens or ())
     from assistant.nlu.slots import _allergen_hits, normalize
 
@@ -150,7 +154,7 @@ def merge(rules: Understanding, model: Understanding | None, text: str = "",
         name = f.name
         rv, mv = getattr(r, name), getattr(m, name)
         if name == "allergens":
-            value = expand_allergens(_union(rv, grounded_allergens(mv, text)))
+            value = expand_allergens(_union(rv, grounded_allergens(mv, text, rv)))
         elif name == "dietary_tags":   # a use the kind implies is the rules' (Slots.kind_tags)
             value = _union(rv, tuple(t for t in mv if t not in USE_TAGS))
         elif name in _UNION:
