@@ -300,9 +300,9 @@ _CLOCK_CMP = re.compile(r"^\s*(?:\([^)]*\))?\s*(?:를|을)?\s*(까지|전까지|
 _SPAN_CMP = re.compile(r"^\s*(?:이|가)?\s*(안에|이내|동안|까지)")
 _PIECE = re.compile(r"\s+-\s+|\n+|(?<=[.!?])\s+")
 _ASK_COST = re.compile(r"(?:배송비|택배비|요금|비용|수수료|위약금|돈)\S*\s*(?:\S+\s*)?(?:있|내|붙|생|나와|따로|들)|(?<!보)내야|물어야|토해")
-_ASK_FREE = re.compile(r"무료|공짜")
+_ASK_FREE = re.compile(r"무료|공짜|면제")
 _RULE_FREE = re.compile(r"무료|없습니다|없으며|들지 않")
-_RULE_COST = re.compile(r"붙습니다|붙을|부담합니다|추가됩니다|내셔야|빼고|뺍니다|유상")
+_RULE_COST = re.compile(r"붙습니다|붙을|부담합니다|추가됩니다|부과됩니다|부과합니다|내셔야|빼고|뺍니다|유상")
 _Q_NEGATED = re.compile(r"안\s*(?:돼|되|해|하|나|들어|받|와|올)|않|못\s|없(?:나|어|죠|는)|말고|아니")
 _RESTRICT = re.compile(r"만\s|에만|로만|으로만|뿐")
 
@@ -563,6 +563,9 @@ def decide_piece(question: str, text: str, context: str = "") -> tuple[str | Non
         return ("yes" if met == (good == _asks(question)) else "no"), piece.strip(" -")
     if _DESIRE.search(question) and re.search(r"있(?:나요|어요|나|어|을까요)\s*[?？]*\s*$", question.strip()):
         return None, ""   # a wish, then "… 있나요?" about a limit: which one is asked is unclear
+    verdict = _charged_piece(question, text)
+    if verdict[0]:
+        return verdict
     absent = _absent_piece(question, text)
     if absent:   # "배송비 있어요?" / "위약금은 없습니다": what was asked about does not exist
         return "no", absent
@@ -578,6 +581,20 @@ def decide_piece(question: str, text: str, context: str = "") -> tuple[str | Non
         verdict = rule(question, text, best)
         if verdict[0]:
             return verdict
+    return None, ""
+
+
+def _charged_piece(question: str, text: str) -> tuple[str | None, str]:
+    """A charge asked to be free or waived ("제주 추가 배송비도 면제돼요?") while the deciding
+    sentence charges it with no condition ("제주는 3,000원 … 추가됩니다"): 아니요 (batch Q had 네)."""
+    if not _ASK_FREE.search(question):
+        return None, ""
+    best = deciding_sentence(question, text)
+    # the outcome is the last clause ("무료배송 기준을 넘어도 / 부과됩니다")
+    outcome = re.split(r"(?:면|어도|아도|해도|라도)\s|,\s", best or "")[-1]
+    if (best and _RULE_COST.search(outcome) and not _RULE_FREE.search(outcome) and not _conditional(outcome)
+            and not _EXCEPTION.search(best)):   # "사용자 과실로 고장 난 경우는 유상 수리": an exception
+        return "no", best
     return None, ""
 
 

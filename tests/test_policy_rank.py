@@ -377,3 +377,15 @@ def test_a_list_item_answer_opens_with_the_sentence_that_opens_its_list():
     assert list_item("반품 돼요?", LIMITS.text, "다음 경우에는 단순변심 반품이 제한됩니다.") == ("", "")   # a sentence
     areas = "- 새벽배송: 서울 전 지역 - 당일배송: 서울, 경기 성남"
     assert list_item("당일배송 돼요?", areas, "새벽배송: 서울 전 지역 - 당일배송: 서울, 경기 성남") == ("", "")   # no lead
+
+
+def test_a_charge_asked_to_be_waived_is_answered_no():
+    from assistant.policy_grounding import decide_piece
+
+    section = ("제주는 3,000원, 그 밖의 도서산간 지역은 5,000원이 추가됩니다. "
+               "추가 배송비는 무료배송 기준을 넘어도 부과됩니다.")
+    assert decide_piece("제주도 사는데 추가 배송비도 면제돼요?", section)[0] == "no"
+    assert decide_piece("제주는 추가 배송비 얼마예요?", section)[0] is None     # not a yes/no question
+    # a charge in an exception ("과실로 … 경우는 유상") does not answer whether the rest is free
+    repair = "구입 후 1년 안에 고장 나면 무상으로 수리해 드립니다. 사용자 과실로 고장 난 경우는 유상 수리입니다."
+    assert decide_piece("열 달 썼는데 고장났어요 공짜로 고쳐주나요", repair)[0] != "no"
