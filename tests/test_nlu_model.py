@@ -333,3 +333,11 @@ def test_an_allergy_said_beside_a_product_stays_a_search():
     bare = Understanding("search", Slots(allergens=("복숭아",)), confidence=0.9)
     assert merge(bare, Understanding("profile_update", Slots(allergens=("복숭아",))),
                  "저 복숭아 알레르기 있어요", model_first=True)[0].intent == "profile_update"
+
+
+def test_a_checkout_the_adapter_reads_on_a_pointed_product_stands():
+    from assistant.types import Reference
+
+    rules = Understanding("cart_add", Slots(reference=Reference("index", 1)), confidence=0.9)
+    u, src = merge(rules, Understanding("checkout", Slots()), "그럼 두 번째 거 선물로 결제할게요", model_first=True)
+    assert u.intent == "checkout" and src["intent"] == "model"

@@ -119,9 +119,11 @@ def choose_intent(rules: Understanding, model: Understanding, model_first: bool 
         # the adapter took "계란 세 개 깨져있네요" for a reorder, "돈은 나갔는데 주문내역에 없어요"
         # for an order status (batch O)
         return rules.intent, rules.confidence, "rules"
-    if rules.intent in _CART and not _empty(rules.slots.reference) and rules.confidence >= SURE:
+    if (rules.intent in _CART and not _empty(rules.slots.reference) and rules.confidence >= SURE
+            and model.intent in ("search", "product_question")):
         # a cart action on something shown: the adapter sees only the shopper's messages, not the
-        # results a pointer refers to, and took "맨 위에 있는 거 5개" for a new search (batch P)
+        # results a pointer refers to, and took "맨 위에 있는 거 5개" for a new search (batch P);
+        # a checkout it reads ("두 번째 거 선물로 결제할게요") stands
         return rules.intent, rules.confidence, "rules"
     if model_first:   # the better reader of the two: its intent stands, no clarifying question
         return model.intent, SURE, "model"
