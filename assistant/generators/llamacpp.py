@@ -32,7 +32,9 @@ every one of them, so on 2 cores one decode thread beats two (`decode_threads=0`
 thread on machines with at most 2 physical cores, else `n_threads`; docs/benchmarks/llamacpp.md).
 
 Greedy decoding (temperature 0) matches `TransformersGenerator`. `generate_json` constrains
-decoding with a GBNF grammar built from a JSON schema by llama.cpp (`LlamaGrammar`).
+decoding with a GBNF grammar built from a JSON schema by llama.cpp (`LlamaGrammar`), in the same
+greedy loop: the grammar checks each step's argmax and masks the vocabulary only when it refuses
+it (`_GrammarPicker`; `grammar_loop=False` uses llama-cpp-python's sampler chain instead).
 Loads once, lazily, under a lock; generation is serialized by a second lock.
 """
 
