@@ -563,7 +563,8 @@ def decide_piece(question: str, text: str, context: str = "") -> tuple[str | Non
         return ("yes" if met == (good == _asks(question)) else "no"), piece.strip(" -")
     if _DESIRE.search(question) and re.search(r"있(?:나요|어요|나|어|을까요)\s*[?？]*\s*$", question.strip()):
         return None, ""   # a wish, then "… 있나요?" about a limit: which one is asked is unclear
-    verdict = _charged_piece(question, text)
+    best = deciding_sentence(question, text)
+    verdict = _charged_piece(question, text, best)
     if verdict[0]:
         return verdict
     absent = _absent_piece(question, text)
@@ -573,7 +574,6 @@ def decide_piece(question: str, text: str, context: str = "") -> tuple[str | Non
         verdict, piece = rule(question, text)
         if verdict:
             return verdict, piece
-    best = deciding_sentence(question, text)
     verdict = _sentence_verdict(question, best, context)
     if verdict[0]:
         return verdict
@@ -584,12 +584,11 @@ def decide_piece(question: str, text: str, context: str = "") -> tuple[str | Non
     return None, ""
 
 
-def _charged_piece(question: str, text: str) -> tuple[str | None, str]:
+def _charged_piece(question: str, text: str, best: str) -> tuple[str | None, str]:
     """A charge asked to be free or waived ("제주 추가 배송비도 면제돼요?") while the deciding
-    sentence charges it with no condition ("제주는 3,000원 … 추가됩니다"): 아니요 (batch Q had 네)."""
+    sentence `best` charges it with no condition ("제주는 3,000원 … 추가됩니다"): 아니요 (batch Q had 네)."""
     if not _ASK_FREE.search(question):
         return None, ""
-    best = deciding_sentence(question, text)
     # the outcome is the last clause ("무료배송 기준을 넘어도 / 부과됩니다")
     outcome = re.split(r"(?:면|어도|아도|해도|라도)\s|,\s", best or "")[-1]
     if (best and _RULE_COST.search(outcome) and not _RULE_FREE.search(outcome) and not _conditional(outcome)
