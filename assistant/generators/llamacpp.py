@@ -550,6 +550,7 @@ class _GrammarPicker:
         self._full = (llama_cpp.llama_token_data * n_vocab)()
         self._full_np = np.ctypeslib.as_array(self._full)      # fields id, logit, p over the same memory
         self._full_arr = llama_cpp.llama_token_data_array(data=self._full, size=n_vocab, selected=-1, sorted=False)
+        self._ids = np.arange(n_vocab, dtype=np.int32)
         self._eog = lambda t: bool(llama_cpp.llama_vocab_is_eog(vocab, t))
         self.full_masks = 0
 
@@ -561,7 +562,7 @@ class _GrammarPicker:
         lib.llama_sampler_apply(self._smpl, byref(self._one_arr))
         if not np.isfinite(self._one[0].logit):
             self.full_masks += 1
-            self._full_np["id"] = np.arange(len(row), dtype=np.int32)
+            self._full_np["id"] = self._ids
             self._full_np["logit"] = row
             self._full_np["p"] = 0.0
             self._full_arr.size, self._full_arr.selected, self._full_arr.sorted = len(row), -1, False
