@@ -373,8 +373,8 @@ class LlamaCppGenerator:
         the grammar allows (`_GrammarPicker`), as in llama.cpp's grammar-then-greedy sampler
         chain, so the object still always conforms; only the whole vocabulary is masked when
         the argmax is refused. On 2 cores this is 1.5x faster per token than the chain, same
-        objects (docs/benchmarks/nlu.md). Drafts do not pay under a grammar: a batch of k
-        tokens costs about k single decodes here, and JSON keys are rarely in the context.
+        objects (`scripts/nlu_call_latency.py`, docs/benchmarks/nlu.md). No drafts under a
+        grammar: an exploratory try found no gain (JSON keys are rarely in the context).
         Expects the KV cache to hold `tokens[:-1]` (after `_prefill`)."""
         import codecs
 
